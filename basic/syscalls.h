@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Raw system calls glibc 2.36 does not wrap, in one place. */
+
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* struct clone_args as of Linux 5.7 (CLONE_INTO_CGROUP); the kernel accepts
+ * the size we pass, so a newer header's bigger struct is not required. */
+typedef struct crl_clone_args {
+        uint64_t flags;
+        uint64_t pidfd;
+        uint64_t child_tid;
+        uint64_t parent_tid;
+        uint64_t exit_signal;
+        uint64_t stack;
+        uint64_t stack_size;
+        uint64_t tls;
+        uint64_t set_tid;
+        uint64_t set_tid_size;
+        uint64_t cgroup;
+} crl_clone_args;
+
+/* Returns like fork(): 0 in the child, the pid in the parent, -errno on failure. */
+static inline pid_t crl_clone3(crl_clone_args *args) {
+        long r = syscall(SYS_clone3, args, sizeof(*args));
+        return r < 0 ? -errno : (pid_t) r;
+}
+
+static inline int crl_pidfd_open(pid_t pid, unsigned flags) {
+        long r = syscall(SYS_pidfd_open, pid, flags);
+        return r < 0 ? -errno : (int) r;
+}
+
+static inline int crl_pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned flags) {
+        long r = syscall(SYS_pidfd_send_signal, pidfd, sig, info, flags);
+        return r < 0 ? -errno : 0;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "macros.h"
+#include "probe-print.h"
+
+static void help(void) {
+        printf("Usage: corrald [OPTIONS]\n"
+               "Launch and supervise the services in corral unit files.\n\n"
+               "  -h --help                 Show this help\n"
+               "     --version              Show the version\n"
+               "     --config FILE          Daemon config (default /etc/corral/corrald.conf)\n"
+               "     --units DIR            Unit directory (repeatable; later dirs win)\n"
+               "     --bus system|session|private|ADDRESS\n"
+               "     --cgroup-root PATH     cgroup subtree to manage\n"
+               "     --log-level err|warning|info|debug\n"
+               "     --check                Validate config and units, print every problem, exit\n"
+               "     --probe                Report what this host offers (cgroups, namespaces), exit\n");
+}
+
+enum {
+        ARG_VERSION = 0x100,
+        ARG_CONFIG,
+        ARG_UNITS,
+        ARG_BUS,
+        ARG_CGROUP_ROOT,
+        ARG_LOG_LEVEL,
+        ARG_CHECK,
+        ARG_PROBE,
+};
+
+int main(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "help",        no_argument,       NULL, 'h'             },
+                { "version",     no_argument,       NULL, ARG_VERSION     },
+                { "config",      required_argument, NULL, ARG_CONFIG      },
+                { "units",       required_argument, NULL, ARG_UNITS       },
+                { "bus",         required_argument, NULL, ARG_BUS         },
+                { "cgroup-root", required_argument, NULL, ARG_CGROUP_ROOT },
+                { "log-level",   required_argument, NULL, ARG_LOG_LEVEL   },
+                { "check",       no_argument,       NULL, ARG_CHECK       },
+                { "probe",       no_argument,       NULL, ARG_PROBE       },
+                {}
+        };
+        bool probe = false, check = false;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("corrald %s\n", CORRAL_VERSION);
+                        return 0;
+                case ARG_PROBE:
+                        probe = true;
+                        break;
+                case ARG_CHECK:
+                        check = true;
+                        break;
+                case ARG_CONFIG:
+                case ARG_UNITS:
+                case ARG_BUS:
+                case ARG_CGROUP_ROOT:
+                case ARG_LOG_LEVEL:
+                        break;
+                default:
+                        return 2;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "corrald: unexpected argument '%s'\n", argv[optind]);
+                return 2;
+        }
+        if (probe || check)
+                return probe_print(stdout, "/sys/fs/cgroup") < 0 ? 1 : 0;
+        fprintf(stderr, "corrald: the daemon loop is not built yet; try --probe or --check\n");
+        return 1;
+}

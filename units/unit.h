@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The validated, plain model of a unit file and of corrald.conf.
+ *
+ * units/ fills these from INI files; cgroup/, ns/ and supervisor/ only read
+ * them. Every value here has passed validation: consumers need not re-check
+ * syntax, only what depends on the running system (a path that vanished, a
+ * controller that is missing). */
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+
+#include "error.h"
+
+typedef uint64_t usec_t;
+#define USEC_INFINITY UINT64_MAX
+#define USEC_PER_SEC UINT64_C(1000000)
+#define USEC_PER_MSEC UINT64_C(1000)
+
+typedef enum ServiceType {
+        SERVICE_SIMPLE,
+        SERVICE_EXEC,
+        SERVICE_NOTIFY,
+        SERVICE_ONESHOT,
+        _SERVICE_TYPE_MAX,
+        _SERVICE_TYPE_INVALID = -EINVAL,
+} ServiceType;
+
+typedef enum RestartPolicy {
+        RESTART_NO,
+        RESTART_ON_SUCCESS,
+        RESTART_ON_FAILURE,
+        RESTART_ON_ABNORMAL,
+        RESTART_ON_ABORT,
+        RESTART_ALWAYS,
+        _RESTART_POLICY_MAX,
+        _RESTART_POLICY_INVALID = -EINVAL,
+} RestartPolicy;
+
+typedef enum OutputKind {
+        OUTPUT_LOG,             /* default: the service's log file */
+        OUTPUT_JOURNAL,
+        OUTPUT_NULL,
+        OUTPUT_INHERIT,
+        OUTPUT_FILE,            /* file:PATH, truncated */
+        OUTPUT_APPEND,          /* append:PATH */
+        _OUTPUT_KIND_MAX,
+        _OUTPUT_KIND_INVALID = -EINVAL,
+} OutputKind;
+
+typedef enum OOMPolicy {
+        OOM_STOP,
+        OOM_CONTINUE,
+        OOM_KILL,
+        _OOM_POLICY_MAX,
+        _OOM_POLICY_INVALID = -EINVAL,
+} OOMPolicy;
+
+typedef enum PrivateUsers {
+        PRIVATE_USERS_NO,
+        PRIVATE_USERS_SELF,     /* also yes/true */
+        PRIVATE_USERS_IDENTITY,
+        PRIVATE_USERS_PICK,
+        _PRIVATE_USERS_MAX,
+        _PRIVATE_USERS_INVALID = -EINVAL,
+} PrivateUsers;
+
+typedef enum ProtectControlGroups {
+        PROTECT_CGROUPS_NO,
+        PROTECT_CGROUPS_YES,     /* read-only /sys/fs/cgroup */
+        PROTECT_CGROUPS_PRIVATE, /* cgroup namespace, writable */
+        PROTECT_CGROUPS_STRICT,  /* cgroup namespace, read-only */
+        _PROTECT_CGROUPS_MAX,
+        _PROTECT_CGROUPS_INVALID = -EINVAL,
+} ProtectControlGroups;
+
+typedef enum ProtectSystem {
+        PROTECT_SYSTEM_NO,
+        PROTECT_SYSTEM_YES,
+        PROTECT_SYSTEM_FULL,
+        PROTECT_SYSTEM_STRICT,
+        _PROTECT_SYSTEM_MAX,
+        _PROTECT_SYSTEM_INVALID = -EINVAL,
+} ProtectSystem;
+
+typedef enum ProtectHome {
+        PROTECT_HOME_NO,
+        PROTECT_HOME_YES,
+        PROTECT_HOME_READ_ONLY,
+        PROTECT_HOME_TMPFS,
+        _PROTECT_HOME_MAX,
+        _PROTECT_HOME_INVALID = -EINVAL,
+} ProtectHome;
+
+/* A resource value as written: unset, an absolute number, a share of a
+ * system total (RAM, pid_max) resolved when applied, or infinity. */
+typedef enum LimitKind {
+        LIMIT_UNSET,
+        LIMIT_VALUE,
+        LIMIT_PERCENT,          /* value is in 1/100 of a percent (basis points): 12.5% = 1250 */
+        LIMIT_INFINITY,
+        _LIMIT_KIND_MAX,
+        _LIMIT_KIND_INVALID = -EINVAL,
+} LimitKind;
+
+typedef struct ResourceLimit {
+        LimitKind kind;
+        uint64_t value;
+} ResourceLimit;
+
+typedef struct ExecCommand {
+        char *path;             /* argv[0] as written (absolute, or looked up in PATH at start) */
+        char **argv;            /* quoting removed; $VAR not yet expanded (see unit_exec_expand()) */
+        bool ignore_failure;    /* '-' prefix */
+        unsigned line;          /* for messages */
+} ExecCommand;
+
+typedef struct EnvironmentFile {
+        char *path;
+        bool optional;          /* '-' prefix */
+} EnvironmentFile;
+
+typedef struct OutputSpec {
+        OutputKind kind;
+        char *path;             /* for OUTPUT_FILE / OUTPUT_APPEND */
+} OutputSpec;
+
+typedef struct UnitRlimit {
+        bool set;
+        struct rlimit rlim;     /* RLIM_INFINITY for infinity */
+} UnitRlimit;
+
+typedef struct BindMount {
+        char *source;
+        char *destination;      /* == source when not given */
+        bool read_only;
+        bool ignore_missing;    /* '-' prefix on the source */
+        bool recursive;         /* rbind (default) vs norbind */
+} BindMount;
+
+typedef struct PathSpec {
+        char *path;
+        bool ignore_missing;    /* '-' prefix */
+} PathSpec;
+
+typedef struct TmpfsMount {
+        char *path;
+        char *options;          /* mount options after ':', or NULL */
+} TmpfsMount;
+
+typedef struct IODeviceValue {
+        char *path;             /* resolved to MAJ:MIN by cgroup/ when applied */
+        uint64_t value;         /* weight, bytes/s or IOPS */
+} IODeviceValue;
+
+typedef struct PortForward {
+        int protocol;           /* IPPROTO_TCP or IPPROTO_UDP */
+        uint16_t host_port;
+        uint16_t service_port;  /* == host_port when not given */
+} PortForward;
+
+typedef struct ResourceConfig {
+        ResourceLimit memory_max, memory_high, memory_low, memory_min, memory_swap_max;
+        uint64_t cpu_quota_per_sec_usec;        /* USEC_INFINITY when unset; CPUQuota=20% -> 200000 */
+        usec_t cpu_quota_period_usec;           /* default 100ms */
+        uint64_t cpu_weight;                    /* 0 when unset; else 1..10000 */
+        char *allowed_cpus;                     /* normalized "0-3,5", NULL when unset */
+        char *allowed_memory_nodes;
+        ResourceLimit tasks_max;
+        uint64_t io_weight;                     /* 0 when unset; else 1..10000 */
+        IODeviceValue *io_device_weight;        size_t n_io_device_weight;
+        IODeviceValue *io_read_bandwidth_max;   size_t n_io_read_bandwidth_max;
+        IODeviceValue *io_write_bandwidth_max;  size_t n_io_write_bandwidth_max;
+        IODeviceValue *io_read_iops_max;        size_t n_io_read_iops_max;
+        IODeviceValue *io_write_iops_max;       size_t n_io_write_iops_max;
+} ResourceConfig;
+
+typedef struct NetworkConfig {
+        bool virtual_ethernet;
+        char *bridge;                   /* NULL: the manager's bridge */
+        bool address_auto;              /* default true */
+        struct in_addr address;         /* when !address_auto */
+        uint8_t address_prefixlen;
+        bool gateway_auto;              /* default true */
+        struct in_addr gateway;
+        PortForward *ports;             size_t n_ports;
+} NetworkConfig;
+
+typedef struct UnitConfig {
+        /* identity */
+        char *name;                     /* "web", "worker@3"; never with ".service" */
+        char *path;                     /* the main unit file (the template's for instances) */
+        char **dropin_paths;            /* applied in this order */
+        bool is_template;               /* "worker@" itself: loadable, never started */
+        char *instance;                 /* "3" for worker@3, else NULL */
+
+        /* [Unit] */
+        char *description;
+        char **documentation;
+        char **after, **requires, **wants;      /* unit names without ".service" */
+        usec_t start_limit_interval_usec;       /* default 10s */
+        unsigned start_limit_burst;             /* default 5 */
+        bool auto_start;                        /* default yes */
+
+        /* [Service] process and supervision */
+        ServiceType type;
+        ExecCommand *exec_start_pre;    size_t n_exec_start_pre;
+        ExecCommand *exec_start;        size_t n_exec_start;   /* exactly 1 unless Type=oneshot */
+        ExecCommand *exec_start_post;   size_t n_exec_start_post;
+        ExecCommand *exec_stop;         size_t n_exec_stop;
+        RestartPolicy restart;
+        usec_t restart_usec;                    /* default 100ms */
+        unsigned restart_steps;                 /* 0 = no back-off */
+        usec_t restart_max_delay_usec;          /* USEC_INFINITY when unset */
+        usec_t timeout_start_usec, timeout_stop_usec;   /* default 10s each */
+        int kill_signal;                        /* default SIGTERM */
+        int *success_exit_status;       size_t n_success_exit_status;
+        int *success_signals;           size_t n_success_signals;
+        char **environment;                     /* "KEY=VALUE", later assignments win at use */
+        EnvironmentFile *environment_files;     size_t n_environment_files;
+        char *working_directory;                /* NULL: "/" (or the user's home with "~") */
+        char *user, *group;                     /* names or numeric ids, as written */
+        char **supplementary_groups;
+        int umask;                              /* -1 when unset (0022 applies) */
+        bool nice_set;
+        int nice;
+        bool oom_score_adjust_set;
+        int oom_score_adjust;
+        UnitRlimit limit_nofile, limit_nproc, limit_core;
+        OutputSpec standard_output, standard_error;
+        OOMPolicy oom_policy;
+
+        /* [Service] namespaces and sandboxing */
+        bool private_pids, private_mounts, private_ipc, protect_hostname, private_network;
+        char *hostname;                         /* implies protect_hostname */
+        bool private_time;
+        int64_t time_offset_usec;               /* may be negative */
+        PrivateUsers private_users;
+        ProtectControlGroups protect_control_groups;
+        char *root_directory;
+        BindMount *bind_paths;          size_t n_bind_paths;   /* BindPaths= and BindReadOnlyPaths= */
+        PathSpec *read_only_paths;      size_t n_read_only_paths;
+        PathSpec *read_write_paths;     size_t n_read_write_paths;
+        PathSpec *inaccessible_paths;   size_t n_inaccessible_paths;
+        TmpfsMount *temporary_file_system;      size_t n_temporary_file_system;
+        bool private_tmp, private_devices;
+        ProtectSystem protect_system;
+        ProtectHome protect_home;
+        bool no_new_privileges;
+        bool capability_bounding_set_set;
+        uint64_t capability_bounding_set;       /* bit n = capability n */
+        uint64_t ambient_capabilities;
+        char **joins_namespace_of;              /* unit names without ".service" */
+        char *network_namespace_path;
+
+        /* [Service] cgroup v2 resources */
+        ResourceConfig resources;
+
+        /* [Network] */
+        NetworkConfig network;
+} UnitConfig;
+
+typedef struct ManagerConfig {
+        char *path;                     /* NULL when the file was absent */
+        char *cgroup_root;              /* NULL: auto (delegated cgroup, else corral/) */
+        char *runtime_directory;        /* default /run/corral */
+        char *log_directory;            /* default /var/log/corral */
+        uint64_t log_max_bytes;         /* default 10M */
+        unsigned log_keep;              /* default 5 */
+        char *admin_group;              /* NULL: root only */
+        bool unenforceable_limits_warn; /* default false (refuse) */
+        char *bridge;                   /* default corral0 */
+        struct in_addr subnet;          /* default 10.89.0.0 */
+        uint8_t subnet_prefixlen;       /* default 24 */
+} ManagerConfig;
+
+/* Diagnostics collected while loading: every problem, not just the first.
+ * Each entry is a finished line, "FILE:LINE: Key: what is wrong". */
+typedef struct UnitDiagnostics {
+        char **errors;
+        char **warnings;
+} UnitDiagnostics;
+
+void unit_diagnostics_done(UnitDiagnostics *d);
+
+UnitConfig *unit_config_free(UnitConfig *u);
+DEFINE_TRIVIAL_CLEANUP_FUNC(UnitConfig *, unit_config_free);
+ManagerConfig *manager_config_free(ManagerConfig *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ManagerConfig *, manager_config_free);
+
+/* Defaults as the spec gives them (used by the loaders, and by RunTransient). */
+int unit_config_new(const char *name, UnitConfig **ret);
+int manager_config_new(ManagerConfig **ret);
+
+/* Load one unit file and its drop-ins by path (corralctl verify). Returns 0
+ * when valid, -EINVAL when diagnostics hold errors (*ret is then NULL), or
+ * another -errno when the file could not be read. */
+int unit_load_file(const char *path, UnitConfig **ret, UnitDiagnostics *diags);
+
+/* Find NAME (or an instance NAME@I of a template) in dirs (later dirs win),
+ * apply drop-ins from every dir in file-name order, expand specifiers. */
+int unit_load(const char *name, char *const *dirs, UnitConfig **ret, UnitDiagnostics *diags);
+
+/* The names of every unit file in dirs (templates included, as "worker@"),
+ * sorted, without ".service". */
+int unit_list_names(char *const *dirs, char ***ret);
+
+/* corrald.conf; a missing file is not an error (all defaults). */
+int manager_config_load(const char *path, ManagerConfig **ret, UnitDiagnostics *diags);
+
+/* Validate a unit name per the spec; accepts an optional ".service" suffix
+ * and returns the bare name in *ret (may be NULL). */
+int unit_name_normalize(const char *name, char **ret);
+
+/* Expand $VAR and ${VAR} in cmd's argv against env ("K=V" strv). */
+int unit_exec_expand(const ExecCommand *cmd, char *const *env, char ***ret_argv);
