@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Value parsers for unit files and corrald.conf: systemd's syntax.
+ *
+ * Contract for all of them: return 0 (or the documented non-negative value)
+ * on success and fill ret_*; on bad input return -EINVAL, leave ret_*
+ * untouched, and fill reterr (may be NULL) with only "what is wrong and what
+ * would be accepted", e.g.
+ *   "12X" is not a size (use K, M, G, T, a percentage, or infinity)
+ * The loader prefixes "FILE:LINE: Key: ". -ENOMEM is the only other error.
+ * Parsers that fill lists append (the loader handles empty-assignment reset). */
+
+#include "unit.h"
+
+/* yes/no/true/false/on/off/1/0, case-insensitive. Returns 1 or 0. */
+int parse_boolean(const char *v, CrlError *reterr);
+
+/* Sizes: bytes, or K M G T (base 1024, optional "B"/"iB" suffix? no: K M G T
+ * only, as systemd), "N%" (allow_percent), "infinity" (allow_infinity). */
+int parse_size(const char *v, bool allow_percent, bool allow_infinity, ResourceLimit *ret, CrlError *reterr);
+
+/* A number with an optional "%": TasksMax= (number, N%, infinity). */
+int parse_tasks_max(const char *v, ResourceLimit *ret, CrlError *reterr);
+
+/* Time spans: "us ms s min h" (also sec, m, hour, d, w as systemd does),
+ * combined ("1min 30s", "1min30s"), bare number = seconds, "infinity". */
+int parse_time_span(const char *v, usec_t *ret, CrlError *reterr);
+/* The same with an optional leading '-' (TimeOffsetSec=). */
+int parse_time_span_signed(const char *v, int64_t *ret, CrlError *reterr);
+
+/* "20%", "150%", "12.5%" -> basis points (2000, 15000, 1250); must end in '%'. */
+int parse_percent(const char *v, uint64_t *ret_basis_points, CrlError *reterr);
+
+/* "0-3,5", "0 1 2", "1-3 7": normalized to "0-3,5" (sorted, merged ranges). */
+int parse_cpu_set(const char *v, char **ret_normalized, CrlError *reterr);
+
+/* "SIGTERM", "TERM", "15", "SIGRTMIN+3" -> signal number. */
+int parse_signal(const char *v, int *ret, CrlError *reterr);
+
+/* SuccessExitStatus=: space-separated exit codes (0-255) and signal names. */
+int parse_exit_status_list(const char *v, int **codes, size_t *n_codes,
+                           int **signals, size_t *n_signals, CrlError *reterr);
+
+/* One command line with systemd quoting: "…", '…', backslash escapes (\n \t
+ * \\ \" \' \xNN and a trailing \ joins lines already done by the loader);
+ * prefixes: '-' (ignore failure) and '@' (argv[0] differs from the path: the
+ * second word is argv[0]) — others ('+', '!', ':') are rejected with a clear
+ * message. $VAR stays unexpanded. */
+int parse_command_line(const char *v, ExecCommand *ret, CrlError *reterr);
+
+/* Split a string by whitespace honouring the same quoting (for lists). */
+int split_quoted(const char *v, char ***ret, CrlError *reterr);
+
+/* Environment=: one or more KEY=VALUE words with quoting; appended to *env
+ * (a later KEY replaces an earlier one). KEY must be a valid variable name. */
+int parse_environment(const char *v, char ***env, CrlError *reterr);
+
+/* Contents of an EnvironmentFile: KEY=VALUE lines, '#'/';' comments, blank
+ * lines, optional "export ", single/double quotes, backslash continuation. */
+int parse_environment_file_text(const char *text, char ***env, CrlError *reterr);
+
+/* "$VAR" and "${VAR}" in s against env; "$$" is a literal "$". Unset = "". */
+int expand_variables(const char *s, char *const *env, char **ret);
+
+/* "A.B.C.D/N" (N 0..32; host bits allowed). */
+int parse_ipv4_cidr(const char *v, struct in_addr *ret_addr, uint8_t *ret_prefixlen, CrlError *reterr);
+/* "A.B.C.D". */
+int parse_ipv4_address(const char *v, struct in_addr *ret, CrlError *reterr);
+
+/* Port=: "[tcp|udp:]HOSTPORT[:SERVICEPORT]", ports 1..65535. */
+int parse_port_forward(const char *v, PortForward *ret, CrlError *reterr);
+
+typedef enum IOValueKind {
+        IO_VALUE_WEIGHT,        /* 1..10000 */
+        IO_VALUE_BYTES,         /* size with K M G T, per second */
+        IO_VALUE_IOPS,          /* plain number */
+        _IO_VALUE_KIND_MAX,
+        _IO_VALUE_KIND_INVALID = -EINVAL,
+} IOValueKind;
+/* "PATH VALUE": absolute PATH (not resolved here), VALUE per kind. */
+int parse_io_device_value(const char *v, IOValueKind kind, IODeviceValue *ret, CrlError *reterr);
+
+/* BindPaths=/BindReadOnlyPaths= one entry "[-]SRC[:DEST[:OPTIONS]]", OPTIONS
+ * "rbind" (default) or "norbind"; SRC and DEST absolute. */
+int parse_bind_path(const char *v, bool read_only, BindMount *ret, CrlError *reterr);
+/* One "[-]PATH" (ReadOnlyPaths= etc.); PATH absolute. */
+int parse_path_spec(const char *v, PathSpec *ret, CrlError *reterr);
+/* TemporaryFileSystem= one "PATH[:OPTIONS]". */
+int parse_tmpfs_spec(const char *v, TmpfsMount *ret, CrlError *reterr);
+
+/* A user or group name (systemd's valid-name rules) or a numeric id. */
+int parse_user_or_group_name(const char *v, CrlError *reterr);
+
+/* Capability names ("CAP_NET_ADMIN cap_sys_time"), "~" prefix inverts. */
+int parse_capability_set(const char *v, uint64_t *ret, CrlError *reterr);
+
+/* LimitNOFILE= etc.: "N", "SOFT:HARD", "infinity". */
+int parse_rlimit(const char *v, struct rlimit *ret, CrlError *reterr);
+
+/* StandardOutput=/StandardError=. */
+int parse_output_spec(const char *v, OutputSpec *ret, CrlError *reterr);
+
+/* UMask= (octal 0..0777), Nice= (-20..19), OOMScoreAdjust= (-1000..1000),
+ * CPUWeight=/IOWeight= (1..10000): parse_int_range for the decimal ones. */
+int parse_umask(const char *v, int *ret, CrlError *reterr);
+int parse_int_range(const char *v, long min, long max, long *ret, CrlError *reterr);
+
+/* Enumerations; each returns the enum value or -EINVAL (with reterr). */
+ServiceType service_type_from_string(const char *v, CrlError *reterr);
+RestartPolicy restart_policy_from_string(const char *v, CrlError *reterr);
+OOMPolicy oom_policy_from_string(const char *v, CrlError *reterr);
+PrivateUsers private_users_from_string(const char *v, CrlError *reterr);            /* yes/true = self */
+ProtectControlGroups protect_control_groups_from_string(const char *v, CrlError *reterr);
+ProtectSystem protect_system_from_string(const char *v, CrlError *reterr);        /* booleans too */
+ProtectHome protect_home_from_string(const char *v, CrlError *reterr);            /* booleans too */
+
+const char *service_type_to_string(ServiceType t);
+const char *restart_policy_to_string(RestartPolicy p);
+const char *oom_policy_to_string(OOMPolicy p);
+const char *private_users_to_string(PrivateUsers p);
+const char *protect_control_groups_to_string(ProtectControlGroups p);
+const char *protect_system_to_string(ProtectSystem p);
+const char *protect_home_to_string(ProtectHome p);
