@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The child between clone and execve. It runs the steps below in order and
+ * reports the first failure as (step, errno, index) on the handshake socket.
+ * Nothing here allocates or logs: the child may be the clone of a threaded
+ * supervisor, where malloc's locks can be held by threads that do not exist
+ * here. Everything it needs was computed into the NsPlan by the parent. */
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "macros.h"
+#include "ns-plan.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static int reset_signals(void) {
+        sigset_t all;
+
+        /* The supervisor blocks signals for its signalfd/sd-event and may
+         * ignore some; the service starts with neither. */
+        for (int sig = 1; sig < _NSIG; sig++) {
+                struct sigaction sa = { .sa_handler = SIG_DFL };
+
+                if (sig == SIGKILL || sig == SIGSTOP)
+                        continue;
+                (void) sigaction(sig, &sa, NULL); /* EINVAL for the RT signals glibc reserves */
+        }
+        sigemptyset(&all);
+        return RET_NERRNO(sigprocmask(SIG_SETMASK, &all, NULL));
+}
+
+static int wait_release(int sock) {
+        char c;
+        ssize_t n;
+
+        do
+                n = recv(sock, &c, 1, 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        return n == 1 ? 0 : -EPIPE;     /* EOF: the parent gave up on us */
+}
+
+static int setup_timens(const NsPlan *plan) {
+        int fd, r = 0;
+        size_t len = strlen(plan->timens_offsets);
+
+        /* CLONE_NEWTIME puts only later children (and, on execve, this
+         * process) into the new namespace; its offsets can be written only
+         * while no process is in it yet, i.e. right now. */
+        if (unshare(CLONE_NEWTIME) < 0)
+                return -errno;
+        fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, plan->timens_offsets, len) != (ssize_t) len)
+                r = negative_errno();
+        safe_close(fd);
+        return r;
+}
+
+static int setup_namespaces(NsPlan *plan, NsStep *step) {
+        int r;
+
+        *step = NS_STEP_JOIN;
+        r = ns_join_apply(plan);
+        if (r < 0)
+                return r;
+        /* After the parent placed us in our cgroup, so the namespace root is
+         * the service's cgroup and /proc/self/cgroup reads 0::/. */
+        *step = NS_STEP_CGROUPNS;
+        if (plan->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+                return -errno;
+        *step = NS_STEP_TIMENS;
+        if (plan->unshare_timens && (r = setup_timens(plan)) < 0)
+                return r;
+        *step = NS_STEP_HOSTNAME;
+        if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0)
+                return -errno;
+        *step = NS_STEP_LOOPBACK;
+        if (plan->loopback && (r = ns_loopback_up()) < 0)
+                return r;
+        return 0;
+}
+
+/* fork() without glibc's atfork handlers, which take malloc's locks. */
+static pid_t raw_fork(void) {
+        long r = syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, 0);
+
+        return r < 0 ? -errno : (pid_t) r;
+}
+
+/* PrivatePIDs=yes: we are PID 1. Fork the command as PID 2 and become the
+ * init; the command announces itself to the parent (which learns its host
+ * pid from SCM_CREDENTIALS) and waits for the ack. */
+static int setup_init(NsPlan *plan, int sock, NsStep *step) {
+        sigset_t mask;
+        pid_t pid;
+
+        *step = NS_STEP_INIT;
+        sigfillset(&mask);
+        if (sigprocmask(SIG_SETMASK, &mask, NULL) < 0)
+                return -errno;
+        pid = raw_fork();
+        if (pid < 0)
+                return pid;
+        if (pid > 0) {
+                /* The command's copy of the socket closes on its execve: that is the
+                 * parent's success signal, so ours must not keep it open. */
+                safe_close(sock);
+                _exit(ns_init_run(pid, plan->status_fd));
+        }
+        plan->status_fd = safe_close(plan->status_fd);
+        sigemptyset(&mask);
+        if (sigprocmask(SIG_SETMASK, &mask, NULL) < 0)
+                return -errno;
+        *step = NS_STEP_MAINPID;
+        if (send(sock, "P", 1, MSG_NOSIGNAL) < 0)
+                return -errno;
+        return wait_release(sock);
+}
+
+static int setup_stdio(const NsPlan *plan, int null_fd) {
+        int fds[3];
+
+        /* Move every source above 2 first, so dup2() cannot clobber a source
+         * that sits on a target number. */
+        for (int i = 0; i < 3; i++) {
+                int src = plan->stdio[i] >= 0 ? plan->stdio[i] : plan->stdio_inherit ? i : null_fd;
+
+                fds[i] = fcntl(src, F_DUPFD_CLOEXEC, 3);
+                if (fds[i] < 0)
+                        return -errno;
+        }
+        for (int i = 0; i < 3; i++)
+                if (dup2(fds[i], i) < 0)
+                        return -errno;
+        return 0;
+}
+
+static int exec_command(const NsPlan *plan) {
+        char buf[PATH_MAX];
+        const char *p = plan->path_env;
+        int last = -ENOENT;
+
+        if (strchr(plan->argv[0], '/')) {
+                execve(plan->argv[0], plan->argv, plan->envp);
+                return -errno;
+        }
+        while (p && *p) {
+                const char *end = strchrnul(p, ':');
+                size_t dl = (size_t) (end - p), nl = strlen(plan->argv[0]);
+
+                if (dl > 0 && dl + 1 + nl < sizeof(buf)) {
+                        memcpy(buf, p, dl);
+                        buf[dl] = '/';
+                        memcpy(buf + dl + 1, plan->argv[0], nl + 1);
+                        execve(buf, plan->argv, plan->envp);
+                        if (errno != ENOENT && errno != ENOTDIR)
+                                last = -errno;
+                }
+                p = *end ? end + 1 : end;
+        }
+        return last;
+}
+
+static int setup_process(NsPlan *plan, int null_fd, NsStep *step) {
+        int r;
+
+        r = ns_creds_apply(plan, step);
+        if (r < 0)
+                return r;
+        *step = NS_STEP_WORKING_DIRECTORY;
+        if (plan->working_directory && chdir(plan->working_directory) < 0 &&
+            !plan->working_directory_optional)
+                return -errno;
+        *step = NS_STEP_STDIO;
+        r = setup_stdio(plan, null_fd);
+        if (r < 0)
+                return r;
+        /* Whatever a threaded parent opened without O_CLOEXEC must not leak in. */
+        (void) syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+        *step = NS_STEP_EXEC;
+        return exec_command(plan);
+}
+
+/* ns_exec(): every namespace of the target in one setns() (the PID
+ * namespace was entered by the parent for us), then its cwd. */
+static int child_enter(NsPlan *plan, NsStep *step) {
+        *step = NS_STEP_JOIN;
+        if (plan->exec_setns_flags && setns(plan->exec_target_pidfd, (int) plan->exec_setns_flags) < 0)
+                return -errno;
+        *step = NS_STEP_WORKING_DIRECTORY;
+        return RET_NERRNO(fchdir(plan->exec_cwd_fd));
+}
+
+static int child_run(NsPlan *plan, int sock, NsStep *step, int *index) {
+        int null_fd, r;
+
+        *step = NS_STEP_HANDSHAKE;
+        r = reset_signals();
+        if (r >= 0)
+                r = wait_release(sock);
+        if (r < 0)
+                return r;
+        if (plan->exec_target_pidfd >= 0) {
+                r = child_enter(plan, step);
+                return r < 0 ? r : setup_process(plan, -EBADF, step);
+        }
+        r = setup_namespaces(plan, step);
+        if (r < 0)
+                return r;
+        *step = NS_STEP_STDIO;
+        null_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+        if (null_fd < 0)
+                return -errno;
+        r = ns_mount_apply(plan, step, index);
+        if (r < 0)
+                return r;
+        *index = -1;
+        if (plan->use_init && (r = setup_init(plan, sock, step)) < 0)
+                return r;
+        return setup_process(plan, null_fd, step);
+}
+
+_Noreturn void ns_child_main(NsPlan *plan, int sock) {
+        NsStep step = NS_STEP_HANDSHAKE;
+        int index = -1, r;
+
+        r = child_run(plan, sock, &step, &index);
+        (void) ns_child_report(sock, step, r, index); /* nobody left to tell if this fails */
+        _exit(127);
+}
