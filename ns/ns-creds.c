@@ -121,7 +121,7 @@ static int plan_groups(const UnitConfig *u, NsPlan *plan, const UserInfo *info, 
                 if ((r = add_group(plan, gid)) < 0)
                         return r;
         }
-        plan->set_groups = u->user || u->supplementary_groups;
+        plan->set_groups = u->user || u->supplementary_groups || u->private_users != PRIVATE_USERS_NO;
         return 0;
 }
 
@@ -213,6 +213,13 @@ int ns_creds_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         if (u->group && (r = resolve_group(u->group, &plan->gid, reterr)) < 0)
                 return r;
         plan->set_ids = u->user || u->group;
+        if (!plan->set_ids && u->private_users != PRIVATE_USERS_NO) {
+                /* Become the namespace's root: with PrivateUsers=pick the host's
+                 * root we were cloned as is not mapped at all. */
+                plan->set_ids = true;
+                plan->uid = 0;
+                plan->gid = 0;
+        }
         if ((r = plan_groups(u, plan, &info, reterr)) < 0)
                 return r;
         r = read_line_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &last);
