@@ -116,6 +116,8 @@ static int setup_init(NsPlan *plan, int sock, NsStep *step) {
                 /* The command's copy of the socket closes on its execve: that is the
                  * parent's success signal, so ours must not keep it open. */
                 safe_close(sock);
+                /* Hold no directory of the host or of the old root. */
+                (void) chdir("/");
                 _exit(ns_init_run(pid, plan->status_fd));
         }
         plan->status_fd = safe_close(plan->status_fd);
