@@ -11,6 +11,7 @@
  * fails naming the step, leaving no process behind. The child-side step order
  * and the handshake are documented in docs/design.md ("ns/ launcher"). */
 
+#include <errno.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
