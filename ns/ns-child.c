@@ -98,12 +98,36 @@ static pid_t raw_fork(void) {
         return r < 0 ? -errno : (pid_t) r;
 }
 
-/* PrivatePIDs=yes: we are PID 1. Fork the command as PID 2 and become the
- * init; the command announces itself to the parent (which learns its host
- * pid from SCM_CREDENTIALS) and waits for the ack. */
+/* The init tells the parent the command's pid: SCM_CREDENTIALS naming
+ * another process is allowed with CAP_SYS_ADMIN over our PID namespace, and
+ * the kernel translates the pid into the receiver's namespace. The command
+ * cannot be reaped (and its pid reused) before this is sent: we reap it. */
+static int announce_main(int sock, pid_t pid) {
+        union {
+                char buf[CMSG_SPACE(sizeof(struct ucred))];
+                struct cmsghdr align;
+        } control = {};
+        struct ucred uc = { .pid = pid, .uid = getuid(), .gid = getgid() };
+        struct iovec iov = { .iov_base = (char *) "P", .iov_len = 1 };
+        struct msghdr mh = {
+                .msg_iov = &iov, .msg_iovlen = 1,
+                .msg_control = &control, .msg_controllen = sizeof(control),
+        };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_CREDENTIALS;
+        c->cmsg_len = CMSG_LEN(sizeof(uc));
+        memcpy(CMSG_DATA(c), &uc, sizeof(uc));
+        return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+/* PrivatePIDs=yes: we are PID 1. Fork the command as PID 2, announce it and
+ * become the init; the command continues the setup. */
 static int setup_init(NsPlan *plan, int sock, NsStep *step) {
         sigset_t mask;
         pid_t pid;
+        int r;
 
         *step = NS_STEP_INIT;
         sigfillset(&mask);
@@ -113,21 +137,21 @@ static int setup_init(NsPlan *plan, int sock, NsStep *step) {
         if (pid < 0)
                 return pid;
         if (pid > 0) {
+                r = announce_main(sock, pid);
                 /* The command's copy of the socket closes on its execve: that is the
-                 * parent's success signal, so ours must not keep it open. */
+                 * parent's success signal, so ours must not stay open. */
                 safe_close(sock);
+                if (r < 0) {
+                        (void) kill(pid, SIGKILL);
+                        _exit(127);
+                }
                 /* Hold no directory of the host or of the old root. */
                 (void) chdir("/");
                 _exit(ns_init_run(pid, plan->status_fd));
         }
         plan->status_fd = safe_close(plan->status_fd);
         sigemptyset(&mask);
-        if (sigprocmask(SIG_SETMASK, &mask, NULL) < 0)
-                return -errno;
-        *step = NS_STEP_MAINPID;
-        if (send(sock, "P", 1, MSG_NOSIGNAL) < 0)
-                return -errno;
-        return wait_release(sock);
+        return RET_NERRNO(sigprocmask(SIG_SETMASK, &mask, NULL));
 }
 
 static int setup_stdio(const NsPlan *plan, int null_fd) {

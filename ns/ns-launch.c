@@ -250,6 +250,8 @@ static void child_error_format(const NsPlan *plan, const NsChildError *e, CrlErr
  * exec). A PrivatePIDs command announces itself first; its pid arrives
  * translated into our pid namespace through SCM_CREDENTIALS. */
 static int wait_exec(int sock, const NsPlan *plan, NsProcess *ret, CrlError *reterr) {
+        bool main_seen = false;
+
         for (;;) {
                 union {
                         char buf[CMSG_SPACE(sizeof(struct ucred))];
@@ -281,20 +283,19 @@ static int wait_exec(int sock, const NsPlan *plan, NsProcess *ret, CrlError *ret
                         if (!c || c->cmsg_type != SCM_CREDENTIALS)
                                 return crl_error_set(reterr, EPROTO, "handshake: main process without credentials");
                         memcpy(&uc, CMSG_DATA(c), sizeof(uc));
+                        ret->main_pid = uc.pid;
+                        /* ESRCH: the command already ended and the init reaped it;
+                         * the status pipe still has its result. */
                         fd = crl_pidfd_open(uc.pid, 0);
-                        if (fd < 0)
+                        if (fd < 0 && fd != -ESRCH)
                                 return crl_error_set(reterr, fd, "pidfd_open(%d): %s", (int) uc.pid, strerror(-fd));
                         ret->main_pidfd = fd;
-                        ret->main_pid = uc.pid;
-                        /* The command waits for this ack, so its pid cannot be reused
-                         * before we hold its pidfd. */
-                        if (send(sock, "A", 1, MSG_NOSIGNAL) < 0)
-                                return crl_error_set(reterr, errno, "handshake: %s", strerror(errno));
+                        main_seen = true;
                         continue;
                 }
                 return crl_error_set(reterr, EPROTO, "handshake: unexpected message of %zd bytes", n);
         }
-        if (plan->use_init && ret->main_pidfd < 0)
+        if (plan->use_init && !main_seen)
                 return crl_error_set(reterr, EPROTO, "init: the command never started");
         return 0;
 }
@@ -384,7 +385,7 @@ int ns_launch(const NsLaunchParams *p, NsProcess *ret, CrlError *reterr) {
                 crl_error_prefix(reterr, "service '%s': ", plan.name ? plan.name : "?");
                 return r;
         }
-        if (proc.main_pidfd < 0) {
+        if (proc.main_pidfd < 0 && !plan.use_init) {
                 proc.main_pidfd = fcntl(proc.pidfd, F_DUPFD_CLOEXEC, 3);
                 if (proc.main_pidfd < 0) {
                         r = -errno;

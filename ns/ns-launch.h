@@ -56,7 +56,8 @@ typedef struct NsProcess {
         int pidfd;                      /* owned; the process the supervisor reaps (the init
                                          * with PrivatePIDs=yes) */
         pid_t pid;
-        int main_pidfd;                 /* owned; the command (PID 2 under the init), else a dup of pidfd */
+        int main_pidfd;                 /* owned; the command (PID 2 under the init), else a dup of
+                                         * pidfd; -EBADF if PID 2 already ended and was reaped */
         pid_t main_pid;                 /* MainPID: host pid of the command */
         int status_fd;                  /* owned; PrivatePIDs: the init writes the command's
                                          * siginfo_t here before it exits; else -EBADF */
