@@ -91,13 +91,6 @@ static int setup_namespaces(NsPlan *plan, NsStep *step) {
         return 0;
 }
 
-/* fork() without glibc's atfork handlers, which take malloc's locks. */
-static pid_t raw_fork(void) {
-        long r = syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, 0);
-
-        return r < 0 ? -errno : (pid_t) r;
-}
-
 /* The init tells the parent the command's pid: SCM_CREDENTIALS naming
  * another process is allowed with CAP_SYS_ADMIN over our PID namespace, and
  * the kernel translates the pid into the receiver's namespace. The command
@@ -120,38 +113,6 @@ static int announce_main(int sock, pid_t pid) {
         c->cmsg_len = CMSG_LEN(sizeof(uc));
         memcpy(CMSG_DATA(c), &uc, sizeof(uc));
         return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
-/* PrivatePIDs=yes: we are PID 1. Fork the command as PID 2, announce it and
- * become the init; the command continues the setup. */
-static int setup_init(NsPlan *plan, int sock, NsStep *step) {
-        sigset_t mask;
-        pid_t pid;
-        int r;
-
-        *step = NS_STEP_INIT;
-        sigfillset(&mask);
-        if (sigprocmask(SIG_SETMASK, &mask, NULL) < 0)
-                return -errno;
-        pid = raw_fork();
-        if (pid < 0)
-                return pid;
-        if (pid > 0) {
-                r = announce_main(sock, pid);
-                /* The command's copy of the socket closes on its execve: that is the
-                 * parent's success signal, so ours must not stay open. */
-                safe_close(sock);
-                if (r < 0) {
-                        (void) kill(pid, SIGKILL);
-                        _exit(127);
-                }
-                /* Hold no directory of the host or of the old root. */
-                (void) chdir("/");
-                _exit(ns_init_run(pid, plan->status_fd));
-        }
-        plan->status_fd = safe_close(plan->status_fd);
-        sigemptyset(&mask);
-        return RET_NERRNO(sigprocmask(SIG_SETMASK, &mask, NULL));
 }
 
 static int setup_stdio(const NsPlan *plan, int null_fd) {
@@ -228,6 +189,59 @@ static int child_enter(NsPlan *plan, NsStep *step) {
         return RET_NERRNO(fchdir(plan->exec_cwd_fd));
 }
 
+typedef struct Pid2 {
+        NsPlan *plan;
+        int sock, null_fd;
+} Pid2;
+
+/* PID 2, the command. It shares the init's memory (CLONE_VM) while the init
+ * waits for its execve (CLONE_VFORK), so it writes only its own stack. */
+static int pid2_main(void *userdata) {
+        const Pid2 *a = userdata;
+        NsStep step = NS_STEP_INIT;
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        r = RET_NERRNO(sigprocmask(SIG_SETMASK, &mask, NULL));
+        if (r >= 0)
+                r = setup_process(a->plan, a->null_fd, &step);
+        (void) ns_child_report(a->sock, step, r, -1);
+        _exit(127);
+}
+
+/* PrivatePIDs=yes: we are PID 1. Start the command as PID 2 on the stack the
+ * parent mapped (vfork-style: no page-table copy of a possibly big
+ * supervisor), announce it and become the init. */
+static int setup_init(NsPlan *plan, int sock, int null_fd, NsStep *step) {
+        Pid2 a = { .plan = plan, .sock = sock, .null_fd = null_fd };
+        sigset_t mask;
+        pid_t pid;
+        int r;
+
+        *step = NS_STEP_INIT;
+        sigfillset(&mask);
+        if (sigprocmask(SIG_SETMASK, &mask, NULL) < 0)
+                return -errno;
+        /* The init keeps the status pipe; PID 2 must not inherit it past exec,
+         * and O_CLOEXEC sees to that. */
+        pid = clone(pid2_main, (char *) plan->pid2_stack + plan->pid2_stack_size,
+                    CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+        if (pid < 0)
+                return -errno;
+        r = announce_main(sock, pid);
+        /* The command's copy of the socket closed on its execve: that is the
+         * parent's success signal, so ours must not stay open. */
+        safe_close(sock);
+        if (r < 0) {
+                (void) kill(pid, SIGKILL);
+                _exit(127);
+        }
+        /* Hold no directory of the host or of the old root. */
+        (void) chdir("/");
+        _exit(ns_init_run(pid, plan->status_fd));
+}
+
 static int child_run(NsPlan *plan, int sock, NsStep *step, int *index) {
         int null_fd, r;
 
@@ -252,8 +266,8 @@ static int child_run(NsPlan *plan, int sock, NsStep *step, int *index) {
         if (r < 0)
                 return r;
         *index = -1;
-        if (plan->use_init && (r = setup_init(plan, sock, step)) < 0)
-                return r;
+        if (plan->use_init)
+                return setup_init(plan, sock, null_fd, step);
         return setup_process(plan, null_fd, step);
 }
 

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -102,6 +103,9 @@ void ns_plan_done(NsPlan *plan) {
         plan->netns_fd = safe_close(plan->netns_fd);
         plan->status_fd = safe_close(plan->status_fd);
         plan->exec_cwd_fd = safe_close(plan->exec_cwd_fd);
+        if (plan->pid2_stack)
+                (void) munmap(plan->pid2_stack, plan->pid2_stack_size);
+        plan->pid2_stack = NULL;
 }
 
 /* Everything the child needs, computed here so the child never allocates. */
@@ -133,6 +137,15 @@ static int plan_build(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
                 (void) snprintf(plan->timens_offsets, sizeof(plan->timens_offsets),
                                 "monotonic %" PRIi64 " %" PRIi64 "\nboottime %" PRIi64 " %" PRIi64 "\n",
                                 s, nsec, s, nsec);
+        }
+        if (plan->use_init) {
+                plan->pid2_stack_size = 256 * 1024;
+                plan->pid2_stack = mmap(NULL, plan->pid2_stack_size, PROT_READ | PROT_WRITE,
+                                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+                if (plan->pid2_stack == MAP_FAILED) {
+                        plan->pid2_stack = NULL;
+                        return crl_error_set(reterr, errno, "step 'init': stack: %s", strerror(errno));
+                }
         }
         r = ns_join_plan(p, plan, reterr);
         if (r < 0)
