@@ -2,11 +2,12 @@
 /* Driver for bench/launch: start `true` through ns_launch() (or a bare
  * clone3() with the same flags, the baseline) and wait for it.
  *
- *   bench-launch [--loop N] none|all|clone3-none|clone3-all [CGROUP_DIR]
+ *   bench-launch [--loop N] none|all|six|clone3-none|clone3-all|clone3-six [CGROUP_DIR]
  *
  * "all" is the seven namespaces PrivatePIDs= (with corral's init), mount,
  * UTS, IPC, network (lo up), user (identity map), cgroup, time, plus
- * CLONE_INTO_CGROUP when CGROUP_DIR is given. With --loop, prints the mean
+ * CLONE_INTO_CGROUP when CGROUP_DIR is given; "six" is what the unshare
+ * command line of bench/launch makes (no user or time namespace). With --loop, prints the mean
  * time from the call to the child's exec (ns_launch() returns then) in µs. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,12 +21,17 @@
 
 static char *argv_true[] = { (char *) "/bin/true", NULL };
 
-static UnitConfig *bench_unit(bool all) {
+static UnitConfig *bench_unit(bool all, bool six) {
         UnitConfig *u = NULL;
 
         if (unit_config_new("bench", &u) < 0)
                 abort();
-        if (all) {
+        if (six) {
+                /* What `unshare --fork --pid --mount --uts --ipc --net --cgroup --mount-proc` makes. */
+                u->private_pids = u->private_mounts = u->private_ipc = u->private_network = true;
+                u->protect_hostname = true;
+                u->protect_control_groups = PROTECT_CGROUPS_PRIVATE;
+        } else if (all) {
                 u->private_pids = u->private_mounts = u->private_ipc = u->private_network = true;
                 u->private_time = true;
                 u->hostname = strdup("bench");
@@ -111,16 +117,16 @@ int main(int argc, char **argv) {
                 argv += 2, argc -= 2;
         }
         if (argc < 2) {
-                fprintf(stderr, "usage: bench-launch [--loop N] none|all|clone3-none|clone3-all [CGROUP_DIR]\n");
+                fprintf(stderr, "usage: bench-launch [--loop N] none|all|six|clone3-none|clone3-all|clone3-six [CGROUP_DIR]\n");
                 return 2;
         }
         mode = argv[1];
-        all = strstr(mode, "all") != NULL;
+        all = strstr(mode, "all") != NULL || strstr(mode, "six") != NULL;
         if (argc > 2 && all && (cgfd = open(argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
                 perror(argv[2]);
                 return 1;
         }
-        u = bench_unit(all);
+        u = bench_unit(all, strstr(mode, "six") != NULL);
         for (int i = 0; i < loops && r >= 0; i++) {
                 double t0 = now_us();
 
