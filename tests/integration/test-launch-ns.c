@@ -156,6 +156,7 @@ static void test_caps_and_attrs(void) {
         u->ambient_capabilities = UINT64_C(1) << 10;
         u->no_new_privileges = true;
         unit_set_str(&u->user, "nobody");
+        strv_extend(&u->supplementary_groups, "adm");
         u->limit_nofile = (UnitRlimit) { .set = true, .rlim = { 1234, 2345 } };
         u->nice_set = true;
         u->nice = 7;
@@ -165,11 +166,11 @@ static void test_caps_and_attrs(void) {
         unit_set_str(&u->working_directory, "/tmp");
         run_sh(u, "grep -E '^(CapBnd|CapAmb|CapEff|NoNewPrivs)' /proc/self/status | tr -s '\\t' ' '; "
                   "ulimit -n; ulimit -Hn; cut -d' ' -f19 /proc/self/stat; cat /proc/self/oom_score_adj; umask; pwd; "
-                  "id -u; id -g; echo $USER $HOME", &run);
+                  "id -u; id -g; id -G; echo $USER $HOME", &run);
         CHECK(run.r == 0, "%s", run.error.message);
         CHECK(streq(chomp(&run),
                     "CapEff: 0000000000000400\nCapBnd: 0000000000000400\nCapAmb: 0000000000000400\nNoNewPrivs: 1\n"
-                    "1234\n2345\n7\n345\n0027\n/tmp\n65534\n65534\nnobody /nonexistent"),
+                    "1234\n2345\n7\n345\n0027\n/tmp\n65534\n65534\n65534 4\nnobody /nonexistent"),
               "got:\n%s", run.out);
 }
 
@@ -193,10 +194,12 @@ static void test_environment(void) {
 /* A test-owned cgroup2 directory (no controllers needed): clone3 with
  * CLONE_INTO_CGROUP and the clone() + cgroup.procs fallback. */
 static void test_cgroup(void) {
+        /* The VM has cgroup2 at /sys/fs/cgroup; this host keeps it at .../unified. */
+        const char *mnt = access("/sys/fs/cgroup/cgroup.procs", F_OK) >= 0 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
         char path[128];
         int fd;
 
-        (void) snprintf(path, sizeof(path), "/sys/fs/cgroup/unified/corral-test-launch-%d", (int) getpid());
+        (void) snprintf(path, sizeof(path), "%s/corral-test-launch-%d", mnt, (int) getpid());
         if (mkdir(path, 0755) < 0) {
                 fprintf(stderr, "skipping cgroup checks: %s: %m\n", path);
                 return;
@@ -214,7 +217,7 @@ static void test_cgroup(void) {
                 p.cgroup_fd = fd;
                 p.flags = fallback ? NS_LAUNCH_NO_CLONE3 : 0;
                 run_params(u, &p, argv, &run);
-                (void) snprintf(want, sizeof(want), "0::%s\n", path + strlen("/sys/fs/cgroup/unified"));
+                (void) snprintf(want, sizeof(want), "0::%s\n", path + strlen(mnt));
                 CHECK(run.r == 0 && strneq(run.out, want, strlen(want)), "fallback=%d got '%s' want '%s' %s",
                       fallback, run.out, want, run.error.message);
                 /* ProtectControlGroups=private: a cgroup namespace rooted at our cgroup,
@@ -223,6 +226,36 @@ static void test_cgroup(void) {
                 run_params(u, &p, argv, &run);
                 CHECK(run.r == 0 && streq(chomp(&run), "0::/\n1"), "private fallback=%d: '%s' %s", fallback,
                       run.out, run.error.message);
+                /* the namespace's root is our cgroup: what it shows is that directory */
+                {
+                        char *cat[] = { (char *) "/bin/sh", (char *) "-c",
+                                        (char *) "cat /sys/fs/cgroup/cgroup.controllers; test -w /sys/fs/cgroup && echo w", NULL };
+                        char script[256], host[256] = "";
+                        FILE *f;
+
+                        (void) snprintf(script, sizeof(script), "%s/cgroup.controllers", path);
+                        f = fopen(script, "re");
+                        if (f) {
+                                if (!fgets(host, sizeof(host), f))
+                                        host[0] = 0;
+                                fclose(f);
+                        }
+                        strcat(host, "w");
+                        run_params(u, &p, cat, &run);
+                        CHECK(run.r == 0 && streq(chomp(&run), host), "controllers: '%s' want '%s'", run.out, host);
+                        u->protect_control_groups = PROTECT_CGROUPS_STRICT;
+                        run_params(u, &p, argv, &run);
+                        CHECK(run.r == 0 && streq(chomp(&run), "0::/\n1"), "strict: '%s'", run.out);
+                        run_params(u, &p, cat, &run);
+                        CHECK(run.r == 0 && !strstr(chomp(&run), "\nw") && !streq(run.out, "w"), "strict: writable: '%s'", run.out);
+                        u->protect_control_groups = PROTECT_CGROUPS_YES;
+                        {
+                                char *ro[] = { (char *) "/bin/sh", (char *) "-c", (char *) "test -w /sys/fs/cgroup && echo w || echo ro", NULL };
+
+                                run_params(u, &p, ro, &run);
+                                CHECK(run.r == 0 && streq(chomp(&run), "ro"), "ProtectControlGroups=yes: '%s'", run.out);
+                        }
+                }
         }
         close(fd);
         CHECK(rmdir(path) == 0, "rmdir %s: %m (a process left behind?)", path);
