@@ -66,6 +66,11 @@ int ns_join_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         const UnitConfig *u = p->unit;
         int r;
 
+        if ((p->join_name || u->network_namespace_path) && u->private_users != PRIVATE_USERS_NO)
+                return crl_error_set(reterr, EOPNOTSUPP,
+                                     "step 'join': %s cannot be combined with PrivateUsers= "
+                                     "(the namespaces to join belong to another user namespace)",
+                                     p->join_name ? "JoinsNamespaceOf=" : "NetworkNamespacePath=");
         if (p->join_name) {
                 r = p->join_pidfd >= 0 ? crl_pidfd_send_signal(p->join_pidfd, 0, NULL, 0) : -ESRCH;
                 if (r < 0)

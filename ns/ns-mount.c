@@ -412,6 +412,20 @@ static int apply_fs(const NsMountOp *op, const char *type, unsigned long flags) 
         return RET_NERRNO(mount(type, op->where, type, flags, op->options));
 }
 
+/* The kernel refuses to stack a mount of the same superblock on itself
+ * (EBUSY), and cgroup2 has one superblock whatever the namespace: where
+ * /sys/fs/cgroup already is cgroup2 (not on a hybrid host), put a tmpfs
+ * between them. Unmounting instead fails in a user namespace (locked mount). */
+static int apply_cgroup2(const NsMountOp *op) {
+        int r = apply_fs(op, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+
+        if (r != -EBUSY)
+                return r;
+        if (mount("tmpfs", op->where, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4k") < 0)
+                return -errno;
+        return apply_fs(op, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+}
+
 static const char *const dev_nodes[NS_DEV_NODES_MAX] = { "null", "zero", "full", "random", "urandom", "tty" };
 
 static int dev_populate(const char *dev, const int fds[]) {
@@ -483,7 +497,7 @@ static int apply_op(NsPlan *plan, const NsMountOp *op) {
         case NS_MOUNT_PROC:
                 return apply_fs(op, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
         case NS_MOUNT_CGROUP2:
-                return apply_fs(op, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+                return apply_cgroup2(op);
         case NS_MOUNT_DEV:
                 return apply_dev(plan, op);
         default:

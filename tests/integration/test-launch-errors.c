@@ -73,6 +73,10 @@ int main(void) {
                 p.join_name = "other";
                 expect_failure(u, &p, "/bin/true", ESRCH,
                                "service 'web': step 'join': JoinsNamespaceOf=other: 'other' is not running");
+                u->private_users = PRIVATE_USERS_SELF;
+                expect_failure(u, &p, "/bin/true", EOPNOTSUPP,
+                               "service 'web': step 'join': JoinsNamespaceOf= cannot be combined with PrivateUsers= "
+                               "(the namespaces to join belong to another user namespace)");
         }
         {
                 _cleanup_(unit_config_freep) UnitConfig *u = unit_new("web");
