@@ -426,7 +426,7 @@ int ns_process_main_status(NsProcess *p, const siginfo_t *init_status, siginfo_t
                 return 0;
         }
         si = *init_status;
-        if (si.si_code == CLD_EXITED && si.si_status > 128 && si.si_status < 128 + NSIG) {
+        if (p->status_fd >= 0 && si.si_code == CLD_EXITED && si.si_status > 128 && si.si_status < 128 + NSIG) {
                 si.si_code = CLD_KILLED;
                 si.si_status -= 128;
         }

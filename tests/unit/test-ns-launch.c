@@ -8,6 +8,8 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ns-plan.h"
 
@@ -149,6 +151,25 @@ static void test_mount_order(void **state) {
         unit_config_free(u);
 }
 
+static void test_main_status_fallback(void **state) {
+        NsProcess p = { .pidfd = -EBADF, .main_pidfd = -EBADF, .status_fd = -EBADF };
+        siginfo_t in = { .si_code = CLD_EXITED, .si_status = 143 }, out;
+        int fds[2];
+
+        /* no init: the status is the process's own, 143 stays an exit code */
+        assert_int_equal(ns_process_main_status(&p, &in, &out), 0);
+        assert_int_equal(out.si_code, CLD_EXITED);
+        assert_int_equal(out.si_status, 143);
+        /* an init that died before writing: 128+N decodes to signal N */
+        assert_int_equal(pipe(fds), 0);
+        close(fds[1]);
+        p.status_fd = fds[0];
+        assert_int_equal(ns_process_main_status(&p, &in, &out), 0);
+        assert_int_equal(out.si_code, CLD_KILLED);
+        assert_int_equal(out.si_status, 15);
+        close(fds[0]);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_map_strings),
@@ -156,6 +177,7 @@ int main(void) {
                 cmocka_unit_test(test_describe),
                 cmocka_unit_test(test_flags),
                 cmocka_unit_test(test_mount_order),
+                cmocka_unit_test(test_main_status_fallback),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
