@@ -91,30 +91,6 @@ static int setup_namespaces(NsPlan *plan, NsStep *step) {
         return 0;
 }
 
-/* The init tells the parent the command's pid: SCM_CREDENTIALS naming
- * another process is allowed with CAP_SYS_ADMIN over our PID namespace, and
- * the kernel translates the pid into the receiver's namespace. The command
- * cannot be reaped (and its pid reused) before this is sent: we reap it. */
-static int announce_main(int sock, pid_t pid) {
-        union {
-                char buf[CMSG_SPACE(sizeof(struct ucred))];
-                struct cmsghdr align;
-        } control = {};
-        struct ucred uc = { .pid = pid, .uid = getuid(), .gid = getgid() };
-        struct iovec iov = { .iov_base = (char *) "P", .iov_len = 1 };
-        struct msghdr mh = {
-                .msg_iov = &iov, .msg_iovlen = 1,
-                .msg_control = &control, .msg_controllen = sizeof(control),
-        };
-        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_CREDENTIALS;
-        c->cmsg_len = CMSG_LEN(sizeof(uc));
-        memcpy(CMSG_DATA(c), &uc, sizeof(uc));
-        return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
 static int setup_stdio(const NsPlan *plan, int null_fd) {
         int fds[3];
 
@@ -204,6 +180,12 @@ static int pid2_main(void *userdata) {
 
         sigemptyset(&mask);
         r = RET_NERRNO(sigprocmask(SIG_SETMASK, &mask, NULL));
+        /* Announce ourselves: SO_PASSCRED on the parent's end attaches our
+         * pid, translated into its namespace. We cannot be reaped, nor our
+         * pid reused, before this is queued. */
+        step = NS_STEP_MAINPID;
+        if (r >= 0 && send(a->sock, "P", 1, MSG_NOSIGNAL) < 0)
+                r = -errno;
         if (r >= 0)
                 r = setup_process(a->plan, a->null_fd, &step);
         (void) ns_child_report(a->sock, step, r, -1);
@@ -212,12 +194,16 @@ static int pid2_main(void *userdata) {
 
 /* PrivatePIDs=yes: we are PID 1. Start the command as PID 2 on the stack the
  * parent mapped (vfork-style: no page-table copy of a possibly big
- * supervisor), announce it and become the init. */
+ * supervisor) and become the init. PrivateTime= needs this fork too: only
+ * children are born into a new time namespace (before Linux 6.2 execve
+ * does not move the caller), so without PrivatePIDs= the init is a plain
+ * parent that relays signals and the status. A CLONE_VM child may not
+ * change time namespace on older kernels, so that case forks. */
 static int setup_init(NsPlan *plan, int sock, int null_fd, NsStep *step) {
         Pid2 a = { .plan = plan, .sock = sock, .null_fd = null_fd };
+        int flags = plan->unshare_timens ? SIGCHLD : CLONE_VM | CLONE_VFORK | SIGCHLD;
         sigset_t mask;
         pid_t pid;
-        int r;
 
         *step = NS_STEP_INIT;
         sigfillset(&mask);
@@ -225,18 +211,12 @@ static int setup_init(NsPlan *plan, int sock, int null_fd, NsStep *step) {
                 return -errno;
         /* The init keeps the status pipe; PID 2 must not inherit it past exec,
          * and O_CLOEXEC sees to that. */
-        pid = clone(pid2_main, (char *) plan->pid2_stack + plan->pid2_stack_size,
-                    CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+        pid = clone(pid2_main, (char *) plan->pid2_stack + plan->pid2_stack_size, flags, &a);
         if (pid < 0)
                 return -errno;
-        r = announce_main(sock, pid);
-        /* The command's copy of the socket closed on its execve: that is the
+        /* The command's copy of the socket closes on its execve: that is the
          * parent's success signal, so ours must not stay open. */
         safe_close(sock);
-        if (r < 0) {
-                (void) kill(pid, SIGKILL);
-                _exit(127);
-        }
         /* Hold no directory of the host or of the old root. */
         (void) chdir("/");
         _exit(ns_init_run(pid, plan->status_fd));

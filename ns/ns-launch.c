@@ -119,7 +119,7 @@ static int plan_build(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         plan->unshare_cgroupns = ns & CLONE_NEWCGROUP;
         plan->unshare_timens = ns & CLONE_NEWTIME;
         plan->loopback = ns & CLONE_NEWNET;
-        plan->use_init = u->private_pids && !(p->flags & NS_LAUNCH_KEEP_PID1);
+        plan->use_init = (u->private_pids && !(p->flags & NS_LAUNCH_KEEP_PID1)) || u->private_time;
         plan->hostname = u->hostname;
         plan->join_pidfd = p->join_pidfd;
         plan->stdio[0] = p->stdin_fd;

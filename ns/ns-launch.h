@@ -29,7 +29,8 @@
 typedef int (*NsSetupHook)(void *userdata, int child_pidfd, pid_t child_pid, CrlError *reterr);
 
 typedef enum NsLaunchFlags {
-        NS_LAUNCH_KEEP_PID1 = 1 << 0,   /* PrivatePIDs: exec the command as PID 1, no init */
+        NS_LAUNCH_KEEP_PID1 = 1 << 0,   /* PrivatePIDs: exec the command as PID 1, no init
+                                         * (ignored with PrivateTime=, which needs a fork) */
         NS_LAUNCH_NO_CLONE3 = 1 << 1,   /* use the clone() + cgroup.procs fallback (tests) */
 } NsLaunchFlags;
 
