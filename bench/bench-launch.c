@@ -3,6 +3,7 @@
  * clone3() with the same flags, the baseline) and wait for it.
  *
  *   bench-launch [--loop N] none|all|six|clone3-none|clone3-all|clone3-six [CGROUP_DIR]
+ *   bench-launch --compare N [CGROUP_DIR]
  *
  * "all" is the seven namespaces PrivatePIDs= (with corral's init), mount,
  * UTS, IPC, network (lo up), user (identity map), cgroup, time, plus
@@ -105,6 +106,47 @@ static double now_us(void) {
         return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
 }
 
+static int cmp_double(const void *a, const void *b) {
+        double x = *(const double *) a, y = *(const double *) b;
+
+        return x < y ? -1 : x > y;
+}
+
+/* --compare N: every mode in turn, N rounds, so load from other users of
+ * the machine hits all modes alike; medians, and ratios to the baseline. */
+static int compare(int rounds, int cgfd) {
+        static const char *const modes[] = { "clone3-none", "none", "clone3-six", "six", "clone3-all", "all" };
+        UnitConfig *units[ELEMENTSOF(modes)];
+        double *t[ELEMENTSOF(modes)], med[ELEMENTSOF(modes)];
+
+        for (size_t m = 0; m < ELEMENTSOF(modes); m++) {
+                units[m] = bench_unit(strstr(modes[m], "all") || strstr(modes[m], "six"), strstr(modes[m], "six"));
+                t[m] = calloc((size_t) rounds, sizeof(double));
+        }
+        for (int i = 0; i < rounds; i++)
+                for (size_t m = 0; m < ELEMENTSOF(modes); m++) {
+                        double t0 = now_us();
+                        int r = strneq(modes[m], "clone3-", 7) ? clone3_once(ns_unit_namespace_flags(units[m]), cgfd)
+                                                               : launch_once(units[m], cgfd, false);
+
+                        if (r < 0)
+                                return 1;
+                        t[m][i] = now_us() - t0;
+                }
+        for (size_t m = 0; m < ELEMENTSOF(modes); m++) {
+                qsort(t[m], (size_t) rounds, sizeof(double), cmp_double);
+                med[m] = t[m][rounds / 2];
+                printf("%-12s median %7.1f us  p10 %7.1f  p90 %7.1f", modes[m], med[m],
+                       t[m][rounds / 10], t[m][rounds * 9 / 10]);
+                if (m % 2)
+                        printf("  ratio to %s: %.2f", modes[m - 1], med[m] / med[m - 1]);
+                printf("\n");
+                free(t[m]);
+                unit_config_free(units[m]);
+        }
+        return 0;
+}
+
 int main(int argc, char **argv) {
         int loops = 1, cgfd = -EBADF, r = 0;
         const char *mode;
@@ -112,6 +154,15 @@ int main(int argc, char **argv) {
         bool all;
         double total = 0;
 
+        if (argc > 2 && streq(argv[1], "--compare")) {
+                if (argc > 3 && (cgfd = open(argv[3], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+                        perror(argv[3]);
+                        return 1;
+                }
+                r = compare(atoi(argv[2]), cgfd);
+                safe_close(cgfd);
+                return r;
+        }
         if (argc > 2 && streq(argv[1], "--loop")) {
                 loops = atoi(argv[2]);
                 argv += 2, argc -= 2;

@@ -197,11 +197,11 @@ static int pid2_main(void *userdata) {
  * supervisor) and become the init. PrivateTime= needs this fork too: only
  * children are born into a new time namespace (before Linux 6.2 execve
  * does not move the caller), so without PrivatePIDs= the init is a plain
- * parent that relays signals and the status. A CLONE_VM child may not
- * change time namespace on older kernels, so that case forks. */
+ * parent that relays signals and the status. Older kernels refuse a
+ * CLONE_VM child a new time namespace (EINVAL): then fork. */
 static int setup_init(NsPlan *plan, int sock, int null_fd, NsStep *step) {
         Pid2 a = { .plan = plan, .sock = sock, .null_fd = null_fd };
-        int flags = plan->unshare_timens ? SIGCHLD : CLONE_VM | CLONE_VFORK | SIGCHLD;
+        char *stack = (char *) plan->pid2_stack + plan->pid2_stack_size;
         sigset_t mask;
         pid_t pid;
 
@@ -211,7 +211,9 @@ static int setup_init(NsPlan *plan, int sock, int null_fd, NsStep *step) {
                 return -errno;
         /* The init keeps the status pipe; PID 2 must not inherit it past exec,
          * and O_CLOEXEC sees to that. */
-        pid = clone(pid2_main, (char *) plan->pid2_stack + plan->pid2_stack_size, flags, &a);
+        pid = clone(pid2_main, stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+        if (pid < 0 && errno == EINVAL && plan->unshare_timens)
+                pid = clone(pid2_main, stack, SIGCHLD, &a);
         if (pid < 0)
                 return -errno;
         /* The command's copy of the socket closes on its execve: that is the
