@@ -4,6 +4,7 @@
  *
  *   bench-launch [--loop N] none|all|six|clone3-none|clone3-all|clone3-six [CGROUP_DIR]
  *   bench-launch --compare N [CGROUP_DIR]
+ *   bench-launch --compare-tools N CGROUP_DIR
  *
  * "all" is the seven namespaces PrivatePIDs= (with corral's init), mount,
  * UTS, IPC, network (lo up), user (identity map), cgroup, time, plus
@@ -42,6 +43,8 @@ static UnitConfig *bench_unit(bool all, bool six) {
         return u;
 }
 
+static NsLaunchFlags launch_flags;
+
 static int launch_once(const UnitConfig *u, int cgfd, bool wait_exit) {
         NsLaunchParams p;
         NsProcess proc;
@@ -52,6 +55,7 @@ static int launch_once(const UnitConfig *u, int cgfd, bool wait_exit) {
         p.argv = argv_true;
         p.cgroup_fd = cgfd;
         p.runtime_dir = "/tmp/corral-bench-runtime";
+        p.flags = launch_flags;
         if (ns_launch(&p, &proc, &e) < 0) {
                 fprintf(stderr, "%s\n", e.message);
                 return -1;
@@ -112,6 +116,65 @@ static int cmp_double(const void *a, const void *b) {
         return x < y ? -1 : x > y;
 }
 
+/* Spawn argv, wait; the whole-process time as hyperfine measures it. */
+static double run_command(char *const *argv) {
+        double t0 = now_us();
+        pid_t pid = fork();
+        int status;
+
+        if (pid == 0) {
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+                (void) dup2(null, 1), (void) dup2(null, 2);
+                execvp(argv[0], argv);
+                _exit(127);
+        }
+        if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return -1;
+        return now_us() - t0;
+}
+
+/* --compare-tools N: whole processes (this driver, unshare, bwrap), interleaved. */
+static int compare_tools(int rounds, const char *self, const char *cg) {
+        char *cmds[][16] = {
+                { (char *) self, (char *) "clone3-six", (char *) cg, NULL },
+                { (char *) self, (char *) "six", (char *) cg, NULL },
+                { (char *) self, (char *) "six-pid1", (char *) cg, NULL },
+                { (char *) "unshare", (char *) "--fork", (char *) "--pid", (char *) "--mount", (char *) "--uts",
+                  (char *) "--ipc", (char *) "--net", (char *) "--cgroup", (char *) "--mount-proc", (char *) "true", NULL },
+                { (char *) self, (char *) "clone3-all", (char *) cg, NULL },
+                { (char *) self, (char *) "all", (char *) cg, NULL },
+                { (char *) "bwrap", (char *) "--unshare-all", (char *) "--ro-bind", (char *) "/", (char *) "/",
+                  (char *) "--proc", (char *) "/proc", (char *) "--dev", (char *) "/dev", (char *) "true", NULL },
+        };
+        static const char *const names[] = { "clone3 six", "corral six", "corral six-pid1", "unshare",
+                                             "clone3 all", "corral all", "bwrap" };
+        double *t[ELEMENTSOF(cmds)], med[ELEMENTSOF(cmds)];
+
+        for (size_t c = 0; c < ELEMENTSOF(cmds); c++)
+                t[c] = calloc((size_t) rounds, sizeof(double));
+        for (int i = 0; i < rounds; i++)
+                for (size_t c = 0; c < ELEMENTSOF(cmds); c++)
+                        if ((t[c][i] = run_command(cmds[c])) < 0) {
+                                fprintf(stderr, "%s failed\n", names[c]);
+                                return 1;
+                        }
+        for (size_t c = 0; c < ELEMENTSOF(cmds); c++) {
+                qsort(t[c], (size_t) rounds, sizeof(double), cmp_double);
+                med[c] = t[c][rounds / 2];
+                printf("%-16s median %7.1f us  p10 %7.1f  p90 %7.1f\n", names[c], med[c], t[c][rounds / 10],
+                       t[c][rounds * 9 / 10]);
+                free(t[c]);
+        }
+        printf("corral six      / clone3 six %.2f, / unshare %.2f, / bwrap %.2f\n", med[1] / med[0],
+               med[1] / med[3], med[1] / med[6]);
+        printf("corral six-pid1 / clone3 six %.2f, / unshare %.2f, / bwrap %.2f\n", med[2] / med[0],
+               med[2] / med[3], med[2] / med[6]);
+        printf("corral all      / clone3 all %.2f, / unshare %.2f, / bwrap %.2f\n", med[5] / med[4],
+               med[5] / med[3], med[5] / med[6]);
+        return 0;
+}
+
 /* --compare N: every mode in turn, N rounds, so load from other users of
  * the machine hits all modes alike; medians, and ratios to the baseline. */
 static int compare(int rounds, int cgfd) {
@@ -154,6 +217,8 @@ int main(int argc, char **argv) {
         bool all;
         double total = 0;
 
+        if (argc > 3 && streq(argv[1], "--compare-tools"))
+                return compare_tools(atoi(argv[2]), argv[0], argv[3]);
         if (argc > 2 && streq(argv[1], "--compare")) {
                 if (argc > 3 && (cgfd = open(argv[3], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
                         perror(argv[3]);
@@ -172,6 +237,8 @@ int main(int argc, char **argv) {
                 return 2;
         }
         mode = argv[1];
+        if (strstr(mode, "-pid1"))     /* the command as PID 1, no init (what unshare --fork does) */
+                launch_flags = NS_LAUNCH_KEEP_PID1;
         all = strstr(mode, "all") != NULL || strstr(mode, "six") != NULL;
         if (argc > 2 && all && (cgfd = open(argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
                 perror(argv[2]);

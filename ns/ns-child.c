@@ -229,7 +229,7 @@ static int child_run(NsPlan *plan, int sock, NsStep *step, int *index) {
 
         *step = NS_STEP_HANDSHAKE;
         r = reset_signals();
-        if (r >= 0)
+        if (r >= 0 && plan->need_release)
                 r = wait_release(sock);
         if (r < 0)
                 return r;

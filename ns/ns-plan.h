@@ -77,6 +77,7 @@ typedef struct NsPlan {
         const char *name;
         unsigned long clone_flags;      /* CLONE_NEW* passed to clone3 */
         bool unshare_cgroupns, unshare_timens, loopback, use_init;
+        bool need_release;              /* the parent has steps to run before the child goes on */
         char timens_offsets[96];        /* "monotonic S NS\nboottime S NS\n" */
         const char *hostname;           /* NULL: keep */
         int join_pidfd;                 /* borrowed */
