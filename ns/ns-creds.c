@@ -222,8 +222,10 @@ int ns_creds_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         }
         if ((r = plan_groups(u, plan, &info, reterr)) < 0)
                 return r;
-        r = read_line_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &last);
-        plan->cap_last = r >= 0 ? atoi(last) : 40;
+        if (u->capability_bounding_set_set || u->ambient_capabilities) {
+                r = read_line_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &last);
+                plan->cap_last = r >= 0 ? atoi(last) : 40;
+        }
         plan->set_bounding = u->capability_bounding_set_set;
         plan->bounding = u->capability_bounding_set;
         plan->ambient = u->ambient_capabilities;
