@@ -192,6 +192,20 @@ static int pid2_main(void *userdata) {
         _exit(127);
 }
 
+/* The init never execs, so O_CLOEXEC does not protect it: it would hold
+ * every fd of the supervisor (sockets, log files, other services' pidfds)
+ * for the service's lifetime. Keep /dev/null on 0-2 and the status pipe on
+ * 3, close the rest. Also hold no directory of the host or the old root. */
+static int init_fds(int status_fd, int null_fd) {
+        for (int i = 0; i < 3; i++)
+                (void) dup2(null_fd, i);        /* /dev/null is open, dup2 to 0-2 cannot fail */
+        if (status_fd != 3 && dup2(status_fd, 3) < 0)
+                return -EBADF;
+        (void) syscall(SYS_close_range, 4U, ~0U, 0U);
+        (void) chdir("/");
+        return 3;
+}
+
 /* PrivatePIDs=yes: we are PID 1. Start the command as PID 2 on the stack the
  * parent mapped (vfork-style: no page-table copy of a possibly big
  * supervisor) and become the init. PrivateTime= needs this fork too: only
@@ -219,9 +233,7 @@ static int setup_init(NsPlan *plan, int sock, int null_fd, NsStep *step) {
         /* The command's copy of the socket closes on its execve: that is the
          * parent's success signal, so ours must not stay open. */
         safe_close(sock);
-        /* Hold no directory of the host or of the old root. */
-        (void) chdir("/");
-        _exit(ns_init_run(pid, plan->status_fd));
+        _exit(ns_init_run(pid, init_fds(plan->status_fd, null_fd)));
 }
 
 static int child_run(NsPlan *plan, int sock, NsStep *step, int *index) {

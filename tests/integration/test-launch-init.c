@@ -82,6 +82,29 @@ static void test_main_pid(void) {
                 fclose(f);
         (void) snprintf(want, sizeof(want), "NSpid:\t%d\t2\n", (int) l.proc.main_pid);
         CHECK(streq(line, want), "'%s' want '%s'", line, want);
+        {
+                /* the init holds /dev/null on 0-2, the status pipe and its signalfd: nothing of ours */
+                char cmd[128];
+                FILE *p;
+                int n = -1;
+
+                (void) snprintf(cmd, sizeof(cmd), "ls /proc/%d/fd | wc -l", (int) l.proc.pid);
+                p = popen(cmd, "re");
+                if (p) {
+                        if (fscanf(p, "%d", &n) != 1)
+                                n = -1;
+                        pclose(p);
+                }
+                CHECK(n == 5, "the init holds %d fds", n);
+                (void) snprintf(cmd, sizeof(cmd), "readlink /proc/%d/cwd", (int) l.proc.pid);
+                p = popen(cmd, "re");
+                if (p) {
+                        if (!fgets(line, sizeof(line), p))
+                                line[0] = 0;
+                        pclose(p);
+                }
+                CHECK(streq(line, "/\n"), "the init's cwd is %s", line);
+        }
         CHECK(crl_pidfd_send_signal(l.proc.main_pidfd, SIGKILL, NULL, 0) == 0, "main pidfd signal");
         finish_live(&l, &isi, &msi);
         CHECK(msi.si_code == CLD_KILLED && msi.si_status == SIGKILL, "main: code %d status %d", msi.si_code, msi.si_status);
