@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -69,6 +70,17 @@ static int setup_timens(const NsPlan *plan) {
 
 static int setup_namespaces(NsPlan *plan, NsStep *step) {
         int r;
+
+        /* In a new user namespace, take its root's ids before creating
+         * anything: with PrivateUsers=pick the host's root we were cloned as
+         * is unmapped there, and files cannot be created (EOVERFLOW). */
+        *step = NS_STEP_USERNS_MAP;
+        if ((plan->clone_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+                return -errno;
+        /* Changing ids cleared "dumpable", which hands /proc/self to the
+         * host's root, unmapped here: timens_offsets would be EACCES. */
+        if ((plan->clone_flags & CLONE_NEWUSER) && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+                return -errno;
 
         *step = NS_STEP_JOIN;
         r = ns_join_apply(plan);

@@ -59,6 +59,7 @@ void ns_mount_plan_free(NsPlan *plan) {
                 free(plan->mounts[i].target);
                 free(plan->mounts[i].where);
                 free(plan->mounts[i].options);
+                safe_close(plan->mounts[i].tree_fd);
         }
         free(plan->mounts);
         plan->mounts = NULL;
@@ -67,7 +68,8 @@ void ns_mount_plan_free(NsPlan *plan) {
 
 static int add_op(NsPlan *plan, NsMountKind kind, const char *source, const char *target,
                   const char *options, bool optional, bool read_only) {
-        NsMountOp *m, op = { .kind = kind, .optional = optional, .read_only = read_only, .recursive = true };
+        NsMountOp *m, op = { .kind = kind, .tree_fd = -EBADF, .optional = optional, .read_only = read_only,
+                             .recursive = true };
         const char *root = plan->root ?: "";
 
         m = realloc(plan->mounts, (plan->n_mounts + 1) * sizeof(*m));
@@ -295,6 +297,81 @@ static int plan_private_tmp(NsPlan *plan, const char *tmp) {
         return r;
 }
 
+static bool path_under(const char *path, const char *prefix) {
+        size_t n = strlen(prefix);
+
+        return strneq(path, prefix, n) && (path[n] == '/' || path[n] == 0);
+}
+
+static int mkdir_parents(const char *path) {
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+                *s = 0;
+                if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        return 0;
+}
+
+/* In a user namespace the child is not privileged over the host's
+ * filesystem, so missing BindPaths= targets on it are made here, as the
+ * host's root; those inside a tmpfs of the service are made by the child. */
+static int plan_mount_points(NsPlan *plan, CrlError *reterr) {
+        for (size_t i = 0; i < plan->n_mounts; i++) {
+                const NsMountOp *op = &plan->mounts[i];
+                struct stat st;
+                bool in_tmpfs = false;
+                int r, fd;
+
+                if (op->kind != NS_MOUNT_BIND || access(op->where, F_OK) >= 0 || stat(op->source, &st) < 0)
+                        continue;
+                for (size_t j = 0; j < plan->n_mounts; j++)
+                        in_tmpfs = in_tmpfs || (plan->mounts[j].kind == NS_MOUNT_TMPFS &&
+                                                path_under(op->where, plan->mounts[j].where));
+                if (in_tmpfs)
+                        continue;
+                r = mkdir_parents(op->where);
+                if (r >= 0 && S_ISDIR(st.st_mode) && mkdir(op->where, 0755) < 0 && errno != EEXIST)
+                        r = -errno;
+                if (r >= 0 && !S_ISDIR(st.st_mode)) {
+                        fd = open(op->where, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOCTTY, 0644);
+                        r = fd < 0 ? -errno : 0;
+                        safe_close(fd);
+                }
+                if (r < 0 && !op->optional)
+                        return crl_error_set(reterr, r, "step 'mount': create mount point %s: %s", op->target, strerror(-r));
+        }
+        return 0;
+}
+
+/* In a user namespace the child's root may not even traverse to a bind
+ * source (PrivateTmp='s 0700 directory, a user's home): clone each source
+ * tree here, as the host's root, for the child to attach with move_mount(). */
+static int plan_trees(NsPlan *plan, CrlError *reterr) {
+        for (size_t i = 0; i < plan->n_mounts; i++) {
+                NsMountOp *op = &plan->mounts[i];
+                char what[512];
+
+                if (!op->source || (op->kind != NS_MOUNT_BIND && op->kind != NS_MOUNT_INACCESSIBLE))
+                        continue;
+                op->tree_fd = open_tree(AT_FDCWD, op->source,
+                                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (op->recursive ? AT_RECURSIVE : 0));
+                if (op->tree_fd >= 0)
+                        continue;
+                if (errno == ENOENT && op->optional) {
+                        op->missing = true;
+                        continue;
+                }
+                (void) ns_mount_describe(op, what, sizeof(what));
+                return crl_error_set(reterr, errno, "step 'mount': %s: %s", what, strerror(errno));
+        }
+        return 0;
+}
+
 int ns_mount_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         const UnitConfig *u = p->unit;
         _cleanup_free_ char *inacc = NULL, *tmp = NULL;
@@ -323,6 +400,12 @@ int ns_mount_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
                 r = plan_api_fs(u, plan);
         if (r < 0)
                 return crl_error_set(reterr, r, "step 'mount': %s", strerror(-r));
+        if (plan->clone_flags & CLONE_NEWUSER) {
+                r = plan_trees(plan, reterr);
+                if (r < 0)
+                        return r;
+                return plan_mount_points(plan, reterr);
+        }
         return 0;
 }
 
@@ -365,25 +448,67 @@ static int make_mount_point(const char *where, bool dir) {
         return 0;
 }
 
-static int apply_bind(const NsMountOp *op) {
+static int prepare_mount_point(const NsMountOp *op) {
         struct stat st;
         int r;
 
-        if (stat(op->source, &st) < 0)
+        switch (op->kind) {
+        case NS_MOUNT_BIND:
+                if (stat(op->source, &st) < 0)
+                        return 0;       /* reported (or skipped, when optional) by the bind itself */
+                r = make_mount_point(op->where, S_ISDIR(st.st_mode));
+                break;
+        case NS_MOUNT_TMPFS:
+        case NS_MOUNT_PROC:
+        case NS_MOUNT_CGROUP2:
+        case NS_MOUNT_DEV:
+                r = make_mount_point(op->where, true);
+                break;
+        default:
+                return 0;
+        }
+        return op->optional && r == -ENOENT ? 0 : r;
+}
+
+/* Bind op->source (or attach its cloned tree) onto op->where. */
+static int bind_source(const NsMountOp *op) {
+        struct stat st;
+        int r;
+
+        if ((op->tree_fd >= 0 ? fstat(op->tree_fd, &st) : stat(op->source, &st)) < 0)
                 return op->optional && errno == ENOENT ? 0 : -errno;
         r = make_mount_point(op->where, S_ISDIR(st.st_mode));
         if (r < 0)
                 return op->optional && r == -ENOENT ? 0 : r;
-        if (mount(op->source, op->where, NULL, MS_BIND | (op->recursive ? MS_REC : 0), NULL) < 0)
-                return -errno;
+        if (op->tree_fd >= 0)
+                r = RET_NERRNO(move_mount(op->tree_fd, "", AT_FDCWD, op->where, MOVE_MOUNT_F_EMPTY_PATH));
+        else
+                r = RET_NERRNO(mount(op->source, op->where, NULL, MS_BIND | (op->recursive ? MS_REC : 0), NULL));
+        return r < 0 ? r : 1;
+}
+
+static int apply_bind(const NsMountOp *op) {
+        int r;
+
+        if (op->missing)
+                return 0;
+        r = bind_source(op);
+        if (r <= 0)
+                return r;
         return op->read_only ? set_read_only(op->where, true) : 0;
 }
 
 /* Make a path its own mount point (unless it is the root, which is one, and
  * whose self-bind would be invisible to lookups from our root), then flip ro. */
+/* A path the service's root cannot even reach (a user namespace's root
+ * facing a 0700 host directory) is out of its reach already. */
+static bool unreachable(const NsMountOp *op, int error) {
+        return (op->optional && error == ENOENT) || error == EACCES;
+}
+
 static int apply_read_only(const NsMountOp *op, bool ro) {
         if (access(op->where, F_OK) < 0)
-                return op->optional && errno == ENOENT ? 0 : -errno;
+                return ro && unreachable(op, errno) ? 0 : op->optional && errno == ENOENT ? 0 : -errno;
         if (!streq(op->target, "/") && mount(op->where, op->where, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return -errno;
         return set_read_only(op->where, ro);
@@ -393,13 +518,11 @@ static int apply_inaccessible(const NsMountOp *op) {
         struct stat st;
 
         if (lstat(op->where, &st) < 0)
-                return op->optional && errno == ENOENT ? 0 : -errno;
+                return unreachable(op, errno) ? 0 : -errno;
         if (S_ISDIR(st.st_mode))
                 return RET_NERRNO(mount("tmpfs", op->where, "tmpfs",
                                         MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=000"));
-        if (mount(op->source, op->where, NULL, MS_BIND, NULL) < 0)
-                return -errno;
-        return set_read_only(op->where, true);
+        return apply_bind(op);
 }
 
 static int apply_fs(const NsMountOp *op, const char *type, unsigned long flags) {
@@ -527,6 +650,10 @@ int ns_mount_apply(NsPlan *plan, NsStep *ret_step, int *ret_index) {
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return -errno;
         *ret_step = NS_STEP_MOUNT;
+        /* Mount points first: once ProtectSystem=strict or ReadOnlyPaths= made
+         * a parent read-only, mkdir() there fails with EROFS. */
+        for (size_t i = 0; i < plan->n_mounts; i++)
+                (void) prepare_mount_point(&plan->mounts[i]);  /* best effort: the op itself reports */
         for (size_t i = 0; i < plan->n_mounts; i++) {
                 *ret_index = (int) i;
                 r = apply_op(plan, &plan->mounts[i]);

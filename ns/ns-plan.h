@@ -66,7 +66,9 @@ typedef struct NsMountOp {
         char *target;           /* path as the service sees it (messages) */
         char *where;            /* real path during setup: root directory + target */
         char *options;          /* tmpfs data, or NULL */
+        int tree_fd;            /* owned: open_tree() clone of source (user namespaces), or -EBADF */
         bool optional;          /* a missing source or target is skipped */
+        bool missing;           /* the parent found the (optional) source missing */
         bool read_only;
         bool recursive;
 } NsMountOp;

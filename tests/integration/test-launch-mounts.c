@@ -171,6 +171,49 @@ static void test_root_directory(void) {
               run.r, run.error.message, run.out);
 }
 
+/* Everything at once under PrivateUsers=pick, where the process is not
+ * privileged over the host's files: mount points made by the parent,
+ * bind sources cloned by the parent (PrivateTmp='s 0700 directory). Its
+ * paths live under /run, since PrivateTmp= hides the test's /tmp. */
+static void test_userns_combo(void) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("combo");
+        char base[64], src[128], dst[128], file[128], script[1024], want[1024], cmd[256];
+        NsLaunchParams p;
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c", script, NULL };
+        Run run;
+
+        (void) snprintf(base, sizeof(base), "/run/corral-combo-%d", (int) getpid());
+        (void) snprintf(src, sizeof(src), "%s/src", base);
+        (void) snprintf(dst, sizeof(dst), "%s/new/deeper/dst", base);
+        (void) snprintf(file, sizeof(file), "%s/file", base);
+        (void) snprintf(cmd, sizeof(cmd), "mkdir -p %s && echo content > %s/in-src && echo secret > %s", src, src, file);
+        CHECK(system(cmd) == 0, "%s", cmd);
+        u->private_pids = u->private_network = u->private_devices = u->private_tmp = true;
+        u->private_users = PRIVATE_USERS_PICK;
+        u->protect_system = PROTECT_SYSTEM_STRICT;
+        u->protect_home = PROTECT_HOME_YES;
+        u->protect_control_groups = PROTECT_CGROUPS_STRICT;
+        u->private_time = true;
+        u->no_new_privileges = true;
+        unit_set_str(&u->user, "nobody");
+        unit_add_bind(u, src, dst, true, false);
+        unit_add_path(&u->inaccessible_paths, &u->n_inaccessible_paths, file, false);
+        ns_launch_params_init(&p, u);
+        p.userns_base = 0xa0000;
+        (void) snprintf(script, sizeof(script),
+                        "id -u; awk '{print $1, $2, $3}' /proc/self/uid_map; ls /dev | wc -l; "
+                        "touch /tmp/x && echo tmp-ok; touch /etc/x 2>&1 | grep -o 'Read-only file system'; "
+                        "cat %s 2>&1 | grep -o 'Permission denied'; cat %s/in-src; grep ^0 /proc/self/cgroup; echo $$",
+                        file, dst);
+        run_params(u, &p, argv, &run);
+        (void) snprintf(want, sizeof(want),
+                        "65534\n0 655360 65536\n13\ntmp-ok\nRead-only file system\nPermission denied\ncontent\n0::/\n2");
+        CHECK(run.r == 0 && streq(chomp(&run), want), "r=%d %s\ngot:\n%s\nwant:\n%s", run.r, run.error.message, run.out, want);
+        (void) ns_private_tmp_remove("/tmp/corral-test-runtime", "combo");
+        (void) snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
+        (void) !system(cmd);
+}
+
 int main(void) {
         char cmd[128];
 
@@ -186,6 +229,7 @@ int main(void) {
         test_private_devices();
         test_protect_system_home();
         test_root_directory();
+        test_userns_combo();
         (void) snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
         (void) !system(cmd);
         return finish("test-launch-mounts");
