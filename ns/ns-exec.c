@@ -91,6 +91,13 @@ static int exec_plan(const NsExecParams *p, pid_t pid, NsPlan *plan, CrlError *r
                 return crl_error_set(reterr, errno, "step 'working-directory': %s: %s", path, strerror(errno));
         if (p->user && (r = exec_resolve_user(pid, p->user, plan, reterr)) < 0)
                 return r;
+        if (!p->user && (plan->exec_setns_flags & CLONE_NEWUSER)) {
+                /* As nsenter does: be the namespace's root, not the unmapped
+                 * (overflow) id the host's root shows up as in there. */
+                plan->set_ids = plan->set_groups = true;
+                plan->uid = 0;
+                plan->gid = 0;
+        }
         plan->argv = strv_copy(p->argv);
         plan->envp = p->environment ? strv_copy(p->environment) : strv_copy((char *[]) {
                 (char *) "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL });

@@ -128,6 +128,49 @@ static void test_exec(const NsProcess *other) {
         CHECK(count_fds() == fdcount, "fds %d -> %d", fdcount, count_fds());
 }
 
+/* ns_exec() into a service with its own user namespace (PrivateUsers=pick):
+ * the user namespace is entered too, and the command is that namespace's root. */
+static void test_exec_userns(void) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("userns-target");
+        char *sleep_argv[] = { (char *) "/bin/sleep", (char *) "60", NULL };
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c",
+                         (char *) "awk '{print $2}' /proc/self/uid_map; id -u; echo $$", NULL };
+        NsLaunchParams lp;
+        NsExecParams p = { .cgroup_fd = -EBADF, .argv = argv, .stdin_fd = -EBADF, .stderr_fd = -EBADF };
+        NsProcess target, proc;
+        CrlError e = {};
+        siginfo_t si = {};
+        char out[256] = "";
+        int fds[2];
+        ssize_t n;
+
+        u->private_users = PRIVATE_USERS_PICK;
+        u->private_pids = true;
+        ns_launch_params_init(&lp, u);
+        lp.argv = sleep_argv;
+        lp.userns_base = 0xb0000;
+        CHECK(ns_launch(&lp, &target, &e) == 0, "start: %s", e.message);
+        if (e.error)
+                return;
+        p.target_pidfd = target.main_pidfd;
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                abort();
+        p.stdout_fd = fds[1];
+        CHECK(ns_exec(&p, &proc, &e) == 0, "exec: %s", e.message);
+        close(fds[1]);
+        for (size_t len = 0; (n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0;)
+                len += (size_t) n;
+        close(fds[0]);
+        if (!e.error) {
+                (void) waitid(P_PIDFD, (id_t) proc.pidfd, &si, WEXITED);
+                ns_process_done(&proc);
+        }
+        CHECK(strneq(out, "720896\n0\n", 9) && atoi(out + 9) > 2, "got '%s'", out);
+        (void) crl_pidfd_send_signal(target.pidfd, SIGKILL, NULL, 0);
+        (void) waitid(P_PIDFD, (id_t) target.pidfd, &si, WEXITED);
+        ns_process_done(&target);
+}
+
 int main(void) {
         NsProcess other;
         siginfo_t si;
@@ -142,6 +185,7 @@ int main(void) {
         test_netns_path();
         test_pin(&other);
         test_exec(&other);
+        test_exec_userns();
         (void) crl_pidfd_send_signal(other.pidfd, SIGKILL, NULL, 0);
         (void) waitid(P_PIDFD, (id_t) other.pidfd, &si, WEXITED);
         ns_process_done(&other);

@@ -24,10 +24,13 @@ static void test_no_namespaces(void) {
         }
 }
 
-static void test_all_namespaces(void) {
+/* flags: 0, or NS_LAUNCH_NO_CLONE3 for the clone() fallback path. */
+static void test_all_namespaces(NsLaunchFlags flags) {
         _cleanup_(unit_config_freep) UnitConfig *u = unit_new("all");
         static const char *const types[] = { "pid", "mnt", "uts", "ipc", "net", "user", "cgroup", "time" };
         char script[1024] = "", *line;
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c", script, NULL };
+        NsLaunchParams p;
         Run run;
 
         u->private_pids = u->private_ipc = u->private_network = u->private_time = true;
@@ -41,7 +44,9 @@ static void test_all_namespaces(void) {
                 strcat(script, "; ");
         }
         strcat(script, "ls /proc | grep -c '^[0-9]'; ip -o link | cut -d' ' -f2,3");
-        run_sh(u, script, &run);
+        ns_launch_params_init(&p, u);
+        p.flags = flags;
+        run_params(u, &p, argv, &run);
         CHECK(run.r == 0, "%s", run.error.message);
         CHECK(run.code == 0, "exit %d: %s", run.code, run.out);
         line = strtok(run.out, "\n");
@@ -320,7 +325,8 @@ int main(void) {
         require_root();
         (void) gethostname(host_hostname, sizeof(host_hostname));
         test_no_namespaces();
-        test_all_namespaces();
+        test_all_namespaces(0);
+        test_all_namespaces(NS_LAUNCH_NO_CLONE3);
         test_keep_pid1();
         test_userns_modes();
         test_pick_persistence();
