@@ -384,6 +384,10 @@ int ns_launch_plan(const NsLaunchParams *p, NsPlan *plan, NsProcess *proc, CrlEr
         proc->pid = pid;
         r = launch_finish(p, plan, sock0, pidfd, pid, proc, reterr);
         if (r < 0) {
+                /* Without a PID namespace (PrivateTime= alone) the command
+                 * would outlive its init: kill it first, by its own pidfd. */
+                if (proc->main_pidfd >= 0)
+                        (void) crl_pidfd_send_signal(proc->main_pidfd, SIGKILL, NULL, 0);
                 kill_and_reap(pidfd);
                 return r;
         }

@@ -37,6 +37,10 @@ int main(void) {
                                "service 'web': step 'exec': execute /nonexistent/bin: No such file or directory");
                 expect_failure(u, NULL, "no-such-command-corral", ENOENT,
                                "service 'web': step 'exec': execute no-such-command-corral: No such file or directory");
+                u->private_time = true;   /* PID 2 under a relaying init, no PID namespace */
+                expect_failure(u, NULL, "/nonexistent/bin", ENOENT,
+                               "service 'web': step 'exec': execute /nonexistent/bin: No such file or directory");
+                u->private_time = false;
                 u->private_pids = true;   /* reported by PID 2, the init must go too */
                 u->private_network = true;
                 expect_failure(u, NULL, "/nonexistent/bin", ENOENT,
