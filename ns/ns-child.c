@@ -147,7 +147,7 @@ static int exec_command(const NsPlan *plan) {
         return last;
 }
 
-static int setup_process(NsPlan *plan, int null_fd, NsStep *step) {
+static int setup_process(NsPlan *plan, int null_fd, int announce_sock, NsStep *step) {
         int r;
 
         r = ns_creds_apply(plan, step);
@@ -163,6 +163,13 @@ static int setup_process(NsPlan *plan, int null_fd, NsStep *step) {
                 return r;
         /* Whatever a threaded parent opened without O_CLOEXEC must not leak in. */
         (void) syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+        /* PID 2 announces itself: SO_PASSCRED on the parent's end attaches our
+         * pid, translated into its namespace. Right before execve, so the
+         * parent wakes once for this and the EOF of the exec; we cannot be
+         * reaped, nor our pid reused, before it is queued. */
+        *step = NS_STEP_MAINPID;
+        if (announce_sock >= 0 && send(announce_sock, "P", 1, MSG_NOSIGNAL) < 0)
+                return -errno;
         *step = NS_STEP_EXEC;
         return exec_command(plan);
 }
@@ -192,14 +199,8 @@ static int pid2_main(void *userdata) {
 
         sigemptyset(&mask);
         r = RET_NERRNO(sigprocmask(SIG_SETMASK, &mask, NULL));
-        /* Announce ourselves: SO_PASSCRED on the parent's end attaches our
-         * pid, translated into its namespace. We cannot be reaped, nor our
-         * pid reused, before this is queued. */
-        step = NS_STEP_MAINPID;
-        if (r >= 0 && send(a->sock, "P", 1, MSG_NOSIGNAL) < 0)
-                r = -errno;
         if (r >= 0)
-                r = setup_process(a->plan, a->null_fd, &step);
+                r = setup_process(a->plan, a->null_fd, a->sock, &step);
         (void) ns_child_report(a->sock, step, r, -1);
         _exit(127);
 }
@@ -259,7 +260,7 @@ static int child_run(NsPlan *plan, int sock, NsStep *step, int *index) {
                 return r;
         if (plan->exec_target_pidfd >= 0) {
                 r = child_enter(plan, step);
-                return r < 0 ? r : setup_process(plan, -EBADF, step);
+                return r < 0 ? r : setup_process(plan, -EBADF, -EBADF, step);
         }
         r = setup_namespaces(plan, step);
         if (r < 0)
@@ -274,7 +275,7 @@ static int child_run(NsPlan *plan, int sock, NsStep *step, int *index) {
         *index = -1;
         if (plan->use_init)
                 return setup_init(plan, sock, null_fd, step);
-        return setup_process(plan, null_fd, step);
+        return setup_process(plan, null_fd, -EBADF, step);
 }
 
 _Noreturn void ns_child_main(NsPlan *plan, int sock) {
