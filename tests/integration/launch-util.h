@@ -19,6 +19,16 @@
 
 static int n_failed, n_checked;
 
+/* This test program's runtime directory (inaccessible nodes, private /tmp),
+ * removed by finish(). */
+static inline const char *rt_dir(void) {
+        static char buf[64];
+
+        if (!buf[0])
+                (void) snprintf(buf, sizeof(buf), "/tmp/corral-test-runtime-%d", (int) getpid());
+        return buf;
+}
+
 #define CHECK(cond, ...)                                                        \
         do {                                                                    \
                 n_checked++;                                                    \
@@ -92,7 +102,7 @@ static inline void run_params(UnitConfig *u, const NsLaunchParams *tweak, char *
         p.unit = u;
         p.argv = argv;
         if (!p.runtime_dir)
-                p.runtime_dir = "/tmp/corral-test-runtime";
+                p.runtime_dir = rt_dir();
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 abort();
         p.stdout_fd = p.stderr_fd = pipefd[1];
@@ -135,6 +145,10 @@ static inline const char *chomp(Run *run) {
 }
 
 static inline int finish(const char *name) {
+        char cmd[128];
+
+        (void) snprintf(cmd, sizeof(cmd), "rm -rf %s", rt_dir());
+        (void) !system(cmd);
         fprintf(stderr, "%s: %d checks, %d failed\n", name, n_checked, n_failed);
         return n_failed ? 1 : 0;
 }

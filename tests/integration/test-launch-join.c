@@ -17,7 +17,7 @@ static void start_other(NsProcess *proc) {
         unit_set_str(&u->hostname, "other-host");
         ns_launch_params_init(&p, u);
         p.argv = argv;
-        p.runtime_dir = "/tmp/corral-test-runtime";
+        p.runtime_dir = rt_dir();
         if (ns_launch(&p, proc, &e) < 0) {
                 fprintf(stderr, "start other: %s\n", e.message);
                 exit(1);
@@ -189,6 +189,6 @@ int main(void) {
         (void) crl_pidfd_send_signal(other.pidfd, SIGKILL, NULL, 0);
         (void) waitid(P_PIDFD, (id_t) other.pidfd, &si, WEXITED);
         ns_process_done(&other);
-        (void) ns_private_tmp_remove("/tmp/corral-test-runtime", "other");
+        (void) ns_private_tmp_remove(rt_dir(), "other");
         return finish("test-launch-join");
 }

@@ -94,10 +94,14 @@ static void test_private_tmp(void) {
         run_sh(u, "ls -A /tmp | wc -l; ls -A /var/tmp | wc -l; echo hi > /tmp/corral-ptmp-marker && echo wrote", &run);
         CHECK(run.r == 0 && streq(chomp(&run), "0\n0\nwrote"), "r=%d %s '%s'", run.r, run.error.message, run.out);
         CHECK(access("/tmp/corral-ptmp-marker", F_OK) < 0, "private /tmp write visible on the host");
-        CHECK(access("/tmp/corral-test-runtime/private-tmp/ptmp/tmp/corral-ptmp-marker", F_OK) == 0,
-              "private /tmp not kept in the runtime directory");
-        CHECK(ns_private_tmp_remove("/tmp/corral-test-runtime", "ptmp") == 0 &&
-              access("/tmp/corral-test-runtime/private-tmp/ptmp", F_OK) < 0, "private tmp not removed");
+        {
+                char path[256];
+
+                (void) snprintf(path, sizeof(path), "%s/private-tmp/ptmp/tmp/corral-ptmp-marker", rt_dir());
+                CHECK(access(path, F_OK) == 0, "private /tmp not kept in the runtime directory");
+                (void) snprintf(path, sizeof(path), "%s/private-tmp/ptmp", rt_dir());
+                CHECK(ns_private_tmp_remove(rt_dir(), "ptmp") == 0 && access(path, F_OK) < 0, "private tmp not removed");
+        }
 }
 
 static void test_private_devices(void) {
@@ -209,7 +213,7 @@ static void test_userns_combo(void) {
         (void) snprintf(want, sizeof(want),
                         "65534\n0 655360 65536\n13\ntmp-ok\nRead-only file system\nPermission denied\ncontent\n0::/\n2");
         CHECK(run.r == 0 && streq(chomp(&run), want), "r=%d %s\ngot:\n%s\nwant:\n%s", run.r, run.error.message, run.out, want);
-        (void) ns_private_tmp_remove("/tmp/corral-test-runtime", "combo");
+        (void) ns_private_tmp_remove(rt_dir(), "combo");
         (void) snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
         (void) !system(cmd);
 }
