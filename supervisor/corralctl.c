@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl-verify.h"
 #include "macros.h"
 
 static void help(void) {
@@ -62,6 +63,8 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "corralctl: missing command (see --help)\n");
                 return 2;
         }
+        if (streq(argv[optind], "verify"))
+                return ctl_verify(argc - optind, argv + optind);
         fprintf(stderr, "corralctl: unknown command '%s' (see --help)\n", argv[optind]);
         return 2;
 }

@@ -308,6 +308,13 @@ int unit_load(const char *name, char *const *dirs, UnitConfig **ret, UnitDiagnos
  * sorted, without ".service". */
 int unit_list_names(char *const *dirs, char ***ret);
 
+/* A unit from properties (RunTransient): NAME (not a template), the command
+ * ARGV (becomes ExecStart=; may be NULL when a property gives ExecStart=),
+ * and PROPERTIES as "KEY=VALUE" strings in unit-file syntax, KEY from any
+ * section. Validated like a file; the same returns as unit_load_file(). */
+int unit_config_from_properties(const char *name, char *const *argv, char *const *properties,
+                                UnitConfig **ret, UnitDiagnostics *diags);
+
 /* corrald.conf; a missing file is not an error (all defaults). */
 int manager_config_load(const char *path, ManagerConfig **ret, UnitDiagnostics *diags);
 

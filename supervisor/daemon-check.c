@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* corrald --check: load corrald.conf and every unit as the daemon would,
+ * print every problem, start nothing. */
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ctl-verify.h"
+#include "strv.h"
+
+typedef struct CheckTally {
+        size_t valid, invalid, errors, warnings;
+} CheckTally;
+
+static void tally(CheckTally *t, const UnitDiagnostics *d) {
+        t->errors += strv_length(d->errors);
+        t->warnings += strv_length(d->warnings);
+}
+
+static int check_config(FILE *out, const char *config, CheckTally *t) {
+        _cleanup_(manager_config_freep) ManagerConfig *m = NULL;
+        UnitDiagnostics d = {};
+        int r;
+
+        r = manager_config_load(config, &m, &d);
+        print_diagnostics(out, &d);
+        tally(t, &d);
+        unit_diagnostics_done(&d);
+        if (r == -ENOMEM)
+                return r;
+        fprintf(out, "%s: %s\n", config,
+                r < 0 ? "invalid" : m->path ? "valid" : "absent, using defaults");
+        return r < 0;
+}
+
+/* Requires=/JoinsNamespaceOf= naming a unit that is nowhere: the start will
+ * fail, so say it now. */
+static int check_references(FILE *out, const UnitConfig *u, char *const *names, CheckTally *t) {
+        char **lists[] = { u->requires, u->joins_namespace_of };
+        const char *keys[] = { "Requires", "JoinsNamespaceOf" };
+
+        for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+                STRV_FOREACH(n, lists[i]) {
+                        _cleanup_free_ char *template = NULL;
+                        const char *at = strchr(*n, '@');
+
+                        if (at && at[1])
+                                template = strndup(*n, at - *n + 1);
+                        if (strv_contains(names, *n) || (template && strv_contains(names, template)))
+                                continue;
+                        fprintf(out, "%s: %s: no unit %s.service in the units directories; its start will fail\n",
+                                u->path, keys[i], *n);
+                        t->warnings++;
+                }
+        return 0;
+}
+
+static int check_unit(FILE *out, const char *name, char *const *dirs, char *const *names, CheckTally *t) {
+        _cleanup_(unit_config_freep) UnitConfig *u = NULL;
+        UnitDiagnostics d = {};
+        int r;
+
+        r = unit_load(name, dirs, &u, &d);
+        print_diagnostics(out, &d);
+        tally(t, &d);
+        unit_diagnostics_done(&d);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                t->invalid++;
+                fprintf(out, "%s: invalid, will not be started\n", name);
+                return 0;
+        }
+        t->valid++;
+        return check_references(out, u, names, t);
+}
+
+static void check_dirs(FILE *out, char *const *dirs, CheckTally *t) {
+        STRV_FOREACH(d, dirs) {
+                struct stat st;
+
+                if (stat(*d, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                        fprintf(out, "%s: not a directory, ignoring\n", *d);
+                        t->warnings++;
+                }
+        }
+}
+
+int daemon_check(FILE *out, const char *config, char *const *dirs) {
+        _cleanup_strv_free_ char **names = NULL;
+        CheckTally t = {};
+        int r, bad;
+
+        bad = check_config(out, config, &t);
+        if (bad < 0)
+                return 1;
+        check_dirs(out, dirs, &t);
+        r = unit_list_names(dirs, &names);
+        if (r < 0) {
+                fprintf(out, "cannot list units: %s\n", strerror(-r));
+                return 1;
+        }
+        STRV_FOREACH(n, names) {
+                r = check_unit(out, *n, dirs, names, &t);
+                if (r < 0) {
+                        fprintf(out, "%s: %s\n", *n, strerror(-r));
+                        return 1;
+                }
+        }
+        fprintf(out, "%zu unit%s: %zu valid, %zu invalid; %zu error%s, %zu warning%s\n",
+                strv_length(names), strv_length(names) == 1 ? "" : "s", t.valid, t.invalid,
+                t.errors, t.errors == 1 ? "" : "s", t.warnings, t.warnings == 1 ? "" : "s");
+        return bad || t.invalid > 0 ? 1 : 0;
+}
