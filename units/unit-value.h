@@ -48,6 +48,7 @@ int parse_exit_status_list(const char *v, int **codes, size_t *n_codes,
  * second word is argv[0]) — others ('+', '!', ':') are rejected with a clear
  * message. $VAR stays unexpanded. */
 int parse_command_line(const char *v, ExecCommand *ret, CrlError *reterr);
+/* (Fills ret->path, ->argv and ->ignore_failure; leaves ->line alone.) */
 
 /* Split a string by whitespace honouring the same quoting (for lists). */
 int split_quoted(const char *v, char ***ret, CrlError *reterr);
@@ -94,11 +95,19 @@ int parse_user_or_group_name(const char *v, CrlError *reterr);
 
 /* Capability names ("CAP_NET_ADMIN cap_sys_time"), "~" prefix inverts. */
 int parse_capability_set(const char *v, uint64_t *ret, CrlError *reterr);
+/* Every capability corral knows (0..CAP_CHECKPOINT_RESTORE), and a name
+ * ("net_admin", without "cap_") or NULL. */
+uint64_t capability_all_mask(void);
+const char *capability_to_name(unsigned cap);
 
 /* LimitNOFILE= etc.: "N", "SOFT:HARD", "infinity". */
 int parse_rlimit(const char *v, struct rlimit *ret, CrlError *reterr);
+/* The same with sizes (K M G T, base 1024) for LimitCORE=, as systemd. */
+int parse_rlimit_size(const char *v, struct rlimit *ret, CrlError *reterr);
 
-/* StandardOutput=/StandardError=. */
+/* StandardOutput=/StandardError=: log, journal, null, inherit, file:PATH
+ * (truncate:PATH is the same), append:PATH. On success *ret is replaced and
+ * its old path freed, so *ret must be initialized (zeroed). */
 int parse_output_spec(const char *v, OutputSpec *ret, CrlError *reterr);
 
 /* UMask= (octal 0..0777), Nice= (-20..19), OOMScoreAdjust= (-1000..1000),
