@@ -404,9 +404,11 @@ int unit_key_apply(UnitLoader *l, const UnitKey *k, unsigned line, const char *v
                 r = k->parse(l, k, value, &e);
         if (r == -ENOMEM)
                 return r;
-        if (r < 0)
+        if (r < 0) {
+                l->rejected[unit_key_index(k)] = true;
                 return diag_add(l->diags, true, l->file, line, k->name, "%s",
                                 crl_error_isset(&e) ? e.message : "invalid value");
+        }
         l->sites[unit_key_index(k)] = (KeySite) { *value ? l->file : NULL, line };
         if (*value && !l->file)
                 l->sites[unit_key_index(k)].file = "";

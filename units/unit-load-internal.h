@@ -86,6 +86,7 @@ typedef struct UnitLoader {
         const char *file;               /* the file being parsed, or NULL (properties) */
         unsigned line;                  /* the assignment being applied */
         KeySite sites[UNIT_KEYS_MAX];   /* last assignment of each key */
+        bool rejected[UNIT_KEYS_MAX];   /* a value of the key was refused */
         KeySite service_section;        /* first [Service] header */
 } UnitLoader;
 

@@ -36,6 +36,8 @@ static int report(UnitLoader *l, bool error, const char *key, const char *fmt, .
 static int validate_exec(UnitLoader *l) {
         UnitConfig *u = l->unit;
 
+        if (u->n_exec_start == 0 && l->rejected[unit_key_index(unit_key_lookup(NULL, "ExecStart"))])
+                return 0;       /* already reported */
         if (u->n_exec_start == 0)
                 return report(l, true, "ExecStart", "missing; a service needs an ExecStart= command");
         if (u->n_exec_start > 1 && u->type != SERVICE_ONESHOT)
