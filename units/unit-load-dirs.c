@@ -127,7 +127,6 @@ int unit_load(const char *name, char *const *dirs, UnitConfig **ret, UnitDiagnos
         _cleanup_(unit_config_freep) UnitConfig *u = NULL;
         _cleanup_free_ char *bare = NULL, *template = NULL, *path = NULL;
         _cleanup_(unit_names_done) UnitNames names = {};
-        size_t errors_before = unit_diag_n_errors(diags);
         UnitLoader l;
         int r;
 
@@ -156,7 +155,7 @@ int unit_load(const char *name, char *const *dirs, UnitConfig **ret, UnitDiagnos
                 return r;
         if (r < 0 || (r = unit_apply_dropins(&l, u)) < 0)
                 return r;
-        return unit_loader_finish(&l, errors_before, &u, ret);
+        return unit_loader_finish(&l, &u, ret);
 }
 
 static int add_names_of_dir(const char *dir, char ***names) {
@@ -244,7 +243,6 @@ int unit_config_from_properties(const char *name, char *const *argv, char *const
         _cleanup_(unit_config_freep) UnitConfig *u = NULL;
         _cleanup_(unit_names_done) UnitNames names = {};
         _cleanup_free_ char *bare = NULL;
-        size_t errors_before = unit_diag_n_errors(diags);
         UnitLoader l;
         int r;
 
@@ -263,5 +261,5 @@ int unit_config_from_properties(const char *name, char *const *argv, char *const
                 if (r < 0)
                         return r;
         }
-        return unit_loader_finish(&l, errors_before, &u, ret);
+        return unit_loader_finish(&l, &u, ret);
 }

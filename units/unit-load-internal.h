@@ -21,6 +21,10 @@ int diag_add(UnitDiagnostics *d, bool error, const char *file, unsigned line,
 int diag_addv(UnitDiagnostics *d, bool error, const char *file, unsigned line,
               const char *key, const char *fmt, va_list ap) _printf_(6, 0);
 
+/* Order the entries added since errors_from/warnings_from by file (in the
+ * order of files) and line; entries of other files keep their order, last. */
+int diag_sort(UnitDiagnostics *d, size_t errors_from, size_t warnings_from, char *const *files);
+
 /* ---- the line reader around inih (unit-ini.c) ---- */
 
 typedef struct IniParser IniParser;
@@ -88,6 +92,8 @@ typedef struct UnitLoader {
         KeySite sites[UNIT_KEYS_MAX];   /* last assignment of each key */
         bool rejected[UNIT_KEYS_MAX];   /* a value of the key was refused */
         KeySite service_section;        /* first [Service] header */
+        int oom;                        /* -ENOMEM met while reporting */
+        size_t errors_before, warnings_before;  /* diagnostics not about this unit */
 } UnitLoader;
 
 typedef struct UnitKey UnitKey;
@@ -175,8 +181,9 @@ void unit_names_done(UnitNames *n);
 /* A fresh unit NAME with defaults, and a loader filling it. */
 int unit_loader_init(UnitLoader *l, UnitConfig **u, const char *name, UnitNames *names,
                      UnitDiagnostics *diags);
-/* Validate; hand *u over to *ret unless errors were added since errors_before. */
-int unit_loader_finish(UnitLoader *l, size_t errors_before, UnitConfig **u, UnitConfig **ret);
+/* Validate, sort this unit's diagnostics by file and line, and hand *u over
+ * to *ret unless errors were added. */
+int unit_loader_finish(UnitLoader *l, UnitConfig **u, UnitConfig **ret);
 int unit_apply_dropins(UnitLoader *l, UnitConfig *u);
 size_t unit_diag_n_errors(const UnitDiagnostics *d);
 /* DIR/ *.conf names, sorted; a missing DIR is an empty list. */

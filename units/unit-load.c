@@ -108,6 +108,8 @@ int unit_loader_init(UnitLoader *l, UnitConfig **u, const char *name, UnitNames 
                 .unit = *u,
                 .diags = diags,
                 .spec = { names->full, name, names->prefix, names->instance },
+                .errors_before = unit_diag_n_errors(diags),
+                .warnings_before = diags ? strv_length(diags->warnings) : 0,
         };
         return 0;
 }
@@ -117,13 +119,22 @@ size_t unit_diag_n_errors(const UnitDiagnostics *d) {
 }
 
 /* Validate, and hand out the unit only when nothing was wrong with it. */
-int unit_loader_finish(UnitLoader *l, size_t errors_before, UnitConfig **u, UnitConfig **ret) {
+int unit_loader_finish(UnitLoader *l, UnitConfig **u, UnitConfig **ret) {
+        _cleanup_strv_free_ char **files = NULL;
         int r;
 
         r = unit_validate(l);
         if (r < 0)
                 return r;
-        if (unit_diag_n_errors(l->diags) > errors_before)
+        if ((*u)->path && (r = strv_extend(&files, (*u)->path)) < 0)
+                return r;
+        STRV_FOREACH(p, (*u)->dropin_paths)
+                if ((r = strv_extend(&files, *p)) < 0)
+                        return r;
+        r = diag_sort(l->diags, l->errors_before, l->warnings_before, files);
+        if (r < 0)
+                return r;
+        if (unit_diag_n_errors(l->diags) > l->errors_before)
                 return -EINVAL;
         *ret = TAKE_PTR(*u);
         return 0;
@@ -178,7 +189,7 @@ int unit_load_file(const char *path, UnitConfig **ret, UnitDiagnostics *diags) {
         _cleanup_free_ char *name = NULL, *dropin_dir = NULL;
         _cleanup_(unit_names_done) UnitNames names = {};
         const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-        size_t errors_before = unit_diag_n_errors(diags), n = strlen(base);
+        size_t n = strlen(base);
         UnitLoader l;
         int r;
 
@@ -215,5 +226,5 @@ int unit_load_file(const char *path, UnitConfig **ret, UnitDiagnostics *diags) {
                 return r;
         if (r < 0 || (r = unit_apply_dropins(&l, u)) < 0)
                 return r;
-        return unit_loader_finish(&l, errors_before, &u, ret);
+        return unit_loader_finish(&l, &u, ret);
 }

@@ -30,67 +30,62 @@ static int report(UnitLoader *l, bool error, const char *key, const char *fmt, .
         va_start(ap, fmt);
         r = diag_addv(l->diags, error, file, line, key, fmt, ap);
         va_end(ap);
+        if (r < 0)
+                l->oom = r;
         return r;
 }
 
-static int validate_exec(UnitLoader *l) {
+static void validate_exec(UnitLoader *l) {
         UnitConfig *u = l->unit;
 
-        if (u->n_exec_start == 0 && l->rejected[unit_key_index(unit_key_lookup(NULL, "ExecStart"))])
-                return 0;       /* already reported */
-        if (u->n_exec_start == 0)
-                return report(l, true, "ExecStart", "missing; a service needs an ExecStart= command");
+        bool rejected = l->rejected[unit_key_index(unit_key_lookup(NULL, "ExecStart"))];
+
+        if (u->n_exec_start == 0 && !rejected) /* a rejected one was reported already */
+                report(l, true, "ExecStart", "missing; a service needs an ExecStart= command");
         if (u->n_exec_start > 1 && u->type != SERVICE_ONESHOT)
-                return report(l, true, "ExecStart",
+                report(l, true, "ExecStart",
                               "%zu commands given, but only Type=oneshot may have more than one "
                               "(an empty ExecStart= resets the list)", u->n_exec_start);
         if (u->type == SERVICE_ONESHOT && (u->restart == RESTART_ALWAYS || u->restart == RESTART_ON_SUCCESS))
-                return report(l, true, "Restart",
+                report(l, true, "Restart",
                               "%s is not allowed with Type=oneshot (use no, on-failure, on-abnormal or on-abort)",
                               u->restart == RESTART_ALWAYS ? "always" : "on-success");
-        return 0;
 }
 
-static int validate_netns(UnitLoader *l) {
+static void validate_netns(UnitLoader *l) {
         UnitConfig *u = l->unit;
         const char *own = u->network.virtual_ethernet ? "VirtualEthernet=yes" : "PrivateNetwork=yes";
 
         if (u->network.virtual_ethernet && is_set(l, "PrivateNetwork") && !u->private_network)
-                return report(l, true, "VirtualEthernet",
+                report(l, true, "VirtualEthernet",
                               "needs a private network namespace, but PrivateNetwork=no is set (remove it)");
         if (u->network.virtual_ethernet)
                 u->private_network = true;
         if (u->joins_namespace_of && u->private_network)
-                return report(l, true, "JoinsNamespaceOf",
+                report(l, true, "JoinsNamespaceOf",
                               "conflicts with %s (join another service's network namespace or make one, not both)", own);
         if (u->network_namespace_path && u->private_network)
-                return report(l, true, "NetworkNamespacePath",
+                report(l, true, "NetworkNamespacePath",
                               "conflicts with %s (join an existing network namespace or make one, not both)", own);
         if (u->network_namespace_path && u->joins_namespace_of)
-                return report(l, true, "NetworkNamespacePath",
+                report(l, true, "NetworkNamespacePath",
                               "conflicts with JoinsNamespaceOf= (both choose the network namespace; keep one)");
         for (char **j = u->joins_namespace_of; j && *j; j++)
                 if (u->name && streq(*j, u->name))
-                        return report(l, true, "JoinsNamespaceOf", "names the unit itself (name another service)");
-        return 0;
+                        report(l, true, "JoinsNamespaceOf", "names the unit itself (name another service)");
 }
 
-static int validate_network_section(UnitLoader *l) {
+static void validate_network_section(UnitLoader *l) {
         static const char *const keys[] = { "Bridge", "Address", "Gateway" };
         UnitConfig *u = l->unit;
-        int r;
 
         if (u->network.virtual_ethernet)
-                return 0;
+                return;
         if (u->network.n_ports > 0)
-                return report(l, true, "Port", "needs VirtualEthernet=yes (without it there is no link to forward to)");
+                report(l, true, "Port", "needs VirtualEthernet=yes (without it there is no link to forward to)");
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-                if (is_set(l, keys[i])) {
-                        r = report(l, false, keys[i], "has no effect without VirtualEthernet=yes, ignoring");
-                        if (r < 0)
-                                return r;
-                }
-        return 0;
+                if (is_set(l, keys[i]))
+                        report(l, false, keys[i], "has no effect without VirtualEthernet=yes, ignoring");
 }
 
 /* The first key that needs a mount namespace, or NULL. */
@@ -122,33 +117,32 @@ static const char *mount_key(const UnitConfig *u) {
         return NULL;
 }
 
-static int validate_implied(UnitLoader *l) {
+static void validate_implied(UnitLoader *l) {
         UnitConfig *u = l->unit;
         const char *m = mount_key(u);
 
         if (u->hostname && is_set(l, "ProtectHostname") && !u->protect_hostname)
-                return report(l, true, "Hostname", "needs its own UTS namespace, but ProtectHostname=no is set (remove it)");
+                report(l, true, "Hostname", "needs its own UTS namespace, but ProtectHostname=no is set (remove it)");
         if (u->hostname)
                 u->protect_hostname = true;
         if (u->time_offset_usec != 0 && is_set(l, "PrivateTime") && !u->private_time)
-                return report(l, true, "TimeOffsetSec", "needs a time namespace, but PrivateTime=no is set (remove it)");
+                report(l, true, "TimeOffsetSec", "needs a time namespace, but PrivateTime=no is set (remove it)");
         if (u->time_offset_usec != 0)
                 u->private_time = true;
         if (m && is_set(l, "PrivateMounts") && !u->private_mounts)
-                return report(l, true, "PrivateMounts", "no conflicts with %s= (it needs a mount namespace)", m);
+                report(l, true, "PrivateMounts", "no conflicts with %s= (it needs a mount namespace)", m);
         if (m)
                 u->private_mounts = true;
-        return 0;
 }
 
 /* PrivateUsers=identity and pick map ids 0-65535 only. */
-static int validate_ids(UnitLoader *l) {
+static void validate_ids(UnitLoader *l) {
         static const char *const keys[] = { "User", "Group" };
         UnitConfig *u = l->unit;
         const char *vals[] = { u->user, u->group };
 
         if (u->private_users != PRIVATE_USERS_IDENTITY && u->private_users != PRIVATE_USERS_PICK)
-                return 0;
+                return;
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
                 char *end;
                 unsigned long id;
@@ -157,14 +151,13 @@ static int validate_ids(UnitLoader *l) {
                         continue;
                 id = strtoul(vals[i], &end, 10);
                 if (*end == 0 && id > 65535)
-                        return report(l, true, keys[i],
+                        report(l, true, keys[i],
                                       "%lu is outside the ids 0-65535 that PrivateUsers=%s maps (use a smaller id)",
                                       id, u->private_users == PRIVATE_USERS_PICK ? "pick" : "identity");
         }
-        return 0;
 }
 
-static int validate_times(UnitLoader *l) {
+static void validate_times(UnitLoader *l) {
         UnitConfig *u = l->unit;
         usec_t period = u->resources.cpu_quota_period_usec;
 
@@ -174,50 +167,46 @@ static int validate_times(UnitLoader *l) {
         if (u->timeout_stop_usec == 0)
                 u->timeout_stop_usec = USEC_INFINITY;
         if (u->restart_steps > 0 && u->restart_max_delay_usec == USEC_INFINITY)
-                return report(l, true, "RestartSteps", "needs RestartMaxDelaySec= (the delay the steps grow to)");
+                report(l, true, "RestartSteps", "needs RestartMaxDelaySec= (the delay the steps grow to)");
         if (u->restart_max_delay_usec != USEC_INFINITY && u->restart_max_delay_usec < u->restart_usec)
-                return report(l, true, "RestartMaxDelaySec", "is shorter than RestartSec= (use a longer maximum)");
+                report(l, true, "RestartMaxDelaySec", "is shorter than RestartSec= (use a longer maximum)");
         if (period < USEC_PER_MSEC || period > USEC_PER_SEC)
-                return report(l, true, "CPUQuotaPeriodSec", "must be between 1ms and 1s, as the kernel requires");
-        return 0;
+                report(l, true, "CPUQuotaPeriodSec", "must be between 1ms and 1s, as the kernel requires");
 }
 
-static int validate_paths(UnitLoader *l) {
+static void validate_paths(UnitLoader *l) {
         UnitConfig *u = l->unit;
         struct stat st;
 
         if (u->root_directory) {
                 if (stat(u->root_directory, &st) < 0)
-                        return report(l, true, "RootDirectory", "\"%s\": %s (use an existing directory)",
+                        report(l, true, "RootDirectory", "\"%s\": %s (use an existing directory)",
                                       u->root_directory, strerror(errno));
-                if (!S_ISDIR(st.st_mode))
-                        return report(l, true, "RootDirectory", "\"%s\" is not a directory", u->root_directory);
+                else if (!S_ISDIR(st.st_mode))
+                        report(l, true, "RootDirectory", "\"%s\" is not a directory", u->root_directory);
         }
         if (u->capability_bounding_set_set && (u->ambient_capabilities & ~u->capability_bounding_set))
-                return report(l, true, "AmbientCapabilities",
+                report(l, true, "AmbientCapabilities",
                               "raises capabilities that CapabilityBoundingSet= drops (add them to the bounding set)");
         for (size_t i = 0; u->requires && u->requires[i]; i++)
                 if (u->name && streq(u->requires[i], u->name)) {
                         free(u->requires[i]);
                         memmove(u->requires + i, u->requires + i + 1,
                                 (strv_length(u->requires + i + 1) + 1) * sizeof(char *));
-                        return report(l, false, "Requires", "names the unit itself, ignoring");
+                        report(l, false, "Requires", "names the unit itself, ignoring");
+                        break;
                 }
-        return 0;
 }
 
 int unit_validate(UnitLoader *l) {
-        int (*const steps[])(UnitLoader *) = {
+        void (*const steps[])(UnitLoader *) = {
                 validate_exec, validate_netns, validate_network_section,
                 validate_implied, validate_ids, validate_times, validate_paths,
         };
 
-        /* Each step reports its first problem; run them all so the user
-         * sees every one. */
-        for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
-                int r = steps[i](l);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        /* Every step reports every problem it finds (-ENOMEM lands in
+         * l->oom), so the user sees all of them at once. */
+        for (size_t i = 0; i < ELEMENTSOF(steps); i++)
+                steps[i](l);
+        return l->oom;
 }

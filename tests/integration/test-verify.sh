@@ -1,0 +1,57 @@
+#!/bin/bash
+# corralctl verify on the tests/units corpus: the output must match each
+# NAME.expected exactly, good units must exit 0 and bad ones 1. Also
+# checks the usage exit code and corrald --check over the good corpus.
+set -u
+cd "${CORRAL_SRC:?}" || exit 1
+ctl=${CORRAL_BUILD:?}/supervisor/corralctl
+daemon=$CORRAL_BUILD/supervisor/corrald
+fail=0 n=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+check() { # FILE WANT_RC
+        local f=$1 want=$2 rc
+        n=$((n + 1))
+        "$ctl" verify "$f" >"$tmp/out" 2>&1
+        rc=$?
+        if [ "$rc" != "$want" ]; then
+                echo "FAIL $f: exit $rc, expected $want"; fail=$((fail + 1)); return
+        fi
+        if ! diff -u "${f%.service}.expected" "$tmp/out"; then
+                echo "FAIL $f: output differs from ${f%.service}.expected"; fail=$((fail + 1))
+        fi
+}
+
+for f in tests/units/good/*.service; do check "$f" 0; done
+for f in tests/units/bad/*.service; do check "$f" 1; done
+
+n=$((n + 1))
+"$ctl" verify >/dev/null 2>&1
+rc=$?
+[ "$rc" = 2 ] || { echo "FAIL: verify without FILE exited $rc, expected 2"; fail=$((fail + 1)); }
+
+n=$((n + 1))
+"$ctl" verify tests/units/good/web.service tests/units/bad/exec.service >/dev/null 2>&1
+rc=$?
+[ "$rc" = 1 ] || { echo "FAIL: a good and a bad file exited $rc, expected 1"; fail=$((fail + 1)); }
+
+# corrald --check: the good corpus is clean apart from warnings.
+n=$((n + 1))
+if ! "$daemon" --check --config "$tmp/absent.conf" --units tests/units/good >"$tmp/check" 2>&1; then
+        echo "FAIL: corrald --check on the good corpus"; cat "$tmp/check"; fail=$((fail + 1))
+fi
+n=$((n + 1))
+cp -r tests/units/good "$tmp/units"
+cp tests/units/bad/exec.service "$tmp/units/"
+printf '[Manager]\nLogKeep=many\n' >"$tmp/corrald.conf"
+"$daemon" --check --config "$tmp/corrald.conf" --units "$tmp/units" >"$tmp/check" 2>&1
+rc=$?
+if [ "$rc" != 1 ] || ! grep -q "^$tmp/corrald.conf:2: LogKeep: " "$tmp/check" ||
+   ! grep -q "^exec: invalid, will not be started$" "$tmp/check" ||
+   ! grep -q "^6 units: 5 valid, 1 invalid; " "$tmp/check"; then
+        echo "FAIL: corrald --check with a bad unit and config (exit $rc):"; cat "$tmp/check"; fail=$((fail + 1))
+fi
+
+echo "verify corpus: $((n - fail)) of $n checks passed"
+[ "$fail" -eq 0 ]
