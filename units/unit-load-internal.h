@@ -171,6 +171,11 @@ int unit_validate(UnitLoader *l);
 int unit_parse_text(UnitLoader *l, const char *file, const char *text);
 int unit_parse_file(UnitLoader *l, const char *path);
 
+/* A unit NAME from TEXT alone (no drop-ins), validated: for the fuzzer and
+ * the benchmark. Returns as unit_load_file(). */
+int unit_load_text(const char *name, const char *file, const char *text,
+                   UnitConfig **ret, UnitDiagnostics *diags);
+
 /* Names and specifiers: "worker@3" -> prefix "worker", instance "3". */
 typedef struct UnitNames {
         char *full, *prefix;

@@ -228,3 +228,22 @@ int unit_load_file(const char *path, UnitConfig **ret, UnitDiagnostics *diags) {
                 return r;
         return unit_loader_finish(&l, &u, ret);
 }
+
+int unit_load_text(const char *name, const char *file, const char *text,
+                   UnitConfig **ret, UnitDiagnostics *diags) {
+        _cleanup_(unit_config_freep) UnitConfig *u = NULL;
+        _cleanup_(unit_names_done) UnitNames names = {};
+        UnitLoader l;
+        int r;
+
+        r = unit_loader_init(&l, &u, name, &names, diags);
+        if (r < 0)
+                return r;
+        u->path = strdup(file);
+        if (!u->path)
+                return -ENOMEM;
+        r = unit_parse_text(&l, u->path, text);
+        if (r < 0)
+                return r;
+        return unit_loader_finish(&l, &u, ret);
+}

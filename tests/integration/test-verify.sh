@@ -26,6 +26,18 @@ check() { # FILE WANT_RC
 for f in tests/units/good/*.service; do check "$f" 0; done
 for f in tests/units/bad/*.service; do check "$f" 1; done
 
+# The shipped examples: the good ones verify clean, examples/bad/ fails.
+for f in examples/*.service; do
+        n=$((n + 1))
+        "$ctl" verify "$f" >"$tmp/out" 2>&1 || { echo "FAIL $f:"; cat "$tmp/out"; fail=$((fail + 1)); }
+done
+for f in examples/bad/*.service; do
+        n=$((n + 1))
+        "$ctl" verify "$f" >"$tmp/out" 2>&1
+        rc=$?
+        [ "$rc" = 1 ] || { echo "FAIL $f: exit $rc, expected 1"; fail=$((fail + 1)); }
+done
+
 n=$((n + 1))
 "$ctl" verify >/dev/null 2>&1
 rc=$?
