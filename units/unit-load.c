@@ -59,11 +59,16 @@ int unit_parse_text(UnitLoader *l, const char *file, const char *text) {
 
 int unit_parse_file(UnitLoader *l, const char *path) {
         _cleanup_free_ char *text = NULL;
+        size_t size;
         int r;
 
-        r = read_file_at(AT_FDCWD, path, &text, NULL);
+
+        r = read_file_at(AT_FDCWD, path, &text, &size);
         if (r < 0)
                 return diag_add(l->diags, true, path, 0, NULL, "cannot read: %s", strerror(-r)) ?: r;
+        if (strlen(text) != size)
+                return diag_add(l->diags, true, path, 0, NULL,
+                                "contains a NUL byte; a unit file is text (is this the right file?)") ?: -EINVAL;
         return unit_parse_text(l, path, text);
 }
 

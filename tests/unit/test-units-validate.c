@@ -200,6 +200,20 @@ static void test_file_names(void **state) {
         assert_null(u);
         unit_diagnostics_done(&d);
 
+        snprintf(path, sizeof(path), "%s/nul.service", dir);
+        {
+                FILE *f = fopen(path, "we");
+
+                assert_non_null(f);
+                assert_int_equal(fwrite("[Service]\0ExecStart=/bin/a\n", 1, 26, f), 26);
+                assert_int_equal(fclose(f), 0);
+        }
+        assert_int_equal(unit_load_file(path, &u, &d), -EINVAL);
+        assert_string_equal(strip_dir(d.errors[0], dir),
+                            "nul.service: contains a NUL byte; a unit file is text (is this the right file?)");
+        assert_int_equal(strv_length(d.errors), 1);
+        unit_diagnostics_done(&d);
+
         /* a drop-in's problems name the drop-in */
         scratch_write(dir, "w.service.d/10-x.conf", "[Service]\n\nMemoryMax=lots\n");
         assert_null(load_text(dir, "w.service", "[Service]\nExecStart=/bin/a\n", &d));
