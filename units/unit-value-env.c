@@ -252,7 +252,7 @@ static size_t var_ref(const char *s, const char **name, size_t *n) {
         return *n > 0 ? *n + 1 : 0;
 }
 
-int expand_variables(const char *s, char *const *env, char **ret) {
+static int expand_full(const char *s, char *const *env, bool braceless, char **ret) {
         _cleanup_(value_buf_done) Buf b = {};
 
         if (value_buf_put(&b, "", 0) < 0)
@@ -265,7 +265,7 @@ int expand_variables(const char *s, char *const *env, char **ret) {
                 if (p[0] == '$' && p[1] == '$') {
                         r = value_buf_putc(&b, '$');
                         p += 2;
-                } else if (p[0] == '$' && (len = var_ref(p, &name, &n)) > 0) {
+                } else if (p[0] == '$' && (braceless || p[1] == '{') && (len = var_ref(p, &name, &n)) > 0) {
                         val = env_get_n(env, name, n);
                         r = val ? value_buf_put(&b, val, strlen(val)) : 0;
                         p += len;
@@ -276,6 +276,10 @@ int expand_variables(const char *s, char *const *env, char **ret) {
         }
         *ret = TAKE_PTR(b.s);
         return 0;
+}
+
+int expand_variables(const char *s, char *const *env, char **ret) {
+        return expand_full(s, env, true, ret);
 }
 
 /* A whole-word $VAR becomes several words, split at whitespace with quotes
@@ -316,7 +320,8 @@ static int expand_word(const char *a, char *const *env, char ***out) {
                                 return -ENOMEM;
                 return 0;
         }
-        r = expand_variables(a, env, &x);
+        /* inside a word only ${VAR}, as systemd: "--port=$PORT" stays literal */
+        r = expand_full(a, env, false, &x);
         if (r < 0)
                 return r;
         r = strv_push(out, x);

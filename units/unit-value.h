@@ -16,8 +16,10 @@
 /* yes/no/true/false/on/off/1/0, case-insensitive. Returns 1 or 0. */
 int parse_boolean(const char *v, CrlError *reterr);
 
-/* Sizes: bytes, or K M G T (base 1024, optional "B"/"iB" suffix? no: K M G T
- * only, as systemd), "N%" (allow_percent), "infinity" (allow_infinity). */
+/* Sizes as systemd's parse_size(): bytes, or K M G T (also B, P, E; base
+ * 1024; case-sensitive; no "KB"/"KiB"), fractions ("1.5G"), components in
+ * decreasing units ("1G 512M"); "N%" with up to two decimals, 0-100%, as
+ * LIMIT_PERCENT basis points (allow_percent); "infinity" (allow_infinity). */
 int parse_size(const char *v, bool allow_percent, bool allow_infinity, ResourceLimit *ret, CrlError *reterr);
 
 /* A number with an optional "%": TasksMax= (number, N%, infinity). */

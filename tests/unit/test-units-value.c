@@ -881,12 +881,14 @@ static void test_expand_variables(void **state) {
 
 static void test_unit_exec_expand(void **state) {
         static char *env[] = { "ARGS=-a  \"b c\" d", "ONE=x y", "EMPTY=", "BAD=\"oops", NULL };
-        static char *argv[] = { "/bin/x", "$ARGS", "${ARGS}", "--opt=$ONE", "$UNSET", "$EMPTY", "$$ARGS", "$BAD", NULL };
+        static char *argv[] = { "/bin/x", "$ARGS", "${ARGS}", "--opt=${ONE}", "--lit=$ONE", "$UNSET", "$EMPTY", "$$ARGS",
+                                "$BAD", "a$$b", "${UNSET}", NULL };
         ExecCommand c = { .path = "/bin/x", .argv = argv };
         _cleanup_strv_free_ char **out = NULL;
 
         assert_int_equal(unit_exec_expand(&c, env, &out), 0);
-        assert_strv(out, W("/bin/x", "-a", "b c", "d", "-a  \"b c\" d", "--opt=x y", "$ARGS", "\"oops"));
+        assert_strv(out, W("/bin/x", "-a", "b c", "d", "-a  \"b c\" d", "--opt=x y", "--lit=$ONE", "$ARGS", "\"oops",
+                           "a$b", ""));
 }
 
 /* ---- network, devices, paths ---- */
