@@ -6,9 +6,9 @@
  * configparser style), splits at ':' as well as '=', and does not tell the
  * handler the line number. systemd's syntax differs on all of these, so our
  * reader joins backslash continuations, strips indentation and comments,
- * records where each logical line starts, and keeps the whole value; inih is
- * handed only a short "[Section]" or "Key=" line and calls the handler, which
- * takes the value from the parser state. */
+ * records where each logical line starts, handles [Section] headers, and
+ * keeps the whole key and value; inih is handed a short "k=" line per
+ * assignment and calls the handler, which takes both from the parser state. */
 #include <ctype.h>
 #include <ini.h>
 #include <stdio.h>

@@ -195,11 +195,12 @@ static int key_time_offset(UnitLoader *l, const UnitKey *k, const char *v, CrlEr
         return 0;
 }
 
+/* k->def: 0 plain numbers (LimitNOFILE=), 1 sizes (LimitCORE=, as systemd). */
 static int key_rlimit(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
         UnitRlimit rl = {};
 
         if (*v) {
-                if (parse_rlimit(v, &rl.rlim, e) < 0)
+                if ((k->def ? parse_rlimit_size : parse_rlimit)(v, &rl.rlim, e) < 0)
                         return -EINVAL;
                 rl.set = true;
         }
@@ -286,7 +287,7 @@ static const UnitKey unit_keys[] = {
         K("Service", "OOMScoreAdjust", key_oom_score_adjust, oom_score_adjust, .min = -1000, .max = 1000),
         K("Service", "LimitNOFILE", key_rlimit, limit_nofile),
         K("Service", "LimitNPROC", key_rlimit, limit_nproc),
-        K("Service", "LimitCORE", key_rlimit, limit_core),
+        K("Service", "LimitCORE", key_rlimit, limit_core, .def = 1),
         K("Service", "StandardOutput", key_output, standard_output, .flags = KEY_SPECIFIERS),
         K("Service", "StandardError", key_output, standard_error, .flags = KEY_SPECIFIERS),
         K("Service", "OOMPolicy", key_oom_policy, oom_policy, .def = OOM_STOP),

@@ -72,7 +72,7 @@ static const char every_service_key[] =
         "OOMScoreAdjust=-100\n"
         "LimitNOFILE=1024\n"
         "LimitNPROC=512\n"
-        "LimitCORE=0\n"
+        "LimitCORE=1M\n"
         "StandardOutput=null\n"
         "StandardError=journal\n"
         "OOMPolicy=kill\n";
@@ -183,6 +183,7 @@ static void check_process(const UnitConfig *u) {
         assert_int_equal(u->limit_nofile.rlim.rlim_max, 1024);
         assert_int_equal(u->limit_nproc.rlim.rlim_cur, 512);
         assert_true(u->limit_core.set);
+        assert_int_equal(u->limit_core.rlim.rlim_max, 1024 * 1024);
         assert_int_equal(u->standard_output.kind, OUTPUT_NULL);
         assert_int_equal(u->standard_error.kind, OUTPUT_JOURNAL);
         assert_int_equal(u->oom_policy, OOM_KILL);
