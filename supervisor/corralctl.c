@@ -28,6 +28,8 @@ static void help(void) {
                "     --json                  Print one JSON document\n");
 }
 
+static bool arg_json = false;
+
 enum {
         ARG_VERSION = 0x100,
         ARG_BUS,
@@ -53,8 +55,10 @@ int main(int argc, char *argv[]) {
                 case ARG_VERSION:
                         printf("corralctl %s\n", CORRAL_VERSION);
                         return 0;
-                case ARG_BUS:
                 case ARG_JSON:
+                        arg_json = true;
+                        break;
+                case ARG_BUS:
                         break;
                 default:
                         return 2;
@@ -64,7 +68,7 @@ int main(int argc, char *argv[]) {
                 return 2;
         }
         if (streq(argv[optind], "verify"))
-                return ctl_verify(argc - optind, argv + optind);
+                return ctl_verify(argc - optind, argv + optind, arg_json);
         fprintf(stderr, "corralctl: unknown command '%s' (see --help)\n", argv[optind]);
         return 2;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "unit.h"
@@ -9,8 +10,8 @@
 void print_diagnostics(FILE *out, const UnitDiagnostics *d);
 
 /* corralctl verify FILE...: 0 when every file is valid, 1 on any error,
- * 2 on a usage error. argv[0] is "verify". */
-int ctl_verify(int argc, char *argv[]);
+ * 2 on a usage error. argv[0] is "verify"; json: print one JSON document. */
+int ctl_verify(int argc, char *argv[], bool json);
 
 /* corrald --check: corrald.conf and every unit in dirs; 0 or 1. */
 int daemon_check(FILE *out, const char *config, char *const *dirs);

@@ -48,6 +48,23 @@ n=$((n + 1))
 rc=$?
 [ "$rc" = 1 ] || { echo "FAIL: a good and a bad file exited $rc, expected 1"; fail=$((fail + 1)); }
 
+# --json: one document with the same diagnostics.
+n=$((n + 1))
+"$ctl" --json verify tests/units/good/warnings.service tests/units/bad/exec.service >"$tmp/json" 2>&1
+rc=$?
+if [ "$rc" != 1 ] || ! python3 - "$tmp/json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["valid"] is False
+good, bad = d["files"]
+assert good["valid"] is True and good["errors"] == [] and len(good["warnings"]) == 5
+assert bad["path"] == "tests/units/bad/exec.service" and bad["valid"] is False
+assert len(bad["errors"]) == 5 and bad["errors"][0].startswith("tests/units/bad/exec.service:3: ExecStart: ")
+PY
+then
+        echo "FAIL: --json verify (exit $rc):"; cat "$tmp/json"; fail=$((fail + 1))
+fi
+
 # corrald --check: the good corpus is clean apart from warnings.
 n=$((n + 1))
 if ! "$daemon" --check --config "$tmp/absent.conf" --units tests/units/good >"$tmp/check" 2>&1; then
