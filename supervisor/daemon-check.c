@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* corrald --check: load corrald.conf and every unit as the daemon would,
  * print every problem, start nothing. */
+#include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -74,6 +75,31 @@ static int check_unit(FILE *out, const char *name, char *const *dirs, char *cons
         return check_references(out, u, names, t);
 }
 
+/* NAME.service files whose NAME is not a unit name: unit_list_names()
+ * skips them, so the daemon would never start them; say so. */
+static void check_file_names(FILE *out, const char *dir, CheckTally *t) {
+        DIR *d = opendir(dir);
+
+        if (!d)
+                return;
+        for (struct dirent *de; (de = readdir(d)); ) {
+                size_t n = strlen(de->d_name);
+                _cleanup_free_ char *name = NULL;
+
+                if (n <= 8 || !streq(de->d_name + n - 8, ".service"))
+                        continue;
+                name = strndup(de->d_name, n - 8);
+                if (!name || unit_name_normalize(name, NULL) != -EINVAL)
+                        continue;
+                fprintf(out, "%s/%s: \"%s\" is not a valid unit name (use 1-64 characters of A-Z a-z 0-9 _ . -, "
+                        "not starting with . or -, and one @ for templates), will not be started\n",
+                        dir, de->d_name, name);
+                t->errors++;
+                t->invalid++;
+        }
+        closedir(d);
+}
+
 static void check_dirs(FILE *out, char *const *dirs, CheckTally *t) {
         STRV_FOREACH(d, dirs) {
                 struct stat st;
@@ -81,7 +107,9 @@ static void check_dirs(FILE *out, char *const *dirs, CheckTally *t) {
                 if (stat(*d, &st) < 0 || !S_ISDIR(st.st_mode)) {
                         fprintf(out, "%s: not a directory, ignoring\n", *d);
                         t->warnings++;
+                        continue;
                 }
+                check_file_names(out, *d, t);
         }
 }
 
@@ -107,7 +135,7 @@ int daemon_check(FILE *out, const char *config, char *const *dirs) {
                 }
         }
         fprintf(out, "%zu unit%s: %zu valid, %zu invalid; %zu error%s, %zu warning%s\n",
-                strv_length(names), strv_length(names) == 1 ? "" : "s", t.valid, t.invalid,
+                t.valid + t.invalid, t.valid + t.invalid == 1 ? "" : "s", t.valid, t.invalid,
                 t.errors, t.errors == 1 ? "" : "s", t.warnings, t.warnings == 1 ? "" : "s");
         return bad || t.invalid > 0 ? 1 : 0;
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # corralctl verify on the tests/units corpus: the output must match each
-# NAME.expected exactly, good units must exit 0 and bad ones 1. Also
-# checks the usage exit code and corrald --check over the good corpus.
+# NAME.expected exactly, good units must exit 0 and bad ones 1. Also the
+# examples, --json, the usage exit code, and corrald --check (exact output
+# in tests/units/check.expected).
 set -u
 cd "${CORRAL_SRC:?}" || exit 1
 ctl=${CORRAL_BUILD:?}/supervisor/corralctl
@@ -63,6 +64,16 @@ assert len(bad["errors"]) == 5 and bad["errors"][0].startswith("tests/units/bad/
 PY
 then
         echo "FAIL: --json verify (exit $rc):"; cat "$tmp/json"; fail=$((fail + 1))
+fi
+
+# corrald --check over both corpus dirs (bad/ wins for sandbox.service):
+# exact output, exit 1.
+n=$((n + 1))
+"$daemon" --check --config tests/units/corrald.conf --units tests/units/good --units tests/units/bad \
+        >"$tmp/check" 2>&1
+rc=$?
+if [ "$rc" != 1 ] || ! diff -u tests/units/check.expected "$tmp/check"; then
+        echo "FAIL: corrald --check output or exit ($rc) differs from tests/units/check.expected"; fail=$((fail + 1))
 fi
 
 # corrald --check: the good corpus is clean apart from warnings.
