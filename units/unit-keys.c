@@ -61,11 +61,15 @@ static int key_path(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e)
 }
 
 static int key_working_directory(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
-        if (*v && !streq(v, "~") && v[0] != '/')
-                return crl_error_set(e, EINVAL, "\"%s\" is not an absolute path or \"~\"", v);
-        if (*v && v[0] == '/' && check_absolute(v, e) < 0)
+        bool optional = v[0] == '-';
+        const char *p = v + optional;
+
+        if (*v && !streq(p, "~") && p[0] != '/')
+                return crl_error_set(e, EINVAL, "\"%s\" is not an absolute path or \"~\" (with an optional '-' prefix)", v);
+        if (*v && p[0] == '/' && check_absolute(p, e) < 0)
                 return -EINVAL;
-        return set_string(FIELD(l, k, char *), v);
+        l->unit->working_directory_optional = optional;
+        return set_string(FIELD(l, k, char *), p);
 }
 
 static int key_time(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {

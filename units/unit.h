@@ -222,6 +222,7 @@ typedef struct UnitConfig {
         char **environment;                     /* "KEY=VALUE", later assignments win at use */
         EnvironmentFile *environment_files;     size_t n_environment_files;
         char *working_directory;                /* NULL: "/" (or the user's home with "~") */
+        bool working_directory_optional;        /* '-' prefix: a missing directory is not an error */
         char *user, *group;                     /* names or numeric ids, as written */
         char **supplementary_groups;
         int umask;                              /* -1 when unset (0022 applies) */

@@ -171,6 +171,7 @@ static void check_process(const UnitConfig *u) {
         assert_true(u->environment_files[0].optional);
         assert_string_equal(u->environment_files[0].path, "/etc/default/every");
         assert_string_equal(u->working_directory, "/srv");
+        assert_false(u->working_directory_optional);
         assert_string_equal(u->user, "nobody");
         assert_string_equal(u->group, "nogroup");
         assert_string_equal(u->supplementary_groups[1], "users");
@@ -436,7 +437,7 @@ static void test_template(void **state) {
         scratch_write(dir, "worker@.service",
                       "[Unit]\nDescription=worker %i of %p (%n, %N) 100%%\n"
                       "[Service]\nExecStart=/bin/work --id=%i\nCPUQuota=20%\n"
-                      "WorkingDirectory=/srv/%p/%i\n");
+                      "WorkingDirectory=-/srv/%p/%i\n");
         scratch_write(dir, "worker@.service.d/10-all.conf", "[Service]\nNice=1\n");
         scratch_write(dir, "worker@3.service.d/10-all.conf", "[Service]\nNice=3\n");
         scratch_write(dir, "worker@3.service.d/20-three.conf", "[Service]\nHostname=w%i\n");
@@ -449,6 +450,7 @@ static void test_template(void **state) {
         assert_string_equal(u->description, "worker 3 of worker (worker@3.service, worker@3) 100%");
         assert_string_equal(u->exec_start[0].argv[1], "--id=3");
         assert_string_equal(u->working_directory, "/srv/worker/3");
+        assert_true(u->working_directory_optional);
         assert_int_equal(u->resources.cpu_quota_per_sec_usec, 200000);
         assert_int_equal(strv_length(u->dropin_paths), 2);  /* the instance's 10-all.conf shadows the template's */
         assert_int_equal(u->nice, 3);
