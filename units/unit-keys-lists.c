@@ -35,13 +35,20 @@ int key_documentation(UnitLoader *l, const UnitKey *k, const char *v, CrlError *
         }
         if (split_quoted(v, &words, e) < 0)
                 return -EINVAL;
-        STRV_FOREACH(w, words)
-                if (!strchr(*w, ':'))
-                        return crl_error_set(e, EINVAL,
-                                             "\"%s\" is not a URI (use http:, https:, file:, info: or man:)", *w);
-        STRV_FOREACH(w, words)
-                if (strv_extend(list, *w) < 0)
-                        return -ENOMEM;
+        /* As in systemd, a bad link is no reason not to start the service. */
+        STRV_FOREACH(w, words) {
+                static const char *const schemes[] = { "http://", "https://", "file:", "info:", "man:" };
+                bool ok = false;
+                int r;
+
+                for (size_t i = 0; i < ELEMENTSOF(schemes); i++)
+                        ok = ok || (strneq(*w, schemes[i], strlen(schemes[i])) && (*w)[strlen(schemes[i])]);
+                r = ok ? strv_extend(list, *w)
+                       : diag_add(l->diags, false, l->file, l->line, k->name,
+                                  "\"%s\" is not a URI (use http://, https://, file:, info: or man:), ignoring", *w);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 

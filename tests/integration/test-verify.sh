@@ -58,7 +58,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["valid"] is False
 good, bad = d["files"]
-assert good["valid"] is True and good["errors"] == [] and len(good["warnings"]) == 5
+assert good["valid"] is True and good["errors"] == [] and len(good["warnings"]) == 6
 assert bad["path"] == "tests/units/bad/exec.service" and bad["valid"] is False
 assert len(bad["errors"]) == 5 and bad["errors"][0].startswith("tests/units/bad/exec.service:3: ExecStart: ")
 PY
