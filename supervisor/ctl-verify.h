@@ -15,3 +15,6 @@ int ctl_verify(int argc, char *argv[], bool json);
 
 /* corrald --check: corrald.conf and every unit in dirs; 0 or 1. */
 int daemon_check(FILE *out, const char *config, char *const *dirs);
+
+/* Cross-unit network checks for --check; prints warnings, returns how many. */
+size_t check_network(FILE *out, const ManagerConfig *m, UnitConfig *const *units, size_t n);

@@ -10,6 +10,7 @@
 
 typedef struct CheckTally {
         size_t valid, invalid, errors, warnings;
+        UnitConfig **units;     /* the valid ones, for the cross-unit checks */
 } CheckTally;
 
 static void tally(CheckTally *t, const UnitDiagnostics *d) {
@@ -17,19 +18,21 @@ static void tally(CheckTally *t, const UnitDiagnostics *d) {
         t->warnings += strv_length(d->warnings);
 }
 
-static int check_config(FILE *out, const char *config, CheckTally *t) {
-        _cleanup_(manager_config_freep) ManagerConfig *m = NULL;
+/* Returns 0 valid, 1 invalid (*ret is then the defaults), or -ENOMEM. */
+static int check_config(FILE *out, const char *config, CheckTally *t, ManagerConfig **ret) {
         UnitDiagnostics d = {};
         int r;
 
-        r = manager_config_load(config, &m, &d);
+        r = manager_config_load(config, ret, &d);
         print_diagnostics(out, &d);
         tally(t, &d);
         unit_diagnostics_done(&d);
         if (r == -ENOMEM)
                 return r;
         fprintf(out, "%s: %s\n", config,
-                r < 0 ? "invalid" : m->path ? "valid" : "absent, using defaults");
+                r < 0 ? "invalid" : (*ret)->path ? "valid" : "absent, using defaults");
+        if (r < 0 && manager_config_new(ret) < 0)
+                return -ENOMEM;
         return r < 0;
 }
 
@@ -57,6 +60,7 @@ static int check_references(FILE *out, const UnitConfig *u, char *const *names, 
 
 static int check_unit(FILE *out, const char *name, char *const *dirs, char *const *names, CheckTally *t) {
         _cleanup_(unit_config_freep) UnitConfig *u = NULL;
+        UnitConfig **list;
         UnitDiagnostics d = {};
         int r;
 
@@ -71,8 +75,15 @@ static int check_unit(FILE *out, const char *name, char *const *dirs, char *cons
                 fprintf(out, "%s: invalid, will not be started\n", name);
                 return 0;
         }
-        t->valid++;
-        return check_references(out, u, names, t);
+        r = check_references(out, u, names, t);
+        if (r < 0)
+                return r;
+        list = reallocarray(t->units, t->valid + 1, sizeof(UnitConfig *));
+        if (!list)
+                return -ENOMEM;
+        t->units = list;
+        t->units[t->valid++] = TAKE_PTR(u);
+        return 0;
 }
 
 /* NAME.service files whose NAME is not a unit name: unit_list_names()
@@ -113,27 +124,46 @@ static void check_dirs(FILE *out, char *const *dirs, CheckTally *t) {
         }
 }
 
-int daemon_check(FILE *out, const char *config, char *const *dirs) {
-        _cleanup_strv_free_ char **names = NULL;
-        CheckTally t = {};
-        int r, bad;
+static void tally_done(CheckTally *t) {
+        for (size_t i = 0; i < t->valid && t->units; i++)
+                unit_config_free(t->units[i]);
+        free(t->units);
+}
 
-        bad = check_config(out, config, &t);
-        if (bad < 0)
-                return 1;
-        check_dirs(out, dirs, &t);
+static int check_units(FILE *out, char *const *dirs, CheckTally *t) {
+        _cleanup_strv_free_ char **names = NULL;
+        int r;
+
         r = unit_list_names(dirs, &names);
         if (r < 0) {
                 fprintf(out, "cannot list units: %s\n", strerror(-r));
-                return 1;
+                return r;
         }
         STRV_FOREACH(n, names) {
-                r = check_unit(out, *n, dirs, names, &t);
+                r = check_unit(out, *n, dirs, names, t);
                 if (r < 0) {
                         fprintf(out, "%s: %s\n", *n, strerror(-r));
-                        return 1;
+                        return r;
                 }
         }
+        return 0;
+}
+
+int daemon_check(FILE *out, const char *config, char *const *dirs) {
+        _cleanup_(manager_config_freep) ManagerConfig *m = NULL;
+        CheckTally t = {};
+        int r, bad;
+
+        bad = check_config(out, config, &t, &m);
+        if (bad < 0)
+                return 1;
+        check_dirs(out, dirs, &t);
+        r = check_units(out, dirs, &t);
+        if (r >= 0)
+                t.warnings += check_network(out, m, t.units, t.valid);
+        tally_done(&t);
+        if (r < 0)
+                return 1;
         fprintf(out, "%zu unit%s: %zu valid, %zu invalid; %zu error%s, %zu warning%s\n",
                 t.valid + t.invalid, t.valid + t.invalid == 1 ? "" : "s", t.valid, t.invalid,
                 t.errors, t.errors == 1 ? "" : "s", t.warnings, t.warnings == 1 ? "" : "s");

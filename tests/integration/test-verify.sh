@@ -76,6 +76,14 @@ if [ "$rc" != 1 ] || ! diff -u tests/units/check.expected "$tmp/check"; then
         echo "FAIL: corrald --check output or exit ($rc) differs from tests/units/check.expected"; fail=$((fail + 1))
 fi
 
+# corrald --check across units: addresses and host ports (warnings, exit 0).
+n=$((n + 1))
+"$daemon" --check --config tests/units/network/absent.conf --units tests/units/network >"$tmp/check" 2>&1
+rc=$?
+if [ "$rc" != 0 ] || ! diff -u tests/units/network.expected "$tmp/check"; then
+        echo "FAIL: corrald --check output or exit ($rc) differs from tests/units/network.expected"; fail=$((fail + 1))
+fi
+
 # corrald --check: the good corpus is clean apart from warnings.
 n=$((n + 1))
 if ! "$daemon" --check --config "$tmp/absent.conf" --units tests/units/good >"$tmp/check" 2>&1; then
