@@ -86,9 +86,15 @@ static int check_unit(FILE *out, const char *name, char *const *dirs, char *cons
         return 0;
 }
 
+static int compare_strings(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
 /* NAME.service files whose NAME is not a unit name: unit_list_names()
- * skips them, so the daemon would never start them; say so. */
+ * skips them, so the daemon would never start them; say so (sorted, so
+ * the output does not depend on the directory's order). */
 static void check_file_names(FILE *out, const char *dir, CheckTally *t) {
+        _cleanup_strv_free_ char **bad = NULL;
         DIR *d = opendir(dir);
 
         if (!d)
@@ -100,15 +106,19 @@ static void check_file_names(FILE *out, const char *dir, CheckTally *t) {
                 if (n <= 8 || !streq(de->d_name + n - 8, ".service"))
                         continue;
                 name = strndup(de->d_name, n - 8);
-                if (!name || unit_name_normalize(name, NULL) != -EINVAL)
-                        continue;
-                fprintf(out, "%s/%s: \"%s\" is not a valid unit name (use 1-64 characters of A-Z a-z 0-9 _ . -, "
+                if (name && unit_name_normalize(name, NULL) == -EINVAL && strv_push(&bad, name) >= 0)
+                        name = NULL;
+        }
+        closedir(d);
+        if (bad)
+                qsort(bad, strv_length(bad), sizeof(char *), compare_strings);
+        STRV_FOREACH(b, bad) {
+                fprintf(out, "%s/%s.service: \"%s\" is not a valid unit name (use 1-64 characters of A-Z a-z 0-9 _ . -, "
                         "not starting with . or -, and one @ for templates), will not be started\n",
-                        dir, de->d_name, name);
+                        dir, *b, *b);
                 t->errors++;
                 t->invalid++;
         }
-        closedir(d);
 }
 
 static void check_dirs(FILE *out, char *const *dirs, CheckTally *t) {
