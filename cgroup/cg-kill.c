@@ -29,7 +29,7 @@ static int signal_tree(int dir_fd, int sig) {
                 if (pid > 0 && kill((pid_t) pid, sig) >= 0)
                         n++;
         }
-        fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+        fd = openat(dir_fd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC); /* own offset, not a dup's */
         if (fd < 0 || !(d = fdopendir(fd)))
                 return -errno;
         TAKE_FD(fd);

@@ -217,7 +217,7 @@ int cg_service_apply(CgService *s, const ResourceConfig *rc, CgServiceFlags flag
 /* Sub-cgroups first (a service with its own cgroup namespace may make
  * some), deepest first; rmdir of a cgroup with processes fails EBUSY. */
 static int remove_children(const CgRoot *root, int dir_fd) {
-        _cleanup_close_ int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+        _cleanup_close_ int fd = openat(dir_fd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         DIR *d;
         int r = 0;
 
