@@ -56,6 +56,13 @@ static char *get(int fd, const char *file) {
         return s;
 }
 
+static void assert_content(int fd, const char *file, const char *want) {
+        _cleanup_free_ char *s = get(fd, file);
+
+        assert_non_null(s);
+        assert_string_equal(s, want);
+}
+
 static void populate(int fd, const char *controllers) {
         put(fd, "cgroup.controllers", controllers);
         put(fd, "cgroup.subtree_control", "");
@@ -283,11 +290,11 @@ static void test_create(void **state) {
         assert_true(logged("/corral/cgroup.subtree_control=+cpu"));
         assert_false(logged("/corral/cgroup.subtree_control=+io"));
         assert_false(logged("/corral/cgroup.subtree_control=+cpuset"));
-        assert_string_equal(get(fake.mount_fd, "corral/cgroup.subtree_control"), "cpu memory pids");
-        assert_string_equal(get(fake.mount_fd, "corral/web.service/memory.max"), "33554432");
-        assert_string_equal(get(fake.mount_fd, "corral/web.service/memory.oom.group"), "1");
-        assert_string_equal(get(fake.mount_fd, "corral/web.service/pids.max"), "10");
-        assert_string_equal(get(fake.mount_fd, "corral/web.service/cpu.max"), "20000 100000");
+        assert_content(fake.mount_fd, "corral/cgroup.subtree_control", "cpu memory pids");
+        assert_content(fake.mount_fd, "corral/web.service/memory.max", "33554432");
+        assert_content(fake.mount_fd, "corral/web.service/memory.oom.group", "1");
+        assert_content(fake.mount_fd, "corral/web.service/pids.max", "10");
+        assert_content(fake.mount_fd, "corral/web.service/cpu.max", "20000 100000");
         /* the fd is the directory itself, for CLONE_INTO_CGROUP */
         rel_of(cg_service_fd(s), rel, sizeof(rel));
         assert_string_equal(rel, "/corral/web.service");
@@ -356,9 +363,9 @@ static void test_unenforceable_warned(void **state) {
         assert_int_equal(strv_length(warnings), 1);
         assert_string_equal(warnings[0], "MemoryMax= is not enforced: controller memory: "
                                          "bound to a cgroup v1 hierarchy at /sys/fs/cgroup/memory");
-        assert_string_equal(get(fake.mount_fd, "corral/web.service/pids.max"), "10");
+        assert_content(fake.mount_fd, "corral/web.service/pids.max", "10");
         assert_true(faccessat(fake.mount_fd, "corral/web.service/memory.max", F_OK, 0) < 0);
-        strv_free(warnings);
+        warnings = strv_free(warnings);
         cg_service_free(s);
         cg_root_free(root);
 }
@@ -458,11 +465,11 @@ static void test_apply_live(void **state) {
         rc.tasks_max = (ResourceLimit) { LIMIT_VALUE, 5 };
         rc.cpu_weight = 0;
         assert_int_equal(cg_service_apply(s, &rc, 0, &warnings, &err), 0);
-        assert_string_equal(get(cg_service_fd(s), "memory.max"), "67108864");
-        assert_string_equal(get(cg_service_fd(s), "pids.max"), "5");
-        assert_string_equal(get(cg_service_fd(s), "cpu.weight"), "100");
-        assert_string_equal(get(cg_service_fd(s), "memory.high"), "max");
-        assert_string_equal(get(fake.mount_fd, "corral/cgroup.subtree_control"), "cpu memory pids");
+        assert_content(cg_service_fd(s), "memory.max", "67108864");
+        assert_content(cg_service_fd(s), "pids.max", "5");
+        assert_content(cg_service_fd(s), "cpu.weight", "100");
+        assert_content(cg_service_fd(s), "memory.high", "max");
+        assert_content(fake.mount_fd, "corral/cgroup.subtree_control", "cpu memory pids");
         /* a refused write puts back what was written before it */
         rc.memory_max = (ResourceLimit) { LIMIT_VALUE, 128 << 20 };
         rc.tasks_max = (ResourceLimit) { LIMIT_VALUE, 7 };
@@ -471,8 +478,8 @@ static void test_apply_live(void **state) {
         assert_int_equal(cg_service_apply(s, &rc, 0, &warnings, &err), -EINVAL);
         assert_non_null(strstr(err.message, "TasksMax=: cannot write '7' to "));
         assert_true(logged("/corral/web.service/memory.max=134217728"));
-        assert_string_equal(get(cg_service_fd(s), "memory.max"), "67108864");
-        assert_string_equal(get(cg_service_fd(s), "pids.max"), "5");
+        assert_content(cg_service_fd(s), "memory.max", "67108864");
+        assert_content(cg_service_fd(s), "pids.max", "5");
         cg_service_free(s);
         cg_root_free(root);
 }
@@ -587,16 +594,16 @@ static void test_freeze(void **state) {
         /* the kernel never confirms: a timeout, named */
         assert_int_equal(cg_service_freeze(s, 30 * USEC_PER_MSEC, &err), -ETIME);
         assert_non_null(strstr(err.message, "did not change in time"));
-        assert_string_equal(get(fd, "cgroup.freeze"), "1");
+        assert_content(fd, "cgroup.freeze", "1");
         /* confirmed later: woken by inotify, not by polling */
         put(fd, "cgroup.freeze", "0");
         assert_int_equal(pthread_create(&t, NULL, set_frozen_later, &fd), 0);
         assert_int_equal(cg_service_freeze(s, 5 * USEC_PER_SEC, NULL), 0);
         pthread_join(t, NULL);
-        assert_string_equal(get(fd, "cgroup.freeze"), "1");
+        assert_content(fd, "cgroup.freeze", "1");
         put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
         assert_int_equal(cg_service_thaw(s, USEC_PER_SEC, NULL), 0);
-        assert_string_equal(get(fd, "cgroup.freeze"), "0");
+        assert_content(fd, "cgroup.freeze", "0");
         cg_service_free(s);
         cg_root_free(root);
 }
@@ -640,6 +647,7 @@ static void test_open_existing(void **state) {
         assert_int_equal(cg_service_process_events(again, &ev), 0);
         assert_int_equal(ev.mask, 0);
         assert_int_equal(cg_service_is_populated(again), 1);
+        again = cg_service_free(again);
         assert_int_equal(cg_service_open(root, "nope", &again, &err), -ENOENT);
         assert_non_null(strstr(err.message, "nope.service"));
         cg_service_free(s);
