@@ -27,12 +27,21 @@ static void read_pressure(int dir_fd, const char *file, double *ret) {
 }
 
 static void read_memory(CgService *s, CgStats *st) {
+        uint64_t group_kills = 0;
+
         read_u64(s->dir_fd, "memory.current", NULL, &st->memory_current);
         read_u64(s->dir_fd, "memory.peak", NULL, &st->memory_peak);
         read_u64(s->dir_fd, "memory.max", NULL, &st->memory_max);
         read_u64(s->dir_fd, "memory.high", NULL, &st->memory_high);
         read_u64(s->dir_fd, "memory.events", "oom", &st->oom);
         read_u64(s->dir_fd, "memory.events", "oom_kill", &st->oom_kills);
+        read_u64(s->dir_fd, "memory.events", "oom_group_kill", &group_kills);
+        /* With memory.oom.group the kernel counts the victim twice in
+         * oom_kill (as the victim, then as a member of the group it kills:
+         * mm/oom_kill.c, Linux 5.x-6.x); oom_group_kill (5.17) counts those
+         * group kills, so subtracting it gives processes killed. */
+        if (group_kills <= st->oom_kills)
+                st->oom_kills -= group_kills;
         /* memory.peak arrived in Linux 5.19; before, the highest value we saw. */
         if (st->memory_current == UINT64_MAX)
                 return;

@@ -97,6 +97,37 @@ static void test_memory(void) {
         finish(s);
 }
 
+/* ---- OOMPolicy=kill: the whole group goes, each process counted once ---- */
+static int sleeper(void *arg) {
+        for (;;)
+                pause();
+        return 0;
+}
+
+static void test_memory_group(void) {
+        ResourceConfig rc = rc_unset();
+        int p1, p2, code = 0, status = 0;
+        CgService *s;
+        CgStats st;
+
+        printf("# MemoryMax=32M, OOMPolicy=kill, two processes\n");
+        rc.memory_max = (ResourceLimit) { LIMIT_VALUE, 32 << 20 };
+        rc.memory_swap_max = (ResourceLimit) { LIMIT_VALUE, 0 };
+        s = create("memgroup", &rc, CG_SERVICE_OOM_GROUP);
+        if (!s)
+                return;
+        CHECK(streq(file_of(s, "memory.oom.group"), "1"), "memory.oom.group=%s", file_of(s, "memory.oom.group"));
+        p1 = spawn_in(s, sleeper, NULL, NULL);
+        p2 = spawn_in(s, hog, NULL, NULL);
+        CHECK(wait_pidfd(p2, &code, &status) == 0 && code == CLD_KILLED, "hog: code %d", code);
+        CHECK(wait_pidfd(p1, &code, &status) == 0 && code == CLD_KILLED, "sleeper survived: code %d", code);
+        CHECK(cg_service_stats(s, &st) == 0 && st.oom_kills == 2, "OOMKills=%llu (memory.events: %s)",
+              (unsigned long long) st.oom_kills, file_of(s, "memory.events"));
+        close(p1);
+        close(p2);
+        finish(s);
+}
+
 /* ---- TasksMax=10: a fork loop gets EAGAIN at 10 tasks ---- */
 static int fork_loop(void *arg) {
         int *out = arg, n = 0;
@@ -487,6 +518,7 @@ int main(void) {
                 return printf("FAIL root: %s\n", err.message), 1;
         printf("# root %s%s, controllers %#x\n", root->mount, root->path, cg_root_controllers(root));
         test_memory();
+        test_memory_group();
         test_tasks();
         test_cpu();
         test_cpuset();

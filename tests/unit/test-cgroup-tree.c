@@ -533,6 +533,10 @@ static void test_stats(void **state) {
         assert_int_equal(cg_service_stats(s, &st), 0);
         assert_int_equal(st.memory_current, 400);
         assert_int_equal(st.memory_peak, 1000);
+        /* a group OOM kill: the victim is counted twice by the kernel */
+        put(fd, "memory.events", "low 0\nhigh 0\nmax 4\noom 1\noom_kill 3\noom_group_kill 1\n");
+        assert_int_equal(cg_service_stats(s, &st), 0);
+        assert_int_equal(st.oom_kills, 2);
         put(fd, "memory.peak", "5000\n");
         assert_int_equal(cg_service_stats(s, &st), 0);
         assert_int_equal(st.memory_peak, 5000);
