@@ -95,12 +95,19 @@ int cg_service_event_fd(CgService *s) {
         r = watch_file(fd, s->dir_fd, "cgroup.events");
         if (r < 0)
                 return r;
-        /* memory.events exists only with the memory controller enabled. */
-        r = watch_file(fd, s->dir_fd, "memory.events");
-        if (r < 0 && r != -ENOENT)
-                return r;
         s->event_fd = TAKE_FD(fd);
+        r = cg_service_watch_memory_events(s);
+        if (r < 0 && r != -ENOENT) {
+                s->event_fd = safe_close(s->event_fd);
+                return r;
+        }
         return s->event_fd;
+}
+
+int cg_service_watch_memory_events(CgService *s) {
+        /* memory.events exists only with the memory controller enabled;
+         * watching the same file again is harmless (same watch). */
+        return watch_file(s->event_fd, s->dir_fd, "memory.events");
 }
 
 static void diff_memory_events(CgService *s, CgEvents *ev) {

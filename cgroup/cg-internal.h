@@ -23,3 +23,7 @@ int cg_read_events(int dir_fd, bool *ret_populated, bool *ret_frozen);
  * to timeout_usec, woken by inotify. -ETIME on timeout. */
 int cg_wait_events(int dir_fd, const char *key, bool want, usec_t timeout_usec);
 
+
+/* Add memory.events to the service's event fd (it appears with the memory
+ * controller); -ENOENT while it does not exist. */
+int cg_service_watch_memory_events(CgService *s);

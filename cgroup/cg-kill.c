@@ -58,16 +58,21 @@ int cg_service_signal(CgService *s, int sig, CrlError *reterr) {
 
 /* Before Linux 5.14: freeze so nothing forks while we walk, SIGKILL every
  * pid, thaw (a frozen task dies only once thawed). Without the freezer
- * (before 5.2) repeat until a walk finds nobody. */
+ * (before 5.2) a fork can race the walk: walk again after waiting a tenth
+ * of the timeout for cgroup.events to say empty. */
 static int kill_by_walking(CgService *s, usec_t timeout_usec, CrlError *reterr) {
-        bool frozen = cg_service_freeze(s, timeout_usec, NULL) >= 0;
-        int r, rounds = 0;
+        int r = cg_service_freeze(s, timeout_usec / 2, NULL);
+        bool frozen = r >= 0, written = r >= 0 || r == -ETIME;  /* ETIME: asked, not confirmed */
 
-        do
+        for (unsigned round = 0; round < 10; round++) {
                 r = signal_tree(s->dir_fd, SIGKILL);
-        while (r > 0 && !frozen && ++rounds < 100);
-        if (frozen)
-                (void) cg_service_thaw(s, timeout_usec, NULL); /* the kills land once thawed; a failure shows below */
+                if (r <= 0 || frozen)
+                        break;
+                if (cg_wait_events(s->dir_fd, "populated", false, timeout_usec / 10) >= 0)
+                        break;
+        }
+        if (written)
+                (void) cg_service_thaw(s, timeout_usec / 2, NULL); /* the kills land once thawed; a failure shows in the wait after */
         if (r < 0)
                 return crl_error_set(reterr, r, "cannot kill the processes of %s%s/%s: %s",
                                      s->root->mount, s->root->path, s->dir_name, strerror(-r));

@@ -214,6 +214,32 @@ int cg_plan_build(const ResourceConfig *rc, CgServiceFlags flags, const CgSystem
         return 0;
 }
 
+static bool plan_has_io_max(const CgPlan *p, const char *dev, size_t len) {
+        for (size_t i = 0; i < p->n; i++)
+                if (streq(p->writes[i].file, "io.max") && strneq(p->writes[i].value, dev, len) &&
+                    p->writes[i].value[len] == ' ')
+                        return true;
+        return false;
+}
+
+int cg_plan_clear_io_max(CgPlan *p, const char *current_io_max) {
+        for (const char *l = current_io_max; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+                size_t len = strcspn(l, " \n");
+                unsigned ma, mi;
+                char buf[128];
+                int r;
+
+                if (len == 0 || len > 32 || sscanf(l, "%u:%u", &ma, &mi) != 2 || plan_has_io_max(p, l, len))
+                        continue;
+                cg_format_io_max(&(CgIOMax) { makedev(ma, mi), UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX },
+                                 buf, sizeof(buf));
+                r = plan_add(p, CG_CTRL_IO, "IO*Max=", "io.max", buf, false);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 CgMask cg_plan_needs(const CgPlan *p) {
         CgMask m = 0;
 

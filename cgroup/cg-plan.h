@@ -32,6 +32,10 @@ typedef int (*CgDeviceResolver)(const char *path, dev_t *ret, CrlError *reterr);
 int cg_plan_build(const ResourceConfig *rc, CgServiceFlags flags, const CgSystem *system,
                   bool defaults, CgDeviceResolver resolve, CgPlan *ret, CrlError *reterr);
 
+/* For a live change: clear (every key "max") each device of the current
+ * io.max text that the plan no longer limits. */
+int cg_plan_clear_io_max(CgPlan *p, const char *current_io_max);
+
 /* Controllers that the set writes need. */
 CgMask cg_plan_needs(const CgPlan *p);
 

@@ -196,10 +196,13 @@ int cg_service_open(CgRoot *root, const char *name, CgService **ret, CrlError *r
 int cg_service_apply(CgService *s, const ResourceConfig *rc, CgServiceFlags flags,
                      char ***warnings, CrlError *reterr) {
         _cleanup_strv_free_ char **w = NULL;
+        _cleanup_free_ char *io_max = NULL;
         _cleanup_(cg_plan_done) CgPlan plan = {};
         int r;
 
         r = cg_plan_build(rc, flags, &s->root->system, true, NULL, &plan, reterr);
+        if (r >= 0 && read_file_at(s->dir_fd, "io.max", &io_max, NULL) >= 0)
+                r = cg_plan_clear_io_max(&plan, io_max);
         if (r >= 0)
                 r = check_controllers(s, &plan, flags, &w, reterr);
         if (r >= 0)
@@ -208,6 +211,10 @@ int cg_service_apply(CgService *s, const ResourceConfig *rc, CgServiceFlags flag
                 return r == -ENOMEM ? crl_error_set(reterr, ENOMEM, "out of memory") : r;
         s->flags = flags;
         s->enabled = s->root->enabled;
+        if (s->event_fd >= 0)
+                /* memory.events may exist only now; failing leaves the OOM
+                 * event to the next process_events of cgroup.events */
+                (void) cg_service_watch_memory_events(s);
         STRV_FOREACH(l, w)
                 if (!strv_contains(*warnings, *l) && strv_extend(warnings, *l) < 0)
                         return -ENOMEM;

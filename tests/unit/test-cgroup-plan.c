@@ -142,6 +142,26 @@ static void test_io(void **state) {
         cg_plan_done(&p);
 }
 
+static void test_clear_io_max(void **state) {
+        ResourceConfig rc = config_unset();
+        IODeviceValue rbw[] = { { (char *) "/dev/sda", 1048576 } };
+        CgPlan p = {};
+
+        rc.io_read_bandwidth_max = rbw;
+        rc.n_io_read_bandwidth_max = 1;
+        assert_int_equal(cg_plan_build(&rc, 0, &sys, true, fake_resolve, &p, NULL), 0);
+        /* 8:0 stays limited; 8:16 was limited before and is no longer */
+        assert_int_equal(cg_plan_clear_io_max(&p, "8:0 rbps=1 wbps=max riops=max wiops=max\n"
+                                                  "8:16 rbps=max wbps=5 riops=max wiops=max\n"), 0);
+        assert_string_equal(find(&p, "io.max", 0)->value, "8:0 rbps=1048576 wbps=max riops=max wiops=max");
+        assert_string_equal(find(&p, "io.max", 1)->value, "8:16 rbps=max wbps=max riops=max wiops=max");
+        assert_false(find(&p, "io.max", 1)->set);
+        assert_null(find(&p, "io.max", 2));
+        assert_int_equal(cg_plan_clear_io_max(&p, ""), 0);
+        assert_null(find(&p, "io.max", 2));
+        cg_plan_done(&p);
+}
+
 static void test_io_bad_path(void **state) {
         ResourceConfig rc = config_unset();
         IODeviceValue rbw[] = { { (char *) "/tmp/x", 1 } };
@@ -206,6 +226,7 @@ int main(void) {
                 cmocka_unit_test(test_cpu_pids_cpuset),
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_io),
+                cmocka_unit_test(test_clear_io_max),
                 cmocka_unit_test(test_io_bad_path),
                 cmocka_unit_test(test_whole_disk),
                 cmocka_unit_test(test_resolve_real),

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "cgroup.h"
@@ -636,6 +638,44 @@ static void test_kill_destroy(void **state) {
         cg_root_free(root);
 }
 
+/* Before Linux 5.14 there is no cgroup.kill: every pid of cgroup.procs
+ * gets SIGKILL. The fake kernel never reports the cgroup empty, so the
+ * call ends in a timeout, but the process must be dead. */
+static void test_kill_without_cgroup_kill(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        CgService *s = make_service(root, "web");
+        int fd = cg_service_fd(s), status = 0;
+        CrlError err = {};
+        char pid[32];
+        pid_t child;
+
+        child = fork();
+        if (child == 0) {
+                (void) signal(SIGTERM, SIG_IGN);
+                for (;;)
+                        pause();
+        }
+        assert_true(child > 0);
+        (void) snprintf(pid, sizeof(pid), "%d\n", (int) child);
+        put(fd, "cgroup.procs", pid);
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        assert_int_equal(unlinkat(fd, "cgroup.kill", 0), 0);
+        assert_int_equal(cg_service_kill(s, 100 * USEC_PER_MSEC, &err), -ETIME);
+        assert_non_null(strstr(err.message, "still there after SIGKILL"));
+        assert_int_equal(waitpid(child, &status, 0), child);
+        assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        /* tried to freeze first, and thawed after */
+        assert_true(logged("/corral/web.service/cgroup.freeze=1"));
+        assert_true(logged("/corral/web.service/cgroup.freeze=0"));
+        /* cg_service_signal() walks the same way */
+        put(fd, "cgroup.procs", "");
+        assert_int_equal(cg_service_signal(s, SIGTERM, NULL), 0);
+        put(fd, "cgroup.procs", "");
+        cg_service_free(s);
+        cg_root_free(root);
+}
+
 static void test_open_existing(void **state) {
         CgProbe p = probe_all();
         CgRoot *root = open_root(&p, "/corral");
@@ -672,6 +712,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_events, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_freeze, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_kill_destroy, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_kill_without_cgroup_kill, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_existing, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
