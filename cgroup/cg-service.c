@@ -248,9 +248,13 @@ static int remove_children(const CgRoot *root, int dir_fd) {
 int cg_service_destroy(CgService *s, CrlError *reterr) {
         int r;
 
-        r = remove_children(s->root, s->dir_fd);
-        if (r >= 0)
-                r = cg_rmdir(s->root, s->root->dir_fd, s->dir_name);
+        /* Sub-cgroups are rare: walk for them only when rmdir says busy. */
+        r = cg_rmdir(s->root, s->root->dir_fd, s->dir_name);
+        if (r == -EBUSY) {
+                r = remove_children(s->root, s->dir_fd);
+                if (r >= 0)
+                        r = cg_rmdir(s->root, s->root->dir_fd, s->dir_name);
+        }
         if (r == -ENOENT)
                 return 0;
         if (r < 0)

@@ -113,14 +113,15 @@ static int fake_rmdir(int dir_fd, const char *name, void *userdata) {
                 return -EBUSY;
         }
         d = fdopendir(fd);
-        for (struct dirent *de; (de = readdir(d));) {
+        for (struct dirent *de; (de = readdir(d));)     /* a child cgroup keeps it busy */
                 if (de->d_type == DT_DIR && !streq(de->d_name, ".") && !streq(de->d_name, "..")) {
                         closedir(d);
                         return -EBUSY;
                 }
+        rewinddir(d);
+        for (struct dirent *de; (de = readdir(d));)
                 if (de->d_type == DT_REG)
                         (void) unlinkat(fd, de->d_name, 0);
-        }
         closedir(d);
         return unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
 }
