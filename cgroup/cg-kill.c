@@ -97,3 +97,29 @@ int cg_service_kill(CgService *s, usec_t timeout_usec, CrlError *reterr) {
                                      r == -ETIME ? "timed out" : strerror(-r));
         return 0;
 }
+
+int cg_service_pids(CgService *s, pid_t **ret, size_t *ret_n) {
+        _cleanup_free_ char *procs = NULL;
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        int r;
+
+        r = read_file_at(s->dir_fd, "cgroup.procs", &procs, NULL);
+        if (r < 0)
+                return r;
+        for (char *p = procs, *end; *p; p = end) {
+                long pid = strtol(p, &end, 10);
+                pid_t *a;
+
+                if (end == p)
+                        break;
+                a = realloc(pids, (n + 1) * sizeof(pid_t));
+                if (!a)
+                        return -ENOMEM;
+                pids = a;
+                pids[n++] = (pid_t) pid;
+        }
+        *ret = TAKE_PTR(pids);
+        *ret_n = n;
+        return 0;
+}

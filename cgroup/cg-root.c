@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "cg-internal.h"
 #include "fileio.h"
+#include "strv.h"
 
 static int default_mkdir(int dir_fd, const char *name, void *userdata) {
         return RET_NERRNO(mkdirat(dir_fd, name, 0755));
@@ -377,5 +379,36 @@ int cg_root_remove(CgRoot *root, CrlError *reterr) {
         r = cg_rmdir(root, fd, slash + 1);
         if (r < 0 && r != -ENOENT)
                 return crl_error_set(reterr, r, "cannot remove %s%s: %s", root->mount, root->path, strerror(-r));
+        return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int cg_root_list_services(CgRoot *root, char ***ret) {
+        _cleanup_strv_free_ char **names = NULL;
+        int fd = openat(root->dir_fd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        DIR *d;
+
+        if (fd < 0 || !(d = fdopendir(fd))) {
+                safe_close(fd);
+                return -errno;
+        }
+        for (struct dirent *de; (de = readdir(d));) {
+                size_t l = strlen(de->d_name);
+
+                if (de->d_type != DT_DIR || l <= 8 || !streq(de->d_name + l - 8, ".service"))
+                        continue;
+                de->d_name[l - 8] = 0;
+                if (strv_extend(&names, de->d_name) < 0) {
+                        closedir(d);
+                        return -ENOMEM;
+                }
+        }
+        closedir(d);
+        if (names)
+                qsort(names, strv_length(names), sizeof(char *), cmp_str);
+        *ret = TAKE_PTR(names);
         return 0;
 }

@@ -76,6 +76,10 @@ int cg_root_open_at(const CgProbe *probe, int mount_fd, const char *mount, const
 CgMask cg_root_controllers(CgRoot *root);
 const char *cg_root_controller_reason(CgRoot *root, CgController c);
 
+/* Names ("web", sorted) of the NAME.service cgroups under the root: what a
+ * restarted corrald re-adopts with cg_service_open(). */
+int cg_root_list_services(CgRoot *root, char ***ret);
+
 /* Remove the root directory unless it is corrald's delegated cgroup (which
  * belongs to systemd); -EBUSY while a service cgroup is left in it. */
 int cg_root_remove(CgRoot *root, CrlError *reterr);
@@ -174,5 +178,9 @@ int cg_service_kill(CgService *s, usec_t timeout_usec, CrlError *reterr);
  * timeout_usec. */
 int cg_service_freeze(CgService *s, usec_t timeout_usec, CrlError *reterr);
 int cg_service_thaw(CgService *s, usec_t timeout_usec, CrlError *reterr);
+/* The pids of cgroup.procs (this cgroup only, not sub-cgroups), for
+ * finding a main process again after a restart; read once, so only a
+ * pidfd opened from one and checked proves it still is that process. */
+int cg_service_pids(CgService *s, pid_t **ret, size_t *ret_n);
 /* Whether the cgroup has processes (cgroup.events populated). */
 int cg_service_is_populated(CgService *s);

@@ -694,6 +694,31 @@ static void test_open_existing(void **state) {
         assert_int_equal(cg_service_is_populated(again), 1);
         again = cg_service_free(again);
         assert_int_equal(cg_service_open(root, "nope", &again, &err), -ENOENT);
+        {
+                CgService *t = make_service(root, "api");
+                char **names = NULL;
+                pid_t *pids = NULL;
+                size_t n = 9;
+
+                /* what a restarted corrald finds */
+                assert_int_equal(mkdirat(root->dir_fd, "corrald", 0755), 0);       /* not a service */
+                assert_int_equal(cg_root_list_services(root, &names), 0);
+                assert_int_equal(strv_length(names), 2);
+                assert_string_equal(names[0], "api");
+                assert_string_equal(names[1], "web");
+                strv_free(names);
+                assert_int_equal(cg_service_pids(t, &pids, &n), 0);
+                assert_int_equal(n, 0);
+                free(pids);
+                put(cg_service_fd(t), "cgroup.procs", "12\n345\n");
+                assert_int_equal(cg_service_pids(t, &pids, &n), 0);
+                assert_int_equal(n, 2);
+                assert_int_equal(pids[0], 12);
+                assert_int_equal(pids[1], 345);
+                free(pids);
+                put(cg_service_fd(t), "cgroup.procs", "");
+                cg_service_free(t);
+        }
         assert_non_null(strstr(err.message, "nope.service"));
         cg_service_free(s);
         cg_root_free(root);
