@@ -164,6 +164,8 @@ static int set_frozen(CgService *s, bool freeze, usec_t timeout_usec, CrlError *
                 return crl_error_set(reterr, r, "cannot %s %s%s/%s: cgroup.freeze: %s%s", what, s->root->mount,
                                      s->root->path, s->dir_name, strerror(-r),
                                      r == -ENOENT ? " (kernel older than 5.2)" : "");
+        if (timeout_usec == 0)
+                return 0;
         r = cg_wait_events(s->dir_fd, "frozen", freeze, timeout_usec);
         if (r < 0)
                 return crl_error_set(reterr, r, "cannot %s %s%s/%s: cgroup.events: %s", what, s->root->mount,

@@ -88,7 +88,7 @@ int cg_service_kill(CgService *s, usec_t timeout_usec, CrlError *reterr) {
         else if (r < 0)
                 r = crl_error_set(reterr, r, "cannot write 1 to %s%s/%s/cgroup.kill: %s",
                                   s->root->mount, s->root->path, s->dir_name, strerror(-r));
-        if (r < 0)
+        if (r < 0 || timeout_usec == 0)
                 return r;
         r = cg_wait_events(s->dir_fd, "populated", false, timeout_usec);
         if (r < 0)

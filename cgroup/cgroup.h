@@ -172,10 +172,13 @@ int cg_service_process_events(CgService *s, CgEvents *ret);
 /* Send sig to every process of the service (KillService). */
 int cg_service_signal(CgService *s, int sig, CrlError *reterr);
 /* SIGKILL every process: cgroup.kill (Linux 5.14), else freeze, kill each
- * pid of cgroup.procs, thaw. Then wait up to timeout_usec for populated 0. */
+ * pid of cgroup.procs, thaw. Then wait up to timeout_usec for populated 0
+ * (-ETIME). timeout_usec 0: return once sent; CG_EVENT_EMPTY follows on the
+ * event fd, which is how the event loop should wait. */
 int cg_service_kill(CgService *s, usec_t timeout_usec, CrlError *reterr);
 /* Write cgroup.freeze and return once cgroup.events says so; -ETIME after
- * timeout_usec. */
+ * timeout_usec. timeout_usec 0: return once written (CG_EVENT_FROZEN or
+ * CG_EVENT_THAWED follows on the event fd). */
 int cg_service_freeze(CgService *s, usec_t timeout_usec, CrlError *reterr);
 int cg_service_thaw(CgService *s, usec_t timeout_usec, CrlError *reterr);
 /* The pids of cgroup.procs (this cgroup only, not sub-cgroups), for

@@ -611,6 +611,9 @@ static void test_freeze(void **state) {
         put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
         assert_int_equal(cg_service_thaw(s, USEC_PER_SEC, NULL), 0);
         assert_content(fd, "cgroup.freeze", "0");
+        /* no wait asked: written, not confirmed */
+        assert_int_equal(cg_service_freeze(s, 0, NULL), 0);
+        assert_content(fd, "cgroup.freeze", "1");
         cg_service_free(s);
         cg_root_free(root);
 }
@@ -624,6 +627,9 @@ static void test_kill_destroy(void **state) {
 
         assert_int_equal(cg_service_kill(s, USEC_PER_SEC, &err), 0);
         assert_true(logged("/corral/web.service/cgroup.kill=1"));
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        assert_int_equal(cg_service_kill(s, 0, &err), 0);       /* sent; the event loop waits */
+        put(fd, "cgroup.events", "populated 0\nfrozen 0\n");
         /* a sub-cgroup the service made goes too */
         assert_int_equal(fake_mkdir(fd, "inner", NULL), 0);
         put(fd, "cgroup.procs", "4242\n");
