@@ -186,7 +186,8 @@ static int plan_argv(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
 static int plan_working_directory(const UnitConfig *u, NsPlan *plan, const UserInfo *info) {
         const char *wd = u->working_directory;
 
-        if (wd && wd[0] == '-') {
+        plan->working_directory_optional = u->working_directory_optional;
+        if (wd && wd[0] == '-') {       /* as written, when a caller built the unit by hand */
                 plan->working_directory_optional = true;
                 wd++;
         }

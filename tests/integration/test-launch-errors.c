@@ -58,6 +58,14 @@ int main(void) {
                 unit_set_str(&u->working_directory, "/nonexistent-wd");
                 expect_failure(u, NULL, "/bin/true", ENOENT,
                                "service 'web': step 'working-directory': change directory to /nonexistent-wd: No such file or directory");
+                u->working_directory_optional = true;    /* WorkingDirectory=-/nonexistent-wd */
+                {
+                        Run run;
+
+                        run_sh(u, "pwd", &run);
+                        CHECK(run.r == 0 && run.code == 0, "optional working directory: %s", run.error.message);
+                }
+                u->working_directory_optional = false;
         }
         {
                 _cleanup_(unit_config_freep) UnitConfig *u = unit_new("web");
