@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Driver for bench/launch: start `true` through ns_launch() (or a bare
+ * clone3() with the same flags, the baseline) and wait for it.
+ *
+ *   bench-launch [--loop N] none|all|six|clone3-none|clone3-all|clone3-six [CGROUP_DIR]
+ *   bench-launch --compare N [CGROUP_DIR]
+ *   bench-launch --compare-tools N CGROUP_DIR
+ *
+ * "all" is the seven namespaces PrivatePIDs= (with corral's init), mount,
+ * UTS, IPC, network (lo up), user (identity map), cgroup, time, plus
+ * CLONE_INTO_CGROUP when CGROUP_DIR is given; "six" is what the unshare
+ * command line of bench/launch makes (no user or time namespace). With --loop, prints the mean
+ * time from the call to the child's exec (ns_launch() returns then) in µs. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "macros.h"
+#include "ns-launch.h"
+#include "syscalls.h"
+
+static char *argv_true[] = { (char *) "/bin/true", NULL };
+
+static UnitConfig *bench_unit(bool all, bool six) {
+        UnitConfig *u = NULL;
+
+        if (unit_config_new("bench", &u) < 0)
+                abort();
+        if (six) {
+                /* What `unshare --fork --pid --mount --uts --ipc --net --cgroup --mount-proc` makes. */
+                u->private_pids = u->private_mounts = u->private_ipc = u->private_network = true;
+                u->protect_hostname = true;
+                u->protect_control_groups = PROTECT_CGROUPS_PRIVATE;
+        } else if (all) {
+                u->private_pids = u->private_mounts = u->private_ipc = u->private_network = true;
+                u->private_time = true;
+                u->hostname = strdup("bench");
+                u->private_users = PRIVATE_USERS_IDENTITY;
+                u->protect_control_groups = PROTECT_CGROUPS_PRIVATE;
+        }
+        return u;
+}
+
+static NsLaunchFlags launch_flags;
+
+static int launch_once(const UnitConfig *u, int cgfd, bool wait_exit) {
+        NsLaunchParams p;
+        NsProcess proc;
+        CrlError e = {};
+        siginfo_t si;
+
+        ns_launch_params_init(&p, u);
+        p.argv = argv_true;
+        p.cgroup_fd = cgfd;
+        p.runtime_dir = "/tmp/corral-bench-runtime";
+        p.flags = launch_flags;
+        if (ns_launch(&p, &proc, &e) < 0) {
+                fprintf(stderr, "%s\n", e.message);
+                return -1;
+        }
+        if (wait_exit)
+                (void) waitid(P_PIDFD, (id_t) proc.pidfd, &si, WEXITED);
+        else {
+                /* Reap after the clock stopped. */
+                (void) waitid(P_PIDFD, (id_t) proc.pidfd, &si, WEXITED);
+        }
+        ns_process_done(&proc);
+        return 0;
+}
+
+/* The baseline: clone3 with the same namespace flags, exec at once, and a
+ * CLOEXEC pipe to learn when the exec happened (what ns_launch() waits for). */
+static int clone3_once(unsigned long flags, int cgfd) {
+        int pidfd = -EBADF, pipefd[2];
+        crl_clone_args args = {
+                .flags = flags | CLONE_PIDFD | (cgfd >= 0 ? CLONE_INTO_CGROUP : 0),
+                .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                .exit_signal = SIGCHLD,
+                .cgroup = cgfd >= 0 ? (uint64_t) cgfd : 0,
+        };
+        siginfo_t si;
+        char c;
+        pid_t pid;
+
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return -1;
+        pid = crl_clone3(&args);
+        if (pid < 0) {
+                fprintf(stderr, "clone3: %s\n", strerror(-pid));
+                return -1;
+        }
+        if (pid == 0) {
+                execve(argv_true[0], argv_true, (char *[]) { NULL });
+                _exit(127);
+        }
+        close(pipefd[1]);
+        (void) !read(pipefd[0], &c, 1);
+        close(pipefd[0]);
+        (void) waitid(P_PIDFD, (id_t) pidfd, &si, WEXITED);
+        close(pidfd);
+        return 0;
+}
+
+static double now_us(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b) {
+        double x = *(const double *) a, y = *(const double *) b;
+
+        return x < y ? -1 : x > y;
+}
+
+/* Spawn argv, wait; the whole-process time as hyperfine measures it. */
+static double run_command(char *const *argv) {
+        double t0 = now_us();
+        pid_t pid = fork();
+        int status;
+
+        if (pid == 0) {
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+                (void) dup2(null, 1), (void) dup2(null, 2);
+                execvp(argv[0], argv);
+                _exit(127);
+        }
+        if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return -1;
+        return now_us() - t0;
+}
+
+/* --compare-tools N: whole processes (this driver, unshare, bwrap), interleaved. */
+static int compare_tools(int rounds, const char *self, const char *cg) {
+        char *cmds[][16] = {
+                { (char *) self, (char *) "clone3-six", (char *) cg, NULL },
+                { (char *) self, (char *) "six", (char *) cg, NULL },
+                { (char *) self, (char *) "six-pid1", (char *) cg, NULL },
+                { (char *) "unshare", (char *) "--fork", (char *) "--pid", (char *) "--mount", (char *) "--uts",
+                  (char *) "--ipc", (char *) "--net", (char *) "--cgroup", (char *) "--mount-proc", (char *) "true", NULL },
+                { (char *) self, (char *) "clone3-all", (char *) cg, NULL },
+                { (char *) self, (char *) "all", (char *) cg, NULL },
+                { (char *) "bwrap", (char *) "--unshare-all", (char *) "--ro-bind", (char *) "/", (char *) "/",
+                  (char *) "--proc", (char *) "/proc", (char *) "--dev", (char *) "/dev", (char *) "true", NULL },
+        };
+        static const char *const names[] = { "clone3 six", "corral six", "corral six-pid1", "unshare",
+                                             "clone3 all", "corral all", "bwrap" };
+        double *t[ELEMENTSOF(cmds)], med[ELEMENTSOF(cmds)];
+
+        for (size_t c = 0; c < ELEMENTSOF(cmds); c++)
+                t[c] = calloc((size_t) rounds, sizeof(double));
+        for (int i = 0; i < rounds; i++)
+                for (size_t c = 0; c < ELEMENTSOF(cmds); c++)
+                        if ((t[c][i] = run_command(cmds[c])) < 0) {
+                                fprintf(stderr, "%s failed\n", names[c]);
+                                return 1;
+                        }
+        for (size_t c = 0; c < ELEMENTSOF(cmds); c++) {
+                qsort(t[c], (size_t) rounds, sizeof(double), cmp_double);
+                med[c] = t[c][rounds / 2];
+                printf("%-16s median %7.1f us  p10 %7.1f  p90 %7.1f\n", names[c], med[c], t[c][rounds / 10],
+                       t[c][rounds * 9 / 10]);
+                free(t[c]);
+        }
+        printf("corral six      / clone3 six %.2f, / unshare %.2f, / bwrap %.2f\n", med[1] / med[0],
+               med[1] / med[3], med[1] / med[6]);
+        printf("corral six-pid1 / clone3 six %.2f, / unshare %.2f, / bwrap %.2f\n", med[2] / med[0],
+               med[2] / med[3], med[2] / med[6]);
+        printf("corral all      / clone3 all %.2f, / unshare %.2f, / bwrap %.2f\n", med[5] / med[4],
+               med[5] / med[3], med[5] / med[6]);
+        return 0;
+}
+
+/* --compare N: every mode in turn, N rounds, so load from other users of
+ * the machine hits all modes alike; medians, and ratios to the baseline. */
+static int compare(int rounds, int cgfd) {
+        static const char *const modes[] = { "clone3-none", "none", "clone3-six", "six", "clone3-all", "all" };
+        UnitConfig *units[ELEMENTSOF(modes)];
+        double *t[ELEMENTSOF(modes)], med[ELEMENTSOF(modes)];
+
+        for (size_t m = 0; m < ELEMENTSOF(modes); m++) {
+                units[m] = bench_unit(strstr(modes[m], "all") || strstr(modes[m], "six"), strstr(modes[m], "six"));
+                t[m] = calloc((size_t) rounds, sizeof(double));
+        }
+        for (int i = 0; i < rounds; i++)
+                for (size_t m = 0; m < ELEMENTSOF(modes); m++) {
+                        double t0 = now_us();
+                        int r = strneq(modes[m], "clone3-", 7) ? clone3_once(ns_unit_namespace_flags(units[m]), cgfd)
+                                                               : launch_once(units[m], cgfd, false);
+
+                        if (r < 0)
+                                return 1;
+                        t[m][i] = now_us() - t0;
+                }
+        for (size_t m = 0; m < ELEMENTSOF(modes); m++) {
+                qsort(t[m], (size_t) rounds, sizeof(double), cmp_double);
+                med[m] = t[m][rounds / 2];
+                printf("%-12s median %7.1f us  p10 %7.1f  p90 %7.1f", modes[m], med[m],
+                       t[m][rounds / 10], t[m][rounds * 9 / 10]);
+                if (m % 2)
+                        printf("  ratio to %s: %.2f", modes[m - 1], med[m] / med[m - 1]);
+                printf("\n");
+                free(t[m]);
+                unit_config_free(units[m]);
+        }
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        int loops = 1, cgfd = -EBADF, r = 0;
+        const char *mode;
+        UnitConfig *u;
+        bool all;
+        double total = 0;
+
+        if (argc > 3 && streq(argv[1], "--compare-tools"))
+                return compare_tools(atoi(argv[2]), argv[0], argv[3]);
+        if (argc > 2 && streq(argv[1], "--compare")) {
+                if (argc > 3 && (cgfd = open(argv[3], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+                        perror(argv[3]);
+                        return 1;
+                }
+                r = compare(atoi(argv[2]), cgfd);
+                safe_close(cgfd);
+                return r;
+        }
+        if (argc > 2 && streq(argv[1], "--loop")) {
+                loops = atoi(argv[2]);
+                argv += 2, argc -= 2;
+        }
+        if (argc < 2) {
+                fprintf(stderr, "usage: bench-launch [--loop N] none|all|six|clone3-none|clone3-all|clone3-six [CGROUP_DIR]\n");
+                return 2;
+        }
+        mode = argv[1];
+        if (strstr(mode, "-pid1"))     /* the command as PID 1, no init (what unshare --fork does) */
+                launch_flags = NS_LAUNCH_KEEP_PID1;
+        all = strstr(mode, "all") != NULL || strstr(mode, "six") != NULL;
+        if (argc > 2 && all && (cgfd = open(argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+                perror(argv[2]);
+                return 1;
+        }
+        u = bench_unit(all, strstr(mode, "six") != NULL);
+        for (int i = 0; i < loops && r >= 0; i++) {
+                double t0 = now_us();
+
+                if (strneq(mode, "clone3-", 7))
+                        r = clone3_once(ns_unit_namespace_flags(u), cgfd);
+                else
+                        r = launch_once(u, cgfd, false);
+                total += now_us() - t0;
+        }
+        if (loops > 1)
+                printf("%s: %.1f us per launch (%d launches)\n", mode, total / loops, loops);
+        unit_config_free(u);
+        safe_close(cgfd);
+        return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The child between clone and execve. It runs the steps below in order and
+ * reports the first failure as (step, errno, index) on the handshake socket.
+ * Nothing here allocates or logs: the child may be the clone of a threaded
+ * supervisor, where malloc's locks can be held by threads that do not exist
+ * here. Everything it needs was computed into the NsPlan by the parent. */
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "macros.h"
+#include "ns-plan.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static int reset_signals(void) {
+        sigset_t all;
+
+        /* The supervisor blocks signals for its signalfd/sd-event and may
+         * ignore some; the service starts with neither. */
+        for (int sig = 1; sig < _NSIG; sig++) {
+                struct sigaction sa = { .sa_handler = SIG_DFL };
+
+                if (sig == SIGKILL || sig == SIGSTOP)
+                        continue;
+                (void) sigaction(sig, &sa, NULL); /* EINVAL for the RT signals glibc reserves */
+        }
+        sigemptyset(&all);
+        return RET_NERRNO(sigprocmask(SIG_SETMASK, &all, NULL));
+}
+
+static int wait_release(int sock) {
+        char c;
+        ssize_t n;
+
+        do
+                n = recv(sock, &c, 1, 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        return n == 1 ? 0 : -EPIPE;     /* EOF: the parent gave up on us */
+}
+
+static int setup_timens(const NsPlan *plan) {
+        int fd, r = 0;
+        size_t len = strlen(plan->timens_offsets);
+
+        /* CLONE_NEWTIME puts only later children (and, on execve, this
+         * process) into the new namespace; its offsets can be written only
+         * while no process is in it yet, i.e. right now. */
+        if (unshare(CLONE_NEWTIME) < 0)
+                return -errno;
+        fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, plan->timens_offsets, len) != (ssize_t) len)
+                r = negative_errno();
+        safe_close(fd);
+        return r;
+}
+
+static int setup_namespaces(NsPlan *plan, NsStep *step) {
+        int r;
+
+        /* In a new user namespace, take its root's ids before creating
+         * anything: with PrivateUsers=pick the host's root we were cloned as
+         * is unmapped there, and files cannot be created (EOVERFLOW). */
+        *step = NS_STEP_USERNS_MAP;
+        if ((plan->clone_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+                return -errno;
+        /* Changing ids cleared "dumpable", which hands /proc/self to the
+         * host's root, unmapped here: timens_offsets would be EACCES. */
+        if ((plan->clone_flags & CLONE_NEWUSER) && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+                return -errno;
+
+        *step = NS_STEP_JOIN;
+        r = ns_join_apply(plan);
+        if (r < 0)
+                return r;
+        /* After the parent placed us in our cgroup, so the namespace root is
+         * the service's cgroup and /proc/self/cgroup reads 0::/. */
+        *step = NS_STEP_CGROUPNS;
+        if (plan->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+                return -errno;
+        *step = NS_STEP_TIMENS;
+        if (plan->unshare_timens && (r = setup_timens(plan)) < 0)
+                return r;
+        *step = NS_STEP_HOSTNAME;
+        if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0)
+                return -errno;
+        *step = NS_STEP_LOOPBACK;
+        if (plan->loopback && (r = ns_loopback_up()) < 0)
+                return r;
+        return 0;
+}
+
+static int setup_stdio(const NsPlan *plan, int null_fd) {
+        int fds[3];
+
+        /* Move every source above 2 first, so dup2() cannot clobber a source
+         * that sits on a target number. */
+        for (int i = 0; i < 3; i++) {
+                int src = plan->stdio[i] >= 0 ? plan->stdio[i] : plan->stdio_inherit ? i : null_fd;
+
+                fds[i] = fcntl(src, F_DUPFD_CLOEXEC, 3);
+                if (fds[i] < 0)
+                        return -errno;
+        }
+        for (int i = 0; i < 3; i++)
+                if (dup2(fds[i], i) < 0)
+                        return -errno;
+        return 0;
+}
+
+static int exec_command(const NsPlan *plan) {
+        char buf[PATH_MAX];
+        const char *p = plan->path_env;
+        int last = -ENOENT;
+
+        if (strchr(plan->argv[0], '/')) {
+                execve(plan->argv[0], plan->argv, plan->envp);
+                return -errno;
+        }
+        while (p && *p) {
+                const char *end = strchrnul(p, ':');
+                size_t dl = (size_t) (end - p), nl = strlen(plan->argv[0]);
+
+                if (dl > 0 && dl + 1 + nl < sizeof(buf)) {
+                        memcpy(buf, p, dl);
+                        buf[dl] = '/';
+                        memcpy(buf + dl + 1, plan->argv[0], nl + 1);
+                        execve(buf, plan->argv, plan->envp);
+                        if (errno != ENOENT && errno != ENOTDIR)
+                                last = -errno;
+                }
+                p = *end ? end + 1 : end;
+        }
+        return last;
+}
+
+static int setup_process(NsPlan *plan, int null_fd, int announce_sock, NsStep *step) {
+        int r;
+
+        r = ns_creds_apply(plan, step);
+        if (r < 0)
+                return r;
+        *step = NS_STEP_WORKING_DIRECTORY;
+        if (plan->working_directory && chdir(plan->working_directory) < 0 &&
+            !plan->working_directory_optional)
+                return -errno;
+        *step = NS_STEP_STDIO;
+        r = setup_stdio(plan, null_fd);
+        if (r < 0)
+                return r;
+        /* Whatever a threaded parent opened without O_CLOEXEC must not leak in. */
+        (void) syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+        /* PID 2 announces itself: SO_PASSCRED on the parent's end attaches our
+         * pid, translated into its namespace. Right before execve, so the
+         * parent wakes once for this and the EOF of the exec; we cannot be
+         * reaped, nor our pid reused, before it is queued. */
+        *step = NS_STEP_MAINPID;
+        if (announce_sock >= 0 && send(announce_sock, "P", 1, MSG_NOSIGNAL) < 0)
+                return -errno;
+        *step = NS_STEP_EXEC;
+        return exec_command(plan);
+}
+
+/* ns_exec(): every namespace of the target in one setns() (the PID
+ * namespace was entered by the parent for us), then its cwd. */
+static int child_enter(NsPlan *plan, NsStep *step) {
+        *step = NS_STEP_JOIN;
+        if (plan->exec_setns_flags && setns(plan->exec_target_pidfd, (int) plan->exec_setns_flags) < 0)
+                return -errno;
+        *step = NS_STEP_WORKING_DIRECTORY;
+        return RET_NERRNO(fchdir(plan->exec_cwd_fd));
+}
+
+typedef struct Pid2 {
+        NsPlan *plan;
+        int sock, null_fd;
+} Pid2;
+
+/* PID 2, the command. It shares the init's memory (CLONE_VM) while the init
+ * waits for its execve (CLONE_VFORK), so it writes only its own stack. */
+static int pid2_main(void *userdata) {
+        const Pid2 *a = userdata;
+        NsStep step = NS_STEP_INIT;
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        r = RET_NERRNO(sigprocmask(SIG_SETMASK, &mask, NULL));
+        if (r >= 0)
+                r = setup_process(a->plan, a->null_fd, a->sock, &step);
+        (void) ns_child_report(a->sock, step, r, -1);
+        _exit(127);
+}
+
+/* The init never execs, so O_CLOEXEC does not protect it: it would hold
+ * every fd of the supervisor (sockets, log files, other services' pidfds)
+ * for the service's lifetime. Keep /dev/null on 0-2 and the status pipe on
+ * 3, close the rest. Also hold no directory of the host or the old root. */
+static int init_fds(int status_fd, int null_fd) {
+        for (int i = 0; i < 3; i++)
+                (void) dup2(null_fd, i);        /* /dev/null is open, dup2 to 0-2 cannot fail */
+        if (status_fd != 3 && dup2(status_fd, 3) < 0)
+                return -EBADF;
+        (void) syscall(SYS_close_range, 4U, ~0U, 0U);
+        (void) chdir("/");
+        return 3;
+}
+
+/* PrivatePIDs=yes: we are PID 1. Start the command as PID 2 on the stack the
+ * parent mapped (vfork-style: no page-table copy of a possibly big
+ * supervisor) and become the init. PrivateTime= needs this fork too: only
+ * children are born into a new time namespace (before Linux 6.2 execve
+ * does not move the caller), so without PrivatePIDs= the init is a plain
+ * parent that relays signals and the status. Older kernels refuse a
+ * CLONE_VM child a new time namespace (EINVAL): then fork. */
+static int setup_init(NsPlan *plan, int sock, int null_fd, NsStep *step) {
+        Pid2 a = { .plan = plan, .sock = sock, .null_fd = null_fd };
+        char *stack = (char *) plan->pid2_stack + plan->pid2_stack_size;
+        sigset_t mask;
+        pid_t pid;
+
+        *step = NS_STEP_INIT;
+        sigfillset(&mask);
+        if (sigprocmask(SIG_SETMASK, &mask, NULL) < 0)
+                return -errno;
+        /* The init keeps the status pipe; PID 2 must not inherit it past exec,
+         * and O_CLOEXEC sees to that. */
+        pid = clone(pid2_main, stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+        if (pid < 0 && errno == EINVAL && plan->unshare_timens)
+                pid = clone(pid2_main, stack, SIGCHLD, &a);
+        if (pid < 0)
+                return -errno;
+        /* The command's copy of the socket closes on its execve: that is the
+         * parent's success signal, so ours must not stay open. */
+        safe_close(sock);
+        _exit(ns_init_run(pid, init_fds(plan->status_fd, null_fd)));
+}
+
+static int child_run(NsPlan *plan, int sock, NsStep *step, int *index) {
+        int null_fd, r;
+
+        *step = NS_STEP_HANDSHAKE;
+        r = reset_signals();
+        if (r >= 0 && plan->need_release)
+                r = wait_release(sock);
+        if (r < 0)
+                return r;
+        if (plan->exec_target_pidfd >= 0) {
+                r = child_enter(plan, step);
+                return r < 0 ? r : setup_process(plan, -EBADF, -EBADF, step);
+        }
+        r = setup_namespaces(plan, step);
+        if (r < 0)
+                return r;
+        *step = NS_STEP_STDIO;
+        null_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+        if (null_fd < 0)
+                return -errno;
+        r = ns_mount_apply(plan, step, index);
+        if (r < 0)
+                return r;
+        *index = -1;
+        if (plan->use_init)
+                return setup_init(plan, sock, null_fd, step);
+        return setup_process(plan, null_fd, -EBADF, step);
+}
+
+_Noreturn void ns_child_main(NsPlan *plan, int sock) {
+        NsStep step = NS_STEP_HANDSHAKE;
+        int index = -1, r;
+
+        r = child_run(plan, sock, &step, &index);
+        (void) ns_child_report(sock, step, r, index); /* nobody left to tell if this fails */
+        _exit(127);
+}

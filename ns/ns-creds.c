@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Users, groups, capabilities, environment and process attributes.
+ * Names are resolved in the parent before clone (NSS may allocate, open
+ * sockets, take locks); the child only applies numbers. */
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+#include "fileio.h"
+#include "macros.h"
+#include "ns-plan.h"
+#include "strv.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+typedef struct UserInfo {
+        char *name, *home, *shell;
+} UserInfo;
+
+static void user_info_done(UserInfo *i) {
+        free(i->name), free(i->home), free(i->shell);
+}
+
+static int parse_id(const char *s, unsigned *ret) {
+        char *end;
+        unsigned long v;
+
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno || *end || end == s || v >= (uid_t) -1)
+                return -EINVAL;
+        *ret = (unsigned) v;
+        return 0;
+}
+
+static int resolve_user(const char *user, NsPlan *plan, UserInfo *info, CrlError *reterr) {
+        struct passwd pw, *res = NULL;
+        char buf[4096];
+        unsigned id;
+        int r;
+
+        if (parse_id(user, &id) >= 0)
+                r = getpwuid_r(id, &pw, buf, sizeof(buf), &res);
+        else
+                r = getpwnam_r(user, &pw, buf, sizeof(buf), &res);
+        if (!res && parse_id(user, &id) >= 0) {
+                /* A numeric id without a passwd entry is fine, as in systemd. */
+                plan->uid = id;
+                plan->gid = id;
+                return 0;
+        }
+        if (!res)
+                return crl_error_set(reterr, r > 0 ? r : ESRCH, "step 'uid': User='%s': %s", user,
+                                     r > 0 ? strerror(r) : "no such user");
+        plan->uid = pw.pw_uid;
+        plan->gid = pw.pw_gid;
+        info->name = strdup(pw.pw_name);
+        info->home = strdup(pw.pw_dir);
+        info->shell = strdup(pw.pw_shell);
+        return info->name && info->home && info->shell ? 0 : -ENOMEM;
+}
+
+static int resolve_group(const char *group, gid_t *ret, CrlError *reterr) {
+        struct group gr, *res = NULL;
+        char buf[4096];
+        unsigned id;
+        int r;
+
+        if (parse_id(group, &id) >= 0) {
+                *ret = id;
+                return 0;
+        }
+        r = getgrnam_r(group, &gr, buf, sizeof(buf), &res);
+        if (!res)
+                return crl_error_set(reterr, r > 0 ? r : ESRCH, "step 'gid': group '%s': %s", group,
+                                     r > 0 ? strerror(r) : "no such group");
+        *ret = gr.gr_gid;
+        return 0;
+}
+
+static int add_group(NsPlan *plan, gid_t g) {
+        gid_t *n;
+
+        for (size_t i = 0; i < plan->n_groups; i++)
+                if (plan->groups[i] == g)
+                        return 0;
+        n = realloc(plan->groups, (plan->n_groups + 1) * sizeof(gid_t));
+        if (!n)
+                return -ENOMEM;
+        plan->groups = n;
+        plan->groups[plan->n_groups++] = g;
+        return 0;
+}
+
+static int plan_groups(const UnitConfig *u, NsPlan *plan, const UserInfo *info, CrlError *reterr) {
+        int r;
+
+        if (info->name) {
+                gid_t list[256];
+                int n = ELEMENTSOF(list);
+
+                if (getgrouplist(info->name, plan->gid, list, &n) < 0)
+                        return crl_error_set(reterr, E2BIG, "step 'groups': user '%s' is in too many groups", info->name);
+                for (int i = 0; i < n; i++)
+                        if ((r = add_group(plan, list[i])) < 0)
+                                return r;
+        }
+        STRV_FOREACH(g, u->supplementary_groups) {
+                gid_t gid;
+
+                r = resolve_group(*g, &gid, reterr);
+                if (r < 0)
+                        return r;
+                if ((r = add_group(plan, gid)) < 0)
+                        return r;
+        }
+        plan->set_groups = u->user || u->supplementary_groups || u->private_users != PRIVATE_USERS_NO;
+        return 0;
+}
+
+/* "K=V" into env, replacing an earlier K. */
+static int env_set(char ***env, const char *kv) {
+        size_t klen = strcspn(kv, "=");
+
+        for (char **e = *env; e && *e; e++)
+                if (strneq(*e, kv, klen) && (*e)[klen] == '=') {
+                        char *c = strdup(kv);
+
+                        if (!c)
+                                return -ENOMEM;
+                        free(*e);
+                        *e = c;
+                        return 0;
+                }
+        return strv_extend(env, kv);
+}
+
+static int plan_env(const NsLaunchParams *p, NsPlan *plan, const UserInfo *info) {
+        _cleanup_strv_free_ char **env = NULL;
+        char buf[4096];
+        int r = env_set(&env, "PATH=" DEFAULT_PATH);
+
+        if (r >= 0 && info->name) {
+                const char *const kv[][2] = {
+                        { "HOME", info->home }, { "USER", info->name },
+                        { "LOGNAME", info->name }, { "SHELL", info->shell },
+                };
+                for (size_t i = 0; r >= 0 && i < ELEMENTSOF(kv); i++) {
+                        (void) snprintf(buf, sizeof(buf), "%s=%s", kv[i][0], kv[i][1]);
+                        r = env_set(&env, buf);
+                }
+        }
+        STRV_FOREACH(e, p->unit->environment)
+                if (r >= 0)
+                        r = env_set(&env, *e);
+        STRV_FOREACH(e, p->environment)
+                if (r >= 0)
+                        r = env_set(&env, *e);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(e, env)
+                if (strneq(*e, "PATH=", 5))
+                        plan->path_env = *e + 5;
+        plan->envp = TAKE_PTR(env);
+        return 0;
+}
+
+static int plan_argv(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
+        char *const *argv = p->argv;
+
+        if (!argv && p->unit->n_exec_start > 0)
+                argv = p->unit->exec_start[0].argv;
+        if (!argv || !argv[0])
+                return crl_error_set(reterr, EINVAL, "step 'exec': no command to run");
+        plan->argv = strv_copy(argv);
+        return plan->argv ? 0 : -ENOMEM;
+}
+
+static int plan_working_directory(const UnitConfig *u, NsPlan *plan, const UserInfo *info) {
+        const char *wd = u->working_directory;
+
+        plan->working_directory_optional = u->working_directory_optional;
+        if (wd && wd[0] == '-') {       /* as written, when a caller built the unit by hand */
+                plan->working_directory_optional = true;
+                wd++;
+        }
+        if (wd && streq(wd, "~"))
+                wd = info->home ? info->home : "/root";
+        /* A copy lives in the env strv's lifetime: point into a HOME= entry or a constant. */
+        if (wd && info->home && wd == info->home) {
+                STRV_FOREACH(e, plan->envp)
+                        if (strneq(*e, "HOME=", 5))
+                                wd = *e + 5;
+        }
+        plan->working_directory = wd ?: "/";
+        return 0;
+}
+
+int ns_creds_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
+        const UnitConfig *u = p->unit;
+        _cleanup_(user_info_done) UserInfo info = {};
+        _cleanup_free_ char *last = NULL;
+        int r;
+
+        if (u->user && (r = resolve_user(u->user, plan, &info, reterr)) < 0)
+                return r;
+        if (u->group && (r = resolve_group(u->group, &plan->gid, reterr)) < 0)
+                return r;
+        plan->set_ids = u->user || u->group;
+        if (!plan->set_ids && u->private_users != PRIVATE_USERS_NO) {
+                /* Become the namespace's root: with PrivateUsers=pick the host's
+                 * root we were cloned as is not mapped at all. */
+                plan->set_ids = true;
+                plan->uid = 0;
+                plan->gid = 0;
+        }
+        if ((r = plan_groups(u, plan, &info, reterr)) < 0)
+                return r;
+        if (u->capability_bounding_set_set || u->ambient_capabilities) {
+                r = read_line_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &last);
+                plan->cap_last = r >= 0 ? atoi(last) : 40;
+        }
+        plan->set_bounding = u->capability_bounding_set_set;
+        plan->bounding = u->capability_bounding_set;
+        plan->ambient = u->ambient_capabilities;
+        plan->no_new_privs = u->no_new_privileges;
+        plan->umask = u->umask >= 0 ? u->umask : 0022;
+        if ((r = plan_argv(p, plan, reterr)) < 0)
+                return r;
+        if ((r = plan_env(p, plan, &info)) < 0)
+                return r;
+        return plan_working_directory(u, plan, &info);
+}
+
+/* ---- parent, after clone: attributes a user namespace could not raise ---- */
+
+int ns_process_attrs_apply(pid_t pid, const UnitConfig *u, CrlError *reterr) {
+        const struct {
+                const UnitRlimit *l;
+                int resource;
+                const char *key;
+        } lims[] = {
+                { &u->limit_nofile, RLIMIT_NOFILE, "LimitNOFILE" },
+                { &u->limit_nproc, RLIMIT_NPROC, "LimitNPROC" },
+                { &u->limit_core, RLIMIT_CORE, "LimitCORE" },
+        };
+        char path[64], buf[16];
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(lims); i++)
+                if (lims[i].l->set && prlimit(pid, lims[i].resource, &lims[i].l->rlim, NULL) < 0)
+                        return crl_error_set(reterr, errno, "%s=: %s", lims[i].key, strerror(errno));
+        if (u->nice_set && setpriority(PRIO_PROCESS, (id_t) pid, u->nice) < 0)
+                return crl_error_set(reterr, errno, "Nice=%d: %s", u->nice, strerror(errno));
+        if (u->oom_score_adjust_set) {
+                (void) snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int) pid);
+                (void) snprintf(buf, sizeof(buf), "%d", u->oom_score_adjust);
+                r = write_string_at(AT_FDCWD, path, buf);
+                if (r < 0)
+                        return crl_error_set(reterr, r, "OOMScoreAdjust=%d: %s", u->oom_score_adjust, strerror(-r));
+        }
+        return 0;
+}
+
+/* ---- child: no allocation ---- */
+
+static int caps_set(uint64_t permitted, uint64_t inheritable) {
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[2] = {
+                { .effective = (uint32_t) permitted, .permitted = (uint32_t) permitted,
+                  .inheritable = (uint32_t) inheritable },
+                { .effective = (uint32_t) (permitted >> 32), .permitted = (uint32_t) (permitted >> 32),
+                  .inheritable = (uint32_t) (inheritable >> 32) },
+        };
+
+        return RET_NERRNO((int) syscall(SYS_capset, &h, d));
+}
+
+static int caps_get_permitted(uint64_t *ret) {
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[2] = {};
+
+        if (syscall(SYS_capget, &h, d) < 0)
+                return -errno;
+        *ret = (uint64_t) d[0].permitted | ((uint64_t) d[1].permitted << 32);
+        return 0;
+}
+
+static int caps_ambient(const NsPlan *plan) {
+        uint64_t permitted = 0;
+        int r;
+
+        if (plan->ambient == 0)
+                return 0;
+        r = caps_get_permitted(&permitted);
+        if (r < 0)
+                return r;
+        /* An ambient capability must be permitted and inheritable. */
+        r = caps_set(permitted, plan->ambient);
+        if (r < 0)
+                return r;
+        for (int c = 0; c <= plan->cap_last && c < 64; c++)
+                if ((plan->ambient & (UINT64_C(1) << c)) &&
+                    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+                        return -errno;
+        return 0;
+}
+
+static int caps_bounding(const NsPlan *plan) {
+        if (!plan->set_bounding)
+                return 0;
+        for (int c = 0; c <= plan->cap_last && c < 64; c++)
+                if (!(plan->bounding & (UINT64_C(1) << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+                        return -errno;
+        return 0;
+}
+
+int ns_creds_apply(const NsPlan *plan, NsStep *step) {
+        int r;
+
+        (void) umask((mode_t) plan->umask);
+        *step = NS_STEP_GROUPS;
+        if (plan->set_groups && setgroups(plan->n_groups, plan->groups) < 0)
+                return -errno;
+        *step = NS_STEP_CAPABILITIES;
+        if ((r = caps_bounding(plan)) < 0)
+                return r;
+        /* Keep the permitted set across setresuid() so ambient caps can be raised after it. */
+        if (plan->set_ids && plan->ambient && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return -errno;
+        *step = NS_STEP_GID;
+        if (plan->set_ids && setresgid(plan->gid, plan->gid, plan->gid) < 0)
+                return -errno;
+        *step = NS_STEP_UID;
+        if (plan->set_ids && setresuid(plan->uid, plan->uid, plan->uid) < 0)
+                return -errno;
+        *step = NS_STEP_CAPABILITIES;
+        if ((r = caps_ambient(plan)) < 0)
+                return r;
+        *step = NS_STEP_NO_NEW_PRIVS;
+        if (plan->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return -errno;
+        return 0;
+}

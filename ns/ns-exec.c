@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ns_exec(): corralctl exec. The command is born in the service's cgroup
+ * (CLONE_INTO_CGROUP) and PID namespace (the caller's pid_for_children is
+ * switched for the one clone and switched back), then enters every other
+ * namespace of the target with one setns(pidfd, flags) and its cwd. */
+#include <assert.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "macros.h"
+#include "ns-plan.h"
+#include "strv.h"
+
+static const struct {
+        const char *name;
+        unsigned long flag;
+} ns_types[] = {
+        { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS }, { "pid", CLONE_NEWPID },
+        { "uts", CLONE_NEWUTS }, { "ipc", CLONE_NEWIPC }, { "net", CLONE_NEWNET },
+        { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+};
+
+/* The namespaces the target has that we are not in (setns() into our own
+ * user namespace fails, so only differing ones are entered). */
+static int differing_namespaces(pid_t pid, unsigned long *ret) {
+        unsigned long f = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(ns_types); i++) {
+                char path[64];
+                struct stat a, b;
+
+                (void) snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int) pid, ns_types[i].name);
+                if (stat(path, &a) < 0)
+                        return -errno;
+                (void) snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_types[i].name);
+                if (stat(path, &b) < 0)
+                        return -errno;
+                if (a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+                        f |= ns_types[i].flag;
+        }
+        *ret = f;
+        return 0;
+}
+
+/* -u USER is looked up in the service's own /etc/passwd. */
+static int exec_resolve_user(pid_t pid, const char *user, NsPlan *plan, CrlError *reterr) {
+        char path[64], buf[4096];
+        struct passwd pw, *res = NULL;
+        FILE *f;
+
+        (void) snprintf(path, sizeof(path), "/proc/%d/root/etc/passwd", (int) pid);
+        f = fopen(path, "re");
+        if (!f)
+                return crl_error_set(reterr, errno, "step 'uid': %s: %s", path, strerror(errno));
+        while (fgetpwent_r(f, &pw, buf, sizeof(buf), &res) == 0 && res)
+                if (streq(pw.pw_name, user))
+                        break;
+        fclose(f);
+        if (!res)
+                return crl_error_set(reterr, ESRCH, "step 'uid': user '%s': not in the service's /etc/passwd", user);
+        plan->set_ids = plan->set_groups = true;
+        plan->uid = pw.pw_uid;
+        plan->gid = pw.pw_gid;
+        plan->groups = malloc(sizeof(gid_t));
+        if (!plan->groups)
+                return -ENOMEM;
+        plan->groups[0] = pw.pw_gid;
+        plan->n_groups = 1;
+        return 0;
+}
+
+static int exec_plan(const NsExecParams *p, pid_t pid, NsPlan *plan, CrlError *reterr) {
+        char path[64];
+        int r;
+
+        plan->name = "exec";
+        plan->exec_target_pidfd = p->target_pidfd;
+        plan->stdio_inherit = true;
+        plan->stdio[0] = p->stdin_fd, plan->stdio[1] = p->stdout_fd, plan->stdio[2] = p->stderr_fd;
+        plan->umask = 0022;
+        r = differing_namespaces(pid, &plan->exec_setns_flags);
+        if (r < 0)
+                return crl_error_set(reterr, r, "step 'join': namespaces of pid %d: %s", (int) pid, strerror(-r));
+        (void) snprintf(path, sizeof(path), "/proc/%d/cwd", (int) pid);
+        plan->exec_cwd_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (plan->exec_cwd_fd < 0)
+                return crl_error_set(reterr, errno, "step 'working-directory': %s: %s", path, strerror(errno));
+        if (p->user && (r = exec_resolve_user(pid, p->user, plan, reterr)) < 0)
+                return r;
+        if (!p->user && (plan->exec_setns_flags & CLONE_NEWUSER)) {
+                /* As nsenter does: be the namespace's root, not the unmapped
+                 * (overflow) id the host's root shows up as in there. */
+                plan->set_ids = plan->set_groups = true;
+                plan->uid = 0;
+                plan->gid = 0;
+        }
+        plan->argv = strv_copy(p->argv);
+        plan->envp = p->environment ? strv_copy(p->environment) : strv_copy((char *[]) {
+                (char *) "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL });
+        if (!plan->argv || !plan->envp)
+                return -ENOMEM;
+        STRV_FOREACH(e, plan->envp)
+                if (strneq(*e, "PATH=", 5))
+                        plan->path_env = *e + 5;
+        return 0;
+}
+
+static int target_pid(int pidfd, pid_t *ret) {
+        char path[64], line[128];
+        FILE *f;
+        int r = -ENOTTY;
+
+        (void) snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        while (fgets(line, sizeof(line), f))
+                if (strneq(line, "Pid:", 4)) {
+                        *ret = atoi(line + 4);
+                        r = *ret > 0 ? 0 : -ESRCH;
+                }
+        fclose(f);
+        return r;
+}
+
+int ns_exec(const NsExecParams *p, NsProcess *ret, CrlError *reterr) {
+        _cleanup_(ns_plan_done) NsPlan plan = NS_PLAN_INIT;
+        _cleanup_(unit_config_freep) UnitConfig *u = NULL;
+        _cleanup_close_ int own_pidns = -EBADF;
+        NsProcess proc = { .pidfd = -EBADF, .main_pidfd = -EBADF, .status_fd = -EBADF };
+        NsLaunchParams lp;
+        pid_t pid = 0;
+        int r, k;
+
+        if (!p->argv || !p->argv[0])
+                return crl_error_set(reterr, EINVAL, "exec: no command");
+        r = target_pid(p->target_pidfd, &pid);
+        if (r < 0)
+                return crl_error_set(reterr, r, "exec: the service is not running");
+        r = unit_config_new("exec", &u);
+        if (r < 0)
+                return r;
+        r = exec_plan(p, pid, &plan, reterr);
+        if (r < 0)
+                return r;
+        ns_launch_params_init(&lp, u);
+        lp.cgroup_fd = p->cgroup_fd;
+        own_pidns = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+        if (own_pidns < 0)
+                return crl_error_set(reterr, errno, "exec: our pid namespace: %s", strerror(errno));
+        if ((plan.exec_setns_flags & CLONE_NEWPID) && setns(p->target_pidfd, CLONE_NEWPID) < 0)
+                return crl_error_set(reterr, errno, "step 'join': pid namespace: %s", strerror(errno));
+        plan.exec_setns_flags &= ~(unsigned long) CLONE_NEWPID;
+        r = ns_launch_plan(&lp, &plan, &proc, reterr);
+        k = setns(own_pidns, CLONE_NEWPID);
+        if (r < 0) {
+                ns_process_done(&proc);
+                return r;
+        }
+        assert(k >= 0); /* moving back to our own pid namespace cannot fail */
+        (void) k;
+        proc.main_pidfd = fcntl(proc.pidfd, F_DUPFD_CLOEXEC, 3);
+        proc.main_pid = proc.pid;
+        *ret = proc;
+        return 0;
+}

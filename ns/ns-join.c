@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Joining instead of creating: JoinsNamespaceOf=, NetworkNamespacePath=,
+ * the /run/netns pins, and ns_exec() for corralctl exec. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <pwd.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "fileio.h"
+#include "macros.h"
+#include "ns-plan.h"
+#include "strv.h"
+#include "syscalls.h"
+
+#define NETNS_DIR "/run/netns"
+
+/* The pid behind a pidfd, checked to be alive: a pid read while the pidfd's
+ * process still runs cannot have been reused. */
+static int pidfd_get_pid(int pidfd, pid_t *ret) {
+        _cleanup_free_ char *s = NULL;
+        char path[64];
+        const char *p;
+        int r;
+
+        (void) snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+        r = read_file_at(AT_FDCWD, path, &s, NULL);
+        if (r < 0)
+                return r;
+        p = strstr(s, "\nPid:");
+        if (!p)
+                return -ENOTTY;
+        *ret = (pid_t) atoi(p + 5);
+        return *ret > 0 ? 0 : -ESRCH;  /* -1 once the process has been reaped */
+}
+
+static int pidfd_open_ns(int pidfd, const char *type, int *ret) {
+        char path[64];
+        pid_t pid;
+        int fd, r;
+
+        r = pidfd_get_pid(pidfd, &pid);
+        if (r < 0)
+                return r;
+        (void) snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int) pid, type);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        r = crl_pidfd_send_signal(pidfd, 0, NULL, 0);
+        if (r < 0) {
+                safe_close(fd);
+                return r;
+        }
+        *ret = fd;
+        return 0;
+}
+
+int ns_join_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
+        const UnitConfig *u = p->unit;
+        int r;
+
+        if ((p->join_name || u->network_namespace_path) && u->private_users != PRIVATE_USERS_NO)
+                return crl_error_set(reterr, EOPNOTSUPP,
+                                     "step 'join': %s cannot be combined with PrivateUsers= "
+                                     "(the namespaces to join belong to another user namespace)",
+                                     p->join_name ? "JoinsNamespaceOf=" : "NetworkNamespacePath=");
+        if (p->join_name) {
+                r = p->join_pidfd >= 0 ? crl_pidfd_send_signal(p->join_pidfd, 0, NULL, 0) : -ESRCH;
+                if (r < 0)
+                        return crl_error_set(reterr, r, "step 'join': JoinsNamespaceOf=%s: '%s' is not running",
+                                             p->join_name, p->join_name);
+        }
+        if (u->network_namespace_path) {
+                plan->netns_fd = open(u->network_namespace_path, O_RDONLY | O_CLOEXEC);
+                if (plan->netns_fd < 0)
+                        return crl_error_set(reterr, errno, "step 'join': NetworkNamespacePath=%s: %s",
+                                             u->network_namespace_path, strerror(errno));
+                r = ioctl(plan->netns_fd, NS_GET_NSTYPE);
+                if (r != CLONE_NEWNET)
+                        return crl_error_set(reterr, EINVAL, "step 'join': NetworkNamespacePath=%s: not a network namespace",
+                                             u->network_namespace_path);
+        }
+        return 0;
+}
+
+/* Child side. From inside a new user namespace these fail with EPERM: the
+ * namespaces joined are owned by the host's (or OTHER's) user namespace. */
+int ns_join_apply(const NsPlan *plan) {
+        if (plan->join_pidfd >= 0 && setns(plan->join_pidfd, CLONE_NEWNET | CLONE_NEWIPC) < 0)
+                return -errno;
+        if (plan->netns_fd >= 0 && setns(plan->netns_fd, CLONE_NEWNET) < 0)
+                return -errno;
+        return 0;
+}
+
+/* As `ip netns add` does: /run/netns is a shared mount, so a pin made or
+ * removed later reaches every mount namespace copied from ours. */
+static int netns_dir_prepare(void) {
+        if (mkdir("/run", 0755) < 0 && errno != EEXIST)
+                return -errno;
+        if (mkdir(NETNS_DIR, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        if (mount(NULL, NETNS_DIR, NULL, MS_SHARED | MS_REC, NULL) >= 0)
+                return 0;
+        if (errno != EINVAL)
+                return -errno;
+        /* Not a mount point yet. */
+        if (mount(NETNS_DIR, NETNS_DIR, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return -errno;
+        return RET_NERRNO(mount(NULL, NETNS_DIR, NULL, MS_SHARED | MS_REC, NULL));
+}
+
+int ns_pin(int pidfd, const char *name, CrlError *reterr) {
+        _cleanup_close_ int nsfd = -EBADF, fd = -EBADF;
+        char path[256], src[64];
+        int r;
+
+        (void) snprintf(path, sizeof(path), NETNS_DIR "/corral-%s", name);
+        r = pidfd_open_ns(pidfd, "net", &nsfd);
+        if (r < 0)
+                return crl_error_set(reterr, r, "pin %s: network namespace of the service: %s", path, strerror(-r));
+        r = netns_dir_prepare();
+        if (r < 0)
+                return crl_error_set(reterr, r, "pin %s: prepare " NETNS_DIR ": %s", path, strerror(-r));
+        (void) umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW); /* a stale pin of an earlier run */
+        fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444);
+        if (fd < 0)
+                return crl_error_set(reterr, errno, "pin %s: %s", path, strerror(errno));
+        (void) snprintf(src, sizeof(src), "/proc/self/fd/%d", nsfd);
+        if (mount(src, path, NULL, MS_BIND, NULL) < 0) {
+                r = -errno;
+                (void) unlink(path);
+                return crl_error_set(reterr, r, "pin %s: bind mount: %s", path, strerror(-r));
+        }
+        return 0;
+}
+
+int ns_unpin(const char *name, CrlError *reterr) {
+        char path[256];
+
+        (void) snprintf(path, sizeof(path), NETNS_DIR "/corral-%s", name);
+        if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
+                return crl_error_set(reterr, errno, "unpin %s: %s", path, strerror(errno));
+        if (unlink(path) < 0 && errno != ENOENT)
+                return crl_error_set(reterr, errno, "unpin %s: %s", path, strerror(errno));
+        return 0;
+}
+
+static int rm_rf_at(int dfd, const char *name) {
+        _cleanup_close_ int fd = -EBADF;
+        DIR *d;
+        int r = 0;
+
+        if (unlinkat(dfd, name, 0) >= 0 || errno == ENOENT)
+                return 0;
+        if (errno != EISDIR && errno != EPERM)
+                return -errno;
+        fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(TAKE_FD(fd));
+        if (!d)
+                return -errno;
+        for (struct dirent *de; (de = readdir(d));)
+                if (!streq(de->d_name, ".") && !streq(de->d_name, "..")) {
+                        int k = rm_rf_at(dirfd(d), de->d_name);
+
+                        if (k < 0 && r == 0)
+                                r = k;
+                }
+        closedir(d);
+        if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && r == 0)
+                r = -errno;
+        return r;
+}
+
+int ns_private_tmp_remove(const char *runtime_dir, const char *name) {
+        char path[512];
+
+        (void) snprintf(path, sizeof(path), "%s/private-tmp/%s", runtime_dir ?: "/run/corral", name);
+        return rm_rf_at(AT_FDCWD, path);
+}

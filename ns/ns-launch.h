@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* One launcher for every way corral starts a process: a unit's ExecStart (the
+ * supervisor), a transient run (corralctl run) and, through ns_exec(), a
+ * command inside a running service (corralctl exec).
+ *
+ * ns_launch() clones the process into its cgroup and namespaces, lets the
+ * parent-side steps run (uid/gid maps, the setup hook, process attributes),
+ * releases the child, and returns once the child has exec'd its command, or
+ * fails naming the step, leaving no process behind. The child-side step order
+ * and the handshake are documented in docs/design.md ("ns/ launcher"). */
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "syscalls.h"
+
+#include "error.h"
+#include "unit.h"
+
+/* Called by the parent once the child exists and its user namespace maps are
+ * written, before the child is released to continue its setup (e.g. to move a
+ * veth end into the child's network namespace). A failure fails the launch:
+ * the child is killed and reaped. */
+typedef int (*NsSetupHook)(void *userdata, int child_pidfd, pid_t child_pid, CrlError *reterr);
+
+typedef enum NsLaunchFlags {
+        NS_LAUNCH_KEEP_PID1 = 1 << 0,   /* PrivatePIDs: exec the command as PID 1, no init
+                                         * (ignored with PrivateTime=, which needs a fork) */
+        NS_LAUNCH_NO_CLONE3 = 1 << 1,   /* use the clone() + cgroup.procs fallback (tests) */
+} NsLaunchFlags;
+
+typedef struct NsLaunchParams {
+        const UnitConfig *unit;         /* borrowed; required */
+        char *const *argv;              /* borrowed; expanded argv, argv[0] absolute or looked up
+                                         * in PATH inside the service; NULL: unit's ExecStart argv */
+        char *const *environment;       /* borrowed; "K=V" the supervisor sets ($NOTIFY_SOCKET,
+                                         * EnvironmentFile= contents...); wins over the unit's */
+        int cgroup_fd;                  /* borrowed; cgroup2 directory, -EBADF: caller's cgroup */
+        int stdin_fd, stdout_fd, stderr_fd; /* borrowed; -EBADF: /dev/null */
+        int join_pidfd;                 /* borrowed; JoinsNamespaceOf= OTHER's process, -EBADF
+                                         * when OTHER is not running */
+        const char *join_name;          /* OTHER's name (messages, its /tmp); NULL: no join */
+        const char *runtime_dir;        /* NULL: /run/corral (private /tmp dirs, inaccessible nodes) */
+        uid_t userns_base;              /* PrivateUsers=pick: from ns_userns_pick() */
+        NsSetupHook setup_hook;         /* optional */
+        void *setup_userdata;
+        NsLaunchFlags flags;
+} NsLaunchParams;
+
+/* What the supervisor keeps of a launched service. */
+typedef struct NsProcess {
+        int pidfd;                      /* owned; the process the supervisor reaps (the init
+                                         * with PrivatePIDs=yes) */
+        pid_t pid;
+        int main_pidfd;                 /* owned; the command (PID 2 under the init), else a dup of
+                                         * pidfd; -EBADF if PID 2 already ended and was reaped */
+        pid_t main_pid;                 /* MainPID: host pid of the command */
+        int status_fd;                  /* owned; PrivatePIDs: the init writes the command's
+                                         * siginfo_t here before it exits; else -EBADF */
+        unsigned long namespaces;       /* CLONE_NEW* of its own */
+        bool clone_fallback;            /* clone() + cgroup.procs was used instead of clone3() */
+        char fallback_reason[128];      /* why, for a debug log line */
+} NsProcess;
+
+void ns_launch_params_init(NsLaunchParams *p, const UnitConfig *unit);
+void ns_process_done(NsProcess *p);
+
+int ns_launch(const NsLaunchParams *p, NsProcess *ret, CrlError *reterr);
+
+/* PrivatePIDs=yes: the real result of the command (exit code or signal, as
+ * waitid() reports it), read from status_fd after the init exited. Falls
+ * back to decoding the init's own status (128+N = signal N) when the init
+ * died before it could write. */
+int ns_process_main_status(NsProcess *p, const siginfo_t *init_status, siginfo_t *ret);
+
+/* The CLONE_NEW* flags a unit asks for (pure; user/cgroup/time included). */
+unsigned long ns_unit_namespace_flags(const UnitConfig *u);
+
+/* PrivateUsers=pick: the first id of this service's 65536-id range, kept in
+ * STATE_DIR/userns/NAME across restarts, allocated from 0x80000 upward. */
+int ns_userns_pick(const char *state_dir, const char *name, uid_t *ret, CrlError *reterr);
+
+/* Pin the network namespace of pidfd at /run/netns/corral-NAME (bind mount of
+ * its ns file, /run/netns made a shared mount as `ip netns` does) and remove it. */
+int ns_pin(int pidfd, const char *name, CrlError *reterr);
+int ns_unpin(const char *name, CrlError *reterr);
+
+/* Remove RUNTIME_DIR/private-tmp/NAME (PrivateTmp= of a stopped service). */
+int ns_private_tmp_remove(const char *runtime_dir, const char *name);
+
+/* corralctl exec: run argv inside every namespace, the cgroup, root and
+ * working directory of the running service whose process is target_pidfd. */
+typedef struct NsExecParams {
+        int target_pidfd;               /* borrowed */
+        int cgroup_fd;                  /* borrowed; the service's cgroup, -EBADF: none */
+        char *const *argv;              /* borrowed; argv[0] absolute or found in PATH inside */
+        char *const *environment;       /* borrowed; NULL: PATH only */
+        const char *user;               /* NULL: root; resolved inside the service's root */
+        int stdin_fd, stdout_fd, stderr_fd; /* borrowed; -EBADF: inherit ours */
+} NsExecParams;
+
+int ns_exec(const NsExecParams *p, NsProcess *ret, CrlError *reterr);

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Internal to ns/: the plan the parent computes before clone, which the child
+ * executes without allocating (it may run after a fork of a threaded
+ * supervisor), and the (step, errno, index) record the child reports. */
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ns-launch.h"
+
+typedef enum NsStep {
+        NS_STEP_CLONE,
+        NS_STEP_CGROUP,
+        NS_STEP_USERNS_MAP,
+        NS_STEP_SETUP_HOOK,
+        NS_STEP_PROCESS_ATTRS,
+        NS_STEP_HANDSHAKE,
+        NS_STEP_JOIN,
+        NS_STEP_CGROUPNS,
+        NS_STEP_TIMENS,
+        NS_STEP_HOSTNAME,
+        NS_STEP_LOOPBACK,
+        NS_STEP_PROPAGATION,
+        NS_STEP_MOUNT,
+        NS_STEP_PIVOT_ROOT,
+        NS_STEP_INIT,
+        NS_STEP_MAINPID,
+        NS_STEP_GROUPS,
+        NS_STEP_GID,
+        NS_STEP_UID,
+        NS_STEP_CAPABILITIES,
+        NS_STEP_NO_NEW_PRIVS,
+        NS_STEP_WORKING_DIRECTORY,
+        NS_STEP_STDIO,
+        NS_STEP_EXEC,
+        _NS_STEP_MAX,
+        _NS_STEP_INVALID = -EINVAL,
+} NsStep;
+
+const char *ns_step_to_string(NsStep s);
+
+typedef struct NsChildError {
+        int32_t step;           /* NsStep */
+        int32_t error;          /* positive errno */
+        int32_t index;          /* mount op index, or -1 */
+} NsChildError;
+
+typedef enum NsMountKind {
+        NS_MOUNT_BIND,          /* source -> where (rbind unless !recursive) */
+        NS_MOUNT_READ_ONLY,     /* where made read-only, recursively (bound onto itself first) */
+        NS_MOUNT_READ_WRITE,    /* where made writable again, recursively */
+        NS_MOUNT_INACCESSIBLE,  /* empty mode-000 tmpfs (dirs) or the inaccessible file */
+        NS_MOUNT_TMPFS,         /* tmpfs with options */
+        NS_MOUNT_PROC,          /* fresh procfs */
+        NS_MOUNT_CGROUP2,       /* fresh cgroup2 (in the new cgroup namespace) */
+        NS_MOUNT_DEV,           /* minimal /dev */
+        _NS_MOUNT_KIND_MAX,
+        _NS_MOUNT_KIND_INVALID = -EINVAL,
+} NsMountKind;
+
+typedef struct NsMountOp {
+        NsMountKind kind;
+        char *source;           /* host path (BIND), the inaccessible file (INACCESSIBLE) */
+        char *target;           /* path as the service sees it (messages) */
+        char *where;            /* real path during setup: root directory + target */
+        char *options;          /* tmpfs data, or NULL */
+        int tree_fd;            /* owned: open_tree() clone of source (user namespaces), or -EBADF */
+        bool optional;          /* a missing source or target is skipped */
+        bool missing;           /* the parent found the (optional) source missing */
+        bool read_only;
+        bool recursive;
+} NsMountOp;
+
+#define NS_DEV_NODES_MAX 6
+
+typedef struct NsPlan {
+        const char *name;
+        unsigned long clone_flags;      /* CLONE_NEW* passed to clone3 */
+        bool unshare_cgroupns, unshare_timens, loopback, use_init;
+        bool need_release;              /* the parent has steps to run before the child goes on */
+        char timens_offsets[96];        /* "monotonic S NS\nboottime S NS\n" */
+        const char *hostname;           /* NULL: keep */
+        int join_pidfd;                 /* borrowed */
+        int netns_fd;                   /* owned by the plan: NetworkNamespacePath= */
+
+        /* mounts */
+        const char *root;               /* NULL: no pivot_root */
+        NsMountOp *mounts;
+        size_t n_mounts;
+        int dev_fds[NS_DEV_NODES_MAX];  /* child-opened O_PATH fds of the host's device nodes */
+
+        /* credentials */
+        bool set_ids;                   /* User= or Group= given */
+        uid_t uid;
+        gid_t gid;
+        gid_t *groups;
+        size_t n_groups;
+        bool set_groups;
+        int cap_last;
+        bool set_bounding;
+        uint64_t bounding;
+        uint64_t ambient;
+        bool no_new_privs;
+        int umask;
+        const char *working_directory;  /* NULL: "/" with RootDirectory, else keep */
+        bool working_directory_optional;
+
+        /* exec */
+        int stdio[3];                   /* borrowed, -EBADF: /dev/null */
+        char **argv;                    /* owned */
+        char **envp;                    /* owned */
+        const char *path_env;           /* PATH for lookup of a relative argv[0] */
+        int status_fd;                  /* init's write end (owned by the plan in the parent) */
+        void *pid2_stack;               /* owned: mmap()ed stack for the init's PID 2 clone */
+        size_t pid2_stack_size;
+
+        /* ns_exec(): enter a running service instead of making namespaces */
+        int exec_target_pidfd;          /* borrowed, -EBADF: a normal launch */
+        unsigned long exec_setns_flags;
+        int exec_cwd_fd;                /* owned: the target's cwd (O_PATH) */
+        bool stdio_inherit;             /* stdio[i] < 0: keep our fd i */
+} NsPlan;
+
+#define NS_PLAN_INIT                                                            \
+        (NsPlan) {                                                              \
+                .netns_fd = -EBADF, .status_fd = -EBADF, .join_pidfd = -EBADF,  \
+                .exec_target_pidfd = -EBADF, .exec_cwd_fd = -EBADF,             \
+                .dev_fds = { -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF },  \
+        }
+
+/* ns-launch.c: shared by ns_launch() and ns_exec() */
+void ns_plan_done(NsPlan *plan);
+int ns_launch_plan(const NsLaunchParams *p, NsPlan *plan, NsProcess *proc, CrlError *reterr);
+
+/* ns-launch.c */
+int ns_child_report(int sock, NsStep step, int error, int index);
+
+/* ns-child.c: never returns. */
+_Noreturn void ns_child_main(NsPlan *plan, int sock);
+
+/* ns-mount.c */
+int ns_mount_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr);
+void ns_mount_plan_free(NsPlan *plan);
+int ns_mount_apply(NsPlan *plan, NsStep *ret_step, int *ret_index);
+int ns_mount_describe(const NsMountOp *op, char *buf, size_t size);
+const char *ns_mount_kind_to_string(NsMountKind k);
+
+/* ns-userns.c */
+int ns_userns_map_string(PrivateUsers mode, uid_t id, uid_t base, char *buf, size_t size);
+int ns_userns_write_maps(pid_t pid, const UnitConfig *u, const NsPlan *plan, uid_t base, CrlError *reterr);
+
+/* ns-join.c */
+int ns_join_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr);
+int ns_join_apply(const NsPlan *plan);
+
+/* ns-creds.c */
+int ns_creds_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr);
+int ns_creds_apply(const NsPlan *plan, NsStep *ret_step);
+int ns_process_attrs_apply(pid_t pid, const UnitConfig *u, CrlError *reterr);
+
+/* ns-loopback.c */
+int ns_loopback_up(void);
+
+/* ns-init.c: PID 1; returns the exit code for _exit(). */
+int ns_init_run(pid_t main_pid, int status_fd);

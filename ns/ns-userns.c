@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* PrivateUsers=: uid_map/gid_map contents, written by the parent while the
+ * child waits, and the persistent 'pick' ranges. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fileio.h"
+#include "macros.h"
+#include "ns-plan.h"
+
+#define USERNS_RANGE 65536U
+#define USERNS_PICK_FIRST 0x80000U
+#define USERNS_PICK_LAST 0x6fff0000U
+
+int ns_userns_map_string(PrivateUsers mode, uid_t id, uid_t base, char *buf, size_t size) {
+        int n;
+
+        switch (mode) {
+        case PRIVATE_USERS_SELF:
+                /* root and the service's own id onto themselves, nothing else. */
+                if (id == 0)
+                        n = snprintf(buf, size, "0 0 1\n");
+                else
+                        n = snprintf(buf, size, "0 0 1\n%u %u 1\n", (unsigned) id, (unsigned) id);
+                break;
+        case PRIVATE_USERS_IDENTITY:
+                n = snprintf(buf, size, "0 0 %u\n", USERNS_RANGE);
+                break;
+        case PRIVATE_USERS_PICK:
+                if (base < USERNS_PICK_FIRST || base % USERNS_RANGE != 0)
+                        return -EINVAL;
+                n = snprintf(buf, size, "0 %u %u\n", (unsigned) base, USERNS_RANGE);
+                break;
+        default:
+                return -EINVAL;
+        }
+        return n < 0 || (size_t) n >= size ? -ENOBUFS : 0;
+}
+
+static int write_proc(pid_t pid, const char *file, const char *s) {
+        char path[64];
+
+        (void) snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
+        return write_string_at(AT_FDCWD, path, s);
+}
+
+int ns_userns_write_maps(pid_t pid, const UnitConfig *u, const NsPlan *plan, uid_t base, CrlError *reterr) {
+        char map[128];
+        int r;
+
+        r = ns_userns_map_string(u->private_users, plan->uid, base, map, sizeof(map));
+        if (r >= 0)
+                r = write_proc(pid, "uid_map", map);
+        if (r < 0)
+                return crl_error_set(reterr, r, "write uid_map '%.*s': %s",
+                                     (int) strcspn(map, "\n"), map, strerror(-r));
+        /* Only an unprivileged writer must give up setgroups() to map gids. */
+        if (geteuid() != 0) {
+                r = write_proc(pid, "setgroups", "deny");
+                if (r < 0)
+                        return crl_error_set(reterr, r, "write setgroups: %s", strerror(-r));
+        }
+        r = ns_userns_map_string(u->private_users, plan->gid, base, map, sizeof(map));
+        if (r >= 0)
+                r = write_proc(pid, "gid_map", map);
+        if (r < 0)
+                return crl_error_set(reterr, r, "write gid_map '%.*s': %s",
+                                     (int) strcspn(map, "\n"), map, strerror(-r));
+        return 0;
+}
+
+static int pick_read(int dfd, const char *name, uid_t *ret) {
+        _cleanup_free_ char *s = NULL;
+        unsigned long v;
+        char *end;
+        int r;
+
+        r = read_line_at(dfd, name, &s);
+        if (r < 0)
+                return r;
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno || *end || v < USERNS_PICK_FIRST || v > USERNS_PICK_LAST || v % USERNS_RANGE)
+                return -EBADMSG;
+        *ret = (uid_t) v;
+        return 0;
+}
+
+/* The lowest range no other service's file names. */
+static int pick_free(int dfd, uid_t *ret) {
+        _cleanup_free_ uint8_t *used = NULL;
+        size_t n = (USERNS_PICK_LAST - USERNS_PICK_FIRST) / USERNS_RANGE + 1;
+        DIR *d;
+        int fd;
+
+        used = calloc(n, 1);
+        fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+        if (!used || fd < 0)
+                return fd < 0 ? -errno : -ENOMEM;
+        d = fdopendir(fd);
+        if (!d)
+                return safe_close(fd), -errno;
+        rewinddir(d);
+        for (struct dirent *de; (de = readdir(d));) {
+                uid_t b;
+
+                if (de->d_name[0] != '.' && pick_read(dfd, de->d_name, &b) >= 0)
+                        used[(b - USERNS_PICK_FIRST) / USERNS_RANGE] = 1;
+        }
+        closedir(d);
+        for (size_t i = 0; i < n; i++)
+                if (!used[i]) {
+                        *ret = USERNS_PICK_FIRST + (uid_t) i * USERNS_RANGE;
+                        return 0;
+                }
+        return -ENOSPC;
+}
+
+int ns_userns_pick(const char *state_dir, const char *name, uid_t *ret, CrlError *reterr) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int dfd = -EBADF, fd = -EBADF;
+        char buf[32];
+        uid_t base;
+        int r;
+
+        if (asprintf(&dir, "%s/userns", state_dir) < 0)
+                return -ENOMEM;
+        (void) mkdir(state_dir, 0755);  /* the open below reports what matters */
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return crl_error_set(reterr, errno, "PrivateUsers=pick: create %s: %s", dir, strerror(errno));
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return crl_error_set(reterr, errno, "PrivateUsers=pick: open %s: %s", dir, strerror(errno));
+        r = pick_read(dfd, name, &base);
+        if (r >= 0) {
+                *ret = base;
+                return 0;
+        }
+        if (r != -ENOENT)
+                return crl_error_set(reterr, r, "PrivateUsers=pick: %s/%s: %s", dir, name, strerror(-r));
+        r = pick_free(dfd, &base);
+        if (r < 0)
+                return crl_error_set(reterr, r, "PrivateUsers=pick: no free id range: %s", strerror(-r));
+        fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        (void) snprintf(buf, sizeof(buf), "%u\n", (unsigned) base);
+        if (fd < 0 || write(fd, buf, strlen(buf)) != (ssize_t) strlen(buf))
+                return crl_error_set(reterr, errno, "PrivateUsers=pick: write %s/%s: %s", dir, name, strerror(errno));
+        *ret = base;
+        return 0;
+}

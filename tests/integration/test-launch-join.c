@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* JoinsNamespaceOf=, NetworkNamespacePath=, the /run/netns pins and ns_exec().
+ * Runs in a mount namespace of its own so /run/netns changes stay here. */
+#include <sched.h>
+#include <sys/mount.h>
+
+#include "launch-util.h"
+#include "syscalls.h"
+
+static void start_other(NsProcess *proc) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("other");
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) "cd /tmp; exec sleep 60", NULL };
+        NsLaunchParams p;
+        CrlError e = {};
+
+        u->private_network = u->private_ipc = u->private_tmp = u->private_pids = true;
+        unit_set_str(&u->hostname, "other-host");
+        ns_launch_params_init(&p, u);
+        p.argv = argv;
+        p.runtime_dir = rt_dir();
+        if (ns_launch(&p, proc, &e) < 0) {
+                fprintf(stderr, "start other: %s\n", e.message);
+                exit(1);
+        }
+}
+
+static void test_joins(const NsProcess *other) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("joiner");
+        char script[512], want[256], pid[32];
+        NsLaunchParams p;
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c", script, NULL };
+        Run run;
+
+        (void) snprintf(pid, sizeof(pid), "%d", (int) other->main_pid);
+        strv_extend(&u->joins_namespace_of, "other");
+        u->private_network = u->private_ipc = u->private_tmp = true;
+        ns_launch_params_init(&p, u);
+        p.join_pidfd = other->pidfd;
+        p.join_name = "other";
+        (void) snprintf(script, sizeof(script),
+                        "stat -L -c %%i /proc/self/ns/net /proc/self/ns/ipc /proc/self/ns/uts; echo shared > /tmp/joined");
+        run_params(u, &p, argv, &run);
+        (void) snprintf(want, sizeof(want), "%llu\n%llu\n%llu", ns_inode(pid, "net"), ns_inode(pid, "ipc"),
+                        ns_inode("self", "uts"));
+        CHECK(run.r == 0 && streq(chomp(&run), want), "r=%d %s: '%s' want '%s'", run.r, run.error.message, run.out, want);
+        (void) snprintf(want, sizeof(want), "/proc/%d/root/tmp/joined", (int) other->main_pid);
+        CHECK(access(want, F_OK) == 0, "/tmp not shared with other: %s", want);
+}
+
+static void test_netns_path(void) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("pathjoin");
+        Run run;
+        char want[64];
+
+        if (system("ip netns add corral-test-nspath") != 0) {
+                fprintf(stderr, "skipping NetworkNamespacePath=: ip netns add failed\n");
+                return;
+        }
+        unit_set_str(&u->network_namespace_path, "/run/netns/corral-test-nspath");
+        u->private_network = true;
+        run_sh(u, "stat -L -c %i /proc/self/ns/net", &run);
+        {
+                struct stat st;
+
+                (void) stat("/run/netns/corral-test-nspath", &st);
+                (void) snprintf(want, sizeof(want), "%llu", (unsigned long long) st.st_ino);
+        }
+        CHECK(run.r == 0 && streq(chomp(&run), want), "r=%d %s '%s' want '%s'", run.r, run.error.message, run.out, want);
+        (void) !system("ip netns delete corral-test-nspath");
+}
+
+static void test_pin(const NsProcess *other) {
+        char cmd[256], pid[32];
+        CrlError e = {};
+        FILE *f;
+        unsigned long long ino = 0;
+
+        (void) snprintf(pid, sizeof(pid), "%d", (int) other->main_pid);
+        CHECK(ns_pin(other->pidfd, "other", &e) == 0, "pin: %s", e.message);
+        f = popen("ip netns exec corral-other stat -L -c %i /proc/self/ns/net", "re");
+        if (f) {
+                if (fscanf(f, "%llu", &ino) != 1)
+                        ino = 0;
+                pclose(f);
+        }
+        CHECK(ino == ns_inode(pid, "net"), "ip netns exec saw %llu, service has %llu", ino, ns_inode(pid, "net"));
+        (void) snprintf(cmd, sizeof(cmd), "ip netns list | grep -q '^corral-other'");
+        CHECK(system(cmd) == 0, "not listed by ip netns list");
+        CHECK(ns_unpin("other", &e) == 0, "unpin: %s", e.message);
+        CHECK(access("/run/netns/corral-other", F_OK) < 0, "pin file left behind");
+        CHECK(ns_unpin("other", &e) == 0, "second unpin must be a no-op: %s", e.message);
+}
+
+static void test_exec(const NsProcess *other) {
+        static const char *const types[] = { "pid", "mnt", "uts", "ipc", "net" };
+        char *argv[] = { (char *) "sh", (char *) "-c",
+                         (char *) "stat -L -c %i /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/uts "
+                                  "/proc/self/ns/ipc /proc/self/ns/net; hostname; pwd; ls -A /tmp; id -u", NULL };
+        char out[4096] = "", want[1024] = "", pid[32];
+        NsExecParams p = {
+                .target_pidfd = other->main_pidfd, .cgroup_fd = -EBADF, .argv = argv, .user = "nobody",
+                .stdin_fd = -EBADF, .stderr_fd = -EBADF,
+        };
+        NsProcess proc;
+        CrlError e = {};
+        siginfo_t si = {};
+        int fds[2], fdcount = count_fds();
+        ssize_t n;
+
+        (void) snprintf(pid, sizeof(pid), "%d", (int) other->main_pid);
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                abort();
+        p.stdout_fd = fds[1];
+        CHECK(ns_exec(&p, &proc, &e) == 0, "exec: %s", e.message);
+        close(fds[1]);
+        for (size_t len = 0; (n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0;)
+                len += (size_t) n;
+        close(fds[0]);
+        if (e.error == 0) {
+                (void) waitid(P_PIDFD, (id_t) proc.pidfd, &si, WEXITED);
+                ns_process_done(&proc);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(types); i++)
+                (void) snprintf(want + strlen(want), sizeof(want) - strlen(want), "%llu\n", ns_inode(pid, types[i]));
+        strcat(want, "other-host\n/tmp\njoined\n65534\n");
+        CHECK(streq(out, want), "got:\n%s\nwant:\n%s", out, want);
+        CHECK(si.si_code == CLD_EXITED && si.si_status == 0, "exec status %d", si.si_status);
+        CHECK(count_fds() == fdcount, "fds %d -> %d", fdcount, count_fds());
+}
+
+/* ns_exec() into a service with its own user namespace (PrivateUsers=pick):
+ * the user namespace is entered too, and the command is that namespace's root. */
+static void test_exec_userns(void) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("userns-target");
+        char *sleep_argv[] = { (char *) "/bin/sleep", (char *) "60", NULL };
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c",
+                         (char *) "awk '{print $2}' /proc/self/uid_map; id -u; echo $$", NULL };
+        NsLaunchParams lp;
+        NsExecParams p = { .cgroup_fd = -EBADF, .argv = argv, .stdin_fd = -EBADF, .stderr_fd = -EBADF };
+        NsProcess target, proc;
+        CrlError e = {};
+        siginfo_t si = {};
+        char out[256] = "";
+        int fds[2];
+        ssize_t n;
+
+        u->private_users = PRIVATE_USERS_PICK;
+        u->private_pids = true;
+        ns_launch_params_init(&lp, u);
+        lp.argv = sleep_argv;
+        lp.userns_base = 0xb0000;
+        CHECK(ns_launch(&lp, &target, &e) == 0, "start: %s", e.message);
+        if (e.error)
+                return;
+        p.target_pidfd = target.main_pidfd;
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                abort();
+        p.stdout_fd = fds[1];
+        CHECK(ns_exec(&p, &proc, &e) == 0, "exec: %s", e.message);
+        close(fds[1]);
+        for (size_t len = 0; (n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0;)
+                len += (size_t) n;
+        close(fds[0]);
+        if (!e.error) {
+                (void) waitid(P_PIDFD, (id_t) proc.pidfd, &si, WEXITED);
+                ns_process_done(&proc);
+        }
+        CHECK(strneq(out, "720896\n0\n", 9) && atoi(out + 9) > 2, "got '%s'", out);
+        (void) crl_pidfd_send_signal(target.pidfd, SIGKILL, NULL, 0);
+        (void) waitid(P_PIDFD, (id_t) target.pidfd, &si, WEXITED);
+        ns_process_done(&target);
+}
+
+int main(void) {
+        NsProcess other;
+        siginfo_t si;
+
+        require_root();
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+                printf("cannot make a private mount namespace: %m\n");
+                return 77;
+        }
+        start_other(&other);
+        test_joins(&other);
+        test_netns_path();
+        test_pin(&other);
+        test_exec(&other);
+        test_exec_userns();
+        (void) crl_pidfd_send_signal(other.pidfd, SIGKILL, NULL, 0);
+        (void) waitid(P_PIDFD, (id_t) other.pidfd, &si, WEXITED);
+        ns_process_done(&other);
+        (void) ns_private_tmp_remove(rt_dir(), "other");
+        return finish("test-launch-join");
+}
