@@ -3,6 +3,7 @@
 
 /* Raw system calls glibc 2.36 does not wrap, in one place. */
 
+#include <errno.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdint.h>
