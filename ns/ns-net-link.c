@@ -249,10 +249,11 @@ int ns_link_veth_create(struct nl_sock *sk, const char *host_ifname, const char 
         rtnl_link_set_flags(l, IFF_UP);
         rtnl_link_set_name(peer, NS_NET_PEER_IFNAME);
         rtnl_link_set_ns_fd(peer, netns_fd);
-        rtnl_link_set_flags(peer, IFF_UP);
         rtnl_link_put(peer);
         /* One RTM_NEWLINK creates both ends, the peer already in the service's
-         * namespace, the host end on the bridge and both up. */
+         * namespace and the host end on the bridge and up. The peer cannot be
+         * set up in the same message: veth_open() fails with ENOTCONN while
+         * the pair is not yet linked; peer_configure() does it. */
         r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
         if (r < 0)
                 return crl_error_set(reterr, -ns_nl_errno(r), "veth '%s': creating it: %s", host_ifname, nl_geterror(r));
@@ -329,6 +330,10 @@ int ns_link_peer_configure(struct nl_sock *nsk, struct in_addr addr, uint8_t pre
                 goto fail;
         step = "address";
         r = addr_add(nsk, rtnl_link_get_ifindex(eth), addr, prefixlen);
+        if (r < 0)
+                goto fail;
+        step = NS_NET_PEER_IFNAME " up";
+        r = link_change(nsk, eth, IFF_UP, NULL);
         if (r < 0)
                 goto fail;
         step = "default route";

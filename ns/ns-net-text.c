@@ -77,7 +77,7 @@ int ns_nft_script(const char *bridge, const NsIpam *ipam, char **ret) {
               "    meta nfproto ipv4 fib daddr type local jump ports\n"
               "  }\n"
               "  chain output {\n"
-              "    type nat hook output priority dstnat; policy accept;\n"
+              "    type nat hook output priority -100; policy accept;\n"
               "    meta nfproto ipv4 fib daddr type local jump ports\n"
               "  }\n"
               "  chain postrouting {\n"

@@ -165,8 +165,9 @@ static int nft_run(NsNet *n, const char *script, CrlError *reterr) {
         r = nft_run_cmd_from_buffer(n->nft, script);
         if (r != 0) {
                 const char *e = nft_ctx_get_error_buffer(n->nft);
-                return crl_error_set(reterr, EIO, "nftables: table inet %s: %.300s", NS_NET_NFT_TABLE,
-                                     e && e[0] ? e : "failed");
+                /* nft's message is several lines (text, source, caret): keep the first */
+                return crl_error_set(reterr, EIO, "nftables: table inet %s: %.*s", NS_NET_NFT_TABLE,
+                                     e && e[0] ? (int) strcspn(e, "\n") : 6, e && e[0] ? e : "failed");
         }
         (void) nft_ctx_get_error_buffer(n->nft); /* resets the buffer for the next run */
         return 0;
@@ -363,6 +364,8 @@ int ns_net_bind_files(NsNet *n, const UnitConfig *unit, NsNetBind **ret, size_t 
 }
 
 /* ---- attach / detach ---- */
+
+static void files_remove(NsNet *n, const char *name);
 
 static NsNetLease *lease_find(NsNet *n, const char *name, size_t *ret_idx) {
         for (size_t i = 0; i < n->n_leases; i++)
@@ -562,6 +565,7 @@ static int attach_with(NsNet *n, const UnitConfig *unit, struct nl_sock *nsk, in
         if (r >= 0)
                 r = lease_keep(n, l);
         if (r < 0) {
+                files_remove(n, unit->name);
                 crl_error_prefix(reterr, "service '%s': step 'net': ", unit->name);
                 return r;
         }
