@@ -47,6 +47,8 @@ int ns_ipam_acquire(NsIpam *ipam, const char *name, const struct in_addr *fixed,
                     struct in_addr *ret, CrlError *reterr);
 /* Mark name's lease idle and forget its ports; 0 when it had none. */
 int ns_ipam_release(NsIpam *ipam, const char *name);
+/* Drop name's lease altogether (a first start that failed); 0 when none. */
+int ns_ipam_forget(NsIpam *ipam, const char *name);
 NsIpamEntry *ns_ipam_find(const NsIpam *ipam, const char *name);
 /* -EADDRINUSE when another active lease already forwards one of ports. */
 int ns_ipam_ports_check(const NsIpam *ipam, const char *name, const PortForward *ports, size_t n_ports,

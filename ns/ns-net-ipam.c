@@ -246,6 +246,15 @@ int ns_ipam_acquire(NsIpam *ipam, const char *name, const struct in_addr *fixed,
         return 0;
 }
 
+int ns_ipam_forget(NsIpam *ipam, const char *name) {
+        NsIpamEntry *e = ns_ipam_find(ipam, name);
+
+        if (!e)
+                return 0;
+        remove_entry(ipam, e);
+        return 1;
+}
+
 int ns_ipam_release(NsIpam *ipam, const char *name) {
         NsIpamEntry *e = ns_ipam_find(ipam, name);
 
@@ -326,6 +335,11 @@ int ns_ipam_ports_check(const NsIpam *ipam, const char *name, const PortForward 
                                                              "Port=%s:%u: host port already forwarded to service '%s'",
                                                              proto_name(ports[j].protocol), ports[j].host_port, e->name);
         }
+        for (size_t j = 0; j < n_ports; j++)
+                for (size_t k = j + 1; k < n_ports; k++)
+                        if (ports[j].protocol == ports[k].protocol && ports[j].host_port == ports[k].host_port)
+                                return crl_error_set(reterr, EINVAL, "Port=%s:%u: host port given twice",
+                                                     proto_name(ports[j].protocol), ports[j].host_port);
         return 0;
 }
 

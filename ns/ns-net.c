@@ -404,6 +404,7 @@ static void lease_drop(NsNet *n, const char *name) {
 typedef struct AttachState {
         const UnitConfig *unit;
         NsNetLease *lease;
+        bool new_lease;                 /* out: the service had no lease before */
 } AttachState;
 
 static int gateway_check(NsNet *n, const NetworkConfig *c, struct in_addr *ret, CrlError *reterr) {
@@ -429,6 +430,7 @@ static int attach_lease_fn(NsNet *n, NsIpam *ipam, void *userdata, CrlError *ret
         r = ns_ipam_ports_check(ipam, a->unit->name, c->ports, c->n_ports, reterr);
         if (r < 0)
                 return r;
+        a->new_lease = !ns_ipam_find(ipam, a->unit->name);
         r = ns_ipam_acquire(ipam, a->unit->name, c->address_auto ? NULL : &c->address, c->address_prefixlen,
                             &a->lease->address, reterr);
         if (r < 0)
@@ -447,7 +449,8 @@ static int attach_lease_fn(NsNet *n, NsIpam *ipam, void *userdata, CrlError *ret
 
 typedef struct ReleaseState {
         const char *name;
-        bool had_ports;
+        bool forget;                    /* drop the lease instead of keeping it idle */
+        bool had_ports;                 /* out */
 } ReleaseState;
 
 static int release_fn(NsNet *n, NsIpam *ipam, void *userdata, CrlError *reterr) {
@@ -456,7 +459,7 @@ static int release_fn(NsNet *n, NsIpam *ipam, void *userdata, CrlError *reterr) 
         int r;
 
         s->had_ports = e && e->ports;
-        if (ns_ipam_release(ipam, s->name) == 0)
+        if ((s->forget ? ns_ipam_forget(ipam, s->name) : ns_ipam_release(ipam, s->name)) == 0)
                 return 0;
         if (s->had_ports) {
                 r = nft_apply(n, ipam, reterr);
@@ -546,6 +549,7 @@ static int attach_steps(NsNet *n, const UnitConfig *unit, NsNetLease *l, struct 
         if (r >= 0)
                 r = attach_files(n, l, reterr);
         if (r < 0) {
+                rs.forget = a.new_lease;
                 (void) ns_link_delete(n->sk, l->host_ifname); /* undo; -ENODEV when already gone */
                 (void) with_state(n, release_fn, &rs, NULL); /* best effort; the first error is reported */
         }
