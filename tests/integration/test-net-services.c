@@ -63,8 +63,10 @@ _printf_(2, 3) static int sh(char **out, const char *fmt, ...) {
         }
         buf[len] = 0;
         st = pclose(f);
-        if (out)
+        if (out) {
+                free(*out);
                 *out = strdup(buf);
+        }
         return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
@@ -243,6 +245,7 @@ static void test_two_services(void) {
                         kill(c.pid, SIGKILL);
                         waitpid(c.pid, NULL, 0);
                 }
+                unit_config_free(c.unit);
         }
 
         /* stop removes veth and rules; restart gets the same address */
@@ -301,6 +304,7 @@ static void test_subnet_full(void) {
                 kill(b.pid, SIGKILL);
                 waitpid(b.pid, NULL, 0);
         }
+        unit_config_free(b.unit);
         svc_stop(net, &a);
         (void) ns_net_shutdown(net, &err);
         ns_net_free(net);
