@@ -16,8 +16,10 @@
 /* yes/no/true/false/on/off/1/0, case-insensitive. Returns 1 or 0. */
 int parse_boolean(const char *v, CrlError *reterr);
 
-/* Sizes: bytes, or K M G T (base 1024, optional "B"/"iB" suffix? no: K M G T
- * only, as systemd), "N%" (allow_percent), "infinity" (allow_infinity). */
+/* Sizes as systemd's parse_size(): bytes, or K M G T (also B, P, E; base
+ * 1024; case-sensitive; no "KB"/"KiB"), fractions ("1.5G"), components in
+ * decreasing units ("1G 512M"); "N%" with up to two decimals, 0-100%, as
+ * LIMIT_PERCENT basis points (allow_percent); "infinity" (allow_infinity). */
 int parse_size(const char *v, bool allow_percent, bool allow_infinity, ResourceLimit *ret, CrlError *reterr);
 
 /* A number with an optional "%": TasksMax= (number, N%, infinity). */
@@ -48,6 +50,7 @@ int parse_exit_status_list(const char *v, int **codes, size_t *n_codes,
  * second word is argv[0]) — others ('+', '!', ':') are rejected with a clear
  * message. $VAR stays unexpanded. */
 int parse_command_line(const char *v, ExecCommand *ret, CrlError *reterr);
+/* (Fills ret->path, ->argv and ->ignore_failure; leaves ->line alone.) */
 
 /* Split a string by whitespace honouring the same quoting (for lists). */
 int split_quoted(const char *v, char ***ret, CrlError *reterr);
@@ -94,11 +97,19 @@ int parse_user_or_group_name(const char *v, CrlError *reterr);
 
 /* Capability names ("CAP_NET_ADMIN cap_sys_time"), "~" prefix inverts. */
 int parse_capability_set(const char *v, uint64_t *ret, CrlError *reterr);
+/* Every capability corral knows (0..CAP_CHECKPOINT_RESTORE), and a name
+ * ("net_admin", without "cap_") or NULL. */
+uint64_t capability_all_mask(void);
+const char *capability_to_name(unsigned cap);
 
 /* LimitNOFILE= etc.: "N", "SOFT:HARD", "infinity". */
 int parse_rlimit(const char *v, struct rlimit *ret, CrlError *reterr);
+/* The same with sizes (K M G T, base 1024) for LimitCORE=, as systemd. */
+int parse_rlimit_size(const char *v, struct rlimit *ret, CrlError *reterr);
 
-/* StandardOutput=/StandardError=. */
+/* StandardOutput=/StandardError=: log, journal, null, inherit, file:PATH
+ * (truncate:PATH is the same), append:PATH. On success *ret is replaced and
+ * its old path freed, so *ret must be initialized (zeroed). */
 int parse_output_spec(const char *v, OutputSpec *ret, CrlError *reterr);
 
 /* UMask= (octal 0..0777), Nice= (-20..19), OOMScoreAdjust= (-1000..1000),
