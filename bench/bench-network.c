@@ -82,28 +82,41 @@ static const char *const ip_steps[] = {
         "ip netns del crlbench",
 };
 
-static double ip_once(void) {
-        double t0 = now_us();
+/* Each returns the total, with setup and teardown in ret[0], ret[1]. */
+static double ip_once(double ret[2]) {
+        const size_t n = sizeof(ip_steps) / sizeof(ip_steps[0]), n_setup = n - 2;
+        double t0 = now_us(), t1 = 0;
 
-        for (size_t i = 0; i < sizeof(ip_steps) / sizeof(ip_steps[0]); i++)
+        for (size_t i = 0; i < n; i++) {
+                if (i == n_setup)
+                        t1 = now_us();
                 if (run(ip_steps[i]) < 0)
                         return -1;
-        return now_us() - t0;
+        }
+        ret[0] = t1 - t0;
+        ret[1] = now_us() - t1;
+        return ret[0] + ret[1];
 }
 
-static double corral_once(NsNet *net, const UnitConfig *unit) {
+static double corral_once(NsNet *net, const UnitConfig *unit, double ret[2]) {
         const NsNetLease *l;
         CrlError err = {};
-        double t0 = now_us();
+        double t0 = now_us(), t1;
         int fd = netns_new();
 
-        if (fd < 0 || ns_net_service_attach(net, unit, fd, &l, &err) < 0 ||
-            ns_net_service_detach(net, unit->name, &err) < 0) {
+        if (fd < 0 || ns_net_service_attach(net, unit, fd, &l, &err) < 0) {
+                fprintf(stderr, "corral: %s\n", err.message);
+                return -1;
+        }
+        t1 = now_us();
+        if (ns_net_service_detach(net, unit->name, &err) < 0) {
                 fprintf(stderr, "corral: %s\n", err.message);
                 return -1;
         }
         close(fd);
-        return now_us() - t0;
+        ret[0] = t1 - t0;
+        ret[1] = now_us() - t1;
+        return ret[0] + ret[1];
 }
 
 static int cmp(const void *a, const void *b) {
@@ -118,7 +131,7 @@ static void stats(const char *what, double *v, int n, double *ret_median) {
         for (int i = 0; i < n; i++)
                 sum += v[i];
         *ret_median = v[n / 2];
-        printf("%-28s median %9.1f us   mean %9.1f us   min %9.1f us   max %9.1f us\n", what, v[n / 2], sum / n,
+        printf("%-26s median %9.1f us   mean %9.1f us   min %9.1f us   max %9.1f us\n", what, v[n / 2], sum / n,
                v[0], v[n - 1]);
 }
 
@@ -139,14 +152,15 @@ int main(int argc, char **argv) {
         UnitConfig *unit = NULL;
         NsNet *net = NULL;
         CrlError err = {};
-        double *c, *p, mc_med, mp_med;
+        double *c, *p, cs[2], ps[2];
 
         if (n < 1 || scratch(dir) < 0) {
                 fprintf(stderr, "cannot make a scratch namespace (root needed)\n");
                 return 77;
         }
-        c = calloc(n, sizeof(double));
-        p = calloc(n, sizeof(double));
+        /* [0,n) totals, [n,2n) setup, [2n,3n) teardown */
+        c = calloc(3 * n, sizeof(double));
+        p = calloc(3 * n, sizeof(double));
         if (!c || !p || manager_config_new(&mc) < 0 || unit_config_new("bench", &unit) < 0)
                 return 1;
         free(mc->runtime_directory);
@@ -157,15 +171,26 @@ int main(int argc, char **argv) {
                 return 1;
         }
         /* warm up both paths once (page cache, nft context) */
-        if (corral_once(net, unit) < 0 || ip_once() < 0)
+        if (corral_once(net, unit, cs) < 0 || ip_once(ps) < 0)
                 return 1;
-        for (int i = 0; i < n; i++)
-                if ((c[i] = corral_once(net, unit)) < 0 || (p[i] = ip_once()) < 0)
+        for (int i = 0; i < n; i++) {
+                if ((c[i] = corral_once(net, unit, cs)) < 0 || (p[i] = ip_once(ps)) < 0)
                         return 1;
+                c[n + i] = cs[0], c[2 * n + i] = cs[1];
+                p[n + i] = ps[0], p[2 * n + i] = ps[1];
+        }
         printf("per-service network setup + teardown, %d iterations each, alternating\n", n);
-        stats("corral (netlink, libnl)", c, n, &mc_med);
-        stats("ip commands (10 execs)", p, n, &mp_med);
-        printf("ratio (median ip / median corral): %.1fx\n", mp_med / mc_med);
+        for (int k = 0; k < 3; k++) {
+                static const char *const what[] = { "total", "setup", "teardown" };
+                char label[64];
+                double mc_med, mp_med;
+
+                snprintf(label, sizeof(label), "%s corral (netlink)", what[k]);
+                stats(label, c + k * n, n, &mc_med);
+                snprintf(label, sizeof(label), "%s ip commands", what[k]);
+                stats(label, p + k * n, n, &mp_med);
+                printf("%s ratio (median ip / median corral): %.1fx\n\n", what[k], mp_med / mc_med);
+        }
         (void) ns_net_shutdown(net, &err);
         ns_net_free(net);
         unit_config_free(unit);

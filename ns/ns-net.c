@@ -38,7 +38,7 @@ static NsNetLease *lease_free(NsNetLease *l) {
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(NsNetLease *, lease_free);
 
-void ns_net_binds_free(NsNetBind *b, size_t n) {
+void ns_net_bind_mounts_free(BindMount *b, size_t n) {
         for (size_t i = 0; b && i < n; i++) {
                 free(b[i].source);
                 free(b[i].destination);
@@ -320,23 +320,23 @@ static bool unit_binds(const UnitConfig *unit, const char *dest) {
         return false;
 }
 
-static int bind_add(NsNetBind **b, size_t *nb, char *source, const char *dest) {
-        NsNetBind *nl = realloc(*b, (*nb + 1) * sizeof(**b));
+static int bind_add(BindMount **b, size_t *nb, char *source, const char *dest) {
+        BindMount *nl = realloc(*b, (*nb + 1) * sizeof(**b));
 
         if (!nl)
                 return -ENOMEM;
         *b = nl;
-        nl[*nb] = (NsNetBind) { .source = source, .destination = strdup(dest) };
+        nl[*nb] = (BindMount) { .source = source, .destination = strdup(dest), .read_only = true };
         if (!nl[*nb].destination)
                 return -ENOMEM;
         (*nb)++;
         return 0;
 }
 
-int ns_net_bind_files(NsNet *n, const UnitConfig *unit, NsNetBind **ret, size_t *ret_n, CrlError *reterr) {
+int ns_net_bind_files(NsNet *n, const UnitConfig *unit, BindMount **ret, size_t *ret_n, CrlError *reterr) {
         static const char *const files[] = { "hosts", "resolv.conf" };
         _cleanup_free_ char *warning = NULL;
-        NsNetBind *b = NULL;
+        BindMount *b = NULL;
         size_t nb = 0;
         int r;
 
@@ -355,7 +355,7 @@ int ns_net_bind_files(NsNet *n, const UnitConfig *unit, NsNetBind **ret, size_t 
                         src = NULL; /* owned by b now */
         }
         if (r < 0) {
-                ns_net_binds_free(b, nb);
+                ns_net_bind_mounts_free(b, nb);
                 return r;
         }
         *ret = b;

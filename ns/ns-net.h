@@ -15,7 +15,7 @@
  *   ns_net_cleanup_stale(net, running_names)             once, after re-adoption
  *   NsNetAttach a = { net, unit };
  *   launcher hook = ns_net_setup_hook, userdata = &a     per start
- *   ns_net_bind_files(net, unit, &binds)                 before the launch: what to bind-mount
+ *   ns_net_bind_files(net, unit, &binds, &n)             before the launch: what to bind-mount
  *   ns_net_service_detach(net, name)                     on stop / failed start
  *   ns_net_free(net) after ns_net_shutdown(net)          on exit
  */
@@ -47,14 +47,7 @@ typedef struct NsNetLease {
         char *warning;                  /* e.g. no reachable nameserver; NULL when none */
 } NsNetLease;
 
-/* One file the launcher must bind-mount (read-only) into the service's mount
- * namespace, source on the host, destination inside the service. */
-typedef struct NsNetBind {
-        char *source;
-        char *destination;
-} NsNetBind;
-
-void ns_net_binds_free(NsNetBind *b, size_t n);
+void ns_net_bind_mounts_free(BindMount *b, size_t n);
 
 /* The context reads bridge, subnet and runtime directory from mc (copied).
  * Creates nothing yet; the bridge is made on first need. */
@@ -97,14 +90,13 @@ int ns_net_service_detach(NsNet *n, const char *name, CrlError *reterr);
 /* The current lease of a running service, or NULL. */
 const NsNetLease *ns_net_service_lease(NsNet *n, const char *name);
 
-/* Files the launcher should bind into the service: /etc/hosts and
- * /etc/resolv.conf, except a destination the unit binds itself. Paths exist
- * once ns_net_prepare_files() ran (attach does it too). */
-int ns_net_bind_files(NsNet *n, const UnitConfig *unit, NsNetBind **ret, size_t *ret_n, CrlError *reterr);
-
-/* Write the service's hosts and resolv.conf (before the launch, so the
- * launcher can bind them; attach rewrites hosts with the final address). */
-int ns_net_prepare_files(NsNet *n, const UnitConfig *unit, CrlError *reterr);
+/* Before the launch: write the service's hosts and resolv.conf under
+ * RUNTIME/net/NAME/ and return the bind mounts the launcher must add, as
+ * read-only BindMount entries (source on the host, destination inside the
+ * service, like BindReadOnlyPaths=): /etc/hosts and /etc/resolv.conf, except
+ * a destination the unit binds itself. The files are rewritten in place
+ * (same inode) as services come and go, so the binds stay current. */
+int ns_net_bind_files(NsNet *n, const UnitConfig *unit, BindMount **ret, size_t *ret_n, CrlError *reterr);
 
 /* After a crash of a previous corrald: re-adopt the services named in
  * running (their veth still exists: their lease and ports are taken back from

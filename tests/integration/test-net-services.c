@@ -80,7 +80,7 @@ typedef struct Svc {
 
 /* The child: new netns + mount ns; waits for the parent's byte (the
  * launcher's handshake), binds the files, then execs argv. */
-static void child_run(int rfd, NsNetBind *binds, size_t nb, char **argv) {
+static void child_run(int rfd, BindMount *binds, size_t nb, char **argv) {
         char c;
 
         prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -89,7 +89,8 @@ static void child_run(int rfd, NsNetBind *binds, size_t nb, char **argv) {
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 _exit(121);
         for (size_t i = 0; i < nb; i++)
-                if (mount(binds[i].source, binds[i].destination, NULL, MS_BIND, NULL) < 0)
+                if (mount(binds[i].source, binds[i].destination, NULL, MS_BIND, NULL) < 0 ||
+                    mount(NULL, binds[i].destination, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
                         _exit(122);
         execvp(argv[0], argv);
         _exit(127);
@@ -98,7 +99,7 @@ static void child_run(int rfd, NsNetBind *binds, size_t nb, char **argv) {
 static int svc_start(NsNet *net, Svc *s, const char *name, const PortForward *ports, size_t n_ports,
                      char **argv, CrlError *err) {
         crl_clone_args args = { .flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_PIDFD, .exit_signal = SIGCHLD };
-        NsNetBind *binds = NULL;
+        BindMount *binds = NULL;
         size_t nb = 0;
         int p[2], r;
 
@@ -123,7 +124,7 @@ static int svc_start(NsNet *net, Svc *s, const char *name, const PortForward *po
         if (s->pid == 0)
                 child_run(p[0], binds, nb, argv);
         close(p[0]);
-        ns_net_binds_free(binds, nb);
+        ns_net_bind_mounts_free(binds, nb);
         r = ns_net_service_attach_pidfd(net, s->unit, s->pidfd, &s->lease, err);
         if (r >= 0)
                 (void) !write(p[1], "g", 1);
@@ -324,6 +325,32 @@ static void test_bridge_clash(void) {
         ns_net_free(net);
 }
 
+/* a unit that binds its own /etc/hosts gets only resolv.conf from us */
+static void test_own_binds(void) {
+        NsNet *net = net_new("crlbind", "10.98.0.0", 24, "binds");
+        BindMount own = { .source = (char *) "/tmp/myhosts", .destination = (char *) "/etc/hosts" };
+        _cleanup_free_ char *text = NULL;
+        UnitConfig *u = NULL;
+        BindMount *b = NULL;
+        size_t nb = 0;
+        CrlError err = {};
+
+        unit_config_new("own", &u);
+        u->bind_paths = &own;
+        u->n_bind_paths = 1;
+        CHECK(ns_net_bind_files(net, u, &b, &nb, &err) >= 0, "%s", err.message);
+        CHECK(nb == 1 && streq(b[0].destination, "/etc/resolv.conf") && b[0].read_only, "binds: %zu", nb);
+        CHECK(nb == 1 && read_file_at(AT_FDCWD, b[0].source, &text, NULL) >= 0 && strstr(text, "corrald"),
+              "resolv.conf not written");
+        ns_net_bind_mounts_free(b, nb);
+        u->bind_paths = NULL;
+        u->n_bind_paths = 0;
+        unit_config_free(u);
+        CHECK(ns_net_service_detach(net, "own", &err) >= 0, "%s", err.message);
+        CHECK(access("binds/net/own", F_OK) != 0, "files of own left behind");
+        ns_net_free(net);
+}
+
 static int enter_scratch(void) {
         if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
                 return -errno;
@@ -368,6 +395,7 @@ int main(void) {
         test_two_services();
         test_subnet_full();
         test_bridge_clash();
+        test_own_binds();
         /* the mount is only in our namespace; the directory is on the host's /tmp */
         if (chdir("/") == 0 && umount2(rundir, MNT_DETACH) == 0)
                 (void) rmdir(rundir);
