@@ -93,6 +93,11 @@ int ns_link_veth_create(struct nl_sock *sk, const char *host_ifname, const char 
                         int netns_fd, CrlError *reterr);
 /* 0 when deleted, -ENODEV when there is no such link. */
 int ns_link_delete(struct nl_sock *sk, const char *ifname);
+/* Delete ifname and return once it has left the namespace (the kernel's
+ * RTM_DELLINK notification), 0.3-4 ms, leaving the rest of the kernel's
+ * unregistration (RCU grace periods, tens of ms) to a detached thread.
+ * -ENODEV when there is no such link, -ETIMEDOUT after timeout_ms. */
+int ns_link_delete_quick(struct nl_sock *sk, const char *ifname, int timeout_ms);
 /* The alias of ifname into *ret (NULL when none); -ENODEV when absent. */
 int ns_link_get_alias(struct nl_sock *sk, const char *ifname, char **ret);
 /* Inside the service: lo up, eth0 address, up, default route via gw. */

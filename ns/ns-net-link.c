@@ -11,6 +11,8 @@
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
@@ -419,4 +421,127 @@ int ns_link_default_route_ifnames(struct nl_sock *sk, char ***ret) {
         }
         *ret = TAKE_PTR(l);
         return 0;
+}
+
+typedef struct DeleteJob {
+        int ifindex;
+        int result_fd;          /* owned: an eventfd, counter = 1 + (-result) */
+} DeleteJob;
+
+/* Runs detached: the kernel returns from RTM_DELLINK only after the device is
+ * fully unregistered, which waits for RCU grace periods (tens of ms) long
+ * after the link has left the namespace. */
+static void *delete_thread(void *p) {
+        DeleteJob *job = p;
+        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        _cleanup_(rtnl_link_putp) struct rtnl_link *l = rtnl_link_alloc();
+        int r;
+
+        r = l ? ns_nl_open(&sk) : -ENOMEM;
+        if (r >= 0) {
+                rtnl_link_set_ifindex(l, job->ifindex);
+                r = rtnl_link_delete(sk, l);
+                r = r < 0 ? ns_nl_errno(r) : 0;
+        }
+        /* An eventfd, not a pipe: the waiter may be gone (no SIGPIPE then). */
+        (void) !write(job->result_fd, &(uint64_t) { 1 + (uint64_t) -r }, sizeof(uint64_t));
+        safe_close(job->result_fd);
+        free(job);
+        return NULL;
+}
+
+static int delete_thread_start(int ifindex, int result_fd) {
+        DeleteJob *job = malloc(sizeof(*job));
+        pthread_attr_t attr;
+        pthread_t t;
+        int r;
+
+        if (!job)
+                return -ENOMEM;
+        *job = (DeleteJob) { .ifindex = ifindex, .result_fd = result_fd };
+        r = pthread_attr_init(&attr);
+        if (r == 0)
+                r = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (r == 0)
+                r = pthread_create(&t, &attr, delete_thread, job);
+        (void) pthread_attr_destroy(&attr); /* cannot fail on glibc */
+        if (r != 0) {
+                free(job);
+                return -r;
+        }
+        return 0;
+}
+
+/* 1 when buf holds RTM_DELLINK for ifindex. */
+static int saw_dellink(const char *buf, ssize_t n, int ifindex) {
+        for (const struct nlmsghdr *h = (const void *) buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+                const struct ifinfomsg *ifi = NLMSG_DATA(h);
+
+                if (h->nlmsg_type == RTM_DELLINK && h->nlmsg_len >= NLMSG_LENGTH(sizeof(*ifi)) &&
+                    ifi->ifi_index == ifindex)
+                        return 1;
+        }
+        return 0;
+}
+
+/* Wait for the link to leave the namespace (the RTM_DELLINK notification)
+ * or for the deleting thread's result, whichever comes first. */
+static int delete_wait(int notify_fd, int result_fd, int ifindex, int timeout_ms) {
+        struct pollfd p[2] = { { .fd = notify_fd, .events = POLLIN }, { .fd = result_fd, .events = POLLIN } };
+        char buf[8192];
+
+        for (;;) {
+                int r = poll(p, 2, timeout_ms);
+
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0)
+                        return -errno;
+                if (r == 0)
+                        return -ETIMEDOUT;
+                if (p[1].revents) {
+                        uint64_t v;
+
+                        if (read(result_fd, &v, sizeof(v)) != sizeof(v))
+                                return -EIO;
+                        r = -(int) (v - 1);
+                        return r == -ENODEV ? 0 : r;
+                }
+                ssize_t n = recv(notify_fd, buf, sizeof(buf), MSG_DONTWAIT);
+                if (n < 0 && errno == ENOBUFS)
+                        p[0].fd = -1; /* notifications lost: the thread's result decides */
+                else if (n > 0 && saw_dellink(buf, n, ifindex))
+                        return 0;
+        }
+}
+
+int ns_link_delete_quick(struct nl_sock *sk, const char *ifname, int timeout_ms) {
+        _cleanup_(nl_socket_freep) struct nl_sock *notify = NULL;
+        _cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+        _cleanup_close_ int efd = -EBADF;
+        int r, tfd;
+
+        r = link_get(sk, ifname, &l);
+        if (r < 0)
+                return r;
+        notify = nl_socket_alloc();
+        if (!notify)
+                return -ENOMEM;
+        r = nl_connect(notify, NETLINK_ROUTE);
+        if (r >= 0)
+                r = nl_socket_add_membership(notify, RTNLGRP_LINK);
+        if (r < 0)
+                return ns_nl_errno(r);
+        efd = eventfd(0, EFD_CLOEXEC);
+        if (efd < 0)
+                return -errno;
+        tfd = fcntl(efd, F_DUPFD_CLOEXEC, 3);
+        if (tfd < 0)
+                return -errno;
+        r = delete_thread_start(rtnl_link_get_ifindex(l), tfd);
+        if (r < 0) {
+                safe_close(tfd);
+                return r;
+        }
+        return delete_wait(nl_socket_get_fd(notify), efd, rtnl_link_get_ifindex(l), timeout_ms);
 }

@@ -14,6 +14,9 @@
 #include "ns-net.h"
 #include "strv.h"
 
+/* How long detach waits for a deleted link to leave the namespace. */
+#define NS_NET_DELETE_TIMEOUT_MS 5000
+
 struct NsNet {
         char *bridge;
         NsIpam layout;                  /* subnet and prefix only, never entries */
@@ -489,7 +492,7 @@ static int pick_ifname(NsNet *n, const char *name, char ret[IFNAMSIZ], CrlError 
                 if (r < 0)
                         return crl_error_set(reterr, -r, "looking up link '%s': %s", ret, strerror(-r));
                 if (alias && streq(alias, want)) {
-                        r = ns_link_delete(n->sk, ret);
+                        r = ns_link_delete_quick(n->sk, ret, NS_NET_DELETE_TIMEOUT_MS);
                         if (r < 0 && r != -ENODEV)
                                 return crl_error_set(reterr, -r, "deleting stale link '%s': %s", ret, strerror(-r));
                         return 0;
@@ -509,7 +512,7 @@ static int attach_links(NsNet *n, NsNetLease *l, struct nl_sock *nsk, int netns_
                 return r;
         r = ns_link_peer_configure(nsk, l->address, l->prefixlen, l->gateway, reterr);
         if (r < 0)
-                (void) ns_link_delete(n->sk, l->host_ifname); /* undo; deleting one end removes both */
+                (void) ns_link_delete_quick(n->sk, l->host_ifname, NS_NET_DELETE_TIMEOUT_MS); /* undo; deleting one end removes both */
         return r;
 }
 
@@ -550,7 +553,7 @@ static int attach_steps(NsNet *n, const UnitConfig *unit, NsNetLease *l, struct 
                 r = attach_files(n, l, reterr);
         if (r < 0) {
                 rs.forget = a.new_lease;
-                (void) ns_link_delete(n->sk, l->host_ifname); /* undo; -ENODEV when already gone */
+                (void) ns_link_delete_quick(n->sk, l->host_ifname, NS_NET_DELETE_TIMEOUT_MS); /* undo; -ENODEV when already gone */
                 (void) with_state(n, release_fn, &rs, NULL); /* best effort; the first error is reported */
         }
         return r;
@@ -655,7 +658,7 @@ int ns_net_service_detach(NsNet *n, const char *name, CrlError *reterr) {
 
         r = find_ifname(n, name, ifname);
         if (r > 0)
-                r = ns_link_delete(n->sk, ifname);
+                r = ns_link_delete_quick(n->sk, ifname, NS_NET_DELETE_TIMEOUT_MS);
         if (r < 0 && r != -ENODEV)
                 ret = crl_error_set(reterr, -r, "service '%s': step 'net-detach': deleting its veth: %s", name,
                                     strerror(-r));
@@ -733,7 +736,7 @@ int ns_net_cleanup_stale(NsNet *n, char *const *running, CrlError *reterr) {
         for (size_t i = 0; pairs && pairs[i] && pairs[i + 1]; i += 2) {
                 if (strv_contains(running, pairs[i + 1]))
                         continue;
-                r = ns_link_delete(n->sk, pairs[i]);
+                r = ns_link_delete_quick(n->sk, pairs[i], NS_NET_DELETE_TIMEOUT_MS);
                 if (r < 0 && r != -ENODEV)
                         return crl_error_set(reterr, -r, "network: deleting stale link '%s' of '%s': %s", pairs[i],
                                              pairs[i + 1], strerror(-r));
