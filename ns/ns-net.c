@@ -75,8 +75,10 @@ int ns_net_new(const ManagerConfig *mc, NsNet **ret, CrlError *reterr) {
         if (!n->bridge || asprintf(&n->dir, "%s/net", mc->runtime_directory ?: "/run/corral") < 0 ||
             asprintf(&n->state_path, "%s/ipam-%s", n->dir, n->bridge) < 0)
                 return -ENOMEM;
-        n->layout.subnet = mc->subnet;
         n->layout.prefixlen = mc->subnet_prefixlen;
+        /* the network address, whatever host bits Subnet= carried */
+        n->layout.subnet.s_addr = mc->subnet.s_addr &
+                (mc->subnet_prefixlen ? htonl(UINT32_MAX << (32 - mc->subnet_prefixlen)) : 0);
         n->resolv_path = "/etc/resolv.conf";
         n->resolv_fallback_path = "/run/systemd/resolve/resolv.conf";
         r = ns_nl_open(&n->sk);

@@ -96,9 +96,10 @@ static void child_run(int rfd, BindMount *binds, size_t nb, char **argv) {
         _exit(127);
 }
 
-static int svc_start(NsNet *net, Svc *s, const char *name, const PortForward *ports, size_t n_ports,
-                     char **argv, CrlError *err) {
-        crl_clone_args args = { .flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_PIDFD, .exit_signal = SIGCHLD };
+static int svc_start_flags(NsNet *net, Svc *s, const char *name, const PortForward *ports, size_t n_ports,
+                           char **argv, uint64_t extra_flags, CrlError *err) {
+        crl_clone_args args = { .flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_PIDFD | extra_flags,
+                                .exit_signal = SIGCHLD };
         BindMount *binds = NULL;
         size_t nb = 0;
         int p[2], r;
@@ -130,6 +131,11 @@ static int svc_start(NsNet *net, Svc *s, const char *name, const PortForward *po
                 (void) !write(p[1], "g", 1);
         close(p[1]);
         return r;
+}
+
+static int svc_start(NsNet *net, Svc *s, const char *name, const PortForward *ports, size_t n_ports,
+                     char **argv, CrlError *err) {
+        return svc_start_flags(net, s, name, ports, n_ports, argv, 0, err);
 }
 
 static void svc_stop(NsNet *net, Svc *s) {
@@ -251,6 +257,22 @@ static void test_two_services(void) {
                         waitpid(c.pid, NULL, 0);
                 }
                 unit_config_free(c.unit);
+        }
+
+        /* PrivateUsers=: the netns belongs to the service's user namespace */
+        {
+                Svc u;
+                CrlError e3 = {};
+
+                r = svc_start_flags(net, &u, "userns", NULL, 0, idle, CLONE_NEWUSER, &e3);
+                CHECK(r >= 0, "start userns: %s", e3.message);
+                if (r >= 0) {
+                        CHECK(sh(NULL, "nsenter -t %d -n ip -4 -o addr show dev eth0 | grep -q ' %s/24 '", u.pid,
+                                 u.lease->address_str) == 0, "userns service's eth0 lacks its address");
+                        CHECK(sh(NULL, "nsenter -t %d -n curl -sS -m 2 http://%s/ | grep -q hello-corral", u.pid,
+                                 a.lease->address_str) == 0, "userns service cannot reach web");
+                        svc_stop(net, &u);
+                }
         }
 
         /* stop removes veth and rules; restart gets the same address */
