@@ -715,10 +715,11 @@ static int stale_fn(NsNet *n, NsIpam *ipam, void *userdata, CrlError *reterr) {
                         r = readopt(n, ipam, e, ifname);
                         if (r < 0)
                                 return crl_error_set(reterr, -r, "network: re-adopting '%s': %s", e->name, strerror(-r));
-                } else if (!lease_find(n, e->name, NULL) && e->active) {
+                } else if (!lease_find(n, e->name, NULL)) {
                         e->active = false;
                         free(e->ports);
                         e->ports = NULL;
+                        files_remove(n, e->name);
                 }
         }
         r = nft_apply(n, ipam, reterr);
