@@ -11,9 +11,15 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "ns-net.h"
 #include "unit.h"
 
 struct nl_sock;
+struct nft_ctx;
+
+/* How long detach waits for a deleted link to leave the namespace. */
+#define NS_NET_DELETE_TIMEOUT_MS 5000
+
 
 /* ---- IPAM (ns-net-ipam.c), pure ----
  * State text, one lease a line: "ADDR NAME active|idle [PORTS]", PORTS as
@@ -30,6 +36,7 @@ typedef struct NsIpamEntry {
 typedef struct NsIpam {
         struct in_addr subnet;  /* network address */
         uint8_t prefixlen;
+        struct in_addr gateway; /* the bridge's address; 0: the first host address */
         NsIpamEntry *entries;
         size_t n;
 } NsIpam;
@@ -38,7 +45,7 @@ void ns_ipam_done(NsIpam *ipam);
 /* Unknown or malformed lines and leases outside the subnet are dropped. */
 int ns_ipam_parse(NsIpam *ipam, const char *text);
 int ns_ipam_format(const NsIpam *ipam, char **ret);
-/* The gateway (bridge) address: the subnet's first host address. */
+/* The gateway (bridge) address: .gateway, else the subnet's first host. */
 struct in_addr ns_ipam_gateway(const NsIpam *ipam);
 /* Lease an address for name and mark it active: fixed (when non-NULL, with
  * its prefix length) or the next free one. -ENOSPC when the subnet is full,
@@ -64,9 +71,13 @@ int ns_ports_parse(const char *s, PortForward **ret, size_t *ret_n);
  * 6 bytes + "-" + 5 hex digits of a hash of (name, attempt). */
 void ns_net_ifname(const char *name, unsigned attempt, char ret[IFNAMSIZ]);
 
-/* The whole "inet corral" table for the current leases, as one atomic nft
- * transaction that replaces any previous version of the table. */
-int ns_nft_script(const char *bridge, const NsIpam *ipam, char **ret);
+/* The whole "inet corral" table for the current leases of every bridge, as
+ * one atomic nft transaction that replaces any previous version of the table. */
+typedef struct NsNftBridge {
+        const char *name;
+        const NsIpam *ipam;
+} NsNftBridge;
+int ns_nft_script(const NsNftBridge *bridges, size_t n_bridges, char **ret);
 /* Remove the table (no error when it does not exist). */
 const char *ns_nft_script_delete(void);
 
@@ -88,6 +99,10 @@ int ns_nl_open_in(int ns_or_pidfd, struct nl_sock **ret, int *ret_nsfd);
 
 int ns_link_bridge_ensure(struct nl_sock *sk, const char *name, struct in_addr addr, uint8_t prefixlen,
                           int *ret_ifindex, CrlError *reterr);
+/* A bridge someone else made: must exist, be a bridge, have an IPv4 address
+ * (the first one is returned). */
+int ns_link_bridge_lookup(struct nl_sock *sk, const char *name, int *ret_ifindex, struct in_addr *ret_addr,
+                          uint8_t *ret_prefixlen, CrlError *reterr);
 /* veth host_ifname (up, on master, alias) <-> eth0 in netns_fd (up). */
 int ns_link_veth_create(struct nl_sock *sk, const char *host_ifname, const char *alias, int master_ifindex,
                         int netns_fd, CrlError *reterr);
@@ -110,3 +125,46 @@ int ns_link_list_ours(struct nl_sock *sk, char ***ret_pairs);
 int ns_link_default_route_ifnames(struct nl_sock *sk, char ***ret);
 /* Number of ports enslaved to the bridge; -ENODEV without the bridge. */
 int ns_link_bridge_ports(struct nl_sock *sk, const char *bridge, bool *ret_ours, unsigned *ret_n);
+
+/* ---- the context (ns-net.c, ns-net-service.c) ---- */
+typedef struct NsBridge {
+        char *name;
+        NsIpam layout;                  /* subnet, prefixlen, gateway; never entries */
+        char *state_path;               /* RUNTIME/net/ipam-NAME */
+        int ifindex;                    /* 0 until ready: up, sysctls set, in the nft table */
+        bool managed;                   /* corrald.conf's: created on need, removed at exit */
+} NsBridge;
+
+struct NsNet {
+        NsBridge **bridges;             /* owned; [0] is corrald.conf's */
+        size_t n_bridges;
+        char *dir;                      /* RUNTIME/net */
+        char *lock_path;                /* RUNTIME/net/lock: held for every state change */
+        struct nl_sock *sk;             /* owned, host namespace */
+        struct nft_ctx *nft;            /* owned, made on first use */
+        bool uplinks_ready;             /* forwarding on the default-route links */
+        const char *resolv_path, *resolv_fallback_path;
+        struct NsNetLease **leases;     /* owned, the attached services */
+        size_t n_leases;
+};
+
+/* ns-net.c, for ns-net-service.c */
+typedef int (*NsStateFn)(NsNet *n, NsBridge *b, NsIpam *ipam, void *userdata, CrlError *reterr);
+/* Run fn on b's leases under the global lock; write them back when fn > 0. */
+int ns_net_with_state(NsNet *n, NsBridge *b, NsStateFn fn, void *userdata, CrlError *reterr);
+/* The bridge a unit uses (name NULL: corrald's); a bridge named by a unit
+ * must exist with an IPv4 address, which becomes its gateway and subnet. */
+int ns_net_bridge_get(NsNet *n, const char *name, NsBridge **ret, CrlError *reterr);
+NsBridge *ns_net_bridge_find(NsNet *n, const char *name);
+/* Up, sysctls set, and in the nft table. */
+int ns_net_bridge_ready(NsNet *n, NsBridge *b, CrlError *reterr);
+/* Regenerate the nft table from every known bridge's leases (cur's from
+ * ipam, the others read from their state files); call under the lock. */
+int ns_net_nft_apply(NsNet *n, const NsBridge *cur, const NsIpam *ipam, CrlError *reterr);
+int ns_net_nft_run(NsNet *n, const char *script, CrlError *reterr);
+/* hosts of every active service on ipam's bridge, and of name (may be NULL). */
+int ns_net_hosts_refresh(NsNet *n, NsBridge *b, NsIpam *ipam, void *name, CrlError *reterr);
+int ns_net_resolv_write(NsNet *n, const char *name, char **ret_warning);
+void ns_net_files_remove(NsNet *n, const char *name);
+/* Learn the bridges of the state files under RUNTIME/net (after a restart). */
+int ns_net_bridges_load(NsNet *n);

@@ -18,22 +18,28 @@ static uint32_t netmask(uint8_t prefixlen) {
         return prefixlen == 0 ? 0 : UINT32_MAX << (32 - prefixlen);
 }
 
-/* Usable service addresses: network+2 .. broadcast-1 (network+1 is the
- * bridge). first > last when there are none. */
+struct in_addr ns_ipam_gateway(const NsIpam *ipam) {
+        if (ipam->gateway.s_addr != 0)
+                return ipam->gateway;
+        return net_order((host_order(ipam->subnet) & netmask(ipam->prefixlen)) + 1);
+}
+
+/* Host addresses: network+1 .. broadcast-1; the gateway (the bridge's own
+ * address) among them is never handed out. first > last when there are none. */
 static void host_range(const NsIpam *ipam, uint32_t *first, uint32_t *last) {
         uint32_t net = host_order(ipam->subnet) & netmask(ipam->prefixlen);
 
-        *first = net + 2;
+        *first = net + 1;
         *last = ipam->prefixlen >= 31 ? net : (net | ~netmask(ipam->prefixlen)) - 1;
+}
+
+static bool is_gateway(const NsIpam *ipam, uint32_t h) {
+        return h == host_order(ns_ipam_gateway(ipam));
 }
 
 static bool in_subnet(const NsIpam *ipam, struct in_addr a) {
         uint32_t m = netmask(ipam->prefixlen);
         return (host_order(a) & m) == (host_order(ipam->subnet) & m);
-}
-
-struct in_addr ns_ipam_gateway(const NsIpam *ipam) {
-        return net_order((host_order(ipam->subnet) & netmask(ipam->prefixlen)) + 1);
 }
 
 static void entry_done(NsIpamEntry *e) {
@@ -164,7 +170,7 @@ static int check_fixed(const NsIpam *ipam, const char *name, struct in_addr a, u
         if (prefixlen != ipam->prefixlen || !in_subnet(ipam, a))
                 return crl_error_set(reterr, EINVAL, "Address=%s/%u is not in the bridge's subnet %s",
                                      as, prefixlen, s);
-        if (h < first || h > last)
+        if (h < first || h > last || is_gateway(ipam, h))
                 return crl_error_set(reterr, EINVAL, "Address=%s/%u is the network, gateway or broadcast address of %s",
                                      as, prefixlen, s);
         e = find_addr(ipam, a);
@@ -182,10 +188,10 @@ static int full_error(const NsIpam *ipam, uint32_t first, uint32_t last, CrlErro
         for (size_t i = 0; i < ipam->n && len < sizeof(users) - 1; i++)
                 len += snprintf(users + len, sizeof(users) - len, "%s'%s'", len ? ", " : "",
                                 ipam->entries[i].name);
-        if (first > last)
+        if (first >= last)
                 return crl_error_set(reterr, ENOSPC, "subnet %s has no address for services", s);
         return crl_error_set(reterr, ENOSPC, "subnet %s is full: all %u service addresses are used by running services (%s)",
-                             s, last - first + 1, users);
+                             s, last - first, users);
 }
 
 /* The next address: never leased first, then the first idle lease of
@@ -196,7 +202,11 @@ static int pick_free(NsIpam *ipam, struct in_addr *ret, CrlError *reterr) {
 
         host_range(ipam, &first, &last);
         for (uint32_t h = first; h <= last && h >= first; h++) {
-                NsIpamEntry *e = find_addr(ipam, net_order(h));
+                NsIpamEntry *e;
+
+                if (is_gateway(ipam, h))
+                        continue;
+                e = find_addr(ipam, net_order(h));
 
                 if (!e) {
                         *ret = net_order(h);

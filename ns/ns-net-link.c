@@ -130,6 +130,55 @@ static int link_get(struct nl_sock *sk, const char *name, struct rtnl_link **ret
         return r < 0 ? ns_nl_errno(r) : 0;
 }
 
+/* The first IPv4 address of ifindex; 0 when found, -EADDRNOTAVAIL when none. */
+static int first_ipv4(struct nl_sock *sk, int ifindex, struct in_addr *ret_addr, uint8_t *ret_prefixlen) {
+        _cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
+        int r;
+
+        r = rtnl_addr_alloc_cache(sk, &cache);
+        if (r < 0)
+                return ns_nl_errno(r);
+        for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+                struct rtnl_addr *a = (struct rtnl_addr *) o;
+                struct nl_addr *l = rtnl_addr_get_local(a);
+
+                if (rtnl_addr_get_ifindex(a) != ifindex || rtnl_addr_get_family(a) != AF_INET || !l)
+                        continue;
+                memcpy(ret_addr, nl_addr_get_binary_addr(l), 4);
+                *ret_prefixlen = rtnl_addr_get_prefixlen(a);
+                return 0;
+        }
+        return -EADDRNOTAVAIL;
+}
+
+static bool is_bridge(struct rtnl_link *l) {
+        return rtnl_link_get_type(l) && streq(rtnl_link_get_type(l), "bridge");
+}
+
+int ns_link_bridge_lookup(struct nl_sock *sk, const char *name, int *ret_ifindex, struct in_addr *ret_addr,
+                          uint8_t *ret_prefixlen, CrlError *reterr) {
+        _cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+        int r;
+
+        r = link_get(sk, name, &l);
+        if (r == -ENODEV)
+                return crl_error_set(reterr, ENODEV, "Bridge=%s: no such bridge (corrald creates only its own; "
+                                     "create this one with an IPv4 address first)", name);
+        if (r < 0)
+                return crl_error_set(reterr, -r, "Bridge=%s: looking it up: %s", name, strerror(-r));
+        if (!is_bridge(l))
+                return crl_error_set(reterr, EINVAL, "Bridge=%s: the link is not a bridge (type %s)", name,
+                                     rtnl_link_get_type(l) ?: "unknown");
+        r = first_ipv4(sk, rtnl_link_get_ifindex(l), ret_addr, ret_prefixlen);
+        if (r == -EADDRNOTAVAIL)
+                return crl_error_set(reterr, EADDRNOTAVAIL, "Bridge=%s: the bridge has no IPv4 address to "
+                                     "serve as the services' gateway and subnet", name);
+        if (r < 0)
+                return crl_error_set(reterr, -r, "Bridge=%s: reading its addresses: %s", name, strerror(-r));
+        *ret_ifindex = rtnl_link_get_ifindex(l);
+        return 0;
+}
+
 /* Does the link have exactly addr/prefixlen among its IPv4 addresses? 1 yes,
  * 0 no address at all, -EEXIST another one (named in *ret_other). */
 static int bridge_check_addr(struct nl_sock *sk, int ifindex, struct in_addr addr, uint8_t prefixlen,
@@ -215,7 +264,7 @@ int ns_link_bridge_ensure(struct nl_sock *sk, const char *name, struct in_addr a
         }
         if (r < 0)
                 return crl_error_set(reterr, -r, "bridge '%s': looking it up: %s", name, strerror(-r));
-        if (!rtnl_link_get_type(l) || !streq(rtnl_link_get_type(l), "bridge"))
+        if (!is_bridge(l))
                 return crl_error_set(reterr, EEXIST, "bridge '%s': a link of that name exists and is not a bridge (type %s); refusing to use it",
                                      name, rtnl_link_get_type(l) ?: "unknown");
         r = bridge_check_addr(sk, rtnl_link_get_ifindex(l), addr, prefixlen, other);

@@ -56,21 +56,32 @@ static void nft_port_rules(FILE *f, const NsIpam *ipam) {
         }
 }
 
+static void nft_postrouting(FILE *f, const char *bridge, const NsIpam *ipam) {
+        char net[INET_ADDRSTRLEN];
+
+        inet_ntop(AF_INET, &ipam->subnet, net, sizeof(net));
+        fprintf(f, "    ip saddr %s/%u ip daddr != %s/%u masquerade\n", net, ipam->prefixlen, net, ipam->prefixlen);
+        /* the host's own connections to 127.0.0.1:PORT (route_localnet is on
+         * for the bridge) and a service reaching another through a host port */
+        fprintf(f, "    oifname \"%s\" ip saddr 127.0.0.0/8 masquerade\n", bridge);
+        fprintf(f, "    oifname \"%s\" ct status dnat ip saddr %s/%u masquerade\n", bridge, net, ipam->prefixlen);
+}
+
 /* Declaring the table first makes "delete" succeed when it did not exist;
  * the whole buffer is one nft transaction, so the old and the new table are
  * swapped atomically and no other table is named. */
-int ns_nft_script(const char *bridge, const NsIpam *ipam, char **ret) {
-        char *buf = NULL, net[INET_ADDRSTRLEN];
+int ns_nft_script(const NsNftBridge *bridges, size_t n_bridges, char **ret) {
+        char *buf = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&buf, &size);
 
         if (!f)
                 return -ENOMEM;
-        inet_ntop(AF_INET, &ipam->subnet, net, sizeof(net));
         fprintf(f, "table inet %s {}\ndelete table inet %s\n", NS_NET_NFT_TABLE, NS_NET_NFT_TABLE);
         fprintf(f, "table inet %s {\n", NS_NET_NFT_TABLE);
         fputs("  chain ports {\n", f);
-        nft_port_rules(f, ipam);
+        for (size_t i = 0; i < n_bridges; i++)
+                nft_port_rules(f, bridges[i].ipam);
         fputs("  }\n"
               "  chain prerouting {\n"
               "    type nat hook prerouting priority dstnat; policy accept;\n"
@@ -82,11 +93,8 @@ int ns_nft_script(const char *bridge, const NsIpam *ipam, char **ret) {
               "  }\n"
               "  chain postrouting {\n"
               "    type nat hook postrouting priority srcnat; policy accept;\n", f);
-        fprintf(f, "    ip saddr %s/%u ip daddr != %s/%u masquerade\n", net, ipam->prefixlen, net, ipam->prefixlen);
-        /* the host's own connections to 127.0.0.1:PORT (route_localnet is on
-         * for the bridge) and a service reaching another through a host port */
-        fprintf(f, "    oifname \"%s\" ip saddr 127.0.0.0/8 masquerade\n", bridge);
-        fprintf(f, "    oifname \"%s\" ct status dnat ip saddr %s/%u masquerade\n", bridge, net, ipam->prefixlen);
+        for (size_t i = 0; i < n_bridges; i++)
+                nft_postrouting(f, bridges[i].name, bridges[i].ipam);
         fputs("  }\n}\n", f);
         return memstream_done(f, &buf, ret);
 }

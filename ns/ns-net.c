@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Service networking: orchestration of bridge, leases, veth, nft and files. */
+/* Service networking: the context, bridges, the lease state, the host side
+ * (nft table, sysctls) and the per-service files. Attach/detach are in
+ * ns-net-service.c. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netlink/netlink.h>
 #include <nftables/libnftables.h>
@@ -14,32 +17,20 @@
 #include "ns-net.h"
 #include "strv.h"
 
-/* How long detach waits for a deleted link to leave the namespace. */
-#define NS_NET_DELETE_TIMEOUT_MS 5000
+static void closedirp(DIR **d) {
+        if (*d)
+                (void) closedir(*d);
+}
 
-struct NsNet {
-        char *bridge;
-        NsIpam layout;                  /* subnet and prefix only, never entries */
-        char *dir;                      /* RUNTIME/net */
-        char *state_path;               /* RUNTIME/net/ipam-BRIDGE */
-        struct nl_sock *sk;             /* owned, host namespace */
-        struct nft_ctx *nft;            /* owned, made on first use */
-        int bridge_ifindex;             /* 0 until ensured */
-        bool host_ready;                /* sysctls and the nft table are in place */
-        const char *resolv_path, *resolv_fallback_path;
-        NsNetLease **leases;            /* owned, the attached services */
-        size_t n_leases;
-};
-
-static NsNetLease *lease_free(NsNetLease *l) {
-        if (l) {
-                free(l->name);
-                free(l->warning);
-                free(l);
+static NsBridge *bridge_free(NsBridge *b) {
+        if (b) {
+                free(b->name);
+                free(b->state_path);
+                free(b);
         }
         return NULL;
 }
-DEFINE_TRIVIAL_CLEANUP_FUNC(NsNetLease *, lease_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(NsBridge *, bridge_free);
 
 void ns_net_bind_mounts_free(BindMount *b, size_t n) {
         for (size_t i = 0; b && i < n; i++) {
@@ -65,20 +56,44 @@ static int mkdir_p(const char *path, mode_t mode) {
         return 0;
 }
 
+static struct in_addr network_of(struct in_addr a, uint8_t prefixlen) {
+        return (struct in_addr) { .s_addr = a.s_addr & (prefixlen ? htonl(UINT32_MAX << (32 - prefixlen)) : 0) };
+}
+
+static int bridge_add(NsNet *n, const char *name, struct in_addr subnet, uint8_t prefixlen, struct in_addr gateway,
+                      NsBridge **ret) {
+        _cleanup_(bridge_freep) NsBridge *b = calloc(1, sizeof(*b));
+        NsBridge **nl;
+
+        if (!b || !(b->name = strdup(name)) || asprintf(&b->state_path, "%s/ipam-%s", n->dir, name) < 0)
+                return -ENOMEM;
+        /* the network address, whatever host bits the configuration carried */
+        b->layout.subnet = network_of(subnet, prefixlen);
+        b->layout.prefixlen = prefixlen;
+        b->layout.gateway = gateway;
+        nl = realloc(n->bridges, (n->n_bridges + 1) * sizeof(*nl));
+        if (!nl)
+                return -ENOMEM;
+        n->bridges = nl;
+        nl[n->n_bridges++] = b;
+        *ret = TAKE_PTR(b);
+        return 0;
+}
+
 int ns_net_new(const ManagerConfig *mc, NsNet **ret, CrlError *reterr) {
         _cleanup_(ns_net_freep) NsNet *n = calloc(1, sizeof(*n));
+        NsBridge *b;
         int r;
 
         if (!n)
                 return -ENOMEM;
-        n->bridge = strdup(mc->bridge ?: "corral0");
-        if (!n->bridge || asprintf(&n->dir, "%s/net", mc->runtime_directory ?: "/run/corral") < 0 ||
-            asprintf(&n->state_path, "%s/ipam-%s", n->dir, n->bridge) < 0)
+        if (asprintf(&n->dir, "%s/net", mc->runtime_directory ?: "/run/corral") < 0 ||
+            asprintf(&n->lock_path, "%s/lock", n->dir) < 0)
                 return -ENOMEM;
-        n->layout.prefixlen = mc->subnet_prefixlen;
-        /* the network address, whatever host bits Subnet= carried */
-        n->layout.subnet.s_addr = mc->subnet.s_addr &
-                (mc->subnet_prefixlen ? htonl(UINT32_MAX << (32 - mc->subnet_prefixlen)) : 0);
+        r = bridge_add(n, mc->bridge ?: "corral0", mc->subnet, mc->subnet_prefixlen, (struct in_addr) {}, &b);
+        if (r < 0)
+                return r;
+        b->managed = true;
         n->resolv_path = "/etc/resolv.conf";
         n->resolv_fallback_path = "/run/systemd/resolve/resolv.conf";
         r = ns_nl_open(&n->sk);
@@ -91,26 +106,58 @@ int ns_net_new(const ManagerConfig *mc, NsNet **ret, CrlError *reterr) {
 NsNet *ns_net_free(NsNet *n) {
         if (!n)
                 return NULL;
-        for (size_t i = 0; i < n->n_leases; i++)
-                lease_free(n->leases[i]);
+        for (size_t i = 0; i < n->n_leases; i++) {
+                free(n->leases[i]->name);
+                free(n->leases[i]->warning);
+                free(n->leases[i]);
+        }
         free(n->leases);
+        for (size_t i = 0; i < n->n_bridges; i++)
+                bridge_free(n->bridges[i]);
+        free(n->bridges);
         if (n->sk)
                 nl_socket_free(n->sk);
         if (n->nft)
                 nft_ctx_free(n->nft);
-        free(n->bridge);
         free(n->dir);
-        free(n->state_path);
+        free(n->lock_path);
         free(n);
         return NULL;
 }
 
-/* ---- the lease state file, always read-modify-written under flock ---- */
+/* ---- bridges ---- */
 
-typedef int (*StateFn)(NsNet *n, NsIpam *ipam, void *userdata, CrlError *reterr);
+NsBridge *ns_net_bridge_find(NsNet *n, const char *name) {
+        if (!name)
+                return n->bridges[0];
+        for (size_t i = 0; i < n->n_bridges; i++)
+                if (streq(n->bridges[i]->name, name))
+                        return n->bridges[i];
+        return NULL;
+}
 
-static int state_write(int fd, const NsIpam *ipam) {
+int ns_net_bridge_get(NsNet *n, const char *name, NsBridge **ret, CrlError *reterr) {
+        struct in_addr addr;
+        uint8_t prefixlen;
+        int r, ifindex;
+
+        *ret = ns_net_bridge_find(n, name);
+        if (*ret)
+                return 0;
+        r = ns_link_bridge_lookup(n->sk, name, &ifindex, &addr, &prefixlen, reterr);
+        if (r < 0)
+                return r;
+        r = bridge_add(n, name, addr, prefixlen, addr, ret);
+        if (r < 0)
+                return crl_error_set(reterr, -r, "bridge '%s': %s", name, strerror(-r));
+        return 0;
+}
+
+/* ---- the lease state: per-bridge files, one lock for all ---- */
+
+static int state_write(const char *path, const NsIpam *ipam) {
         _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int fd = -EBADF;
         size_t len;
         int r;
 
@@ -118,45 +165,57 @@ static int state_write(int fd, const NsIpam *ipam) {
         if (r < 0)
                 return r;
         len = strlen(text);
-        if (ftruncate(fd, 0) < 0)
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+        if (fd < 0)
                 return -errno;
-        if (pwrite(fd, text, len, 0) != (ssize_t) len)
+        if (write(fd, text, len) != (ssize_t) len)
                 return errno > 0 ? -errno : -EIO;
         return 0;
 }
 
-/* Run fn on the current leases; write them back when fn returns > 0. */
-static int with_state(NsNet *n, StateFn fn, void *userdata, CrlError *reterr) {
-        _cleanup_(ns_ipam_done) NsIpam ipam = { .subnet = n->layout.subnet, .prefixlen = n->layout.prefixlen };
-        _cleanup_close_ int fd = -EBADF;
+static int state_read(const NsBridge *b, NsIpam *ret, CrlError *reterr) {
         _cleanup_free_ char *text = NULL;
+        int r;
+
+        *ret = (NsIpam) { .subnet = b->layout.subnet, .prefixlen = b->layout.prefixlen, .gateway = b->layout.gateway };
+        r = read_file_at(AT_FDCWD, b->state_path, &text, NULL);
+        if (r == -ENOENT)
+                return 0;
+        if (r >= 0)
+                r = ns_ipam_parse(ret, text);
+        if (r < 0)
+                return crl_error_set(reterr, -r, "network: reading '%s': %s", b->state_path, strerror(-r));
+        return 0;
+}
+
+/* Every change to any bridge's leases holds RUNTIME/net/lock, so the nft
+ * table, built from all bridges' leases, always sees a consistent set. */
+int ns_net_with_state(NsNet *n, NsBridge *b, NsStateFn fn, void *userdata, CrlError *reterr) {
+        _cleanup_(ns_ipam_done) NsIpam ipam = {};
+        _cleanup_close_ int lock = -EBADF;
         int r;
 
         r = mkdir_p(n->dir, 0755);
         if (r < 0)
                 return crl_error_set(reterr, -r, "network: creating '%s': %s", n->dir, strerror(-r));
-        fd = open(n->state_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
-        if (fd < 0 || flock(fd, LOCK_EX) < 0)
-                return crl_error_set(reterr, errno, "network: opening and locking '%s': %m", n->state_path);
-        /* The file is never replaced, so a second open reads the locked inode. */
-        r = read_file_at(AT_FDCWD, n->state_path, &text, NULL);
+        lock = open(n->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+        if (lock < 0 || flock(lock, LOCK_EX) < 0)
+                return crl_error_set(reterr, errno, "network: opening and locking '%s': %m", n->lock_path);
+        r = state_read(b, &ipam, reterr);
         if (r < 0)
-                return crl_error_set(reterr, -r, "network: reading '%s': %s", n->state_path, strerror(-r));
-        r = ns_ipam_parse(&ipam, text);
-        if (r < 0)
-                return crl_error_set(reterr, -r, "network: parsing '%s': %s", n->state_path, strerror(-r));
-        r = fn(n, &ipam, userdata, reterr);
+                return r;
+        r = fn(n, b, &ipam, userdata, reterr);
         if (r <= 0)
                 return r;
-        r = state_write(fd, &ipam);
+        r = state_write(b->state_path, &ipam);
         if (r < 0)
-                return crl_error_set(reterr, -r, "network: writing '%s': %s", n->state_path, strerror(-r));
+                return crl_error_set(reterr, -r, "network: writing '%s': %s", b->state_path, strerror(-r));
         return 0;
 }
 
 /* ---- host side: nft table and sysctls ---- */
 
-static int nft_run(NsNet *n, const char *script, CrlError *reterr) {
+int ns_net_nft_run(NsNet *n, const char *script, CrlError *reterr) {
         int r;
 
         if (!n->nft) {
@@ -178,14 +237,30 @@ static int nft_run(NsNet *n, const char *script, CrlError *reterr) {
         return 0;
 }
 
-static int nft_apply(NsNet *n, const NsIpam *ipam, CrlError *reterr) {
+int ns_net_nft_apply(NsNet *n, const NsBridge *cur, const NsIpam *ipam, CrlError *reterr) {
+        _cleanup_free_ NsNftBridge *in = calloc(n->n_bridges, sizeof(*in));
+        _cleanup_free_ NsIpam *others = calloc(n->n_bridges, sizeof(*others));
         _cleanup_free_ char *script = NULL;
-        int r;
+        int r = 0;
 
-        r = ns_nft_script(n->bridge, ipam, &script);
-        if (r < 0)
-                return crl_error_set(reterr, -r, "nftables: building the script: %s", strerror(-r));
-        return nft_run(n, script, reterr);
+        if (!in || !others)
+                return -ENOMEM;
+        for (size_t i = 0; i < n->n_bridges && r >= 0; i++) {
+                const NsBridge *b = n->bridges[i];
+
+                in[i].name = b->name;
+                if (b == cur)
+                        in[i].ipam = ipam;
+                else if ((r = state_read(b, &others[i], reterr)) >= 0)
+                        in[i].ipam = &others[i];
+        }
+        if (r >= 0 && (r = ns_nft_script(in, n->n_bridges, &script)) < 0)
+                crl_error_set(reterr, -r, "nftables: building the script: %s", strerror(-r));
+        if (r >= 0)
+                r = ns_net_nft_run(n, script, reterr);
+        for (size_t i = 0; i < n->n_bridges; i++)
+                ns_ipam_done(&others[i]);
+        return r;
 }
 
 static int sysctl_set(const char *ifname, const char *key, CrlError *reterr) {
@@ -200,17 +275,17 @@ static int sysctl_set(const char *ifname, const char *key, CrlError *reterr) {
         return 0;
 }
 
-/* Forwarding only on the bridge and on the links that carry a default route
+/* Forwarding only on the bridges and on the links that carry a default route
  * (so masqueraded replies come back in), never the global ip_forward;
- * route_localnet on the bridge lets 127.0.0.1:PORT reach a service. */
-static int host_sysctls(NsNet *n, CrlError *reterr) {
+ * route_localnet on a bridge lets 127.0.0.1:PORT reach its services. */
+static int host_sysctls(NsNet *n, const NsBridge *b, CrlError *reterr) {
         _cleanup_strv_free_ char **uplinks = NULL;
         int r;
 
-        r = sysctl_set(n->bridge, "forwarding", reterr);
+        r = sysctl_set(b->name, "forwarding", reterr);
         if (r >= 0)
-                r = sysctl_set(n->bridge, "route_localnet", reterr);
-        if (r < 0)
+                r = sysctl_set(b->name, "route_localnet", reterr);
+        if (r < 0 || n->uplinks_ready)
                 return r;
         r = ns_link_default_route_ifnames(n->sk, &uplinks);
         if (r < 0)
@@ -220,31 +295,39 @@ static int host_sysctls(NsNet *n, CrlError *reterr) {
                 if (r < 0)
                         return r;
         }
+        n->uplinks_ready = true;
         return 0;
 }
 
-static int nft_apply_fn(NsNet *n, NsIpam *ipam, void *userdata, CrlError *reterr) {
-        int r = nft_apply(n, ipam, reterr);
+static int nft_apply_fn(NsNet *n, NsBridge *b, NsIpam *ipam, void *userdata, CrlError *reterr) {
+        int r = ns_net_nft_apply(n, b, ipam, reterr);
         return r < 0 ? r : 0;
 }
 
-int ns_net_bridge_ensure(NsNet *n, CrlError *reterr) {
-        int r;
+int ns_net_bridge_ready(NsNet *n, NsBridge *b, CrlError *reterr) {
+        struct in_addr addr;
+        uint8_t prefixlen;
+        int r, ifindex;
 
-        if (n->bridge_ifindex > 0 && n->host_ready)
+        if (b->ifindex > 0)
                 return 0;
-        r = ns_link_bridge_ensure(n->sk, n->bridge, ns_ipam_gateway(&n->layout), n->layout.prefixlen,
-                                  &n->bridge_ifindex, reterr);
+        if (b->managed)
+                r = ns_link_bridge_ensure(n->sk, b->name, ns_ipam_gateway(&b->layout), b->layout.prefixlen,
+                                          &ifindex, reterr);
+        else
+                r = ns_link_bridge_lookup(n->sk, b->name, &ifindex, &addr, &prefixlen, reterr);
+        if (r >= 0)
+                r = host_sysctls(n, b, reterr);
+        if (r >= 0)
+                r = ns_net_with_state(n, b, nft_apply_fn, NULL, reterr);
         if (r < 0)
                 return r;
-        r = host_sysctls(n, reterr);
-        if (r < 0)
-                return r;
-        r = with_state(n, nft_apply_fn, NULL, reterr);
-        if (r < 0)
-                return r;
-        n->host_ready = true;
+        b->ifindex = ifindex;
         return 0;
+}
+
+int ns_net_bridge_ensure(NsNet *n, CrlError *reterr) {
+        return ns_net_bridge_ready(n, n->bridges[0], reterr);
 }
 
 /* ---- per-service files ---- */
@@ -285,8 +368,7 @@ static int hosts_write(NsNet *n, const NsIpam *ipam, const char *name) {
         return r;
 }
 
-/* Every active service's hosts file, plus name's own even when inactive. */
-static int hosts_refresh_fn(NsNet *n, NsIpam *ipam, void *userdata, CrlError *reterr) {
+int ns_net_hosts_refresh(NsNet *n, NsBridge *b, NsIpam *ipam, void *userdata, CrlError *reterr) {
         const char *name = userdata;
         int r, ret = 0;
 
@@ -303,7 +385,7 @@ static int hosts_refresh_fn(NsNet *n, NsIpam *ipam, void *userdata, CrlError *re
         return ret;
 }
 
-static int resolv_write(NsNet *n, const char *name, char **ret_warning) {
+int ns_net_resolv_write(NsNet *n, const char *name, char **ret_warning) {
         _cleanup_free_ char *host = NULL, *fallback = NULL, *text = NULL, *path = NULL;
         int r;
 
@@ -316,6 +398,19 @@ static int resolv_write(NsNet *n, const char *name, char **ret_warning) {
         if (r >= 0)
                 r = file_write(path, text);
         return r;
+}
+
+void ns_net_files_remove(NsNet *n, const char *name) {
+        static const char *const files[] = { "hosts", "resolv.conf", NULL };
+
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_free_ char *p = NULL;
+
+                if (service_path(n, name, files[i], &p) < 0)
+                        return;
+                /* ENOENT: never written; rmdir of the dir comes last */
+                (void) (files[i] ? unlink(p) : rmdir(p));
+        }
 }
 
 static bool unit_binds(const UnitConfig *unit, const char *dest) {
@@ -338,16 +433,12 @@ static int bind_add(BindMount **b, size_t *nb, char *source, const char *dest) {
         return 0;
 }
 
-int ns_net_bind_files(NsNet *n, const UnitConfig *unit, BindMount **ret, size_t *ret_n, CrlError *reterr) {
+static int bind_list(NsNet *n, const UnitConfig *unit, BindMount **ret, size_t *ret_n) {
         static const char *const files[] = { "hosts", "resolv.conf" };
-        _cleanup_free_ char *warning = NULL;
         BindMount *b = NULL;
         size_t nb = 0;
-        int r;
+        int r = 0;
 
-        r = with_state(n, hosts_refresh_fn, unit->name, reterr);
-        if (r >= 0 && (r = resolv_write(n, unit->name, &warning)) < 0)
-                crl_error_set(reterr, -r, "network: writing the resolv.conf of '%s': %s", unit->name, strerror(-r));
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(files); i++) {
                 _cleanup_free_ char *src = NULL, *dest = NULL;
 
@@ -368,408 +459,37 @@ int ns_net_bind_files(NsNet *n, const UnitConfig *unit, BindMount **ret, size_t 
         return 0;
 }
 
-/* ---- attach / detach ---- */
-
-static void files_remove(NsNet *n, const char *name);
-
-static NsNetLease *lease_find(NsNet *n, const char *name, size_t *ret_idx) {
-        for (size_t i = 0; i < n->n_leases; i++)
-                if (streq(n->leases[i]->name, name)) {
-                        if (ret_idx)
-                                *ret_idx = i;
-                        return n->leases[i];
-                }
-        return NULL;
-}
-
-const NsNetLease *ns_net_service_lease(NsNet *n, const char *name) {
-        return lease_find(n, name, NULL);
-}
-
-static int lease_keep(NsNet *n, NsNetLease *l) {
-        NsNetLease **nl = realloc(n->leases, (n->n_leases + 1) * sizeof(*nl));
-
-        if (!nl)
-                return -ENOMEM;
-        n->leases = nl;
-        nl[n->n_leases++] = l;
-        return 0;
-}
-
-static void lease_drop(NsNet *n, const char *name) {
-        size_t i;
-
-        if (!lease_find(n, name, &i))
-                return;
-        lease_free(n->leases[i]);
-        memmove(n->leases + i, n->leases + i + 1, (n->n_leases - i - 1) * sizeof(*n->leases));
-        n->n_leases--;
-}
-
-typedef struct AttachState {
-        const UnitConfig *unit;
-        NsNetLease *lease;
-        bool new_lease;                 /* out: the service had no lease before */
-} AttachState;
-
-static int gateway_check(NsNet *n, const NetworkConfig *c, struct in_addr *ret, CrlError *reterr) {
-        uint32_t mask = n->layout.prefixlen ? htonl(UINT32_MAX << (32 - n->layout.prefixlen)) : 0;
-        char s[INET_ADDRSTRLEN];
-
-        if (c->gateway_auto) {
-                *ret = ns_ipam_gateway(&n->layout);
-                return 0;
-        }
-        if ((c->gateway.s_addr & mask) != (n->layout.subnet.s_addr & mask))
-                return crl_error_set(reterr, EINVAL, "Gateway=%s is not on the bridge's subnet",
-                                     inet_ntop(AF_INET, &c->gateway, s, sizeof(s)));
-        *ret = c->gateway;
-        return 0;
-}
-
-static int attach_lease_fn(NsNet *n, NsIpam *ipam, void *userdata, CrlError *reterr) {
-        AttachState *a = userdata;
-        const NetworkConfig *c = &a->unit->network;
+int ns_net_bind_files(NsNet *n, const UnitConfig *unit, BindMount **ret, size_t *ret_n, CrlError *reterr) {
+        _cleanup_free_ char *warning = NULL;
+        NsBridge *b;
         int r;
 
-        r = ns_ipam_ports_check(ipam, a->unit->name, c->ports, c->n_ports, reterr);
+        r = ns_net_bridge_get(n, unit->network.bridge, &b, reterr);
+        if (r >= 0)
+                r = ns_net_with_state(n, b, ns_net_hosts_refresh, unit->name, reterr);
+        if (r >= 0 && (r = ns_net_resolv_write(n, unit->name, &warning)) < 0)
+                crl_error_set(reterr, -r, "network: writing the resolv.conf of '%s': %s", unit->name, strerror(-r));
+        if (r >= 0 && (r = bind_list(n, unit, ret, ret_n)) < 0)
+                crl_error_set(reterr, -r, "network: %s", strerror(-r));
         if (r < 0)
-                return r;
-        a->new_lease = !ns_ipam_find(ipam, a->unit->name);
-        r = ns_ipam_acquire(ipam, a->unit->name, c->address_auto ? NULL : &c->address, c->address_prefixlen,
-                            &a->lease->address, reterr);
-        if (r < 0)
-                return r;
-        a->lease->prefixlen = ipam->prefixlen;
-        r = ns_ipam_set_ports(ipam, a->unit->name, c->ports, c->n_ports);
-        if (r < 0)
-                return crl_error_set(reterr, -r, "recording the ports: %s", strerror(-r));
-        if (c->n_ports > 0) {
-                r = nft_apply(n, ipam, reterr);
-                if (r < 0)
-                        return r;
-        }
-        return 1;
-}
-
-typedef struct ReleaseState {
-        const char *name;
-        bool forget;                    /* drop the lease instead of keeping it idle */
-        bool had_ports;                 /* out */
-} ReleaseState;
-
-static int release_fn(NsNet *n, NsIpam *ipam, void *userdata, CrlError *reterr) {
-        ReleaseState *s = userdata;
-        NsIpamEntry *e = ns_ipam_find(ipam, s->name);
-        int r;
-
-        s->had_ports = e && e->ports;
-        if ((s->forget ? ns_ipam_forget(ipam, s->name) : ns_ipam_release(ipam, s->name)) == 0)
-                return 0;
-        if (s->had_ports) {
-                r = nft_apply(n, ipam, reterr);
-                if (r < 0)
-                        return r;
-        }
-        (void) hosts_refresh_fn(n, ipam, NULL, reterr); /* the error, if any, is recorded in reterr */
-        return 1;
-}
-
-/* The host end's name: "vc-NAME" unless another service holds it. A link
- * that carries this service's own alias is a leftover of a crashed corrald
- * and is deleted, so a service never has two. */
-static int pick_ifname(NsNet *n, const char *name, char ret[IFNAMSIZ], CrlError *reterr) {
-        _cleanup_free_ char *want = NULL;
-        int r;
-
-        if (asprintf(&want, NS_NET_ALIAS_PREFIX "%s", name) < 0)
-                return -ENOMEM;
-        for (unsigned attempt = 0; attempt < 16; attempt++) {
-                _cleanup_free_ char *alias = NULL;
-
-                ns_net_ifname(name, attempt, ret);
-                r = ns_link_get_alias(n->sk, ret, &alias);
-                if (r == -ENODEV)
-                        return 0;
-                if (r < 0)
-                        return crl_error_set(reterr, -r, "looking up link '%s': %s", ret, strerror(-r));
-                if (alias && streq(alias, want)) {
-                        r = ns_link_delete_quick(n->sk, ret, NS_NET_DELETE_TIMEOUT_MS);
-                        if (r < 0 && r != -ENODEV)
-                                return crl_error_set(reterr, -r, "deleting stale link '%s': %s", ret, strerror(-r));
-                        return 0;
-                }
-        }
-        return crl_error_set(reterr, EEXIST, "no free interface name for the host end");
-}
-
-static int attach_links(NsNet *n, NsNetLease *l, struct nl_sock *nsk, int netns_fd, CrlError *reterr) {
-        _cleanup_free_ char *alias = NULL;
-        int r;
-
-        if (asprintf(&alias, NS_NET_ALIAS_PREFIX "%s", l->name) < 0)
-                return -ENOMEM;
-        r = ns_link_veth_create(n->sk, l->host_ifname, alias, n->bridge_ifindex, netns_fd, reterr);
-        if (r < 0)
-                return r;
-        r = ns_link_peer_configure(nsk, l->address, l->prefixlen, l->gateway, reterr);
-        if (r < 0)
-                (void) ns_link_delete_quick(n->sk, l->host_ifname, NS_NET_DELETE_TIMEOUT_MS); /* undo; deleting one end removes both */
+                crl_error_prefix(reterr, "service '%s': step 'net-files': ", unit->name);
         return r;
 }
 
-static int attach_files(NsNet *n, NsNetLease *l, CrlError *reterr) {
-        int r;
+/* The bridges of every state file under RUNTIME/net (a restarted corrald
+ * learns the ones units named); a foreign bridge that is gone is skipped. */
+int ns_net_bridges_load(NsNet *n) {
+        _cleanup_(closedirp) DIR *d = opendir(n->dir);
+        struct dirent *de;
 
-        r = with_state(n, hosts_refresh_fn, l->name, reterr);
-        if (r < 0)
-                return r;
-        r = resolv_write(n, l->name, &l->warning);
-        if (r < 0)
-                return crl_error_set(reterr, -r, "writing resolv.conf: %s", strerror(-r));
-        return 0;
-}
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        while ((de = readdir(d))) {
+                NsBridge *b;
 
-static int attach_steps(NsNet *n, const UnitConfig *unit, NsNetLease *l, struct nl_sock *nsk, int netns_fd,
-                        CrlError *reterr) {
-        const NetworkConfig *c = &unit->network;
-        AttachState a = { .unit = unit, .lease = l };
-        ReleaseState rs = { .name = unit->name };
-        int r;
-
-        if (c->bridge && !streq(c->bridge, n->bridge))
-                return crl_error_set(reterr, EOPNOTSUPP, "Bridge=%s: only corrald's bridge '%s' is supported",
-                                     c->bridge, n->bridge);
-        r = gateway_check(n, c, &l->gateway, reterr);
-        if (r >= 0)
-                r = ns_net_bridge_ensure(n, reterr);
-        if (r >= 0)
-                r = pick_ifname(n, unit->name, l->host_ifname, reterr);
-        if (r >= 0)
-                r = with_state(n, attach_lease_fn, &a, reterr);
-        if (r < 0)
-                return r;
-        inet_ntop(AF_INET, &l->address, l->address_str, sizeof(l->address_str));
-        r = attach_links(n, l, nsk, netns_fd, reterr);
-        if (r >= 0)
-                r = attach_files(n, l, reterr);
-        if (r < 0) {
-                rs.forget = a.new_lease;
-                (void) ns_link_delete_quick(n->sk, l->host_ifname, NS_NET_DELETE_TIMEOUT_MS); /* undo; -ENODEV when already gone */
-                (void) with_state(n, release_fn, &rs, NULL); /* best effort; the first error is reported */
-        }
-        return r;
-}
-
-static int attach_with(NsNet *n, const UnitConfig *unit, struct nl_sock *nsk, int netns_fd,
-                       const NsNetLease **ret_lease, CrlError *reterr) {
-        _cleanup_(lease_freep) NsNetLease *l = calloc(1, sizeof(*l));
-        int r;
-
-        if (!l || !(l->name = strdup(unit->name)))
-                return -ENOMEM;
-        if (lease_find(n, unit->name, NULL))
-                return crl_error_set(reterr, EALREADY, "service '%s': step 'net': already attached", unit->name);
-        r = attach_steps(n, unit, l, nsk, netns_fd, reterr);
-        if (r >= 0)
-                r = lease_keep(n, l);
-        if (r < 0) {
-                files_remove(n, unit->name);
-                crl_error_prefix(reterr, "service '%s': step 'net': ", unit->name);
-                return r;
-        }
-        if (ret_lease)
-                *ret_lease = l;
-        TAKE_PTR(l);
-        return 0;
-}
-
-int ns_net_service_attach(NsNet *n, const UnitConfig *unit, int netns_fd, const NsNetLease **ret_lease,
-                          CrlError *reterr) {
-        struct nl_sock *nsk = NULL;
-        int r;
-
-        r = ns_nl_open_in(netns_fd, &nsk, NULL);
-        if (r < 0)
-                return crl_error_set(reterr, -r, "service '%s': step 'net': opening netlink in its namespace: %s",
-                                     unit->name, strerror(-r));
-        r = attach_with(n, unit, nsk, netns_fd, ret_lease, reterr);
-        nl_socket_free(nsk);
-        return r;
-}
-
-int ns_net_service_attach_pidfd(NsNet *n, const UnitConfig *unit, int pidfd, const NsNetLease **ret_lease,
-                                CrlError *reterr) {
-        struct nl_sock *nsk = NULL;
-        _cleanup_close_ int nsfd = -EBADF;
-        int r;
-
-        r = ns_nl_open_in(pidfd, &nsk, &nsfd);
-        if (r < 0)
-                return crl_error_set(reterr, -r, "service '%s': step 'net': entering its network namespace: %s",
-                                     unit->name, strerror(-r));
-        r = attach_with(n, unit, nsk, nsfd, ret_lease, reterr);
-        nl_socket_free(nsk);
-        return r;
-}
-
-int ns_net_setup_hook(void *userdata, int child_pidfd, pid_t child_pid, CrlError *reterr) {
-        NsNetAttach *a = userdata;
-
-        return ns_net_service_attach_pidfd(a->net, a->unit, child_pidfd, &a->lease, reterr);
-}
-
-static void files_remove(NsNet *n, const char *name) {
-        static const char *const files[] = { "hosts", "resolv.conf", NULL };
-
-        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                _cleanup_free_ char *p = NULL;
-
-                if (service_path(n, name, files[i], &p) < 0)
-                        return;
-                /* ENOENT: never written; rmdir of the dir comes last */
-                (void) (files[i] ? unlink(p) : rmdir(p));
-        }
-}
-
-/* The host end of name's veth: from the lease, else found by its alias. */
-static int find_ifname(NsNet *n, const char *name, char ret[IFNAMSIZ]) {
-        _cleanup_strv_free_ char **pairs = NULL;
-        const NsNetLease *l = lease_find(n, name, NULL);
-        int r;
-
-        if (l) {
-                memcpy(ret, l->host_ifname, IFNAMSIZ);
-                return 1;
-        }
-        r = ns_link_list_ours(n->sk, &pairs);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; pairs && pairs[i] && pairs[i + 1]; i += 2)
-                if (streq(pairs[i + 1], name)) {
-                        snprintf(ret, IFNAMSIZ, "%s", pairs[i]);
-                        return 1;
-                }
-        return 0;
-}
-
-int ns_net_service_detach(NsNet *n, const char *name, CrlError *reterr) {
-        ReleaseState rs = { .name = name };
-        char ifname[IFNAMSIZ];
-        int r, ret = 0;
-
-        r = find_ifname(n, name, ifname);
-        if (r > 0)
-                r = ns_link_delete_quick(n->sk, ifname, NS_NET_DELETE_TIMEOUT_MS);
-        if (r < 0 && r != -ENODEV)
-                ret = crl_error_set(reterr, -r, "service '%s': step 'net-detach': deleting its veth: %s", name,
-                                    strerror(-r));
-        r = with_state(n, release_fn, &rs, reterr);
-        if (r < 0 && ret == 0)
-                ret = r;
-        files_remove(n, name);
-        lease_drop(n, name);
-        return ret;
-}
-
-/* ---- crash recovery and shutdown ---- */
-
-typedef struct StaleState {
-        char *const *running;
-        char **pairs;           /* ifname, service name, ... */
-} StaleState;
-
-static const char *pair_ifname(char **pairs, const char *name) {
-        for (size_t i = 0; pairs && pairs[i] && pairs[i + 1]; i += 2)
-                if (streq(pairs[i + 1], name))
-                        return pairs[i];
-        return NULL;
-}
-
-static int readopt(NsNet *n, const NsIpam *ipam, const NsIpamEntry *e, const char *ifname) {
-        _cleanup_(lease_freep) NsNetLease *l = calloc(1, sizeof(*l));
-        int r;
-
-        if (!l || !(l->name = strdup(e->name)))
-                return -ENOMEM;
-        snprintf(l->host_ifname, sizeof(l->host_ifname), "%s", ifname);
-        l->address = e->addr;
-        l->prefixlen = ipam->prefixlen;
-        l->gateway = ns_ipam_gateway(ipam); /* a unit's own Gateway= is not in the state; only reported here */
-        inet_ntop(AF_INET, &l->address, l->address_str, sizeof(l->address_str));
-        r = lease_keep(n, l);
-        if (r >= 0)
-                TAKE_PTR(l);
-        return r;
-}
-
-static int stale_fn(NsNet *n, NsIpam *ipam, void *userdata, CrlError *reterr) {
-        StaleState *s = userdata;
-        int r;
-
-        for (size_t i = 0; i < ipam->n; i++) {
-                NsIpamEntry *e = &ipam->entries[i];
-                const char *ifname = pair_ifname(s->pairs, e->name);
-
-                if (e->active && ifname && strv_contains(s->running, e->name) && !lease_find(n, e->name, NULL)) {
-                        r = readopt(n, ipam, e, ifname);
-                        if (r < 0)
-                                return crl_error_set(reterr, -r, "network: re-adopting '%s': %s", e->name, strerror(-r));
-                } else if (!lease_find(n, e->name, NULL)) {
-                        e->active = false;
-                        free(e->ports);
-                        e->ports = NULL;
-                        files_remove(n, e->name);
-                }
-        }
-        r = nft_apply(n, ipam, reterr);
-        if (r >= 0)
-                r = hosts_refresh_fn(n, ipam, NULL, reterr);
-        return r < 0 ? r : 1;
-}
-
-int ns_net_cleanup_stale(NsNet *n, char *const *running, CrlError *reterr) {
-        _cleanup_strv_free_ char **pairs = NULL;
-        StaleState s = { .running = running };
-        int r;
-
-        r = ns_link_list_ours(n->sk, &pairs);
-        if (r < 0)
-                return crl_error_set(reterr, -r, "network: listing corral's links: %s", strerror(-r));
-        for (size_t i = 0; pairs && pairs[i] && pairs[i + 1]; i += 2) {
-                if (strv_contains(running, pairs[i + 1]))
+                if (!strneq(de->d_name, "ipam-", 5) || ns_net_bridge_find(n, de->d_name + 5))
                         continue;
-                r = ns_link_delete_quick(n->sk, pairs[i], NS_NET_DELETE_TIMEOUT_MS);
-                if (r < 0 && r != -ENODEV)
-                        return crl_error_set(reterr, -r, "network: deleting stale link '%s' of '%s': %s", pairs[i],
-                                             pairs[i + 1], strerror(-r));
-                files_remove(n, pairs[i + 1]);
+                (void) ns_net_bridge_get(n, de->d_name + 5, &b, NULL); /* gone: its leases wait for it */
         }
-        s.pairs = pairs;
-        return with_state(n, stale_fn, &s, reterr);
-}
-
-int ns_net_shutdown(NsNet *n, CrlError *reterr) {
-        unsigned ports = 0;
-        bool ours = false;
-        int r;
-
-        if (n->n_leases > 0)
-                return crl_error_set(reterr, EBUSY, "network: %zu services are still attached", n->n_leases);
-        r = nft_run(n, ns_nft_script_delete(), reterr);
-        if (r < 0)
-                return r;
-        n->host_ready = false;
-        n->bridge_ifindex = 0;
-        r = ns_link_bridge_ports(n->sk, n->bridge, &ours, &ports);
-        if (r == -ENODEV)
-                return 0;
-        if (r < 0)
-                return crl_error_set(reterr, -r, "network: inspecting bridge '%s': %s", n->bridge, strerror(-r));
-        if (!ours || ports > 0)
-                return 0; /* not ours to remove, or something still uses it */
-        r = ns_link_delete(n->sk, n->bridge);
-        if (r < 0 && r != -ENODEV)
-                return crl_error_set(reterr, -r, "network: deleting bridge '%s': %s", n->bridge, strerror(-r));
         return 0;
 }

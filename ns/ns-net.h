@@ -39,6 +39,7 @@ typedef struct NsNet NsNet;
 /* What one service got. Owned by the NsNet; valid until its detach. */
 typedef struct NsNetLease {
         char *name;                     /* service name */
+        const char *bridge;             /* borrowed from the NsNet */
         char host_ifname[16];           /* "vc-web" */
         struct in_addr address;
         uint8_t prefixlen;

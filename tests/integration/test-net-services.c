@@ -27,6 +27,7 @@
 #include "syscalls.h"
 
 static int failures;
+static const char *bridge_override;     /* Bridge= of the next svc_start */
 static char rundir[] = "/tmp/corral-net-test.XXXXXX";
 
 #define CHECK(cond, ...)                                                   \
@@ -110,6 +111,8 @@ static int svc_start_flags(NsNet *net, Svc *s, const char *name, const PortForwa
         if (unit_config_new(name, &s->unit) < 0)
                 return -ENOMEM;
         s->unit->network.virtual_ethernet = true;
+        if (bridge_override)
+                s->unit->network.bridge = strdup(bridge_override);
         if (n_ports) {
                 s->unit->network.ports = calloc(n_ports, sizeof(PortForward));
                 memcpy(s->unit->network.ports, ports, n_ports * sizeof(PortForward));
@@ -136,6 +139,28 @@ static int svc_start_flags(NsNet *net, Svc *s, const char *name, const PortForwa
 static int svc_start(NsNet *net, Svc *s, const char *name, const PortForward *ports, size_t n_ports,
                      char **argv, CrlError *err) {
         return svc_start_flags(net, s, name, ports, n_ports, argv, 0, err);
+}
+
+static int svc_start_bridge(NsNet *net, Svc *s, const char *name, const char *bridge, const PortForward *ports,
+                            size_t n_ports, char **argv, CrlError *err) {
+        int r;
+
+        bridge_override = bridge;
+        r = svc_start_flags(net, s, name, ports, n_ports, argv, 0, err);
+        bridge_override = NULL;
+        return r;
+}
+
+/* after a failed start: no detach, the start undid itself */
+static void svc_abandon(Svc *s) {
+        if (s->pid > 0) {
+                kill(s->pid, SIGKILL);
+                waitpid(s->pid, NULL, 0);
+                close(s->pidfd);
+        }
+        unit_config_free(s->unit);
+        s->unit = NULL;
+        s->pid = 0;
 }
 
 static void svc_stop(NsNet *net, Svc *s) {
@@ -273,6 +298,34 @@ static void test_two_services(void) {
                                  a.lease->address_str) == 0, "userns service cannot reach web");
                         svc_stop(net, &u);
                 }
+        }
+
+        /* Bridge= naming a bridge someone else made */
+        {
+                Svc f;
+                CrlError e4 = {};
+
+                r = svc_start_bridge(net, &f, "missing", "nosuchbr", NULL, 0, idle, &e4);
+                CHECK(r == -ENODEV && strstr(e4.message, "Bridge=nosuchbr: no such bridge"), "%d %s", r, e4.message);
+                svc_abandon(&f);
+                CHECK(sh(NULL, "ip link add crlbr1 type bridge && ip addr add 10.77.0.1/24 dev crlbr1 && "
+                               "ip link set crlbr1 up") == 0, "making crlbr1");
+                r = svc_start_bridge(net, &f, "lan", "crlbr1", &port, 1, idle, &e4);
+                CHECK(r == -EADDRINUSE && strstr(e4.message, "'web'"), "cross-bridge port clash: %d %s", r, e4.message);
+                svc_abandon(&f);
+                r = svc_start_bridge(net, &f, "lan", "crlbr1", NULL, 0, idle, &e4);
+                CHECK(r >= 0 && streq(f.lease->address_str, "10.77.0.2"), "lan: %d %s", r, e4.message);
+                if (r >= 0) {
+                        CHECK(sh(NULL, "ip -d link show vc-lan | grep -q 'master crlbr1'") == 0, "vc-lan not on crlbr1");
+                        CHECK(sh(NULL, "nsenter -t %d -n curl -sS -m 2 http://%s/ | grep -q hello-corral", f.pid,
+                                 a.lease->address_str) == 0, "lan cannot reach web across bridges");
+                        CHECK(sh(NULL, "nsenter -t %d -m grep -q -w web /etc/hosts", f.pid) != 0,
+                              "lan's hosts lists a service of another bridge");
+                        CHECK(sh(NULL, "nsenter -t %d -m grep -q -w lan /etc/hosts", b.pid) != 0,
+                              "client's hosts lists a service of another bridge");
+                        svc_stop(net, &f);
+                }
+                CHECK(sh(NULL, "ip link show vc-lan >/dev/null 2>&1") != 0, "vc-lan left after stop");
         }
 
         /* stop removes veth and rules; restart gets the same address */

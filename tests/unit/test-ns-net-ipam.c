@@ -155,6 +155,24 @@ static void test_forget(void **state) {
         ns_ipam_done(&i);
 }
 
+/* a bridge made by someone else: its own address is the gateway, anywhere
+ * in the subnet, and never handed out */
+static void test_foreign_gateway(void **state) {
+        NsIpam i = ipam_new("192.168.7.0", 24), k = ipam_new("10.1.0.0", 30);
+        CrlError e = {};
+
+        inet_pton(AF_INET, "192.168.7.20", &i.gateway);
+        assert_string_equal(acquire(&i, "a", 0), "192.168.7.1");
+        assert_int_equal(acquire_fixed(&i, "b", "192.168.7.20", 24, &e), -EINVAL);
+        assert_non_null(strstr(e.message, "gateway"));
+        assert_int_equal(acquire_fixed(&i, "b", "192.168.7.2", 24, &e), 0);
+        inet_pton(AF_INET, "10.1.0.2", &k.gateway);
+        assert_string_equal(acquire(&k, "a", 0), "10.1.0.1");
+        assert_string_equal(acquire(&k, "b", -ENOSPC), "error");
+        ns_ipam_done(&i);
+        ns_ipam_done(&k);
+}
+
 static void test_gateway(void **state) {
         NsIpam i = ipam_new("10.89.0.77", 24);
         struct in_addr g = ns_ipam_gateway(&i);
@@ -263,6 +281,7 @@ int main(void) {
                 cmocka_unit_test(test_parse_format_roundtrip),
                 cmocka_unit_test(test_forget),
                 cmocka_unit_test(test_gateway),
+                cmocka_unit_test(test_foreign_gateway),
                 cmocka_unit_test(test_ports_format_parse),
                 cmocka_unit_test(test_ports_check),
                 cmocka_unit_test(test_never_twice),

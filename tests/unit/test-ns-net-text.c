@@ -50,10 +50,13 @@ static NsIpam sample(void) {
 }
 
 static void test_nft_script(void **state) {
-        NsIpam i = sample();
+        NsIpam i = sample(), j = { .prefixlen = 24 };
+        NsNftBridge br[] = { { "corral0", &i }, { "br1", &j } };
         _cleanup_free_ char *s = NULL;
 
-        assert_int_equal(ns_nft_script("corral0", &i, &s), 0);
+        assert_int_equal(inet_pton(AF_INET, "192.168.7.0", &j.subnet), 1);
+        assert_int_equal(ns_ipam_parse(&j, "192.168.7.20 lan active tcp:9000:9000\n"), 0);
+        assert_int_equal(ns_nft_script(br, 2, &s), 0);
         /* replaces only its own table, atomically */
         assert_int_equal(strncmp(s, "table inet corral {}\ndelete table inet corral\ntable inet corral {\n", 64), 0);
         assert_non_null(strstr(s, "meta l4proto tcp th dport 8080 dnat ip to 10.89.0.2:80 comment \"web\""));
@@ -63,10 +66,15 @@ static void test_nft_script(void **state) {
         assert_non_null(strstr(s, "type nat hook output"));
         assert_null(strstr(s, "10.89.0.4"));
         assert_null(strstr(s, "ip filter"));
+        /* a second bridge: its ports and its own masquerade */
+        assert_non_null(strstr(s, "th dport 9000 dnat ip to 192.168.7.20:9000 comment \"lan\""));
+        assert_non_null(strstr(s, "ip saddr 192.168.7.0/24 ip daddr != 192.168.7.0/24 masquerade"));
+        assert_non_null(strstr(s, "oifname \"br1\" ip saddr 127.0.0.0/8 masquerade"));
         /* no other table is ever named */
         for (const char *p = strstr(s, "table "); p; p = strstr(p + 1, "table "))
                 assert_true(strncmp(p, "table inet corral", 17) == 0 && strchr(" \n", p[17]));
         ns_ipam_done(&i);
+        ns_ipam_done(&j);
         assert_string_equal(ns_nft_script_delete(), "table inet corral {}\ndelete table inet corral\n");
 }
 
