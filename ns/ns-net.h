@@ -13,12 +13,15 @@
  * Typical use by the supervisor:
  *   ns_net_new(manager_config, &net)                     once
  *   ns_net_cleanup_stale(net, running_names)             once, after re-adoption
+ *   ns_net_bind_files(net, unit, &binds, &n)             per start, before the launch:
+ *                                                        what to bind-mount
  *   NsNetAttach a = { net, unit };
  *   launcher hook = ns_net_setup_hook, userdata = &a     per start
- *   ns_net_bind_files(net, unit, &binds, &n)             before the launch: what to bind-mount
  *   ns_net_service_detach(net, name)                     on stop / failed start
  *   ns_net_free(net) after ns_net_shutdown(net)          on exit
- */
+ *
+ * corrald's bridge (corrald.conf Bridge=/Subnet=) is created on first need;
+ * a unit's Bridge= may name another, existing bridge with an IPv4 address. */
 
 #include <netinet/in.h>
 #include <stdbool.h>
