@@ -461,6 +461,10 @@ int main(void) {
                 printf("needs root (unshare, netlink)\n");
                 return 77;
         }
+        if (sh(NULL, "for t in ip nft nsenter curl busybox; do command -v $t >/dev/null || exit 1; done") != 0) {
+                printf("needs ip, nft, nsenter, curl and busybox (scripts/deps)\n");
+                return 77;
+        }
         r = enter_scratch();
         if (r < 0) {
                 printf("cannot make a scratch network namespace: %s\n", strerror(-r));
