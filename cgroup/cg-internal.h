@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared between the cgroup/ files; not for the supervisor. */
+
+#include "cgroup.h"
+
+/* Write through root->ops (tests record and inject failures there). */
+int cg_write(const CgRoot *root, int dir_fd, const char *file, const char *value);
+int cg_mkdir(const CgRoot *root, int dir_fd, const char *name);
+int cg_rmdir(const CgRoot *root, int dir_fd, const char *name);
+
+/* Make every controller of mask usable in children of the root: enabled in
+ * each cgroup.subtree_control from the mount (or, for a delegated root, from
+ * the root itself) down. Returns the controllers that are usable; for the
+ * others, root->reason[c] says why. */
+CgMask cg_root_enable(CgRoot *root, CgMask mask);
+
+/* Read cgroup.events' populated/frozen of a cgroup dir. */
+int cg_read_events(int dir_fd, bool *ret_populated, bool *ret_frozen);
+
+/* Wait until cgroup.events shows key ("populated" / "frozen") == want, up
+ * to timeout_usec, woken by inotify. -ETIME on timeout. */
+int cg_wait_events(int dir_fd, const char *key, bool want, usec_t timeout_usec);
+
+
+/* Add memory.events to the service's event fd (it appears with the memory
+ * controller); -ENOENT while it does not exist. */
+int cg_service_watch_memory_events(CgService *s);

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cg-format.h"
+#include "cg-internal.h"
+#include "cg-plan.h"
+#include "fileio.h"
+#include "strv.h"
+
+CgService *cg_service_free(CgService *s) {
+        if (!s)
+                return NULL;
+        safe_close(s->dir_fd);
+        safe_close(s->event_fd);
+        free(s->name);
+        free(s->dir_name);
+        free(s);
+        return NULL;
+}
+
+static int service_new(CgRoot *root, const char *name, CgService **ret, CrlError *reterr) {
+        _cleanup_(cg_service_freep) CgService *s = NULL;
+
+        if (isempty(name) || strchr(name, '/') || name[0] == '.')
+                return crl_error_set(reterr, EINVAL, "'%s' is not a service name", name ?: "");
+        s = calloc(1, sizeof(CgService));
+        if (!s)
+                return -ENOMEM;
+        s->root = root;
+        s->dir_fd = s->event_fd = -EBADF;
+        s->name = strdup(name);
+        if (!s->name || asprintf(&s->dir_name, "%s.service", name) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int cg_service_path(const CgService *s, char **ret) {
+        return asprintf(ret, "%s/%s", s->root->path, s->dir_name) < 0 ? -ENOMEM : 0;
+}
+
+/* For each controller the plan needs but cannot get: refuse, or under
+ * UnenforceableLimits=warn note each key and leave its writes out. */
+static int check_controllers(CgService *s, CgPlan *plan, CgServiceFlags flags, char ***warnings,
+                             CrlError *reterr) {
+        CgMask need = cg_plan_needs(plan), have = cg_root_enable(s->root, need);
+
+        for (CgController c = 0; c < _CG_CTRL_MAX; c++) {
+                _cleanup_free_ char *keys = NULL;
+                const char *why = s->root->reason[c];
+
+                if (!(need & CG_MASK(c)) || (have & CG_MASK(c)))
+                        continue;
+                if (cg_plan_keys(plan, c, &keys) < 0)
+                        return -ENOMEM;
+                if (!(flags & CG_SERVICE_UNENFORCEABLE_WARN))
+                        return crl_error_set(reterr, EOPNOTSUPP, "cannot enforce %s: controller %s",
+                                             keys, why);
+                for (size_t i = 0; i < plan->n; i++) {
+                        CgWrite *w = &plan->writes[i];
+                        char line[512];
+
+                        if (w->controller != c || !w->set)
+                                continue;
+                        (void) snprintf(line, sizeof(line), "%s is not enforced: controller %s", w->key, why);
+                        if (!strv_contains(*warnings, line) && strv_extend(warnings, line) < 0)
+                                return -ENOMEM;
+                        w->set = false;
+                        w->controller = _CG_CTRL_INVALID;  /* skipped by apply_plan */
+                }
+        }
+        return 0;
+}
+
+typedef struct Undo {
+        const char *file;
+        char *old;
+} Undo;
+
+/* Put back what the files held, line by line (io.max and io.weight take one
+ * device a write); best effort, the first failure is what gets reported. */
+static void undo_writes(CgService *s, Undo *u, size_t n) {
+        for (size_t i = n; i > 0; i--) {
+                char *save = NULL;
+
+                for (char *l = strtok_r(u[i - 1].old, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+                        (void) cg_write(s->root, s->dir_fd, u[i - 1].file, l); /* best effort, see above */
+        }
+}
+
+static int write_one(CgService *s, const CgWrite *w, CrlError *reterr) {
+        int r = cg_write(s->root, s->dir_fd, w->file, w->value);
+        char v[128];
+
+        if (r >= 0 || (r == -ENOENT && !w->set))
+                return 0;       /* a default for a file the kernel lacks needs no write */
+        (void) snprintf(v, sizeof(v), "%s", w->value);
+        v[strcspn(v, "\n")] = 0;
+        return crl_error_set(reterr, r, "%s: cannot write '%s' to %s%s/%s/%s: %s", w->key, v,
+                             s->root->mount, s->root->path, s->dir_name, w->file, strerror(-r));
+}
+
+/* Write the plan; with undo, a failure restores what was written before. */
+static int apply_plan(CgService *s, const CgPlan *plan, bool undo, CrlError *reterr) {
+        Undo *u = undo ? calloc(plan->n, sizeof(Undo)) : NULL;
+        size_t n = 0;
+        int r = 0;
+
+        if (undo && plan->n > 0 && !u)
+                return -ENOMEM;
+        for (size_t i = 0; i < plan->n && r >= 0; i++) {
+                const CgWrite *w = &plan->writes[i];
+
+                if (w->controller < 0)
+                        continue;
+                if (u && read_file_at(s->dir_fd, w->file, &u[n].old, NULL) >= 0)
+                        u[n++].file = w->file;
+                r = write_one(s, w, reterr);
+        }
+        if (r < 0 && u)
+                undo_writes(s, u, n);
+        for (size_t i = 0; i < n; i++)
+                free(u[i].old);
+        free(u);
+        return r;
+}
+
+static int open_dir(CgService *s, CrlError *reterr) {
+        s->dir_fd = openat(s->root->dir_fd, s->dir_name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (s->dir_fd < 0)
+                return crl_error_set(reterr, errno, "cannot open cgroup %s%s/%s: %s",
+                                     s->root->mount, s->root->path, s->dir_name, strerror(errno));
+        return 0;
+}
+
+int cg_service_create(CgRoot *root, const char *name, const ResourceConfig *rc,
+                      CgServiceFlags flags, CgService **ret, char ***warnings, CrlError *reterr) {
+        _cleanup_(cg_service_freep) CgService *s = NULL;
+        _cleanup_strv_free_ char **w = NULL;
+        _cleanup_(cg_plan_done) CgPlan plan = {};
+        int r;
+
+        r = service_new(root, name, &s, reterr);
+        if (r >= 0)
+                r = cg_plan_build(rc, flags, &root->system, false, NULL, &plan, reterr);
+        if (r >= 0)
+                r = check_controllers(s, &plan, flags, &w, reterr);
+        if (r < 0)
+                return r == -ENOMEM ? crl_error_set(reterr, ENOMEM, "out of memory") : r;
+        r = cg_mkdir(root, root->dir_fd, s->dir_name);
+        if (r < 0)
+                return crl_error_set(reterr, r, "cannot create cgroup %s%s/%s: %s%s", root->mount, root->path,
+                                     s->dir_name, strerror(-r),
+                                     r == -EEXIST ? " (a service of that name is still there)" : "");
+        r = open_dir(s, reterr);
+        if (r >= 0)
+                r = apply_plan(s, &plan, false, reterr);
+        if (r < 0) {
+                (void) cg_rmdir(root, root->dir_fd, s->dir_name); /* fresh and empty: leave nothing */
+                return r;
+        }
+        s->flags = flags;
+        s->enabled = root->enabled;
+        STRV_FOREACH(l, w)
+                if (!strv_contains(*warnings, *l) && strv_extend(warnings, *l) < 0)
+                        return -ENOMEM;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int cg_service_open(CgRoot *root, const char *name, CgService **ret, CrlError *reterr) {
+        _cleanup_(cg_service_freep) CgService *s = NULL;
+        uint64_t oom = 0, kill = 0;
+        _cleanup_free_ char *ev = NULL;
+        int r;
+
+        r = service_new(root, name, &s, reterr);
+        if (r >= 0)
+                r = open_dir(s, reterr);
+        if (r < 0)
+                return r;
+        (void) cg_read_events(s->dir_fd, &s->populated, &s->frozen); /* missing: stays false */
+        if (read_file_at(s->dir_fd, "memory.events", &ev, NULL) >= 0) {
+                (void) cg_parse_keyed(ev, "oom", &oom);
+                (void) cg_parse_keyed(ev, "oom_kill", &kill);
+        }
+        s->oom = oom;
+        s->oom_kill = kill;
+        s->enabled = root->enabled;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int cg_service_apply(CgService *s, const ResourceConfig *rc, CgServiceFlags flags,
+                     char ***warnings, CrlError *reterr) {
+        _cleanup_strv_free_ char **w = NULL;
+        _cleanup_free_ char *io_max = NULL;
+        _cleanup_(cg_plan_done) CgPlan plan = {};
+        int r;
+
+        r = cg_plan_build(rc, flags, &s->root->system, true, NULL, &plan, reterr);
+        if (r >= 0 && read_file_at(s->dir_fd, "io.max", &io_max, NULL) >= 0)
+                r = cg_plan_clear_io_max(&plan, io_max);
+        if (r >= 0)
+                r = check_controllers(s, &plan, flags, &w, reterr);
+        if (r >= 0)
+                r = apply_plan(s, &plan, true, reterr);
+        if (r < 0)
+                return r == -ENOMEM ? crl_error_set(reterr, ENOMEM, "out of memory") : r;
+        s->flags = flags;
+        s->enabled = s->root->enabled;
+        if (s->event_fd >= 0)
+                /* memory.events may exist only now; failing leaves the OOM
+                 * event to the next process_events of cgroup.events */
+                (void) cg_service_watch_memory_events(s);
+        STRV_FOREACH(l, w)
+                if (!strv_contains(*warnings, *l) && strv_extend(warnings, *l) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+/* Sub-cgroups first (a service with its own cgroup namespace may make
+ * some), deepest first; rmdir of a cgroup with processes fails EBUSY. */
+static int remove_children(const CgRoot *root, int dir_fd) {
+        _cleanup_close_ int fd = openat(dir_fd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        DIR *d;
+        int r = 0;
+
+        if (fd < 0 || !(d = fdopendir(fd)))
+                return -errno;
+        TAKE_FD(fd);
+        for (struct dirent *de; (de = readdir(d)) && r >= 0;) {
+                _cleanup_close_ int sub = -EBADF;
+
+                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                sub = openat(dir_fd, de->d_name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+                r = sub < 0 ? -errno : remove_children(root, sub);
+                if (r >= 0)
+                        r = cg_rmdir(root, dir_fd, de->d_name);
+        }
+        closedir(d);
+        return r;
+}
+
+int cg_service_destroy(CgService *s, CrlError *reterr) {
+        int r;
+
+        /* Sub-cgroups are rare: walk for them only when rmdir says busy. */
+        r = cg_rmdir(s->root, s->root->dir_fd, s->dir_name);
+        if (r == -EBUSY) {
+                r = remove_children(s->root, s->dir_fd);
+                if (r >= 0)
+                        r = cg_rmdir(s->root, s->root->dir_fd, s->dir_name);
+        }
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return crl_error_set(reterr, r, "cannot remove cgroup %s%s/%s: %s%s", s->root->mount,
+                                     s->root->path, s->dir_name, strerror(-r),
+                                     r == -EBUSY ? " (processes remain)" : "");
+        return 0;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared by the cgroup integration tests: start a process inside a service
+ * cgroup exactly as the supervisor will (clone3 with CLONE_INTO_CGROUP and
+ * CLONE_PIDFD into cg_service_fd()), and small checks that say what failed. */
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "cgroup.h"
+#include "fileio.h"
+#include "syscalls.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                \
+        do {                                                            \
+                if (cond)                                               \
+                        printf("ok   %s\n", #cond);                     \
+                else {                                                  \
+                        printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+                        printf(__VA_ARGS__);                            \
+                        printf("\n");                                   \
+                        failures++;                                     \
+                }                                                       \
+                fflush(stdout);                                         \
+        } while (0)
+
+/* Run fn(arg) in a new process born in the service cgroup; returns its
+ * pidfd (the pid in *ret_pid, for /proc lookups only). */
+static inline int spawn_in(CgService *s, int (*fn)(void *), void *arg, pid_t *ret_pid) {
+        int pidfd = -1;
+        crl_clone_args a = {
+                .flags = CLONE_PIDFD | CLONE_INTO_CGROUP,
+                .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                .exit_signal = SIGCHLD,
+                .cgroup = (uint64_t) cg_service_fd(s),
+        };
+        pid_t pid = crl_clone3(&a);
+
+        if (pid < 0)
+                return pid;
+        if (pid == 0)
+                _exit(fn(arg));
+        if (ret_pid)
+                *ret_pid = pid;
+        return pidfd;
+}
+
+/* Wait for the process of pidfd; returns its siginfo code and status. */
+static inline int wait_pidfd(int pidfd, int *ret_code, int *ret_status) {
+        siginfo_t si = {};
+
+        if (waitid(P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0)
+                return -errno;
+        *ret_code = si.si_code;
+        *ret_status = si.si_status;
+        return 0;
+}
+
+static inline ResourceConfig rc_unset(void) {
+        return (ResourceConfig) {
+                .cpu_quota_per_sec_usec = USEC_INFINITY,
+                .cpu_quota_period_usec = 100 * USEC_PER_MSEC,
+        };
+}
+
+static inline char *file_of(CgService *s, const char *file) {
+        static char buf[4096];
+        char *t = NULL;
+
+        if (read_file_at(cg_service_fd(s), file, &t, NULL) < 0)
+                return strcpy(buf, "(unreadable)");
+        (void) snprintf(buf, sizeof(buf), "%s", t);
+        buf[strcspn(buf, "\n")] = 0;
+        free(t);
+        return buf;
+}

@@ -1,0 +1,751 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The cgroup/ file operations against a tmpdir standing in for a cgroup2
+ * tree: a small fake kernel (CgFsOps) fills each new directory with the
+ * interface files, applies "+ctrl" to subtree_control, records every write
+ * and refuses the ones a test asks it to. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "cgroup.h"
+#include "fileio.h"
+#include "strv.h"
+
+typedef struct Fake {
+        char dir[64];
+        int mount_fd;
+        char **log;                     /* "REL/FILE=VALUE" */
+        const char *fail_file;          /* refuse writes to this file ... */
+        int fail_errno;                 /* ... with this errno */
+} Fake;
+
+static Fake fake;
+
+static const char *const controller_files[][6] = {
+        [CG_CTRL_CPU] = { "cpu.max", "cpu.weight" },
+        [CG_CTRL_CPUSET] = { "cpuset.cpus", "cpuset.mems" },
+        [CG_CTRL_IO] = { "io.max", "io.weight", "io.stat" },
+        [CG_CTRL_MEMORY] = { "memory.max", "memory.high", "memory.low", "memory.min", "memory.swap.max",
+                             "memory.oom.group" },
+        [CG_CTRL_PIDS] = { "pids.max", "pids.current", "pids.events" },
+};
+
+static void put(int fd, const char *file, const char *content) {
+        int f = openat(fd, file, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+
+        assert_true(f >= 0);
+        assert_int_equal(write(f, content, strlen(content)), (ssize_t) strlen(content));
+        close(f);
+}
+
+static char *get(int fd, const char *file) {
+        char *s = NULL;
+
+        if (read_file_at(fd, file, &s, NULL) < 0)
+                return NULL;
+        return s;
+}
+
+static void assert_content(int fd, const char *file, const char *want) {
+        _cleanup_free_ char *s = get(fd, file);
+
+        assert_non_null(s);
+        assert_string_equal(s, want);
+}
+
+static void populate(int fd, const char *controllers) {
+        put(fd, "cgroup.controllers", controllers);
+        put(fd, "cgroup.subtree_control", "");
+        put(fd, "cgroup.procs", "");
+        put(fd, "cgroup.events", "populated 0\nfrozen 0\n");
+        put(fd, "cgroup.freeze", "0\n");
+        put(fd, "cgroup.kill", "");
+        put(fd, "cpu.stat", "usage_usec 0\nuser_usec 0\nsystem_usec 0\n");
+        put(fd, "cpu.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+        for (CgController c = 0; c < _CG_CTRL_MAX; c++) {
+                if (!cg_controllers_has(controllers, c))
+                        continue;
+                for (size_t i = 0; i < 6 && controller_files[c][i]; i++)
+                        put(fd, controller_files[c][i], "");
+                if (c == CG_CTRL_MEMORY) {
+                        put(fd, "memory.current", "0\n");
+                        put(fd, "memory.events", "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n");
+                }
+        }
+}
+
+/* A new cgroup offers what its parent's subtree_control enables. */
+static int fake_mkdir(int dir_fd, const char *name, void *userdata) {
+        _cleanup_free_ char *ctl = get(dir_fd, "cgroup.subtree_control");
+        int fd;
+
+        if (mkdirat(dir_fd, name, 0755) < 0)
+                return -errno;
+        fd = openat(dir_fd, name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        populate(fd, ctl ?: "");
+        close(fd);
+        return 0;
+}
+
+static int fake_rmdir(int dir_fd, const char *name, void *userdata) {
+        _cleanup_free_ char *procs = NULL;
+        int fd = openat(dir_fd, name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        DIR *d;
+
+        if (fd < 0)
+                return -errno;
+        procs = get(fd, "cgroup.procs");
+        if (procs && *procs) {
+                close(fd);
+                return -EBUSY;
+        }
+        d = fdopendir(fd);
+        for (struct dirent *de; (de = readdir(d));)     /* a child cgroup keeps it busy */
+                if (de->d_type == DT_DIR && !streq(de->d_name, ".") && !streq(de->d_name, "..")) {
+                        closedir(d);
+                        return -EBUSY;
+                }
+        rewinddir(d);
+        for (struct dirent *de; (de = readdir(d));)
+                if (de->d_type == DT_REG)
+                        (void) unlinkat(fd, de->d_name, 0);
+        closedir(d);
+        return unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
+}
+
+static void rel_of(int dir_fd, char *buf, size_t size) {
+        char link[64], target[PATH_MAX];
+        ssize_t n;
+
+        (void) snprintf(link, sizeof(link), "/proc/self/fd/%d", dir_fd);
+        n = readlink(link, target, sizeof(target) - 1);
+        assert_true(n > 0);
+        target[n] = 0;
+        (void) snprintf(buf, size, "%s", target + strlen(fake.dir));
+}
+
+/* As in the kernel, enabling a controller in subtree_control makes it
+ * appear in every child: its name in cgroup.controllers and its files. */
+static void offer_to_children(int dir_fd, const char *name) {
+        DIR *d = fdopendir(openat(dir_fd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+        CgController c = cg_controller_from_string(name);
+
+        assert_true(c >= 0);
+        for (struct dirent *de; (de = readdir(d));) {
+                _cleanup_free_ char *ctl = NULL, *new = NULL;
+                int sub;
+
+                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                sub = openat(dir_fd, de->d_name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+                ctl = get(sub, "cgroup.controllers");
+                assert_true(asprintf(&new, "%s %s", ctl, name) > 0);
+                put(sub, "cgroup.controllers", new);
+                for (size_t i = 0; i < 6 && controller_files[c][i]; i++)
+                        put(sub, controller_files[c][i], "");
+                close(sub);
+        }
+        closedir(d);
+}
+
+static int fake_write(int dir_fd, const char *file, const char *value, void *userdata) {
+        char rel[PATH_MAX], line[PATH_MAX + 512];
+
+        rel_of(dir_fd, rel, sizeof(rel));
+        (void) snprintf(line, sizeof(line), "%s/%s=%s", rel, file, value);
+        assert_int_equal(strv_extend(&fake.log, line), 0);
+        if (fake.fail_file && streq(file, fake.fail_file))
+                return -fake.fail_errno;
+        if (streq(file, "cgroup.subtree_control") && !streq(rel, "")) {
+                _cleanup_free_ char *procs = get(dir_fd, "cgroup.procs");
+
+                if (procs && *procs)
+                        return -EBUSY;  /* no internal processes (the root is exempt) */
+        }
+        if (faccessat(dir_fd, file, F_OK, 0) < 0)
+                return -errno;
+        if (streq(file, "cgroup.subtree_control") && value[0] == '+') {
+                _cleanup_free_ char *old = get(dir_fd, "cgroup.subtree_control"), *new = NULL;
+
+                assert_true(asprintf(&new, "%s%s%s", old, *old ? " " : "", value + 1) > 0);
+                put(dir_fd, file, new);
+                offer_to_children(dir_fd, value + 1);
+        } else
+                put(dir_fd, file, value);
+        return 0;
+}
+
+static const CgFsOps fake_ops = { fake_mkdir, fake_rmdir, fake_write, NULL };
+static const CgSystem sys = { .memory_total = 1ULL << 30, .pid_max = 32768 };
+
+static CgProbe probe_all(void) {
+        CgProbe p = { .mode = CG_MODE_UNIFIED };
+
+        for (CgController c = 0; c < _CG_CTRL_MAX; c++)
+                p.controllers[c].available = true;
+        return p;
+}
+
+static bool logged(const char *line) {
+        return strv_contains(fake.log, line);
+}
+
+static int setup(void **state) {
+        fake = (Fake) { .dir = "/tmp/test-cgroup-tree.XXXXXX" };
+        assert_non_null(mkdtemp(fake.dir));
+        fake.mount_fd = open(fake.dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        assert_true(fake.mount_fd >= 0);
+        populate(fake.mount_fd, "cpuset cpu io memory pids\n");
+        return 0;
+}
+
+static void rm_tree(int dir_fd) {
+        DIR *d = fdopendir(openat(dir_fd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+
+        for (struct dirent *de; (de = readdir(d));) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (de->d_type == DT_DIR) {
+                        int sub = openat(dir_fd, de->d_name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+
+                        rm_tree(sub);
+                        close(sub);
+                        (void) unlinkat(dir_fd, de->d_name, AT_REMOVEDIR);
+                } else
+                        (void) unlinkat(dir_fd, de->d_name, 0);
+        }
+        closedir(d);
+}
+
+static int teardown(void **state) {
+        rm_tree(fake.mount_fd);
+        close(fake.mount_fd);
+        (void) rmdir(fake.dir);
+        fake.log = strv_free(fake.log);
+        return 0;
+}
+
+static CgRoot *open_root(const CgProbe *p, const char *path) {
+        CgRoot *root = NULL;
+        CrlError err = {};
+
+        assert_int_equal(cg_root_open_at(p, fake.mount_fd, fake.dir, path, &sys, &fake_ops, &root, &err), 0);
+        return root;
+}
+
+static ResourceConfig config_unset(void) {
+        return (ResourceConfig) { .cpu_quota_per_sec_usec = USEC_INFINITY };
+}
+
+static void test_root_open(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "corral/sub/");
+        CrlError err = {};
+
+        assert_string_equal(root->path, "/corral/sub");
+        assert_true(root->created);
+        assert_false(root->delegated);
+        assert_true(faccessat(fake.mount_fd, "corral/sub/cgroup.procs", F_OK, 0) == 0);
+        assert_int_equal(cg_root_controllers(root), CG_MASK_ALL);
+        cg_root_free(root);
+        /* opening again finds it */
+        root = open_root(&p, "/corral/sub");
+        assert_false(root->created);
+        cg_root_free(root);
+        assert_int_equal(cg_root_open_at(&p, fake.mount_fd, fake.dir, "/corral/../etc", &sys, &fake_ops,
+                                         &root, &err), -EINVAL);
+        assert_non_null(strstr(err.message, "'/corral/../etc'"));
+        assert_int_equal(cg_root_open_at(&p, fake.mount_fd, fake.dir, "/", &sys, &fake_ops, &root, NULL),
+                         -EINVAL);
+}
+
+static void test_create(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        ResourceConfig rc = config_unset();
+        CgService *s = NULL;
+        char **warnings = NULL, *path = NULL;
+        CrlError err = {};
+        char rel[PATH_MAX];
+
+        rc.memory_max = (ResourceLimit) { LIMIT_VALUE, 32 << 20 };
+        rc.tasks_max = (ResourceLimit) { LIMIT_VALUE, 10 };
+        rc.cpu_quota_per_sec_usec = 200000;
+        assert_int_equal(cg_service_create(root, "web", &rc, CG_SERVICE_OOM_GROUP, &s, &warnings, &err), 0);
+        assert_null(warnings);
+        /* enabled on the way down, exactly the controllers needed */
+        assert_true(logged("/cgroup.subtree_control=+memory"));
+        assert_true(logged("/corral/cgroup.subtree_control=+memory"));
+        assert_true(logged("/corral/cgroup.subtree_control=+pids"));
+        assert_true(logged("/corral/cgroup.subtree_control=+cpu"));
+        assert_false(logged("/corral/cgroup.subtree_control=+io"));
+        assert_false(logged("/corral/cgroup.subtree_control=+cpuset"));
+        assert_content(fake.mount_fd, "corral/cgroup.subtree_control", "cpu memory pids");
+        assert_content(fake.mount_fd, "corral/web.service/memory.max", "33554432");
+        assert_content(fake.mount_fd, "corral/web.service/memory.oom.group", "1");
+        assert_content(fake.mount_fd, "corral/web.service/pids.max", "10");
+        assert_content(fake.mount_fd, "corral/web.service/cpu.max", "20000 100000");
+        /* the fd is the directory itself, for CLONE_INTO_CGROUP */
+        rel_of(cg_service_fd(s), rel, sizeof(rel));
+        assert_string_equal(rel, "/corral/web.service");
+        assert_int_equal(cg_service_path(s, &path), 0);
+        assert_string_equal(path, "/corral/web.service");
+        free(path);
+        /* a second service needs no new enabling */
+        strv_free(fake.log);
+        fake.log = NULL;
+        {
+                CgService *s2 = NULL;
+
+                assert_int_equal(cg_service_create(root, "db", &rc, 0, &s2, &warnings, &err), 0);
+                assert_false(logged("/corral/cgroup.subtree_control=+memory"));
+                assert_int_equal(cg_service_create(root, "db", &rc, 0, &s2, &warnings, &err), -EEXIST);
+                assert_non_null(strstr(err.message, "db.service"));
+                cg_service_free(s2);
+        }
+        cg_service_free(s);
+        cg_root_free(root);
+}
+
+static CgProbe probe_hybrid(void) {
+        CgProbe p = probe_all();
+
+        p.mode = CG_MODE_HYBRID;
+        p.controllers[CG_CTRL_MEMORY].available = false;
+        (void) snprintf(p.controllers[CG_CTRL_MEMORY].reason, sizeof(p.controllers[0].reason),
+                        "memory: bound to a cgroup v1 hierarchy at /sys/fs/cgroup/memory");
+        return p;
+}
+
+static void test_unenforceable_refused(void **state) {
+        CgProbe p = probe_hybrid();
+        CgRoot *root = open_root(&p, "/corral");
+        ResourceConfig rc = config_unset();
+        CgService *s = NULL;
+        char **warnings = NULL;
+        CrlError err = {};
+
+        rc.memory_max = (ResourceLimit) { LIMIT_VALUE, 32 << 20 };
+        rc.memory_high = (ResourceLimit) { LIMIT_VALUE, 16 << 20 };
+        assert_int_equal(cg_service_create(root, "web", &rc, 0, &s, &warnings, &err), -EOPNOTSUPP);
+        assert_string_equal(err.message, "cannot enforce MemoryHigh=, MemoryMax=: controller memory: "
+                                         "bound to a cgroup v1 hierarchy at /sys/fs/cgroup/memory");
+        assert_null(s);
+        assert_true(faccessat(fake.mount_fd, "corral/web.service", F_OK, 0) < 0);
+        assert_false(logged("/cgroup.subtree_control=+memory"));
+        assert_false(cg_root_controllers(root) & CG_MASK(CG_CTRL_MEMORY));
+        assert_non_null(strstr(cg_root_controller_reason(root, CG_CTRL_MEMORY), "v1"));
+        cg_root_free(root);
+}
+
+static void test_unenforceable_warned(void **state) {
+        CgProbe p = probe_hybrid();
+        CgRoot *root = open_root(&p, "/corral");
+        ResourceConfig rc = config_unset();
+        CgService *s = NULL;
+        char **warnings = NULL;
+        CrlError err = {};
+
+        rc.memory_max = (ResourceLimit) { LIMIT_VALUE, 32 << 20 };
+        rc.tasks_max = (ResourceLimit) { LIMIT_VALUE, 10 };
+        assert_int_equal(cg_service_create(root, "web", &rc, CG_SERVICE_UNENFORCEABLE_WARN, &s, &warnings,
+                                           &err), 0);
+        assert_int_equal(strv_length(warnings), 1);
+        assert_string_equal(warnings[0], "MemoryMax= is not enforced: controller memory: "
+                                         "bound to a cgroup v1 hierarchy at /sys/fs/cgroup/memory");
+        assert_content(fake.mount_fd, "corral/web.service/pids.max", "10");
+        assert_true(faccessat(fake.mount_fd, "corral/web.service/memory.max", F_OK, 0) < 0);
+        warnings = strv_free(warnings);
+        cg_service_free(s);
+        cg_root_free(root);
+}
+
+static void test_not_delegated(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root;
+        ResourceConfig rc = config_unset();
+        CgService *s = NULL;
+        char **warnings = NULL;
+        CrlError err = {};
+        char want[512];
+        int mid;
+
+        /* a delegated root: "/mid" passed memory on, but not io */
+        assert_int_equal(fake_mkdir(fake.mount_fd, "mid", NULL), 0);
+        assert_int_equal(fake_write(fake.mount_fd, "cgroup.subtree_control", "+memory", NULL), 0);
+        root = open_root(&p, "/mid/corral");
+        mid = openat(fake.mount_fd, "mid", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        assert_int_equal(fake_write(mid, "cgroup.subtree_control", "+memory", NULL), 0);
+        close(mid);
+        root->delegated = true;
+        rc.io_weight = 200;
+        rc.memory_max = (ResourceLimit) { LIMIT_VALUE, 32 << 20 };
+        assert_int_equal(cg_service_create(root, "web", &rc, 0, &s, &warnings, &err), -EOPNOTSUPP);
+        (void) snprintf(want, sizeof(want), "cannot enforce IOWeight=: controller io: the parent does not "
+                        "delegate it (not in %s/mid/corral/cgroup.controllers)", fake.dir);
+        assert_string_equal(err.message, want);
+        /* nothing above a delegated root is touched */
+        assert_false(logged("/mid/cgroup.subtree_control=+io"));
+        assert_false(logged("/cgroup.subtree_control=+io"));
+        assert_int_equal(cg_root_controllers(root), CG_MASK(CG_CTRL_MEMORY));
+        assert_non_null(strstr(cg_root_controller_reason(root, CG_CTRL_IO), "not delegated"));
+        cg_root_free(root);
+}
+
+static void test_internal_processes(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root;
+        ResourceConfig rc = config_unset();
+        CgService *s = NULL;
+        char **warnings = NULL;
+        CrlError err = {};
+        char want[512];
+
+        /* a non-delegated root below a cgroup with processes of its own */
+        assert_int_equal(fake_mkdir(fake.mount_fd, "mid", NULL), 0);
+        put(fake.mount_fd, "mid/cgroup.procs", "1\n");
+        root = open_root(&p, "/mid/corral");
+        rc.tasks_max = (ResourceLimit) { LIMIT_VALUE, 10 };
+        assert_int_equal(cg_service_create(root, "web", &rc, 0, &s, &warnings, &err), -EOPNOTSUPP);
+        (void) snprintf(want, sizeof(want), "cannot enforce TasksMax=: controller pids: cannot enable in "
+                        "%s/mid/cgroup.subtree_control: Device or resource busy (that cgroup has processes "
+                        "of its own)", fake.dir);
+        assert_string_equal(err.message, want);
+        assert_true(logged("/cgroup.subtree_control=+pids"));
+        cg_root_free(root);
+}
+
+static void test_bad_value(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        ResourceConfig rc = config_unset();
+        CgService *s = NULL;
+        char **warnings = NULL;
+        CrlError err = {};
+        char want[512];
+
+        rc.memory_max = (ResourceLimit) { LIMIT_VALUE, 32 << 20 };
+        rc.allowed_cpus = (char *) "1000";
+        fake.fail_file = "cpuset.cpus";
+        fake.fail_errno = EINVAL;
+        assert_int_equal(cg_service_create(root, "web", &rc, 0, &s, &warnings, &err), -EINVAL);
+        (void) snprintf(want, sizeof(want), "AllowedCPUs=: cannot write '1000' to %s/corral/web.service/"
+                        "cpuset.cpus: Invalid argument", fake.dir);
+        assert_string_equal(err.message, want);
+        /* memory.max was written first, and still nothing is left */
+        assert_true(logged("/corral/web.service/memory.max=33554432"));
+        assert_true(faccessat(fake.mount_fd, "corral/web.service", F_OK, 0) < 0);
+        assert_null(s);
+        cg_root_free(root);
+}
+
+static void test_apply_live(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        ResourceConfig rc = config_unset();
+        CgService *s = NULL;
+        char **warnings = NULL;
+        CrlError err = {};
+
+        rc.memory_max = (ResourceLimit) { LIMIT_VALUE, 32 << 20 };
+        rc.cpu_weight = 50;
+        assert_int_equal(cg_service_create(root, "web", &rc, 0, &s, &warnings, &err), 0);
+        /* change one, add one (a new controller), drop one (back to default) */
+        rc.memory_max = (ResourceLimit) { LIMIT_VALUE, 64 << 20 };
+        rc.tasks_max = (ResourceLimit) { LIMIT_VALUE, 5 };
+        rc.cpu_weight = 0;
+        assert_int_equal(cg_service_apply(s, &rc, 0, &warnings, &err), 0);
+        assert_content(cg_service_fd(s), "memory.max", "67108864");
+        assert_content(cg_service_fd(s), "pids.max", "5");
+        assert_content(cg_service_fd(s), "cpu.weight", "100");
+        assert_content(cg_service_fd(s), "memory.high", "max");
+        assert_content(fake.mount_fd, "corral/cgroup.subtree_control", "cpu memory pids");
+        /* a refused write puts back what was written before it */
+        rc.memory_max = (ResourceLimit) { LIMIT_VALUE, 128 << 20 };
+        rc.tasks_max = (ResourceLimit) { LIMIT_VALUE, 7 };
+        fake.fail_file = "pids.max";
+        fake.fail_errno = EINVAL;
+        assert_int_equal(cg_service_apply(s, &rc, 0, &warnings, &err), -EINVAL);
+        assert_non_null(strstr(err.message, "TasksMax=: cannot write '7' to "));
+        assert_true(logged("/corral/web.service/memory.max=134217728"));
+        assert_content(cg_service_fd(s), "memory.max", "67108864");
+        assert_content(cg_service_fd(s), "pids.max", "5");
+        cg_service_free(s);
+        cg_root_free(root);
+}
+
+static CgService *make_service(CgRoot *root, const char *name) {
+        ResourceConfig rc = config_unset();
+        CgService *s = NULL;
+        char **warnings = NULL;
+
+        rc.memory_max = (ResourceLimit) { LIMIT_VALUE, 32 << 20 };
+        rc.tasks_max = (ResourceLimit) { LIMIT_VALUE, 10 };
+        assert_int_equal(cg_service_create(root, name, &rc, 0, &s, &warnings, NULL), 0);
+        return s;
+}
+
+static void test_stats(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        CgService *s = make_service(root, "web");
+        int fd = cg_service_fd(s);
+        CgStats st;
+
+        put(fd, "memory.current", "1000\n");
+        put(fd, "memory.max", "max\n");
+        put(fd, "memory.events", "low 0\nhigh 0\nmax 4\noom 2\noom_kill 1\noom_group_kill 0\n");
+        put(fd, "cpu.stat", "usage_usec 5000\nuser_usec 4000\nsystem_usec 1000\n");
+        put(fd, "cpu.max", "20000 100000\n");
+        put(fd, "pids.current", "3\n");
+        put(fd, "pids.max", "10\n");
+        put(fd, "pids.events", "max 6\n");
+        put(fd, "io.stat", "8:0 rbytes=100 wbytes=200 rios=1 wios=2 dbytes=0 dios=0\n"
+                           "8:16 rbytes=1 wbytes=2 rios=1 wios=2 dbytes=0 dios=0\n");
+        put(fd, "cpu.pressure", "some avg10=1.50 avg60=0.00 avg300=0.00 total=0\n");
+        assert_int_equal(cg_service_stats(s, &st), 0);
+        assert_int_equal(st.memory_current, 1000);
+        assert_int_equal(st.memory_peak, 1000);         /* no memory.peak: the tracked maximum */
+        assert_true(st.memory_max == UINT64_MAX);
+        assert_int_equal(st.oom, 2);
+        assert_int_equal(st.oom_kills, 1);
+        assert_int_equal(st.cpu_usage_usec, 5000);
+        assert_int_equal(st.cpu_quota_per_sec_usec, 200000);
+        assert_int_equal(st.tasks_current, 3);
+        assert_int_equal(st.tasks_max, 10);
+        assert_int_equal(st.tasks_max_hit, 6);
+        assert_int_equal(st.io_read_bytes, 101);
+        assert_int_equal(st.io_write_bytes, 202);
+        assert_true(st.cpu_pressure > 1.49 && st.cpu_pressure < 1.51);
+        assert_true(st.memory_pressure == -1);  /* no file: no PSI */
+        /* never cached: the next read sees the kernel's new numbers */
+        put(fd, "memory.current", "400\n");
+        assert_int_equal(cg_service_stats(s, &st), 0);
+        assert_int_equal(st.memory_current, 400);
+        assert_int_equal(st.memory_peak, 1000);
+        /* a group OOM kill: the victim is counted twice by the kernel */
+        put(fd, "memory.events", "low 0\nhigh 0\nmax 4\noom 1\noom_kill 3\noom_group_kill 1\n");
+        assert_int_equal(cg_service_stats(s, &st), 0);
+        assert_int_equal(st.oom_kills, 2);
+        put(fd, "memory.peak", "5000\n");
+        assert_int_equal(cg_service_stats(s, &st), 0);
+        assert_int_equal(st.memory_peak, 5000);
+        cg_service_free(s);
+        cg_root_free(root);
+}
+
+static bool readable(int fd, int timeout_ms) {
+        return poll(&(struct pollfd) { .fd = fd, .events = POLLIN }, 1, timeout_ms) == 1;
+}
+
+static void test_events(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        CgService *s = make_service(root, "web");
+        int fd = cg_service_fd(s), efd = cg_service_event_fd(s);
+        CgEvents ev;
+
+        assert_true(efd >= 0);
+        assert_int_equal(cg_service_event_fd(s), efd);
+        assert_false(readable(efd, 0));
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        assert_true(readable(efd, 1000));
+        assert_int_equal(cg_service_process_events(s, &ev), 0);
+        assert_int_equal(ev.mask, CG_EVENT_POPULATED);
+        assert_false(readable(efd, 0));         /* drained */
+        put(fd, "memory.events", "low 0\nhigh 0\nmax 1\noom 1\noom_kill 1\n");
+        assert_true(readable(efd, 1000));
+        assert_int_equal(cg_service_process_events(s, &ev), 0);
+        assert_int_equal(ev.mask, CG_EVENT_OOM | CG_EVENT_OOM_KILL);
+        assert_int_equal(ev.oom_kills, 1);
+        put(fd, "cgroup.events", "populated 0\nfrozen 0\n");
+        assert_true(readable(efd, 1000));
+        assert_int_equal(cg_service_process_events(s, &ev), 0);
+        assert_int_equal(ev.mask, CG_EVENT_EMPTY);
+        assert_int_equal(cg_service_process_events(s, &ev), 0);
+        assert_int_equal(ev.mask, 0);
+        cg_service_free(s);
+        cg_root_free(root);
+}
+
+static void *set_frozen_later(void *arg) {
+        struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+        nanosleep(&ts, NULL);   /* a test's stand-in for the kernel taking its time */
+        put(*(int *) arg, "cgroup.events", "populated 1\nfrozen 1\n");
+        return NULL;
+}
+
+static void test_freeze(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        CgService *s = make_service(root, "web");
+        int fd = cg_service_fd(s);
+        CrlError err = {};
+        pthread_t t;
+
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        /* the kernel never confirms: a timeout, named */
+        assert_int_equal(cg_service_freeze(s, 30 * USEC_PER_MSEC, &err), -ETIME);
+        assert_non_null(strstr(err.message, "did not change in time"));
+        assert_content(fd, "cgroup.freeze", "1");
+        /* confirmed later: woken by inotify, not by polling */
+        put(fd, "cgroup.freeze", "0");
+        assert_int_equal(pthread_create(&t, NULL, set_frozen_later, &fd), 0);
+        assert_int_equal(cg_service_freeze(s, 5 * USEC_PER_SEC, NULL), 0);
+        pthread_join(t, NULL);
+        assert_content(fd, "cgroup.freeze", "1");
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        assert_int_equal(cg_service_thaw(s, USEC_PER_SEC, NULL), 0);
+        assert_content(fd, "cgroup.freeze", "0");
+        /* no wait asked: written, not confirmed */
+        assert_int_equal(cg_service_freeze(s, 0, NULL), 0);
+        assert_content(fd, "cgroup.freeze", "1");
+        cg_service_free(s);
+        cg_root_free(root);
+}
+
+static void test_kill_destroy(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        CgService *s = make_service(root, "web");
+        int fd = cg_service_fd(s);
+        CrlError err = {};
+
+        assert_int_equal(cg_service_kill(s, USEC_PER_SEC, &err), 0);
+        assert_true(logged("/corral/web.service/cgroup.kill=1"));
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        assert_int_equal(cg_service_kill(s, 0, &err), 0);       /* sent; the event loop waits */
+        put(fd, "cgroup.events", "populated 0\nfrozen 0\n");
+        /* a sub-cgroup the service made goes too */
+        assert_int_equal(fake_mkdir(fd, "inner", NULL), 0);
+        put(fd, "cgroup.procs", "4242\n");
+        assert_int_equal(cg_service_destroy(s, &err), -EBUSY);
+        assert_non_null(strstr(err.message, "processes remain"));
+        put(fd, "cgroup.procs", "");
+        assert_int_equal(cg_service_destroy(s, NULL), 0);
+        assert_true(faccessat(fake.mount_fd, "corral/web.service", F_OK, 0) < 0);
+        assert_int_equal(cg_service_destroy(s, NULL), 0);  /* already gone */
+        cg_service_free(s);
+        assert_int_equal(cg_root_remove(root, NULL), 0);
+        assert_true(faccessat(fake.mount_fd, "corral", F_OK, 0) < 0);
+        cg_root_free(root);
+}
+
+/* Before Linux 5.14 there is no cgroup.kill: every pid of cgroup.procs
+ * gets SIGKILL. The fake kernel never reports the cgroup empty, so the
+ * call ends in a timeout, but the process must be dead. */
+static void test_kill_without_cgroup_kill(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        CgService *s = make_service(root, "web");
+        int fd = cg_service_fd(s), status = 0;
+        CrlError err = {};
+        char pid[32];
+        pid_t child;
+
+        child = fork();
+        if (child == 0) {
+                (void) signal(SIGTERM, SIG_IGN);
+                for (;;)
+                        pause();
+        }
+        assert_true(child > 0);
+        (void) snprintf(pid, sizeof(pid), "%d\n", (int) child);
+        put(fd, "cgroup.procs", pid);
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        assert_int_equal(unlinkat(fd, "cgroup.kill", 0), 0);
+        assert_int_equal(cg_service_kill(s, 100 * USEC_PER_MSEC, &err), -ETIME);
+        assert_non_null(strstr(err.message, "still there after SIGKILL"));
+        assert_int_equal(waitpid(child, &status, 0), child);
+        assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        /* tried to freeze first, and thawed after */
+        assert_true(logged("/corral/web.service/cgroup.freeze=1"));
+        assert_true(logged("/corral/web.service/cgroup.freeze=0"));
+        /* cg_service_signal() walks the same way */
+        put(fd, "cgroup.procs", "");
+        assert_int_equal(cg_service_signal(s, SIGTERM, NULL), 0);
+        put(fd, "cgroup.procs", "");
+        cg_service_free(s);
+        cg_root_free(root);
+}
+
+static void test_open_existing(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        CgService *s = make_service(root, "web"), *again = NULL;
+        CrlError err = {};
+        CgEvents ev;
+
+        put(cg_service_fd(s), "cgroup.events", "populated 1\nfrozen 0\n");
+        put(cg_service_fd(s), "memory.events", "oom 3\noom_kill 2\n");
+        assert_int_equal(cg_service_open(root, "web", &again, &err), 0);
+        assert_true(again->populated);
+        /* old counters are not news */
+        assert_int_equal(cg_service_process_events(again, &ev), 0);
+        assert_int_equal(ev.mask, 0);
+        assert_int_equal(cg_service_is_populated(again), 1);
+        again = cg_service_free(again);
+        assert_int_equal(cg_service_open(root, "nope", &again, &err), -ENOENT);
+        {
+                CgService *t = make_service(root, "api");
+                char **names = NULL;
+                pid_t *pids = NULL;
+                size_t n = 9;
+
+                /* what a restarted corrald finds */
+                assert_int_equal(mkdirat(root->dir_fd, "corrald", 0755), 0);       /* not a service */
+                assert_int_equal(cg_root_list_services(root, &names), 0);
+                assert_int_equal(strv_length(names), 2);
+                assert_string_equal(names[0], "api");
+                assert_string_equal(names[1], "web");
+                strv_free(names);
+                assert_int_equal(cg_service_pids(t, &pids, &n), 0);
+                assert_int_equal(n, 0);
+                free(pids);
+                put(cg_service_fd(t), "cgroup.procs", "12\n345\n");
+                assert_int_equal(cg_service_pids(t, &pids, &n), 0);
+                assert_int_equal(n, 2);
+                assert_int_equal(pids[0], 12);
+                assert_int_equal(pids[1], 345);
+                free(pids);
+                put(cg_service_fd(t), "cgroup.procs", "");
+                cg_service_free(t);
+        }
+        assert_non_null(strstr(err.message, "nope.service"));
+        cg_service_free(s);
+        cg_root_free(root);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_root_open, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_create, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unenforceable_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unenforceable_warned, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_not_delegated, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_internal_processes, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bad_value, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_apply_live, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_freeze, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_kill_destroy, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_kill_without_cgroup_kill, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_open_existing, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
