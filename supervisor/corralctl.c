@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl-verify.h"
 #include "macros.h"
 
 static void help(void) {
@@ -26,6 +27,8 @@ static void help(void) {
                "     --bus BUS               system, session, private or a D-Bus address\n"
                "     --json                  Print one JSON document\n");
 }
+
+static bool arg_json = false;
 
 enum {
         ARG_VERSION = 0x100,
@@ -52,8 +55,10 @@ int main(int argc, char *argv[]) {
                 case ARG_VERSION:
                         printf("corralctl %s\n", CORRAL_VERSION);
                         return 0;
-                case ARG_BUS:
                 case ARG_JSON:
+                        arg_json = true;
+                        break;
+                case ARG_BUS:
                         break;
                 default:
                         return 2;
@@ -62,6 +67,8 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "corralctl: missing command (see --help)\n");
                 return 2;
         }
+        if (streq(argv[optind], "verify"))
+                return ctl_verify(argc - optind, argv + optind, arg_json);
         fprintf(stderr, "corralctl: unknown command '%s' (see --help)\n", argv[optind]);
         return 2;
 }

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl-verify.h"
 #include "macros.h"
+#include "strv.h"
 #include "probe-print.h"
 
 static void help(void) {
@@ -44,6 +46,8 @@ int main(int argc, char *argv[]) {
                 { "probe",       no_argument,       NULL, ARG_PROBE       },
                 {}
         };
+        _cleanup_strv_free_ char **units = NULL;
+        const char *config = "/etc/corral/corrald.conf";
         bool probe = false, check = false;
         int c;
 
@@ -62,7 +66,12 @@ int main(int argc, char *argv[]) {
                         check = true;
                         break;
                 case ARG_CONFIG:
+                        config = optarg;
+                        break;
                 case ARG_UNITS:
+                        if (strv_extend(&units, optarg) < 0)
+                                return 1;
+                        break;
                 case ARG_BUS:
                 case ARG_CGROUP_ROOT:
                 case ARG_LOG_LEVEL:
@@ -74,8 +83,12 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "corrald: unexpected argument '%s'\n", argv[optind]);
                 return 2;
         }
-        if (probe || check)
+        if (!units && strv_extend(&units, "/etc/corral/units") < 0)
+                return 1;
+        if (probe)
                 return probe_print(stdout, "/sys/fs/cgroup") < 0 ? 1 : 0;
+        if (check)
+                return daemon_check(stdout, config, units);
         fprintf(stderr, "corrald: the daemon loop is not built yet; try --probe or --check\n");
         return 1;
 }

@@ -171,6 +171,8 @@ static int parse_port(const char *v, const char *s, uint16_t *ret, CrlError *ret
         int r;
 
         r = value_parse_digits(&p, &n);
+        if ((r == -EINVAL || (r == 0 && *p != '\0')) && streq(v, s))
+                return crl_error_set(reterr, EINVAL, "\"%s\" is not a port number (1-65535)", s);
         if (r == -EINVAL || (r == 0 && *p != '\0'))
                 return crl_error_set(reterr, EINVAL, "\"%s\": \"%s\" is not a port number (1-65535)", v, s);
         if (r == -ERANGE || n < 1 || n > 65535)

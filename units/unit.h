@@ -222,6 +222,7 @@ typedef struct UnitConfig {
         char **environment;                     /* "KEY=VALUE", later assignments win at use */
         EnvironmentFile *environment_files;     size_t n_environment_files;
         char *working_directory;                /* NULL: "/" (or the user's home with "~") */
+        bool working_directory_optional;        /* '-' prefix: a missing directory is not an error */
         char *user, *group;                     /* names or numeric ids, as written */
         char **supplementary_groups;
         int umask;                              /* -1 when unset (0022 applies) */
@@ -307,6 +308,13 @@ int unit_load(const char *name, char *const *dirs, UnitConfig **ret, UnitDiagnos
 /* The names of every unit file in dirs (templates included, as "worker@"),
  * sorted, without ".service". */
 int unit_list_names(char *const *dirs, char ***ret);
+
+/* A unit from properties (RunTransient): NAME (not a template), the command
+ * ARGV (becomes ExecStart=; may be NULL when a property gives ExecStart=),
+ * and PROPERTIES as "KEY=VALUE" strings in unit-file syntax, KEY from any
+ * section. Validated like a file; the same returns as unit_load_file(). */
+int unit_config_from_properties(const char *name, char *const *argv, char *const *properties,
+                                UnitConfig **ret, UnitDiagnostics *diags);
 
 /* corrald.conf; a missing file is not an error (all defaults). */
 int manager_config_load(const char *path, ManagerConfig **ret, UnitDiagnostics *diags);

@@ -939,7 +939,7 @@ static void test_port_forward(void **state) {
                 { "0", 0, 0, 0, "\"0\" is out of range (1-65535)" },
                 { "80:65536", 0, 0, 0, "\"65536\" is out of range (1-65535)" },
                 { "sctp:80", 0, 0, 0, "\"sctp:80\": \"sctp\" is not a protocol (use tcp or udp)" },
-                { "http", 0, 0, 0, "\"http\": \"http\" is not a port number (1-65535)" },
+                { "http", 0, 0, 0, "\"http\" is not a port number (1-65535)" },
                 { "", 0, 0, 0, NULL }, { "80:", 0, 0, 0, NULL }, { ":80", 0, 0, 0, NULL }, { "1:2:3", 0, 0, 0, NULL },
                 { "TCP:80", 0, 0, 0, NULL }, { "tcp:", 0, 0, 0, NULL }, { "99999999999999999999", 0, 0, 0, NULL },
         };

@@ -1,0 +1,105 @@
+#!/bin/bash
+# corralctl verify on the tests/units corpus: the output must match each
+# NAME.expected exactly, good units must exit 0 and bad ones 1. Also the
+# examples, --json, the usage exit code, and corrald --check (exact output
+# in tests/units/check.expected).
+set -u
+cd "${CORRAL_SRC:?}" || exit 1
+ctl=${CORRAL_BUILD:?}/supervisor/corralctl
+daemon=$CORRAL_BUILD/supervisor/corrald
+fail=0 n=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+check() { # FILE WANT_RC
+        local f=$1 want=$2 rc
+        n=$((n + 1))
+        "$ctl" verify "$f" >"$tmp/out" 2>&1
+        rc=$?
+        if [ "$rc" != "$want" ]; then
+                echo "FAIL $f: exit $rc, expected $want"; fail=$((fail + 1)); return
+        fi
+        if ! diff -u "${f%.service}.expected" "$tmp/out"; then
+                echo "FAIL $f: output differs from ${f%.service}.expected"; fail=$((fail + 1))
+        fi
+}
+
+for f in tests/units/good/*.service; do check "$f" 0; done
+for f in tests/units/bad/*.service; do check "$f" 1; done
+
+# The shipped examples: the good ones verify clean, examples/bad/ fails.
+for f in examples/*.service; do
+        n=$((n + 1))
+        "$ctl" verify "$f" >"$tmp/out" 2>&1 || { echo "FAIL $f:"; cat "$tmp/out"; fail=$((fail + 1)); }
+done
+for f in examples/bad/*.service; do
+        n=$((n + 1))
+        "$ctl" verify "$f" >"$tmp/out" 2>&1
+        rc=$?
+        [ "$rc" = 1 ] || { echo "FAIL $f: exit $rc, expected 1"; fail=$((fail + 1)); }
+done
+
+n=$((n + 1))
+"$ctl" verify >/dev/null 2>&1
+rc=$?
+[ "$rc" = 2 ] || { echo "FAIL: verify without FILE exited $rc, expected 2"; fail=$((fail + 1)); }
+
+n=$((n + 1))
+"$ctl" verify tests/units/good/web.service tests/units/bad/exec.service >/dev/null 2>&1
+rc=$?
+[ "$rc" = 1 ] || { echo "FAIL: a good and a bad file exited $rc, expected 1"; fail=$((fail + 1)); }
+
+# --json: one document with the same diagnostics.
+n=$((n + 1))
+"$ctl" --json verify tests/units/good/warnings.service tests/units/bad/exec.service >"$tmp/json" 2>&1
+rc=$?
+if [ "$rc" != 1 ] || ! python3 - "$tmp/json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["valid"] is False
+good, bad = d["files"]
+assert good["valid"] is True and good["errors"] == [] and len(good["warnings"]) == 6
+assert bad["path"] == "tests/units/bad/exec.service" and bad["valid"] is False
+assert len(bad["errors"]) == 5 and bad["errors"][0].startswith("tests/units/bad/exec.service:3: ExecStart: ")
+PY
+then
+        echo "FAIL: --json verify (exit $rc):"; cat "$tmp/json"; fail=$((fail + 1))
+fi
+
+# corrald --check over both corpus dirs (bad/ wins for sandbox.service):
+# exact output, exit 1.
+n=$((n + 1))
+"$daemon" --check --config tests/units/corrald.conf --units tests/units/good --units tests/units/bad \
+        >"$tmp/check" 2>&1
+rc=$?
+if [ "$rc" != 1 ] || ! diff -u tests/units/check.expected "$tmp/check"; then
+        echo "FAIL: corrald --check output or exit ($rc) differs from tests/units/check.expected"; fail=$((fail + 1))
+fi
+
+# corrald --check across units: addresses and host ports (warnings, exit 0).
+n=$((n + 1))
+"$daemon" --check --config tests/units/network/absent.conf --units tests/units/network >"$tmp/check" 2>&1
+rc=$?
+if [ "$rc" != 0 ] || ! diff -u tests/units/network.expected "$tmp/check"; then
+        echo "FAIL: corrald --check output or exit ($rc) differs from tests/units/network.expected"; fail=$((fail + 1))
+fi
+
+# corrald --check: the good corpus is clean apart from warnings.
+n=$((n + 1))
+if ! "$daemon" --check --config "$tmp/absent.conf" --units tests/units/good >"$tmp/check" 2>&1; then
+        echo "FAIL: corrald --check on the good corpus"; cat "$tmp/check"; fail=$((fail + 1))
+fi
+n=$((n + 1))
+cp -r tests/units/good "$tmp/units"
+cp tests/units/bad/exec.service "$tmp/units/"
+printf '[Manager]\nLogKeep=many\n' >"$tmp/corrald.conf"
+"$daemon" --check --config "$tmp/corrald.conf" --units "$tmp/units" >"$tmp/check" 2>&1
+rc=$?
+if [ "$rc" != 1 ] || ! grep -q "^$tmp/corrald.conf:2: LogKeep: " "$tmp/check" ||
+   ! grep -q "^exec: invalid, will not be started$" "$tmp/check" ||
+   ! grep -q "^6 units: 5 valid, 1 invalid; " "$tmp/check"; then
+        echo "FAIL: corrald --check with a bad unit and config (exit $rc):"; cat "$tmp/check"; fail=$((fail + 1))
+fi
+
+echo "verify corpus: $((n - fail)) of $n checks passed"
+[ "$fail" -eq 0 ]

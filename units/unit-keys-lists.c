@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Keys whose value is a list (an empty assignment resets it) and the
+ * [Network] keys. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "strv.h"
+#include "unit-load-internal.h"
+#include "unit-value.h"
+
+int array_append(void *arrayp, size_t *n, size_t size, const void *elem) {
+        void **a = arrayp;
+        uint8_t *b;
+
+        b = realloc(*a, (*n + 1) * size);
+        if (!b)
+                return -ENOMEM;
+        memcpy(b + *n * size, elem, size);
+        *a = b;
+        (*n)++;
+        return 0;
+}
+
+static void strv_reset(char ***l) {
+        *l = strv_free(*l);
+}
+
+int key_documentation(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        _cleanup_strv_free_ char **words = NULL;
+        char ***list = FIELD(l, k, char **);
+
+        if (!*v) {
+                strv_reset(list);
+                return 0;
+        }
+        if (split_quoted(v, &words, e) < 0)
+                return -EINVAL;
+        /* As in systemd, a bad link is no reason not to start the service. */
+        STRV_FOREACH(w, words) {
+                static const char *const schemes[] = { "http://", "https://", "file:", "info:", "man:" };
+                bool ok = false;
+                int r;
+
+                for (size_t i = 0; i < ELEMENTSOF(schemes); i++)
+                        ok = ok || (strneq(*w, schemes[i], strlen(schemes[i])) && (*w)[strlen(schemes[i])]);
+                r = ok ? strv_extend(list, *w)
+                       : diag_add(l->diags, false, l->file, l->line, k->name,
+                                  "\"%s\" is not a URI (use http://, https://, file:, info: or man:), ignoring", *w);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int key_unit_refs(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        _cleanup_strv_free_ char **words = NULL, **names = NULL;
+        char ***list = FIELD(l, k, char **);
+
+        if (!*v) {
+                strv_reset(list);
+                return 0;
+        }
+        if (split_quoted(v, &words, e) < 0)
+                return -EINVAL;
+        STRV_FOREACH(w, words) {
+                char *n = NULL;
+                int r;
+
+                r = unit_name_normalize(*w, &n);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return crl_error_set(e, EINVAL,
+                                             "\"%s\" is not a unit name (use NAME or NAME.service: 1-64 characters of A-Z a-z 0-9 _ . - and one @ for instances)",
+                                             *w);
+                if (strv_contains(*list, n) || strv_contains(names, n)) {
+                        free(n);
+                        continue;
+                }
+                if (strv_push(&names, n) < 0) {
+                        free(n);
+                        return -ENOMEM;
+                }
+        }
+        STRV_FOREACH(n, names)
+                if (strv_extend(list, *n) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+int key_groups(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        _cleanup_strv_free_ char **words = NULL;
+        char ***list = FIELD(l, k, char **);
+
+        if (!*v) {
+                strv_reset(list);
+                return 0;
+        }
+        if (split_quoted(v, &words, e) < 0)
+                return -EINVAL;
+        STRV_FOREACH(w, words)
+                if (parse_user_or_group_name(*w, e) < 0)
+                        return -EINVAL;
+        STRV_FOREACH(w, words)
+                if (strv_extend(list, *w) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+static void exec_reset(ExecCommand **c, size_t *n) {
+        for (size_t i = 0; i < *n; i++) {
+                free((*c)[i].path);
+                strv_free((*c)[i].argv);
+        }
+        *c = mfree(*c);
+        *n = 0;
+}
+
+int key_exec(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        ExecCommand **cmds = FIELD(l, k, ExecCommand *), c = {};
+        size_t *n = FIELD_N(l, k);
+        int r;
+
+        if (!*v) {
+                exec_reset(cmds, n);
+                return 0;
+        }
+        r = parse_command_line(v, &c, e);
+        if (r < 0)
+                return r;
+        if (c.path[0] != '/' && strchr(c.path, '/')) {
+                r = crl_error_set(e, EINVAL, "\"%s\" is neither an absolute path nor a command name to look up in PATH", c.path);
+                goto fail;
+        }
+        c.line = l->line;
+        r = array_append(cmds, n, sizeof(c), &c);
+        if (r >= 0)
+                return 0;
+fail:
+        free(c.path);
+        strv_free(c.argv);
+        return r;
+}
+
+int key_success_exit_status(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        UnitConfig *u = l->unit;
+
+        if (!*v) {
+                u->success_exit_status = mfree(u->success_exit_status);
+                u->success_signals = mfree(u->success_signals);
+                u->n_success_exit_status = u->n_success_signals = 0;
+                return 0;
+        }
+        return parse_exit_status_list(v, &u->success_exit_status, &u->n_success_exit_status,
+                                      &u->success_signals, &u->n_success_signals, e);
+}
+
+int key_environment(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        if (!*v) {
+                strv_reset(&l->unit->environment);
+                return 0;
+        }
+        return parse_environment(v, &l->unit->environment, e);
+}
+
+int key_environment_file(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        UnitConfig *u = l->unit;
+        EnvironmentFile f = {};
+        int r;
+
+        if (!*v) {
+                for (size_t i = 0; i < u->n_environment_files; i++)
+                        free(u->environment_files[i].path);
+                u->environment_files = mfree(u->environment_files);
+                u->n_environment_files = 0;
+                return 0;
+        }
+        f.optional = v[0] == '-';
+        if (check_absolute(v + f.optional, e) < 0)
+                return -EINVAL;
+        f.path = strdup(v + f.optional);
+        if (!f.path)
+                return -ENOMEM;
+        r = array_append(&u->environment_files, &u->n_environment_files, sizeof(f), &f);
+        if (r < 0)
+                free(f.path);
+        return r;
+}
+
+int key_bind_paths(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        _cleanup_strv_free_ char **words = NULL;
+        UnitConfig *u = l->unit;
+        int r;
+
+        if (!*v) {
+                /* As in systemd: either key's empty assignment clears both. */
+                for (size_t i = 0; i < u->n_bind_paths; i++) {
+                        free(u->bind_paths[i].source);
+                        free(u->bind_paths[i].destination);
+                }
+                u->bind_paths = mfree(u->bind_paths);
+                u->n_bind_paths = 0;
+                return 0;
+        }
+        if (split_quoted(v, &words, e) < 0)
+                return -EINVAL;
+        STRV_FOREACH(w, words) {
+                BindMount b = {};
+
+                r = parse_bind_path(*w, k->def, &b, e);
+                if (r < 0)
+                        return r;
+                r = array_append(&u->bind_paths, &u->n_bind_paths, sizeof(b), &b);
+                if (r < 0) {
+                        free(b.source);
+                        free(b.destination);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+int key_path_specs(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        _cleanup_strv_free_ char **words = NULL;
+        PathSpec **specs = FIELD(l, k, PathSpec *);
+        size_t *n = FIELD_N(l, k);
+        int r;
+
+        if (!*v) {
+                for (size_t i = 0; i < *n; i++)
+                        free((*specs)[i].path);
+                *specs = mfree(*specs);
+                *n = 0;
+                return 0;
+        }
+        if (split_quoted(v, &words, e) < 0)
+                return -EINVAL;
+        STRV_FOREACH(w, words) {
+                PathSpec p = {};
+
+                r = parse_path_spec(*w, &p, e);
+                if (r < 0)
+                        return r;
+                r = array_append(specs, n, sizeof(p), &p);
+                if (r < 0) {
+                        free(p.path);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+int key_tmpfs(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        _cleanup_strv_free_ char **words = NULL;
+        UnitConfig *u = l->unit;
+        int r;
+
+        if (!*v) {
+                for (size_t i = 0; i < u->n_temporary_file_system; i++) {
+                        free(u->temporary_file_system[i].path);
+                        free(u->temporary_file_system[i].options);
+                }
+                u->temporary_file_system = mfree(u->temporary_file_system);
+                u->n_temporary_file_system = 0;
+                return 0;
+        }
+        if (split_quoted(v, &words, e) < 0)
+                return -EINVAL;
+        STRV_FOREACH(w, words) {
+                TmpfsMount t = {};
+
+                r = parse_tmpfs_spec(*w, &t, e);
+                if (r < 0)
+                        return r;
+                r = array_append(&u->temporary_file_system, &u->n_temporary_file_system, sizeof(t), &t);
+                if (r < 0) {
+                        free(t.path);
+                        free(t.options);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+/* As systemd: assignments combine; a "~" list removes from what is there. */
+int key_bounding_set(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        UnitConfig *u = l->unit;
+        uint64_t caps;
+
+        if (!*v) {
+                u->capability_bounding_set_set = false;
+                u->capability_bounding_set = 0;
+                return 0;
+        }
+        if (parse_capability_set(v, &caps, e) < 0)
+                return -EINVAL;
+        if (!u->capability_bounding_set_set)
+                u->capability_bounding_set = caps;
+        else if (v[strspn(v, " \t")] == '~')
+                u->capability_bounding_set &= caps;
+        else
+                u->capability_bounding_set |= caps;
+        u->capability_bounding_set_set = true;
+        return 0;
+}
+
+int key_ambient_caps(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        UnitConfig *u = l->unit;
+        uint64_t caps;
+
+        if (!*v) {
+                u->ambient_capabilities = 0;
+                return 0;
+        }
+        if (parse_capability_set(v, &caps, e) < 0)
+                return -EINVAL;
+        if (v[strspn(v, " \t")] == '~')
+                u->ambient_capabilities &= caps;
+        else
+                u->ambient_capabilities |= caps;
+        return 0;
+}
+
+int key_io_device(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        IODeviceValue **vals = FIELD(l, k, IODeviceValue *), d = {};
+        size_t *n = FIELD_N(l, k);
+        int r;
+
+        if (!*v) {
+                for (size_t i = 0; i < *n; i++)
+                        free((*vals)[i].path);
+                *vals = mfree(*vals);
+                *n = 0;
+                return 0;
+        }
+        r = parse_io_device_value(v, (IOValueKind) k->def, &d, e);
+        if (r < 0)
+                return r;
+        r = array_append(vals, n, sizeof(d), &d);
+        if (r < 0)
+                free(d.path);
+        return r;
+}
+
+/* RFC 1123 labels, as sethostname() and systemd's hostname_is_valid() want. */
+static bool hostname_valid(const char *s) {
+        size_t label = 0, n = strlen(s);
+
+        if (n == 0 || n > 64 || s[0] == '.' || s[n - 1] == '.')
+                return false;
+        for (const char *c = s; *c; c++) {
+                if (*c == '.') {
+                        if (label == 0)
+                                return false;
+                        label = 0;
+                        continue;
+                }
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                      (*c >= '0' && *c <= '9') || *c == '-'))
+                        return false;
+                if ((*c == '-' && label == 0) || ++label > 63)
+                        return false;
+        }
+        return true;
+}
+
+int key_hostname(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        if (*v && !hostname_valid(v))
+                return crl_error_set(e, EINVAL,
+                                     "\"%s\" is not a host name (use up to 64 characters of letters, digits, '-' and '.')", v);
+        return set_string(FIELD(l, k, char *), v);
+}
+
+int key_bridge(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        size_t n = strlen(v);
+
+        if (*v && (n > 15 || strpbrk(v, "/: \t") || streq(v, ".") || streq(v, "..")))
+                return crl_error_set(e, EINVAL,
+                                     "\"%s\" is not an interface name (use 1-15 characters, no '/', ':' or spaces)", v);
+        return set_string(FIELD(l, k, char *), v);
+}
+
+int key_address(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        NetworkConfig *n = &l->unit->network;
+        struct in_addr a;
+        uint8_t len;
+
+        if (!*v || streq(v, "auto")) {
+                n->address_auto = true;
+                return 0;
+        }
+        if (parse_ipv4_cidr(v, &a, &len, e) < 0)
+                return -EINVAL;
+        n->address_auto = false;
+        n->address = a;
+        n->address_prefixlen = len;
+        return 0;
+}
+
+int key_gateway(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        NetworkConfig *n = &l->unit->network;
+        struct in_addr a;
+
+        if (!*v || streq(v, "auto")) {
+                n->gateway_auto = true;
+                return 0;
+        }
+        if (parse_ipv4_address(v, &a, e) < 0)
+                return -EINVAL;
+        n->gateway_auto = false;
+        n->gateway = a;
+        return 0;
+}
+
+int key_port(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        _cleanup_strv_free_ char **words = NULL;
+        NetworkConfig *n = &l->unit->network;
+
+        if (!*v) {
+                n->ports = mfree(n->ports);
+                n->n_ports = 0;
+                return 0;
+        }
+        if (split_quoted(v, &words, e) < 0)
+                return -EINVAL;
+        STRV_FOREACH(w, words) {
+                PortForward p;
+
+                if (parse_port_forward(*w, &p, e) < 0)
+                        return -EINVAL;
+                if (array_append(&n->ports, &n->n_ports, sizeof(p), &p) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The key table: every key of a unit file, its section, its field in
+ * UnitConfig and how its value is parsed. Value syntax lives in
+ * unit-value.c; this file decides what an assignment does to the model
+ * (append, reset on empty, replace). */
+#include <assert.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "strv.h"
+#include "unit-load-internal.h"
+#include "unit-value.h"
+
+static int key_bool(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        int r;
+
+        if (!*v) {
+                *FIELD(l, k, bool) = k->def;
+                return 0;
+        }
+        r = parse_boolean(v, e);
+        if (r < 0)
+                return r;
+        *FIELD(l, k, bool) = r;
+        return 0;
+}
+
+int set_string(char **field, const char *v) {
+        char *s = NULL;
+
+        if (*v) {
+                s = strdup(v);
+                if (!s)
+                        return -ENOMEM;
+        }
+        free(*field);
+        *field = s;
+        return 0;
+}
+
+static int key_string(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        return set_string(FIELD(l, k, char *), v);
+}
+
+int check_absolute(const char *v, CrlError *e) {
+        if (v[0] != '/')
+                return crl_error_set(e, EINVAL, "\"%s\" is not an absolute path (start it with /)", v);
+        for (const char *c = v; (c = strstr(c, "..")); c += 2)
+                if ((c == v || c[-1] == '/') && (c[2] == '/' || !c[2]))
+                        return crl_error_set(e, EINVAL, "\"%s\" contains \"..\" (use a path without it)", v);
+        return 0;
+}
+
+static int key_path(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        if (*v && check_absolute(v, e) < 0)
+                return -EINVAL;
+        return set_string(FIELD(l, k, char *), v);
+}
+
+static int key_working_directory(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        bool optional = v[0] == '-';
+        const char *p = v + optional;
+
+        if (*v && !streq(p, "~") && p[0] != '/')
+                return crl_error_set(e, EINVAL, "\"%s\" is not an absolute path or \"~\" (with an optional '-' prefix)", v);
+        if (*v && p[0] == '/' && check_absolute(p, e) < 0)
+                return -EINVAL;
+        l->unit->working_directory_optional = optional;
+        return set_string(FIELD(l, k, char *), p);
+}
+
+static int key_time(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        usec_t t = k->def;
+
+        if (*v && parse_time_span(v, &t, e) < 0)
+                return -EINVAL;
+        *FIELD(l, k, usec_t) = t;
+        return 0;
+}
+
+static int key_timeout(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        usec_t t = k->def;
+
+        if (*v && parse_time_span(v, &t, e) < 0)
+                return -EINVAL;
+        l->unit->timeout_start_usec = l->unit->timeout_stop_usec = t;
+        return 0;
+}
+
+static int key_unsigned(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        long n = k->def;
+
+        if (*v && parse_int_range(v, k->min, k->max, &n, e) < 0)
+                return -EINVAL;
+        *FIELD(l, k, unsigned) = n;
+        return 0;
+}
+
+static int key_uint64(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        long n = k->def;
+
+        if (*v && parse_int_range(v, k->min, k->max, &n, e) < 0)
+                return -EINVAL;
+        *FIELD(l, k, uint64_t) = n;
+        return 0;
+}
+
+static int key_nice(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        long n = 0;
+
+        if (*v && parse_int_range(v, k->min, k->max, &n, e) < 0)
+                return -EINVAL;
+        l->unit->nice_set = *v;
+        l->unit->nice = n;
+        return 0;
+}
+
+static int key_oom_score_adjust(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        long n = 0;
+
+        if (*v && parse_int_range(v, k->min, k->max, &n, e) < 0)
+                return -EINVAL;
+        l->unit->oom_score_adjust_set = *v;
+        l->unit->oom_score_adjust = n;
+        return 0;
+}
+
+static int key_umask(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        int m = -1;
+
+        if (*v && parse_umask(v, &m, e) < 0)
+                return -EINVAL;
+        l->unit->umask = m;
+        return 0;
+}
+
+static int key_memory(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        ResourceLimit lim = { LIMIT_UNSET, 0 };
+
+        if (*v && parse_size(v, true, true, &lim, e) < 0)
+                return -EINVAL;
+        *FIELD(l, k, ResourceLimit) = lim;
+        return 0;
+}
+
+static int key_tasks_max(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        ResourceLimit lim = { LIMIT_UNSET, 0 };
+
+        if (*v && parse_tasks_max(v, &lim, e) < 0)
+                return -EINVAL;
+        *FIELD(l, k, ResourceLimit) = lim;
+        return 0;
+}
+
+static int key_cpu_quota(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        uint64_t bp;
+
+        if (!*v) {
+                l->unit->resources.cpu_quota_per_sec_usec = USEC_INFINITY;
+                return 0;
+        }
+        if (parse_percent(v, &bp, e) < 0)
+                return -EINVAL;
+        if (bp == 0)
+                return crl_error_set(e, EINVAL, "\"%s\" is not above 0%% (use e.g. 20%%, or 150%% for more than one CPU)", v);
+        /* basis points of one CPU -> µs of CPU time per second */
+        l->unit->resources.cpu_quota_per_sec_usec = bp * (USEC_PER_SEC / 10000);
+        return 0;
+}
+
+static int key_cpu_set(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        char *s = NULL;
+
+        if (*v && parse_cpu_set(v, &s, e) < 0)
+                return -EINVAL;
+        free(*FIELD(l, k, char *));
+        *FIELD(l, k, char *) = s;
+        return 0;
+}
+
+static int key_signal(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        int sig = k->def;
+
+        if (*v && parse_signal(v, &sig, e) < 0)
+                return -EINVAL;
+        *FIELD(l, k, int) = sig;
+        return 0;
+}
+
+static int key_time_offset(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        int64_t t = 0;
+
+        if (*v && parse_time_span_signed(v, &t, e) < 0)
+                return -EINVAL;
+        l->unit->time_offset_usec = t;
+        return 0;
+}
+
+/* k->def: 0 plain numbers (LimitNOFILE=), 1 sizes (LimitCORE=, as systemd). */
+static int key_rlimit(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        UnitRlimit rl = {};
+
+        if (*v) {
+                if ((k->def ? parse_rlimit_size : parse_rlimit)(v, &rl.rlim, e) < 0)
+                        return -EINVAL;
+                rl.set = true;
+        }
+        *FIELD(l, k, UnitRlimit) = rl;
+        return 0;
+}
+
+static int key_output(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        OutputSpec *o = FIELD(l, k, OutputSpec), n = { OUTPUT_LOG, NULL };
+
+        if (*v && parse_output_spec(v, &n, e) < 0)
+                return -EINVAL;
+        free(o->path);
+        *o = n;
+        return 0;
+}
+
+static int key_user(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        if (*v && parse_user_or_group_name(v, e) < 0)
+                return -EINVAL;
+        return set_string(FIELD(l, k, char *), v);
+}
+
+#define DEFINE_KEY_ENUM(fname, type, parser)                                            \
+        static int fname(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) { \
+                int x = k->def;                                                         \
+                if (*v) {                                                               \
+                        x = parser(v, e);                                               \
+                        if (x < 0)                                                      \
+                                return x;                                               \
+                }                                                                       \
+                *FIELD(l, k, type) = (type) x;                                          \
+                return 0;                                                               \
+        }
+
+DEFINE_KEY_ENUM(key_type, ServiceType, service_type_from_string)
+DEFINE_KEY_ENUM(key_restart, RestartPolicy, restart_policy_from_string)
+DEFINE_KEY_ENUM(key_oom_policy, OOMPolicy, oom_policy_from_string)
+DEFINE_KEY_ENUM(key_private_users, PrivateUsers, private_users_from_string)
+DEFINE_KEY_ENUM(key_protect_cgroups, ProtectControlGroups, protect_control_groups_from_string)
+DEFINE_KEY_ENUM(key_protect_system, ProtectSystem, protect_system_from_string)
+DEFINE_KEY_ENUM(key_protect_home, ProtectHome, protect_home_from_string)
+
+static const UnitKey unit_keys[] = {
+#define K(sec, key, fn, field, ...) \
+        { .section = sec, .name = key, .parse = fn, .offset = offsetof(UnitConfig, field), \
+          .size = sizeof(((UnitConfig *) 0)->field), __VA_ARGS__ }
+#define KN(sec, key, fn, field, nfield, ...) \
+        { .section = sec, .name = key, .parse = fn, .offset = offsetof(UnitConfig, field), \
+          .size = sizeof(((UnitConfig *) 0)->field), .offset_n = offsetof(UnitConfig, nfield), __VA_ARGS__ }
+        /* [Unit] */
+        K("Unit", "Description", key_string, description, .flags = KEY_SPECIFIERS),
+        K("Unit", "Documentation", key_documentation, documentation, .flags = KEY_SPECIFIERS),
+        K("Unit", "After", key_unit_refs, after, .flags = KEY_SPECIFIERS),
+        K("Unit", "Requires", key_unit_refs, requires, .flags = KEY_SPECIFIERS),
+        K("Unit", "Wants", key_unit_refs, wants, .flags = KEY_SPECIFIERS),
+        K("Unit", "StartLimitIntervalSec", key_time, start_limit_interval_usec, .def = 10 * USEC_PER_SEC),
+        K("Unit", "StartLimitBurst", key_unsigned, start_limit_burst, .min = 0, .max = 1000000, .def = 5),
+        K("Unit", "AutoStart", key_bool, auto_start, .def = true),
+        K("Unit", "JoinsNamespaceOf", key_unit_refs, joins_namespace_of, .flags = KEY_SPECIFIERS, .also = "Service"),
+        /* [Service]: process and supervision */
+        KN("Service", "ExecStart", key_exec, exec_start, n_exec_start, .flags = KEY_SPECIFIERS),
+        KN("Service", "ExecStartPre", key_exec, exec_start_pre, n_exec_start_pre, .flags = KEY_SPECIFIERS),
+        KN("Service", "ExecStartPost", key_exec, exec_start_post, n_exec_start_post, .flags = KEY_SPECIFIERS),
+        KN("Service", "ExecStop", key_exec, exec_stop, n_exec_stop, .flags = KEY_SPECIFIERS),
+        K("Service", "Type", key_type, type, .def = SERVICE_SIMPLE),
+        K("Service", "Restart", key_restart, restart, .def = RESTART_NO),
+        K("Service", "RestartSec", key_time, restart_usec, .def = 100 * USEC_PER_MSEC),
+        K("Service", "RestartSteps", key_unsigned, restart_steps, .min = 0, .max = 3000),
+        K("Service", "RestartMaxDelaySec", key_time, restart_max_delay_usec, .def = USEC_INFINITY),
+        K("Service", "TimeoutStartSec", key_time, timeout_start_usec, .def = 10 * USEC_PER_SEC),
+        K("Service", "TimeoutStopSec", key_time, timeout_stop_usec, .def = 10 * USEC_PER_SEC),
+        K("Service", "TimeoutSec", key_timeout, timeout_start_usec, .def = 10 * USEC_PER_SEC),
+        K("Service", "KillSignal", key_signal, kill_signal, .def = SIGTERM),
+        K("Service", "SuccessExitStatus", key_success_exit_status, success_exit_status),
+        K("Service", "Environment", key_environment, environment, .flags = KEY_SPECIFIERS),
+        KN("Service", "EnvironmentFile", key_environment_file, environment_files, n_environment_files, .flags = KEY_SPECIFIERS),
+        K("Service", "WorkingDirectory", key_working_directory, working_directory, .flags = KEY_SPECIFIERS),
+        K("Service", "User", key_user, user, .flags = KEY_SPECIFIERS),
+        K("Service", "Group", key_user, group, .flags = KEY_SPECIFIERS),
+        K("Service", "SupplementaryGroups", key_groups, supplementary_groups, .flags = KEY_SPECIFIERS),
+        K("Service", "UMask", key_umask, umask),
+        K("Service", "Nice", key_nice, nice, .min = -20, .max = 19),
+        K("Service", "OOMScoreAdjust", key_oom_score_adjust, oom_score_adjust, .min = -1000, .max = 1000),
+        K("Service", "LimitNOFILE", key_rlimit, limit_nofile),
+        K("Service", "LimitNPROC", key_rlimit, limit_nproc),
+        K("Service", "LimitCORE", key_rlimit, limit_core, .def = 1),
+        K("Service", "StandardOutput", key_output, standard_output, .flags = KEY_SPECIFIERS),
+        K("Service", "StandardError", key_output, standard_error, .flags = KEY_SPECIFIERS),
+        K("Service", "OOMPolicy", key_oom_policy, oom_policy, .def = OOM_STOP),
+        /* [Service]: namespaces and sandboxing */
+        K("Service", "PrivatePIDs", key_bool, private_pids),
+        K("Service", "PrivateMounts", key_bool, private_mounts),
+        K("Service", "PrivateIPC", key_bool, private_ipc),
+        K("Service", "ProtectHostname", key_bool, protect_hostname),
+        K("Service", "Hostname", key_hostname, hostname, .flags = KEY_SPECIFIERS),
+        K("Service", "PrivateNetwork", key_bool, private_network),
+        K("Service", "PrivateTime", key_bool, private_time),
+        K("Service", "TimeOffsetSec", key_time_offset, time_offset_usec),
+        K("Service", "PrivateUsers", key_private_users, private_users, .def = PRIVATE_USERS_NO),
+        K("Service", "ProtectControlGroups", key_protect_cgroups, protect_control_groups, .def = PROTECT_CGROUPS_NO),
+        K("Service", "RootDirectory", key_path, root_directory, .flags = KEY_SPECIFIERS),
+        KN("Service", "BindPaths", key_bind_paths, bind_paths, n_bind_paths, .flags = KEY_SPECIFIERS),
+        KN("Service", "BindReadOnlyPaths", key_bind_paths, bind_paths, n_bind_paths, .flags = KEY_SPECIFIERS, .def = true),
+        KN("Service", "ReadOnlyPaths", key_path_specs, read_only_paths, n_read_only_paths, .flags = KEY_SPECIFIERS),
+        KN("Service", "ReadWritePaths", key_path_specs, read_write_paths, n_read_write_paths, .flags = KEY_SPECIFIERS),
+        KN("Service", "InaccessiblePaths", key_path_specs, inaccessible_paths, n_inaccessible_paths, .flags = KEY_SPECIFIERS),
+        KN("Service", "TemporaryFileSystem", key_tmpfs, temporary_file_system, n_temporary_file_system, .flags = KEY_SPECIFIERS),
+        K("Service", "PrivateTmp", key_bool, private_tmp),
+        K("Service", "PrivateDevices", key_bool, private_devices),
+        K("Service", "ProtectSystem", key_protect_system, protect_system, .def = PROTECT_SYSTEM_NO),
+        K("Service", "ProtectHome", key_protect_home, protect_home, .def = PROTECT_HOME_NO),
+        K("Service", "NoNewPrivileges", key_bool, no_new_privileges),
+        K("Service", "CapabilityBoundingSet", key_bounding_set, capability_bounding_set),
+        K("Service", "AmbientCapabilities", key_ambient_caps, ambient_capabilities),
+        K("Service", "NetworkNamespacePath", key_path, network_namespace_path, .flags = KEY_SPECIFIERS),
+        /* [Service]: cgroup v2 resources */
+        K("Service", "MemoryMax", key_memory, resources.memory_max),
+        K("Service", "MemoryHigh", key_memory, resources.memory_high),
+        K("Service", "MemoryLow", key_memory, resources.memory_low),
+        K("Service", "MemoryMin", key_memory, resources.memory_min),
+        K("Service", "MemorySwapMax", key_memory, resources.memory_swap_max),
+        K("Service", "CPUQuota", key_cpu_quota, resources.cpu_quota_per_sec_usec),
+        K("Service", "CPUQuotaPeriodSec", key_time, resources.cpu_quota_period_usec, .def = 100 * USEC_PER_MSEC),
+        K("Service", "CPUWeight", key_uint64, resources.cpu_weight, .min = 1, .max = 10000),
+        K("Service", "AllowedCPUs", key_cpu_set, resources.allowed_cpus),
+        K("Service", "AllowedMemoryNodes", key_cpu_set, resources.allowed_memory_nodes),
+        K("Service", "TasksMax", key_tasks_max, resources.tasks_max),
+        K("Service", "IOWeight", key_uint64, resources.io_weight, .min = 1, .max = 10000),
+        KN("Service", "IODeviceWeight", key_io_device, resources.io_device_weight,
+           resources.n_io_device_weight, .flags = KEY_SPECIFIERS, .def = IO_VALUE_WEIGHT),
+        KN("Service", "IOReadBandwidthMax", key_io_device, resources.io_read_bandwidth_max,
+           resources.n_io_read_bandwidth_max, .flags = KEY_SPECIFIERS, .def = IO_VALUE_BYTES),
+        KN("Service", "IOWriteBandwidthMax", key_io_device, resources.io_write_bandwidth_max,
+           resources.n_io_write_bandwidth_max, .flags = KEY_SPECIFIERS, .def = IO_VALUE_BYTES),
+        KN("Service", "IOReadIOPSMax", key_io_device, resources.io_read_iops_max,
+           resources.n_io_read_iops_max, .flags = KEY_SPECIFIERS, .def = IO_VALUE_IOPS),
+        KN("Service", "IOWriteIOPSMax", key_io_device, resources.io_write_iops_max,
+           resources.n_io_write_iops_max, .flags = KEY_SPECIFIERS, .def = IO_VALUE_IOPS),
+        /* [Network] */
+        K("Network", "VirtualEthernet", key_bool, network.virtual_ethernet),
+        K("Network", "Bridge", key_bridge, network.bridge, .flags = KEY_SPECIFIERS),
+        K("Network", "Address", key_address, network.address),
+        K("Network", "Gateway", key_gateway, network.gateway),
+        KN("Network", "Port", key_port, network.ports, network.n_ports),
+#undef K
+#undef KN
+};
+
+_Static_assert(ELEMENTSOF(unit_keys) <= UNIT_KEYS_MAX, "raise UNIT_KEYS_MAX");
+
+static bool key_in_section(const UnitKey *k, const char *section) {
+        return streq(k->section, section) || (k->also && streq(k->also, section));
+}
+
+const UnitKey *unit_key_lookup(const char *section, const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(unit_keys); i++)
+                if (streq(unit_keys[i].name, name) && (!section || key_in_section(&unit_keys[i], section)))
+                        return &unit_keys[i];
+        return NULL;
+}
+
+size_t unit_key_index(const UnitKey *k) {
+        return k - unit_keys;
+}
+
+const UnitKey *unit_key_suggest(const char *section, const char *name) {
+        const UnitKey *k = unit_key_lookup(NULL, name);
+
+        if (k)
+                return k;
+        for (size_t i = 0; i < ELEMENTSOF(unit_keys); i++)
+                if (strcasecmp(unit_keys[i].name, name) == 0)
+                        return &unit_keys[i];
+        return NULL;
+}
+
+bool unit_section_known(const char *section) {
+        return streq(section, "Unit") || streq(section, "Service") ||
+               streq(section, "Network") || streq(section, "Install");
+}
+
+const KeySite *unit_loader_site(const UnitLoader *l, const char *name) {
+        const UnitKey *k = unit_key_lookup(NULL, name);
+
+        assert(k);
+        return &l->sites[unit_key_index(k)];
+}
+
+int unit_key_apply(UnitLoader *l, const UnitKey *k, unsigned line, const char *value) {
+        _cleanup_free_ char *expanded = NULL;
+        CrlError e = {};
+        int r = 0;
+
+        l->line = line;
+        if (k->flags & KEY_SPECIFIERS) {
+                r = specifiers_expand(value, &l->spec, &expanded, &e);
+                if (r >= 0)
+                        value = expanded;
+        }
+        if (r >= 0)
+                r = k->parse(l, k, value, &e);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                l->rejected[unit_key_index(k)] = true;
+                return diag_add(l->diags, true, l->file, line, k->name, "%s",
+                                crl_error_isset(&e) ? e.message : "invalid value");
+        }
+        l->sites[unit_key_index(k)] = (KeySite) { *value ? l->file : NULL, line };
+        if (*value && !l->file)
+                l->sites[unit_key_index(k)].file = "";
+        return 0;
+}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared between the unit loader's files; not for other modules. */
+
+#include <stdarg.h>
+
+#include "unit.h"
+
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
+
+/* ---- diagnostics (unit-diag.c) ---- */
+
+/* Append "FILE:LINE: KEY: message" (LINE omitted when 0, KEY when NULL) to
+ * d->errors or d->warnings. Returns 0 or -ENOMEM. */
+int diag_add(UnitDiagnostics *d, bool error, const char *file, unsigned line,
+             const char *key, const char *fmt, ...) _printf_(6, 7);
+int diag_addv(UnitDiagnostics *d, bool error, const char *file, unsigned line,
+              const char *key, const char *fmt, va_list ap) _printf_(6, 0);
+
+/* Order the entries added since errors_from/warnings_from by file (in the
+ * order of files) and line; entries of other files keep their order, last. */
+int diag_sort(UnitDiagnostics *d, size_t errors_from, size_t warnings_from, char *const *files);
+
+/* ---- the line reader around inih (unit-ini.c) ---- */
+
+typedef struct IniParser IniParser;
+
+typedef struct IniCallbacks {
+        /* Return true when SECTION is known; unknown ones are warned about
+         * once and their keys skipped. */
+        bool (*section_known)(IniParser *p, const char *section, void *userdata);
+        /* One KEY=VALUE in a known section; returns 0 or -ENOMEM only
+         * (problems are reported through diag_add()). */
+        int (*assignment)(IniParser *p, const char *section, const char *key,
+                          const char *value, void *userdata);
+} IniCallbacks;
+
+struct IniParser {
+        const char *file;               /* as given, for messages */
+        const char *text;               /* borrowed */
+        size_t pos;
+        unsigned next_line;             /* physical line number of text + pos */
+        unsigned line;                  /* where the current logical line started */
+        char *logical;                  /* owned: the current logical line */
+        size_t logical_alloc;
+        char *key, *value;              /* borrowed from logical */
+        char section[128];
+        unsigned section_line;
+        bool in_section, section_ok;
+        const IniCallbacks *cb;
+        void *userdata;
+        UnitDiagnostics *diags;
+        int oom;                        /* -ENOMEM once seen */
+};
+
+/* Parse NUL-terminated text; every problem goes into diags. Returns 0, or
+ * -ENOMEM. */
+int ini_parse_text(const char *file, const char *text, const IniCallbacks *cb,
+                   void *userdata, UnitDiagnostics *diags);
+
+/* ---- specifiers (unit-specifier.c) ---- */
+
+typedef struct Specifiers {
+        const char *full;       /* %n: "worker@3.service" */
+        const char *name;       /* %N: "worker@3" */
+        const char *prefix;     /* %p: "worker" */
+        const char *instance;   /* %i: "3", "" for templates and plain units */
+} Specifiers;
+
+/* Expand %n %N %p %i %% in s. -EINVAL with reterr for an unknown one. */
+int specifiers_expand(const char *s, const Specifiers *spec, char **ret, CrlError *reterr);
+
+/* ---- the key table (unit-keys.c) ---- */
+
+#define UNIT_KEYS_MAX 160
+
+typedef struct KeySite {
+        const char *file;       /* borrowed from UnitConfig path/dropin_paths; NULL = never set */
+        unsigned line;
+} KeySite;
+
+typedef struct UnitLoader {
+        UnitConfig *unit;
+        UnitDiagnostics *diags;
+        Specifiers spec;
+        const char *file;               /* the file being parsed, or NULL (properties) */
+        unsigned line;                  /* the assignment being applied */
+        KeySite sites[UNIT_KEYS_MAX];   /* last assignment of each key */
+        bool rejected[UNIT_KEYS_MAX];   /* a value of the key was refused */
+        KeySite service_section;        /* first [Service] header */
+        int oom;                        /* -ENOMEM met while reporting */
+        size_t errors_before, warnings_before;  /* diagnostics not about this unit */
+} UnitLoader;
+
+typedef struct UnitKey UnitKey;
+typedef int (*UnitKeyParser)(UnitLoader *l, const UnitKey *k, const char *v, CrlError *reterr);
+
+typedef enum UnitKeyFlags {
+        KEY_SPECIFIERS  = 1 << 0,       /* %-specifiers are expanded in the value */
+} UnitKeyFlags;
+
+struct UnitKey {
+        const char *section;
+        const char *name;
+        UnitKeyParser parse;
+        size_t offset, size;            /* the UnitConfig field */
+        UnitKeyFlags flags;
+        long min, max;                  /* for ranged integers */
+        uint64_t def;                   /* the default an empty assignment restores */
+        size_t offset_n;                /* the count field of an array */
+        const char *also;               /* a second section that accepts the key */
+};
+
+#define FIELD(l, k, type) ((type *) ((uint8_t *) (l)->unit + (k)->offset))
+#define FIELD_N(l, k) ((size_t *) ((uint8_t *) (l)->unit + (k)->offset_n))
+
+/* Helpers for the key parsers (unit-keys.c). */
+int set_string(char **field, const char *v);
+int check_absolute(const char *v, CrlError *e);
+int array_append(void *arrayp, size_t *n, size_t size, const void *elem);
+
+/* List and network keys (unit-keys-lists.c). */
+#define DECLARE_KEY(name) int name(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e)
+DECLARE_KEY(key_documentation);
+DECLARE_KEY(key_unit_refs);
+DECLARE_KEY(key_groups);
+DECLARE_KEY(key_exec);
+DECLARE_KEY(key_success_exit_status);
+DECLARE_KEY(key_environment);
+DECLARE_KEY(key_environment_file);
+DECLARE_KEY(key_bind_paths);
+DECLARE_KEY(key_path_specs);
+DECLARE_KEY(key_tmpfs);
+DECLARE_KEY(key_bounding_set);
+DECLARE_KEY(key_ambient_caps);
+DECLARE_KEY(key_io_device);
+DECLARE_KEY(key_hostname);
+DECLARE_KEY(key_bridge);
+DECLARE_KEY(key_address);
+DECLARE_KEY(key_gateway);
+DECLARE_KEY(key_port);
+
+/* The key NAME of SECTION (SECTION NULL: any section), or NULL. */
+const UnitKey *unit_key_lookup(const char *section, const char *name);
+size_t unit_key_index(const UnitKey *k);
+/* A suggestion for an unknown key ("MemoryMax" for "memorymax", or the
+ * section a misplaced key belongs in), or NULL. */
+const UnitKey *unit_key_suggest(const char *section, const char *name);
+bool unit_section_known(const char *section);
+
+/* Apply one assignment; problems are reported into l->diags at FILE:LINE.
+ * Returns 0, or -ENOMEM. */
+int unit_key_apply(UnitLoader *l, const UnitKey *k, unsigned line, const char *value);
+
+/* Site of the last assignment of key NAME (file NULL when never set). */
+const KeySite *unit_loader_site(const UnitLoader *l, const char *name);
+
+/* ---- cross-key validation (unit-validate.c) ---- */
+
+/* Check and complete the implications between keys. Returns 0 or -ENOMEM;
+ * errors go into l->diags. */
+int unit_validate(UnitLoader *l);
+
+/* ---- the loader (unit-load.c) ---- */
+
+/* Parse text as one more file of l->unit (main file or drop-in). */
+int unit_parse_text(UnitLoader *l, const char *file, const char *text);
+int unit_parse_file(UnitLoader *l, const char *path);
+
+/* A unit NAME from TEXT alone (no drop-ins), validated: for the fuzzer and
+ * the benchmark. Returns as unit_load_file(). */
+int unit_load_text(const char *name, const char *file, const char *text,
+                   UnitConfig **ret, UnitDiagnostics *diags);
+
+/* Names and specifiers: "worker@3" -> prefix "worker", instance "3". */
+typedef struct UnitNames {
+        char *full, *prefix;
+        const char *instance;
+} UnitNames;
+void unit_names_done(UnitNames *n);
+
+/* A fresh unit NAME with defaults, and a loader filling it. */
+int unit_loader_init(UnitLoader *l, UnitConfig **u, const char *name, UnitNames *names,
+                     UnitDiagnostics *diags);
+/* Validate, sort this unit's diagnostics by file and line, and hand *u over
+ * to *ret unless errors were added. */
+int unit_loader_finish(UnitLoader *l, UnitConfig **u, UnitConfig **ret);
+int unit_apply_dropins(UnitLoader *l, UnitConfig *u);
+size_t unit_diag_n_errors(const UnitDiagnostics *d);
+/* DIR/ *.conf names, sorted; a missing DIR is an empty list. */
+int unit_list_conf_files(const char *dir, char ***ret);
