@@ -97,8 +97,9 @@ static void child_run(int rfd, BindMount *binds, size_t nb, char **argv) {
         _exit(127);
 }
 
-static int svc_start_flags(NsNet *net, Svc *s, const char *name, const PortForward *ports, size_t n_ports,
-                           char **argv, uint64_t extra_flags, CrlError *err) {
+/* Start a service from a unit (owned by s afterwards), as the supervisor
+ * will: bind files first, then clone, then the hook, then release. */
+static int svc_start_unit(NsNet *net, Svc *s, UnitConfig *unit, char **argv, uint64_t extra_flags, CrlError *err) {
         crl_clone_args args = { .flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_PIDFD | extra_flags,
                                 .exit_signal = SIGCHLD };
         BindMount *binds = NULL;
@@ -107,17 +108,8 @@ static int svc_start_flags(NsNet *net, Svc *s, const char *name, const PortForwa
 
         memset(s, 0, sizeof(*s));
         crl_error_clear(err);
-        snprintf(s->name, sizeof(s->name), "%s", name);
-        if (unit_config_new(name, &s->unit) < 0)
-                return -ENOMEM;
-        s->unit->network.virtual_ethernet = true;
-        if (bridge_override)
-                s->unit->network.bridge = strdup(bridge_override);
-        if (n_ports) {
-                s->unit->network.ports = calloc(n_ports, sizeof(PortForward));
-                memcpy(s->unit->network.ports, ports, n_ports * sizeof(PortForward));
-                s->unit->network.n_ports = n_ports;
-        }
+        snprintf(s->name, sizeof(s->name), "%s", unit->name);
+        s->unit = unit;
         r = ns_net_bind_files(net, s->unit, &binds, &nb, err);
         if (r < 0)
                 return r;
@@ -134,6 +126,23 @@ static int svc_start_flags(NsNet *net, Svc *s, const char *name, const PortForwa
                 (void) !write(p[1], "g", 1);
         close(p[1]);
         return r;
+}
+
+static int svc_start_flags(NsNet *net, Svc *s, const char *name, const PortForward *ports, size_t n_ports,
+                           char **argv, uint64_t extra_flags, CrlError *err) {
+        UnitConfig *u = NULL;
+
+        if (unit_config_new(name, &u) < 0)
+                return -ENOMEM;
+        u->network.virtual_ethernet = true;
+        if (bridge_override)
+                u->network.bridge = strdup(bridge_override);
+        if (n_ports) {
+                u->network.ports = calloc(n_ports, sizeof(PortForward));
+                memcpy(u->network.ports, ports, n_ports * sizeof(PortForward));
+                u->network.n_ports = n_ports;
+        }
+        return svc_start_unit(net, s, u, argv, extra_flags, err);
 }
 
 static int svc_start(NsNet *net, Svc *s, const char *name, const PortForward *ports, size_t n_ports,
@@ -297,6 +306,36 @@ static void test_two_services(void) {
                         CHECK(sh(NULL, "nsenter -t %d -n curl -sS -m 2 http://%s/ | grep -q hello-corral", u.pid,
                                  a.lease->address_str) == 0, "userns service cannot reach web");
                         svc_stop(net, &u);
+                }
+        }
+
+        /* a real unit file through the loader: fixed Address=, Port= */
+        {
+                static const char text[] = "[Service]\nExecStart=/bin/true\n[Network]\nVirtualEthernet=yes\n"
+                                           "Address=10.89.0.50/24\nPort=tcp:8081:80\n";
+                char *httpd2[] = { "busybox", "httpd", "-f", "-p", "80", "-h", rundir, NULL };
+                UnitDiagnostics diags = {};
+                UnitConfig *u = NULL;
+                CrlError e5 = {};
+                FILE *uf = fopen("fixed.service", "we");
+                Svc fx;
+
+                if (uf) {
+                        fputs(text, uf);
+                        fclose(uf);
+                }
+                r = unit_load_file("fixed.service", &u, &diags);
+                CHECK(r >= 0 && u, "loading fixed.service: %d", r);
+                unit_diagnostics_done(&diags);
+                if (u) {
+                        r = svc_start_unit(net, &fx, u, httpd2, 0, &e5);
+                        CHECK(r >= 0 && streq(fx.lease->address_str, "10.89.0.50"), "fixed: %d %s", r, e5.message);
+                        r = wget_in(NULL, "http://127.0.0.1:8081/", &out);
+                        CHECK(r == 0 && strstr(out, "hello-corral"), "host -> 127.0.0.1:8081: %s", out ?: "");
+                        if (fx.pid > 0)
+                                svc_stop(net, &fx);
+                        else
+                                svc_abandon(&fx);
                 }
         }
 
