@@ -339,6 +339,34 @@ static void test_two_services(void) {
                 }
         }
 
+        /* Port=udp: a datagram to the host port comes back from the service */
+        {
+                static const PortForward udp = { .protocol = IPPROTO_UDP, .host_port = 5353, .service_port = 53 };
+                char *echo[] = { "/usr/bin/python3", "-c",
+                                 "import socket\n"
+                                 "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                                 "s.bind(('0.0.0.0', 53))\n"
+                                 "while True:\n"
+                                 "    d, a = s.recvfrom(512)\n"
+                                 "    s.sendto(b'echo:' + d, a)\n", NULL };
+                CrlError e6 = {};
+                Svc us;
+
+                r = svc_start(net, &us, "udpecho", &udp, 1, echo, &e6);
+                CHECK(r >= 0, "udpecho: %s", e6.message);
+                if (r >= 0) {
+                        for (int i = 0; i < 40; i++) {
+                                if (sh(&out, "/usr/bin/python3 -c \"import socket; s = socket.socket(socket.AF_INET, "
+                                             "socket.SOCK_DGRAM); s.settimeout(0.2); s.sendto(b'ping', "
+                                             "('192.0.2.1', 5353)); print(s.recv(64).decode())\" 2>/dev/null") == 0)
+                                        break;
+                        }
+                        CHECK(out && strstr(out, "echo:ping"), "udp 192.0.2.1:5353: %s", out ?: "");
+                        svc_stop(net, &us);
+                }
+                CHECK(sh(NULL, "nft list table inet corral | grep -q 'dport 5353'") != 0, "udp rule left after stop");
+        }
+
         /* Bridge= naming a bridge someone else made */
         {
                 Svc f;
