@@ -15,7 +15,6 @@
 #include "unit.h"
 
 struct nl_sock;
-struct nft_ctx;
 
 /* How long detach waits for a deleted link to leave the namespace. */
 #define NS_NET_DELETE_TIMEOUT_MS 5000
@@ -141,7 +140,6 @@ struct NsNet {
         char *dir;                      /* RUNTIME/net */
         char *lock_path;                /* RUNTIME/net/lock: held for every state change */
         struct nl_sock *sk;             /* owned, host namespace */
-        struct nft_ctx *nft;            /* owned, made on first use */
         bool uplinks_ready;             /* forwarding on the default-route links */
         const char *resolv_path, *resolv_fallback_path;
         struct NsNetLease **leases;     /* owned, the attached services */

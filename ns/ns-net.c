@@ -117,8 +117,6 @@ NsNet *ns_net_free(NsNet *n) {
         free(n->bridges);
         if (n->sk)
                 nl_socket_free(n->sk);
-        if (n->nft)
-                nft_ctx_free(n->nft);
         free(n->dir);
         free(n->lock_path);
         free(n);
@@ -215,26 +213,31 @@ int ns_net_with_state(NsNet *n, NsBridge *b, NsStateFn fn, void *userdata, CrlEr
 
 /* ---- host side: nft table and sysctls ---- */
 
-int ns_net_nft_run(NsNet *n, const char *script, CrlError *reterr) {
-        int r;
+static void nft_ctx_freep(struct nft_ctx **c) {
+        if (*c)
+                nft_ctx_free(*c);
+}
 
-        if (!n->nft) {
-                n->nft = nft_ctx_new(NFT_CTX_DEFAULT);
-                if (!n->nft)
-                        return crl_error_set(reterr, ENOMEM, "nftables: creating a context failed");
-                /* keep nft's messages for our error instead of its stderr */
-                if (nft_ctx_buffer_output(n->nft) < 0 || nft_ctx_buffer_error(n->nft) < 0)
-                        return crl_error_set(reterr, ENOMEM, "nftables: buffering its output failed");
-        }
-        r = nft_run_cmd_from_buffer(n->nft, script);
-        if (r != 0) {
-                const char *e = nft_ctx_get_error_buffer(n->nft);
-                /* nft's message is several lines (text, source, caret): keep the first */
-                return crl_error_set(reterr, EIO, "nftables: table inet %s: %.*s", NS_NET_NFT_TABLE,
-                                     e && e[0] ? (int) strcspn(e, "\n") : 6, e && e[0] ? e : "failed");
-        }
-        (void) nft_ctx_get_error_buffer(n->nft); /* resets the buffer for the next run */
-        return 0;
+/* A context per run: libnftables opens its netlink socket without
+ * SOCK_CLOEXEC and keeps it for the context's life; freeing the context
+ * closes it before any service is cloned, so no service ever inherits a
+ * socket that could rewrite the host's rule set. Runs are rare (bridge
+ * setup, Port= changes), so the re-initialization is cheap enough. */
+int ns_net_nft_run(NsNet *n, const char *script, CrlError *reterr) {
+        _cleanup_(nft_ctx_freep) struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+        const char *e;
+
+        if (!ctx)
+                return crl_error_set(reterr, ENOMEM, "nftables: creating a context failed");
+        /* keep nft's messages for our error instead of its stderr */
+        if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)
+                return crl_error_set(reterr, ENOMEM, "nftables: buffering its output failed");
+        if (nft_run_cmd_from_buffer(ctx, script) == 0)
+                return 0;
+        e = nft_ctx_get_error_buffer(ctx);
+        /* nft's message is several lines (text, source, caret): keep the first */
+        return crl_error_set(reterr, EIO, "nftables: table inet %s: %.*s", NS_NET_NFT_TABLE,
+                             e && e[0] ? (int) strcspn(e, "\n") : 6, e && e[0] ? e : "failed");
 }
 
 int ns_net_nft_apply(NsNet *n, const NsBridge *cur, const NsIpam *ipam, CrlError *reterr) {
