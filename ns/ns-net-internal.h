@@ -77,6 +77,8 @@ typedef struct NsNftBridge {
         const NsIpam *ipam;
 } NsNftBridge;
 int ns_nft_script(const NsNftBridge *bridges, size_t n_bridges, char **ret);
+/* Replace only the port forwards of an existing table, atomically. */
+int ns_nft_script_ports(const NsNftBridge *bridges, size_t n_bridges, char **ret);
 /* Remove the table (no error when it does not exist). */
 const char *ns_nft_script_delete(void);
 
@@ -159,6 +161,9 @@ int ns_net_bridge_ready(NsNet *n, NsBridge *b, CrlError *reterr);
 /* Regenerate the nft table from every known bridge's leases (cur's from
  * ipam, the others read from their state files); call under the lock. */
 int ns_net_nft_apply(NsNet *n, const NsBridge *cur, const NsIpam *ipam, CrlError *reterr);
+/* The same for the port forwards only; the whole table when that fails
+ * (e.g. someone deleted it). */
+int ns_net_nft_apply_ports(NsNet *n, const NsBridge *cur, const NsIpam *ipam, CrlError *reterr);
 int ns_net_nft_run(NsNet *n, const char *script, CrlError *reterr);
 /* hosts of every active service on ipam's bridge, and of name (may be NULL). */
 int ns_net_hosts_refresh(NsNet *n, NsBridge *b, NsIpam *ipam, void *name, CrlError *reterr);

@@ -92,7 +92,7 @@ static int attach_lease_fn(NsNet *n, NsBridge *b, NsIpam *ipam, void *userdata, 
         if (r < 0)
                 return crl_error_set(reterr, -r, "recording the ports: %s", strerror(-r));
         if (c->n_ports > 0) {
-                r = ns_net_nft_apply(n, b, ipam, reterr);
+                r = ns_net_nft_apply_ports(n, b, ipam, reterr);
                 if (r < 0)
                         return r;
         }
@@ -134,7 +134,7 @@ static int release_fn(NsNet *n, NsBridge *b, NsIpam *ipam, void *userdata, CrlEr
         if ((s->forget ? ns_ipam_forget(ipam, s->name) : ns_ipam_release(ipam, s->name)) == 0)
                 return 0;
         if (had_ports) {
-                r = ns_net_nft_apply(n, b, ipam, reterr);
+                r = ns_net_nft_apply_ports(n, b, ipam, reterr);
                 if (r < 0)
                         return r;
         }

@@ -99,6 +99,24 @@ int ns_nft_script(const NsNftBridge *bridges, size_t n_bridges, char **ret) {
         return memstream_done(f, &buf, ret);
 }
 
+/* Only the port forwards: the base chains (and their hooks) stay, which
+ * keeps the kernel from unregistering and re-registering hooks, each with
+ * an RCU grace period, on every start or stop of a service with Port=. */
+int ns_nft_script_ports(const NsNftBridge *bridges, size_t n_bridges, char **ret) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "flush chain inet %s ports\ntable inet %s {\n  chain ports {\n", NS_NET_NFT_TABLE,
+                NS_NET_NFT_TABLE);
+        for (size_t i = 0; i < n_bridges; i++)
+                nft_port_rules(f, bridges[i].ipam);
+        fputs("  }\n}\n", f);
+        return memstream_done(f, &buf, ret);
+}
+
 const char *ns_nft_script_delete(void) {
         return "table inet " NS_NET_NFT_TABLE " {}\ndelete table inet " NS_NET_NFT_TABLE "\n";
 }

@@ -240,7 +240,10 @@ int ns_net_nft_run(NsNet *n, const char *script, CrlError *reterr) {
                              e && e[0] ? (int) strcspn(e, "\n") : 6, e && e[0] ? e : "failed");
 }
 
-int ns_net_nft_apply(NsNet *n, const NsBridge *cur, const NsIpam *ipam, CrlError *reterr) {
+typedef int (*NftScriptFn)(const NsNftBridge *bridges, size_t n_bridges, char **ret);
+
+static int nft_apply_with(NsNet *n, const NsBridge *cur, const NsIpam *ipam, NftScriptFn build,
+                          CrlError *reterr) {
         _cleanup_free_ NsNftBridge *in = calloc(n->n_bridges, sizeof(*in));
         _cleanup_free_ NsIpam *others = calloc(n->n_bridges, sizeof(*others));
         _cleanup_free_ char *script = NULL;
@@ -257,13 +260,26 @@ int ns_net_nft_apply(NsNet *n, const NsBridge *cur, const NsIpam *ipam, CrlError
                 else if ((r = state_read(b, &others[i], reterr)) >= 0)
                         in[i].ipam = &others[i];
         }
-        if (r >= 0 && (r = ns_nft_script(in, n->n_bridges, &script)) < 0)
+        if (r >= 0 && (r = build(in, n->n_bridges, &script)) < 0)
                 crl_error_set(reterr, -r, "nftables: building the script: %s", strerror(-r));
         if (r >= 0)
                 r = ns_net_nft_run(n, script, reterr);
         for (size_t i = 0; i < n->n_bridges; i++)
                 ns_ipam_done(&others[i]);
         return r;
+}
+
+int ns_net_nft_apply(NsNet *n, const NsBridge *cur, const NsIpam *ipam, CrlError *reterr) {
+        return nft_apply_with(n, cur, ipam, ns_nft_script, reterr);
+}
+
+int ns_net_nft_apply_ports(NsNet *n, const NsBridge *cur, const NsIpam *ipam, CrlError *reterr) {
+        CrlError ignored = {};
+
+        /* the first error is not the user's concern when the full table works */
+        if (nft_apply_with(n, cur, ipam, ns_nft_script_ports, &ignored) >= 0)
+                return 0;
+        return nft_apply_with(n, cur, ipam, ns_nft_script, reterr);
 }
 
 static int sysctl_set(const char *ifname, const char *key, CrlError *reterr) {

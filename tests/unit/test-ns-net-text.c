@@ -78,6 +78,23 @@ static void test_nft_script(void **state) {
         assert_string_equal(ns_nft_script_delete(), "table inet corral {}\ndelete table inet corral\n");
 }
 
+static void test_nft_script_ports(void **state) {
+        NsIpam i = sample();
+        NsNftBridge br[] = { { "corral0", &i } };
+        _cleanup_free_ char *s = NULL;
+
+        assert_int_equal(ns_nft_script_ports(br, 1, &s), 0);
+        assert_string_equal(s,
+                "flush chain inet corral ports\n"
+                "table inet corral {\n"
+                "  chain ports {\n"
+                "    meta l4proto tcp th dport 8080 dnat ip to 10.89.0.2:80 comment \"web\"\n"
+                "    meta l4proto udp th dport 5353 dnat ip to 10.89.0.2:53 comment \"web\"\n"
+                "  }\n"
+                "}\n");
+        ns_ipam_done(&i);
+}
+
 static void test_hosts_text(void **state) {
         NsIpam i = sample();
         _cleanup_free_ char *s = NULL;
@@ -127,6 +144,7 @@ int main(void) {
                 cmocka_unit_test(test_ifname_short),
                 cmocka_unit_test(test_ifname_long_unique),
                 cmocka_unit_test(test_nft_script),
+                cmocka_unit_test(test_nft_script_ports),
                 cmocka_unit_test(test_hosts_text),
                 cmocka_unit_test(test_resolv_filters_loopback),
                 cmocka_unit_test(test_resolv_fallback),
