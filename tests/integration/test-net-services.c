@@ -30,13 +30,19 @@ static int failures;
 static const char *bridge_override;     /* Bridge= of the next svc_start */
 static char rundir[] = "/tmp/corral-net-test.XXXXXX";
 
+static char failed_lines[4096];        /* repeated at the end: the runner shows only the tail */
+
 #define CHECK(cond, ...)                                                   \
         do {                                                               \
                 if (!(cond)) {                                             \
+                        size_t _l = strlen(failed_lines);                  \
                         failures++;                                        \
                         printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
                         printf(__VA_ARGS__);                               \
                         printf("\n");                                      \
+                        if (_l < sizeof(failed_lines) - 1)                 \
+                                snprintf(failed_lines + _l, sizeof(failed_lines) - _l, \
+                                         "  line %d: %s\n", __LINE__, #cond); \
                 } else                                                     \
                         printf("ok   %s\n", #cond);                        \
         } while (0)
@@ -552,6 +558,8 @@ int main(void) {
         /* the mount is only in our namespace; the directory is on the host's /tmp */
         if (chdir("/") == 0 && umount2(rundir, MNT_DETACH) == 0)
                 (void) rmdir(rundir);
+        if (failures)
+                printf("failed checks:\n%s", failed_lines);
         printf("%d failures\n", failures);
         return failures ? 1 : 0;
 }
