@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Building blocks of ns-net.c. The pure parts (IPAM over its state text,
+ * interface names, nft script, hosts and resolv.conf text) have no side
+ * effects and are unit-tested in tests/unit/test-ns-net-*.c. */
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "ns-net.h"
+#include "unit.h"
+
+struct nl_sock;
+
+/* How long detach waits for a deleted link to leave the namespace. */
+#define NS_NET_DELETE_TIMEOUT_MS 5000
+
+
+/* ---- IPAM (ns-net-ipam.c), pure ----
+ * State text, one lease a line: "ADDR NAME active|idle [PORTS]", PORTS as
+ * "tcp:8080:80,udp:53:53". A lease stays with its service when it stops
+ * (idle) so a restart gets the same address; an idle lease is only reclaimed
+ * for another service when no never-used address is left. */
+typedef struct NsIpamEntry {
+        struct in_addr addr;
+        char *name;
+        bool active;
+        char *ports;            /* NULL when none */
+} NsIpamEntry;
+
+typedef struct NsIpam {
+        struct in_addr subnet;  /* network address */
+        uint8_t prefixlen;
+        struct in_addr gateway; /* the bridge's address; 0: the first host address */
+        NsIpamEntry *entries;
+        size_t n;
+} NsIpam;
+
+void ns_ipam_done(NsIpam *ipam);
+/* Unknown or malformed lines and leases outside the subnet are dropped. */
+int ns_ipam_parse(NsIpam *ipam, const char *text);
+int ns_ipam_format(const NsIpam *ipam, char **ret);
+/* The gateway (bridge) address: .gateway, else the subnet's first host. */
+struct in_addr ns_ipam_gateway(const NsIpam *ipam);
+/* Lease an address for name and mark it active: fixed (when non-NULL, with
+ * its prefix length) or the next free one. -ENOSPC when the subnet is full,
+ * -EADDRINUSE when a fixed address is taken, -EINVAL when it lies outside. */
+int ns_ipam_acquire(NsIpam *ipam, const char *name, const struct in_addr *fixed, uint8_t fixed_prefixlen,
+                    struct in_addr *ret, CrlError *reterr);
+/* Mark name's lease idle and forget its ports; 0 when it had none. */
+int ns_ipam_release(NsIpam *ipam, const char *name);
+/* Drop name's lease altogether (a first start that failed); 0 when none. */
+int ns_ipam_forget(NsIpam *ipam, const char *name);
+NsIpamEntry *ns_ipam_find(const NsIpam *ipam, const char *name);
+/* -EADDRINUSE when another active lease already forwards one of ports. */
+int ns_ipam_ports_check(const NsIpam *ipam, const char *name, const PortForward *ports, size_t n_ports,
+                        CrlError *reterr);
+int ns_ipam_set_ports(NsIpam *ipam, const char *name, const PortForward *ports, size_t n_ports);
+
+/* "tcp:8080:80,udp:53:53" <-> PortForward[] */
+int ns_ports_format(const PortForward *ports, size_t n, char **ret);
+int ns_ports_parse(const char *s, PortForward **ret, size_t *ret_n);
+
+/* ---- names and text (ns-net-text.c), pure ---- */
+/* "vc-NAME" when it fits IFNAMSIZ and attempt is 0; else "vc-" + the first
+ * 6 bytes + "-" + 5 hex digits of a hash of (name, attempt). */
+void ns_net_ifname(const char *name, unsigned attempt, char ret[IFNAMSIZ]);
+
+/* The whole "inet corral" table for the current leases of every bridge, as
+ * one atomic nft transaction that replaces any previous version of the table. */
+typedef struct NsNftBridge {
+        const char *name;
+        const NsIpam *ipam;
+} NsNftBridge;
+int ns_nft_script(const NsNftBridge *bridges, size_t n_bridges, char **ret);
+/* Replace only the port forwards of an existing table, atomically. */
+int ns_nft_script_ports(const NsNftBridge *bridges, size_t n_bridges, char **ret);
+/* Remove the table (no error when it does not exist). */
+const char *ns_nft_script_delete(void);
+
+/* /etc/hosts for self: localhost lines, self, then every other active lease. */
+int ns_hosts_text(const NsIpam *ipam, const char *self, char **ret);
+/* resolv.conf from the host's: keeps search/domain/options and only the
+ * nameservers reachable from a service (not loopback). When none is left
+ * and fallback (systemd-resolved's upstream list) has some, uses those.
+ * *ret_warning is set (allocated) when the result has no nameserver. */
+int ns_resolv_text(const char *host, const char *fallback, char **ret, char **ret_warning);
+
+/* ---- netlink (ns-net-link.c) ---- */
+int ns_nl_errno(int nlerr);     /* libnl's -NLE_* to -errno */
+int ns_nl_open(struct nl_sock **ret);
+/* Open a netlink socket inside a network namespace given as an nsfs fd or a
+ * pidfd (setns on a short-lived helper thread); with ret_nsfd also return an
+ * nsfs fd of that namespace. */
+int ns_nl_open_in(int ns_or_pidfd, struct nl_sock **ret, int *ret_nsfd);
+
+int ns_link_bridge_ensure(struct nl_sock *sk, const char *name, struct in_addr addr, uint8_t prefixlen,
+                          int *ret_ifindex, CrlError *reterr);
+/* A bridge someone else made: must exist, be a bridge, have an IPv4 address
+ * (the first one is returned). */
+int ns_link_bridge_lookup(struct nl_sock *sk, const char *name, int *ret_ifindex, struct in_addr *ret_addr,
+                          uint8_t *ret_prefixlen, CrlError *reterr);
+/* veth host_ifname (up, on master, alias) <-> eth0 in netns_fd (up). */
+int ns_link_veth_create(struct nl_sock *sk, const char *host_ifname, const char *alias, int master_ifindex,
+                        int netns_fd, CrlError *reterr);
+/* 0 when deleted, -ENODEV when there is no such link. */
+int ns_link_delete(struct nl_sock *sk, const char *ifname);
+/* Delete ifname and return once it has left the namespace (the kernel's
+ * RTM_DELLINK notification), 0.3-4 ms, leaving the rest of the kernel's
+ * unregistration (RCU grace periods, tens of ms) to a detached thread.
+ * -ENODEV when there is no such link, -ETIMEDOUT after timeout_ms. */
+int ns_link_delete_quick(struct nl_sock *sk, const char *ifname, int timeout_ms);
+/* The alias of ifname into *ret (NULL when none); -ENODEV when absent. */
+int ns_link_get_alias(struct nl_sock *sk, const char *ifname, char **ret);
+/* Inside the service: lo up, eth0 address, up, default route via gw. */
+int ns_link_peer_configure(struct nl_sock *nsk, struct in_addr addr, uint8_t prefixlen, struct in_addr gw,
+                           CrlError *reterr);
+/* Names of every veth whose alias starts with NS_NET_ALIAS_PREFIX, with the
+ * service names from their alias ("vc-web" "web" pairs, flat strv). */
+int ns_link_list_ours(struct nl_sock *sk, char ***ret_pairs);
+/* Interfaces that carry an IPv4 default route in the main table. */
+int ns_link_default_route_ifnames(struct nl_sock *sk, char ***ret);
+/* Number of ports enslaved to the bridge; -ENODEV without the bridge. */
+int ns_link_bridge_ports(struct nl_sock *sk, const char *bridge, bool *ret_ours, unsigned *ret_n);
+
+/* ---- the context (ns-net.c, ns-net-service.c) ---- */
+typedef struct NsBridge {
+        char *name;
+        NsIpam layout;                  /* subnet, prefixlen, gateway; never entries */
+        char *state_path;               /* RUNTIME/net/ipam-NAME */
+        int ifindex;                    /* 0 until ready: up, sysctls set, in the nft table */
+        bool managed;                   /* corrald.conf's: created on need, removed at exit */
+} NsBridge;
+
+struct NsNet {
+        NsBridge **bridges;             /* owned; [0] is corrald.conf's */
+        size_t n_bridges;
+        char *dir;                      /* RUNTIME/net */
+        char *lock_path;                /* RUNTIME/net/lock: held for every state change */
+        struct nl_sock *sk;             /* owned, host namespace */
+        bool uplinks_ready;             /* forwarding on the default-route links */
+        const char *resolv_path, *resolv_fallback_path;
+        struct NsNetLease **leases;     /* owned, the attached services */
+        size_t n_leases;
+};
+
+/* ns-net.c, for ns-net-service.c */
+typedef int (*NsStateFn)(NsNet *n, NsBridge *b, NsIpam *ipam, void *userdata, CrlError *reterr);
+/* Run fn on b's leases under the global lock; write them back when fn > 0. */
+int ns_net_with_state(NsNet *n, NsBridge *b, NsStateFn fn, void *userdata, CrlError *reterr);
+/* The bridge a unit uses (name NULL: corrald's); a bridge named by a unit
+ * must exist with an IPv4 address, which becomes its gateway and subnet. */
+int ns_net_bridge_get(NsNet *n, const char *name, NsBridge **ret, CrlError *reterr);
+NsBridge *ns_net_bridge_find(NsNet *n, const char *name);
+/* Up, sysctls set, and in the nft table. */
+int ns_net_bridge_ready(NsNet *n, NsBridge *b, CrlError *reterr);
+/* Regenerate the nft table from every known bridge's leases (cur's from
+ * ipam, the others read from their state files); call under the lock. */
+int ns_net_nft_apply(NsNet *n, const NsBridge *cur, const NsIpam *ipam, CrlError *reterr);
+/* The same for the port forwards only; the whole table when that fails
+ * (e.g. someone deleted it). */
+int ns_net_nft_apply_ports(NsNet *n, const NsBridge *cur, const NsIpam *ipam, CrlError *reterr);
+int ns_net_nft_run(NsNet *n, const char *script, CrlError *reterr);
+/* hosts of every active service on ipam's bridge, and of name (may be NULL). */
+int ns_net_hosts_refresh(NsNet *n, NsBridge *b, NsIpam *ipam, void *name, CrlError *reterr);
+int ns_net_resolv_write(NsNet *n, const char *name, char **ret_warning);
+void ns_net_files_remove(NsNet *n, const char *name);
+/* Learn the bridges of the state files under RUNTIME/net (after a restart). */
+int ns_net_bridges_load(NsNet *n);

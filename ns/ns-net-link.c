@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Links, addresses and routes through libnl-route-3. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+
+#include "ns-net-internal.h"
+#include "ns-net.h"
+#include "strv.h"
+
+static void rtnl_link_putp(struct rtnl_link **l) {
+        if (*l)
+                rtnl_link_put(*l);
+}
+static void rtnl_addr_putp(struct rtnl_addr **a) {
+        if (*a)
+                rtnl_addr_put(*a);
+}
+static void rtnl_route_putp(struct rtnl_route **r) {
+        if (*r)
+                rtnl_route_put(*r);
+}
+static void nl_addr_putp(struct nl_addr **a) {
+        if (*a)
+                nl_addr_put(*a);
+}
+static void nl_cache_freep(struct nl_cache **c) {
+        if (*c)
+                nl_cache_free(*c);
+}
+static void nl_socket_freep(struct nl_sock **s) {
+        if (*s)
+                nl_socket_free(*s);
+}
+
+int ns_nl_errno(int nlerr) {
+        static const struct { int nle, err; } map[] = {
+                { NLE_EXIST, EEXIST },       { NLE_NOMEM, ENOMEM },     { NLE_PERM, EPERM },
+                { NLE_INVAL, EINVAL },       { NLE_BUSY, EBUSY },       { NLE_NODEV, ENODEV },
+                { NLE_OBJ_NOTFOUND, ENODEV }, { NLE_AGAIN, EAGAIN },    { NLE_RANGE, ERANGE },
+                { NLE_OPNOTSUPP, EOPNOTSUPP }, { NLE_NOADDR, EADDRNOTAVAIL }, { NLE_NOACCESS, EACCES }, { NLE_AF_NOSUPPORT, EAFNOSUPPORT },
+        };
+        int e = nlerr < 0 ? -nlerr : nlerr;
+
+        for (size_t i = 0; i < ELEMENTSOF(map); i++)
+                if (map[i].nle == e)
+                        return -map[i].err;
+        return -EIO;
+}
+
+int ns_nl_open(struct nl_sock **ret) {
+        _cleanup_(nl_socket_freep) struct nl_sock *sk = nl_socket_alloc();
+        int r;
+
+        if (!sk)
+                return -ENOMEM;
+        /* libnl >= 3.2.27 opens its socket with SOCK_CLOEXEC. */
+        r = nl_connect(sk, NETLINK_ROUTE);
+        if (r < 0)
+                return ns_nl_errno(r);
+        *ret = TAKE_PTR(sk);
+        return 0;
+}
+
+typedef struct OpenInArgs {
+        int fd;
+        bool want_nsfd;
+        struct nl_sock *sk;
+        int nsfd;
+        int r;
+} OpenInArgs;
+
+/* A netlink socket belongs to the namespace it was created in, so creating it
+ * on a thread that setns()ed lets the caller's thread stay in the host
+ * namespace. The thread exits right after; its namespace switch dies with it. */
+static void *open_in_thread(void *p) {
+        OpenInArgs *a = p;
+
+        if (setns(a->fd, CLONE_NEWNET) < 0) {
+                a->r = -errno;
+                return NULL;
+        }
+        if (a->want_nsfd) {
+                a->nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+                if (a->nsfd < 0) {
+                        a->r = -errno;
+                        return NULL;
+                }
+        }
+        a->r = ns_nl_open(&a->sk);
+        return NULL;
+}
+
+int ns_nl_open_in(int ns_or_pidfd, struct nl_sock **ret, int *ret_nsfd) {
+        OpenInArgs a = { .fd = ns_or_pidfd, .want_nsfd = !!ret_nsfd, .nsfd = -EBADF };
+        pthread_t t;
+        int r;
+
+        r = pthread_create(&t, NULL, open_in_thread, &a);
+        if (r != 0)
+                return -r;
+        (void) pthread_join(t, NULL); /* cannot fail for a joinable thread we made */
+        if (a.r < 0) {
+                safe_close(a.nsfd);
+                if (a.sk)
+                        nl_socket_free(a.sk);
+                return a.r;
+        }
+        *ret = a.sk;
+        if (ret_nsfd)
+                *ret_nsfd = a.nsfd;
+        return 0;
+}
+
+static int link_get(struct nl_sock *sk, const char *name, struct rtnl_link **ret) {
+        int r = rtnl_link_get_kernel(sk, 0, name, ret);
+        return r < 0 ? ns_nl_errno(r) : 0;
+}
+
+/* The first IPv4 address of ifindex; 0 when found, -EADDRNOTAVAIL when none. */
+static int first_ipv4(struct nl_sock *sk, int ifindex, struct in_addr *ret_addr, uint8_t *ret_prefixlen) {
+        _cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
+        int r;
+
+        r = rtnl_addr_alloc_cache(sk, &cache);
+        if (r < 0)
+                return ns_nl_errno(r);
+        for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+                struct rtnl_addr *a = (struct rtnl_addr *) o;
+                struct nl_addr *l = rtnl_addr_get_local(a);
+
+                if (rtnl_addr_get_ifindex(a) != ifindex || rtnl_addr_get_family(a) != AF_INET || !l)
+                        continue;
+                memcpy(ret_addr, nl_addr_get_binary_addr(l), 4);
+                *ret_prefixlen = rtnl_addr_get_prefixlen(a);
+                return 0;
+        }
+        return -EADDRNOTAVAIL;
+}
+
+static bool is_bridge(struct rtnl_link *l) {
+        return rtnl_link_get_type(l) && streq(rtnl_link_get_type(l), "bridge");
+}
+
+int ns_link_bridge_lookup(struct nl_sock *sk, const char *name, int *ret_ifindex, struct in_addr *ret_addr,
+                          uint8_t *ret_prefixlen, CrlError *reterr) {
+        _cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+        int r;
+
+        r = link_get(sk, name, &l);
+        if (r == -ENODEV)
+                return crl_error_set(reterr, ENODEV, "Bridge=%s: no such bridge (corrald creates only its own; "
+                                     "create this one with an IPv4 address first)", name);
+        if (r < 0)
+                return crl_error_set(reterr, -r, "Bridge=%s: looking it up: %s", name, strerror(-r));
+        if (!is_bridge(l))
+                return crl_error_set(reterr, EINVAL, "Bridge=%s: the link is not a bridge (type %s)", name,
+                                     rtnl_link_get_type(l) ?: "unknown");
+        r = first_ipv4(sk, rtnl_link_get_ifindex(l), ret_addr, ret_prefixlen);
+        if (r == -EADDRNOTAVAIL)
+                return crl_error_set(reterr, EADDRNOTAVAIL, "Bridge=%s: the bridge has no IPv4 address to "
+                                     "serve as the services' gateway and subnet", name);
+        if (r < 0)
+                return crl_error_set(reterr, -r, "Bridge=%s: reading its addresses: %s", name, strerror(-r));
+        *ret_ifindex = rtnl_link_get_ifindex(l);
+        return 0;
+}
+
+/* Does the link have exactly addr/prefixlen among its IPv4 addresses? 1 yes,
+ * 0 no address at all, -EEXIST another one (named in *ret_other). */
+static int bridge_check_addr(struct nl_sock *sk, int ifindex, struct in_addr addr, uint8_t prefixlen,
+                             char ret_other[64]) {
+        _cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
+        int r, found = 0;
+
+        r = rtnl_addr_alloc_cache(sk, &cache);
+        if (r < 0)
+                return ns_nl_errno(r);
+        for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+                struct rtnl_addr *a = (struct rtnl_addr *) o;
+                struct nl_addr *l = rtnl_addr_get_local(a);
+
+                if (rtnl_addr_get_ifindex(a) != ifindex || rtnl_addr_get_family(a) != AF_INET || !l)
+                        continue;
+                if (memcmp(nl_addr_get_binary_addr(l), &addr, 4) == 0 && rtnl_addr_get_prefixlen(a) == prefixlen)
+                        return 1;
+                nl_addr2str(l, ret_other, 64);
+                found = -EEXIST;
+        }
+        return found;
+}
+
+static int addr_add(struct nl_sock *sk, int ifindex, struct in_addr addr, uint8_t prefixlen) {
+        _cleanup_(rtnl_addr_putp) struct rtnl_addr *a = rtnl_addr_alloc();
+        _cleanup_(nl_addr_putp) struct nl_addr *l = nl_addr_build(AF_INET, &addr, 4);
+        int r;
+
+        if (!a || !l)
+                return -ENOMEM;
+        nl_addr_set_prefixlen(l, prefixlen);
+        rtnl_addr_set_ifindex(a, ifindex);
+        r = rtnl_addr_set_local(a, l);
+        if (r < 0)
+                return ns_nl_errno(r);
+        rtnl_addr_set_prefixlen(a, prefixlen);
+        r = rtnl_addr_add(sk, a, 0);
+        return r < 0 ? ns_nl_errno(r) : 0;
+}
+
+/* Set flags (IFF_UP) and optionally the alias on an existing link. */
+static int link_change(struct nl_sock *sk, struct rtnl_link *orig, unsigned flags, const char *alias) {
+        _cleanup_(rtnl_link_putp) struct rtnl_link *c = rtnl_link_alloc();
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        if (flags)
+                rtnl_link_set_flags(c, flags);
+        if (alias)
+                rtnl_link_set_ifalias(c, alias);
+        r = rtnl_link_change(sk, orig, c, 0);
+        return r < 0 ? ns_nl_errno(r) : 0;
+}
+
+static int bridge_create(struct nl_sock *sk, const char *name) {
+        _cleanup_(rtnl_link_putp) struct rtnl_link *l = rtnl_link_bridge_alloc();
+        int r;
+
+        if (!l)
+                return -ENOMEM;
+        rtnl_link_set_name(l, name);
+        r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
+        return r < 0 ? ns_nl_errno(r) : 0;
+}
+
+int ns_link_bridge_ensure(struct nl_sock *sk, const char *name, struct in_addr addr, uint8_t prefixlen,
+                          int *ret_ifindex, CrlError *reterr) {
+        _cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+        char other[64] = "", want[INET_ADDRSTRLEN];
+        bool created = false;
+        int r;
+
+        inet_ntop(AF_INET, &addr, want, sizeof(want));
+        r = link_get(sk, name, &l);
+        if (r == -ENODEV) {
+                r = bridge_create(sk, name);
+                if (r < 0 && r != -EEXIST) /* EEXIST: lost a race, look again */
+                        return crl_error_set(reterr, -r, "bridge '%s': creating it: %s", name, strerror(-r));
+                created = r == 0;
+                r = link_get(sk, name, &l);
+        }
+        if (r < 0)
+                return crl_error_set(reterr, -r, "bridge '%s': looking it up: %s", name, strerror(-r));
+        if (!is_bridge(l))
+                return crl_error_set(reterr, EEXIST, "bridge '%s': a link of that name exists and is not a bridge (type %s); refusing to use it",
+                                     name, rtnl_link_get_type(l) ?: "unknown");
+        r = bridge_check_addr(sk, rtnl_link_get_ifindex(l), addr, prefixlen, other);
+        if (r == -EEXIST)
+                return crl_error_set(reterr, EEXIST, "bridge '%s' exists with address %s, not %s/%u as configured (Subnet=); refusing to use it",
+                                     name, other, want, prefixlen);
+        if (r < 0)
+                return crl_error_set(reterr, -r, "bridge '%s': reading its addresses: %s", name, strerror(-r));
+        if (r == 0) {
+                r = addr_add(sk, rtnl_link_get_ifindex(l), addr, prefixlen);
+                if (r < 0)
+                        return crl_error_set(reterr, -r, "bridge '%s': adding %s/%u: %s", name, want, prefixlen, strerror(-r));
+        }
+        r = link_change(sk, l, IFF_UP, created ? NS_NET_BRIDGE_ALIAS : NULL);
+        if (r < 0)
+                return crl_error_set(reterr, -r, "bridge '%s': setting it up: %s", name, strerror(-r));
+        *ret_ifindex = rtnl_link_get_ifindex(l);
+        return 0;
+}
+
+int ns_link_veth_create(struct nl_sock *sk, const char *host_ifname, const char *alias, int master_ifindex,
+                        int netns_fd, CrlError *reterr) {
+        _cleanup_(rtnl_link_putp) struct rtnl_link *l = rtnl_link_veth_alloc();
+        _cleanup_(rtnl_link_putp) struct rtnl_link *made = NULL;
+        struct rtnl_link *peer;
+        int r;
+
+        if (!l)
+                return -ENOMEM;
+        peer = rtnl_link_veth_get_peer(l);
+        rtnl_link_set_name(l, host_ifname);
+        rtnl_link_set_master(l, master_ifindex);
+        rtnl_link_set_flags(l, IFF_UP);
+        rtnl_link_set_name(peer, NS_NET_PEER_IFNAME);
+        rtnl_link_set_ns_fd(peer, netns_fd);
+        rtnl_link_put(peer);
+        /* One RTM_NEWLINK creates both ends, the peer already in the service's
+         * namespace and the host end on the bridge and up. The peer cannot be
+         * set up in the same message: veth_open() fails with ENOTCONN while
+         * the pair is not yet linked; peer_configure() does it. */
+        r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
+        if (r < 0)
+                return crl_error_set(reterr, -ns_nl_errno(r), "veth '%s': creating it: %s", host_ifname, nl_geterror(r));
+        /* The kernel ignores IFLA_IFALIAS when creating a link. */
+        r = link_get(sk, host_ifname, &made);
+        if (r >= 0)
+                r = link_change(sk, made, 0, alias);
+        if (r < 0)
+                return crl_error_set(reterr, -r, "veth '%s': setting its alias: %s", host_ifname, strerror(-r));
+        return 0;
+}
+
+int ns_link_delete(struct nl_sock *sk, const char *ifname) {
+        _cleanup_(rtnl_link_putp) struct rtnl_link *l = rtnl_link_alloc();
+        int r;
+
+        if (!l)
+                return -ENOMEM;
+        rtnl_link_set_name(l, ifname);
+        r = rtnl_link_delete(sk, l);
+        return r < 0 ? ns_nl_errno(r) : 0;
+}
+
+int ns_link_get_alias(struct nl_sock *sk, const char *ifname, char **ret) {
+        _cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+        const char *a;
+        int r;
+
+        r = link_get(sk, ifname, &l);
+        if (r < 0)
+                return r;
+        a = rtnl_link_get_ifalias(l);
+        *ret = a ? strdup(a) : NULL;
+        return a && !*ret ? -ENOMEM : 0;
+}
+
+static int default_route_add(struct nl_sock *nsk, int ifindex, struct in_addr gw) {
+        _cleanup_(rtnl_route_putp) struct rtnl_route *rt = rtnl_route_alloc();
+        _cleanup_(nl_addr_putp) struct nl_addr *dst = nl_addr_build(AF_INET, &(struct in_addr) {}, 4);
+        _cleanup_(nl_addr_putp) struct nl_addr *via = nl_addr_build(AF_INET, &gw, 4);
+        struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+        int r;
+
+        if (!rt || !dst || !via || !nh) {
+                if (nh)
+                        rtnl_route_nh_free(nh);
+                return -ENOMEM;
+        }
+        nl_addr_set_prefixlen(dst, 0);
+        rtnl_route_set_family(rt, AF_INET);
+        rtnl_route_set_dst(rt, dst);
+        rtnl_route_nh_set_ifindex(nh, ifindex);
+        rtnl_route_nh_set_gateway(nh, via);
+        rtnl_route_add_nexthop(rt, nh); /* rt owns nh now */
+        r = rtnl_route_add(nsk, rt, NLM_F_CREATE | NLM_F_EXCL);
+        return r < 0 ? ns_nl_errno(r) : 0;
+}
+
+int ns_link_peer_configure(struct nl_sock *nsk, struct in_addr addr, uint8_t prefixlen, struct in_addr gw,
+                           CrlError *reterr) {
+        _cleanup_(rtnl_link_putp) struct rtnl_link *lo = NULL, *eth = NULL;
+        const char *step;
+        int r;
+
+        step = "lo";
+        r = link_get(nsk, "lo", &lo);
+        if (r >= 0)
+                r = link_change(nsk, lo, IFF_UP, NULL);
+        if (r < 0)
+                goto fail;
+        step = NS_NET_PEER_IFNAME;
+        r = link_get(nsk, NS_NET_PEER_IFNAME, &eth);
+        if (r < 0)
+                goto fail;
+        step = "address";
+        r = addr_add(nsk, rtnl_link_get_ifindex(eth), addr, prefixlen);
+        if (r < 0)
+                goto fail;
+        step = NS_NET_PEER_IFNAME " up";
+        r = link_change(nsk, eth, IFF_UP, NULL);
+        if (r < 0)
+                goto fail;
+        step = "default route";
+        r = default_route_add(nsk, rtnl_link_get_ifindex(eth), gw);
+        if (r < 0)
+                goto fail;
+        return 0;
+fail:
+        return crl_error_set(reterr, -r, "inside the service's namespace: %s: %s", step, strerror(-r));
+}
+
+static bool alias_is_ours(const char *alias) {
+        return alias && strneq(alias, NS_NET_ALIAS_PREFIX, strlen(NS_NET_ALIAS_PREFIX));
+}
+
+int ns_link_list_ours(struct nl_sock *sk, char ***ret_pairs) {
+        _cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
+        if (r < 0)
+                return ns_nl_errno(r);
+        for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+                struct rtnl_link *k = (struct rtnl_link *) o;
+                const char *alias = rtnl_link_get_ifalias(k), *type = rtnl_link_get_type(k);
+
+                if (!type || !streq(type, "veth") || !alias_is_ours(alias))
+                        continue;
+                if (strv_extend(&l, rtnl_link_get_name(k)) < 0 ||
+                    strv_extend(&l, alias + strlen(NS_NET_ALIAS_PREFIX)) < 0)
+                        return -ENOMEM;
+        }
+        *ret_pairs = TAKE_PTR(l);
+        return 0;
+}
+
+int ns_link_bridge_ports(struct nl_sock *sk, const char *bridge, bool *ret_ours, unsigned *ret_n) {
+        _cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
+        struct rtnl_link *br;
+        unsigned n = 0;
+        int r, ifindex;
+
+        r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
+        if (r < 0)
+                return ns_nl_errno(r);
+        br = rtnl_link_get_by_name(cache, bridge);
+        if (!br)
+                return -ENODEV;
+        ifindex = rtnl_link_get_ifindex(br);
+        *ret_ours = rtnl_link_get_ifalias(br) && streq(rtnl_link_get_ifalias(br), NS_NET_BRIDGE_ALIAS);
+        rtnl_link_put(br);
+        for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o))
+                if (rtnl_link_get_master((struct rtnl_link *) o) == ifindex)
+                        n++;
+        *ret_n = n;
+        return 0;
+}
+
+int ns_link_default_route_ifnames(struct nl_sock *sk, char ***ret) {
+        _cleanup_(nl_cache_freep) struct nl_cache *routes = NULL, *links = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = rtnl_route_alloc_cache(sk, AF_INET, 0, &routes);
+        if (r >= 0)
+                r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
+        if (r < 0)
+                return ns_nl_errno(r);
+        for (struct nl_object *o = nl_cache_get_first(routes); o; o = nl_cache_get_next(o)) {
+                struct rtnl_route *rt = (struct rtnl_route *) o;
+                struct rtnl_nexthop *nh;
+                char name[IFNAMSIZ];
+
+                if (rtnl_route_get_table(rt) != RT_TABLE_MAIN || nl_addr_get_prefixlen(rtnl_route_get_dst(rt)) != 0 ||
+                    rtnl_route_get_nnexthops(rt) < 1)
+                        continue;
+                nh = rtnl_route_nexthop_n(rt, 0);
+                if (!rtnl_link_i2name(links, rtnl_route_nh_get_ifindex(nh), name, sizeof(name)))
+                        continue;
+                if (!strv_contains(l, name) && strv_extend(&l, name) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+typedef struct DeleteJob {
+        int ifindex;
+        int result_fd;          /* owned: an eventfd, counter = 1 + (-result) */
+} DeleteJob;
+
+/* Runs detached: the kernel returns from RTM_DELLINK only after the device is
+ * fully unregistered, which waits for RCU grace periods (tens of ms) long
+ * after the link has left the namespace. */
+static void *delete_thread(void *p) {
+        DeleteJob *job = p;
+        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        _cleanup_(rtnl_link_putp) struct rtnl_link *l = rtnl_link_alloc();
+        int r;
+
+        r = l ? ns_nl_open(&sk) : -ENOMEM;
+        if (r >= 0) {
+                rtnl_link_set_ifindex(l, job->ifindex);
+                r = rtnl_link_delete(sk, l);
+                r = r < 0 ? ns_nl_errno(r) : 0;
+        }
+        /* An eventfd, not a pipe: the waiter may be gone (no SIGPIPE then). */
+        (void) !write(job->result_fd, &(uint64_t) { 1 + (uint64_t) -r }, sizeof(uint64_t));
+        safe_close(job->result_fd);
+        free(job);
+        return NULL;
+}
+
+static int delete_thread_start(int ifindex, int result_fd) {
+        DeleteJob *job = malloc(sizeof(*job));
+        pthread_attr_t attr;
+        pthread_t t;
+        int r;
+
+        if (!job)
+                return -ENOMEM;
+        *job = (DeleteJob) { .ifindex = ifindex, .result_fd = result_fd };
+        r = pthread_attr_init(&attr);
+        if (r == 0)
+                r = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (r == 0)
+                r = pthread_create(&t, &attr, delete_thread, job);
+        (void) pthread_attr_destroy(&attr); /* cannot fail on glibc */
+        if (r != 0) {
+                free(job);
+                return -r;
+        }
+        return 0;
+}
+
+/* 1 when buf holds RTM_DELLINK for ifindex. */
+static int saw_dellink(const char *buf, ssize_t n, int ifindex) {
+        for (const struct nlmsghdr *h = (const void *) buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+                const struct ifinfomsg *ifi = NLMSG_DATA(h);
+
+                if (h->nlmsg_type == RTM_DELLINK && h->nlmsg_len >= NLMSG_LENGTH(sizeof(*ifi)) &&
+                    ifi->ifi_index == ifindex)
+                        return 1;
+        }
+        return 0;
+}
+
+/* Wait for the link to leave the namespace (the RTM_DELLINK notification)
+ * or for the deleting thread's result, whichever comes first. */
+static int delete_wait(int notify_fd, int result_fd, int ifindex, int timeout_ms) {
+        struct pollfd p[2] = { { .fd = notify_fd, .events = POLLIN }, { .fd = result_fd, .events = POLLIN } };
+        char buf[8192];
+
+        for (;;) {
+                int r = poll(p, 2, timeout_ms);
+
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0)
+                        return -errno;
+                if (r == 0)
+                        return -ETIMEDOUT;
+                if (p[1].revents) {
+                        uint64_t v;
+
+                        if (read(result_fd, &v, sizeof(v)) != sizeof(v))
+                                return -EIO;
+                        r = -(int) (v - 1);
+                        return r == -ENODEV ? 0 : r;
+                }
+                ssize_t n = recv(notify_fd, buf, sizeof(buf), MSG_DONTWAIT);
+                if (n < 0 && errno == ENOBUFS)
+                        p[0].fd = -1; /* notifications lost: the thread's result decides */
+                else if (n > 0 && saw_dellink(buf, n, ifindex))
+                        return 0;
+        }
+}
+
+int ns_link_delete_quick(struct nl_sock *sk, const char *ifname, int timeout_ms) {
+        _cleanup_(nl_socket_freep) struct nl_sock *notify = NULL;
+        _cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+        _cleanup_close_ int efd = -EBADF;
+        int r, tfd;
+
+        r = link_get(sk, ifname, &l);
+        if (r < 0)
+                return r;
+        notify = nl_socket_alloc();
+        if (!notify)
+                return -ENOMEM;
+        r = nl_connect(notify, NETLINK_ROUTE);
+        if (r >= 0)
+                r = nl_socket_add_membership(notify, RTNLGRP_LINK);
+        if (r < 0)
+                return ns_nl_errno(r);
+        efd = eventfd(0, EFD_CLOEXEC);
+        if (efd < 0)
+                return -errno;
+        tfd = fcntl(efd, F_DUPFD_CLOEXEC, 3);
+        if (tfd < 0)
+                return -errno;
+        r = delete_thread_start(rtnl_link_get_ifindex(l), tfd);
+        if (r < 0) {
+                safe_close(tfd);
+                return r;
+        }
+        return delete_wait(nl_socket_get_fd(notify), efd, rtnl_link_get_ifindex(l), timeout_ms);
+}

@@ -1,0 +1,565 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Service networking end to end, inside a network and mount namespace this
+ * test makes for itself (unshare at start): nothing touches the real host's
+ * interfaces, and every packet stays between namespaces made here. The
+ * "services" are children in fresh network + mount namespaces, wired by
+ * ns_net_service_attach_pidfd() as the launcher will do, with /etc/hosts and
+ * /etc/resolv.conf bind-mounted from ns_net_bind_files().
+ *
+ * Checks what the kernel shows (links, addresses, nft table, HTTP traffic),
+ * not just return codes. Exit 0 pass, 1 fail, 77 skip. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "fileio.h"
+#include "ns-net.h"
+#include "strv.h"
+#include "syscalls.h"
+
+static int failures;
+static const char *bridge_override;     /* Bridge= of the next svc_start */
+static char rundir[] = "/tmp/corral-net-test.XXXXXX";
+
+static char failed_lines[4096];        /* repeated at the end: the runner shows only the tail */
+
+#define CHECK(cond, ...)                                                   \
+        do {                                                               \
+                if (!(cond)) {                                             \
+                        size_t _l = strlen(failed_lines);                  \
+                        failures++;                                        \
+                        printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+                        printf(__VA_ARGS__);                               \
+                        printf("\n");                                      \
+                        if (_l < sizeof(failed_lines) - 1)                 \
+                                snprintf(failed_lines + _l, sizeof(failed_lines) - _l, \
+                                         "  line %d: %s\n", __LINE__, #cond); \
+                } else                                                     \
+                        printf("ok   %s\n", #cond);                        \
+        } while (0)
+
+/* Run a shell command (tests may use shell tools), return its exit status
+ * and, with out, its stdout. */
+_printf_(2, 3) static int sh(char **out, const char *fmt, ...) {
+        char cmd[1024], buf[4096];
+        size_t len = 0;
+        va_list ap;
+        FILE *f;
+        int st;
+
+        va_start(ap, fmt);
+        vsnprintf(cmd, sizeof(cmd), fmt, ap);
+        va_end(ap);
+        f = popen(cmd, "r");
+        if (!f)
+                return -1;
+        while (len < sizeof(buf) - 1) {
+                size_t k = fread(buf + len, 1, sizeof(buf) - 1 - len, f);
+                if (k == 0)
+                        break;
+                len += k;
+        }
+        buf[len] = 0;
+        st = pclose(f);
+        if (out) {
+                free(*out);
+                *out = strdup(buf);
+        }
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+typedef struct Svc {
+        char name[32];
+        pid_t pid;
+        int pidfd;
+        const NsNetLease *lease;
+        UnitConfig *unit;
+} Svc;
+
+/* The child: new netns + mount ns; waits for the parent's byte (the
+ * launcher's handshake), binds the files, then execs argv. */
+static void child_run(int rfd, BindMount *binds, size_t nb, char **argv) {
+        char c;
+
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (read(rfd, &c, 1) != 1)
+                _exit(120);
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                _exit(121);
+        for (size_t i = 0; i < nb; i++)
+                if (mount(binds[i].source, binds[i].destination, NULL, MS_BIND, NULL) < 0 ||
+                    mount(NULL, binds[i].destination, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+                        _exit(122);
+        execvp(argv[0], argv);
+        _exit(127);
+}
+
+/* Start a service from a unit (owned by s afterwards), as the supervisor
+ * will: bind files first, then clone, then the hook, then release. */
+static int svc_start_unit(NsNet *net, Svc *s, UnitConfig *unit, char **argv, uint64_t extra_flags, CrlError *err) {
+        crl_clone_args args = { .flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_PIDFD | extra_flags,
+                                .exit_signal = SIGCHLD };
+        BindMount *binds = NULL;
+        size_t nb = 0;
+        int p[2], r;
+
+        memset(s, 0, sizeof(*s));
+        crl_error_clear(err);
+        snprintf(s->name, sizeof(s->name), "%s", unit->name);
+        s->unit = unit;
+        r = ns_net_bind_files(net, s->unit, &binds, &nb, err);
+        if (r < 0)
+                return r;
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        args.pidfd = (uint64_t) (uintptr_t) &s->pidfd;
+        s->pid = crl_clone3(&args);
+        if (s->pid == 0)
+                child_run(p[0], binds, nb, argv);
+        close(p[0]);
+        ns_net_bind_mounts_free(binds, nb);
+        r = ns_net_service_attach_pidfd(net, s->unit, s->pidfd, &s->lease, err);
+        if (r >= 0)
+                (void) !write(p[1], "g", 1);
+        close(p[1]);
+        return r;
+}
+
+static int svc_start_flags(NsNet *net, Svc *s, const char *name, const PortForward *ports, size_t n_ports,
+                           char **argv, uint64_t extra_flags, CrlError *err) {
+        UnitConfig *u = NULL;
+
+        if (unit_config_new(name, &u) < 0)
+                return -ENOMEM;
+        u->network.virtual_ethernet = true;
+        if (bridge_override)
+                u->network.bridge = strdup(bridge_override);
+        if (n_ports) {
+                u->network.ports = calloc(n_ports, sizeof(PortForward));
+                memcpy(u->network.ports, ports, n_ports * sizeof(PortForward));
+                u->network.n_ports = n_ports;
+        }
+        return svc_start_unit(net, s, u, argv, extra_flags, err);
+}
+
+static int svc_start(NsNet *net, Svc *s, const char *name, const PortForward *ports, size_t n_ports,
+                     char **argv, CrlError *err) {
+        return svc_start_flags(net, s, name, ports, n_ports, argv, 0, err);
+}
+
+static int svc_start_bridge(NsNet *net, Svc *s, const char *name, const char *bridge, const PortForward *ports,
+                            size_t n_ports, char **argv, CrlError *err) {
+        int r;
+
+        bridge_override = bridge;
+        r = svc_start_flags(net, s, name, ports, n_ports, argv, 0, err);
+        bridge_override = NULL;
+        return r;
+}
+
+/* after a failed start: no detach, the start undid itself */
+static void svc_abandon(Svc *s) {
+        if (s->pid > 0) {
+                kill(s->pid, SIGKILL);
+                waitpid(s->pid, NULL, 0);
+                close(s->pidfd);
+        }
+        unit_config_free(s->unit);
+        s->unit = NULL;
+        s->pid = 0;
+}
+
+static void svc_stop(NsNet *net, Svc *s) {
+        CrlError err = {};
+        int r;
+
+        if (s->pid <= 0)
+                return;
+        (void) crl_pidfd_send_signal(s->pidfd, SIGKILL, NULL, 0);
+        (void) waitpid(s->pid, NULL, 0);
+        close(s->pidfd);
+        r = ns_net_service_detach(net, s->name, &err);
+        CHECK(r >= 0, "detach %s: %s", s->name, err.message);
+        unit_config_free(s->unit);
+        s->pid = 0;
+}
+
+static int wget_in(const Svc *from, const char *url, char **out) {
+        /* httpd needs a moment to bind; bounded retries are fine in a test */
+        for (int i = 0; i < 40; i++) {
+                free(*out);
+                *out = NULL;
+                if (from && sh(out, "nsenter -t %d -n -m curl -sS -m 2 %s 2>&1", from->pid, url) == 0)
+                        return 0;
+                if (!from && sh(out, "curl -sS -m 2 %s 2>&1", url) == 0)
+                        return 0;
+                usleep(50 * 1000);
+        }
+        return -1;
+}
+
+static NsNet *net_new(const char *bridge, const char *subnet, uint8_t prefixlen, const char *sub) {
+        ManagerConfig *mc = NULL;
+        NsNet *net = NULL;
+        CrlError err = {};
+
+        if (manager_config_new(&mc) < 0)
+                return NULL;
+        free(mc->bridge);
+        mc->bridge = strdup(bridge);
+        free(mc->runtime_directory);
+        if (asprintf(&mc->runtime_directory, "%s/%s", rundir, sub) < 0)
+                return NULL;
+        inet_pton(AF_INET, subnet, &mc->subnet);
+        mc->subnet_prefixlen = prefixlen;
+        if (ns_net_new(mc, &net, &err) < 0)
+                printf("ns_net_new: %s\n", err.message);
+        manager_config_free(mc);
+        return net;
+}
+
+static void test_two_services(void) {
+        NsNet *net = net_new("corral0", "10.89.0.0", 24, "main");
+        static const PortForward port = { .protocol = IPPROTO_TCP, .host_port = 8080, .service_port = 80 };
+        char *httpd[] = { "busybox", "httpd", "-f", "-p", "80", "-h", rundir, NULL };
+        char *idle[] = { "sleep", "1000", NULL };
+        _cleanup_free_ char *out = NULL, *first_addr = NULL;
+        CrlError err = {};
+        Svc a, b;
+        int r;
+
+        r = svc_start(net, &a, "web", &port, 1, httpd, &err);
+        CHECK(r >= 0, "start web: %s", err.message);
+        r = svc_start(net, &b, "client", NULL, 0, idle, &err);
+        CHECK(r >= 0, "start client: %s", err.message);
+        if (failures)
+                return;
+        first_addr = strdup(a.lease->address_str);
+        CHECK(!streq(a.lease->address_str, b.lease->address_str), "%s == %s", a.lease->address_str,
+              b.lease->address_str);
+        CHECK(sh(&out, "nsenter -t %d -n ip -4 -o addr show dev eth0 | grep -q ' %s/24 '", a.pid,
+                 a.lease->address_str) == 0, "web's eth0 lacks %s", a.lease->address_str);
+        free(out); out = NULL;
+        CHECK(sh(&out, "nsenter -t %d -n ip route show default | grep -q 'via 10.89.0.1 dev eth0'", b.pid) == 0,
+              "no default route in client");
+        free(out); out = NULL;
+        CHECK(sh(&out, "ip -d link show vc-web | grep -q 'master corral0'") == 0, "vc-web not on corral0");
+        free(out); out = NULL;
+        CHECK(sh(&out, "ip link show vc-web | grep -q 'alias corral:web'") == 0, "vc-web alias missing");
+        free(out); out = NULL;
+        /* by address, and by name through the bind-mounted /etc/hosts */
+        r = wget_in(&b, "http://web/", &out);
+        CHECK(r == 0 && strstr(out, "hello-corral"), "client -> http://web/: %s", out ?: "");
+        CHECK(sh(&out, "nsenter -t %d -m grep -c -E '^[0-9.]+\t(web|client)$' /etc/hosts | grep -qx 2", b.pid) == 0,
+              "client's /etc/hosts does not list both");
+        /* no socket of corral's (netlink, nft) leaks into a service */
+        CHECK(sh(NULL, "ls -l /proc/%d/fd | grep -E -q 'socket:|anon_inode:|net:\\[|%s'", b.pid, rundir) != 0,
+              "client inherited a socket, eventfd, namespace or state fd");
+        CHECK(sh(&out, "nsenter -t %d -m grep -q 'written by corrald' /etc/resolv.conf", b.pid) == 0,
+              "client's /etc/resolv.conf is not corral's");
+        CHECK(sh(&out, "nsenter -t %d -m sh -c 'echo x >> /etc/hosts' 2>/dev/null", b.pid) != 0,
+              "client's /etc/hosts is writable");
+        {
+                char url[64];
+                snprintf(url, sizeof(url), "http://%s/", a.lease->address_str);
+                r = wget_in(&b, url, &out);
+                CHECK(r == 0 && strstr(out, "hello-corral"), "client -> %s: %s", url, out ?: "");
+        }
+        /* Port=8080:80 from this (the host's) namespace: its own addresses */
+        r = wget_in(NULL, "http://192.0.2.1:8080/", &out);
+        CHECK(r == 0 && strstr(out, "hello-corral"), "host -> 192.0.2.1:8080: %s", out ?: "");
+        r = wget_in(NULL, "http://127.0.0.1:8080/", &out);
+        CHECK(r == 0 && strstr(out, "hello-corral"), "host -> 127.0.0.1:8080: %s", out ?: "");
+        /* and from a client namespace outside, through the host's uplink */
+        r = sh(&out, "ip netns exec corral-test-outside curl -sS -m 2 http://192.0.2.1:8080/");
+        CHECK(r == 0 && strstr(out, "hello-corral"), "outside -> 192.0.2.1:8080: %s", out ?: "");
+        free(out); out = NULL;
+        CHECK(sh(&out, "nft list table inet corral | grep -q 'dport 8080 dnat ip to %s:80'", a.lease->address_str) == 0,
+              "no DNAT rule for 8080");
+        free(out); out = NULL;
+        CHECK(sh(&out, "cat /proc/sys/net/ipv4/conf/corral0/forwarding | grep -qx 1") == 0, "bridge forwarding off");
+
+        /* a second service may not take the same host port */
+        {
+                Svc c;
+                CrlError e2 = {};
+                r = svc_start(net, &c, "thief", &port, 1, idle, &e2);
+                CHECK(r == -EADDRINUSE && strstr(e2.message, "'web'"), "port clash: %d %s", r, e2.message);
+                CHECK(sh(NULL, "ip link show vc-thief >/dev/null 2>&1") != 0, "vc-thief left behind");
+                if (c.pid > 0) {
+                        kill(c.pid, SIGKILL);
+                        waitpid(c.pid, NULL, 0);
+                }
+                unit_config_free(c.unit);
+        }
+
+        /* PrivateUsers=: the netns belongs to the service's user namespace */
+        {
+                Svc u;
+                CrlError e3 = {};
+
+                r = svc_start_flags(net, &u, "userns", NULL, 0, idle, CLONE_NEWUSER, &e3);
+                CHECK(r >= 0, "start userns: %s", e3.message);
+                if (r >= 0) {
+                        CHECK(sh(NULL, "nsenter -t %d -n ip -4 -o addr show dev eth0 | grep -q ' %s/24 '", u.pid,
+                                 u.lease->address_str) == 0, "userns service's eth0 lacks its address");
+                        CHECK(sh(NULL, "nsenter -t %d -n curl -sS -m 2 http://%s/ | grep -q hello-corral", u.pid,
+                                 a.lease->address_str) == 0, "userns service cannot reach web");
+                        svc_stop(net, &u);
+                }
+        }
+
+        /* a real unit file through the loader: fixed Address=, Port= */
+        {
+                static const char text[] = "[Service]\nExecStart=/bin/true\n[Network]\nVirtualEthernet=yes\n"
+                                           "Address=10.89.0.50/24\nPort=tcp:8081:80\n";
+                char *httpd2[] = { "busybox", "httpd", "-f", "-p", "80", "-h", rundir, NULL };
+                UnitDiagnostics diags = {};
+                UnitConfig *u = NULL;
+                CrlError e5 = {};
+                FILE *uf = fopen("fixed.service", "we");
+                Svc fx;
+
+                if (uf) {
+                        fputs(text, uf);
+                        fclose(uf);
+                }
+                r = unit_load_file("fixed.service", &u, &diags);
+                CHECK(r >= 0 && u, "loading fixed.service: %d", r);
+                unit_diagnostics_done(&diags);
+                if (u) {
+                        r = svc_start_unit(net, &fx, u, httpd2, 0, &e5);
+                        CHECK(r >= 0 && streq(fx.lease->address_str, "10.89.0.50"), "fixed: %d %s", r, e5.message);
+                        r = wget_in(NULL, "http://127.0.0.1:8081/", &out);
+                        CHECK(r == 0 && strstr(out, "hello-corral"), "host -> 127.0.0.1:8081: %s", out ?: "");
+                        if (fx.pid > 0)
+                                svc_stop(net, &fx);
+                        else
+                                svc_abandon(&fx);
+                }
+        }
+
+        /* Port=udp: a datagram to the host port comes back from the service */
+        {
+                static const PortForward udp = { .protocol = IPPROTO_UDP, .host_port = 5353, .service_port = 53 };
+                char *echo[] = { "/usr/bin/python3", "-c",
+                                 "import socket\n"
+                                 "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                                 "s.bind(('0.0.0.0', 53))\n"
+                                 "while True:\n"
+                                 "    d, a = s.recvfrom(512)\n"
+                                 "    s.sendto(b'echo:' + d, a)\n", NULL };
+                CrlError e6 = {};
+                Svc us;
+
+                r = svc_start(net, &us, "udpecho", &udp, 1, echo, &e6);
+                CHECK(r >= 0, "udpecho: %s", e6.message);
+                if (r >= 0) {
+                        for (int i = 0; i < 40; i++) {
+                                if (sh(&out, "/usr/bin/python3 -c \"import socket; s = socket.socket(socket.AF_INET, "
+                                             "socket.SOCK_DGRAM); s.settimeout(0.2); s.sendto(b'ping', "
+                                             "('192.0.2.1', 5353)); print(s.recv(64).decode())\" 2>/dev/null") == 0)
+                                        break;
+                        }
+                        CHECK(out && strstr(out, "echo:ping"), "udp 192.0.2.1:5353: %s", out ?: "");
+                        svc_stop(net, &us);
+                }
+                CHECK(sh(NULL, "nft list table inet corral | grep -q 'dport 5353'") != 0, "udp rule left after stop");
+        }
+
+        /* Bridge= naming a bridge someone else made */
+        {
+                Svc f;
+                CrlError e4 = {};
+
+                r = svc_start_bridge(net, &f, "missing", "nosuchbr", NULL, 0, idle, &e4);
+                CHECK(r == -ENODEV && strstr(e4.message, "Bridge=nosuchbr: no such bridge"), "%d %s", r, e4.message);
+                svc_abandon(&f);
+                CHECK(sh(NULL, "ip link add crlbr1 type bridge && ip addr add 10.77.0.1/24 dev crlbr1 && "
+                               "ip link set crlbr1 up") == 0, "making crlbr1");
+                r = svc_start_bridge(net, &f, "lan", "crlbr1", &port, 1, idle, &e4);
+                CHECK(r == -EADDRINUSE && strstr(e4.message, "'web'"), "cross-bridge port clash: %d %s", r, e4.message);
+                svc_abandon(&f);
+                r = svc_start_bridge(net, &f, "lan", "crlbr1", NULL, 0, idle, &e4);
+                CHECK(r >= 0 && streq(f.lease->address_str, "10.77.0.2"), "lan: %d %s", r, e4.message);
+                if (r >= 0) {
+                        CHECK(sh(NULL, "ip -d link show vc-lan | grep -q 'master crlbr1'") == 0, "vc-lan not on crlbr1");
+                        CHECK(sh(NULL, "nsenter -t %d -n curl -sS -m 2 http://%s/ | grep -q hello-corral", f.pid,
+                                 a.lease->address_str) == 0, "lan cannot reach web across bridges");
+                        CHECK(sh(NULL, "nsenter -t %d -m grep -q -w web /etc/hosts", f.pid) != 0,
+                              "lan's hosts lists a service of another bridge");
+                        CHECK(sh(NULL, "nsenter -t %d -m grep -q -w lan /etc/hosts", b.pid) != 0,
+                              "client's hosts lists a service of another bridge");
+                        svc_stop(net, &f);
+                }
+                CHECK(sh(NULL, "ip link show vc-lan >/dev/null 2>&1") != 0, "vc-lan left after stop");
+        }
+
+        /* stop removes veth and rules; restart gets the same address */
+        svc_stop(net, &a);
+        CHECK(sh(NULL, "ip link show vc-web >/dev/null 2>&1") != 0, "vc-web still exists after stop");
+        CHECK(sh(NULL, "nft list table inet corral | grep -q 'dport 8080'") != 0, "DNAT rule left after stop");
+        CHECK(sh(&out, "nsenter -t %d -m grep -q -w web /etc/hosts", b.pid) != 0, "client still lists web");
+        r = svc_start(net, &a, "web", &port, 1, httpd, &err);
+        CHECK(r >= 0 && streq(a.lease->address_str, first_addr), "restart: %s vs %s (%s)",
+              r >= 0 ? a.lease->address_str : "-", first_addr, err.message);
+        CHECK(sh(NULL, "nsenter -t %d -m grep -q -w web /etc/hosts", b.pid) == 0, "client lost web after restart");
+
+        /* crash of corrald: a new context re-adopts running ones and cleans others */
+        {
+                NsNet *net2 = net_new("corral0", "10.89.0.0", 24, "main");
+                char *running[] = { "web", NULL };
+                const NsNetLease *l;
+
+                r = ns_net_cleanup_stale(net2, running, &err);
+                CHECK(r >= 0, "cleanup_stale: %s", err.message);
+                l = ns_net_service_lease(net2, "web");
+                CHECK(l && streq(l->address_str, first_addr), "web not re-adopted");
+                CHECK(sh(NULL, "ip link show vc-web >/dev/null 2>&1") == 0, "re-adopted vc-web deleted");
+                CHECK(sh(NULL, "ip link show vc-client >/dev/null 2>&1") != 0, "stale vc-client not deleted");
+                CHECK(sh(NULL, "nft list table inet corral | grep -q 'dport 8080'") == 0, "re-adopted port lost");
+                ns_net_free(net2);
+        }
+        svc_stop(net, &a);
+        svc_stop(net, &b);
+        r = ns_net_shutdown(net, &err);
+        CHECK(r >= 0, "shutdown: %s", err.message);
+        CHECK(sh(NULL, "ip link show corral0 >/dev/null 2>&1") != 0, "bridge left after shutdown");
+        CHECK(sh(NULL, "nft list table inet corral >/dev/null 2>&1") != 0, "nft table left after shutdown");
+        ns_net_free(net);
+}
+
+static void test_subnet_full(void) {
+        NsNet *net = net_new("crl30", "10.99.0.0", 30, "small");
+        char *idle[] = { "sleep", "1000", NULL };
+        _cleanup_free_ char *state = NULL;
+        CrlError err = {};
+        Svc a, b;
+        int r;
+
+        r = svc_start(net, &a, "one", NULL, 0, idle, &err);
+        CHECK(r >= 0 && streq(a.lease->address_str, "10.99.0.2"), "one: %s", err.message);
+        r = svc_start(net, &b, "two", NULL, 0, idle, &err);
+        CHECK(r == -ENOSPC && strstr(err.message, "full"), "two: %d %s", r, err.message);
+        printf("     (error was: %s)\n", err.message);
+        CHECK(sh(NULL, "ip link show vc-two >/dev/null 2>&1") != 0, "vc-two left behind");
+        CHECK(sh(NULL, "ip -o link show | grep -c 'alias corral:' | grep -qx 1") == 0, "extra corral links");
+        CHECK(access("small/net/two", F_OK) != 0, "files of two left behind");
+        CHECK(read_file_at(AT_FDCWD, "small/net/ipam-crl30", &state, NULL) >= 0 && !strstr(state, "two"),
+              "two holds a lease: %s", state ?: "");
+        if (b.pid > 0) {
+                kill(b.pid, SIGKILL);
+                waitpid(b.pid, NULL, 0);
+        }
+        unit_config_free(b.unit);
+        svc_stop(net, &a);
+        (void) ns_net_shutdown(net, &err);
+        ns_net_free(net);
+}
+
+static void test_bridge_clash(void) {
+        NsNet *net = net_new("crlclash", "10.89.0.0", 24, "clash");
+        CrlError err = {};
+        int r;
+
+        CHECK(sh(NULL, "ip link add crlclash type bridge && ip addr add 192.0.2.77/24 dev crlclash") == 0, "setup");
+        r = ns_net_bridge_ensure(net, &err);
+        CHECK(r == -EEXIST && strstr(err.message, "192.0.2.77"), "%d %s", r, err.message);
+        printf("     (error was: %s)\n", err.message);
+        CHECK(sh(NULL, "ip -4 -o addr show dev crlclash | grep -q 10.89.0.1") != 0, "address added to a foreign bridge");
+        (void) sh(NULL, "ip link del crlclash");
+        ns_net_free(net);
+}
+
+/* a unit that binds its own /etc/hosts gets only resolv.conf from us */
+static void test_own_binds(void) {
+        NsNet *net = net_new("crlbind", "10.98.0.0", 24, "binds");
+        BindMount own = { .source = (char *) "/tmp/myhosts", .destination = (char *) "/etc/hosts" };
+        _cleanup_free_ char *text = NULL;
+        UnitConfig *u = NULL;
+        BindMount *b = NULL;
+        size_t nb = 0;
+        CrlError err = {};
+
+        unit_config_new("own", &u);
+        u->bind_paths = &own;
+        u->n_bind_paths = 1;
+        CHECK(ns_net_bind_files(net, u, &b, &nb, &err) >= 0, "%s", err.message);
+        CHECK(nb == 1 && streq(b[0].destination, "/etc/resolv.conf") && b[0].read_only, "binds: %zu", nb);
+        CHECK(nb == 1 && read_file_at(AT_FDCWD, b[0].source, &text, NULL) >= 0 && strstr(text, "corrald"),
+              "resolv.conf not written");
+        ns_net_bind_mounts_free(b, nb);
+        u->bind_paths = NULL;
+        u->n_bind_paths = 0;
+        unit_config_free(u);
+        CHECK(ns_net_service_detach(net, "own", &err) >= 0, "%s", err.message);
+        CHECK(access("binds/net/own", F_OK) != 0, "files of own left behind");
+        ns_net_free(net);
+}
+
+static int enter_scratch(void) {
+        if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
+                return -errno;
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return -errno;
+        /* `ip netns` pins live in a tmpfs of our own mount namespace */
+        (void) mkdir("/run/netns", 0755);
+        if (mount("tmpfs", "/run/netns", "tmpfs", 0, "mode=0755") < 0)
+                return -errno;
+        if (!mkdtemp(rundir) || mount("tmpfs", rundir, "tmpfs", 0, "mode=0755") < 0 || chdir(rundir) < 0)
+                return -errno;
+        /* an "uplink" with a host address, and an outside client behind it */
+        if (sh(NULL, "ip link set lo up && ip netns add corral-test-outside && "
+                     "ip link add up0 type veth peer name out0 netns corral-test-outside && "
+                     "ip addr add 192.0.2.1/24 dev up0 && ip link set up0 up && "
+                     "ip -n corral-test-outside addr add 192.0.2.2/24 dev out0 && "
+                     "ip -n corral-test-outside link set out0 up && "
+                     "ip -n corral-test-outside link set lo up && "
+                     "ip route add default via 192.0.2.2 dev up0") != 0)
+                return -EIO;
+        return 0;
+}
+
+int main(void) {
+        FILE *f;
+        int r;
+
+        if (geteuid() != 0) {
+                printf("needs root (unshare, netlink)\n");
+                return 77;
+        }
+        if (sh(NULL, "for t in ip nft nsenter curl busybox; do command -v $t >/dev/null || exit 1; done") != 0) {
+                printf("needs ip, nft, nsenter, curl and busybox (scripts/deps)\n");
+                return 77;
+        }
+        r = enter_scratch();
+        if (r < 0) {
+                printf("cannot make a scratch network namespace: %s\n", strerror(-r));
+                return 77;
+        }
+        f = fopen("index.html", "we");
+        if (f) {
+                fputs("hello-corral\n", f);
+                fclose(f);
+        }
+        test_two_services();
+        test_subnet_full();
+        test_bridge_clash();
+        test_own_binds();
+        /* the mount is only in our namespace; the directory is on the host's /tmp */
+        if (chdir("/") == 0 && umount2(rundir, MNT_DETACH) == 0)
+                (void) rmdir(rundir);
+        if (failures)
+                printf("failed checks:\n%s", failed_lines);
+        printf("%d failures\n", failures);
+        return failures ? 1 : 0;
+}
