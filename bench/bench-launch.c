@@ -5,6 +5,7 @@
  *   bench-launch [--loop N] none|all|six|clone3-none|clone3-all|clone3-six [CGROUP_DIR]
  *   bench-launch --compare N [CGROUP_DIR]
  *   bench-launch --compare-tools N CGROUP_DIR
+ *   bench-launch --compare-exec N CGROUP_DIR STAMP
  *
  * "all" is the seven namespaces PrivatePIDs= (with corral's init), mount,
  * UTS, IPC, network (lo up), user (identity map), cgroup, time, plus
@@ -22,6 +23,8 @@
 #include "syscalls.h"
 
 static char *argv_true[] = { (char *) "/bin/true", NULL };
+/* What the child runs: /bin/true, or bench-stamp with --stamp PATH. */
+static char **child_argv = argv_true;
 
 static UnitConfig *bench_unit(bool all, bool six) {
         UnitConfig *u = NULL;
@@ -52,7 +55,9 @@ static int launch_once(const UnitConfig *u, int cgfd, bool wait_exit) {
         siginfo_t si;
 
         ns_launch_params_init(&p, u);
-        p.argv = argv_true;
+        p.argv = child_argv;
+        if (child_argv != argv_true)
+                p.stdout_fd = STDOUT_FILENO;
         p.cgroup_fd = cgfd;
         p.runtime_dir = "/tmp/corral-bench-runtime";
         p.flags = launch_flags;
@@ -92,7 +97,7 @@ static int clone3_once(unsigned long flags, int cgfd) {
                 return -1;
         }
         if (pid == 0) {
-                execve(argv_true[0], argv_true, (char *[]) { NULL });
+                execve(child_argv[0], child_argv, (char *[]) { NULL });
                 _exit(127);
         }
         close(pipefd[1]);
@@ -175,6 +180,70 @@ static int compare_tools(int rounds, const char *self, const char *cg) {
         return 0;
 }
 
+/* Spawn argv with stdout on a pipe; the time from just before the fork to
+ * the stamp the command (bench-stamp) prints when it starts: the latency
+ * from "start it" to the exec of the payload, what the launcher issue asks. */
+static double run_to_exec(char *const *argv) {
+        char buf[64] = {};
+        int p[2], status;
+        double t0;
+        ssize_t n;
+        pid_t pid;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -1;
+        t0 = now_us();
+        pid = fork();
+        if (pid == 0) {
+                (void) dup2(p[1], STDOUT_FILENO);
+                execvp(argv[0], argv);
+                _exit(127);
+        }
+        close(p[1]);
+        n = read(p[0], buf, sizeof(buf) - 1);
+        close(p[0]);
+        if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || n <= 0)
+                return -1;
+        return (double) strtoll(buf, NULL, 10) / 1e3 - t0;
+}
+
+/* --compare-exec N CG STAMP: time to the payload's exec, interleaved. */
+static int compare_exec(int rounds, const char *self, const char *cg, const char *stamp) {
+        char *cmds[][16] = {
+                { (char *) self, (char *) "--stamp", (char *) stamp, (char *) "clone3-six", (char *) cg, NULL },
+                { (char *) self, (char *) "--stamp", (char *) stamp, (char *) "six", (char *) cg, NULL },
+                { (char *) "unshare", (char *) "--fork", (char *) "--pid", (char *) "--mount", (char *) "--uts",
+                  (char *) "--ipc", (char *) "--net", (char *) "--cgroup", (char *) "--mount-proc", (char *) stamp, NULL },
+                { (char *) self, (char *) "--stamp", (char *) stamp, (char *) "clone3-all", (char *) cg, NULL },
+                { (char *) self, (char *) "--stamp", (char *) stamp, (char *) "all", (char *) cg, NULL },
+                { (char *) "bwrap", (char *) "--unshare-all", (char *) "--ro-bind", (char *) "/", (char *) "/",
+                  (char *) "--proc", (char *) "/proc", (char *) "--dev", (char *) "/dev", (char *) stamp, NULL },
+        };
+        static const char *const names[] = { "clone3 six", "corral six", "unshare", "clone3 all", "corral all", "bwrap" };
+        double *t[ELEMENTSOF(cmds)], med[ELEMENTSOF(cmds)];
+
+        for (size_t c = 0; c < ELEMENTSOF(cmds); c++)
+                t[c] = calloc((size_t) rounds, sizeof(double));
+        for (int i = 0; i < rounds; i++)
+                for (size_t c = 0; c < ELEMENTSOF(cmds); c++)
+                        if ((t[c][i] = run_to_exec(cmds[c])) < 0) {
+                                fprintf(stderr, "%s failed\n", names[c]);
+                                return 1;
+                        }
+        for (size_t c = 0; c < ELEMENTSOF(cmds); c++) {
+                qsort(t[c], (size_t) rounds, sizeof(double), cmp_double);
+                med[c] = t[c][rounds / 2];
+                printf("%-12s to exec: median %7.1f us  p10 %7.1f  p90 %7.1f\n", names[c], med[c],
+                       t[c][rounds / 10], t[c][rounds * 9 / 10]);
+                free(t[c]);
+        }
+        printf("corral six / clone3 six %.2f, / unshare %.2f, / bwrap %.2f\n", med[1] / med[0], med[1] / med[2],
+               med[1] / med[5]);
+        printf("corral all / clone3 all %.2f, / unshare %.2f, / bwrap %.2f\n", med[4] / med[3], med[4] / med[2],
+               med[4] / med[5]);
+        return 0;
+}
+
 /* --compare N: every mode in turn, N rounds, so load from other users of
  * the machine hits all modes alike; medians, and ratios to the baseline. */
 static int compare(int rounds, int cgfd) {
@@ -217,6 +286,15 @@ int main(int argc, char **argv) {
         bool all;
         double total = 0;
 
+        if (argc > 4 && streq(argv[1], "--compare-exec"))
+                return compare_exec(atoi(argv[2]), argv[0], argv[3], argv[4]);
+        if (argc > 2 && streq(argv[1], "--stamp")) {
+                static char *stamp_argv[2];
+
+                stamp_argv[0] = argv[2];
+                child_argv = stamp_argv;
+                argv += 2, argc -= 2;
+        }
         if (argc > 3 && streq(argv[1], "--compare-tools"))
                 return compare_tools(atoi(argv[2]), argv[0], argv[3]);
         if (argc > 2 && streq(argv[1], "--compare")) {
