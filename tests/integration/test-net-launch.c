@@ -357,6 +357,9 @@ static void run_services(NsNet *net, CgRoot *root) {
         CHECK(r >= 0, "start idle: %s", err.message);
         CHECK(sh(NULL, "grep -q /run/netns/corral-web /proc/%d/mountinfo", (int) idle.proc.main_pid) == 0,
               "idle has no copy of web's pin");
+        /* no socket (netlink, nft), eventfd or namespace fd of ours leaks into a service */
+        CHECK(sh(NULL, "ls -l /proc/%d/fd | grep -E -q 'socket:|anon_inode:|net:\\['", (int) idle.proc.main_pid) != 0,
+              "idle inherited a socket, eventfd or namespace fd");
         if (stat("/run/netns/corral-web", &st) >= 0)
                 web_ino = (unsigned long long) st.st_ino;
 
