@@ -216,6 +216,7 @@ static int attach_steps(NsNet *n, const UnitConfig *unit, NsNetLease *l, struct 
         if (r < 0)
                 return r;
         l->bridge = b->name;
+        l->new_lease = a.new_lease;
         inet_ntop(AF_INET, &l->address, l->address_str, sizeof(l->address_str));
         r = attach_links(n, b, l, nsk, netns_fd, reterr);
         if (r >= 0)
@@ -308,8 +309,9 @@ static int find_ifname(NsNet *n, const char *name, char ret[IFNAMSIZ]) {
         return 0;
 }
 
-int ns_net_service_detach(NsNet *n, const char *name, CrlError *reterr) {
-        ReleaseState rs = { .name = name };
+static int detach(NsNet *n, const char *name, bool forget_new, CrlError *reterr) {
+        const NsNetLease *l = lease_find(n, name, NULL);
+        ReleaseState rs = { .name = name, .forget = forget_new && l && l->new_lease };
         char ifname[IFNAMSIZ];
         int r, ret = 0;
 
@@ -328,6 +330,14 @@ int ns_net_service_detach(NsNet *n, const char *name, CrlError *reterr) {
         ns_net_files_remove(n, name);
         lease_drop(n, name);
         return ret;
+}
+
+int ns_net_service_detach(NsNet *n, const char *name, CrlError *reterr) {
+        return detach(n, name, false, reterr);
+}
+
+int ns_net_service_abort(NsNet *n, const char *name, CrlError *reterr) {
+        return detach(n, name, true, reterr);
 }
 
 /* ---- crash recovery and shutdown ---- */

@@ -17,7 +17,10 @@
  *                                                        what to bind-mount
  *   NsNetAttach a = { net, unit };
  *   launcher hook = ns_net_setup_hook, userdata = &a     per start
- *   ns_net_service_detach(net, name)                     on stop / failed start
+ *   ns_pin(proc.pidfd, name)                             after a successful ns_launch
+ *   ns_unpin(name), ns_net_service_detach(net, name)     on stop, after the process was reaped
+ *   ns_net_service_abort(net, name)                      when ns_launch failed after the hook
+ *                                                        ran (NsNetAttach.lease set)
  *   ns_net_free(net) after ns_net_shutdown(net)          on exit
  *
  * corrald's bridge (corrald.conf Bridge=/Subnet=) is created on first need;
@@ -49,6 +52,7 @@ typedef struct NsNetLease {
         struct in_addr gateway;
         char address_str[INET_ADDRSTRLEN];      /* for the IPAddress property */
         char *warning;                  /* e.g. no reachable nameserver; NULL when none */
+        bool new_lease;                 /* this attach gave the service its first address */
 } NsNetLease;
 
 void ns_net_bind_mounts_free(BindMount *b, size_t n);
@@ -90,6 +94,14 @@ int ns_net_setup_hook(void *userdata, int child_pidfd, pid_t child_pid, CrlError
  * stays reserved for it (marked idle). Safe to call for a service that is not
  * attached (cleans whatever a crashed corrald left under that name). */
 int ns_net_service_detach(NsNet *n, const char *name, CrlError *reterr);
+
+/* Undo the wiring of a start that failed after the hook ran (the command
+ * never started: exec failed, a later launch step failed): as
+ * ns_net_service_detach(), but when this start gave the service its first
+ * lease, the lease is forgotten and its address is free for anyone again,
+ * as when the hook itself fails. A service that ran before keeps its
+ * (idle) lease. */
+int ns_net_service_abort(NsNet *n, const char *name, CrlError *reterr);
 
 /* The current lease of a running service, or NULL. */
 const NsNetLease *ns_net_service_lease(NsNet *n, const char *name);
