@@ -97,11 +97,8 @@ static int setup_namespaces(NsPlan *plan, NsStep *step) {
         *step = NS_STEP_HOSTNAME;
         if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0)
                 return -errno;
-        /* With an init, its socket stays open until the init closes its fds
-         * after PID 2's execve: the release then costs nothing on the way to
-         * the command (PID 2's copy is CLOEXEC). */
         *step = NS_STEP_LOOPBACK;
-        if (plan->loopback && (r = ns_loopback_up(plan->use_init ? &(int) { -EBADF } : NULL)) < 0)
+        if (plan->loopback && (r = ns_loopback_up()) < 0)
                 return r;
         return 0;
 }

@@ -161,9 +161,7 @@ int ns_creds_apply(const NsPlan *plan, NsStep *ret_step);
 int ns_process_attrs_apply(pid_t pid, const UnitConfig *u, CrlError *reterr);
 
 /* ns-loopback.c */
-/* On success *ret_fd (if given) is the socket used, for the caller to close
- * later, off the launch path (its release costs). */
-int ns_loopback_up(int *ret_fd);
+int ns_loopback_up(void);
 
 /* ns-init.c: PID 1; returns the exit code for _exit(). */
 int ns_init_run(pid_t main_pid, int status_fd);
