@@ -13,22 +13,8 @@
 
 #include "cgroup.h"
 #include "fileio.h"
+#include "it-util.h"
 #include "syscalls.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                \
-        do {                                                            \
-                if (cond)                                               \
-                        printf("ok   %s\n", #cond);                     \
-                else {                                                  \
-                        printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-                        printf(__VA_ARGS__);                            \
-                        printf("\n");                                   \
-                        failures++;                                     \
-                }                                                       \
-                fflush(stdout);                                         \
-        } while (0)
 
 /* Run fn(arg) in a new process born in the service cgroup; returns its
  * pidfd (the pid in *ret_pid, for /proc lookups only). */

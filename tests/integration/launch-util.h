@@ -13,11 +13,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "it-util.h"
 #include "macros.h"
 #include "ns-launch.h"
 #include "strv.h"
 
-static int n_failed, n_checked;
 
 /* This test program's runtime directory (inaccessible nodes, private /tmp),
  * removed by finish(). */
@@ -29,17 +29,6 @@ static inline const char *rt_dir(void) {
         return buf;
 }
 
-#define CHECK(cond, ...)                                                        \
-        do {                                                                    \
-                n_checked++;                                                    \
-                if (!(cond)) {                                                  \
-                        n_failed++;                                             \
-                        fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-                        fprintf(stderr, __VA_ARGS__);                           \
-                        fputc('\n', stderr);                                    \
-                }                                                               \
-        } while (0)
-
 typedef struct Run {
         int r;                  /* ns_launch() result */
         CrlError error;
@@ -48,17 +37,6 @@ typedef struct Run {
         char out[16384];        /* stdout + stderr */
         pid_t pid, main_pid;
 } Run;
-
-static inline int count_fds(void) {
-        int n = 0;
-        char path[64];
-
-        for (int fd = 0; fd < 1024; fd++) {
-                (void) snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-                n += access(path, F_OK) >= 0;
-        }
-        return n;
-}
 
 static inline UnitConfig *unit_new(const char *name) {
         UnitConfig *u = NULL;
@@ -149,8 +127,7 @@ static inline int finish(const char *name) {
 
         (void) snprintf(cmd, sizeof(cmd), "rm -rf %s", rt_dir());
         (void) !system(cmd);
-        fprintf(stderr, "%s: %d checks, %d failed\n", name, n_checked, n_failed);
-        return n_failed ? 1 : 0;
+        return it_report(name);
 }
 
 static inline void require_root(void) {

@@ -26,72 +26,16 @@
 
 #include "cgroup.h"
 #include "fileio.h"
+#include "it-util.h"
 #include "ns-launch.h"
 #include "ns-net.h"
 #include "strv.h"
 #include "syscalls.h"
 
-static int failures;
-static char failed_lines[4096];         /* repeated at the end: the runner shows only the tail */
 static char rundir[] = "/tmp/corral-net-launch.XXXXXX";
 static char rtdir[128], unitdir[128], outdir[128];
 
-#define CHECK(cond, ...)                                                   \
-        do {                                                               \
-                if (!(cond)) {                                             \
-                        size_t _l = strlen(failed_lines);                  \
-                        failures++;                                        \
-                        printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-                        printf(__VA_ARGS__);                               \
-                        printf("\n");                                      \
-                        if (_l < sizeof(failed_lines) - 1)                 \
-                                snprintf(failed_lines + _l, sizeof(failed_lines) - _l, \
-                                         "  line %d: %s\n", __LINE__, #cond); \
-                } else                                                     \
-                        printf("ok   %s\n", #cond);                        \
-                fflush(stdout);                                            \
-        } while (0)
 
-/* A shell command (tests may use shell tools): exit status, stdout in *out. */
-_printf_(2, 3) static int sh(char **out, const char *fmt, ...) {
-        char cmd[1024], buf[8192];
-        size_t len = 0;
-        va_list ap;
-        FILE *f;
-        int st;
-
-        va_start(ap, fmt);
-        vsnprintf(cmd, sizeof(cmd), fmt, ap);
-        va_end(ap);
-        fflush(stdout);
-        f = popen(cmd, "re");
-        if (!f)
-                return -1;
-        while (len < sizeof(buf) - 1) {
-                size_t k = fread(buf + len, 1, sizeof(buf) - 1 - len, f);
-                if (k == 0)
-                        break;
-                len += k;
-        }
-        buf[len] = 0;
-        st = pclose(f);
-        if (out) {
-                free(*out);
-                *out = strdup(buf);
-        }
-        return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-static int count_fds(void) {
-        char path[64];
-        int n = 0;
-
-        for (int fd = 0; fd < 1024; fd++) {
-                (void) snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-                n += access(path, F_OK) >= 0;
-        }
-        return n;
-}
 
 typedef struct Svc {
         UnitConfig *unit;

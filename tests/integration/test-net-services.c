@@ -22,60 +22,13 @@
 #include <sys/wait.h>
 
 #include "fileio.h"
+#include "it-util.h"
 #include "ns-net.h"
 #include "strv.h"
 #include "syscalls.h"
 
-static int failures;
 static const char *bridge_override;     /* Bridge= of the next svc_start */
 static char rundir[] = "/tmp/corral-net-test.XXXXXX";
-
-static char failed_lines[4096];        /* repeated at the end: the runner shows only the tail */
-
-#define CHECK(cond, ...)                                                   \
-        do {                                                               \
-                if (!(cond)) {                                             \
-                        size_t _l = strlen(failed_lines);                  \
-                        failures++;                                        \
-                        printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-                        printf(__VA_ARGS__);                               \
-                        printf("\n");                                      \
-                        if (_l < sizeof(failed_lines) - 1)                 \
-                                snprintf(failed_lines + _l, sizeof(failed_lines) - _l, \
-                                         "  line %d: %s\n", __LINE__, #cond); \
-                } else                                                     \
-                        printf("ok   %s\n", #cond);                        \
-        } while (0)
-
-/* Run a shell command (tests may use shell tools), return its exit status
- * and, with out, its stdout. */
-_printf_(2, 3) static int sh(char **out, const char *fmt, ...) {
-        char cmd[1024], buf[4096];
-        size_t len = 0;
-        va_list ap;
-        FILE *f;
-        int st;
-
-        va_start(ap, fmt);
-        vsnprintf(cmd, sizeof(cmd), fmt, ap);
-        va_end(ap);
-        f = popen(cmd, "r");
-        if (!f)
-                return -1;
-        while (len < sizeof(buf) - 1) {
-                size_t k = fread(buf + len, 1, sizeof(buf) - 1 - len, f);
-                if (k == 0)
-                        break;
-                len += k;
-        }
-        buf[len] = 0;
-        st = pclose(f);
-        if (out) {
-                free(*out);
-                *out = strdup(buf);
-        }
-        return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
 
 typedef struct Svc {
         char name[32];
