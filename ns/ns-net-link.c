@@ -21,30 +21,12 @@
 #include "ns-net.h"
 #include "strv.h"
 
-static void rtnl_link_putp(struct rtnl_link **l) {
-        if (*l)
-                rtnl_link_put(*l);
-}
-static void rtnl_addr_putp(struct rtnl_addr **a) {
-        if (*a)
-                rtnl_addr_put(*a);
-}
-static void rtnl_route_putp(struct rtnl_route **r) {
-        if (*r)
-                rtnl_route_put(*r);
-}
-static void nl_addr_putp(struct nl_addr **a) {
-        if (*a)
-                nl_addr_put(*a);
-}
-static void nl_cache_freep(struct nl_cache **c) {
-        if (*c)
-                nl_cache_free(*c);
-}
-static void nl_socket_freep(struct nl_sock **s) {
-        if (*s)
-                nl_socket_free(*s);
-}
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct rtnl_link *, rtnl_link_put);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct rtnl_addr *, rtnl_addr_put);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct rtnl_route *, rtnl_route_put);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_addr *, nl_addr_put);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_cache *, nl_cache_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_socket_free);
 
 int ns_nl_errno(int nlerr) {
         static const struct { int nle, err; } map[] = {

@@ -213,10 +213,7 @@ int ns_net_with_state(NsNet *n, NsBridge *b, NsStateFn fn, void *userdata, CrlEr
 
 /* ---- host side: nft table and sysctls ---- */
 
-static void nft_ctx_freep(struct nft_ctx **c) {
-        if (*c)
-                nft_ctx_free(*c);
-}
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nft_ctx *, nft_ctx_free);
 
 /* A context per run: libnftables opens its netlink socket without
  * SOCK_CLOEXEC and keeps it for the context's life; freeing the context
