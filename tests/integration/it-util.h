@@ -6,10 +6,14 @@
  * tail of a failing test's output), a shell helper for inspecting what the
  * kernel shows with ip/nft, and an fd count for leak checks. */
 
+#include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,6 +78,22 @@ static inline int count_fds(void) {
                 n += access(path, F_OK) >= 0;
         }
         return n;
+}
+
+/* Move this test into a network and mount namespace of its own, so it never
+ * touches the host's interfaces or mounts: `ip netns` pins go to a tmpfs of
+ * ours, and rundir (a mkdtemp template, filled in) becomes a fresh tmpfs. */
+static inline int it_enter_scratch(char *rundir) {
+        if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
+                return -errno;
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return -errno;
+        (void) mkdir("/run/netns", 0755);
+        if (mount("tmpfs", "/run/netns", "tmpfs", 0, "mode=0755") < 0)
+                return -errno;
+        if (!mkdtemp(rundir) || mount("tmpfs", rundir, "tmpfs", 0, "mode=0755") < 0)
+                return -errno;
+        return 0;
 }
 
 /* The closing lines and the exit status of a test program. */

@@ -339,16 +339,10 @@ static void write_units(void) {
 }
 
 static int enter_scratch(void) {
-        if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
-                return -errno;
-        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-                return -errno;
-        /* pins live in a tmpfs of our own mount namespace */
-        (void) mkdir("/run/netns", 0755);
-        if (mount("tmpfs", "/run/netns", "tmpfs", 0, "mode=0755") < 0)
-                return -errno;
-        if (!mkdtemp(rundir) || mount("tmpfs", rundir, "tmpfs", 0, "mode=0755") < 0)
-                return -errno;
+        int r = it_enter_scratch(rundir);
+
+        if (r < 0)
+                return r;
         (void) snprintf(rtdir, sizeof(rtdir), "%s/rt", rundir);
         (void) snprintf(unitdir, sizeof(unitdir), "%s/units", rundir);
         (void) snprintf(outdir, sizeof(outdir), "%s/out", rundir);

@@ -460,15 +460,11 @@ static void test_own_binds(void) {
 }
 
 static int enter_scratch(void) {
-        if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
-                return -errno;
-        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-                return -errno;
-        /* `ip netns` pins live in a tmpfs of our own mount namespace */
-        (void) mkdir("/run/netns", 0755);
-        if (mount("tmpfs", "/run/netns", "tmpfs", 0, "mode=0755") < 0)
-                return -errno;
-        if (!mkdtemp(rundir) || mount("tmpfs", rundir, "tmpfs", 0, "mode=0755") < 0 || chdir(rundir) < 0)
+        int r = it_enter_scratch(rundir);
+
+        if (r < 0)
+                return r;
+        if (chdir(rundir) < 0)
                 return -errno;
         /* an "uplink" with a host address, and an outside client behind it */
         if (sh(NULL, "ip link set lo up && ip netns add corral-test-outside && "
