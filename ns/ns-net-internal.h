@@ -9,6 +9,8 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "error.h"
 #include "ns-net.h"
@@ -62,6 +64,17 @@ int ns_ipam_ports_check(const NsIpam *ipam, const char *name, const PortForward 
 int ns_ipam_set_ports(NsIpam *ipam, const char *name, const PortForward *ports, size_t n_ports);
 
 /* "tcp:8080:80,udp:53:53" <-> PortForward[] */
+/* Close an open_memstream() f and hand its buffer to *ret; -ENOMEM (buffer
+ * freed) when the stream failed. */
+static inline int ns_memstream_done(FILE *f, char **buf, char **ret) {
+        if (fclose(f) != 0) {
+                free(*buf);
+                return -ENOMEM;
+        }
+        *ret = *buf;
+        return 0;
+}
+
 int ns_ports_format(const PortForward *ports, size_t n, char **ret);
 int ns_ports_parse(const char *s, PortForward **ret, size_t *ret_n);
 

@@ -143,12 +143,7 @@ int ns_ipam_format(const NsIpam *ipam, char **ret) {
                 fprintf(f, "%s %s %s%s%s\n", a, e->name, e->active ? "active" : "idle",
                         e->ports ? " " : "", e->ports ?: "");
         }
-        if (fclose(f) != 0) {
-                free(buf);
-                return -ENOMEM;
-        }
-        *ret = buf;
-        return 0;
+        return ns_memstream_done(f, &buf, ret);
 }
 
 static int subnet_str(const NsIpam *ipam, char buf[INET_ADDRSTRLEN + 4]) {
@@ -290,12 +285,7 @@ int ns_ports_format(const PortForward *ports, size_t n, char **ret) {
         for (size_t i = 0; i < n; i++)
                 fprintf(f, "%s%s:%u:%u", i ? "," : "", proto_name(ports[i].protocol),
                         ports[i].host_port, ports[i].service_port);
-        if (fclose(f) != 0) {
-                free(buf);
-                return -ENOMEM;
-        }
-        *ret = buf;
-        return 0;
+        return ns_memstream_done(f, &buf, ret);
 }
 
 int ns_ports_parse(const char *s, PortForward **ret, size_t *ret_n) {

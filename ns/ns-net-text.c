@@ -30,15 +30,6 @@ void ns_net_ifname(const char *name, unsigned attempt, char ret[IFNAMSIZ]) {
         snprintf(ret, IFNAMSIZ, "%s%.6s-%05x", NS_NET_IFNAME_PREFIX, name, fnv1a(name, attempt) & 0xfffff);
 }
 
-static int memstream_done(FILE *f, char **buf, char **ret) {
-        if (fclose(f) != 0) {
-                free(*buf);
-                return -ENOMEM;
-        }
-        *ret = *buf;
-        return 0;
-}
-
 static void nft_port_rules(FILE *f, const NsIpam *ipam) {
         for (size_t i = 0; i < ipam->n; i++) {
                 const NsIpamEntry *e = &ipam->entries[i];
@@ -96,7 +87,7 @@ int ns_nft_script(const NsNftBridge *bridges, size_t n_bridges, char **ret) {
         for (size_t i = 0; i < n_bridges; i++)
                 nft_postrouting(f, bridges[i].name, bridges[i].ipam);
         fputs("  }\n}\n", f);
-        return memstream_done(f, &buf, ret);
+        return ns_memstream_done(f, &buf, ret);
 }
 
 /* Only the port forwards: the base chains (and their hooks) stay, which
@@ -114,7 +105,7 @@ int ns_nft_script_ports(const NsNftBridge *bridges, size_t n_bridges, char **ret
         for (size_t i = 0; i < n_bridges; i++)
                 nft_port_rules(f, bridges[i].ipam);
         fputs("  }\n}\n", f);
-        return memstream_done(f, &buf, ret);
+        return ns_memstream_done(f, &buf, ret);
 }
 
 const char *ns_nft_script_delete(void) {
@@ -144,7 +135,7 @@ int ns_hosts_text(const NsIpam *ipam, const char *self, char **ret) {
                 inet_ntop(AF_INET, &e->addr, a, sizeof(a));
                 fprintf(f, "%s\t%s\n", a, e->name);
         }
-        return memstream_done(f, &buf, ret);
+        return ns_memstream_done(f, &buf, ret);
 }
 
 static bool nameserver_reachable(const char *addr) {
@@ -197,7 +188,7 @@ int ns_resolv_text(const char *host, const char *fallback, char **ret, char **re
         n = resolv_filter(f, host, true, dropped, sizeof(dropped));
         if (n == 0 && fallback)
                 n = resolv_filter(f, fallback, false, NULL, 0);
-        r = memstream_done(f, &buf, ret);
+        r = ns_memstream_done(f, &buf, ret);
         if (r < 0)
                 return r;
         *ret_warning = NULL;
