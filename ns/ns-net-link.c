@@ -112,6 +112,23 @@ static int link_get(struct nl_sock *sk, const char *name, struct rtnl_link **ret
         return r < 0 ? ns_nl_errno(r) : 0;
 }
 
+/* From o on (inclusive), the next IPv4 address of ifindex in an address
+ * cache, or NULL. */
+static struct rtnl_addr *ipv4_from(struct nl_object *o, int ifindex) {
+        for (; o; o = nl_cache_get_next(o)) {
+                struct rtnl_addr *a = (struct rtnl_addr *) o;
+
+                if (rtnl_addr_get_ifindex(a) == ifindex && rtnl_addr_get_family(a) == AF_INET &&
+                    rtnl_addr_get_local(a))
+                        return a;
+        }
+        return NULL;
+}
+
+#define FOREACH_IPV4(a, cache, ifindex)                                         \
+        for (struct rtnl_addr *a = ipv4_from(nl_cache_get_first(cache), ifindex); a; \
+             a = ipv4_from(nl_cache_get_next((struct nl_object *) a), ifindex))
+
 /* The first IPv4 address of ifindex; 0 when found, -EADDRNOTAVAIL when none. */
 static int first_ipv4(struct nl_sock *sk, int ifindex, struct in_addr *ret_addr, uint8_t *ret_prefixlen) {
         _cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
@@ -120,13 +137,8 @@ static int first_ipv4(struct nl_sock *sk, int ifindex, struct in_addr *ret_addr,
         r = rtnl_addr_alloc_cache(sk, &cache);
         if (r < 0)
                 return ns_nl_errno(r);
-        for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-                struct rtnl_addr *a = (struct rtnl_addr *) o;
-                struct nl_addr *l = rtnl_addr_get_local(a);
-
-                if (rtnl_addr_get_ifindex(a) != ifindex || rtnl_addr_get_family(a) != AF_INET || !l)
-                        continue;
-                memcpy(ret_addr, nl_addr_get_binary_addr(l), 4);
+        FOREACH_IPV4(a, cache, ifindex) {
+                memcpy(ret_addr, nl_addr_get_binary_addr(rtnl_addr_get_local(a)), 4);
                 *ret_prefixlen = rtnl_addr_get_prefixlen(a);
                 return 0;
         }
@@ -171,12 +183,9 @@ static int bridge_check_addr(struct nl_sock *sk, int ifindex, struct in_addr add
         r = rtnl_addr_alloc_cache(sk, &cache);
         if (r < 0)
                 return ns_nl_errno(r);
-        for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-                struct rtnl_addr *a = (struct rtnl_addr *) o;
+        FOREACH_IPV4(a, cache, ifindex) {
                 struct nl_addr *l = rtnl_addr_get_local(a);
 
-                if (rtnl_addr_get_ifindex(a) != ifindex || rtnl_addr_get_family(a) != AF_INET || !l)
-                        continue;
                 if (memcmp(nl_addr_get_binary_addr(l), &addr, 4) == 0 && rtnl_addr_get_prefixlen(a) == prefixlen)
                         return 1;
                 nl_addr2str(l, ret_other, 64);
