@@ -51,6 +51,7 @@ struct IniParser {
         char section[128];
         unsigned section_line;
         bool in_section, section_ok;
+        bool bom_seen;                  /* systemd drops one BOM, from the first line with one */
         const IniCallbacks *cb;
         void *userdata;
         UnitDiagnostics *diags;

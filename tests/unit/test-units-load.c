@@ -371,6 +371,107 @@ static void test_continuation_and_comments(void **state) {
         scratch_remove(dir);
 }
 
+/* Continuation is decided on the raw line by counting escapes, as systemd's
+ * config_parse(): a line continues only when it ends in an odd number of
+ * backslashes, with nothing after them. */
+static void test_continuation_escapes(void **state) {
+        char *dir = scratch_dir();
+        UnitDiagnostics d = {};
+        UnitConfig *u;
+
+        /* "a\\" is an escaped backslash, not a continuation: User= stays its own line. */
+        u = load_ok(dir, "e.service",
+                "[Service]\n"
+                "ExecStart=/bin/echo a\\\\\n"
+                "User=nobody\n");
+        assert_int_equal(strv_length(u->exec_start[0].argv), 2);
+        assert_string_equal(u->exec_start[0].argv[1], "a\\");
+        assert_string_equal(u->user, "nobody");
+        unit_config_free(u);
+
+        /* A backslash followed by a space ends the line there (the value is
+         * stripped afterwards, so it ends in "\"). */
+        u = load_ok(dir, "e.service",
+                "[Unit]\n"
+                "Description=a\\ \n"
+                "[Service]\n"
+                "ExecStart=/bin/true\n"
+                "User=nobody\n");
+        assert_string_equal(u->description, "a\\");
+        assert_string_equal(u->user, "nobody");
+        unit_config_free(u);
+        assert_null(load_text(dir, "e.service",
+                "[Service]\n"
+                "ExecStart=/bin/echo a\\ \n"
+                "User=no body\n", &d));
+        assert_int_equal(strv_length(d.errors), 2);
+        assert_string_equal(strip_dir(d.errors[0], dir), "e.service:2: ExecStart: a trailing backslash escapes nothing");
+        assert_true(strneq(strip_dir(d.errors[1], dir), "e.service:3: User: ", 19));
+        unit_diagnostics_done(&d);
+
+        /* Three backslashes: an escaped one, then a continuation. The next
+         * line is appended as it is (systemd keeps its indentation). */
+        u = load_ok(dir, "e.service",
+                "[Service]\n"
+                "ExecStart=/bin/echo a\\\\\\\n"
+                "  \"b  c\"\\\n"
+                "# a comment line inside a continuation is skipped\n"
+                "\td\n"
+                "User=nobody\n");
+        assert_int_equal(strv_length(u->exec_start[0].argv), 4);
+        assert_string_equal(u->exec_start[0].argv[1], "a\\");
+        assert_string_equal(u->exec_start[0].argv[2], "b  c");
+        assert_string_equal(u->exec_start[0].argv[3], "d");
+        assert_string_equal(u->user, "nobody");
+        unit_config_free(u);
+        u = load_ok(dir, "e.service",
+                "[Unit]\n"
+                "Description=x\\\n"
+                "   y\n"
+                "[Service]\n"
+                "ExecStart=/bin/true \\");        /* continued into the end of the file */
+        assert_string_equal(u->description, "x    y");
+        assert_string_equal(u->exec_start[0].path, "/bin/true");
+        unit_config_free(u);
+        scratch_remove(dir);
+}
+
+/* \n, \r, \r\n and \n\r each end a line, as systemd's read_line(): a
+ * carriage return cannot hide an assignment inside the previous value. */
+static void test_line_ends(void **state) {
+        char *dir = scratch_dir();
+        UnitDiagnostics d = {};
+        UnitConfig *u;
+
+        u = load_ok(dir, "r.service",
+                "[Unit]\r\n"
+                "Description=x\r\n"
+                "[Service]\r\n"
+                "Environment=A=1\rUser=nobody\n"
+                "ExecStart=/bin/true \\\r\n"
+                "  y\n\r"
+                "Group=nogroup\r\n");
+        assert_string_equal(u->description, "x");
+        assert_int_equal(strv_length(u->environment), 1);
+        assert_string_equal(u->environment[0], "A=1");
+        assert_string_equal(u->user, "nobody");
+        assert_string_equal(u->exec_start[0].argv[1], "y");
+        assert_string_equal(u->group, "nogroup");
+        unit_config_free(u);
+
+        /* Line numbers count \r\n and \n\r once, \r\r and \n\n twice. */
+        assert_null(load_text(dir, "r.service",
+                "[Service]\r\n"
+                "ExecStart=/bin/true\n\r"
+                "\r\r"
+                "MemoryMax=12X\n", &d));
+        assert_int_equal(strv_length(d.errors), 1);
+        assert_string_equal(strip_dir(d.errors[0], dir),
+                "r.service:5: MemoryMax: \"12X\" is not a size (use K, M, G, T, a percentage, or infinity)");
+        unit_diagnostics_done(&d);
+        scratch_remove(dir);
+}
+
 static void test_long_line(void **state) {
         char *dir = scratch_dir(), text[4096];
         UnitConfig *u;
@@ -544,6 +645,8 @@ int main(void) {
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_lists_append_and_reset),
                 cmocka_unit_test(test_continuation_and_comments),
+                cmocka_unit_test(test_continuation_escapes),
+                cmocka_unit_test(test_line_ends),
                 cmocka_unit_test(test_long_line),
                 cmocka_unit_test(test_dropins),
                 cmocka_unit_test(test_later_dir_wins),
