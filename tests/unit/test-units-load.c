@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <linux/capability.h>
+#include <inttypes.h>
 #include <signal.h>
 
 #include "units-test-util.h"
@@ -472,6 +473,80 @@ static void test_line_ends(void **state) {
         scratch_remove(dir);
 }
 
+/* CapabilityBoundingSet= and AmbientCapabilities= combine as systemd's
+ * config_parse_capability_set(): an empty list ("" or a bare "~") replaces
+ * the set (empty, or everything), so does the first list while the set is
+ * still at its default, and later lists add (or with "~" remove). */
+static void test_capability_sets(void **state) {
+#define B(c) (UINT64_C(1) << (c))
+        static const uint64_t ALL = (UINT64_C(1) << 41) - 1;  /* caps 0..40 (CAP_CHECKPOINT_RESTORE) */
+        static const struct {
+                const char *lines;
+                bool bounding_set;
+                uint64_t bounding, ambient;
+        } t[] = {
+                { "CapabilityBoundingSet=\n", true, 0, 0 },
+                { "CapabilityBoundingSet=CAP_NET_ADMIN\nCapabilityBoundingSet=\n", true, 0, 0 },
+                { "CapabilityBoundingSet=CAP_NET_ADMIN\nCapabilityBoundingSet=~\n", false, 0, 0 },
+                { "CapabilityBoundingSet=CAP_NET_ADMIN\nCapabilityBoundingSet=~\nCapabilityBoundingSet=CAP_KILL\n",
+                  true, B(CAP_KILL), 0 },
+                { "CapabilityBoundingSet=CAP_NET_ADMIN\nCapabilityBoundingSet=CAP_KILL\n",
+                  true, B(CAP_NET_ADMIN) | B(CAP_KILL), 0 },
+                { "CapabilityBoundingSet=~CAP_SYS_ADMIN\n", true, ALL & ~B(CAP_SYS_ADMIN), 0 },
+                { "CapabilityBoundingSet=~CAP_SYS_ADMIN\nCapabilityBoundingSet=~CAP_NET_RAW\n",
+                  true, ALL & ~B(CAP_SYS_ADMIN) & ~B(CAP_NET_RAW), 0 },
+                { "CapabilityBoundingSet=CAP_KILL CAP_NET_RAW\nCapabilityBoundingSet=~CAP_NET_RAW\n",
+                  true, B(CAP_KILL), 0 },
+                { "CapabilityBoundingSet=\nCapabilityBoundingSet=~CAP_KILL\n", true, 0, 0 },
+                { "CapabilityBoundingSet=\nCapabilityBoundingSet=CAP_KILL\n", true, B(CAP_KILL), 0 },
+                { "AmbientCapabilities=~CAP_SYS_ADMIN\n", false, 0, ALL & ~B(CAP_SYS_ADMIN) },
+                { "AmbientCapabilities=CAP_KILL\nAmbientCapabilities=CAP_NET_RAW\n",
+                  false, 0, B(CAP_KILL) | B(CAP_NET_RAW) },
+                { "AmbientCapabilities=CAP_KILL CAP_NET_RAW\nAmbientCapabilities=~CAP_KILL\n", false, 0, B(CAP_NET_RAW) },
+                { "AmbientCapabilities=CAP_KILL\nAmbientCapabilities=\n", false, 0, 0 },
+                { "AmbientCapabilities=CAP_KILL\nAmbientCapabilities=~\n", false, 0, ALL },
+                /* back at the default (empty): a "~" list replaces again */
+                { "AmbientCapabilities=CAP_KILL\nAmbientCapabilities=~CAP_KILL\nAmbientCapabilities=~CAP_NET_RAW\n",
+                  false, 0, ALL & ~B(CAP_NET_RAW) },
+        };
+        char *dir = scratch_dir();
+
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                char text[512];
+                UnitConfig *u;
+
+                snprintf(text, sizeof(text), "[Service]\nExecStart=/bin/true\n%s", t[i].lines);
+                u = load_ok(dir, "caps.service", text);
+                if (u->capability_bounding_set_set != t[i].bounding_set ||
+                    (t[i].bounding_set && u->capability_bounding_set != t[i].bounding) ||
+                    u->ambient_capabilities != t[i].ambient)
+                        fprintf(stderr, "case %zu: %sgot set=%d bounding=%#" PRIx64 " ambient=%#" PRIx64 "\n",
+                                i, t[i].lines, u->capability_bounding_set_set, u->capability_bounding_set,
+                                u->ambient_capabilities);
+                assert_int_equal(u->capability_bounding_set_set, t[i].bounding_set);
+                if (t[i].bounding_set)
+                        assert_int_equal(u->capability_bounding_set, t[i].bounding);
+                assert_int_equal(u->ambient_capabilities, t[i].ambient);
+                unit_config_free(u);
+        }
+
+        /* A drop-in's empty assignment empties the main file's set. */
+        {
+                char *const dirs[] = { dir, NULL };
+                UnitDiagnostics d = {};
+                UnitConfig *u = NULL;
+
+                scratch_write(dir, "capd.service", "[Service]\nExecStart=/bin/true\nCapabilityBoundingSet=CAP_KILL\n");
+                scratch_write(dir, "capd.service.d/10-none.conf", "[Service]\nCapabilityBoundingSet=\n");
+                assert_int_equal(unit_load("capd", dirs, &u, &d), 0);
+                assert_true(u->capability_bounding_set_set);
+                assert_int_equal(u->capability_bounding_set, 0);
+                unit_config_free(u);
+        }
+        scratch_remove(dir);
+#undef B
+}
+
 static void test_long_line(void **state) {
         char *dir = scratch_dir(), text[4096];
         UnitConfig *u;
@@ -647,6 +722,7 @@ int main(void) {
                 cmocka_unit_test(test_continuation_and_comments),
                 cmocka_unit_test(test_continuation_escapes),
                 cmocka_unit_test(test_line_ends),
+                cmocka_unit_test(test_capability_sets),
                 cmocka_unit_test(test_long_line),
                 cmocka_unit_test(test_dropins),
                 cmocka_unit_test(test_later_dir_wins),
