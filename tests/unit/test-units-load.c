@@ -407,7 +407,7 @@ static void test_continuation_escapes(void **state) {
                 "User=no body\n", &d));
         assert_int_equal(strv_length(d.errors), 2);
         assert_string_equal(strip_dir(d.errors[0], dir), "e.service:2: ExecStart: a trailing backslash escapes nothing");
-        assert_true(strneq(strip_dir(d.errors[1], dir), "e.service:3: User: ", 19));
+        assert_true(strneq(strip_dir(d.errors[1], dir), "e.service:3: User: ", strlen("e.service:3: User: ")));
         unit_diagnostics_done(&d);
 
         /* Three backslashes: an escaped one, then a continuation. The next
@@ -648,6 +648,53 @@ static void test_template(void **state) {
         scratch_remove(dir);
 }
 
+/* An instance is never "." or "..", and a path component that a specifier
+ * turns into "." or ".." is refused rather than simplified away. */
+static void test_dot_instances(void **state) {
+        char *dir = scratch_dir();
+        char *const dirs[] = { dir, NULL };
+        UnitDiagnostics d = {};
+        UnitConfig *u = NULL;
+
+        scratch_write(dir, "w@.service", "[Service]\nExecStart=/bin/true\nBindPaths=/tmp/%i\n");
+        assert_int_equal(unit_load("w@.", dirs, &u, &d), -EINVAL);
+        assert_int_equal(unit_load("w@..", dirs, &u, &d), -EINVAL);
+        assert_int_equal(unit_load("w@...service", dirs, &u, &d), -EINVAL);
+        assert_null(u);
+        unit_diagnostics_done(&d);
+        assert_int_equal(unit_load("w@x", dirs, &u, &d), 0);
+        assert_string_equal(u->bind_paths[0].source, "/tmp/x");
+        unit_config_free(u);
+
+        /* %i is empty in a plain unit: ".%i" would be "." */
+        assert_null(load_text(dir, "p.service",
+                "[Service]\n"
+                "ExecStart=/bin/true\n"
+                "BindPaths=/srv/.%i:/data\n"
+                "ReadOnlyPaths=\"/srv/%i.\"\n"
+                "InaccessiblePaths=/srv/a/..%i\n"
+                "RootDirectory=/srv/%p/.%i\n"
+                "StandardOutput=file:/var/log/.%i\n", &d));
+        assert_int_equal(strv_length(d.errors), 5);
+        assert_string_equal(strip_dir(d.errors[0], dir),
+                "p.service:3: BindPaths: \"/srv/.%i:/data\" becomes \"/srv/.:/data\" after specifier expansion; "
+                "\".%i\" must not expand to a \".\" or \"..\" path component");
+        assert_string_equal(strip_dir(d.errors[1], dir),
+                "p.service:4: ReadOnlyPaths: \"\"/srv/%i.\"\" becomes \"\"/srv/.\"\" after specifier expansion; "
+                "\"%i.\" must not expand to a \".\" or \"..\" path component");
+        assert_true(strneq(strip_dir(d.errors[2], dir), "p.service:5: InaccessiblePaths: ", strlen("p.service:5: InaccessiblePaths: ")));
+        assert_true(strneq(strip_dir(d.errors[3], dir), "p.service:6: RootDirectory: ", strlen("p.service:6: RootDirectory: ")));
+        assert_true(strneq(strip_dir(d.errors[4], dir), "p.service:7: StandardOutput: ", strlen("p.service:7: StandardOutput: ")));
+        unit_diagnostics_done(&d);
+
+        /* A template verified as itself keeps working (it is never started). */
+        scratch_write(dir, "t@.service", "[Service]\nExecStart=/bin/true\nBindPaths=/srv/.%i\n");
+        assert_int_equal(unit_load("t@", dirs, &u, &d), 0);
+        unit_config_free(u);
+        assert_null(d.errors);
+        scratch_remove(dir);
+}
+
 static void test_bad_specifier(void **state) {
         char *dir = scratch_dir();
         UnitDiagnostics d = {};
@@ -727,6 +774,7 @@ int main(void) {
                 cmocka_unit_test(test_dropins),
                 cmocka_unit_test(test_later_dir_wins),
                 cmocka_unit_test(test_template),
+                cmocka_unit_test(test_dot_instances),
                 cmocka_unit_test(test_bad_specifier),
                 cmocka_unit_test(test_list_names),
                 cmocka_unit_test(test_install_and_x_keys),
