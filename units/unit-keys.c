@@ -433,9 +433,18 @@ int unit_key_apply(UnitLoader *l, const UnitKey *k, unsigned line, const char *v
         l->line = line;
         if (k->flags & KEY_SPECIFIERS) {
                 r = specifiers_expand(value, &l->spec, &expanded, &e);
-                /* A template loaded as itself is never started. */
+                /* A template loaded as itself is never started; %i is empty there. */
+                if (r >= 0 && l->unit->is_template && *value && !*expanded)
+                        return 0;
                 if (r >= 0 && (k->flags & KEY_PATH) && !l->unit->is_template)
                         r = check_path_specifiers(l, value, expanded, &e);
+                /* Only a value written empty resets: "ReadOnlyPaths=%i" in a
+                 * plain unit must not clear the list (systemd, too, decides
+                 * on the value as written). */
+                if (r >= 0 && *value && !*expanded)
+                        r = crl_error_set(&e, EINVAL, "\"%s\" is empty after specifier expansion "
+                                          "(only an empty assignment resets a key; write \"%s=\" for that)",
+                                          value, k->name);
                 if (r >= 0)
                         value = expanded;
         }

@@ -695,6 +695,33 @@ static void test_dot_instances(void **state) {
         scratch_remove(dir);
 }
 
+/* Only a value written empty resets a key: one that a specifier empties (%i
+ * in a plain unit) must not clear a list or restore User= to root. */
+static void test_empty_after_specifiers(void **state) {
+        char *dir = scratch_dir();
+        UnitDiagnostics d = {};
+
+        assert_null(load_text(dir, "p.service",
+                "[Service]\n"
+                "ExecStart=/bin/true\n"
+                "User=nobody\n"
+                "User=%i\n"
+                "ReadOnlyPaths=/usr\n"
+                "ReadOnlyPaths=%i\n"
+                "Environment=A=1\n"
+                "Environment=%i\n", &d));
+        assert_int_equal(strv_length(d.errors), 3);
+        assert_string_equal(strip_dir(d.errors[0], dir),
+                "p.service:4: User: \"%i\" is empty after specifier expansion "
+                "(only an empty assignment resets a key; write \"User=\" for that)");
+        assert_true(strneq(strip_dir(d.errors[1], dir), "p.service:6: ReadOnlyPaths: ",
+                           strlen("p.service:6: ReadOnlyPaths: ")));
+        assert_true(strneq(strip_dir(d.errors[2], dir), "p.service:8: Environment: ",
+                           strlen("p.service:8: Environment: ")));
+        unit_diagnostics_done(&d);
+        scratch_remove(dir);
+}
+
 static void test_bad_specifier(void **state) {
         char *dir = scratch_dir();
         UnitDiagnostics d = {};
@@ -775,6 +802,7 @@ int main(void) {
                 cmocka_unit_test(test_later_dir_wins),
                 cmocka_unit_test(test_template),
                 cmocka_unit_test(test_dot_instances),
+                cmocka_unit_test(test_empty_after_specifiers),
                 cmocka_unit_test(test_bad_specifier),
                 cmocka_unit_test(test_list_names),
                 cmocka_unit_test(test_install_and_x_keys),
