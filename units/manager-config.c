@@ -124,20 +124,24 @@ static const IniCallbacks manager_callbacks = {
 int manager_config_load(const char *path, ManagerConfig **ret, UnitDiagnostics *diags) {
         _cleanup_(manager_config_freep) ManagerConfig *m = NULL;
         _cleanup_free_ char *text = NULL;
-        size_t errors_before = unit_diag_n_errors(diags);
+        size_t errors_before = unit_diag_n_errors(diags), size;
         ManagerLoader ml;
         int r;
 
         r = manager_config_new(&m);
         if (r < 0)
                 return r;
-        r = read_file_at(AT_FDCWD, path, &text, NULL);
+        r = read_file_at(AT_FDCWD, path, &text, &size);
         if (r == -ENOENT) {
                 *ret = TAKE_PTR(m);
                 return 0;
         }
         if (r < 0)
                 return diag_add(diags, true, path, 0, NULL, "cannot read: %s", strerror(-r)) ?: r;
+        /* The reader stops at a NUL: every later line would be dropped. */
+        if (strlen(text) != size)
+                return diag_add(diags, true, path, 0, NULL,
+                                "contains a NUL byte; a configuration file is text (is this the right file?)") ?: -EINVAL;
         m->path = strdup(path);
         if (!m->path)
                 return -ENOMEM;

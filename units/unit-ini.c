@@ -5,11 +5,11 @@
  * " ;inline comments", treats indented lines as continuations (Python
  * configparser style), splits at ':' as well as '=', and does not tell the
  * handler the line number. systemd's syntax differs on all of these, so our
- * reader joins backslash continuations, strips indentation and comments,
- * records where each logical line starts, handles [Section] headers, and
- * keeps the whole key and value; inih is handed a short "k=" line per
+ * reader splits lines and joins backslash continuations exactly as systemd's
+ * config_parse() does (a different split would let one line's value swallow
+ * the next line's assignment), skips comments, records where each logical
+ * line starts, handles [Section] headers, and keeps the whole key and value; inih is handed a short "k=" line per
  * assignment and calls the handler, which takes both from the parser state. */
-#include <ctype.h>
 #include <ini.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,26 +32,69 @@ static int logical_append(IniParser *p, size_t *len, const char *s, size_t n) {
         return 0;
 }
 
-/* The next physical line, stripped of surrounding whitespace. */
+/* systemd's whitespace (config_parse() strips exactly these). */
+#define INI_WHITESPACE " \t\n\r"
+
+static bool ini_space(char c) {
+        return c && strchr(INI_WHITESPACE, c);
+}
+
+/* The next physical line as it is, without its line end. As systemd's
+ * read_line(), \n, \r, \r\n and \n\r each end a line, so a carriage return
+ * cannot hide an assignment inside the previous value. */
 static bool physical_line(IniParser *p, const char **ret, size_t *ret_len) {
         const char *s = p->text + p->pos, *e;
 
         if (!*s)
                 return false;
-        e = strchrnul(s, '\n');
-        p->pos = e - p->text + (*e ? 1 : 0);
+        e = s + strcspn(s, "\n\r");
+        p->pos = e - p->text;
+        if (*e) {
+                p->pos++;
+                if ((e[1] == '\n' || e[1] == '\r') && e[1] != e[0])
+                        p->pos++;
+        }
         p->next_line++;
-        while (s < e && isspace((unsigned char) *s))
-                s++;
-        while (e > s && isspace((unsigned char) e[-1]))
-                e--;
         *ret = s;
         *ret_len = e - s;
         return true;
 }
 
-/* Join "\"-continued lines (comment lines inside a continuation are skipped,
- * as systemd does). Returns 1 with p->logical set, 0 at the end. */
+/* As systemd: a line continues when it ends in an odd number of
+ * backslashes, counted on the raw line (so "a\\" is an escaped backslash,
+ * and "a\ " with a trailing space does not continue). */
+static bool ends_in_escape(const char *s, size_t n) {
+        size_t k = 0;
+
+        while (k < n && s[n - 1 - k] == '\\')
+                k++;
+        return k % 2 == 1;
+}
+
+static bool comment_line(const char *s, size_t n) {
+        while (n > 0 && ini_space(*s))
+                s++, n--;
+        return n > 0 && (*s == '#' || *s == ';');
+}
+
+/* Strip p->logical (length len) of surrounding whitespace, in place. */
+static void logical_strip(IniParser *p, size_t len) {
+        char *s = p->logical;
+        size_t skip = 0;
+
+        while (len > 0 && ini_space(s[len - 1]))
+                len--;
+        while (skip < len && ini_space(s[skip]))
+                skip++;
+        memmove(s, s + skip, len - skip);
+        s[len - skip] = 0;
+}
+
+/* The next logical line, as systemd's config_parse() builds it: comment
+ * lines are skipped (also inside a continuation), a continued line's final
+ * backslash becomes a space and the next line is appended unchanged, and
+ * the result is stripped. A BOM is dropped from the first line that has one.
+ * Returns 1 with p->logical set, 0 at the end. */
 static int logical_line(IniParser *p) {
         bool continuing = false;
         size_t len = 0;
@@ -59,35 +102,43 @@ static int logical_line(IniParser *p) {
         size_t n;
         int r;
 
-        r = logical_append(p, &len, "", 0);
-        if (r < 0)
-                return r;
-        while (physical_line(p, &s, &n)) {
-                bool comment = n > 0 && (s[0] == '#' || s[0] == ';');
-
+        for (;;) {
+                if (!physical_line(p, &s, &n)) {
+                        if (!continuing)
+                                return 0;
+                        break;
+                }
+                if (comment_line(s, n))
+                        continue;
+                if (!p->bom_seen && n >= 3 && strneq(s, "\xef\xbb\xbf", 3)) {
+                        p->bom_seen = true;
+                        s += 3;
+                        n -= 3;
+                }
                 if (!continuing) {
                         p->line = p->next_line - 1;
-                        if (n == 0 || comment)
-                                continue;
-                } else if (comment)
-                        continue;
-                continuing = n > 0 && s[n - 1] == '\\';
+                        len = 0;
+                }
+                continuing = ends_in_escape(s, n);
                 r = logical_append(p, &len, s, continuing ? n - 1 : n);
+                if (r >= 0 && continuing)
+                        r = logical_append(p, &len, " ", 1);
                 if (r < 0)
                         return r;
-                if (!continuing)
+                if (continuing)
+                        continue;
+                logical_strip(p, len);
+                if (p->logical[0] && !strchr("#;", p->logical[0]))
                         return 1;
-                r = logical_append(p, &len, " ", 1);
-                if (r < 0)
-                        return r;
         }
-        return continuing ? 1 : 0;
+        logical_strip(p, len);
+        return p->logical[0] ? 1 : 0;
 }
 
 static void strip_right(char *s) {
         size_t n = strlen(s);
 
-        while (n > 0 && isspace((unsigned char) s[n - 1]))
+        while (n > 0 && ini_space(s[n - 1]))
                 s[--n] = 0;
 }
 
@@ -123,7 +174,7 @@ static int assignment_line(IniParser *p) {
         strip_right(p->logical);
         p->key = p->logical;
         p->value = eq + 1;
-        while (isspace((unsigned char) *p->value))
+        while (ini_space(*p->value))
                 p->value++;
         if (!*p->key)
                 return diag_add(p->diags, true, p->file, p->line, NULL,
@@ -189,8 +240,6 @@ int ini_parse_text(const char *file, const char *text, const IniCallbacks *cb,
         };
         int r;
 
-        if (strneq(text, "\xef\xbb\xbf", 3))
-                p.pos = 3;
         r = ini_parse_stream(reader, &p, handler, &p);
         free(p.logical);
         if (p.oom < 0)

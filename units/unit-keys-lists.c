@@ -282,43 +282,46 @@ int key_tmpfs(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
         return 0;
 }
 
-/* As systemd: assignments combine; a "~" list removes from what is there. */
+/* One assignment to a capability set, as systemd's
+ * config_parse_capability_set(): an empty list ("" or a bare "~") replaces
+ * the set, with nothing or everything; while the set is at its default
+ * (is_default) a list replaces it too, so "~CAP_X" first means all but X;
+ * after that lists add, and "~" lists remove. Returns 1 when the result is
+ * "everything" from a bare "~" (systemd's "unset"), else 0. */
+static int capability_assign(const char *v, bool is_default, uint64_t *set, CrlError *e) {
+        bool invert = v[strspn(v, " \t")] == '~';
+        uint64_t caps = 0, listed;
+
+        if (*v && parse_capability_set(v, &caps, e) < 0)
+                return -EINVAL;
+        listed = invert ? ~caps & capability_all_mask() : caps;
+        if (listed == 0 || is_default)
+                *set = caps;
+        else if (invert)
+                *set &= caps;
+        else
+                *set |= caps;
+        return invert && listed == 0;
+}
+
 int key_bounding_set(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
         UnitConfig *u = l->unit;
-        uint64_t caps;
+        int r;
 
-        if (!*v) {
-                u->capability_bounding_set_set = false;
-                u->capability_bounding_set = 0;
-                return 0;
-        }
-        if (parse_capability_set(v, &caps, e) < 0)
-                return -EINVAL;
-        if (!u->capability_bounding_set_set)
-                u->capability_bounding_set = caps;
-        else if (v[strspn(v, " \t")] == '~')
-                u->capability_bounding_set &= caps;
-        else
-                u->capability_bounding_set |= caps;
-        u->capability_bounding_set_set = true;
+        r = capability_assign(v, !u->capability_bounding_set_set, &u->capability_bounding_set, e);
+        if (r < 0)
+                return r;
+        /* A bare "~" is the default again (every capability, none dropped). */
+        u->capability_bounding_set_set = r == 0;
         return 0;
 }
 
 int key_ambient_caps(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
         UnitConfig *u = l->unit;
-        uint64_t caps;
+        int r;
 
-        if (!*v) {
-                u->ambient_capabilities = 0;
-                return 0;
-        }
-        if (parse_capability_set(v, &caps, e) < 0)
-                return -EINVAL;
-        if (v[strspn(v, " \t")] == '~')
-                u->ambient_capabilities &= caps;
-        else
-                u->ambient_capabilities |= caps;
-        return 0;
+        r = capability_assign(v, u->ambient_capabilities == 0, &u->ambient_capabilities, e);
+        return r < 0 ? r : 0;
 }
 
 int key_io_device(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {

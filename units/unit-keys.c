@@ -281,8 +281,8 @@ static const UnitKey unit_keys[] = {
         K("Service", "KillSignal", key_signal, kill_signal, .def = SIGTERM),
         K("Service", "SuccessExitStatus", key_success_exit_status, success_exit_status),
         K("Service", "Environment", key_environment, environment, .flags = KEY_SPECIFIERS),
-        KN("Service", "EnvironmentFile", key_environment_file, environment_files, n_environment_files, .flags = KEY_SPECIFIERS),
-        K("Service", "WorkingDirectory", key_working_directory, working_directory, .flags = KEY_SPECIFIERS),
+        KN("Service", "EnvironmentFile", key_environment_file, environment_files, n_environment_files, .flags = KEY_SPECIFIERS | KEY_PATH),
+        K("Service", "WorkingDirectory", key_working_directory, working_directory, .flags = KEY_SPECIFIERS | KEY_PATH),
         K("Service", "User", key_user, user, .flags = KEY_SPECIFIERS),
         K("Service", "Group", key_user, group, .flags = KEY_SPECIFIERS),
         K("Service", "SupplementaryGroups", key_groups, supplementary_groups, .flags = KEY_SPECIFIERS),
@@ -292,8 +292,8 @@ static const UnitKey unit_keys[] = {
         K("Service", "LimitNOFILE", key_rlimit, limit_nofile),
         K("Service", "LimitNPROC", key_rlimit, limit_nproc),
         K("Service", "LimitCORE", key_rlimit, limit_core, .def = 1),
-        K("Service", "StandardOutput", key_output, standard_output, .flags = KEY_SPECIFIERS),
-        K("Service", "StandardError", key_output, standard_error, .flags = KEY_SPECIFIERS),
+        K("Service", "StandardOutput", key_output, standard_output, .flags = KEY_SPECIFIERS | KEY_PATH),
+        K("Service", "StandardError", key_output, standard_error, .flags = KEY_SPECIFIERS | KEY_PATH),
         K("Service", "OOMPolicy", key_oom_policy, oom_policy, .def = OOM_STOP),
         /* [Service]: namespaces and sandboxing */
         K("Service", "PrivatePIDs", key_bool, private_pids),
@@ -306,13 +306,13 @@ static const UnitKey unit_keys[] = {
         K("Service", "TimeOffsetSec", key_time_offset, time_offset_usec),
         K("Service", "PrivateUsers", key_private_users, private_users, .def = PRIVATE_USERS_NO),
         K("Service", "ProtectControlGroups", key_protect_cgroups, protect_control_groups, .def = PROTECT_CGROUPS_NO),
-        K("Service", "RootDirectory", key_path, root_directory, .flags = KEY_SPECIFIERS),
-        KN("Service", "BindPaths", key_bind_paths, bind_paths, n_bind_paths, .flags = KEY_SPECIFIERS),
-        KN("Service", "BindReadOnlyPaths", key_bind_paths, bind_paths, n_bind_paths, .flags = KEY_SPECIFIERS, .def = true),
-        KN("Service", "ReadOnlyPaths", key_path_specs, read_only_paths, n_read_only_paths, .flags = KEY_SPECIFIERS),
-        KN("Service", "ReadWritePaths", key_path_specs, read_write_paths, n_read_write_paths, .flags = KEY_SPECIFIERS),
-        KN("Service", "InaccessiblePaths", key_path_specs, inaccessible_paths, n_inaccessible_paths, .flags = KEY_SPECIFIERS),
-        KN("Service", "TemporaryFileSystem", key_tmpfs, temporary_file_system, n_temporary_file_system, .flags = KEY_SPECIFIERS),
+        K("Service", "RootDirectory", key_path, root_directory, .flags = KEY_SPECIFIERS | KEY_PATH),
+        KN("Service", "BindPaths", key_bind_paths, bind_paths, n_bind_paths, .flags = KEY_SPECIFIERS | KEY_PATH),
+        KN("Service", "BindReadOnlyPaths", key_bind_paths, bind_paths, n_bind_paths, .flags = KEY_SPECIFIERS | KEY_PATH, .def = true),
+        KN("Service", "ReadOnlyPaths", key_path_specs, read_only_paths, n_read_only_paths, .flags = KEY_SPECIFIERS | KEY_PATH),
+        KN("Service", "ReadWritePaths", key_path_specs, read_write_paths, n_read_write_paths, .flags = KEY_SPECIFIERS | KEY_PATH),
+        KN("Service", "InaccessiblePaths", key_path_specs, inaccessible_paths, n_inaccessible_paths, .flags = KEY_SPECIFIERS | KEY_PATH),
+        KN("Service", "TemporaryFileSystem", key_tmpfs, temporary_file_system, n_temporary_file_system, .flags = KEY_SPECIFIERS | KEY_PATH),
         K("Service", "PrivateTmp", key_bool, private_tmp),
         K("Service", "PrivateDevices", key_bool, private_devices),
         K("Service", "ProtectSystem", key_protect_system, protect_system, .def = PROTECT_SYSTEM_NO),
@@ -320,7 +320,7 @@ static const UnitKey unit_keys[] = {
         K("Service", "NoNewPrivileges", key_bool, no_new_privileges),
         K("Service", "CapabilityBoundingSet", key_bounding_set, capability_bounding_set),
         K("Service", "AmbientCapabilities", key_ambient_caps, ambient_capabilities),
-        K("Service", "NetworkNamespacePath", key_path, network_namespace_path, .flags = KEY_SPECIFIERS),
+        K("Service", "NetworkNamespacePath", key_path, network_namespace_path, .flags = KEY_SPECIFIERS | KEY_PATH),
         /* [Service]: cgroup v2 resources */
         K("Service", "MemoryMax", key_memory, resources.memory_max),
         K("Service", "MemoryHigh", key_memory, resources.memory_high),
@@ -335,15 +335,15 @@ static const UnitKey unit_keys[] = {
         K("Service", "TasksMax", key_tasks_max, resources.tasks_max),
         K("Service", "IOWeight", key_uint64, resources.io_weight, .min = 1, .max = 10000),
         KN("Service", "IODeviceWeight", key_io_device, resources.io_device_weight,
-           resources.n_io_device_weight, .flags = KEY_SPECIFIERS, .def = IO_VALUE_WEIGHT),
+           resources.n_io_device_weight, .flags = KEY_SPECIFIERS | KEY_PATH, .def = IO_VALUE_WEIGHT),
         KN("Service", "IOReadBandwidthMax", key_io_device, resources.io_read_bandwidth_max,
-           resources.n_io_read_bandwidth_max, .flags = KEY_SPECIFIERS, .def = IO_VALUE_BYTES),
+           resources.n_io_read_bandwidth_max, .flags = KEY_SPECIFIERS | KEY_PATH, .def = IO_VALUE_BYTES),
         KN("Service", "IOWriteBandwidthMax", key_io_device, resources.io_write_bandwidth_max,
-           resources.n_io_write_bandwidth_max, .flags = KEY_SPECIFIERS, .def = IO_VALUE_BYTES),
+           resources.n_io_write_bandwidth_max, .flags = KEY_SPECIFIERS | KEY_PATH, .def = IO_VALUE_BYTES),
         KN("Service", "IOReadIOPSMax", key_io_device, resources.io_read_iops_max,
-           resources.n_io_read_iops_max, .flags = KEY_SPECIFIERS, .def = IO_VALUE_IOPS),
+           resources.n_io_read_iops_max, .flags = KEY_SPECIFIERS | KEY_PATH, .def = IO_VALUE_IOPS),
         KN("Service", "IOWriteIOPSMax", key_io_device, resources.io_write_iops_max,
-           resources.n_io_write_iops_max, .flags = KEY_SPECIFIERS, .def = IO_VALUE_IOPS),
+           resources.n_io_write_iops_max, .flags = KEY_SPECIFIERS | KEY_PATH, .def = IO_VALUE_IOPS),
         /* [Network] */
         K("Network", "VirtualEthernet", key_bool, network.virtual_ethernet),
         K("Network", "Bridge", key_bridge, network.bridge, .flags = KEY_SPECIFIERS),
@@ -394,6 +394,37 @@ const KeySite *unit_loader_site(const UnitLoader *l, const char *name) {
         return &l->sites[unit_key_index(k)];
 }
 
+/* systemd simplifies "/tmp/." to "/tmp", so a specifier that makes a path
+ * component "." or ".." (".%i" with an empty %i) would widen what a path key
+ * covers; refuse it. Components end at '/', ':', whitespace and quotes;
+ * specifiers expand to neither, so each one can be expanded alone. */
+static int check_path_specifiers(UnitLoader *l, const char *raw, const char *expanded, CrlError *e) {
+        static const char sep[] = "/:\"' \t\n\r";
+
+        for (const char *c = raw + strspn(raw, sep); *c; ) {
+                size_t n = strcspn(c, sep);
+                _cleanup_free_ char *word = NULL, *x = NULL;
+                int r;
+
+                if (memchr(c, '%', n)) {
+                        word = strndup(c, n);
+                        if (!word)
+                                return -ENOMEM;
+                        r = specifiers_expand(word, &l->spec, &x, e);
+                        if (r < 0)
+                                return r;
+                        if (streq(x, ".") || streq(x, ".."))
+                                return crl_error_set(e, EINVAL,
+                                                     "\"%s\" becomes \"%s\" after specifier expansion; "
+                                                     "\"%s\" must not expand to a \".\" or \"..\" path component",
+                                                     raw, expanded, word);
+                }
+                c += n;
+                c += strspn(c, sep);
+        }
+        return 0;
+}
+
 int unit_key_apply(UnitLoader *l, const UnitKey *k, unsigned line, const char *value) {
         _cleanup_free_ char *expanded = NULL;
         CrlError e = {};
@@ -402,6 +433,18 @@ int unit_key_apply(UnitLoader *l, const UnitKey *k, unsigned line, const char *v
         l->line = line;
         if (k->flags & KEY_SPECIFIERS) {
                 r = specifiers_expand(value, &l->spec, &expanded, &e);
+                /* A template loaded as itself is never started; %i is empty there. */
+                if (r >= 0 && l->unit->is_template && *value && !*expanded)
+                        return 0;
+                if (r >= 0 && (k->flags & KEY_PATH) && !l->unit->is_template)
+                        r = check_path_specifiers(l, value, expanded, &e);
+                /* Only a value written empty resets: "ReadOnlyPaths=%i" in a
+                 * plain unit must not clear the list (systemd, too, decides
+                 * on the value as written). */
+                if (r >= 0 && *value && !*expanded)
+                        r = crl_error_set(&e, EINVAL, "\"%s\" is empty after specifier expansion "
+                                          "(only an empty assignment resets a key; write \"%s=\" for that)",
+                                          value, k->name);
                 if (r >= 0)
                         value = expanded;
         }

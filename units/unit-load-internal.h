@@ -51,6 +51,7 @@ struct IniParser {
         char section[128];
         unsigned section_line;
         bool in_section, section_ok;
+        bool bom_seen;                  /* systemd drops one BOM, from the first line with one */
         const IniCallbacks *cb;
         void *userdata;
         UnitDiagnostics *diags;
@@ -101,6 +102,7 @@ typedef int (*UnitKeyParser)(UnitLoader *l, const UnitKey *k, const char *v, Crl
 
 typedef enum UnitKeyFlags {
         KEY_SPECIFIERS  = 1 << 0,       /* %-specifiers are expanded in the value */
+        KEY_PATH        = 1 << 1,       /* the value holds paths: no specifier may make a "." or ".." */
 } UnitKeyFlags;
 
 struct UnitKey {

@@ -7,14 +7,20 @@
 #define UNIT_NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 
 /* spec §1: 1-64 characters from [A-Za-z0-9_.-] plus at most one '@', not
- * starting with '.' or '-'; "worker@" is a template, "worker@3" an instance. */
+ * starting with '.' or '-'; "worker@" is a template, "worker@3" an instance.
+ * The instance is never "." or "..": %i goes into paths, where it would
+ * mean the directory itself or its parent (systemd allows both). */
 static bool unit_name_valid_n(const char *s, size_t n) {
         const char *at;
+        size_t ni;
 
         if (n == 0 || n > UNIT_NAME_MAX || s[0] == '.' || s[0] == '-' || s[0] == '@')
                 return false;
         at = memchr(s, '@', n);
         if (at && memchr(at + 1, '@', n - (size_t) (at - s) - 1))
+                return false;
+        ni = at ? n - (size_t) (at - s) - 1 : 0;
+        if ((ni == 1 || ni == 2) && strneq(at + 1, "..", ni))
                 return false;
         for (size_t i = 0; i < n; i++)
                 if (s[i] != '@' && !strchr(UNIT_NAME_CHARS, s[i]))

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <linux/capability.h>
+#include <inttypes.h>
 #include <signal.h>
 
 #include "units-test-util.h"
@@ -371,6 +372,181 @@ static void test_continuation_and_comments(void **state) {
         scratch_remove(dir);
 }
 
+/* Continuation is decided on the raw line by counting escapes, as systemd's
+ * config_parse(): a line continues only when it ends in an odd number of
+ * backslashes, with nothing after them. */
+static void test_continuation_escapes(void **state) {
+        char *dir = scratch_dir();
+        UnitDiagnostics d = {};
+        UnitConfig *u;
+
+        /* "a\\" is an escaped backslash, not a continuation: User= stays its own line. */
+        u = load_ok(dir, "e.service",
+                "[Service]\n"
+                "ExecStart=/bin/echo a\\\\\n"
+                "User=nobody\n");
+        assert_int_equal(strv_length(u->exec_start[0].argv), 2);
+        assert_string_equal(u->exec_start[0].argv[1], "a\\");
+        assert_string_equal(u->user, "nobody");
+        unit_config_free(u);
+
+        /* A backslash followed by a space ends the line there (the value is
+         * stripped afterwards, so it ends in "\"). */
+        u = load_ok(dir, "e.service",
+                "[Unit]\n"
+                "Description=a\\ \n"
+                "[Service]\n"
+                "ExecStart=/bin/true\n"
+                "User=nobody\n");
+        assert_string_equal(u->description, "a\\");
+        assert_string_equal(u->user, "nobody");
+        unit_config_free(u);
+        assert_null(load_text(dir, "e.service",
+                "[Service]\n"
+                "ExecStart=/bin/echo a\\ \n"
+                "User=no body\n", &d));
+        assert_int_equal(strv_length(d.errors), 2);
+        assert_string_equal(strip_dir(d.errors[0], dir), "e.service:2: ExecStart: a trailing backslash escapes nothing");
+        assert_true(strneq(strip_dir(d.errors[1], dir), "e.service:3: User: ", strlen("e.service:3: User: ")));
+        unit_diagnostics_done(&d);
+
+        /* Three backslashes: an escaped one, then a continuation. The next
+         * line is appended as it is (systemd keeps its indentation). */
+        u = load_ok(dir, "e.service",
+                "[Service]\n"
+                "ExecStart=/bin/echo a\\\\\\\n"
+                "  \"b  c\"\\\n"
+                "# a comment line inside a continuation is skipped\n"
+                "\td\n"
+                "User=nobody\n");
+        assert_int_equal(strv_length(u->exec_start[0].argv), 4);
+        assert_string_equal(u->exec_start[0].argv[1], "a\\");
+        assert_string_equal(u->exec_start[0].argv[2], "b  c");
+        assert_string_equal(u->exec_start[0].argv[3], "d");
+        assert_string_equal(u->user, "nobody");
+        unit_config_free(u);
+        u = load_ok(dir, "e.service",
+                "[Unit]\n"
+                "Description=x\\\n"
+                "   y\n"
+                "[Service]\n"
+                "ExecStart=/bin/true \\");        /* continued into the end of the file */
+        assert_string_equal(u->description, "x    y");
+        assert_string_equal(u->exec_start[0].path, "/bin/true");
+        unit_config_free(u);
+        scratch_remove(dir);
+}
+
+/* \n, \r, \r\n and \n\r each end a line, as systemd's read_line(): a
+ * carriage return cannot hide an assignment inside the previous value. */
+static void test_line_ends(void **state) {
+        char *dir = scratch_dir();
+        UnitDiagnostics d = {};
+        UnitConfig *u;
+
+        u = load_ok(dir, "r.service",
+                "[Unit]\r\n"
+                "Description=x\r\n"
+                "[Service]\r\n"
+                "Environment=A=1\rUser=nobody\n"
+                "ExecStart=/bin/true \\\r\n"
+                "  y\n\r"
+                "Group=nogroup\r\n");
+        assert_string_equal(u->description, "x");
+        assert_int_equal(strv_length(u->environment), 1);
+        assert_string_equal(u->environment[0], "A=1");
+        assert_string_equal(u->user, "nobody");
+        assert_string_equal(u->exec_start[0].argv[1], "y");
+        assert_string_equal(u->group, "nogroup");
+        unit_config_free(u);
+
+        /* Line numbers count \r\n and \n\r once, \r\r and \n\n twice. */
+        assert_null(load_text(dir, "r.service",
+                "[Service]\r\n"
+                "ExecStart=/bin/true\n\r"
+                "\r\r"
+                "MemoryMax=12X\n", &d));
+        assert_int_equal(strv_length(d.errors), 1);
+        assert_string_equal(strip_dir(d.errors[0], dir),
+                "r.service:5: MemoryMax: \"12X\" is not a size (use K, M, G, T, a percentage, or infinity)");
+        unit_diagnostics_done(&d);
+        scratch_remove(dir);
+}
+
+/* CapabilityBoundingSet= and AmbientCapabilities= combine as systemd's
+ * config_parse_capability_set(): an empty list ("" or a bare "~") replaces
+ * the set (empty, or everything), so does the first list while the set is
+ * still at its default, and later lists add (or with "~" remove). */
+static void test_capability_sets(void **state) {
+#define B(c) (UINT64_C(1) << (c))
+        static const uint64_t ALL = (UINT64_C(1) << 41) - 1;  /* caps 0..40 (CAP_CHECKPOINT_RESTORE) */
+        static const struct {
+                const char *lines;
+                bool bounding_set;
+                uint64_t bounding, ambient;
+        } t[] = {
+                { "CapabilityBoundingSet=\n", true, 0, 0 },
+                { "CapabilityBoundingSet=CAP_NET_ADMIN\nCapabilityBoundingSet=\n", true, 0, 0 },
+                { "CapabilityBoundingSet=CAP_NET_ADMIN\nCapabilityBoundingSet=~\n", false, 0, 0 },
+                { "CapabilityBoundingSet=CAP_NET_ADMIN\nCapabilityBoundingSet=~\nCapabilityBoundingSet=CAP_KILL\n",
+                  true, B(CAP_KILL), 0 },
+                { "CapabilityBoundingSet=CAP_NET_ADMIN\nCapabilityBoundingSet=CAP_KILL\n",
+                  true, B(CAP_NET_ADMIN) | B(CAP_KILL), 0 },
+                { "CapabilityBoundingSet=~CAP_SYS_ADMIN\n", true, ALL & ~B(CAP_SYS_ADMIN), 0 },
+                { "CapabilityBoundingSet=~CAP_SYS_ADMIN\nCapabilityBoundingSet=~CAP_NET_RAW\n",
+                  true, ALL & ~B(CAP_SYS_ADMIN) & ~B(CAP_NET_RAW), 0 },
+                { "CapabilityBoundingSet=CAP_KILL CAP_NET_RAW\nCapabilityBoundingSet=~CAP_NET_RAW\n",
+                  true, B(CAP_KILL), 0 },
+                { "CapabilityBoundingSet=\nCapabilityBoundingSet=~CAP_KILL\n", true, 0, 0 },
+                { "CapabilityBoundingSet=\nCapabilityBoundingSet=CAP_KILL\n", true, B(CAP_KILL), 0 },
+                { "AmbientCapabilities=~CAP_SYS_ADMIN\n", false, 0, ALL & ~B(CAP_SYS_ADMIN) },
+                { "AmbientCapabilities=CAP_KILL\nAmbientCapabilities=CAP_NET_RAW\n",
+                  false, 0, B(CAP_KILL) | B(CAP_NET_RAW) },
+                { "AmbientCapabilities=CAP_KILL CAP_NET_RAW\nAmbientCapabilities=~CAP_KILL\n", false, 0, B(CAP_NET_RAW) },
+                { "AmbientCapabilities=CAP_KILL\nAmbientCapabilities=\n", false, 0, 0 },
+                { "AmbientCapabilities=CAP_KILL\nAmbientCapabilities=~\n", false, 0, ALL },
+                /* back at the default (empty): a "~" list replaces again */
+                { "AmbientCapabilities=CAP_KILL\nAmbientCapabilities=~CAP_KILL\nAmbientCapabilities=~CAP_NET_RAW\n",
+                  false, 0, ALL & ~B(CAP_NET_RAW) },
+        };
+        char *dir = scratch_dir();
+
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                char text[512];
+                UnitConfig *u;
+
+                snprintf(text, sizeof(text), "[Service]\nExecStart=/bin/true\n%s", t[i].lines);
+                u = load_ok(dir, "caps.service", text);
+                if (u->capability_bounding_set_set != t[i].bounding_set ||
+                    (t[i].bounding_set && u->capability_bounding_set != t[i].bounding) ||
+                    u->ambient_capabilities != t[i].ambient)
+                        fprintf(stderr, "case %zu: %sgot set=%d bounding=%#" PRIx64 " ambient=%#" PRIx64 "\n",
+                                i, t[i].lines, u->capability_bounding_set_set, u->capability_bounding_set,
+                                u->ambient_capabilities);
+                assert_int_equal(u->capability_bounding_set_set, t[i].bounding_set);
+                if (t[i].bounding_set)
+                        assert_int_equal(u->capability_bounding_set, t[i].bounding);
+                assert_int_equal(u->ambient_capabilities, t[i].ambient);
+                unit_config_free(u);
+        }
+
+        /* A drop-in's empty assignment empties the main file's set. */
+        {
+                char *const dirs[] = { dir, NULL };
+                UnitDiagnostics d = {};
+                UnitConfig *u = NULL;
+
+                scratch_write(dir, "capd.service", "[Service]\nExecStart=/bin/true\nCapabilityBoundingSet=CAP_KILL\n");
+                scratch_write(dir, "capd.service.d/10-none.conf", "[Service]\nCapabilityBoundingSet=\n");
+                assert_int_equal(unit_load("capd", dirs, &u, &d), 0);
+                assert_true(u->capability_bounding_set_set);
+                assert_int_equal(u->capability_bounding_set, 0);
+                unit_config_free(u);
+        }
+        scratch_remove(dir);
+#undef B
+}
+
 static void test_long_line(void **state) {
         char *dir = scratch_dir(), text[4096];
         UnitConfig *u;
@@ -472,6 +648,80 @@ static void test_template(void **state) {
         scratch_remove(dir);
 }
 
+/* An instance is never "." or "..", and a path component that a specifier
+ * turns into "." or ".." is refused rather than simplified away. */
+static void test_dot_instances(void **state) {
+        char *dir = scratch_dir();
+        char *const dirs[] = { dir, NULL };
+        UnitDiagnostics d = {};
+        UnitConfig *u = NULL;
+
+        scratch_write(dir, "w@.service", "[Service]\nExecStart=/bin/true\nBindPaths=/tmp/%i\n");
+        assert_int_equal(unit_load("w@.", dirs, &u, &d), -EINVAL);
+        assert_int_equal(unit_load("w@..", dirs, &u, &d), -EINVAL);
+        assert_int_equal(unit_load("w@...service", dirs, &u, &d), -EINVAL);
+        assert_null(u);
+        unit_diagnostics_done(&d);
+        assert_int_equal(unit_load("w@x", dirs, &u, &d), 0);
+        assert_string_equal(u->bind_paths[0].source, "/tmp/x");
+        unit_config_free(u);
+
+        /* %i is empty in a plain unit: ".%i" would be "." */
+        assert_null(load_text(dir, "p.service",
+                "[Service]\n"
+                "ExecStart=/bin/true\n"
+                "BindPaths=/srv/.%i:/data\n"
+                "ReadOnlyPaths=\"/srv/%i.\"\n"
+                "InaccessiblePaths=/srv/a/..%i\n"
+                "RootDirectory=/srv/%p/.%i\n"
+                "StandardOutput=file:/var/log/.%i\n", &d));
+        assert_int_equal(strv_length(d.errors), 5);
+        assert_string_equal(strip_dir(d.errors[0], dir),
+                "p.service:3: BindPaths: \"/srv/.%i:/data\" becomes \"/srv/.:/data\" after specifier expansion; "
+                "\".%i\" must not expand to a \".\" or \"..\" path component");
+        assert_string_equal(strip_dir(d.errors[1], dir),
+                "p.service:4: ReadOnlyPaths: \"\"/srv/%i.\"\" becomes \"\"/srv/.\"\" after specifier expansion; "
+                "\"%i.\" must not expand to a \".\" or \"..\" path component");
+        assert_true(strneq(strip_dir(d.errors[2], dir), "p.service:5: InaccessiblePaths: ", strlen("p.service:5: InaccessiblePaths: ")));
+        assert_true(strneq(strip_dir(d.errors[3], dir), "p.service:6: RootDirectory: ", strlen("p.service:6: RootDirectory: ")));
+        assert_true(strneq(strip_dir(d.errors[4], dir), "p.service:7: StandardOutput: ", strlen("p.service:7: StandardOutput: ")));
+        unit_diagnostics_done(&d);
+
+        /* A template verified as itself keeps working (it is never started). */
+        scratch_write(dir, "t@.service", "[Service]\nExecStart=/bin/true\nBindPaths=/srv/.%i\n");
+        assert_int_equal(unit_load("t@", dirs, &u, &d), 0);
+        unit_config_free(u);
+        assert_null(d.errors);
+        scratch_remove(dir);
+}
+
+/* Only a value written empty resets a key: one that a specifier empties (%i
+ * in a plain unit) must not clear a list or restore User= to root. */
+static void test_empty_after_specifiers(void **state) {
+        char *dir = scratch_dir();
+        UnitDiagnostics d = {};
+
+        assert_null(load_text(dir, "p.service",
+                "[Service]\n"
+                "ExecStart=/bin/true\n"
+                "User=nobody\n"
+                "User=%i\n"
+                "ReadOnlyPaths=/usr\n"
+                "ReadOnlyPaths=%i\n"
+                "Environment=A=1\n"
+                "Environment=%i\n", &d));
+        assert_int_equal(strv_length(d.errors), 3);
+        assert_string_equal(strip_dir(d.errors[0], dir),
+                "p.service:4: User: \"%i\" is empty after specifier expansion "
+                "(only an empty assignment resets a key; write \"User=\" for that)");
+        assert_true(strneq(strip_dir(d.errors[1], dir), "p.service:6: ReadOnlyPaths: ",
+                           strlen("p.service:6: ReadOnlyPaths: ")));
+        assert_true(strneq(strip_dir(d.errors[2], dir), "p.service:8: Environment: ",
+                           strlen("p.service:8: Environment: ")));
+        unit_diagnostics_done(&d);
+        scratch_remove(dir);
+}
+
 static void test_bad_specifier(void **state) {
         char *dir = scratch_dir();
         UnitDiagnostics d = {};
@@ -544,10 +794,15 @@ int main(void) {
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_lists_append_and_reset),
                 cmocka_unit_test(test_continuation_and_comments),
+                cmocka_unit_test(test_continuation_escapes),
+                cmocka_unit_test(test_line_ends),
+                cmocka_unit_test(test_capability_sets),
                 cmocka_unit_test(test_long_line),
                 cmocka_unit_test(test_dropins),
                 cmocka_unit_test(test_later_dir_wins),
                 cmocka_unit_test(test_template),
+                cmocka_unit_test(test_dot_instances),
+                cmocka_unit_test(test_empty_after_specifiers),
                 cmocka_unit_test(test_bad_specifier),
                 cmocka_unit_test(test_list_names),
                 cmocka_unit_test(test_install_and_x_keys),

@@ -81,11 +81,34 @@ static void test_errors(void **state) {
         scratch_remove(dir);
 }
 
+/* A NUL byte would end the text early and drop every later line. */
+static void test_nul_byte(void **state) {
+        static const char text[] = "[Manager]\nLogKeep=2\n\0\nAdminGroup=wheel\n";
+        char *dir = scratch_dir(), path[4096];
+        UnitDiagnostics d = {};
+        ManagerConfig *m = NULL;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/corrald.conf", dir);
+        f = fopen(path, "we");
+        assert_non_null(f);
+        assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+        assert_int_equal(fclose(f), 0);
+        assert_int_equal(manager_config_load(path, &m, &d), -EINVAL);
+        assert_null(m);
+        assert_int_equal(strv_length(d.errors), 1);
+        assert_string_equal(strip_dir(d.errors[0], dir),
+                            "corrald.conf: contains a NUL byte; a configuration file is text (is this the right file?)");
+        unit_diagnostics_done(&d);
+        scratch_remove(dir);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_absent),
                 cmocka_unit_test(test_every_key),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_nul_byte),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

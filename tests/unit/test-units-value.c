@@ -1105,6 +1105,9 @@ static void test_unit_name(void **state) {
                 { "", NULL }, { ".service", NULL }, { ".web", NULL }, { "-web", NULL }, { "@3", NULL },
                 { "a@b@c", NULL }, { "web service", NULL }, { "web/x", NULL }, { "wéb", NULL },
                 { "web.socket", "web.socket" }, { "a:b", NULL },
+                /* an instance that is a path's "." or ".." (stricter than systemd) */
+                { "w@.", NULL }, { "w@..", NULL }, { "w@..service", NULL }, { "w@...service", NULL },
+                { "w@...", "w@..." }, { "w@.a", "w@.a" }, { "w@a..", "w@a.." },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(t); i++) {
