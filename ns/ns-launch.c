@@ -266,29 +266,33 @@ static void child_error_format(const NsPlan *plan, const NsChildError *e, CrlErr
                              ns_step_to_string(e->step) ?: "?", detail, strerror(e->error));
 }
 
+/* Wait at most 2 s for fd to become readable: the callers below wait for a
+ * child that is already dying, but one stuck in the kernel must not hang us. */
+static bool readable_soon(int fd) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+        return fd >= 0 && poll(&pfd, 1, 2000) > 0;
+}
+
 /* How a child that closed the handshake without an exec report ended, for
- * the message: it died (SIGKILL, the OOM killer) somewhere in its setup. */
+ * the message: it died (SIGKILL, the OOM killer) somewhere in its setup. The
+ * init reports PID 2's end on the status pipe; otherwise the child itself is
+ * exiting (its fds are closed already). */
 static void child_death_format(const NsPlan *plan, int pidfd, int status_fd, CrlError *reterr) {
-        struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
         siginfo_t si = {};
-        const char *how = "closed the handshake without starting the command";
-        char buf[64];
+        bool known;
+        char how[64];
 
-        /* The init reports PID 2's end on the status pipe; otherwise the
-         * child itself is exiting (its fds are closed): wait for it, bounded. */
-        struct pollfd sfd = { .fd = status_fd, .events = POLLIN };
-
-        if (!(plan->use_init && status_fd >= 0 && poll(&sfd, 1, 2000) > 0 &&
-              read(status_fd, &si, sizeof(si)) == (ssize_t) sizeof(si)) &&
-            (poll(&pfd, 1, 2000) <= 0 || waitid(P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0))
-                si.si_pid = 0;
-        if (si.si_pid != 0 && si.si_code == CLD_EXITED) {
-                (void) snprintf(buf, sizeof(buf), "exited with status %d", si.si_status);
-                how = buf;
-        } else if (si.si_pid != 0) {
-                (void) snprintf(buf, sizeof(buf), "killed by signal %s", sigabbrev_np(si.si_status) ?: "?");
-                how = buf;
-        }
+        known = plan->use_init && readable_soon(status_fd) && read(status_fd, &si, sizeof(si)) == (ssize_t) sizeof(si);
+        if (!known)
+                known = readable_soon(pidfd) && waitid(P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG | WNOWAIT) >= 0 &&
+                        si.si_pid != 0;
+        if (!known)
+                (void) snprintf(how, sizeof(how), "closed the handshake without starting the command");
+        else if (si.si_code == CLD_EXITED)
+                (void) snprintf(how, sizeof(how), "exited with status %d", si.si_status);
+        else
+                (void) snprintf(how, sizeof(how), "was killed by signal %s", sigabbrev_np(si.si_status) ?: "?");
         (void) crl_error_set(reterr, ECHILD, "step 'handshake': the child %s before its exec", how);
 }
 
@@ -385,21 +389,12 @@ static int wait_exec(const NsLaunchParams *p, int sock, const NsPlan *plan, int 
  * then left to the caller's SIGCHLD handling (corrald reaps children it does
  * not know, as systemd's manager does). */
 static int kill_and_reap(int pidfd) {
-        struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
         siginfo_t si;
 
         /* Best effort: the launch already failed; the kernel reaps nothing for us. */
         (void) crl_pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-        for (;;) {
-                int n = poll(&pfd, 1, 2000);
-
-                if (n > 0)
-                        break;
-                if (n == 0)
-                        return -ETIMEDOUT;
-                if (errno != EINTR)
-                        break;  /* cannot happen for one valid fd; try the reap anyway */
-        }
+        if (!readable_soon(pidfd))
+                return -ETIMEDOUT;
         while (waitid(P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0 && errno == EINTR)
                 ;
         return 0;
