@@ -2,6 +2,7 @@
 /* A root service tries to walk out of its sandbox (issue 10): undo
  * read-only mounts under every PrivateUsers= mode, and fool the launcher
  * into reporting a start that never happened. */
+#include "fileio.h"
 #include "launch-util.h"
 
 static char dir[] = "/tmp/corral-escape-XXXXXX";
@@ -75,6 +76,32 @@ static void test_killed_during_setup(bool private_pids) {
         CHECK(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD, "a child was left behind");
 }
 
+/* PID 2's pidfd comes from PID 2 itself (the parent never opens a pid
+ * number that may have been reaped and reused): it names the command, pid 2
+ * in its namespace and MainPID in ours. */
+static void test_main_pidfd(void) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("mainpid");
+        char *argv[] = { (char *) "/bin/sleep", (char *) "0.5", NULL };
+        NsLaunchParams p;
+        NsProcess proc;
+        CrlError e = {};
+        char path[64], want[64];
+        siginfo_t si = {};
+        _cleanup_free_ char *info = NULL;
+
+        u->private_pids = true;
+        ns_launch_params_init(&p, u);
+        p.argv = argv;
+        p.runtime_dir = rt_dir();
+        CHECK(ns_launch(&p, &proc, &e) == 0, "%s", e.message);
+        (void) snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", proc.main_pidfd);
+        (void) snprintf(want, sizeof(want), "NSpid:\t%d\t2\n", (int) proc.main_pid);
+        CHECK(proc.main_pidfd >= 0 && read_file_at(AT_FDCWD, path, &info, NULL) >= 0, "main pidfd %d", proc.main_pidfd);
+        CHECK(info && strstr(info, want), "main pidfd is not PID 2 (%s):\n%s", want, info);
+        CHECK(waitid(P_PIDFD, (id_t) proc.pidfd, &si, WEXITED) == 0, "wait");
+        ns_process_done(&proc);
+}
+
 int main(void) {
         char cmd[128];
 
@@ -87,6 +114,7 @@ int main(void) {
         test_read_only_locked(PRIVATE_USERS_NO, true);
         test_killed_during_setup(false);
         test_killed_during_setup(true);
+        test_main_pidfd();
         (void) snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
         (void) !system(cmd);
         return finish("test-launch-escape");
