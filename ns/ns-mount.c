@@ -400,7 +400,7 @@ int ns_mount_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
                 r = plan_api_fs(u, plan);
         if (r < 0)
                 return crl_error_set(reterr, r, "step 'mount': %s", strerror(-r));
-        if (plan->clone_flags & CLONE_NEWUSER) {
+        if (plan->unshare_userns) {
                 r = plan_trees(plan, reterr);
                 if (r < 0)
                         return r;
