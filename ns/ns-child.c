@@ -71,17 +71,6 @@ static int setup_timens(const NsPlan *plan) {
 static int setup_namespaces(NsPlan *plan, NsStep *step) {
         int r;
 
-        /* In a new user namespace, take its root's ids before creating
-         * anything: with PrivateUsers=pick the host's root we were cloned as
-         * is unmapped there, and files cannot be created (EOVERFLOW). */
-        *step = NS_STEP_USERNS_MAP;
-        if ((plan->clone_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-                return -errno;
-        /* Changing ids cleared "dumpable", which hands /proc/self to the
-         * host's root, unmapped here: timens_offsets would be EACCES. */
-        if ((plan->clone_flags & CLONE_NEWUSER) && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
-                return -errno;
-
         *step = NS_STEP_JOIN;
         r = ns_join_apply(plan);
         if (r < 0)
@@ -101,6 +90,63 @@ static int setup_namespaces(NsPlan *plan, NsStep *step) {
         if (plan->loopback && (r = ns_loopback_up()) < 0)
                 return r;
         return 0;
+}
+
+/* PrivateUsers=: the user namespace, made after every mount and namespace
+ * (they stay owned by the host's user namespace, so nothing set up so far
+ * can be undone from inside). The parent writes the maps while we wait. */
+static int enter_userns(int sock) {
+        int r;
+
+        if (unshare(CLONE_NEWUSER) < 0)
+                return -errno;
+        if (send(sock, (char[]) { NS_MSG_USERNS }, 1, MSG_NOSIGNAL) < 0)
+                return -errno;
+        r = wait_release(sock);
+        if (r < 0)
+                return r;
+        /* Take the namespace's root ids: with PrivateUsers=pick the host's
+         * root we were cloned as is unmapped here. Raw syscalls: glibc's
+         * wrappers synchronise with threads that do not exist in a clone. */
+        if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
+                return -errno;
+        /* Changing ids cleared "dumpable", which hands /proc/self to the
+         * host's root, unmapped here: the service could not read its own
+         * /proc/self files. */
+        return RET_NERRNO(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0));
+}
+
+/* Tell the parent execve comes next: EOF without this report means the child
+ * died in its setup. PID 2 under the init sends its own pidfd along (its pid
+ * arrives through SCM_CREDENTIALS, translated into the parent's namespace),
+ * so the parent never opens a pid number that may have been reused. */
+static int report_exec(int sock, bool main) {
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } control = {};
+        char c = main ? NS_MSG_MAIN : NS_MSG_EXEC;
+        struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+        int fd = -EBADF, r;
+
+        if (main) {
+                struct cmsghdr *cm;
+
+                fd = (int) syscall(SYS_pidfd_open, (pid_t) syscall(SYS_getpid), 0);
+                if (fd < 0)
+                        return -errno;
+                mh.msg_control = &control;
+                mh.msg_controllen = sizeof(control);
+                cm = CMSG_FIRSTHDR(&mh);
+                cm->cmsg_level = SOL_SOCKET;
+                cm->cmsg_type = SCM_RIGHTS;
+                cm->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+        }
+        r = sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+        safe_close(fd);
+        return r;
 }
 
 static int setup_stdio(const NsPlan *plan, int null_fd) {
@@ -147,7 +193,7 @@ static int exec_command(const NsPlan *plan) {
         return last;
 }
 
-static int setup_process(NsPlan *plan, int null_fd, int announce_sock, NsStep *step) {
+static int setup_process(NsPlan *plan, int null_fd, int sock, bool main, NsStep *step) {
         int r;
 
         r = ns_creds_apply(plan, step);
@@ -163,13 +209,12 @@ static int setup_process(NsPlan *plan, int null_fd, int announce_sock, NsStep *s
                 return r;
         /* Whatever a threaded parent opened without O_CLOEXEC must not leak in. */
         (void) syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-        /* PID 2 announces itself: SO_PASSCRED on the parent's end attaches our
-         * pid, translated into its namespace. Right before execve, so the
-         * parent wakes once for this and the EOF of the exec; we cannot be
-         * reaped, nor our pid reused, before it is queued. */
+        /* Right before execve, so the parent wakes once for this and once
+         * for the EOF of the exec. */
         *step = NS_STEP_MAINPID;
-        if (announce_sock >= 0 && send(announce_sock, "P", 1, MSG_NOSIGNAL) < 0)
-                return -errno;
+        r = report_exec(sock, main);
+        if (r < 0)
+                return r;
         *step = NS_STEP_EXEC;
         return exec_command(plan);
 }
@@ -177,8 +222,14 @@ static int setup_process(NsPlan *plan, int null_fd, int announce_sock, NsStep *s
 /* ns_exec(): every namespace of the target in one setns() (the PID
  * namespace was entered by the parent for us), then its cwd. */
 static int child_enter(NsPlan *plan, NsStep *step) {
+        unsigned long user = plan->exec_setns_flags & CLONE_NEWUSER, rest = plan->exec_setns_flags & ~user;
+
+        /* The service's user namespace last: its other namespaces belong to
+         * the host's, where we still have our capabilities. */
         *step = NS_STEP_JOIN;
-        if (plan->exec_setns_flags && setns(plan->exec_target_pidfd, (int) plan->exec_setns_flags) < 0)
+        if (rest && setns(plan->exec_target_pidfd, (int) rest) < 0)
+                return -errno;
+        if (user && setns(plan->exec_target_pidfd, (int) user) < 0)
                 return -errno;
         *step = NS_STEP_WORKING_DIRECTORY;
         return RET_NERRNO(fchdir(plan->exec_cwd_fd));
@@ -200,7 +251,7 @@ static int pid2_main(void *userdata) {
         sigemptyset(&mask);
         r = RET_NERRNO(sigprocmask(SIG_SETMASK, &mask, NULL));
         if (r >= 0)
-                r = setup_process(a->plan, a->null_fd, a->sock, &step);
+                r = setup_process(a->plan, a->null_fd, a->sock, true, &step);
         (void) ns_child_report(a->sock, step, r, -1);
         _exit(127);
 }
@@ -260,7 +311,7 @@ static int child_run(NsPlan *plan, int sock, NsStep *step, int *index) {
                 return r;
         if (plan->exec_target_pidfd >= 0) {
                 r = child_enter(plan, step);
-                return r < 0 ? r : setup_process(plan, -EBADF, -EBADF, step);
+                return r < 0 ? r : setup_process(plan, -EBADF, sock, false, step);
         }
         r = setup_namespaces(plan, step);
         if (r < 0)
@@ -273,9 +324,12 @@ static int child_run(NsPlan *plan, int sock, NsStep *step, int *index) {
         if (r < 0)
                 return r;
         *index = -1;
+        *step = NS_STEP_USERNS_MAP;
+        if (plan->unshare_userns && (r = enter_userns(sock)) < 0)
+                return r;
         if (plan->use_init)
                 return setup_init(plan, sock, null_fd, step);
-        return setup_process(plan, null_fd, -EBADF, step);
+        return setup_process(plan, null_fd, sock, false, step);
 }
 
 _Noreturn void ns_child_main(NsPlan *plan, int sock) {

@@ -2,6 +2,7 @@
 #include <assert.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -115,7 +116,12 @@ static int plan_build(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         int r;
 
         plan->name = u->name ? u->name : "transient";
-        plan->clone_flags = ns & ~(unsigned long) (CLONE_NEWCGROUP | CLONE_NEWTIME);
+        /* The user namespace comes last, made by the child once its mounts
+         * are in place (systemd's order): every namespace and mount set up
+         * before it belongs to the host's user namespace, so root in the
+         * service's cannot remount, unmount or cover any of it. */
+        plan->clone_flags = ns & ~(unsigned long) (CLONE_NEWCGROUP | CLONE_NEWTIME | CLONE_NEWUSER);
+        plan->unshare_userns = ns & CLONE_NEWUSER;
         plan->unshare_cgroupns = ns & CLONE_NEWCGROUP;
         plan->unshare_timens = ns & CLONE_NEWTIME;
         plan->loopback = ns & CLONE_NEWNET;
@@ -147,9 +153,10 @@ static int plan_build(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
                         return crl_error_set(reterr, errno, "step 'init': stack: %s", strerror(errno));
                 }
         }
-        /* Without user namespace maps, a hook or attributes to set, the child
-         * need not wait for us: one context switch less on every start. */
-        plan->need_release = (plan->clone_flags & CLONE_NEWUSER) || p->setup_hook || u->limit_nofile.set ||
+        /* Without a hook or attributes to set, the child need not wait for
+         * us: one context switch less on every start. (The user namespace
+         * maps have their own round trip, after the mounts.) */
+        plan->need_release = p->setup_hook || u->limit_nofile.set ||
                              u->limit_nproc.set || u->limit_core.set || u->nice_set || u->oom_score_adjust_set;
         r = ns_join_plan(p, plan, reterr);
         if (r < 0)
@@ -226,12 +233,6 @@ static int parent_setup(const NsLaunchParams *p, NsPlan *plan, int pidfd, pid_t 
                 if (r < 0)
                         return r;
         }
-        *ret_step = NS_STEP_USERNS_MAP;
-        if (plan->clone_flags & CLONE_NEWUSER) {
-                r = ns_userns_write_maps(pid, p->unit, plan, p->userns_base, reterr);
-                if (r < 0)
-                        return r;
-        }
         *ret_step = NS_STEP_PROCESS_ATTRS;
         r = ns_process_attrs_apply(pid, p->unit, reterr);
         if (r < 0)
@@ -265,67 +266,138 @@ static void child_error_format(const NsPlan *plan, const NsChildError *e, CrlErr
                              ns_step_to_string(e->step) ?: "?", detail, strerror(e->error));
 }
 
-/* Read child messages until EOF (every copy of the child's end closed on
- * exec). A PrivatePIDs command announces itself first; its pid arrives
- * translated into our pid namespace through SCM_CREDENTIALS. */
-static int wait_exec(int sock, const NsPlan *plan, NsProcess *ret, CrlError *reterr) {
-        bool main_seen = false;
+/* Wait at most 2 s for fd to become readable: the callers below wait for a
+ * child that is already dying, but one stuck in the kernel must not hang us. */
+static bool readable_soon(int fd) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
-        for (;;) {
-                union {
-                        char buf[CMSG_SPACE(sizeof(struct ucred))];
-                        struct cmsghdr align;
-                } control;
-                NsChildError e = { .index = -1 };
-                struct iovec iov = { .iov_base = &e, .iov_len = sizeof(e) };
-                struct msghdr mh = {
-                        .msg_iov = &iov, .msg_iovlen = 1,
-                        .msg_control = &control, .msg_controllen = sizeof(control),
-                };
-                ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+        return fd >= 0 && poll(&pfd, 1, 2000) > 0;
+}
 
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return crl_error_set(reterr, errno, "handshake: %s", strerror(errno));
-                if (n == 0)
-                        break;
-                if (n == sizeof(e)) {
-                        child_error_format(plan, &e, reterr);
-                        return -e.error;
-                }
-                if (n == 1) {
-                        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+/* How a child that closed the handshake without an exec report ended, for
+ * the message: it died (SIGKILL, the OOM killer) somewhere in its setup. The
+ * init reports PID 2's end on the status pipe; otherwise the child itself is
+ * exiting (its fds are closed already). */
+static void child_death_format(const NsPlan *plan, int pidfd, int status_fd, CrlError *reterr) {
+        siginfo_t si = {};
+        bool known;
+        char how[64];
+
+        known = plan->use_init && readable_soon(status_fd) && read(status_fd, &si, sizeof(si)) == (ssize_t) sizeof(si);
+        if (!known)
+                known = readable_soon(pidfd) && waitid(P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG | WNOWAIT) >= 0 &&
+                        si.si_pid != 0;
+        if (!known)
+                (void) snprintf(how, sizeof(how), "closed the handshake without starting the command");
+        else if (si.si_code == CLD_EXITED)
+                (void) snprintf(how, sizeof(how), "exited with status %d", si.si_status);
+        else
+                (void) snprintf(how, sizeof(how), "was killed by signal %s", sigabbrev_np(si.si_status) ?: "?");
+        (void) crl_error_set(reterr, ECHILD, "step 'handshake': the child %s before its exec", how);
+}
+
+typedef struct ChildMessage {
+        NsChildError e;
+        ssize_t n;              /* bytes read; 0: EOF */
+        pid_t pid;              /* SCM_CREDENTIALS, or 0 */
+        int fd;                 /* owned: SCM_RIGHTS, or -EBADF */
+} ChildMessage;
+
+static int child_message_read(int sock, ChildMessage *m) {
+        union {
+                char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } control;
+        struct iovec iov = { .iov_base = &m->e, .iov_len = sizeof(m->e) };
+        struct msghdr mh = {
+                .msg_iov = &iov, .msg_iovlen = 1,
+                .msg_control = &control, .msg_controllen = sizeof(control),
+        };
+
+        *m = (ChildMessage) { .e.index = -1, .fd = -EBADF };
+        do
+                m->n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+        while (m->n < 0 && errno == EINTR);
+        /* A peer that died with our release byte unread resets the connection. */
+        if (m->n < 0 && errno == ECONNRESET)
+                m->n = 0;
+        if (m->n < 0)
+                return -errno;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
                         struct ucred uc;
-                        int fd;
 
-                        if (!c || c->cmsg_type != SCM_CREDENTIALS)
-                                return crl_error_set(reterr, EPROTO, "handshake: main process without credentials");
                         memcpy(&uc, CMSG_DATA(c), sizeof(uc));
-                        ret->main_pid = uc.pid;
-                        /* ESRCH: the command already ended and the init reaped it;
-                         * the status pipe still has its result. */
-                        fd = crl_pidfd_open(uc.pid, 0);
-                        if (fd < 0 && fd != -ESRCH)
-                                return crl_error_set(reterr, fd, "pidfd_open(%d): %s", (int) uc.pid, strerror(-fd));
-                        ret->main_pidfd = fd;
-                        main_seen = true;
-                        continue;
-                }
-                return crl_error_set(reterr, EPROTO, "handshake: unexpected message of %zd bytes", n);
+                        m->pid = uc.pid;
+                } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && m->fd < 0)
+                        memcpy(&m->fd, CMSG_DATA(c), sizeof(int));
         }
-        if (plan->use_init && !main_seen)
-                return crl_error_set(reterr, EPROTO, "init: the command never started");
         return 0;
 }
 
-static void kill_and_reap(int pidfd) {
+/* Serve the child until it execs: write its user namespace maps when it asks,
+ * take PID 2's pidfd, and succeed only on an explicit exec report followed by
+ * EOF (every copy of the child's end closed on exec). EOF without a report
+ * means the child died in its setup. */
+static int wait_exec(const NsLaunchParams *p, int sock, const NsPlan *plan, int pidfd, pid_t pid,
+                     int status_fd, NsProcess *ret, CrlError *reterr) {
+        bool exec_seen = false;
+
+        for (;;) {
+                ChildMessage m;
+                int r = child_message_read(sock, &m);
+
+                if (r < 0)
+                        return crl_error_set(reterr, -r, "step 'handshake': %s", strerror(-r));
+                if (m.n == 0)
+                        break;
+                if (m.n == sizeof(m.e)) {
+                        safe_close(m.fd);
+                        child_error_format(plan, &m.e, reterr);
+                        return -m.e.error;
+                }
+                if (m.n == 1 && *(char *) &m.e == NS_MSG_USERNS && plan->unshare_userns) {
+                        r = ns_userns_write_maps(pid, p->unit, plan, p->userns_base, reterr);
+                        if (r < 0) {
+                                crl_error_prefix(reterr, "step 'userns-map': ");
+                                return r;
+                        }
+                        /* A failing send means the child died; EOF tells. */
+                        (void) send(sock, (char[]) { NS_MSG_GO }, 1, MSG_NOSIGNAL);
+                } else if (m.n == 1 && *(char *) &m.e == NS_MSG_MAIN && plan->use_init && m.fd >= 0 && m.pid > 0) {
+                        ret->main_pidfd = safe_close(ret->main_pidfd);
+                        ret->main_pidfd = m.fd;
+                        ret->main_pid = m.pid;
+                        exec_seen = true;
+                } else if (m.n == 1 && *(char *) &m.e == NS_MSG_EXEC && !plan->use_init)
+                        exec_seen = true;
+                else {
+                        safe_close(m.fd);
+                        return crl_error_set(reterr, EPROTO, "step 'handshake': unexpected message of %zd bytes", m.n);
+                }
+        }
+        if (!exec_seen) {
+                child_death_format(plan, pidfd, status_fd, reterr);
+                return -ECHILD;
+        }
+        return 0;
+}
+
+/* SIGKILL and reap, without blocking forever: a child in an uninterruptible
+ * sleep (a hung network filesystem under a bind source) dies only when the
+ * kernel lets it. Returns -ETIMEDOUT if it has not exited within 2 s: it is
+ * then left to the caller's SIGCHLD handling (corrald reaps children it does
+ * not know, as systemd's manager does). */
+static int kill_and_reap(int pidfd) {
         siginfo_t si;
 
         /* Best effort: the launch already failed; the kernel reaps nothing for us. */
         (void) crl_pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+        if (!readable_soon(pidfd))
+                return -ETIMEDOUT;
         while (waitid(P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0 && errno == EINTR)
                 ;
+        return 0;
 }
 
 static int launch_channels(const NsPlan *plan, int sock[2], int status[2], CrlError *reterr) {
@@ -343,7 +415,7 @@ static int launch_channels(const NsPlan *plan, int sock[2], int status[2], CrlEr
 }
 
 static int launch_finish(const NsLaunchParams *p, NsPlan *plan, int sock, int pidfd, pid_t pid,
-                         NsProcess *proc, CrlError *reterr) {
+                         int status_fd, NsProcess *proc, CrlError *reterr) {
         NsStep step;
         int r;
 
@@ -355,8 +427,8 @@ static int launch_finish(const NsLaunchParams *p, NsPlan *plan, int sock, int pi
         /* A failing send means the child died before its release; its
          * report, if any, is still queued, so read on either way. */
         if (plan->need_release)
-                (void) send(sock, "G", 1, MSG_NOSIGNAL);
-        return wait_exec(sock, plan, proc, reterr);
+                (void) send(sock, (char[]) { NS_MSG_GO }, 1, MSG_NOSIGNAL);
+        return wait_exec(p, sock, plan, pidfd, pid, status_fd, proc, reterr);
 }
 
 int ns_launch_plan(const NsLaunchParams *p, NsPlan *plan, NsProcess *proc, CrlError *reterr) {
@@ -382,13 +454,13 @@ int ns_launch_plan(const NsLaunchParams *p, NsPlan *plan, NsProcess *proc, CrlEr
         plan->status_fd = safe_close(plan->status_fd);
         proc->pidfd = pidfd;
         proc->pid = pid;
-        r = launch_finish(p, plan, sock0, pidfd, pid, proc, reterr);
+        r = launch_finish(p, plan, sock0, pidfd, pid, st0, proc, reterr);
         if (r < 0) {
                 /* Without a PID namespace (PrivateTime= alone) the command
                  * would outlive its init: kill it first, by its own pidfd. */
                 if (proc->main_pidfd >= 0)
                         (void) crl_pidfd_send_signal(proc->main_pidfd, SIGKILL, NULL, 0);
-                kill_and_reap(pidfd);
+                (void) kill_and_reap(pidfd);
                 return r;
         }
         proc->status_fd = TAKE_FD(st0);
@@ -413,7 +485,7 @@ int ns_launch(const NsLaunchParams *p, NsProcess *ret, CrlError *reterr) {
                 proc.main_pidfd = fcntl(proc.pidfd, F_DUPFD_CLOEXEC, 3);
                 if (proc.main_pidfd < 0) {
                         r = -errno;
-                        kill_and_reap(proc.pidfd);
+                        (void) kill_and_reap(proc.pidfd);
                         ns_process_done(&proc);
                         return crl_error_set(reterr, r, "service '%s': dup pidfd: %s", plan.name, strerror(-r));
                 }

@@ -83,7 +83,7 @@ typedef struct NsMountOp {
 typedef struct NsPlan {
         const char *name;
         unsigned long clone_flags;      /* CLONE_NEW* passed to clone3 */
-        bool unshare_cgroupns, unshare_timens, loopback, use_init;
+        bool unshare_cgroupns, unshare_timens, unshare_userns, loopback, use_init;
         bool need_release;              /* the parent has steps to run before the child goes on */
         char timens_offsets[96];        /* "monotonic S NS\nboottime S NS\n" */
         const char *hostname;           /* NULL: keep */
@@ -139,7 +139,14 @@ typedef struct NsPlan {
 void ns_plan_done(NsPlan *plan);
 int ns_launch_plan(const NsLaunchParams *p, NsPlan *plan, NsProcess *proc, CrlError *reterr);
 
-/* ns-launch.c */
+/* ns-launch.c. Handshake bytes on the socketpair, besides NsChildError:
+ * parent -> child NS_MSG_GO (release; again once the maps are written),
+ * child -> parent NS_MSG_USERNS (user namespace made: write its maps),
+ * NS_MSG_EXEC (execve next) and NS_MSG_MAIN (PID 2, with its pidfd, execve next). */
+#define NS_MSG_GO 'G'
+#define NS_MSG_USERNS 'U'
+#define NS_MSG_EXEC 'X'
+#define NS_MSG_MAIN 'P'
 int ns_child_report(int sock, NsStep step, int error, int index);
 
 /* ns-child.c: never returns. */

@@ -295,7 +295,8 @@ static int hook(void *userdata, int pidfd, pid_t pid, CrlError *reterr) {
 
 static void test_setup_hook(void) {
         _cleanup_(unit_config_freep) UnitConfig *u = unit_new("hook");
-        char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) "stat -L -c %i /proc/self/ns/net", NULL };
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) "stat -L -c %i /proc/self/ns/net; awk '{print $1, $2, $3}' /proc/self/uid_map",
+                         NULL };
         HookData d = {};
         NsLaunchParams p;
         Run run;
@@ -310,7 +311,10 @@ static void test_setup_hook(void) {
         CHECK(run.r == 0 && d.calls == 1, "r=%d calls=%d", run.r, d.calls);
         CHECK(strtoull(run.out, NULL, 10) == d.netns && d.netns != ns_inode("self", "net"),
               "hook saw netns %llu, child %s", d.netns, run.out);
-        CHECK(strstr(d.uid_map, "65536") != NULL, "uid_map not written before the hook: '%s'", d.uid_map);
+        /* The hook runs before the child made its user namespace (after its
+         * mounts): the child is still in ours, the service's map comes later. */
+        CHECK(strstr(d.uid_map, "4294967295") != NULL, "the child had a user namespace before the hook: '%s'", d.uid_map);
+        CHECK(strstr(run.out, "\n0 0 65536\n") != NULL, "the service's uid_map: %s", run.out);
 
         d.fail = 1;
         fds = count_fds();
