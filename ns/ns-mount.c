@@ -690,7 +690,9 @@ static int mount_dev(NsPlan *plan, const NsMountOp *op, int root_fd) {
 
         if (fd < 0)
                 return fd;
-        mnt = fs_attach(fd, "tmpfs", op->options, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+        /* nodev: the nodes are binds of the host's, each a mount of its
+         * own; devpts keeps dev, its ptys are nodes on it. */
+        mnt = fs_attach(fd, "tmpfs", op->options, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV);
         r = mnt < 0 ? mnt : dev_populate(mnt, plan->dev_fds);
         for (size_t i = 0; i < NS_DEV_NODES_MAX; i++)
                 plan->dev_fds[i] = safe_close(plan->dev_fds[i]);

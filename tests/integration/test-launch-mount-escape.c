@@ -11,6 +11,7 @@
 
 static char base[] = "/run/corral-esc-XXXXXX"; /* not /tmp: the root links /tmp out */
 static char out[128], root[128];
+static PrivateUsers users;      /* every test runs under each PrivateUsers= mode */
 
 static char *at(const char *dir, const char *rel) {
         static char bufs[16][512];
@@ -71,8 +72,13 @@ static void make_root(void) {
 static void run_root(UnitConfig *u, const char *script, Run *run) {
         char *argv[] = { (char *) "/bin/busybox", (char *) "sh", (char *) "-c", (char *) script, NULL };
 
+        NsLaunchParams p;
+
         unit_set_str(&u->root_directory, root);
-        run_params(u, NULL, argv, run);
+        u->private_users = users;
+        ns_launch_params_init(&p, u);
+        p.userns_base = 0xa0000;
+        run_params(u, &p, argv, run);
 }
 
 static void test_binds(void) {
@@ -104,7 +110,7 @@ static void test_inaccessible(void) {
         unit_add_path(&u->inaccessible_paths, &u->n_inaccessible_paths, "/link/secret", false);
         unit_add_path(&u->inaccessible_paths, &u->n_inaccessible_paths, "/link/dir", false);
         /* root reads the empty mode-000 stand-in, nobody is refused */
-        run_root(u, "B=/bin/busybox; $B ls -ld /link/dir | $B cut -c1-10; $B cat /link/secret /link/dir/x 2>&1 | "
+        run_root(u, "B=/bin/busybox; $B ls -ld /link/dir | $B cut -c1-10; $B cat /link/secret /link/dir/x 2>/dev/null | "
                     "$B grep -c secret", &run);
         CHECK(run.r == 0 && streq(chomp(&run), "d---------\n0"), "root: r=%d %s '%s'", run.r, run.error.message, run.out);
         unit_set_str(&u->user, "65534");
@@ -147,12 +153,14 @@ static void test_order(void) {
         } else {
                 u->protect_home = PROTECT_HOME_READ_ONLY;
                 unit_add_path(&u->read_write_paths, &u->n_read_write_paths, "/", false);
+                u->private_users = users;
                 run_sh(u, "test -w /root && echo w || echo ro; test -w /tmp && echo tmp:w", &run);
                 CHECK(run.r == 0 && streq(chomp(&run), "ro\ntmp:w"), "home=read-only + rw=/: r=%d %s '%s'",
                       run.r, run.error.message, run.out);
         }
         unit_config_free(u);
         u = unit_new("order2");
+        u->private_users = users;
         unit_add_path(&u->read_write_paths, &u->n_read_write_paths, at(base, "v/lib/x"), false);
         unit_add_path(&u->read_only_paths, &u->n_read_only_paths, at(base, "v"), false);
         (void) snprintf(script, sizeof(script), "test -w %s && echo v:w || echo v:ro; touch %s && echo x:w",
@@ -164,11 +172,26 @@ static void test_order(void) {
 
 /* In a mount namespace of our own: read-only submounts under /dev, /sys
  * and a ReadWritePaths= entry, which the service must see read-only. */
-static void test_rw_keeps_host_read_only(void) {
+static void check_keeps_read_only(PrivateUsers m, const char *sub) {
         _cleanup_(unit_config_freep) UnitConfig *u = unit_new("keep-ro");
-        const char *sub = at(base, "v/lib/x/rosub");
-        char script[512];
+        char script[512], want[1024];
         Run run;
+
+        u->protect_system = PROTECT_SYSTEM_STRICT;
+        u->private_users = m;
+        unit_add_path(&u->read_write_paths, &u->n_read_write_paths, at(base, "v/lib/x"), false);
+        (void) snprintf(script, sizeof(script),
+                        "for p in /dev/shm /sys/kernel %s %s /etc /dev; do test -w $p && echo $p:w || echo $p:ro; done",
+                        sub, at(base, "v/lib/x"));
+        run_sh(u, script, &run);
+        (void) snprintf(want, sizeof(want), "/dev/shm:ro\n/sys/kernel:ro\n%s:ro\n%s:w\n/etc:ro\n/dev:w", sub,
+                        at(base, "v/lib/x"));
+        CHECK(run.r == 0 && streq(chomp(&run), want), "users=%d: r=%d %s\ngot:\n%s\nwant:\n%s", m, run.r,
+              run.error.message, run.out, want);
+}
+
+static void test_rw_keeps_host_read_only(void) {
+        const char *sub = at(base, "v/lib/x/rosub");
 
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
                 CHECK(false, "scratch mount namespace: %m");
@@ -181,20 +204,8 @@ static void test_rw_keeps_host_read_only(void) {
         /* per-mount read-only only (a bind), as on /dev/shm: not a read-only superblock */
         CHECK(mkdir(sub, 0755) == 0 && mount(sub, sub, NULL, MS_BIND, NULL) == 0 &&
               mount(NULL, sub, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) == 0, "ro %s: %m", sub);
-        u->protect_system = PROTECT_SYSTEM_STRICT;
-        unit_add_path(&u->read_write_paths, &u->n_read_write_paths, at(base, "v/lib/x"), false);
-        (void) snprintf(script, sizeof(script),
-                        "for p in /dev/shm /sys/kernel %s %s /etc /dev; do test -w $p && echo $p:w || echo $p:ro; done",
-                        sub, at(base, "v/lib/x"));
-        run_sh(u, script, &run);
-        {
-                char want[1024];
-
-                (void) snprintf(want, sizeof(want), "/dev/shm:ro\n/sys/kernel:ro\n%s:ro\n%s:w\n/etc:ro\n/dev:w", sub,
-                                at(base, "v/lib/x"));
-                CHECK(run.r == 0 && streq(chomp(&run), want), "r=%d %s\ngot:\n%s\nwant:\n%s", run.r,
-                      run.error.message, run.out, want);
-        }
+        check_keeps_read_only(PRIVATE_USERS_NO, sub);
+        check_keeps_read_only(PRIVATE_USERS_IDENTITY, sub);
         (void) umount2(sub, MNT_DETACH);
 }
 
@@ -207,10 +218,16 @@ int main(void) {
         make_root();
         (void) snprintf(cmd, sizeof(cmd), "mkdir -p %s/v/lib/x", base);
         CHECK(system(cmd) == 0, "%s", cmd);
-        test_binds();
-        test_inaccessible();
-        test_tmpfs_and_private_tmp();
-        test_order();
+        /* pick: uid 0 inside is unmapped outside, so only the identity
+         * mappings can tell a writable path from a read-only one */
+        for (users = PRIVATE_USERS_NO; users < _PRIVATE_USERS_MAX; users++) {
+                printf("PrivateUsers= mode %d\n", (int) users);
+                test_binds();
+                test_inaccessible();
+                test_tmpfs_and_private_tmp();
+                if (users != PRIVATE_USERS_PICK)
+                        test_order();
+        }
         test_rw_keeps_host_read_only();
         (void) snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
         (void) !system(cmd);
