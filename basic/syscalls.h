@@ -48,3 +48,11 @@ static inline int crl_pidfd_send_signal(int pidfd, int sig, siginfo_t *info, uns
         long r = syscall(SYS_pidfd_send_signal, pidfd, sig, info, flags);
         return r < 0 ? -errno : 0;
 }
+
+/* openat2(2) (Linux 5.6): resolution bounded by RESOLVE_* flags. */
+#include <linux/openat2.h>
+
+static inline int crl_openat2(int dirfd, const char *path, const struct open_how *how) {
+        long r = syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+        return r < 0 ? -errno : (int) r;
+}

@@ -223,12 +223,19 @@ int ns_creds_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         }
         if ((r = plan_groups(u, plan, &info, reterr)) < 0)
                 return r;
-        if (u->capability_bounding_set_set || u->ambient_capabilities) {
+        if (u->capability_bounding_set_set || u->ambient_capabilities || u->private_devices) {
                 r = read_line_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &last);
                 plan->cap_last = r >= 0 ? atoi(last) : 40;
         }
         plan->set_bounding = u->capability_bounding_set_set;
         plan->bounding = u->capability_bounding_set;
+        if (u->private_devices) {
+                /* As systemd: no device node of its own (it could name any
+                 * disk, or /dev/mem, from a writable directory), no raw I/O. */
+                plan->bounding = (plan->set_bounding ? plan->bounding : ~UINT64_C(0)) &
+                                 ~(UINT64_C(1) << CAP_MKNOD | UINT64_C(1) << CAP_SYS_RAWIO);
+                plan->set_bounding = true;
+        }
         plan->ambient = u->ambient_capabilities;
         plan->no_new_privs = u->no_new_privileges;
         plan->umask = u->umask >= 0 ? u->umask : 0022;

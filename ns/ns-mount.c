@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Mount steps: the parent turns the unit's filesystem keys into an ordered
- * list of NsMountOp (ns_mount_plan), the child applies it (ns_mount_apply)
- * before pivot_root, at root-prefixed paths, so BindPaths= sources are still
- * the host's. Order (later entries override earlier ones on the same path):
- *   RootDirectory self-bind, ProtectSystem=, ProtectHome=,
- *   ReadOnly/ReadWrite/InaccessiblePaths= (shallow paths first),
- *   TemporaryFileSystem=, BindPaths=, PrivateTmp=, /dev, /proc, /sys,
- *   /sys/fs/cgroup. */
+/* Mount steps: the parent turns the unit's filesystem keys into one list of
+ * NsMountOp sorted by target, a path before everything below it, and one
+ * entry per target (ns_mount_plan); the child applies it (ns_mount_apply)
+ * before pivot_root, as systemd's namespace.c does:
+ *   1. open_tree() clones of every bind source, before any mount is made, so
+ *      no mount of ours can shadow a later source;
+ *   2. every entry mounted in order, at its target resolved inside the root
+ *      (openat2 RESOLVE_IN_ROOT from the fd of the root's own bind mount),
+ *      by fd (move_mount), missing mount points created component by
+ *      component with mkdirat()/openat(O_EXCL|O_NOFOLLOW) on the parent's fd;
+ *   3. read-only flags, per mount, on each read-only entry's mounts except
+ *      those under a deeper entry: a writable entry is its own bind mount,
+ *      never flipped back to writable, so the host's read-only submounts stay.
+ * Nothing is created or mounted outside the root. */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -16,10 +23,8 @@
 
 #include "macros.h"
 #include "ns-plan.h"
+#include "syscalls.h"
 
-#ifndef MAX
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
-#endif
 
 static const char *const kind_names[_NS_MOUNT_KIND_MAX] = {
         [NS_MOUNT_BIND] = "bind",
@@ -57,8 +62,8 @@ void ns_mount_plan_free(NsPlan *plan) {
         for (size_t i = 0; i < plan->n_mounts; i++) {
                 free(plan->mounts[i].source);
                 free(plan->mounts[i].target);
-                free(plan->mounts[i].where);
                 free(plan->mounts[i].options);
+                free(plan->mounts[i].real);
                 safe_close(plan->mounts[i].tree_fd);
         }
         free(plan->mounts);
@@ -66,12 +71,35 @@ void ns_mount_plan_free(NsPlan *plan) {
         plan->n_mounts = 0;
 }
 
+static void op_done(NsMountOp *op) {
+        free(op->source), free(op->target), free(op->options), free(op->real);
+}
+
+/* "/a//b/./c/" -> "/a/b/c", in place; "" -> "/". */
+static void path_normalize(char *p) {
+        char *w = p;
+
+        for (const char *r = p; *r;) {
+                if (*r == '/' && (r[1] == '/' || r[1] == 0 || (r[1] == '.' && (r[2] == '/' || r[2] == 0)))) {
+                        r += r[1] == '.' ? 2 : 1;
+                        continue;
+                }
+                *w++ = *r++;
+        }
+        if (w == p)
+                *w++ = '/';
+        *w = 0;
+}
+
 static int add_op(NsPlan *plan, NsMountKind kind, const char *source, const char *target,
                   const char *options, bool optional, bool read_only) {
         NsMountOp *m, op = { .kind = kind, .tree_fd = -EBADF, .optional = optional, .read_only = read_only,
                              .recursive = true };
-        const char *root = plan->root ?: "";
 
+        /* A bind's "-" is about its source: the mount point is made all the
+         * same. Other optional entries are skipped where the path is missing. */
+        op.create = kind == NS_MOUNT_BIND || (!optional && kind != NS_MOUNT_READ_ONLY &&
+                                              kind != NS_MOUNT_READ_WRITE && kind != NS_MOUNT_INACCESSIBLE);
         m = realloc(plan->mounts, (plan->n_mounts + 1) * sizeof(*m));
         if (!m)
                 return -ENOMEM;
@@ -79,26 +107,16 @@ static int add_op(NsPlan *plan, NsMountKind kind, const char *source, const char
         op.source = source ? strdup(source) : NULL;
         op.target = strdup(target);
         op.options = options ? strdup(options) : NULL;
-        if (asprintf(&op.where, "%s%s", root, streq(target, "/") && *root ? "" : target) < 0)
-                op.where = NULL;
-        if ((source && !op.source) || !op.target || (options && !op.options) || !op.where) {
-                free(op.source), free(op.target), free(op.options), free(op.where);
+        op.real = calloc(1, PATH_MAX);
+        if ((source && !op.source) || !op.target || (options && !op.options) || !op.real) {
+                op_done(&op);
                 return -ENOMEM;
         }
+        path_normalize(op.target);
         plan->mounts[plan->n_mounts++] = op;
         return 0;
 }
 
-static unsigned path_depth(const char *p) {
-        unsigned n = 0;
-
-        for (; *p; p++)
-                n += *p == '/' && p[1] && p[1] != '/';
-        return n;
-}
-
-/* ReadOnly/ReadWrite/InaccessiblePaths= together, shallow first, so
- * ReadWritePaths=/var/lib/x beats ReadOnlyPaths=/var (as in systemd). */
 static int plan_path_lists(const UnitConfig *u, NsPlan *plan, const char *inaccessible_file) {
         const struct {
                 const PathSpec *specs;
@@ -109,25 +127,17 @@ static int plan_path_lists(const UnitConfig *u, NsPlan *plan, const char *inacce
                 { u->read_write_paths, u->n_read_write_paths, NS_MOUNT_READ_WRITE },
                 { u->inaccessible_paths, u->n_inaccessible_paths, NS_MOUNT_INACCESSIBLE },
         };
-        unsigned max = 0;
         int r;
 
         for (size_t l = 0; l < ELEMENTSOF(lists); l++)
-                for (size_t i = 0; i < lists[l].n; i++)
-                        max = MAX(max, path_depth(lists[l].specs[i].path));
-        for (unsigned d = 0; d <= max; d++)
-                for (size_t l = 0; l < ELEMENTSOF(lists); l++)
-                        for (size_t i = 0; i < lists[l].n; i++) {
-                                const PathSpec *s = &lists[l].specs[i];
-
-                                if (path_depth(s->path) != d)
-                                        continue;
-                                r = add_op(plan, lists[l].kind,
-                                           lists[l].kind == NS_MOUNT_INACCESSIBLE ? inaccessible_file : NULL,
-                                           s->path, NULL, s->ignore_missing, false);
-                                if (r < 0)
-                                        return r;
-                        }
+                for (size_t i = 0; i < lists[l].n; i++) {
+                        r = add_op(plan, lists[l].kind,
+                                   lists[l].kind == NS_MOUNT_INACCESSIBLE ? inaccessible_file : NULL,
+                                   lists[l].specs[i].path, NULL, lists[l].specs[i].ignore_missing,
+                                   lists[l].kind == NS_MOUNT_READ_ONLY);
+                        if (r < 0)
+                                return r;
+                }
         return 0;
 }
 
@@ -297,79 +307,45 @@ static int plan_private_tmp(NsPlan *plan, const char *tmp) {
         return r;
 }
 
-static bool path_under(const char *path, const char *prefix) {
-        size_t n = strlen(prefix);
+/* On one path, the more restrictive entry wins (systemd's order). */
+static const int kind_priority[_NS_MOUNT_KIND_MAX] = {
+        [NS_MOUNT_INACCESSIBLE] = 0, [NS_MOUNT_BIND] = 1, [NS_MOUNT_DEV] = 2, [NS_MOUNT_PROC] = 3,
+        [NS_MOUNT_CGROUP2] = 4, [NS_MOUNT_TMPFS] = 5, [NS_MOUNT_READ_ONLY] = 6, [NS_MOUNT_READ_WRITE] = 7,
+};
 
-        return strneq(path, prefix, n) && (path[n] == '/' || path[n] == 0);
+/* Targets are normalized, so strcmp() puts a path before everything below it. */
+static int op_compare(const NsMountOp *a, const NsMountOp *b) {
+        int d = strcmp(a->target, b->target);
+
+        return d != 0 ? d : kind_priority[a->kind] - kind_priority[b->kind];
 }
 
-static int mkdir_parents(const char *path) {
-        _cleanup_free_ char *p = strdup(path);
+/* Stable (insertion) sort, then one entry per target: the first wins (for
+ * one kind, the first written), and read-only sticks from any entry
+ * dropped on that path. */
+static void plan_sort(NsPlan *plan) {
+        NsMountOp *m = plan->mounts;
+        size_t n = 0;
 
-        if (!p)
-                return -ENOMEM;
-        for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
-                *s = 0;
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        return 0;
-}
+        for (size_t i = 1; i < plan->n_mounts; i++)
+                for (size_t j = i; j > 0 && op_compare(&m[j - 1], &m[j]) > 0; j--) {
+                        NsMountOp t = m[j];
 
-/* In a user namespace the child is not privileged over the host's
- * filesystem, so missing BindPaths= targets on it are made here, as the
- * host's root; those inside a tmpfs of the service are made by the child. */
-static int plan_mount_points(NsPlan *plan, CrlError *reterr) {
-        for (size_t i = 0; i < plan->n_mounts; i++) {
-                const NsMountOp *op = &plan->mounts[i];
-                struct stat st;
-                bool in_tmpfs = false;
-                int r, fd;
-
-                if (op->kind != NS_MOUNT_BIND || access(op->where, F_OK) >= 0 || stat(op->source, &st) < 0)
-                        continue;
-                for (size_t j = 0; j < plan->n_mounts; j++)
-                        in_tmpfs = in_tmpfs || (plan->mounts[j].kind == NS_MOUNT_TMPFS &&
-                                                path_under(op->where, plan->mounts[j].where));
-                if (in_tmpfs)
-                        continue;
-                r = mkdir_parents(op->where);
-                if (r >= 0 && S_ISDIR(st.st_mode) && mkdir(op->where, 0755) < 0 && errno != EEXIST)
-                        r = -errno;
-                if (r >= 0 && !S_ISDIR(st.st_mode)) {
-                        fd = open(op->where, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOCTTY, 0644);
-                        r = fd < 0 ? -errno : 0;
-                        safe_close(fd);
+                        m[j] = m[j - 1];
+                        m[j - 1] = t;
                 }
-                if (r < 0 && !op->optional)
-                        return crl_error_set(reterr, r, "step 'mount': create mount point %s: %s", op->target, strerror(-r));
-        }
-        return 0;
-}
-
-/* In a user namespace the child's root may not even traverse to a bind
- * source (PrivateTmp='s 0700 directory, a user's home): clone each source
- * tree here, as the host's root, for the child to attach with move_mount(). */
-static int plan_trees(NsPlan *plan, CrlError *reterr) {
         for (size_t i = 0; i < plan->n_mounts; i++) {
-                NsMountOp *op = &plan->mounts[i];
-                char what[512];
+                NsMountOp *prev = n > 0 ? &m[n - 1] : NULL;
+                bool ro = m[i].read_only || m[i].kind == NS_MOUNT_READ_ONLY;
 
-                if (!op->source || (op->kind != NS_MOUNT_BIND && op->kind != NS_MOUNT_INACCESSIBLE))
-                        continue;
-                op->tree_fd = open_tree(AT_FDCWD, op->source,
-                                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (op->recursive ? AT_RECURSIVE : 0));
-                if (op->tree_fd >= 0)
-                        continue;
-                if (errno == ENOENT && op->optional) {
-                        op->missing = true;
+                if (!prev || !streq(prev->target, m[i].target)) {
+                        m[n++] = m[i];
                         continue;
                 }
-                (void) ns_mount_describe(op, what, sizeof(what));
-                return crl_error_set(reterr, errno, "step 'mount': %s: %s", what, strerror(errno));
+                prev->read_only = prev->read_only || ro;
+                op_done(&m[i]);
         }
-        return 0;
+        plan->n_mounts = n;
 }
 
 int ns_mount_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
@@ -385,11 +361,7 @@ int ns_mount_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
                 if (r < 0)
                         return crl_error_set(reterr, r, "step 'mount': %s", strerror(-r));
         }
-        r = 0;
-        if (plan->root)
-                r = add_op(plan, NS_MOUNT_BIND, plan->root, "/", NULL, false, false);
-        if (r >= 0)
-                r = plan_protect(u, plan, inacc);
+        r = plan_protect(u, plan, inacc);
         if (r >= 0)
                 r = plan_path_lists(u, plan, inacc);
         if (r >= 0)
@@ -400,238 +372,539 @@ int ns_mount_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
                 r = plan_api_fs(u, plan);
         if (r < 0)
                 return crl_error_set(reterr, r, "step 'mount': %s", strerror(-r));
-        if (plan->unshare_userns) {
-                r = plan_trees(plan, reterr);
-                if (r < 0)
-                        return r;
-                return plan_mount_points(plan, reterr);
-        }
+        plan_sort(plan);
         return 0;
 }
 
 /* ---- child side: no allocation below this line ---- */
 
-/* dst = a + "/" + b in a caller buffer. */
-static int path_join(char *dst, size_t size, const char *a, const char *b) {
-        size_t la = strlen(a), lb = strlen(b);
+static bool path_under_or_equal(const char *path, const char *prefix) {
+        size_t n = strlen(prefix);
 
-        if (la + 1 + lb + 1 > size)
-                return -ENAMETOOLONG;
-        memcpy(dst, a, la);
-        dst[la] = '/';
-        memcpy(dst + la + 1, b, lb + 1);
-        return 0;
+        if (streq(prefix, "/"))
+                return path[0] == '/';
+        return strneq(path, prefix, n) && (path[n] == '/' || path[n] == 0);
 }
 
-static int set_read_only(const char *where, bool ro) {
-        struct mount_attr attr = {
-                .attr_set = ro ? MOUNT_ATTR_RDONLY : 0,
-                .attr_clr = ro ? 0 : MOUNT_ATTR_RDONLY,
+static int open_in_root(int root_fd, const char *path) {
+        struct open_how how = {
+                .flags = O_PATH | O_CLOEXEC,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
 
-        return RET_NERRNO(mount_setattr(AT_FDCWD, where, AT_RECURSIVE, &attr, sizeof(attr)));
+        return crl_openat2(root_fd, path, &how);
 }
 
-/* Create a missing mount point: a directory, or an empty file when the
- * source is not a directory. */
-static int make_mount_point(const char *where, bool dir) {
-        int fd;
+typedef enum MountPoint {
+        MOUNT_POINT_NONE,
+        MOUNT_POINT_DIR,
+        MOUNT_POINT_FILE,
+} MountPoint;
 
-        if (access(where, F_OK) >= 0)
-                return 0;
-        if (dir)
-                return mkdir(where, 0755) < 0 && errno != EEXIST ? -errno : 0;
-        fd = open(where, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOCTTY, 0644);
-        if (fd < 0)
-                return -errno;
-        safe_close(fd);
+/* path = path[0, start) + link + path[end, ...), in place. */
+static int path_splice(char *path, size_t size, size_t start, size_t end, const char *link) {
+        char buf[PATH_MAX];
+        int n = snprintf(buf, sizeof(buf), "%.*s/%s%s", (int) start, path, link, path + end);
+
+        if (n < 0 || (size_t) n >= sizeof(buf) || (size_t) n >= size)
+                return -ENAMETOOLONG;
+        memcpy(path, buf, (size_t) n + 1);
         return 0;
 }
 
-static int prepare_mount_point(const NsMountOp *op) {
+/* The first missing component of path, found by opening each prefix inside
+ * the root: made (a directory, the last one an empty file for a
+ * MOUNT_POINT_FILE) with mkdirat()/openat(O_EXCL|O_NOFOLLOW) on its
+ * parent's fd, which can create nothing but that one name. A symlink
+ * dangling inside the root is never followed by the kernel here: path is
+ * rewritten through it, for the next openat2() to resolve in the root. */
+static int create_step(int root_fd, char *path, size_t size, MountPoint kind) {
+        _cleanup_close_ int parent = open_in_root(root_fd, "/");
+        char link[PATH_MAX], name[NAME_MAX + 1];
+        size_t start = 0, end;
         struct stat st;
-        int r;
 
-        switch (op->kind) {
-        case NS_MOUNT_BIND:
-                if (stat(op->source, &st) < 0)
-                        return 0;       /* reported (or skipped, when optional) by the bind itself */
-                r = make_mount_point(op->where, S_ISDIR(st.st_mode));
+        for (;; start = end) {
+                int fd;
+                char c;
+
+                while (path[start] == '/')
+                        start++;
+                if (!path[start])
+                        return 0;       /* everything exists now */
+                end = start + strcspn(path + start, "/");
+                c = path[end];
+                path[end] = 0;
+                fd = open_in_root(root_fd, path);
+                path[end] = c;
+                if (fd >= 0) {
+                        safe_close(parent);
+                        parent = fd;
+                        continue;
+                }
+                if (fd != -ENOENT || parent < 0 || end - start > NAME_MAX)
+                        return fd != -ENOENT ? fd : parent < 0 ? parent : -ENAMETOOLONG;
+                memcpy(name, path + start, end - start);
+                name[end - start] = 0;
                 break;
-        case NS_MOUNT_TMPFS:
-        case NS_MOUNT_PROC:
-        case NS_MOUNT_CGROUP2:
-        case NS_MOUNT_DEV:
-                r = make_mount_point(op->where, true);
-                break;
-        default:
+        }
+        if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) >= 0) {
+                ssize_t n;
+
+                if (!S_ISLNK(st.st_mode))
+                        return 0;       /* appeared meanwhile: look again */
+                n = readlinkat(parent, name, link, sizeof(link) - 1);
+                if (n < 0)
+                        return -errno;
+                link[n] = 0;
+                return path_splice(path, size, link[0] == '/' ? 0 : start, end, link);
+        }
+        if (errno != ENOENT)
+                return -errno;
+        while (path[end] == '/')
+                end++;
+        if (!path[end] && kind == MOUNT_POINT_FILE) {
+                int fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+
+                if (fd < 0 && errno != EEXIST)
+                        return -errno;
+                safe_close(fd);
                 return 0;
         }
-        return op->optional && r == -ENOENT ? 0 : r;
+        return mkdirat(parent, name, 0755) < 0 && errno != EEXIST ? -errno : 0;
 }
 
-/* Bind op->source (or attach its cloned tree) onto op->where. */
-static int bind_source(const NsMountOp *op) {
+/* An O_PATH fd of target inside the root, its missing components created
+ * (kind != MOUNT_POINT_NONE) as create_step() does, one per round. */
+static int resolve_target(int root_fd, const char *target, MountPoint kind) {
+        char path[PATH_MAX];
+        int fd, r;
+
+        if (strlen(target) >= sizeof(path))
+                return -ENAMETOOLONG;
+        strcpy(path, target);
+        for (unsigned round = 0; round < 256; round++) {
+                fd = open_in_root(root_fd, path);
+                if (fd != -ENOENT || kind == MOUNT_POINT_NONE)
+                        return fd;
+                r = create_step(root_fd, path, sizeof(path), kind);
+                if (r < 0)
+                        return r;
+        }
+        return -ELOOP;
+}
+
+static int attach(int tree_fd, int target_fd) {
+        return RET_NERRNO(move_mount(tree_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
+}
+
+static int set_attr(int fd, const char *path, uint64_t set, unsigned flags) {
+        struct mount_attr attr = { .attr_set = set };
+
+        return RET_NERRNO(mount_setattr(fd, path, flags, &attr, sizeof(attr)));
+}
+
+/* A detached new filesystem: options "k=v,flag,..." go to fsconfig() one by one. */
+static int fs_new(const char *type, const char *options, unsigned attrs) {
+        _cleanup_close_ int fs = fsopen(type, FSOPEN_CLOEXEC);
+        char buf[1024], *save = NULL;
+        int mnt;
+
+        if (fs < 0)
+                return -errno;
+        if (options && strlen(options) >= sizeof(buf))
+                return -E2BIG;
+        strcpy(buf, options ?: "");
+        for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+                char *v = strchr(w, '=');
+
+                if (v)
+                        *v++ = 0;
+                if (fsconfig(fs, v ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, w, v, 0) < 0)
+                        return -errno;
+        }
+        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return -errno;
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+        return mnt < 0 ? -errno : mnt;
+}
+
+/* Attach a new filesystem on target_fd; returns its mount fd. */
+static int fs_attach(int target_fd, const char *type, const char *options, unsigned attrs) {
+        int mnt = fs_new(type, options, attrs), r;
+
+        if (mnt < 0)
+                return mnt;
+        r = attach(mnt, target_fd);
+        if (r < 0) {
+                safe_close(mnt);
+                return r;
+        }
+        return mnt;
+}
+
+/* The clones: every bind source and the host's device nodes, taken before
+ * any mount exists, so a tmpfs or bind of ours can never shadow one. */
+static const char *const dev_nodes[NS_DEV_NODES_MAX] = { "null", "zero", "full", "random", "urandom", "tty" };
+
+static int take_trees(NsPlan *plan, int *ret_index) {
+        for (size_t i = 0; i < plan->n_mounts; i++) {
+                NsMountOp *op = &plan->mounts[i];
+
+                *ret_index = (int) i;
+                if (op->kind == NS_MOUNT_DEV)
+                        for (size_t d = 0; d < NS_DEV_NODES_MAX; d++) {
+                                char p[32];
+
+                                (void) snprintf(p, sizeof(p), "/dev/%s", dev_nodes[d]);
+                                plan->dev_fds[d] = open_tree(AT_FDCWD, p, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+                        }
+                if (!op->source || (op->kind != NS_MOUNT_BIND && op->kind != NS_MOUNT_INACCESSIBLE))
+                        continue;
+                op->tree_fd = open_tree(AT_FDCWD, op->source,
+                                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (op->recursive ? AT_RECURSIVE : 0));
+                if (op->tree_fd >= 0)
+                        continue;
+                if (errno != ENOENT || !op->optional)
+                        return -errno;
+                op->missing = true;
+        }
+        *ret_index = -1;
+        return 0;
+}
+
+static int mount_bind(const NsMountOp *op, int root_fd) {
+        _cleanup_close_ int fd = -EBADF;
         struct stat st;
-        int r;
-
-        if ((op->tree_fd >= 0 ? fstat(op->tree_fd, &st) : stat(op->source, &st)) < 0)
-                return op->optional && errno == ENOENT ? 0 : -errno;
-        r = make_mount_point(op->where, S_ISDIR(st.st_mode));
-        if (r < 0)
-                return op->optional && r == -ENOENT ? 0 : r;
-        if (op->tree_fd >= 0)
-                r = RET_NERRNO(move_mount(op->tree_fd, "", AT_FDCWD, op->where, MOVE_MOUNT_F_EMPTY_PATH));
-        else
-                r = RET_NERRNO(mount(op->source, op->where, NULL, MS_BIND | (op->recursive ? MS_REC : 0), NULL));
-        return r < 0 ? r : 1;
-}
-
-static int apply_bind(const NsMountOp *op) {
-        int r;
 
         if (op->missing)
-                return 0;
-        r = bind_source(op);
-        if (r <= 0)
-                return r;
-        return op->read_only ? set_read_only(op->where, true) : 0;
-}
-
-/* Make a path its own mount point (unless it is the root, which is one, and
- * whose self-bind would be invisible to lookups from our root), then flip ro. */
-/* A path the service's root cannot even reach (a user namespace's root
- * facing a 0700 host directory) is out of its reach already. */
-static bool unreachable(const NsMountOp *op, int error) {
-        return (op->optional && error == ENOENT) || error == EACCES;
-}
-
-static int apply_read_only(const NsMountOp *op, bool ro) {
-        if (access(op->where, F_OK) < 0)
-                return ro && unreachable(op, errno) ? 0 : op->optional && errno == ENOENT ? 0 : -errno;
-        if (!streq(op->target, "/") && mount(op->where, op->where, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return -EBADF;
+        if (fstat(op->tree_fd, &st) < 0)
                 return -errno;
-        return set_read_only(op->where, ro);
+        fd = resolve_target(root_fd, op->target, S_ISDIR(st.st_mode) ? MOUNT_POINT_DIR : MOUNT_POINT_FILE);
+        if (fd < 0)
+                return fd;
+        return attach(op->tree_fd, fd) < 0 ? -errno : TAKE_FD(fd);
 }
 
-static int apply_inaccessible(const NsMountOp *op) {
+/* ReadOnly/ReadWritePaths=: the path becomes a mount of its own (unless it
+ * is the root), so the read-only pass can tell it from its parent. */
+static int mount_self(const NsMountOp *op, int root_fd) {
+        _cleanup_close_ int fd = resolve_target(root_fd, op->target, MOUNT_POINT_NONE), tree = -EBADF;
+
+        if (fd < 0 || streq(op->target, "/"))
+                return fd < 0 ? fd : TAKE_FD(fd);
+        tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+        if (tree < 0)
+                return -errno;
+        return attach(tree, fd) < 0 ? -errno : TAKE_FD(fd);
+}
+
+static int mount_inaccessible(const NsMountOp *op, int root_fd) {
+        _cleanup_close_ int fd = resolve_target(root_fd, op->target, MOUNT_POINT_NONE), mnt = -EBADF;
+        unsigned attrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
         struct stat st;
+        int r;
 
-        if (lstat(op->where, &st) < 0)
-                return unreachable(op, errno) ? 0 : -errno;
-        if (S_ISDIR(st.st_mode))
-                return RET_NERRNO(mount("tmpfs", op->where, "tmpfs",
-                                        MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=000"));
-        return apply_bind(op);
-}
-
-static int apply_fs(const NsMountOp *op, const char *type, unsigned long flags) {
-        int r = make_mount_point(op->where, true);
-
-        if (r < 0)
-                return op->optional && r == -ENOENT ? 0 : r;
-        if (op->read_only)
-                flags |= MS_RDONLY;
-        return RET_NERRNO(mount(type, op->where, type, flags, op->options));
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode)) {
+                mnt = fs_attach(fd, "tmpfs", "mode=000", attrs);
+                return mnt < 0 ? mnt : TAKE_FD(fd);
+        }
+        r = set_attr(op->tree_fd, "", attrs, AT_EMPTY_PATH);
+        if (r >= 0)
+                r = attach(op->tree_fd, fd);
+        return r < 0 ? r : TAKE_FD(fd);
 }
 
 /* The kernel refuses to stack a mount of the same superblock on itself
  * (EBUSY), and cgroup2 has one superblock whatever the namespace: where
  * /sys/fs/cgroup already is cgroup2 (not on a hybrid host), put a tmpfs
- * between them. Unmounting instead fails in a user namespace (locked mount). */
-static int apply_cgroup2(const NsMountOp *op) {
-        int r = apply_fs(op, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+ * between them. */
+static int mount_fs(const NsMountOp *op, int root_fd, const char *type, unsigned attrs) {
+        _cleanup_close_ int fd = resolve_target(root_fd, op->target, op->create ? MOUNT_POINT_DIR : MOUNT_POINT_NONE);
+        int mnt;
 
-        if (r != -EBUSY)
-                return r;
-        if (mount("tmpfs", op->where, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4k") < 0)
-                return -errno;
-        return apply_fs(op, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+        if (fd < 0)
+                return fd;
+        mnt = fs_attach(fd, type, op->options, attrs);
+        if (mnt == -EBUSY && streq(type, "cgroup2")) {
+                mnt = fs_attach(fd, "tmpfs", "mode=0755,size=4k", attrs);
+                if (mnt >= 0) {
+                        safe_close(mnt);
+                        fd = safe_close(fd);
+                        fd = resolve_target(root_fd, op->target, MOUNT_POINT_NONE);
+                        mnt = fd < 0 ? fd : fs_attach(fd, type, op->options, attrs);
+                }
+        }
+        if (mnt < 0)
+                return mnt;
+        safe_close(mnt);
+        return TAKE_FD(fd);
 }
 
-static const char *const dev_nodes[NS_DEV_NODES_MAX] = { "null", "zero", "full", "random", "urandom", "tty" };
-
-static int dev_populate(const char *dev, const int fds[]) {
+/* /dev's own nodes: clones of the host's (a user namespace may not mknod,
+ * and the tmpfs is nodev), made by name inside our fresh tmpfs, which holds
+ * no symlink until the last loop. */
+static int dev_populate(int dev_fd, const int fds[]) {
         static const char *const links[][2] = {
                 { "pts/ptmx", "ptmx" }, { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
                 { "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
         };
-        char dst[4096], src[64];
-        int r;
+        int mnt, fd, r;
 
         for (size_t i = 0; i < NS_DEV_NODES_MAX; i++) {
                 if (fds[i] < 0)
                         continue;
-                if ((r = path_join(dst, sizeof(dst), dev, dev_nodes[i])) < 0 || (r = make_mount_point(dst, false)) < 0)
-                        return r;
-                /* Bind the host's node: a user namespace may not mknod, and
-                 * its own tmpfs is nodev anyway. */
-                (void) snprintf(src, sizeof(src), "/proc/self/fd/%d", fds[i]);
-                if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+                fd = openat(dev_fd, dev_nodes[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+                if (fd < 0)
+                        return -errno;
+                safe_close(fd);
+                if (move_mount(fds[i], "", dev_fd, dev_nodes[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
                         return -errno;
         }
-        if ((r = path_join(dst, sizeof(dst), dev, "pts")) < 0 || (r = make_mount_point(dst, true)) < 0)
-                return r;
-        if (mount("devpts", dst, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0)
+        if (mkdirat(dev_fd, "pts", 0755) < 0 || mkdirat(dev_fd, "shm", 0755) < 0)
                 return -errno;
-        if ((r = path_join(dst, sizeof(dst), dev, "shm")) < 0 || (r = make_mount_point(dst, true)) < 0)
+        mnt = fs_new("devpts", "ptmxmode=0666,mode=0620", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+        r = mnt < 0 ? mnt : RET_NERRNO(move_mount(mnt, "", dev_fd, "pts", MOVE_MOUNT_F_EMPTY_PATH));
+        safe_close(mnt);
+        if (r < 0)
                 return r;
-        if (mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, "mode=01777") < 0)
-                return -errno;
-        for (size_t i = 0; i < ELEMENTSOF(links); i++) {
-                if ((r = path_join(dst, sizeof(dst), dev, links[i][1])) < 0)
-                        return r;
-                if (symlink(links[i][0], dst) < 0 && errno != EEXIST)
+        mnt = fs_new("tmpfs", "mode=01777", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+        r = mnt < 0 ? mnt : RET_NERRNO(move_mount(mnt, "", dev_fd, "shm", MOVE_MOUNT_F_EMPTY_PATH));
+        safe_close(mnt);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(links); i++)
+                if (symlinkat(links[i][0], dev_fd, links[i][1]) < 0 && errno != EEXIST)
                         return -errno;
-        }
         return 0;
 }
 
-static int apply_dev(NsPlan *plan, const NsMountOp *op) {
+static int mount_dev(NsPlan *plan, const NsMountOp *op, int root_fd) {
+        _cleanup_close_ int fd = resolve_target(root_fd, op->target, MOUNT_POINT_DIR), mnt = -EBADF;
         int r;
 
-        /* Open the host's nodes before our tmpfs hides them. */
-        for (size_t i = 0; i < NS_DEV_NODES_MAX; i++) {
-                char p[32];
-
-                (void) snprintf(p, sizeof(p), "/dev/%s", dev_nodes[i]);
-                plan->dev_fds[i] = open(p, O_PATH | O_CLOEXEC);
-        }
-        r = apply_fs(op, "tmpfs", MS_NOSUID | MS_NOEXEC);
-        if (r >= 0)
-                r = dev_populate(op->where, plan->dev_fds);
+        if (fd < 0)
+                return fd;
+        /* nodev: the nodes are binds of the host's, each a mount of its
+         * own; devpts keeps dev, its ptys are nodes on it. */
+        mnt = fs_attach(fd, "tmpfs", op->options, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV);
+        r = mnt < 0 ? mnt : dev_populate(mnt, plan->dev_fds);
         for (size_t i = 0; i < NS_DEV_NODES_MAX; i++)
                 plan->dev_fds[i] = safe_close(plan->dev_fds[i]);
-        return r;
+        return r < 0 ? r : TAKE_FD(fd);
 }
 
-static int apply_op(NsPlan *plan, const NsMountOp *op) {
+/* Mount one entry; returns the fd of its target (below the new mount). */
+static int mount_one(NsPlan *plan, const NsMountOp *op, int root_fd) {
         switch (op->kind) {
         case NS_MOUNT_BIND:
-                return apply_bind(op);
+                return mount_bind(op, root_fd);
         case NS_MOUNT_READ_ONLY:
-                return apply_read_only(op, true);
         case NS_MOUNT_READ_WRITE:
-                return apply_read_only(op, false);
+                return mount_self(op, root_fd);
         case NS_MOUNT_INACCESSIBLE:
-                return apply_inaccessible(op);
+                return mount_inaccessible(op, root_fd);
         case NS_MOUNT_TMPFS:
-                return apply_fs(op, "tmpfs", MS_NOSUID | MS_NODEV);
+                return mount_fs(op, root_fd, "tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
         case NS_MOUNT_PROC:
-                return apply_fs(op, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+                return mount_fs(op, root_fd, "proc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
         case NS_MOUNT_CGROUP2:
-                return apply_cgroup2(op);
+                return mount_fs(op, root_fd, "cgroup2", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
         case NS_MOUNT_DEV:
-                return apply_dev(plan, op);
+                return mount_dev(plan, op, root_fd);
         default:
                 return -EINVAL;
         }
 }
 
-static int pivot_into(const char *root) {
+/* Where fd is, as the kernel names it. */
+static int fd_path(int fd, char *buf, size_t size) {
+        char p[64];
+        ssize_t n;
+
+        (void) snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+        n = readlink(p, buf, size - 1);
+        if (n < 0)
+                return -errno;
+        if ((size_t) n >= size - 1)
+                return -ENAMETOOLONG;
+        buf[n] = 0;
+        return 0;
+}
+
+/* Pass 1. The list is sorted by target, but a symlink inside the root can
+ * send an entry elsewhere: one that would cover an earlier one (mounted
+ * on or above where it landed) is refused rather than hiding it. */
+static int mount_all(NsPlan *plan, int root_fd, int *ret_index) {
+        for (size_t i = 0; i < plan->n_mounts; i++) {
+                NsMountOp *op = &plan->mounts[i];
+                _cleanup_close_ int fd = -EBADF;
+                int r;
+
+                *ret_index = (int) i;
+                op->real[0] = 0;
+                fd = mount_one(plan, op, root_fd);
+                op->tree_fd = safe_close(op->tree_fd);
+                if (fd < 0 && op->optional && (fd == -ENOENT || op->missing))
+                        continue;
+                if (fd < 0)
+                        return fd;
+                r = fd_path(fd, op->real, PATH_MAX);
+                if (r < 0)
+                        return r;
+                for (size_t j = 0; j < i; j++)
+                        if (plan->mounts[j].real[0] && path_under_or_equal(plan->mounts[j].real, op->real))
+                                return -EXDEV;
+        }
+        *ret_index = -1;
+        return 0;
+}
+
+/* /proc/self/mountinfo, a line at a time, in a fixed buffer. */
+typedef struct MountInfo {
+        int fd;
+        size_t len, pos;
+        char buf[32768];
+} MountInfo;
+
+static int mountinfo_line(MountInfo *mi, char **ret) {
+        for (;;) {
+                char *nl = memchr(mi->buf + mi->pos, '\n', mi->len - mi->pos);
+                ssize_t n;
+
+                if (nl) {
+                        *nl = 0;
+                        *ret = mi->buf + mi->pos;
+                        mi->pos = (size_t) (nl - mi->buf) + 1;
+                        return 1;
+                }
+                memmove(mi->buf, mi->buf + mi->pos, mi->len - mi->pos);
+                mi->len -= mi->pos;
+                mi->pos = 0;
+                if (mi->len == sizeof(mi->buf))
+                        return -ENAMETOOLONG;
+                n = read(mi->fd, mi->buf + mi->len, sizeof(mi->buf) - mi->len);
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return 0;
+                mi->len += (size_t) n;
+        }
+}
+
+/* Field 5, the mount point, unescaped (\040 and friends) into buf. */
+static int mountinfo_point(const char *line, char *buf, size_t size) {
+        const char *p = line;
+        size_t n = 0;
+
+        for (int field = 0; field < 4; field++) {
+                p = strchr(p, ' ');
+                if (!p)
+                        return -EBADMSG;
+                p++;
+        }
+        for (; *p && *p != ' '; p++) {
+                if (n + 1 >= size)
+                        return -ENAMETOOLONG;
+                if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0' &&
+                    p[3] <= '7') {
+                        buf[n++] = (char) ((p[1] - '0') << 6 | (p[2] - '0') << 3 | (p[3] - '0'));
+                        p += 3;
+                } else
+                        buf[n++] = *p;
+        }
+        buf[n] = 0;
+        return 0;
+}
+
+static bool denied(const NsPlan *plan, size_t self, const char *point) {
+        const char *top = plan->mounts[self].real;
+
+        for (size_t j = 0; j < plan->n_mounts; j++) {
+                const char *d = plan->mounts[j].real;
+
+                if (j != self && d[0] && !streq(d, top) && path_under_or_equal(d, top) && path_under_or_equal(point, d))
+                        return true;
+        }
+        return false;
+}
+
+/* Read-only on every mount at or below the entry, one mount at a time,
+ * except below a deeper entry, which decides for itself. A mount hidden
+ * below another one has no path of its own (ENOENT, or the visible mount
+ * there, which is ours to flip anyway); mountinfo's paths are canonical,
+ * so no symlink is followed. */
+static int make_read_only(const NsPlan *plan, size_t self) {
+        struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS };
+        MountInfo mi = { .fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC) };
+        char point[PATH_MAX], *line = NULL;
+        int r;
+
+        if (mi.fd < 0)
+                return -errno;
+        while ((r = mountinfo_line(&mi, &line)) > 0) {
+                _cleanup_close_ int fd = -EBADF;
+
+                r = mountinfo_point(line, point, sizeof(point));
+                if (r < 0)
+                        break;
+                if (!path_under_or_equal(point, plan->mounts[self].real) || denied(plan, self, point))
+                        continue;
+                fd = crl_openat2(AT_FDCWD, point, &how);
+                if (fd == -ENOENT)
+                        continue;
+                r = fd < 0 ? fd : set_attr(fd, "", MOUNT_ATTR_RDONLY, AT_EMPTY_PATH);
+                if (r < 0)
+                        break;
+        }
+        safe_close(mi.fd);
+        return r;
+}
+
+/* Pass 2: writable entries need nothing, they were never made read-only. */
+static int read_only_all(const NsPlan *plan, int *ret_index) {
+        for (size_t i = 0; i < plan->n_mounts; i++) {
+                const NsMountOp *op = &plan->mounts[i];
+                int r;
+
+                if (!op->read_only || !op->real[0] || op->kind == NS_MOUNT_INACCESSIBLE)
+                        continue;
+                *ret_index = (int) i;
+                r = make_read_only(plan, i);
+                if (r < 0)
+                        return r;
+        }
+        *ret_index = -1;
+        return 0;
+}
+
+/* RootDirectory= bound onto itself (pivot_root wants a mount point, and the
+ * mounts below it are then ours); returns the fd every target is resolved
+ * from: that bind mount, or our "/". */
+static int open_root(const NsPlan *plan) {
+        int tree;
+
+        if (!plan->root)
+                return RET_NERRNO(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+        tree = open_tree(AT_FDCWD, plan->root, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (tree < 0)
+                return -errno;
+        if (move_mount(tree, "", AT_FDCWD, plan->root, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+                safe_close(tree);
+                return -errno;
+        }
+        return tree;
+}
+
+static int pivot_into(int root_fd) {
         /* pivot_root(".", "."): the old root ends up stacked on the new one
          * and is detached right away, no put_old directory needed. */
-        if (chdir(root) < 0)
+        if (fchdir(root_fd) < 0)
                 return -errno;
         if (syscall(SYS_pivot_root, ".", ".") < 0)
                 return -errno;
@@ -641,26 +914,28 @@ static int pivot_into(const char *root) {
 }
 
 int ns_mount_apply(NsPlan *plan, NsStep *ret_step, int *ret_index) {
+        _cleanup_close_ int root_fd = -EBADF;
         int r;
 
         if (!(plan->clone_flags & CLONE_NEWNS))
                 return 0;
-        /* Slave: the host's later mounts still reach us, ours never leak out. */
+        /* Slave: the host's later mounts still reach us, ours never leak out.
+         * Before the clones, which would otherwise join the host's peer groups. */
         *ret_step = NS_STEP_PROPAGATION;
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return -errno;
         *ret_step = NS_STEP_MOUNT;
-        /* Mount points first: once ProtectSystem=strict or ReadOnlyPaths= made
-         * a parent read-only, mkdir() there fails with EROFS. */
-        for (size_t i = 0; i < plan->n_mounts; i++)
-                (void) prepare_mount_point(&plan->mounts[i]);  /* best effort: the op itself reports */
-        for (size_t i = 0; i < plan->n_mounts; i++) {
-                *ret_index = (int) i;
-                r = apply_op(plan, &plan->mounts[i]);
-                if (r < 0)
-                        return r;
-        }
-        *ret_index = -1;
+        r = take_trees(plan, ret_index);
+        if (r < 0)
+                return r;
+        root_fd = open_root(plan);
+        if (root_fd < 0)
+                return root_fd;
+        r = mount_all(plan, root_fd, ret_index);
+        if (r >= 0)
+                r = read_only_all(plan, ret_index);
+        if (r < 0)
+                return r;
         *ret_step = NS_STEP_PIVOT_ROOT;
-        return plan->root ? pivot_into(plan->root) : 0;
+        return plan->root ? pivot_into(root_fd) : 0;
 }

@@ -48,9 +48,9 @@ typedef struct NsChildError {
 } NsChildError;
 
 typedef enum NsMountKind {
-        NS_MOUNT_BIND,          /* source -> where (rbind unless !recursive) */
-        NS_MOUNT_READ_ONLY,     /* where made read-only, recursively (bound onto itself first) */
-        NS_MOUNT_READ_WRITE,    /* where made writable again, recursively */
+        NS_MOUNT_BIND,          /* source -> target (rbind unless !recursive) */
+        NS_MOUNT_READ_ONLY,     /* target bound onto itself, read-only in the second pass */
+        NS_MOUNT_READ_WRITE,    /* target bound onto itself, so shallower read-only entries skip it */
         NS_MOUNT_INACCESSIBLE,  /* empty mode-000 tmpfs (dirs) or the inaccessible file */
         NS_MOUNT_TMPFS,         /* tmpfs with options */
         NS_MOUNT_PROC,          /* fresh procfs */
@@ -60,15 +60,20 @@ typedef enum NsMountKind {
         _NS_MOUNT_KIND_INVALID = -EINVAL,
 } NsMountKind;
 
+/* Sorted by target (a path before everything below it), one entry per
+ * target; the child resolves every target inside the root (openat2
+ * RESOLVE_IN_ROOT) and mounts by fd. */
 typedef struct NsMountOp {
         NsMountKind kind;
         char *source;           /* host path (BIND), the inaccessible file (INACCESSIBLE) */
-        char *target;           /* path as the service sees it (messages) */
-        char *where;            /* real path during setup: root directory + target */
+        char *target;           /* normalized path as the service sees it */
         char *options;          /* tmpfs data, or NULL */
-        int tree_fd;            /* owned: open_tree() clone of source (user namespaces), or -EBADF */
+        char *real;             /* PATH_MAX buffer the child fills: where the mount landed
+                                 * (as /proc/self/fd shows it), "" when skipped */
+        int tree_fd;            /* the child's open_tree() clone of source, or -EBADF */
         bool optional;          /* a missing source or target is skipped */
-        bool missing;           /* the parent found the (optional) source missing */
+        bool create;            /* a missing target is created inside the root */
+        bool missing;           /* the child found the (optional) source missing */
         bool read_only;
         bool recursive;
 } NsMountOp;
@@ -89,7 +94,7 @@ typedef struct NsPlan {
         const char *root;               /* NULL: no pivot_root */
         NsMountOp *mounts;
         size_t n_mounts;
-        int dev_fds[NS_DEV_NODES_MAX];  /* child-opened O_PATH fds of the host's device nodes */
+        int dev_fds[NS_DEV_NODES_MAX];  /* child-made open_tree() clones of the host's device nodes */
 
         /* credentials */
         bool set_ids;                   /* User= or Group= given */

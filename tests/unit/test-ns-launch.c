@@ -106,47 +106,45 @@ static void add_path(PathSpec **specs, size_t *n, const char *path) {
         (*specs)[(*n)++] = (PathSpec) { .path = strdup(path) };
 }
 
+/* One order for every entry: by target, a path before what is below it; on
+ * one path the more restrictive entry wins and read-only sticks. */
 static void test_mount_order(void **state) {
         UnitConfig *u = unit();
         NsPlan plan = NS_PLAN_INIT;
         NsLaunchParams p;
         CrlError e = {};
-        static const char *const want[][2] = {
-                { "bind", "/srv/root" },
-                { "read-only", "/srv/root" },
-                { "read-write", "/srv/root/dev" },
-                { "read-write", "/srv/root/proc" },
-                { "read-write", "/srv/root/sys" },
-                { "read-only", "/srv/root/var" },          /* depth 1 before depth 3 */
-                { "read-write", "/srv/root/var/lib/x" },
-                { "bind", "/srv/root/data" },
-                { "proc", "/srv/root/proc" },
-                { "bind", "/srv/root/sys" },
-                { "cgroup2", "/srv/root/sys/fs/cgroup" },
+        static const char *const want[][3] = {
+                { "read-only", "/", "ro" },
+                { "bind", "/data", "ro" },              /* ReadOnlyPaths=/data folded in */
+                { "bind", "/dev", "rw" },               /* beats strict's read-write /dev */
+                { "proc", "/proc", "rw" },
+                { "bind", "/sys", "rw" },
+                { "cgroup2", "/sys/fs/cgroup", "rw" },
+                { "read-only", "/var", "ro" },          /* written after /var/lib/x */
+                { "read-write", "/var/lib/x", "rw" },
         };
 
         u->root_directory = strdup("/srv/root");
         u->protect_system = PROTECT_SYSTEM_STRICT;
         u->private_pids = true;
         u->protect_control_groups = PROTECT_CGROUPS_PRIVATE;
-        add_path(&u->read_write_paths, &u->n_read_write_paths, "/var/lib/x");
-        add_path(&u->read_only_paths, &u->n_read_only_paths, "/var");
-        u->bind_paths = calloc(1, sizeof(BindMount));
+        add_path(&u->read_write_paths, &u->n_read_write_paths, "/var/lib/x/");
+        add_path(&u->read_only_paths, &u->n_read_only_paths, "//var");
+        add_path(&u->read_only_paths, &u->n_read_only_paths, "/data");
+        u->bind_paths = calloc(2, sizeof(BindMount));
         u->bind_paths[0] = (BindMount) { .source = strdup("/srv/data"), .destination = strdup("/data"), .recursive = true };
-        u->n_bind_paths = 1;
+        u->bind_paths[1] = (BindMount) { .source = strdup("/srv/other"), .destination = strdup("/data"), .recursive = true };
+        u->n_bind_paths = 2;
         ns_launch_params_init(&p, u);
         plan.clone_flags = ns_unit_namespace_flags(u);
         assert_int_equal(ns_mount_plan(&p, &plan, &e), 0);
-        /* /dev: bound from the host for a RootDirectory without PrivateDevices */
-        assert_int_equal(plan.n_mounts, ELEMENTSOF(want) + 1);
-        for (size_t i = 0, j = 0; i < plan.n_mounts; i++) {
-                if (streq(plan.mounts[i].where, "/srv/root/dev") && plan.mounts[i].kind == NS_MOUNT_BIND)
-                        continue;
-                assert_string_equal(ns_mount_kind_to_string(plan.mounts[i].kind), want[j][0]);
-                assert_string_equal(plan.mounts[i].where, want[j][1]);
-                j++;
+        assert_int_equal(plan.n_mounts, ELEMENTSOF(want));
+        for (size_t i = 0; i < plan.n_mounts; i++) {
+                assert_string_equal(ns_mount_kind_to_string(plan.mounts[i].kind), want[i][0]);
+                assert_string_equal(plan.mounts[i].target, want[i][1]);
+                assert_int_equal(plan.mounts[i].read_only, streq(want[i][2], "ro"));
         }
-        assert_string_equal(plan.mounts[0].target, "/");
+        assert_string_equal(plan.mounts[1].source, "/srv/data");       /* the first BindPaths= wins */
         ns_mount_plan_free(&plan);
         unit_config_free(u);
 }
