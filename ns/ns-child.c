@@ -17,6 +17,7 @@
 
 #include "macros.h"
 #include "ns-plan.h"
+#include "syscalls.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -75,8 +76,8 @@ static int setup_namespaces(NsPlan *plan, NsStep *step) {
          * anything: with PrivateUsers=pick the host's root we were cloned as
          * is unmapped there, and files cannot be created (EOVERFLOW). */
         *step = NS_STEP_USERNS_MAP;
-        if ((plan->clone_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-                return -errno;
+        if ((plan->clone_flags & CLONE_NEWUSER) && ((r = crl_setresgid(0, 0, 0)) < 0 || (r = crl_setresuid(0, 0, 0)) < 0))
+                return r;
         /* Changing ids cleared "dumpable", which hands /proc/self to the
          * host's root, unmapped here: timens_offsets would be EACCES. */
         if ((plan->clone_flags & CLONE_NEWUSER) && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)

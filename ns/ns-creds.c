@@ -17,6 +17,7 @@
 #include "macros.h"
 #include "ns-plan.h"
 #include "strv.h"
+#include "syscalls.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -326,9 +327,10 @@ int ns_creds_apply(const NsPlan *plan, NsStep *step) {
         int r;
 
         (void) umask((mode_t) plan->umask);
+        /* Raw syscalls for every id change: see crl_setgroups(). */
         *step = NS_STEP_GROUPS;
-        if (plan->set_groups && setgroups(plan->n_groups, plan->groups) < 0)
-                return -errno;
+        if (plan->set_groups && (r = crl_setgroups(plan->n_groups, plan->groups)) < 0)
+                return r;
         *step = NS_STEP_CAPABILITIES;
         if ((r = caps_bounding(plan)) < 0)
                 return r;
@@ -336,11 +338,11 @@ int ns_creds_apply(const NsPlan *plan, NsStep *step) {
         if (plan->set_ids && plan->ambient && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
                 return -errno;
         *step = NS_STEP_GID;
-        if (plan->set_ids && setresgid(plan->gid, plan->gid, plan->gid) < 0)
-                return -errno;
+        if (plan->set_ids && (r = crl_setresgid(plan->gid, plan->gid, plan->gid)) < 0)
+                return r;
         *step = NS_STEP_UID;
-        if (plan->set_ids && setresuid(plan->uid, plan->uid, plan->uid) < 0)
-                return -errno;
+        if (plan->set_ids && (r = crl_setresuid(plan->uid, plan->uid, plan->uid)) < 0)
+                return r;
         *step = NS_STEP_CAPABILITIES;
         if ((r = caps_ambient(plan)) < 0)
                 return r;
