@@ -126,6 +126,21 @@ static int plan_groups(const UnitConfig *u, NsPlan *plan, const UserInfo *info, 
         return 0;
 }
 
+/* PrivateUsers=self maps each group (ns-userns.c): say so before clone when
+ * they do not fit in a gid_map. */
+static int check_gid_map(const UnitConfig *u, const NsPlan *plan, CrlError *reterr) {
+        char map[NS_USERNS_MAP_SIZE];
+        int r;
+
+        if (u->private_users != PRIVATE_USERS_SELF)
+                return 0;
+        r = ns_userns_gid_map_string(u->private_users, plan->gid, plan->groups, plan->n_groups, 0, map, sizeof(map));
+        if (r < 0)
+                return crl_error_set(reterr, E2BIG, "step 'groups': PrivateUsers=self maps each of the %zu supplementary "
+                                     "groups, more than a gid_map holds (340 lines, 4 KiB)", plan->n_groups);
+        return 0;
+}
+
 /* "K=V" into env, replacing an earlier K. */
 static int env_set(char ***env, const char *kv) {
         size_t klen = strcspn(kv, "=");
@@ -223,6 +238,8 @@ int ns_creds_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
                 plan->gid = 0;
         }
         if ((r = plan_groups(u, plan, &info, reterr)) < 0)
+                return r;
+        if ((r = check_gid_map(u, plan, reterr)) < 0)
                 return r;
         if (u->capability_bounding_set_set || u->ambient_capabilities) {
                 r = read_line_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &last);

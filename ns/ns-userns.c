@@ -14,6 +14,7 @@
 #define USERNS_RANGE 65536U
 #define USERNS_PICK_FIRST 0x80000U
 #define USERNS_PICK_LAST 0x6fff0000U
+#define USERNS_MAP_LINES_MAX 340U     /* the kernel's limit since 4.15 */
 
 int ns_userns_map_string(PrivateUsers mode, uid_t id, uid_t base, char *buf, size_t size) {
         int n;
@@ -40,6 +41,43 @@ int ns_userns_map_string(PrivateUsers mode, uid_t id, uid_t base, char *buf, siz
         return n < 0 || (size_t) n >= size ? -ENOBUFS : 0;
 }
 
+/* PrivateUsers=self maps root, the service's gid and each of its
+ * supplementary groups onto themselves, and nothing else. systemd calls
+ * setgroups() before it creates the user namespace, so the groups need no
+ * mapping there (they show as nogroup inside); clone3 makes ours at birth
+ * and setgroups() runs inside it, where an unmapped gid is EINVAL. Other
+ * modes map a whole range and take the groups as ids inside it. */
+int ns_userns_gid_map_string(PrivateUsers mode, gid_t gid, const gid_t *groups, size_t n_groups, uid_t base,
+                             char *buf, size_t size) {
+        size_t len, lines = 1;
+        int r;
+
+        if (mode != PRIVATE_USERS_SELF)
+                return ns_userns_map_string(mode, gid, base, buf, size);
+        r = ns_userns_map_string(mode, gid, base, buf, size);
+        if (r < 0)
+                return r;
+        lines += gid != 0;
+        len = strlen(buf);
+        for (size_t i = 0; i < n_groups; i++) {
+                gid_t g = groups[i];
+                bool seen = g == 0 || g == gid;
+                int n;
+
+                for (size_t j = 0; j < i && !seen; j++)
+                        seen = groups[j] == g;
+                if (seen)       /* overlapping lines are EINVAL */
+                        continue;
+                if (++lines > USERNS_MAP_LINES_MAX)
+                        return -E2BIG;
+                n = snprintf(buf + len, size - len, "%u %u 1\n", (unsigned) g, (unsigned) g);
+                if (n < 0 || (size_t) n >= size - len)
+                        return -ENOBUFS;
+                len += (size_t) n;
+        }
+        return 0;
+}
+
 static int write_proc(pid_t pid, const char *file, const char *s) {
         char path[64];
 
@@ -48,7 +86,7 @@ static int write_proc(pid_t pid, const char *file, const char *s) {
 }
 
 int ns_userns_write_maps(pid_t pid, const UnitConfig *u, const NsPlan *plan, uid_t base, CrlError *reterr) {
-        char map[128];
+        char map[NS_USERNS_MAP_SIZE];
         int r;
 
         r = ns_userns_map_string(u->private_users, plan->uid, base, map, sizeof(map));
@@ -63,7 +101,7 @@ int ns_userns_write_maps(pid_t pid, const UnitConfig *u, const NsPlan *plan, uid
                 if (r < 0)
                         return crl_error_set(reterr, r, "write setgroups: %s", strerror(-r));
         }
-        r = ns_userns_map_string(u->private_users, plan->gid, base, map, sizeof(map));
+        r = ns_userns_gid_map_string(u->private_users, plan->gid, plan->groups, plan->n_groups, base, map, sizeof(map));
         if (r >= 0)
                 r = write_proc(pid, "gid_map", map);
         if (r < 0)

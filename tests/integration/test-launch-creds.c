@@ -2,6 +2,7 @@
 /* Credentials as the service really has them (/proc/self/status Uid/Gid/
  * Groups/Cap*), also when the launcher is threaded, and the PrivateUsers=pick
  * state files. */
+#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -127,11 +128,133 @@ static void test_threaded(int mode, const char *what) {
                       si.si_status);
 }
 
+/* ---- a test user with supplementary groups, in /etc copies only we see ---- */
+
+#define SVC_USER "corral-test-svc"
+#define SVC_UID 64100
+#define GID_A 64101     /* SVC_USER is a member */
+#define GID_B 64102     /* SVC_USER is a member */
+#define GID_C 64103     /* SVC_USER is not a member */
+
+static void copy_and_append(const char *from, const char *to, const char *extra) {
+        char *text = NULL;
+
+        CHECK(sh(&text, "cat %s", from) == 0, "read %s", from);
+        FILE *f = fopen(to, "we");
+
+        if (!f)
+                abort();
+        fputs(text, f);
+        fputs(extra, f);
+        fclose(f);
+        free(text);
+}
+
+/* Bind copies of /etc/passwd and /etc/group with the test user over the
+ * real ones, in a mount namespace of our own: the host's files never change,
+ * and the services (which share our mount namespace) see the same names. */
+static int enter_test_users(void) {
+        char dir[] = "/tmp/corral-test-users-XXXXXX", passwd[64], group[64];
+
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return -errno;
+        if (!mkdtemp(dir) || mount("tmpfs", dir, "tmpfs", 0, "mode=0755") < 0)
+                return -errno;
+        (void) snprintf(passwd, sizeof(passwd), "%s/passwd", dir);
+        (void) snprintf(group, sizeof(group), "%s/group", dir);
+        copy_and_append("/etc/passwd", passwd, SVC_USER ":x:64100:64100::/nonexistent:/bin/sh\n");
+        copy_and_append("/etc/group", group,
+                        SVC_USER ":x:64100:\n"
+                        "corral-test-a:x:64101:" SVC_USER "\n"
+                        "corral-test-b:x:64102:nobody," SVC_USER "\n"
+                        "corral-test-c:x:64103:\n");
+        if (mount(passwd, "/etc/passwd", NULL, MS_BIND, NULL) < 0 || mount(group, "/etc/group", NULL, MS_BIND, NULL) < 0)
+                return -errno;
+        (void) umount2(dir, MNT_DETACH);        /* the binds keep the files */
+        (void) rmdir(dir);
+        return 0;
+}
+
+/* What /proc/self/status says, one "Key: value" per line, tabs squeezed. */
+#define STATUS_IDS "grep -E '^(Uid|Gid|Groups):' /proc/self/status | tr -s '\\t' ' ' | sed 's/ *$//'; " \
+                   "cat /proc/self/gid_map | tr -s ' ' | sed 's/^ //'"
+
+typedef struct GroupCase {
+        const char *what;
+        PrivateUsers private_users;
+        const char *user, *group, *supplementary;
+        const char *want;
+} GroupCase;
+
+static const GroupCase group_cases[] = {
+        { "PrivateUsers=self User= with supplementary groups", PRIVATE_USERS_SELF, SVC_USER, NULL, NULL,
+          "Uid: 64100 64100 64100 64100\nGid: 64100 64100 64100 64100\nGroups: 64100 64101 64102\n"
+          "0 0 1\n64100 64100 1\n64101 64101 1\n64102 64102 1" },
+        { "PrivateUsers=self User= SupplementaryGroups=", PRIVATE_USERS_SELF, "nobody", NULL, "corral-test-c",
+          "Uid: 65534 65534 65534 65534\nGid: 65534 65534 65534 65534\nGroups: 64102 64103 65534\n"
+          "0 0 1\n65534 65534 1\n64102 64102 1\n64103 64103 1" },
+        { "PrivateUsers=self SupplementaryGroups= as the namespace's root", PRIVATE_USERS_SELF, NULL, NULL,
+          "corral-test-a", "Uid: 0 0 0 0\nGid: 0 0 0 0\nGroups: 64101\n0 0 1\n64101 64101 1" },
+        { "PrivateUsers=self Group=", PRIVATE_USERS_SELF, NULL, "corral-test-c", NULL,
+          "Uid: 0 0 0 0\nGid: 64103 64103 64103 64103\nGroups:\n0 0 1\n64103 64103 1" },
+        { "Group= SupplementaryGroups= without User=", PRIVATE_USERS_NO, NULL, "corral-test-c", "corral-test-b",
+          "Uid: 0 0 0 0\nGid: 64103 64103 64103 64103\nGroups: 64102\n0 0 4294967295" },
+        { "User= alone", PRIVATE_USERS_NO, SVC_USER, NULL, NULL,
+          "Uid: 64100 64100 64100 64100\nGid: 64100 64100 64100 64100\nGroups: 64100 64101 64102\n0 0 4294967295" },
+};
+
+static void test_groups(void) {
+        /* The launcher's own groups, which no service with ids of its own may keep. */
+        const gid_t own[] = { GID_A, GID_C };
+
+        CHECK(setgroups(ELEMENTSOF(own), own) == 0, "setgroups: %m");
+        for (size_t i = 0; i < ELEMENTSOF(group_cases); i++) {
+                const GroupCase *c = &group_cases[i];
+                _cleanup_(unit_config_freep) UnitConfig *u = unit_new("groups");
+                Run run;
+
+                u->private_users = c->private_users;
+                unit_set_str(&u->user, c->user);
+                unit_set_str(&u->group, c->group);
+                if (c->supplementary)
+                        strv_extend(&u->supplementary_groups, c->supplementary);
+                run_sh(u, STATUS_IDS, &run);
+                CHECK(run.r == 0 && run.code == 0 && streq(chomp(&run), c->want), "%s: r=%d %s exit %d:\n%s\nwant:\n%s",
+                      c->what, run.r, run.error.message, run.code, run.out, c->want);
+        }
+        CHECK(setgroups(0, NULL) == 0, "setgroups: %m");
+        {
+                /* More groups than a gid_map holds: refused before clone, by name. */
+                _cleanup_(unit_config_freep) UnitConfig *u = unit_new("groups");
+                Run run;
+
+                u->private_users = PRIVATE_USERS_SELF;
+                for (int g = 0; g < 400; g++) {
+                        char id[16];
+
+                        (void) snprintf(id, sizeof(id), "%d", 70000 + g);
+                        strv_extend(&u->supplementary_groups, id);
+                }
+                run_sh(u, "exit 0", &run);
+                CHECK(run.r == -E2BIG && streq(run.error.message, "service 'groups': step 'groups': PrivateUsers=self "
+                                               "maps each of the 400 supplementary groups, more than a gid_map holds "
+                                               "(340 lines, 4 KiB)"),
+                      "r=%d '%s'", run.r, run.error.message);
+        }
+}
+
 int main(int argc, char **argv) {
         require_root();
         if (argc < 2 || streq(argv[1], "threaded")) {
                 test_threaded(0, "a thread blocked in read()");
                 test_threaded(1, "a thread creating threads");
+        }
+        if (argc < 2 || streq(argv[1], "groups")) {
+                int r = enter_test_users();
+
+                CHECK(r >= 0, "test users: %s", strerror(-r));
+                if (r >= 0)
+                        test_groups();
         }
         return finish("test-launch-creds");
 }
