@@ -122,7 +122,9 @@ static int plan_groups(const UnitConfig *u, NsPlan *plan, const UserInfo *info, 
                 if ((r = add_group(plan, gid)) < 0)
                         return r;
         }
-        plan->set_groups = u->user || u->supplementary_groups || u->private_users != PRIVATE_USERS_NO;
+        /* Whenever ids are set, also the groups: Group= alone must not keep
+         * the launcher's supplementary groups. */
+        plan->set_groups = plan->set_ids || u->supplementary_groups;
         return 0;
 }
 

@@ -197,6 +197,9 @@ static const GroupCase group_cases[] = {
           "corral-test-a", "Uid: 0 0 0 0\nGid: 0 0 0 0\nGroups: 64101\n0 0 1\n64101 64101 1" },
         { "PrivateUsers=self Group=", PRIVATE_USERS_SELF, NULL, "corral-test-c", NULL,
           "Uid: 0 0 0 0\nGid: 64103 64103 64103 64103\nGroups:\n0 0 1\n64103 64103 1" },
+        /* Group= alone: the launcher's own supplementary groups (set in main) must go. */
+        { "Group= without User=", PRIVATE_USERS_NO, NULL, "corral-test-c", NULL,
+          "Uid: 0 0 0 0\nGid: 64103 64103 64103 64103\nGroups:\n0 0 4294967295" },
         { "Group= SupplementaryGroups= without User=", PRIVATE_USERS_NO, NULL, "corral-test-c", "corral-test-b",
           "Uid: 0 0 0 0\nGid: 64103 64103 64103 64103\nGroups: 64102\n0 0 4294967295" },
         { "User= alone", PRIVATE_USERS_NO, SVC_USER, NULL, NULL,
