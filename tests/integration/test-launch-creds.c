@@ -246,12 +246,137 @@ static void test_groups(void) {
         }
 }
 
+/* ---- PrivateUsers=pick state files ---- */
+
+static void write_file(const char *dir, const char *name, const char *text) {
+        char path[256];
+        FILE *f;
+
+        (void) snprintf(path, sizeof(path), "%s/userns/%s", dir, name);
+        f = fopen(path, "we");
+        if (!f)
+                abort();
+        fputs(text, f);
+        fclose(f);
+}
+
+static unsigned read_base(const char *dir, const char *name) {
+        char path[256];
+        unsigned v = 0;
+        FILE *f;
+
+        (void) snprintf(path, sizeof(path), "%s/userns/%s", dir, name);
+        f = fopen(path, "re");
+        if (!f)
+                return 0;
+        if (fscanf(f, "%u", &v) != 1)
+                v = 0;
+        fclose(f);
+        return v;
+}
+
+static void test_pick_garbled(const char *dir) {
+        int fds = count_fds();
+        uid_t a = 0, b = 0, a2 = 0;
+        CrlError e = {};
+        char path[256];
+
+        (void) snprintf(path, sizeof(path), "%s/userns", dir);
+        CHECK(mkdir(path, 0700) == 0, "mkdir %s: %m", path);
+        /* what a crash between create and write left: empty, or cut short */
+        write_file(dir, "a", "");
+        write_file(dir, "b", "5898");
+        write_file(dir, "c", "589824\n");
+        CHECK(ns_userns_pick(dir, "a", &a, &e) == 0 && a == 0x80000, "empty file: a=%#x '%s'", (unsigned) a, e.message);
+        CHECK(read_base(dir, "a") == 0x80000, "a's file holds %u", read_base(dir, "a"));
+        CHECK(ns_userns_pick(dir, "b", &b, &e) == 0 && b == 0xa0000, "cut short: b=%#x '%s'", (unsigned) b, e.message);
+        CHECK(read_base(dir, "b") == 0xa0000, "b's file holds %u", read_base(dir, "b"));
+        CHECK(ns_userns_pick(dir, "a", &a2, &e) == 0 && a2 == a, "a again: %#x", (unsigned) a2);
+        /* a file that cannot be read: the message names it and the fix */
+        (void) snprintf(path, sizeof(path), "%s/userns/d", dir);
+        CHECK(mkdir(path, 0700) == 0, "mkdir %s: %m", path);
+        e = (CrlError) {};
+        CHECK(ns_userns_pick(dir, "d", &a2, &e) == -EISDIR && strstr(e.message, "/userns/d: Is a directory (remove it"),
+              "'%s'", e.message);
+        e = (CrlError) {};
+        CHECK(ns_userns_pick(dir, "../x", &a2, &e) == -EINVAL, "'../x': '%s'", e.message);
+        CHECK(count_fds() == fds, "fds %d -> %d", fds, count_fds());
+        CHECK(sh(NULL, "ls -A %s/userns | grep -q tmp", dir) != 0, "a temporary file was left behind");
+}
+
+/* Services picking at the same time get different ranges. Many files make
+ * the scan slow, so that unlocked picks would overlap. */
+static void test_pick_concurrent(const char *dir) {
+        enum { N = 8 };
+        int go[2], res[2];
+        unsigned bases[N] = {};
+        char path[256];
+
+        (void) snprintf(path, sizeof(path), "%s/userns", dir);
+        CHECK(mkdir(path, 0700) == 0, "mkdir %s: %m", path);
+        for (unsigned i = 0; i < 2000; i++) {
+                char name[16], text[16];
+
+                (void) snprintf(name, sizeof(name), "f%u", i);
+                (void) snprintf(text, sizeof(text), "%u\n", 0x80000 + i * 0x10000);
+                write_file(dir, name, text);
+        }
+        if (pipe2(go, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0)
+                abort();
+        fflush(stdout);
+        for (int i = 0; i < N; i++) {
+                pid_t pid = fork();
+
+                if (pid == 0) {
+                        char c, name[16];
+                        uint32_t v[2] = { (uint32_t) i, 0 };
+                        CrlError e = {};
+
+                        close(go[1]);
+                        (void) !read(go[0], &c, 1);     /* EOF: all go */
+                        (void) snprintf(name, sizeof(name), "w%d", i);
+                        if (ns_userns_pick(dir, name, &v[1], &e) < 0)
+                                v[1] = 0;
+                        (void) !write(res[1], v, sizeof(v));
+                        _exit(0);
+                }
+        }
+        close(go[0]);
+        close(go[1]);
+        close(res[1]);
+        for (int i = 0; i < N; i++) {
+                uint32_t v[2];
+
+                if (read(res[0], v, sizeof(v)) == sizeof(v) && v[0] < N)
+                        bases[v[0]] = v[1];
+        }
+        close(res[0]);
+        while (waitpid(-1, NULL, 0) > 0)
+                ;
+        for (int i = 0; i < N; i++) {
+                CHECK(bases[i] >= 0x80000 + 2000 * 0x10000, "w%d: %#x", i, bases[i]);
+                for (int j = 0; j < i; j++)
+                        CHECK(bases[i] != bases[j], "w%d and w%d both got %#x", i, j, bases[i]);
+        }
+}
+
+static void test_pick(void) {
+        char a[] = "/tmp/corral-pick-XXXXXX", b[] = "/tmp/corral-pick-XXXXXX";
+
+        CHECK(mkdtemp(a) && mkdtemp(b), "mkdtemp: %m");
+        test_pick_garbled(a);
+        test_pick_concurrent(b);
+        (void) sh(NULL, "rm -rf %s %s", a, b);
+}
+
 int main(int argc, char **argv) {
         require_root();
         if (argc < 2 || streq(argv[1], "threaded")) {
                 test_threaded(0, "a thread blocked in read()");
                 test_threaded(1, "a thread creating threads");
         }
+        if (argc < 2 || streq(argv[1], "pick"))
+                test_pick();
         if (argc < 2 || streq(argv[1], "groups")) {
                 int r = enter_test_users();
 
