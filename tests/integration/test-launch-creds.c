@@ -246,6 +246,110 @@ static void test_groups(void) {
         }
 }
 
+/* ---- capabilities as the kernel shows them after execve ---- */
+
+#define CAP_KILL_BIT UINT64_C(0x20)
+#define CAP_NET_BIND_SERVICE_BIT UINT64_C(0x400)
+
+typedef struct CapsCase {
+        const char *what;
+        PrivateUsers private_users;
+        const char *user;
+        bool set_bounding;
+        uint64_t bounding, ambient;
+        bool no_new_privs;
+        uint64_t want_inh, want_prm, want_eff, want_amb;   /* ~0: all of the bounding set */
+        bool want_bnd_all;
+} CapsCase;
+
+#define ALL UINT64_MAX
+
+static const CapsCase caps_cases[] = {
+        { .what = "User=nobody", .user = "nobody", .want_bnd_all = true },
+        { .what = "User=nobody NoNewPrivileges=yes", .user = "nobody", .no_new_privs = true, .want_bnd_all = true },
+        { .what = "User=nobody AmbientCapabilities=CAP_NET_BIND_SERVICE", .user = "nobody",
+          .ambient = CAP_NET_BIND_SERVICE_BIT, .want_inh = CAP_NET_BIND_SERVICE_BIT,
+          .want_prm = CAP_NET_BIND_SERVICE_BIT, .want_eff = CAP_NET_BIND_SERVICE_BIT,
+          .want_amb = CAP_NET_BIND_SERVICE_BIT, .want_bnd_all = true },
+        { .what = "User=nobody CapabilityBoundingSet=CAP_KILL", .user = "nobody", .set_bounding = true,
+          .bounding = CAP_KILL_BIT },
+        { .what = "PrivateUsers=self User=nobody", .private_users = PRIVATE_USERS_SELF, .user = "nobody",
+          .want_bnd_all = true },
+        { .what = "PrivateUsers=self User=nobody AmbientCapabilities=CAP_NET_BIND_SERVICE",
+          .private_users = PRIVATE_USERS_SELF, .user = "nobody", .ambient = CAP_NET_BIND_SERVICE_BIT,
+          .want_inh = CAP_NET_BIND_SERVICE_BIT, .want_prm = CAP_NET_BIND_SERVICE_BIT,
+          .want_eff = CAP_NET_BIND_SERVICE_BIT, .want_amb = CAP_NET_BIND_SERVICE_BIT, .want_bnd_all = true },
+        { .what = "PrivateUsers=pick User=nobody", .private_users = PRIVATE_USERS_PICK, .user = "nobody",
+          .want_bnd_all = true },
+        { .what = "root CapabilityBoundingSet=CAP_KILL", .set_bounding = true, .bounding = CAP_KILL_BIT,
+          .want_prm = CAP_KILL_BIT, .want_eff = CAP_KILL_BIT },
+        { .what = "root CapabilityBoundingSet=CAP_KILL CAP_NET_BIND_SERVICE AmbientCapabilities=CAP_NET_BIND_SERVICE",
+          .set_bounding = true, .bounding = CAP_KILL_BIT | CAP_NET_BIND_SERVICE_BIT, .ambient = CAP_NET_BIND_SERVICE_BIT,
+          .want_inh = CAP_NET_BIND_SERVICE_BIT, .want_prm = CAP_KILL_BIT | CAP_NET_BIND_SERVICE_BIT,
+          .want_eff = CAP_KILL_BIT | CAP_NET_BIND_SERVICE_BIT, .want_amb = CAP_NET_BIND_SERVICE_BIT },
+        { .what = "PrivateUsers=self as the namespace's root", .private_users = PRIVATE_USERS_SELF,
+          .want_prm = ALL, .want_eff = ALL, .want_bnd_all = true },
+};
+
+static uint64_t status_hex(const char *text, const char *key) {
+        const char *p = strstr(text, key);
+
+        return p ? strtoull(p + strlen(key), NULL, 16) : UINT64_C(0xdead);
+}
+
+static void test_caps(void) {
+        _cleanup_free_ char *own = NULL;
+        uint64_t full, own_bnd;
+        bool has_setpriv;
+        FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+        int cap_last = 40;
+
+        if (f) {
+                if (fscanf(f, "%d", &cap_last) != 1)
+                        cap_last = 40;
+                fclose(f);
+        }
+        full = cap_last >= 63 ? UINT64_MAX : (UINT64_C(1) << (cap_last + 1)) - 1;
+        /* What we pass on: our own bounding set (a container may have cut
+         * it), while a new user namespace starts from the full set. */
+        CHECK(sh(&own, "grep ^CapBnd: /proc/self/status") == 0, "CapBnd");
+        own_bnd = status_hex(own, "CapBnd:");
+        has_setpriv = sh(NULL, "command -v setpriv >/dev/null") == 0;
+        for (size_t i = 0; i < ELEMENTSOF(caps_cases); i++) {
+                const CapsCase *c = &caps_cases[i];
+                _cleanup_(unit_config_freep) UnitConfig *u = unit_new("caps");
+                uint64_t all = c->private_users != PRIVATE_USERS_NO ? full : own_bnd;
+                uint64_t bnd = c->set_bounding ? c->bounding : all;
+                NsLaunchParams p;
+                char *argv[] = { (char *) "/bin/sh", (char *) "-c",
+                                 (char *) "grep -E '^(Cap|NoNewPrivs)' /proc/self/status; "
+                                          "setpriv --dump 2>/dev/null | grep ^Securebits", NULL };
+                Run run;
+
+                u->private_users = c->private_users;
+                unit_set_str(&u->user, c->user);
+                u->capability_bounding_set_set = c->set_bounding;
+                u->capability_bounding_set = c->bounding;
+                u->ambient_capabilities = c->ambient;
+                u->no_new_privileges = c->no_new_privs;
+                ns_launch_params_init(&p, u);
+                p.userns_base = 0x90000;
+                run_params(u, &p, argv, &run);
+                CHECK(run.r == 0 && run.code == 0, "%s: r=%d %s exit %d %s", c->what, run.r, run.error.message, run.code,
+                      run.out);
+                CHECK(status_hex(run.out, "CapInh:") == (c->want_inh == ALL ? bnd : c->want_inh) &&
+                      status_hex(run.out, "CapPrm:") == (c->want_prm == ALL ? bnd : c->want_prm) &&
+                      status_hex(run.out, "CapEff:") == (c->want_eff == ALL ? bnd : c->want_eff) &&
+                      status_hex(run.out, "CapAmb:") == c->want_amb &&
+                      status_hex(run.out, "CapBnd:") == (c->want_bnd_all ? all : bnd),
+                      "%s:\n%s", c->what, run.out);
+                CHECK(!!strstr(run.out, "NoNewPrivs:\t1") == c->no_new_privs, "%s: %s", c->what, run.out);
+                /* KEEPCAPS (set for the uid change) must not outlive the execve */
+                CHECK(strstr(run.out, "Securebits: [none]") || (!strstr(run.out, "Securebits") && !has_setpriv),
+                      "%s: %s", c->what, run.out);
+        }
+}
+
 /* ---- PrivateUsers=pick state files ---- */
 
 static void write_file(const char *dir, const char *name, const char *text) {
@@ -375,6 +479,8 @@ int main(int argc, char **argv) {
                 test_threaded(0, "a thread blocked in read()");
                 test_threaded(1, "a thread creating threads");
         }
+        if (argc < 2 || streq(argv[1], "caps"))
+                test_caps();
         if (argc < 2 || streq(argv[1], "pick"))
                 test_pick();
         if (argc < 2 || streq(argv[1], "groups")) {
