@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Raw system calls glibc 2.36 does not wrap, in one place. */
+/* Raw system calls glibc 2.36 does not wrap, or wraps in a way a clone's
+ * child must not use, in one place. */
 
 #include <errno.h>
 #include <linux/sched.h>
@@ -55,4 +56,21 @@ static inline int crl_pidfd_send_signal(int pidfd, int sig, siginfo_t *info, uns
 static inline int crl_openat2(int dirfd, const char *path, const struct open_how *how) {
         long r = syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
         return r < 0 ? -errno : (int) r;
+}
+
+/* glibc's setgroups/setresgid/setresuid broadcast the change to every thread
+ * the process had (SIGSETXID, __nptl_setxid) and wait for threads that are
+ * being created: in the raw clone of a threaded process those threads do not
+ * exist and the wait never ends. These change the calling thread only, which
+ * in such a child is the whole process. */
+static inline int crl_setgroups(size_t n, const gid_t *groups) {
+        return syscall(SYS_setgroups, n, groups) < 0 ? -errno : 0;
+}
+
+static inline int crl_setresgid(gid_t r, gid_t e, gid_t s) {
+        return syscall(SYS_setresgid, r, e, s) < 0 ? -errno : 0;
+}
+
+static inline int crl_setresuid(uid_t r, uid_t e, uid_t s) {
+        return syscall(SYS_setresuid, r, e, s) < 0 ? -errno : 0;
 }

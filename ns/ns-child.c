@@ -17,6 +17,7 @@
 
 #include "macros.h"
 #include "ns-plan.h"
+#include "syscalls.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -106,10 +107,9 @@ static int enter_userns(int sock) {
         if (r < 0)
                 return r;
         /* Take the namespace's root ids: with PrivateUsers=pick the host's
-         * root we were cloned as is unmapped here. Raw syscalls: glibc's
-         * wrappers synchronise with threads that do not exist in a clone. */
-        if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
-                return -errno;
+         * root we were cloned as is unmapped here. */
+        if ((r = crl_setresgid(0, 0, 0)) < 0 || (r = crl_setresuid(0, 0, 0)) < 0)
+                return r;
         /* Changing ids cleared "dumpable", which hands /proc/self to the
          * host's root, unmapped here: the service could not read its own
          * /proc/self files. */

@@ -17,6 +17,7 @@
 #include "macros.h"
 #include "ns-plan.h"
 #include "strv.h"
+#include "syscalls.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -121,7 +122,24 @@ static int plan_groups(const UnitConfig *u, NsPlan *plan, const UserInfo *info, 
                 if ((r = add_group(plan, gid)) < 0)
                         return r;
         }
-        plan->set_groups = u->user || u->supplementary_groups || u->private_users != PRIVATE_USERS_NO;
+        /* Whenever ids are set, also the groups: Group= alone must not keep
+         * the launcher's supplementary groups. */
+        plan->set_groups = plan->set_ids || u->supplementary_groups;
+        return 0;
+}
+
+/* PrivateUsers=self maps each group (ns-userns.c): say so before clone when
+ * they do not fit in a gid_map. */
+static int check_gid_map(const UnitConfig *u, const NsPlan *plan, CrlError *reterr) {
+        char map[NS_USERNS_MAP_SIZE];
+        int r;
+
+        if (u->private_users != PRIVATE_USERS_SELF)
+                return 0;
+        r = ns_userns_gid_map_string(u->private_users, plan->gid, plan->groups, plan->n_groups, 0, map, sizeof(map));
+        if (r < 0)
+                return crl_error_set(reterr, E2BIG, "step 'groups': PrivateUsers=self maps each of the %zu supplementary "
+                                     "groups, more than a gid_map holds (340 lines, 4 KiB)", plan->n_groups);
         return 0;
 }
 
@@ -222,6 +240,8 @@ int ns_creds_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
                 plan->gid = 0;
         }
         if ((r = plan_groups(u, plan, &info, reterr)) < 0)
+                return r;
+        if ((r = check_gid_map(u, plan, reterr)) < 0)
                 return r;
         if (u->capability_bounding_set_set || u->ambient_capabilities || u->private_devices) {
                 r = read_line_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &last);
@@ -333,9 +353,10 @@ int ns_creds_apply(const NsPlan *plan, NsStep *step) {
         int r;
 
         (void) umask((mode_t) plan->umask);
+        /* Raw syscalls for every id change: see crl_setgroups(). */
         *step = NS_STEP_GROUPS;
-        if (plan->set_groups && setgroups(plan->n_groups, plan->groups) < 0)
-                return -errno;
+        if (plan->set_groups && (r = crl_setgroups(plan->n_groups, plan->groups)) < 0)
+                return r;
         *step = NS_STEP_CAPABILITIES;
         if ((r = caps_bounding(plan)) < 0)
                 return r;
@@ -343,11 +364,11 @@ int ns_creds_apply(const NsPlan *plan, NsStep *step) {
         if (plan->set_ids && plan->ambient && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
                 return -errno;
         *step = NS_STEP_GID;
-        if (plan->set_ids && setresgid(plan->gid, plan->gid, plan->gid) < 0)
-                return -errno;
+        if (plan->set_ids && (r = crl_setresgid(plan->gid, plan->gid, plan->gid)) < 0)
+                return r;
         *step = NS_STEP_UID;
-        if (plan->set_ids && setresuid(plan->uid, plan->uid, plan->uid) < 0)
-                return -errno;
+        if (plan->set_ids && (r = crl_setresuid(plan->uid, plan->uid, plan->uid)) < 0)
+                return r;
         *step = NS_STEP_CAPABILITIES;
         if ((r = caps_ambient(plan)) < 0)
                 return r;

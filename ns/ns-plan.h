@@ -161,6 +161,10 @@ const char *ns_mount_kind_to_string(NsMountKind k);
 
 /* ns-userns.c */
 int ns_userns_map_string(PrivateUsers mode, uid_t id, uid_t base, char *buf, size_t size);
+/* The kernel takes a map in one write() shorter than a page. */
+#define NS_USERNS_MAP_SIZE 4096
+int ns_userns_gid_map_string(PrivateUsers mode, gid_t gid, const gid_t *groups, size_t n_groups, uid_t base,
+                             char *buf, size_t size);
 int ns_userns_write_maps(pid_t pid, const UnitConfig *u, const NsPlan *plan, uid_t base, CrlError *reterr);
 
 /* ns-join.c */

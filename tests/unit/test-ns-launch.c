@@ -31,6 +31,35 @@ static void test_map_strings(void **state) {
         assert_int_equal(ns_userns_map_string(PRIVATE_USERS_SELF, 1000, 0, buf, 8), -ENOBUFS);
 }
 
+static void test_gid_map_strings(void **state) {
+        static char buf[NS_USERNS_MAP_SIZE];
+        const gid_t groups[] = { 1000, 0, 4, 27, 4, 100 };
+        gid_t many[400];
+
+        /* self: root, the gid, each group once (0 and the gid are there already) */
+        assert_int_equal(ns_userns_gid_map_string(PRIVATE_USERS_SELF, 1000, groups, 6, 0, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "0 0 1\n1000 1000 1\n4 4 1\n27 27 1\n100 100 1\n");
+        assert_int_equal(ns_userns_gid_map_string(PRIVATE_USERS_SELF, 0, groups, 3, 0, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "0 0 1\n1000 1000 1\n4 4 1\n");
+        assert_int_equal(ns_userns_gid_map_string(PRIVATE_USERS_SELF, 0, NULL, 0, 0, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "0 0 1\n");
+        /* other modes map a range; the groups are ids inside it */
+        assert_int_equal(ns_userns_gid_map_string(PRIVATE_USERS_IDENTITY, 1000, groups, 6, 0, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "0 0 65536\n");
+        assert_int_equal(ns_userns_gid_map_string(PRIVATE_USERS_PICK, 4, groups, 6, 0x90000, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "0 589824 65536\n");
+        /* the kernel's 340 lines: root, the gid and 338 groups */
+        for (size_t i = 0; i < 400; i++)
+                many[i] = 2000 + (gid_t) i;
+        assert_int_equal(ns_userns_gid_map_string(PRIVATE_USERS_SELF, 1000, many, 338, 0, buf, sizeof(buf)), 0);
+        assert_int_equal(ns_userns_gid_map_string(PRIVATE_USERS_SELF, 1000, many, 339, 0, buf, sizeof(buf)), -E2BIG);
+        assert_int_equal(ns_userns_gid_map_string(PRIVATE_USERS_SELF, 1000, many, 400, 0, buf, sizeof(buf)), -E2BIG);
+        /* ... and shorter than a page */
+        for (size_t i = 0; i < 400; i++)
+                many[i] = 2000000000 + (gid_t) i;
+        assert_int_equal(ns_userns_gid_map_string(PRIVATE_USERS_SELF, 1000, many, 200, 0, buf, sizeof(buf)), -ENOBUFS);
+}
+
 static void test_step_names(void **state) {
         for (int s = 0; s < _NS_STEP_MAX; s++) {
                 assert_non_null(ns_step_to_string(s));
@@ -171,6 +200,7 @@ static void test_main_status_fallback(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_map_strings),
+                cmocka_unit_test(test_gid_map_strings),
                 cmocka_unit_test(test_step_names),
                 cmocka_unit_test(test_describe),
                 cmocka_unit_test(test_flags),
