@@ -14,6 +14,7 @@
 #include "macros.h"
 #include "ns-plan.h"
 #include "strv.h"
+#include "syscalls.h"
 
 static const struct {
         const char *name;
@@ -46,16 +47,49 @@ static int differing_namespaces(pid_t pid, unsigned long *ret) {
         return 0;
 }
 
-/* -u USER is looked up in the service's own /etc/passwd. */
-static int exec_resolve_user(pid_t pid, const char *user, NsPlan *plan, CrlError *reterr) {
-        char path[64], buf[4096];
-        struct passwd pw, *res = NULL;
+/* The service's /etc/passwd, resolved inside its root: through
+ * /proc/PID/root an absolute symlink would resolve against our root, and the
+ * service could point corralctl at any host file, a FIFO or /dev/zero. */
+static FILE *exec_open_passwd(pid_t pid, int *ret_error) {
+        struct open_how how = {
+                .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        _cleanup_close_ int root = -EBADF, fd = -EBADF;
+        char path[64];
+        struct stat st;
         FILE *f;
 
-        (void) snprintf(path, sizeof(path), "/proc/%d/root/etc/passwd", (int) pid);
-        f = fopen(path, "re");
+        (void) snprintf(path, sizeof(path), "/proc/%d/root", (int) pid);
+        root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return *ret_error = errno, NULL;
+        fd = crl_openat2(root, "/etc/passwd", &how);
+        if (fd < 0)
+                return *ret_error = -fd, NULL;
+        /* Regular and of a sane size: anything else is not a passwd file. */
+        if (fstat(fd, &st) < 0)
+                return *ret_error = errno, NULL;
+        if (!S_ISREG(st.st_mode) || st.st_size > 64 * 1024 * 1024)
+                return *ret_error = EBADFD, NULL;
+        f = fdopen(fd, "r");
         if (!f)
-                return crl_error_set(reterr, errno, "step 'uid': %s: %s", path, strerror(errno));
+                return *ret_error = errno, NULL;
+        TAKE_FD(fd);
+        return f;
+}
+
+/* -u USER is looked up in the service's own /etc/passwd. */
+static int exec_resolve_user(pid_t pid, const char *user, NsPlan *plan, CrlError *reterr) {
+        char buf[4096];
+        struct passwd pw, *res = NULL;
+        int error = 0;
+        FILE *f;
+
+        f = exec_open_passwd(pid, &error);
+        if (!f)
+                return crl_error_set(reterr, error, "step 'uid': the service's /etc/passwd: %s",
+                                     error == EBADFD ? "not a regular file" : strerror(error));
         while (fgetpwent_r(f, &pw, buf, sizeof(buf), &res) == 0 && res)
                 if (streq(pw.pw_name, user))
                         break;

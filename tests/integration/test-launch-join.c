@@ -171,6 +171,64 @@ static void test_exec_userns(void) {
         ns_process_done(&target);
 }
 
+/* corralctl exec -u USER reads the service's /etc/passwd inside its root: a
+ * symlink planted there cannot point the lookup at a host file, and a FIFO or
+ * device there cannot hang it. */
+static void test_exec_passwd_in_root(void) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("passwd-target");
+        char root[] = "/tmp/corral-passwd-root-XXXXXX", host[128], cmd[512];
+        char *sleep_argv[] = { (char *) "/bin/busybox", (char *) "sleep", (char *) "60", NULL };
+        char *argv[] = { (char *) "/bin/busybox", (char *) "true", NULL };
+        const struct {
+                const char *plant, *want;
+        } cases[] = {
+                { "ln -s %s etc/passwd", "step 'uid': the service's /etc/passwd: No such file or directory" },
+                { "ln -s ../../../../../../..%s etc/passwd", "step 'uid': the service's /etc/passwd: No such file or directory" },
+                { "mkfifo etc/passwd # %s", "step 'uid': the service's /etc/passwd: not a regular file" },
+        };
+        NsLaunchParams lp;
+        NsProcess target, proc;
+        siginfo_t si;
+
+        CHECK(mkdtemp(root) != NULL, "mkdtemp");
+        (void) snprintf(host, sizeof(host), "/tmp/corral-host-passwd-%d", (int) getpid());
+        (void) snprintf(cmd, sizeof(cmd), "echo 'evil:x:0:0::/:/bin/sh' > %s && cd %s && mkdir bin etc && "
+                        "cp /bin/busybox bin/", host, root);
+        CHECK(system(cmd) == 0, "%s", cmd);
+        unit_set_str(&u->root_directory, root);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                NsExecParams p = { .cgroup_fd = -EBADF, .argv = argv, .user = "evil",
+                                   .stdin_fd = -EBADF, .stdout_fd = -EBADF, .stderr_fd = -EBADF };
+                CrlError e = {};
+                char plant[256];
+                int r;
+
+                (void) snprintf(plant, sizeof(plant), cases[i].plant, host);
+                (void) snprintf(cmd, sizeof(cmd), "cd %s && rm -f etc/passwd && %s", root, plant);
+                CHECK(system(cmd) == 0, "%s", cmd);
+                ns_launch_params_init(&lp, u);
+                lp.argv = sleep_argv;
+                lp.runtime_dir = rt_dir();
+                CHECK(ns_launch(&lp, &target, &e) == 0, "start: %s", e.message);
+                if (e.error)
+                        break;
+                p.target_pidfd = target.main_pidfd;
+                alarm(20);      /* a FIFO would hang the lookup forever */
+                r = ns_exec(&p, &proc, &e);
+                alarm(0);
+                CHECK(r < 0 && streq(e.message, cases[i].want), "case %zu: r=%d '%s'", i, r, e.message);
+                if (r >= 0) {
+                        (void) waitid(P_PIDFD, (id_t) proc.pidfd, &si, WEXITED);
+                        ns_process_done(&proc);
+                }
+                (void) crl_pidfd_send_signal(target.pidfd, SIGKILL, NULL, 0);
+                (void) waitid(P_PIDFD, (id_t) target.pidfd, &si, WEXITED);
+                ns_process_done(&target);
+        }
+        (void) snprintf(cmd, sizeof(cmd), "rm -rf %s %s", root, host);
+        (void) !system(cmd);
+}
+
 int main(void) {
         NsProcess other;
         siginfo_t si;
@@ -186,6 +244,7 @@ int main(void) {
         test_pin(&other);
         test_exec(&other);
         test_exec_userns();
+        test_exec_passwd_in_root();
         (void) crl_pidfd_send_signal(other.pidfd, SIGKILL, NULL, 0);
         (void) waitid(P_PIDFD, (id_t) other.pidfd, &si, WEXITED);
         ns_process_done(&other);
