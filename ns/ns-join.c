@@ -153,37 +153,82 @@ int ns_unpin(const char *name, CrlError *reterr) {
         return 0;
 }
 
-static int rm_rf_at(int dfd, const char *name) {
-        _cleanup_close_ int fd = -EBADF;
-        DIR *d;
-        int r = 0;
+/* A service fills its PrivateTmp= as it likes, as deep as it likes: below
+ * this depth a directory is moved up to the top (renamed with
+ * RENAME_NOREPLACE) and emptied from there in a later pass, so neither our
+ * stack nor our open fds grow with the service's tree. */
+#define RM_RF_MAX_DEPTH 16U
 
-        if (unlinkat(dfd, name, 0) >= 0 || errno == ENOENT)
+typedef struct RmRf {
+        int top;                /* borrowed: the directory being emptied */
+        unsigned moved;         /* directories moved up in this pass */
+        unsigned serial;        /* for their names */
+} RmRf;
+
+static int rm_rf_children(RmRf *rm, int fd, unsigned depth);
+
+static int rm_rf_dir(RmRf *rm, int dfd, const char *name, unsigned depth) {
+        char tmp[32];
+        int fd, r;
+
+        if (depth >= RM_RF_MAX_DEPTH) {
+                for (;;) {
+                        (void) snprintf(tmp, sizeof(tmp), ".corral-rm-%u", rm->serial++);
+                        if (renameat2(dfd, name, rm->top, tmp, RENAME_NOREPLACE) >= 0)
+                                break;
+                        if (errno != EEXIST)
+                                return -errno;
+                }
+                rm->moved++;
                 return 0;
-        if (errno != EISDIR && errno != EPERM)
-                return -errno;
+        }
         fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        d = fdopendir(TAKE_FD(fd));
-        if (!d)
-                return -errno;
-        for (struct dirent *de; (de = readdir(d));)
-                if (!streq(de->d_name, ".") && !streq(de->d_name, "..")) {
-                        int k = rm_rf_at(dirfd(d), de->d_name);
-
-                        if (k < 0 && r == 0)
-                                r = k;
-                }
-        closedir(d);
-        if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && r == 0)
+        r = rm_rf_children(rm, fd, depth + 1);  /* closes fd */
+        if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && r >= 0)
                 r = -errno;
+        return r;
+}
+
+/* Remove everything in the directory fd (taken), by fd, following no symlink. */
+static int rm_rf_children(RmRf *rm, int fd, unsigned depth) {
+        DIR *d = fdopendir(fd);
+        int r = 0;
+
+        if (!d)
+                return safe_close(fd), -errno;
+        for (struct dirent *de; (de = readdir(d));) {
+                int k = 0;
+
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
+                        k = errno == EISDIR || errno == EPERM ? rm_rf_dir(rm, dirfd(d), de->d_name, depth) : -errno;
+                if (k < 0 && r == 0)
+                        r = k;
+        }
+        closedir(d);
         return r;
 }
 
 int ns_private_tmp_remove(const char *runtime_dir, const char *name) {
         char path[512];
+        RmRf rm = { .top = -EBADF };
+        int r;
 
         (void) snprintf(path, sizeof(path), "%s/private-tmp/%s", runtime_dir ?: "/run/corral", name);
-        return rm_rf_at(AT_FDCWD, path);
+        rm.top = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (rm.top < 0)
+                return errno == ENOENT ? 0 : -errno;
+        do {
+                rm.moved = 0;
+                /* A new open file description each pass: a dup would share
+                 * the directory offset the last pass left at the end. */
+                r = rm_rf_children(&rm, openat(rm.top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), 0);
+        } while (r >= 0 && rm.moved > 0);
+        safe_close(rm.top);
+        if (r >= 0 && rmdir(path) < 0)
+                r = -errno;
+        return r;
 }

@@ -4,6 +4,8 @@
 #include <sched.h>
 #include <sys/mount.h>
 
+#include <sys/resource.h>
+
 #include "launch-util.h"
 #include "syscalls.h"
 
@@ -229,6 +231,45 @@ static void test_exec_passwd_in_root(void) {
         (void) !system(cmd);
 }
 
+/* A service's PrivateTmp= may be deeper than our fd limit: removing it must
+ * neither recurse nor hold an fd per level. */
+static void test_private_tmp_remove_deep(void) {
+        char path[256];
+        int fd, status = -1;
+        pid_t pid;
+
+        (void) snprintf(path, sizeof(path), "%s/private-tmp/deep/tmp", rt_dir());
+        CHECK(mkdir(rt_dir(), 0755) >= 0 || errno == EEXIST, "mkdir");
+        (void) snprintf(path, sizeof(path), "%s/private-tmp", rt_dir());
+        (void) mkdir(path, 0700);
+        (void) snprintf(path, sizeof(path), "%s/private-tmp/deep", rt_dir());
+        CHECK(mkdir(path, 0700) >= 0, "mkdir %s", path);
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        for (int i = 0; fd >= 0 && i < 500; i++) {
+                int sub;
+
+                (void) mkdirat(fd, "d", 0755);
+                (void) close(openat(fd, "f", O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+                (void) symlinkat("/etc", fd, "l");
+                sub = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                close(fd);
+                fd = sub;
+        }
+        CHECK(fd >= 0, "building a 500-deep tree");
+        safe_close(fd);
+        pid = fork();
+        if (pid == 0) {
+                struct rlimit rl = { 32, 32 };
+
+                (void) setrlimit(RLIMIT_NOFILE, &rl);
+                _exit(ns_private_tmp_remove(rt_dir(), "deep") == 0 ? 0 : 1);
+        }
+        (void) waitpid(pid, &status, 0);
+        CHECK(status == 0, "ns_private_tmp_remove of a 500-deep tree with 32 fds failed");
+        CHECK(access(path, F_OK) < 0 && errno == ENOENT, "%s is still there", path);
+        CHECK(access("/etc/passwd", F_OK) == 0, "a symlink in it was followed");
+}
+
 int main(void) {
         NsProcess other;
         siginfo_t si;
@@ -245,6 +286,7 @@ int main(void) {
         test_exec(&other);
         test_exec_userns();
         test_exec_passwd_in_root();
+        test_private_tmp_remove_deep();
         (void) crl_pidfd_send_signal(other.pidfd, SIGKILL, NULL, 0);
         (void) waitid(P_PIDFD, (id_t) other.pidfd, &si, WEXITED);
         ns_process_done(&other);
