@@ -88,6 +88,7 @@ void ns_net_ifname(const char *name, unsigned attempt, char ret[IFNAMSIZ]);
 typedef struct NsNftBridge {
         const char *name;
         const NsIpam *ipam;
+        bool managed;           /* corrald's own: every source must be on the subnet */
 } NsNftBridge;
 int ns_nft_script(const NsNftBridge *bridges, size_t n_bridges, char **ret);
 /* Replace only the port forwards of an existing table, atomically. */
@@ -178,6 +179,9 @@ int ns_net_nft_apply(NsNet *n, const NsBridge *cur, const NsIpam *ipam, CrlError
  * (e.g. someone deleted it). */
 int ns_net_nft_apply_ports(NsNet *n, const NsBridge *cur, const NsIpam *ipam, CrlError *reterr);
 int ns_net_nft_run(NsNet *n, const char *script, CrlError *reterr);
+/* route_localnet=0 on every known bridge that still exists (before the
+ * table and its guard are deleted). */
+int ns_net_localnet_off(NsNet *n, CrlError *reterr);
 /* hosts of every active service on ipam's bridge, and of name (may be NULL). */
 int ns_net_hosts_refresh(NsNet *n, NsBridge *b, NsIpam *ipam, void *name, CrlError *reterr);
 int ns_net_resolv_write(NsNet *n, const char *name, char **ret_warning);

@@ -443,7 +443,9 @@ int ns_net_shutdown(NsNet *n, CrlError *reterr) {
 
         if (n->n_leases > 0)
                 return crl_error_set(reterr, EBUSY, "network: %zu services are still attached", n->n_leases);
-        r = ns_net_nft_run(n, ns_nft_script_delete(), reterr);
+        r = ns_net_localnet_off(n, reterr);
+        if (r >= 0)
+                r = ns_net_nft_run(n, ns_nft_script_delete(), reterr);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n->n_bridges; i++)

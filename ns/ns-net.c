@@ -252,6 +252,7 @@ static int nft_apply_with(NsNet *n, const NsBridge *cur, const NsIpam *ipam, Nft
                 const NsBridge *b = n->bridges[i];
 
                 in[i].name = b->name;
+                in[i].managed = b->managed;
                 if (b == cur)
                         in[i].ipam = ipam;
                 else if ((r = state_read(b, &others[i], reterr)) >= 0)
@@ -279,21 +280,41 @@ int ns_net_nft_apply_ports(NsNet *n, const NsBridge *cur, const NsIpam *ipam, Cr
         return nft_apply_with(n, cur, ipam, ns_nft_script, reterr);
 }
 
-static int sysctl_set(const char *ifname, const char *key, CrlError *reterr) {
+static int sysctl_write(const char *ifname, const char *key, const char *value, CrlError *reterr) {
         _cleanup_free_ char *p = NULL;
         int r;
 
         if (asprintf(&p, "/proc/sys/net/ipv4/conf/%s/%s", ifname, key) < 0)
                 return -ENOMEM;
-        r = write_string_at(AT_FDCWD, p, "1");
+        r = write_string_at(AT_FDCWD, p, value);
         if (r < 0)
-                return crl_error_set(reterr, -r, "network: writing 1 to '%s': %s", p, strerror(-r));
+                return crl_error_set(reterr, -r, "network: writing %s to '%s': %s", value, p, strerror(-r));
+        return 0;
+}
+
+static int sysctl_set(const char *ifname, const char *key, CrlError *reterr) {
+        return sysctl_write(ifname, key, "1", reterr);
+}
+
+/* Before the table (and its guard) goes: a bridge that outlives corrald
+ * (someone else's, or ours with ports left) must not keep route_localnet. */
+int ns_net_localnet_off(NsNet *n, CrlError *reterr) {
+        for (size_t i = 0; i < n->n_bridges; i++) {
+                CrlError e = {};
+                int r = sysctl_write(n->bridges[i]->name, "route_localnet", "0", &e);
+
+                if (r == -ENOENT)       /* the bridge is gone */
+                        continue;
+                if (r < 0)
+                        return crl_error_set(reterr, e.error, "%s", e.message);
+        }
         return 0;
 }
 
 /* Forwarding only on the bridges and on the links that carry a default route
  * (so masqueraded replies come back in), never the global ip_forward;
- * route_localnet on a bridge lets 127.0.0.1:PORT reach its services. */
+ * route_localnet on a bridge lets 127.0.0.1:PORT reach its services, and is
+ * only safe with the nft table's guard chain loaded first. */
 static int host_sysctls(NsNet *n, const NsBridge *b, CrlError *reterr) {
         _cleanup_strv_free_ char **uplinks = NULL;
         int r;
@@ -332,10 +353,11 @@ int ns_net_bridge_ready(NsNet *n, NsBridge *b, CrlError *reterr) {
                                           &ifindex, reterr);
         else
                 r = ns_link_bridge_lookup(n->sk, b->name, &ifindex, &addr, &prefixlen, reterr);
-        if (r >= 0)
-                r = host_sysctls(n, b, reterr);
+        /* the table (with its guard) before route_localnet, never after */
         if (r >= 0)
                 r = ns_net_with_state(n, b, nft_apply_fn, NULL, reterr);
+        if (r >= 0)
+                r = host_sysctls(n, b, reterr);
         if (r < 0)
                 return r;
         b->ifindex = ifindex;
