@@ -9,6 +9,7 @@
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
@@ -87,6 +88,7 @@ int ns_net_new(const ManagerConfig *mc, NsNet **ret, CrlError *reterr) {
 
         if (!n)
                 return -ENOMEM;
+        n->pending_epfd = -EBADF;
         if (asprintf(&n->dir, "%s/net", mc->runtime_directory ?: "/run/corral") < 0 ||
             asprintf(&n->lock_path, "%s/lock", n->dir) < 0)
                 return -ENOMEM;
@@ -94,6 +96,9 @@ int ns_net_new(const ManagerConfig *mc, NsNet **ret, CrlError *reterr) {
         if (r < 0)
                 return r;
         b->managed = true;
+        n->pending_epfd = epoll_create1(EPOLL_CLOEXEC);
+        if (n->pending_epfd < 0)
+                return crl_error_set(reterr, errno, "network: epoll_create1: %m");
         n->resolv_path = "/etc/resolv.conf";
         n->resolv_fallback_path = "/run/systemd/resolve/resolv.conf";
         r = ns_nl_open(&n->sk);
@@ -115,12 +120,65 @@ NsNet *ns_net_free(NsNet *n) {
         for (size_t i = 0; i < n->n_bridges; i++)
                 bridge_free(n->bridges[i]);
         free(n->bridges);
+        /* the processes are short-lived (the kernel's unregistration) */
+        for (size_t i = 0; i < n->n_pending; i++)
+                (void) ns_link_delete_finish(&n->pending[i], true); /* too late to report to anyone */
+        free(n->pending);
+        safe_close(n->pending_epfd);
         if (n->sk)
                 nl_socket_free(n->sk);
         free(n->dir);
         free(n->lock_path);
         free(n);
         return NULL;
+}
+
+/* ---- link deletions still finishing ---- */
+
+int ns_net_pending_fd(NsNet *n) {
+        return n->pending_epfd;
+}
+
+int ns_net_reap(NsNet *n) {
+        size_t k = 0;
+
+        for (size_t i = 0; i < n->n_pending; i++)
+                /* the link left the namespace already; what the kernel says
+                 * about the rest of its unregistration changes nothing */
+                if (ns_link_delete_finish(&n->pending[i], false) == -EAGAIN)
+                        n->pending[k++] = n->pending[i];
+        n->n_pending = k;
+        return (int) k;
+}
+
+static int pending_add(NsNet *n, NsLinkDeletion *d) {
+        NsLinkDeletion *nl = realloc(n->pending, (n->n_pending + 1) * sizeof(*nl));
+
+        if (!nl)
+                return -ENOMEM;
+        n->pending = nl;
+        if (epoll_ctl(n->pending_epfd, EPOLL_CTL_ADD, d->pidfd, &(struct epoll_event) { .events = EPOLLIN }) < 0)
+                return -errno;
+        nl[n->n_pending++] = *d;
+        return 0;
+}
+
+int ns_net_link_delete(NsNet *n, const char *ifname) {
+        NsLinkDeletion d;
+        int r;
+
+        (void) ns_net_reap(n); /* returns a count */
+        r = ns_link_delete_quick(n->sk, ifname, NS_NET_DELETE_TIMEOUT_MS, &d);
+        if (d.pidfd >= 0 && pending_add(n, &d) < 0)
+                (void) ns_link_delete_finish(&d, true); /* no room to park it: wait, as before */
+        return r;
+}
+
+int ns_net_check_netns(NsNet *n, CrlError *reterr) {
+        if (!n->netns_lost)
+                return 0;
+        return crl_error_set(reterr, ENOTRECOVERABLE,
+                             "network: corrald could not return to its own network namespace after entering a service's; refusing to change anything (restart corrald)");
 }
 
 /* ---- bridges ---- */
@@ -193,6 +251,9 @@ int ns_net_with_state(NsNet *n, NsBridge *b, NsStateFn fn, void *userdata, CrlEr
         _cleanup_close_ int lock = -EBADF;
         int r;
 
+        r = ns_net_check_netns(n, reterr);
+        if (r < 0)
+                return r;
         r = mkdir_p(n->dir, 0755);
         if (r < 0)
                 return crl_error_set(reterr, -r, "network: creating '%s': %s", n->dir, strerror(-r));
@@ -224,6 +285,8 @@ int ns_net_nft_run(NsNet *n, const char *script, CrlError *reterr) {
         _cleanup_(nft_ctx_freep) struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
         const char *e;
 
+        if (ns_net_check_netns(n, reterr) < 0)
+                return -ENOTRECOVERABLE;
         if (!ctx)
                 return crl_error_set(reterr, ENOMEM, "nftables: creating a context failed");
         /* keep nft's messages for our error instead of its stderr */

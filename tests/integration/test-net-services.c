@@ -9,9 +9,12 @@
  * Checks what the kernel shows (links, addresses, nft table, HTTP traffic),
  * not just return codes. Exit 0 pass, 1 fail, 77 skip. */
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -464,6 +467,59 @@ static void test_own_binds(void) {
         ns_net_free(net);
 }
 
+/* Every pthread_create() of this process (the library is linked in, so this
+ * definition takes its calls), for test_single_thread. */
+static int n_pthread_create;
+
+int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg) {
+        static int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+
+        n_pthread_create++;
+        if (!real)
+                real = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *)) dlsym(
+                        RTLD_NEXT, "pthread_create");
+        return real(t, attr, fn, arg);
+}
+
+static int count_tasks(void) {
+        DIR *d = opendir("/proc/self/task");
+        struct dirent *de;
+        int n = 0;
+
+        while (d && (de = readdir(d)))
+                n += de->d_name[0] != '.';
+        if (d)
+                closedir(d);
+        return n;
+}
+
+/* The daemon has exactly one thread (issue 10, item 8: a clone3 child of a
+ * threaded process can deadlock in glibc): attach and detach create none,
+ * not even for a moment, and leave none behind. */
+static void test_single_thread(void) {
+        NsNet *net = net_new("crlt0", "10.91.0.0", 24, "thread");
+        char *idle[] = { "sleep", "1000", NULL };
+        CrlError err = {};
+        int r, before = n_pthread_create;
+        Svc s;
+
+        CHECK(count_tasks() == 1, "%d tasks before the start", count_tasks());
+        for (int i = 0; i < 3; i++) {
+                r = svc_start(net, &s, "lonely", NULL, 0, idle, &err);
+                CHECK(r >= 0, "start lonely: %s", err.message);
+                CHECK(count_tasks() == 1, "%d tasks right after the attach", count_tasks());
+                if (r < 0)
+                        break;
+                svc_stop(net, &s);
+                CHECK(count_tasks() == 1, "%d tasks right after the detach", count_tasks());
+                CHECK(sh(NULL, "ip link show vc-lonely >/dev/null 2>&1") != 0, "vc-lonely left after the detach");
+        }
+        CHECK(n_pthread_create == before, "%d pthread_create() calls", n_pthread_create - before);
+        CHECK(ns_net_shutdown(net, &err) >= 0, "shutdown: %s", err.message);
+        ns_net_free(net);
+        CHECK(count_tasks() == 1, "%d tasks after ns_net_free", count_tasks());
+}
+
 /* Sends one UDP datagram as a raw Ethernet frame on IFNAME to DST_MAC with
  * any source address (as a service that is root in its network namespace
  * can): rawudp.py IFNAME DST_MAC SRC DST DPORT PAYLOAD. */
@@ -629,6 +685,7 @@ int main(void) {
         test_bridge_clash();
         test_own_binds();
         test_loopback_guard();
+        test_single_thread();
         /* the mount is only in our namespace; the directory is on the host's /tmp */
         if (chdir("/") == 0 && umount2(rundir, MNT_DETACH) == 0)
                 (void) rmdir(rundir);
