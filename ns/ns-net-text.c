@@ -78,6 +78,24 @@ static void nft_guard(FILE *f, const NsNftBridge *b) {
         fprintf(f, "    iifname \"%s\" ip daddr 127.0.0.0/8 ct status & dnat == 0 drop\n", b->name);
 }
 
+/* Per-interface forwarding (the uplinks and the bridge) would let a machine
+ * on the uplink's network that routes corrald's subnet via this host reach
+ * any port of any service. From outside the bridges, only replies and what
+ * a DNAT (Port=) rewrote may go to the subnet. Only corrald's own bridge:
+ * someone else's bridge may be routed on purpose. */
+static void nft_guard_subnet(FILE *f, const NsNftBridge *bridges, size_t n_bridges, const NsNftBridge *b) {
+        const char *verdicts[] = { "ct direction reply accept", "ct status dnat accept", "drop" };
+        char net[INET_ADDRSTRLEN];
+
+        inet_ntop(AF_INET, &b->ipam->subnet, net, sizeof(net));
+        for (size_t v = 0; v < ELEMENTSOF(verdicts); v++) {
+                fputs("    iifname != {", f);
+                for (size_t i = 0; i < n_bridges; i++)
+                        fprintf(f, "%s \"%s\"", i ? "," : "", bridges[i].name);
+                fprintf(f, " } ip daddr %s/%u %s\n", net, b->ipam->prefixlen, verdicts[v]);
+        }
+}
+
 /* Declaring the table first makes "delete" succeed when it did not exist;
  * the whole buffer is one nft transaction, so the old and the new table are
  * swapped atomically and no other table is named. */
@@ -109,8 +127,11 @@ int ns_nft_script(const NsNftBridge *bridges, size_t n_bridges, char **ret) {
         fputs("  }\n"
               "  chain guard {\n"
               "    type filter hook prerouting priority filter; policy accept;\n", f);
-        for (size_t i = 0; i < n_bridges; i++)
+        for (size_t i = 0; i < n_bridges; i++) {
                 nft_guard(f, &bridges[i]);
+                if (bridges[i].managed)
+                        nft_guard_subnet(f, bridges, n_bridges, &bridges[i]);
+        }
         fputs("  }\n}\n", f);
         return ns_memstream_done(f, &buf, ret);
 }

@@ -631,6 +631,15 @@ static void test_loopback_guard(void) {
         CHECK(r == 0 && strstr(out, "hello-corral"), "host -> 192.0.2.1:8082: %s", out ?: "");
         r = wget_in(&evil, "http://10.90.0.1:8082/", &out);
         CHECK(r == 0 && strstr(out, "hello-corral"), "evil -> 10.90.0.1:8082: %s", out ?: "");
+        /* a machine on the uplink's network that routes the subnet via this
+         * host reaches only what Port= publishes, not a service's address */
+        r = sh(&out, "ip netns exec corral-test-outside sh -c 'ip route replace 10.90.0.0/24 via 192.0.2.1 && "
+                     "curl -sS -m 1 http://%s:80/' 2>&1", web.lease->address_str);
+        CHECK(r != 0 && !strstr(out, "hello-corral"), "outside -> %s:80 directly: %s", web.lease->address_str, out);
+        r = sh(&out, "ip netns exec corral-test-outside curl -sS -m 2 http://192.0.2.1:8082/");
+        CHECK(r == 0 && strstr(out, "hello-corral"), "outside -> 192.0.2.1:8082: %s", out ?: "");
+        /* while replies to a service's own traffic still come back in */
+        CHECK(sh(&out, "nsenter -t %d -n busybox ping -c 1 -W 2 192.0.2.2 2>&1", evil.pid) == 0, "evil -> outside: %s", out);
         safe_close(lo_fd);
         safe_close(any_fd);
         svc_stop(net, &evil);

@@ -79,6 +79,11 @@ static void test_nft_script(void **state) {
         assert_non_null(strstr(s, "iifname \"corral0\" ip saddr != 10.89.0.0/24 drop"));
         assert_null(strstr(s, "iifname \"br1\" ip saddr !="));
         assert_non_null(strstr(s, "iifname \"br1\" ip saddr 127.0.0.0/8 drop"));
+        /* from elsewhere, corrald's subnet only gets replies and Port= */
+        assert_non_null(strstr(s, "iifname != { \"corral0\", \"br1\" } ip daddr 10.89.0.0/24 ct direction reply accept\n"
+                                  "    iifname != { \"corral0\", \"br1\" } ip daddr 10.89.0.0/24 ct status dnat accept\n"
+                                  "    iifname != { \"corral0\", \"br1\" } ip daddr 10.89.0.0/24 drop\n"));
+        assert_null(strstr(s, "ip daddr 192.168.7.0/24 drop"));
         /* no other table is ever named */
         for (const char *p = strstr(s, "table "); p; p = strstr(p + 1, "table "))
                 assert_true(strncmp(p, "table inet corral", 17) == 0 && strchr(" \n", p[17]));
