@@ -433,13 +433,33 @@ int ns_net_bridge_ensure(NsNet *n, CrlError *reterr) {
 
 /* ---- per-service files ---- */
 
-static int file_write(const char *path, const char *text) {
-        _cleanup_close_ int fd = -EBADF;
-        size_t len = strlen(text);
+static int service_path(NsNet *n, const char *name, const char *file, char **ret) {
+        if (asprintf(ret, "%s/%s%s%s", n->dir, name, file ? "/" : "", file ?: "") < 0)
+                return -ENOMEM;
+        return 0;
+}
 
+/* RUNTIME/net/NAME/FILE, written as root: neither NAME nor FILE may be a
+ * symlink (planted by whoever could write there, it would redirect the
+ * write anywhere; ELOOP or ENOTDIR then). */
+static int service_file_write(NsNet *n, const char *name, const char *file, const char *text) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int dfd = -EBADF, fd = -EBADF;
+        size_t len = strlen(text);
+        int r;
+
+        r = service_path(n, name, NULL, &dir);
+        if (r < 0)
+                return r;
+        r = mkdir_p(dir, 0755);
+        if (r < 0)
+                return r;
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
         /* Truncate in place, never rename: the file is bind-mounted into
          * running services, which keep seeing this inode. */
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+        fd = openat(dfd, file, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
         if (fd < 0)
                 return -errno;
         if (write(fd, text, len) != (ssize_t) len)
@@ -447,25 +467,13 @@ static int file_write(const char *path, const char *text) {
         return 0;
 }
 
-static int service_path(NsNet *n, const char *name, const char *file, char **ret) {
-        if (asprintf(ret, "%s/%s%s%s", n->dir, name, file ? "/" : "", file ?: "") < 0)
-                return -ENOMEM;
-        return 0;
-}
-
 static int hosts_write(NsNet *n, const NsIpam *ipam, const char *name) {
-        _cleanup_free_ char *dir = NULL, *path = NULL, *text = NULL;
+        _cleanup_free_ char *text = NULL;
         int r;
 
-        r = service_path(n, name, NULL, &dir);
+        r = ns_hosts_text(ipam, name, &text);
         if (r >= 0)
-                r = service_path(n, name, "hosts", &path);
-        if (r >= 0)
-                r = ns_hosts_text(ipam, name, &text);
-        if (r >= 0)
-                r = mkdir_p(dir, 0755);
-        if (r >= 0)
-                r = file_write(path, text);
+                r = service_file_write(n, name, "hosts", text);
         return r;
 }
 
@@ -487,7 +495,7 @@ int ns_net_hosts_refresh(NsNet *n, NsBridge *b, NsIpam *ipam, void *userdata, Cr
 }
 
 int ns_net_resolv_write(NsNet *n, const char *name, char **ret_warning) {
-        _cleanup_free_ char *host = NULL, *fallback = NULL, *text = NULL, *path = NULL;
+        _cleanup_free_ char *host = NULL, *fallback = NULL, *text = NULL;
         int r;
 
         /* a missing host file gives a resolv.conf without nameservers and a warning */
@@ -495,23 +503,24 @@ int ns_net_resolv_write(NsNet *n, const char *name, char **ret_warning) {
         (void) read_file_at(AT_FDCWD, n->resolv_fallback_path, &fallback, NULL);
         r = ns_resolv_text(host, fallback, &text, ret_warning);
         if (r >= 0)
-                r = service_path(n, name, "resolv.conf", &path);
-        if (r >= 0)
-                r = file_write(path, text);
+                r = service_file_write(n, name, "resolv.conf", text);
         return r;
 }
 
 void ns_net_files_remove(NsNet *n, const char *name) {
-        static const char *const files[] = { "hosts", "resolv.conf", NULL };
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int dfd = -EBADF;
 
-        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                _cleanup_free_ char *p = NULL;
-
-                if (service_path(n, name, files[i], &p) < 0)
-                        return;
-                /* ENOENT: never written; rmdir of the dir comes last */
-                (void) (files[i] ? unlink(p) : rmdir(p));
-        }
+        if (service_path(n, name, NULL, &dir) < 0)
+                return;
+        /* not through a symlink in NAME's place (ELOOP, ENOTDIR: nothing of ours) */
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0)
+                return;
+        /* ENOENT: never written */
+        (void) unlinkat(dfd, "hosts", 0);
+        (void) unlinkat(dfd, "resolv.conf", 0);
+        (void) rmdir(dir);
 }
 
 static bool unit_binds(const UnitConfig *unit, const char *dest) {

@@ -648,6 +648,43 @@ static void test_loopback_guard(void) {
         ns_net_free(net);
 }
 
+/* The per-service files are written as root: a symlink planted where they
+ * go (by whoever could write RUNTIME/net) must not redirect the write. */
+static void test_files_no_follow(void) {
+        NsNet *net = net_new("crlbind", "10.98.0.0", 24, "nofollow");
+        _cleanup_free_ char *text = NULL;
+        UnitConfig *u = NULL;
+        BindMount *b = NULL;
+        size_t nb = 0;
+        CrlError err = {};
+        FILE *f = fopen("victim", "we");
+
+        if (f) {
+                fputs("untouched\n", f);
+                fclose(f);
+        }
+        CHECK(sh(NULL, "mkdir -p nofollow/net/sly nofollow/net/dirsly-target && "
+                       "ln -s ../../../victim nofollow/net/sly/hosts && "
+                       "ln -s dirsly-target nofollow/net/dirsly") == 0, "planting symlinks");
+        unit_config_new("sly", &u);
+        (void) ns_net_bind_files(net, u, &b, &nb, &err);
+        ns_net_bind_mounts_free(b, nb);
+        unit_config_free(u);
+        CHECK(read_file_at(AT_FDCWD, "victim", &text, NULL) >= 0 && streq(text, "untouched\n"),
+              "the hosts file was written through a symlink: '%s'", text ?: "");
+        unit_config_new("dirsly", &u);
+        b = NULL;
+        nb = 0;
+        (void) ns_net_bind_files(net, u, &b, &nb, &err);
+        ns_net_bind_mounts_free(b, nb);
+        unit_config_free(u);
+        CHECK(access("nofollow/net/dirsly-target/hosts", F_OK) != 0, "the files were written through a directory symlink");
+        CHECK(sh(NULL, "touch nofollow/net/dirsly-target/hosts") == 0, "touch");
+        (void) ns_net_service_detach(net, "dirsly", &err);
+        CHECK(access("nofollow/net/dirsly-target/hosts", F_OK) == 0, "detach removed a file through a directory symlink");
+        ns_net_free(net);
+}
+
 static int enter_scratch(void) {
         int r = it_enter_scratch(rundir);
 
@@ -693,6 +730,7 @@ int main(void) {
         test_subnet_full();
         test_bridge_clash();
         test_own_binds();
+        test_files_no_follow();
         test_loopback_guard();
         test_single_thread();
         /* the mount is only in our namespace; the directory is on the host's /tmp */
