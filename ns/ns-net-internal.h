@@ -88,6 +88,7 @@ void ns_net_ifname(const char *name, unsigned attempt, char ret[IFNAMSIZ]);
 typedef struct NsNftBridge {
         const char *name;
         const NsIpam *ipam;
+        bool managed;           /* corrald's own: every source must be on the subnet */
 } NsNftBridge;
 int ns_nft_script(const NsNftBridge *bridges, size_t n_bridges, char **ret);
 /* Replace only the port forwards of an existing table, atomically. */
@@ -107,8 +108,9 @@ int ns_resolv_text(const char *host, const char *fallback, char **ret, char **re
 int ns_nl_errno(int nlerr);     /* libnl's -NLE_* to -errno */
 int ns_nl_open(struct nl_sock **ret);
 /* Open a netlink socket inside a network namespace given as an nsfs fd or a
- * pidfd (setns on a short-lived helper thread); with ret_nsfd also return an
- * nsfs fd of that namespace. */
+ * pidfd (setns() on this thread there and back); with ret_nsfd also return
+ * an nsfs fd of that namespace. -ENOTRECOVERABLE when this thread could not
+ * return to its own namespace (it is left in the target's). */
 int ns_nl_open_in(int ns_or_pidfd, struct nl_sock **ret, int *ret_nsfd);
 
 int ns_link_bridge_ensure(struct nl_sock *sk, const char *name, struct in_addr addr, uint8_t prefixlen,
@@ -122,11 +124,26 @@ int ns_link_veth_create(struct nl_sock *sk, const char *host_ifname, const char 
                         int netns_fd, CrlError *reterr);
 /* 0 when deleted, -ENODEV when there is no such link. */
 int ns_link_delete(struct nl_sock *sk, const char *ifname);
+/* A link deletion in progress: RTM_DELLINK returns only after the kernel's
+ * unregistration, which waits for RCU grace periods (13-40 ms), inside the
+ * sender's sendmsg() whether the socket blocks or not. So a short-lived
+ * process (clone3, not a thread: corrald stays single-threaded) sends it and
+ * exits with the result; pidfd becomes readable then. */
+typedef struct NsLinkDeletion {
+        int pidfd;              /* owned; -EBADF when none or reaped */
+        int ifindex;
+} NsLinkDeletion;
+/* Start deleting ifname; -ENODEV when there is no such link. */
+int ns_link_delete_start(struct nl_sock *sk, const char *ifname, NsLinkDeletion *ret);
+/* Reap the process and close its pidfd: 0 when deleted (or already gone),
+ * -errno of the kernel's answer, -EAGAIN while it runs and !block. */
+int ns_link_delete_finish(NsLinkDeletion *d, bool block);
 /* Delete ifname and return once it has left the namespace (the kernel's
- * RTM_DELLINK notification), 0.3-4 ms, leaving the rest of the kernel's
- * unregistration (RCU grace periods, tens of ms) to a detached thread.
- * -ENODEV when there is no such link, -ETIMEDOUT after timeout_ms. */
-int ns_link_delete_quick(struct nl_sock *sk, const char *ifname, int timeout_ms);
+ * RTM_DELLINK notification), 0.3-4 ms, or when the deletion failed; the
+ * deletion may then still be finishing: *ret_pending holds it (pidfd >= 0)
+ * for ns_link_delete_finish(). -ENODEV when there is no such link,
+ * -ETIMEDOUT after timeout_ms (the deletion goes on in *ret_pending). */
+int ns_link_delete_quick(struct nl_sock *sk, const char *ifname, int timeout_ms, NsLinkDeletion *ret_pending);
 /* The alias of ifname into *ret (NULL when none); -ENODEV when absent. */
 int ns_link_get_alias(struct nl_sock *sk, const char *ifname, char **ret);
 /* Inside the service: lo up, eth0 address, up, default route via gw. */
@@ -159,6 +176,10 @@ struct NsNet {
         const char *resolv_path, *resolv_fallback_path;
         struct NsNetLease **leases;     /* owned, the attached services */
         size_t n_leases;
+        NsLinkDeletion *pending;        /* owned, deletions still finishing */
+        size_t n_pending;
+        int pending_epfd;               /* owned: epoll of the pending pidfds */
+        bool netns_lost;                /* this thread is stuck in a service's netns */
 };
 
 /* ns-net.c, for ns-net-service.c */
@@ -178,6 +199,15 @@ int ns_net_nft_apply(NsNet *n, const NsBridge *cur, const NsIpam *ipam, CrlError
  * (e.g. someone deleted it). */
 int ns_net_nft_apply_ports(NsNet *n, const NsBridge *cur, const NsIpam *ipam, CrlError *reterr);
 int ns_net_nft_run(NsNet *n, const char *script, CrlError *reterr);
+/* Delete ifname (ns_link_delete_quick), keeping a deletion that is still
+ * finishing in n->pending. */
+int ns_net_link_delete(NsNet *n, const char *ifname);
+/* -ENOTRECOVERABLE (with the message) once ns_nl_open_in() left this thread
+ * in a service's network namespace: nothing may then touch the "host". */
+int ns_net_check_netns(NsNet *n, CrlError *reterr);
+/* route_localnet=0 on every known bridge that still exists (before the
+ * table and its guard are deleted). */
+int ns_net_localnet_off(NsNet *n, CrlError *reterr);
 /* hosts of every active service on ipam's bridge, and of name (may be NULL). */
 int ns_net_hosts_refresh(NsNet *n, NsBridge *b, NsIpam *ipam, void *name, CrlError *reterr);
 int ns_net_resolv_write(NsNet *n, const char *name, char **ret_warning);

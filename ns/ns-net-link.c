@@ -12,14 +12,15 @@
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
 #include <poll.h>
-#include <sys/eventfd.h>
-#include <pthread.h>
 #include <sched.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <string.h>
 
 #include "ns-net-internal.h"
 #include "ns-net.h"
 #include "strv.h"
+#include "syscalls.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct rtnl_link *, rtnl_link_put);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct rtnl_addr *, rtnl_addr_put);
@@ -57,53 +58,37 @@ int ns_nl_open(struct nl_sock **ret) {
         return 0;
 }
 
-typedef struct OpenInArgs {
-        int fd;
-        bool want_nsfd;
-        struct nl_sock *sk;
-        int nsfd;
-        int r;
-} OpenInArgs;
-
-/* A netlink socket belongs to the namespace it was created in, so creating it
- * on a thread that setns()ed lets the caller's thread stay in the host
- * namespace. The thread exits right after; its namespace switch dies with it. */
-static void *open_in_thread(void *p) {
-        OpenInArgs *a = p;
-
-        if (setns(a->fd, CLONE_NEWNET) < 0) {
-                a->r = -errno;
-                return NULL;
-        }
-        if (a->want_nsfd) {
-                a->nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-                if (a->nsfd < 0) {
-                        a->r = -errno;
-                        return NULL;
-                }
-        }
-        a->r = ns_nl_open(&a->sk);
-        return NULL;
-}
-
+/* A netlink socket belongs to the namespace it was created in: this thread
+ * enters the target's network namespace, creates the socket (and an nsfs fd
+ * of the namespace), and returns to its own. No helper thread: corrald has
+ * exactly one (a clone3 child of a threaded process can deadlock in glibc),
+ * and setns(CLONE_NEWNET) changes nothing but this thread's network
+ * namespace. -ENOTRECOVERABLE when the way back fails: this thread then is
+ * in the service's namespace, and nothing of the host's may be touched. */
 int ns_nl_open_in(int ns_or_pidfd, struct nl_sock **ret, int *ret_nsfd) {
-        OpenInArgs a = { .fd = ns_or_pidfd, .want_nsfd = !!ret_nsfd, .nsfd = -EBADF };
-        pthread_t t;
-        int r;
+        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        _cleanup_close_ int self = -EBADF, nsfd = -EBADF;
+        int r = 0;
 
-        r = pthread_create(&t, NULL, open_in_thread, &a);
-        if (r != 0)
-                return -r;
-        (void) pthread_join(t, NULL); /* cannot fail for a joinable thread we made */
-        if (a.r < 0) {
-                safe_close(a.nsfd);
-                if (a.sk)
-                        nl_socket_free(a.sk);
-                return a.r;
+        self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (self < 0)
+                return -errno;
+        if (setns(ns_or_pidfd, CLONE_NEWNET) < 0)
+                return -errno;
+        if (ret_nsfd) {
+                nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+                if (nsfd < 0)
+                        r = -errno;
         }
-        *ret = a.sk;
+        if (r >= 0)
+                r = ns_nl_open(&sk);
+        if (setns(self, CLONE_NEWNET) < 0)
+                return -ENOTRECOVERABLE;
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(sk);
         if (ret_nsfd)
-                *ret_nsfd = a.nsfd;
+                *ret_nsfd = TAKE_FD(nsfd);
         return 0;
 }
 
@@ -463,53 +448,81 @@ int ns_link_default_route_ifnames(struct nl_sock *sk, char ***ret) {
         return 0;
 }
 
-typedef struct DeleteJob {
-        int ifindex;
-        int result_fd;          /* owned: an eventfd, counter = 1 + (-result) */
-} DeleteJob;
+/* The deleting process, between clone3 and _exit: raw syscalls only, nothing
+ * allocated (the house rule for every child). It closes what it inherited
+ * first, so no lock or socket of corrald's outlives the call in it. Exit
+ * status: 0, or the positive errno of the kernel's answer. */
+static void delete_child(int ifindex) {
+        struct {
+                struct nlmsghdr h;
+                struct ifinfomsg i;
+        } req = {
+                .h = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_DELLINK,
+                       .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = 1 },
+                .i = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex },
+        };
+        union {
+                struct nlmsghdr h;
+                char buf[1024];
+        } ack;
+        const struct nlmsgerr *e = NLMSG_DATA(&ack.h);
+        ssize_t n;
+        int fd;
 
-/* Runs detached: the kernel returns from RTM_DELLINK only after the device is
- * fully unregistered, which waits for RCU grace periods (tens of ms) long
- * after the link has left the namespace. */
-static void *delete_thread(void *p) {
-        DeleteJob *job = p;
-        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
-        _cleanup_(rtnl_link_putp) struct rtnl_link *l = rtnl_link_alloc();
-        int r;
-
-        r = l ? ns_nl_open(&sk) : -ENOMEM;
-        if (r >= 0) {
-                rtnl_link_set_ifindex(l, job->ifindex);
-                r = rtnl_link_delete(sk, l);
-                r = r < 0 ? ns_nl_errno(r) : 0;
-        }
-        /* An eventfd, not a pipe: the waiter may be gone (no SIGPIPE then). */
-        (void) !write(job->result_fd, &(uint64_t) { 1 + (uint64_t) -r }, sizeof(uint64_t));
-        safe_close(job->result_fd);
-        free(job);
-        return NULL;
+        (void) syscall(SYS_close_range, 0U, ~0U, 0U); /* cannot fail with these arguments */
+        fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+        if (fd < 0 || send(fd, &req, sizeof(req), 0) < 0)
+                _exit(errno);
+        n = recv(fd, &ack, sizeof(ack), 0);
+        if (n < 0)
+                _exit(errno);
+        if (n < (ssize_t) NLMSG_LENGTH(sizeof(*e)) || ack.h.nlmsg_type != NLMSG_ERROR || e->error > 0 ||
+            -e->error > 255)
+                _exit(EIO);
+        _exit(-e->error);
 }
 
-static int delete_thread_start(int ifindex, int result_fd) {
-        DeleteJob *job = malloc(sizeof(*job));
-        pthread_attr_t attr;
-        pthread_t t;
-        int r;
+int ns_link_delete_start(struct nl_sock *sk, const char *ifname, NsLinkDeletion *ret) {
+        _cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+        crl_clone_args args = { .flags = CLONE_PIDFD, .exit_signal = 0 };
+        int r, pidfd = -EBADF;
+        pid_t pid;
 
-        if (!job)
-                return -ENOMEM;
-        *job = (DeleteJob) { .ifindex = ifindex, .result_fd = result_fd };
-        r = pthread_attr_init(&attr);
-        if (r == 0)
-                r = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        if (r == 0)
-                r = pthread_create(&t, &attr, delete_thread, job);
-        (void) pthread_attr_destroy(&attr); /* cannot fail on glibc */
-        if (r != 0) {
-                free(job);
-                return -r;
-        }
+        r = link_get(sk, ifname, &l);
+        if (r < 0)
+                return r;
+        /* exit_signal 0: no SIGCHLD, and waitid(P_ALL) without __WALL (an
+         * event loop's child handling) never reaps it; only our pidfd does */
+        args.pidfd = (uint64_t) (uintptr_t) &pidfd;
+        pid = crl_clone3(&args);
+        if (pid < 0)
+                return pid;
+        if (pid == 0)
+                delete_child(rtnl_link_get_ifindex(l));
+        *ret = (NsLinkDeletion) { .pidfd = pidfd, .ifindex = rtnl_link_get_ifindex(l) };
         return 0;
+}
+
+int ns_link_delete_finish(NsLinkDeletion *d, bool block) {
+        siginfo_t si = {};
+
+        int r = 0;
+
+        if (d->pidfd < 0)
+                return -EBADF;
+        while (waitid(P_PIDFD, d->pidfd, &si, WEXITED | __WALL | (block ? 0 : WNOHANG)) < 0)
+                if (errno != EINTR) {
+                        r = -errno;
+                        break;
+                }
+        if (r >= 0 && si.si_pid == 0)
+                return -EAGAIN;
+        d->pidfd = safe_close(d->pidfd);
+        if (r < 0)
+                return r;
+        if (si.si_code != CLD_EXITED)
+                return -EIO;
+        return si.si_status == ENODEV ? 0 : -si.si_status;
 }
 
 /* 1 when buf holds RTM_DELLINK for ifindex. */
@@ -525,9 +538,9 @@ static int saw_dellink(const char *buf, ssize_t n, int ifindex) {
 }
 
 /* Wait for the link to leave the namespace (the RTM_DELLINK notification)
- * or for the deleting thread's result, whichever comes first. */
-static int delete_wait(int notify_fd, int result_fd, int ifindex, int timeout_ms) {
-        struct pollfd p[2] = { { .fd = notify_fd, .events = POLLIN }, { .fd = result_fd, .events = POLLIN } };
+ * or for the deleting process's end, whichever comes first. */
+static int delete_wait(int notify_fd, NsLinkDeletion *d, int timeout_ms) {
+        struct pollfd p[2] = { { .fd = notify_fd, .events = POLLIN }, { .fd = d->pidfd, .events = POLLIN } };
         char buf[8192];
 
         for (;;) {
@@ -539,31 +552,23 @@ static int delete_wait(int notify_fd, int result_fd, int ifindex, int timeout_ms
                         return -errno;
                 if (r == 0)
                         return -ETIMEDOUT;
-                if (p[1].revents) {
-                        uint64_t v;
-
-                        if (read(result_fd, &v, sizeof(v)) != sizeof(v))
-                                return -EIO;
-                        r = -(int) (v - 1);
-                        return r == -ENODEV ? 0 : r;
-                }
+                if (p[1].revents)
+                        return ns_link_delete_finish(d, true);
                 ssize_t n = recv(notify_fd, buf, sizeof(buf), MSG_DONTWAIT);
                 if (n < 0 && errno == ENOBUFS)
-                        p[0].fd = -1; /* notifications lost: the thread's result decides */
-                else if (n > 0 && saw_dellink(buf, n, ifindex))
+                        p[0].fd = -1; /* notifications lost: the process's result decides */
+                else if (n > 0 && saw_dellink(buf, n, d->ifindex))
                         return 0;
         }
 }
 
-int ns_link_delete_quick(struct nl_sock *sk, const char *ifname, int timeout_ms) {
+int ns_link_delete_quick(struct nl_sock *sk, const char *ifname, int timeout_ms, NsLinkDeletion *ret_pending) {
         _cleanup_(nl_socket_freep) struct nl_sock *notify = NULL;
-        _cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
-        _cleanup_close_ int efd = -EBADF;
-        int r, tfd;
+        NsLinkDeletion d;
+        int r;
 
-        r = link_get(sk, ifname, &l);
-        if (r < 0)
-                return r;
+        *ret_pending = (NsLinkDeletion) { .pidfd = -EBADF };
+        /* subscribed before the delete is sent, so its notification is not missed */
         notify = nl_socket_alloc();
         if (!notify)
                 return -ENOMEM;
@@ -572,16 +577,10 @@ int ns_link_delete_quick(struct nl_sock *sk, const char *ifname, int timeout_ms)
                 r = nl_socket_add_membership(notify, RTNLGRP_LINK);
         if (r < 0)
                 return ns_nl_errno(r);
-        efd = eventfd(0, EFD_CLOEXEC);
-        if (efd < 0)
-                return -errno;
-        tfd = fcntl(efd, F_DUPFD_CLOEXEC, 3);
-        if (tfd < 0)
-                return -errno;
-        r = delete_thread_start(rtnl_link_get_ifindex(l), tfd);
-        if (r < 0) {
-                safe_close(tfd);
+        r = ns_link_delete_start(sk, ifname, &d);
+        if (r < 0)
                 return r;
-        }
-        return delete_wait(nl_socket_get_fd(notify), efd, rtnl_link_get_ifindex(l), timeout_ms);
+        r = delete_wait(nl_socket_get_fd(notify), &d, timeout_ms);
+        *ret_pending = d; /* still running when the notification came first */
+        return r;
 }

@@ -161,7 +161,7 @@ static int pick_ifname(NsNet *n, const char *name, char ret[IFNAMSIZ], CrlError 
                 if (r < 0)
                         return crl_error_set(reterr, -r, "looking up link '%s': %s", ret, strerror(-r));
                 if (alias && streq(alias, want)) {
-                        r = ns_link_delete_quick(n->sk, ret, NS_NET_DELETE_TIMEOUT_MS);
+                        r = ns_net_link_delete(n, ret);
                         if (r < 0 && r != -ENODEV)
                                 return crl_error_set(reterr, -r, "deleting stale link '%s': %s", ret, strerror(-r));
                         return 0;
@@ -224,7 +224,7 @@ static int attach_steps(NsNet *n, const UnitConfig *unit, NsNetLease *l, struct 
         if (r < 0) {
                 rs.forget = a.new_lease;
                 /* undo; -ENODEV when never made; deleting one end removes both */
-                (void) ns_link_delete_quick(n->sk, l->host_ifname, NS_NET_DELETE_TIMEOUT_MS);
+                (void) ns_net_link_delete(n, l->host_ifname);
                 (void) ns_net_with_state(n, b, release_fn, &rs, NULL); /* best effort; the first error is reported */
         }
         return r;
@@ -253,15 +253,35 @@ static int attach_with(NsNet *n, const UnitConfig *unit, struct nl_sock *nsk, in
         return 0;
 }
 
+/* setns() there and back; a failed way back is reported as such and
+ * poisons n, since this thread is then in the service's namespace. */
+static int open_in(NsNet *n, const char *name, int fd, struct nl_sock **ret, int *ret_nsfd, CrlError *reterr) {
+        int r;
+
+        r = ns_net_check_netns(n, reterr);
+        if (r < 0)
+                return r;
+        r = ns_nl_open_in(fd, ret, ret_nsfd);
+        if (r == -ENOTRECOVERABLE) {
+                n->netns_lost = true;
+                return crl_error_set(reterr, ENOTRECOVERABLE,
+                                     "service '%s': step 'net': could not return to corrald's own network namespace after entering the service's; all service networking is now refused (restart corrald)",
+                                     name);
+        }
+        if (r < 0)
+                return crl_error_set(reterr, -r, "service '%s': step 'net': entering its network namespace: %s", name,
+                                     strerror(-r));
+        return 0;
+}
+
 int ns_net_service_attach(NsNet *n, const UnitConfig *unit, int netns_fd, const NsNetLease **ret_lease,
                           CrlError *reterr) {
         struct nl_sock *nsk = NULL;
         int r;
 
-        r = ns_nl_open_in(netns_fd, &nsk, NULL);
+        r = open_in(n, unit->name, netns_fd, &nsk, NULL, reterr);
         if (r < 0)
-                return crl_error_set(reterr, -r, "service '%s': step 'net': opening netlink in its namespace: %s",
-                                     unit->name, strerror(-r));
+                return r;
         r = attach_with(n, unit, nsk, netns_fd, ret_lease, reterr);
         nl_socket_free(nsk);
         return r;
@@ -273,10 +293,9 @@ int ns_net_service_attach_pidfd(NsNet *n, const UnitConfig *unit, int pidfd, con
         _cleanup_close_ int nsfd = -EBADF;
         int r;
 
-        r = ns_nl_open_in(pidfd, &nsk, &nsfd);
+        r = open_in(n, unit->name, pidfd, &nsk, &nsfd, reterr);
         if (r < 0)
-                return crl_error_set(reterr, -r, "service '%s': step 'net': entering its network namespace: %s",
-                                     unit->name, strerror(-r));
+                return r;
         r = attach_with(n, unit, nsk, nsfd, ret_lease, reterr);
         nl_socket_free(nsk);
         return r;
@@ -317,7 +336,7 @@ static int detach(NsNet *n, const char *name, bool forget_new, CrlError *reterr)
 
         r = find_ifname(n, name, ifname);
         if (r > 0)
-                r = ns_link_delete_quick(n->sk, ifname, NS_NET_DELETE_TIMEOUT_MS);
+                r = ns_net_link_delete(n, ifname);
         if (r < 0 && r != -ENODEV)
                 ret = crl_error_set(reterr, -r, "service '%s': step 'net-detach': deleting its veth: %s", name,
                                     strerror(-r));
@@ -403,7 +422,7 @@ static int delete_stale_links(NsNet *n, char **pairs, char *const *running, CrlE
 
                 if (strv_contains(running, pairs[i + 1]))
                         continue;
-                r = ns_link_delete_quick(n->sk, pairs[i], NS_NET_DELETE_TIMEOUT_MS);
+                r = ns_net_link_delete(n, pairs[i]);
                 if (r < 0 && r != -ENODEV)
                         return crl_error_set(reterr, -r, "network: deleting stale link '%s' of '%s': %s", pairs[i],
                                              pairs[i + 1], strerror(-r));
@@ -443,7 +462,9 @@ int ns_net_shutdown(NsNet *n, CrlError *reterr) {
 
         if (n->n_leases > 0)
                 return crl_error_set(reterr, EBUSY, "network: %zu services are still attached", n->n_leases);
-        r = ns_net_nft_run(n, ns_nft_script_delete(), reterr);
+        r = ns_net_localnet_off(n, reterr);
+        if (r >= 0)
+                r = ns_net_nft_run(n, ns_nft_script_delete(), reterr);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n->n_bridges; i++)

@@ -58,6 +58,44 @@ static void nft_postrouting(FILE *f, const char *bridge, const NsIpam *ipam) {
         fprintf(f, "    oifname \"%s\" ct status dnat ip saddr %s/%u masquerade\n", bridge, net, ipam->prefixlen);
 }
 
+/* route_localnet, which the host's 127.0.0.1:PORT needs on the bridge, also
+ * makes the kernel accept packets from the bridge to and from 127.0.0.0/8:
+ * a service that is root in its namespace could reach the host's loopback
+ * sockets (CVE-2020-8558, kube-proxy's bug) or pose as localhost. After
+ * dstnat, so a Port= forward (daddr rewritten, status dnat) passes, and so do
+ * replies to the host's own 127.0.0.1:PORT connections (un-NATed back to
+ * 127.0.0.1, status dnat). Note `ct status != dnat` would compare the whole
+ * word; `& dnat == 0` tests the bit. On corrald's own bridge, where only its
+ * services live, any source outside the subnet is a spoof too. */
+static void nft_guard(FILE *f, const NsNftBridge *b) {
+        char net[INET_ADDRSTRLEN];
+
+        inet_ntop(AF_INET, &b->ipam->subnet, net, sizeof(net));
+        if (b->managed)
+                fprintf(f, "    iifname \"%s\" ip saddr != %s/%u drop\n", b->name, net, b->ipam->prefixlen);
+        else
+                fprintf(f, "    iifname \"%s\" ip saddr 127.0.0.0/8 drop\n", b->name);
+        fprintf(f, "    iifname \"%s\" ip daddr 127.0.0.0/8 ct status & dnat == 0 drop\n", b->name);
+}
+
+/* Per-interface forwarding (the uplinks and the bridge) would let a machine
+ * on the uplink's network that routes corrald's subnet via this host reach
+ * any port of any service. From outside the bridges, only replies and what
+ * a DNAT (Port=) rewrote may go to the subnet. Only corrald's own bridge:
+ * someone else's bridge may be routed on purpose. */
+static void nft_guard_subnet(FILE *f, const NsNftBridge *bridges, size_t n_bridges, const NsNftBridge *b) {
+        const char *verdicts[] = { "ct direction reply accept", "ct status dnat accept", "drop" };
+        char net[INET_ADDRSTRLEN];
+
+        inet_ntop(AF_INET, &b->ipam->subnet, net, sizeof(net));
+        for (size_t v = 0; v < ELEMENTSOF(verdicts); v++) {
+                fputs("    iifname != {", f);
+                for (size_t i = 0; i < n_bridges; i++)
+                        fprintf(f, "%s \"%s\"", i ? "," : "", bridges[i].name);
+                fprintf(f, " } ip daddr %s/%u %s\n", net, b->ipam->prefixlen, verdicts[v]);
+        }
+}
+
 /* Declaring the table first makes "delete" succeed when it did not exist;
  * the whole buffer is one nft transaction, so the old and the new table are
  * swapped atomically and no other table is named. */
@@ -86,6 +124,14 @@ int ns_nft_script(const NsNftBridge *bridges, size_t n_bridges, char **ret) {
               "    type nat hook postrouting priority srcnat; policy accept;\n", f);
         for (size_t i = 0; i < n_bridges; i++)
                 nft_postrouting(f, bridges[i].name, bridges[i].ipam);
+        fputs("  }\n"
+              "  chain guard {\n"
+              "    type filter hook prerouting priority filter; policy accept;\n", f);
+        for (size_t i = 0; i < n_bridges; i++) {
+                nft_guard(f, &bridges[i]);
+                if (bridges[i].managed)
+                        nft_guard_subnet(f, bridges, n_bridges, &bridges[i]);
+        }
         fputs("  }\n}\n", f);
         return ns_memstream_done(f, &buf, ret);
 }

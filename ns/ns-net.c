@@ -9,6 +9,7 @@
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
@@ -87,6 +88,7 @@ int ns_net_new(const ManagerConfig *mc, NsNet **ret, CrlError *reterr) {
 
         if (!n)
                 return -ENOMEM;
+        n->pending_epfd = -EBADF;
         if (asprintf(&n->dir, "%s/net", mc->runtime_directory ?: "/run/corral") < 0 ||
             asprintf(&n->lock_path, "%s/lock", n->dir) < 0)
                 return -ENOMEM;
@@ -94,6 +96,9 @@ int ns_net_new(const ManagerConfig *mc, NsNet **ret, CrlError *reterr) {
         if (r < 0)
                 return r;
         b->managed = true;
+        n->pending_epfd = epoll_create1(EPOLL_CLOEXEC);
+        if (n->pending_epfd < 0)
+                return crl_error_set(reterr, errno, "network: epoll_create1: %m");
         n->resolv_path = "/etc/resolv.conf";
         n->resolv_fallback_path = "/run/systemd/resolve/resolv.conf";
         r = ns_nl_open(&n->sk);
@@ -115,12 +120,65 @@ NsNet *ns_net_free(NsNet *n) {
         for (size_t i = 0; i < n->n_bridges; i++)
                 bridge_free(n->bridges[i]);
         free(n->bridges);
+        /* the processes are short-lived (the kernel's unregistration) */
+        for (size_t i = 0; i < n->n_pending; i++)
+                (void) ns_link_delete_finish(&n->pending[i], true); /* too late to report to anyone */
+        free(n->pending);
+        safe_close(n->pending_epfd);
         if (n->sk)
                 nl_socket_free(n->sk);
         free(n->dir);
         free(n->lock_path);
         free(n);
         return NULL;
+}
+
+/* ---- link deletions still finishing ---- */
+
+int ns_net_pending_fd(NsNet *n) {
+        return n->pending_epfd;
+}
+
+int ns_net_reap(NsNet *n) {
+        size_t k = 0;
+
+        for (size_t i = 0; i < n->n_pending; i++)
+                /* the link left the namespace already; what the kernel says
+                 * about the rest of its unregistration changes nothing */
+                if (ns_link_delete_finish(&n->pending[i], false) == -EAGAIN)
+                        n->pending[k++] = n->pending[i];
+        n->n_pending = k;
+        return (int) k;
+}
+
+static int pending_add(NsNet *n, NsLinkDeletion *d) {
+        NsLinkDeletion *nl = realloc(n->pending, (n->n_pending + 1) * sizeof(*nl));
+
+        if (!nl)
+                return -ENOMEM;
+        n->pending = nl;
+        if (epoll_ctl(n->pending_epfd, EPOLL_CTL_ADD, d->pidfd, &(struct epoll_event) { .events = EPOLLIN }) < 0)
+                return -errno;
+        nl[n->n_pending++] = *d;
+        return 0;
+}
+
+int ns_net_link_delete(NsNet *n, const char *ifname) {
+        NsLinkDeletion d;
+        int r;
+
+        (void) ns_net_reap(n); /* returns a count */
+        r = ns_link_delete_quick(n->sk, ifname, NS_NET_DELETE_TIMEOUT_MS, &d);
+        if (d.pidfd >= 0 && pending_add(n, &d) < 0)
+                (void) ns_link_delete_finish(&d, true); /* no room to park it: wait, as before */
+        return r;
+}
+
+int ns_net_check_netns(NsNet *n, CrlError *reterr) {
+        if (!n->netns_lost)
+                return 0;
+        return crl_error_set(reterr, ENOTRECOVERABLE,
+                             "network: corrald could not return to its own network namespace after entering a service's; refusing to change anything (restart corrald)");
 }
 
 /* ---- bridges ---- */
@@ -193,6 +251,9 @@ int ns_net_with_state(NsNet *n, NsBridge *b, NsStateFn fn, void *userdata, CrlEr
         _cleanup_close_ int lock = -EBADF;
         int r;
 
+        r = ns_net_check_netns(n, reterr);
+        if (r < 0)
+                return r;
         r = mkdir_p(n->dir, 0755);
         if (r < 0)
                 return crl_error_set(reterr, -r, "network: creating '%s': %s", n->dir, strerror(-r));
@@ -224,6 +285,8 @@ int ns_net_nft_run(NsNet *n, const char *script, CrlError *reterr) {
         _cleanup_(nft_ctx_freep) struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
         const char *e;
 
+        if (ns_net_check_netns(n, reterr) < 0)
+                return -ENOTRECOVERABLE;
         if (!ctx)
                 return crl_error_set(reterr, ENOMEM, "nftables: creating a context failed");
         /* keep nft's messages for our error instead of its stderr */
@@ -252,6 +315,7 @@ static int nft_apply_with(NsNet *n, const NsBridge *cur, const NsIpam *ipam, Nft
                 const NsBridge *b = n->bridges[i];
 
                 in[i].name = b->name;
+                in[i].managed = b->managed;
                 if (b == cur)
                         in[i].ipam = ipam;
                 else if ((r = state_read(b, &others[i], reterr)) >= 0)
@@ -279,21 +343,41 @@ int ns_net_nft_apply_ports(NsNet *n, const NsBridge *cur, const NsIpam *ipam, Cr
         return nft_apply_with(n, cur, ipam, ns_nft_script, reterr);
 }
 
-static int sysctl_set(const char *ifname, const char *key, CrlError *reterr) {
+static int sysctl_write(const char *ifname, const char *key, const char *value, CrlError *reterr) {
         _cleanup_free_ char *p = NULL;
         int r;
 
         if (asprintf(&p, "/proc/sys/net/ipv4/conf/%s/%s", ifname, key) < 0)
                 return -ENOMEM;
-        r = write_string_at(AT_FDCWD, p, "1");
+        r = write_string_at(AT_FDCWD, p, value);
         if (r < 0)
-                return crl_error_set(reterr, -r, "network: writing 1 to '%s': %s", p, strerror(-r));
+                return crl_error_set(reterr, -r, "network: writing %s to '%s': %s", value, p, strerror(-r));
+        return 0;
+}
+
+static int sysctl_set(const char *ifname, const char *key, CrlError *reterr) {
+        return sysctl_write(ifname, key, "1", reterr);
+}
+
+/* Before the table (and its guard) goes: a bridge that outlives corrald
+ * (someone else's, or ours with ports left) must not keep route_localnet. */
+int ns_net_localnet_off(NsNet *n, CrlError *reterr) {
+        for (size_t i = 0; i < n->n_bridges; i++) {
+                CrlError e = {};
+                int r = sysctl_write(n->bridges[i]->name, "route_localnet", "0", &e);
+
+                if (r == -ENOENT)       /* the bridge is gone */
+                        continue;
+                if (r < 0)
+                        return crl_error_set(reterr, e.error, "%s", e.message);
+        }
         return 0;
 }
 
 /* Forwarding only on the bridges and on the links that carry a default route
  * (so masqueraded replies come back in), never the global ip_forward;
- * route_localnet on a bridge lets 127.0.0.1:PORT reach its services. */
+ * route_localnet on a bridge lets 127.0.0.1:PORT reach its services, and is
+ * only safe with the nft table's guard chain loaded first. */
 static int host_sysctls(NsNet *n, const NsBridge *b, CrlError *reterr) {
         _cleanup_strv_free_ char **uplinks = NULL;
         int r;
@@ -332,10 +416,11 @@ int ns_net_bridge_ready(NsNet *n, NsBridge *b, CrlError *reterr) {
                                           &ifindex, reterr);
         else
                 r = ns_link_bridge_lookup(n->sk, b->name, &ifindex, &addr, &prefixlen, reterr);
-        if (r >= 0)
-                r = host_sysctls(n, b, reterr);
+        /* the table (with its guard) before route_localnet, never after */
         if (r >= 0)
                 r = ns_net_with_state(n, b, nft_apply_fn, NULL, reterr);
+        if (r >= 0)
+                r = host_sysctls(n, b, reterr);
         if (r < 0)
                 return r;
         b->ifindex = ifindex;
@@ -348,13 +433,33 @@ int ns_net_bridge_ensure(NsNet *n, CrlError *reterr) {
 
 /* ---- per-service files ---- */
 
-static int file_write(const char *path, const char *text) {
-        _cleanup_close_ int fd = -EBADF;
-        size_t len = strlen(text);
+static int service_path(NsNet *n, const char *name, const char *file, char **ret) {
+        if (asprintf(ret, "%s/%s%s%s", n->dir, name, file ? "/" : "", file ?: "") < 0)
+                return -ENOMEM;
+        return 0;
+}
 
+/* RUNTIME/net/NAME/FILE, written as root: neither NAME nor FILE may be a
+ * symlink (planted by whoever could write there, it would redirect the
+ * write anywhere; ELOOP or ENOTDIR then). */
+static int service_file_write(NsNet *n, const char *name, const char *file, const char *text) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int dfd = -EBADF, fd = -EBADF;
+        size_t len = strlen(text);
+        int r;
+
+        r = service_path(n, name, NULL, &dir);
+        if (r < 0)
+                return r;
+        r = mkdir_p(dir, 0755);
+        if (r < 0)
+                return r;
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
         /* Truncate in place, never rename: the file is bind-mounted into
          * running services, which keep seeing this inode. */
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+        fd = openat(dfd, file, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
         if (fd < 0)
                 return -errno;
         if (write(fd, text, len) != (ssize_t) len)
@@ -362,25 +467,13 @@ static int file_write(const char *path, const char *text) {
         return 0;
 }
 
-static int service_path(NsNet *n, const char *name, const char *file, char **ret) {
-        if (asprintf(ret, "%s/%s%s%s", n->dir, name, file ? "/" : "", file ?: "") < 0)
-                return -ENOMEM;
-        return 0;
-}
-
 static int hosts_write(NsNet *n, const NsIpam *ipam, const char *name) {
-        _cleanup_free_ char *dir = NULL, *path = NULL, *text = NULL;
+        _cleanup_free_ char *text = NULL;
         int r;
 
-        r = service_path(n, name, NULL, &dir);
+        r = ns_hosts_text(ipam, name, &text);
         if (r >= 0)
-                r = service_path(n, name, "hosts", &path);
-        if (r >= 0)
-                r = ns_hosts_text(ipam, name, &text);
-        if (r >= 0)
-                r = mkdir_p(dir, 0755);
-        if (r >= 0)
-                r = file_write(path, text);
+                r = service_file_write(n, name, "hosts", text);
         return r;
 }
 
@@ -402,7 +495,7 @@ int ns_net_hosts_refresh(NsNet *n, NsBridge *b, NsIpam *ipam, void *userdata, Cr
 }
 
 int ns_net_resolv_write(NsNet *n, const char *name, char **ret_warning) {
-        _cleanup_free_ char *host = NULL, *fallback = NULL, *text = NULL, *path = NULL;
+        _cleanup_free_ char *host = NULL, *fallback = NULL, *text = NULL;
         int r;
 
         /* a missing host file gives a resolv.conf without nameservers and a warning */
@@ -410,23 +503,24 @@ int ns_net_resolv_write(NsNet *n, const char *name, char **ret_warning) {
         (void) read_file_at(AT_FDCWD, n->resolv_fallback_path, &fallback, NULL);
         r = ns_resolv_text(host, fallback, &text, ret_warning);
         if (r >= 0)
-                r = service_path(n, name, "resolv.conf", &path);
-        if (r >= 0)
-                r = file_write(path, text);
+                r = service_file_write(n, name, "resolv.conf", text);
         return r;
 }
 
 void ns_net_files_remove(NsNet *n, const char *name) {
-        static const char *const files[] = { "hosts", "resolv.conf", NULL };
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int dfd = -EBADF;
 
-        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                _cleanup_free_ char *p = NULL;
-
-                if (service_path(n, name, files[i], &p) < 0)
-                        return;
-                /* ENOENT: never written; rmdir of the dir comes last */
-                (void) (files[i] ? unlink(p) : rmdir(p));
-        }
+        if (service_path(n, name, NULL, &dir) < 0)
+                return;
+        /* not through a symlink in NAME's place (ELOOP, ENOTDIR: nothing of ours) */
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0)
+                return;
+        /* ENOENT: never written */
+        (void) unlinkat(dfd, "hosts", 0);
+        (void) unlinkat(dfd, "resolv.conf", 0);
+        (void) rmdir(dir);
 }
 
 static bool unit_binds(const UnitConfig *unit, const char *dest) {

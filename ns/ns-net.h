@@ -77,8 +77,9 @@ int ns_net_service_attach(NsNet *n, const UnitConfig *unit, int netns_fd,
                           const NsNetLease **ret_lease, CrlError *reterr);
 
 /* The same with the namespace of the process behind pidfd (Linux >= 5.8:
- * setns(pidfd, CLONE_NEWNET) on a helper thread, which also opens an nsfs fd
- * for it so no /proc/PID lookup can race with pid reuse). */
+ * setns(pidfd, CLONE_NEWNET) on the calling thread and back, which also
+ * opens an nsfs fd for it so no /proc/PID lookup can race with pid reuse).
+ * No thread is ever created. */
 int ns_net_service_attach_pidfd(NsNet *n, const UnitConfig *unit, int pidfd,
                                 const NsNetLease **ret_lease, CrlError *reterr);
 
@@ -123,3 +124,13 @@ int ns_net_cleanup_stale(NsNet *n, char *const *running, CrlError *reterr);
 /* On daemon exit, after every service was detached: delete the nft table
  * and the bridge if corrald created it and no port is left on it. */
 int ns_net_shutdown(NsNet *n, CrlError *reterr);
+
+/* Detach (and the other calls that delete a veth) return once the link has
+ * left the namespace; the kernel's unregistration goes on for tens of ms in
+ * a short-lived child process. This fd (owned by n, CLOEXEC, an epoll of
+ * their pidfds) becomes readable when one of them ended: put it on the event
+ * loop and call ns_net_reap(), which reaps the ended ones and returns how
+ * many are left. Without a loop they are reaped at the next deletion, and
+ * ns_net_free() waits for the rest. */
+int ns_net_pending_fd(NsNet *n);
+int ns_net_reap(NsNet *n);

@@ -9,8 +9,12 @@
  * Checks what the kernel shows (links, addresses, nft table, HTTP traffic),
  * not just return codes. Exit 0 pass, 1 fail, 77 skip. */
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -388,6 +392,10 @@ static void test_two_services(void) {
         CHECK(r >= 0, "shutdown: %s", err.message);
         CHECK(sh(NULL, "ip link show corral0 >/dev/null 2>&1") != 0, "bridge left after shutdown");
         CHECK(sh(NULL, "nft list table inet corral >/dev/null 2>&1") != 0, "nft table left after shutdown");
+        /* without the table's guard, route_localnet must not stay on a
+         * bridge that outlives corrald */
+        CHECK(sh(NULL, "grep -qx 0 /proc/sys/net/ipv4/conf/crlbr1/route_localnet") == 0,
+              "route_localnet left on crlbr1 after shutdown");
         ns_net_free(net);
 }
 
@@ -459,6 +467,224 @@ static void test_own_binds(void) {
         ns_net_free(net);
 }
 
+/* Every pthread_create() of this process (the library is linked in, so this
+ * definition takes its calls), for test_single_thread. */
+static int n_pthread_create;
+
+int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg) {
+        static int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+
+        n_pthread_create++;
+        if (!real)
+                real = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *)) dlsym(
+                        RTLD_NEXT, "pthread_create");
+        return real(t, attr, fn, arg);
+}
+
+static int count_tasks(void) {
+        DIR *d = opendir("/proc/self/task");
+        struct dirent *de;
+        int n = 0;
+
+        while (d && (de = readdir(d)))
+                n += de->d_name[0] != '.';
+        if (d)
+                closedir(d);
+        return n;
+}
+
+/* The daemon has exactly one thread (issue 10, item 8: a clone3 child of a
+ * threaded process can deadlock in glibc): attach and detach create none,
+ * not even for a moment, and leave none behind. */
+static void test_single_thread(void) {
+        NsNet *net = net_new("crlt0", "10.91.0.0", 24, "thread");
+        char *idle[] = { "sleep", "1000", NULL };
+        CrlError err = {};
+        int r, before = n_pthread_create;
+        Svc s;
+
+        CHECK(count_tasks() == 1, "%d tasks before the start", count_tasks());
+        for (int i = 0; i < 3; i++) {
+                r = svc_start(net, &s, "lonely", NULL, 0, idle, &err);
+                CHECK(r >= 0, "start lonely: %s", err.message);
+                CHECK(count_tasks() == 1, "%d tasks right after the attach", count_tasks());
+                if (r < 0)
+                        break;
+                svc_stop(net, &s);
+                CHECK(count_tasks() == 1, "%d tasks right after the detach", count_tasks());
+                CHECK(sh(NULL, "ip link show vc-lonely >/dev/null 2>&1") != 0, "vc-lonely left after the detach");
+        }
+        CHECK(n_pthread_create == before, "%d pthread_create() calls", n_pthread_create - before);
+        CHECK(ns_net_shutdown(net, &err) >= 0, "shutdown: %s", err.message);
+        ns_net_free(net);
+        CHECK(count_tasks() == 1, "%d tasks after ns_net_free", count_tasks());
+}
+
+/* Sends one UDP datagram as a raw Ethernet frame on IFNAME to DST_MAC with
+ * any source address (as a service that is root in its network namespace
+ * can): rawudp.py IFNAME DST_MAC SRC DST DPORT PAYLOAD. */
+static const char rawudp_py[] =
+        "import socket, struct, sys\n"
+        "def csum(b):\n"
+        "    s = sum(struct.unpack('!10H', b))\n"
+        "    s = (s >> 16) + (s & 0xffff)\n"
+        "    return ~(s + (s >> 16)) & 0xffff\n"
+        "ifname, dmac, src, dst, dport, data = sys.argv[1:7]\n"
+        "data = data.encode()\n"
+        "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n"
+        "s.bind((ifname, 0))\n"
+        "udp = struct.pack('!HHHH', 40000, int(dport), 8 + len(data), 0) + data\n"
+        "ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,\n"
+        "                 socket.inet_aton(src), socket.inet_aton(dst))\n"
+        "ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]\n"
+        "s.send(bytes.fromhex(dmac.replace(':', '')) + s.getsockname()[4] + b'\\x08\\x00' + ip + udp)\n";
+
+static int udp_listener(const char *addr, uint16_t port) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+        inet_pton(AF_INET, addr, &sa.sin_addr);
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return -1;
+        return fd;
+}
+
+/* Every datagram that reaches fd within ms, as "payload,payload,". */
+static void udp_collect(int fd, int ms, char *buf, size_t size) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+
+        buf[0] = 0;
+        while (poll(&p, 1, ms) > 0) {
+                char d[128];
+                ssize_t n = recv(fd, d, sizeof(d) - 1, 0);
+
+                if (n <= 0)
+                        break;
+                d[n] = 0;
+                snprintf(buf + strlen(buf), size - strlen(buf), "%s,", d);
+                ms = 100;
+        }
+}
+
+static int raw_send(const Svc *from, const char *mac, const char *src, const char *dst, int port, const char *data) {
+        return sh(NULL, "nsenter -t %d -n python3 %s/rawudp.py eth0 %s %s %s %d %s", from->pid, rundir, mac, src,
+                  dst, port, data);
+}
+
+/* route_localnet (needed for the host's 127.0.0.1:PORT) must not open the
+ * host's loopback to services (CVE-2020-8558), nor let a service pose as
+ * 127.0.0.0/8 or an outside address; Port= keeps working. */
+static void test_loopback_guard(void) {
+        NsNet *net = net_new("crlg0", "10.90.0.0", 24, "guard");
+        static const PortForward port = { .protocol = IPPROTO_TCP, .host_port = 8082, .service_port = 80 };
+        char *httpd[] = { "busybox", "httpd", "-f", "-p", "80", "-h", rundir, NULL };
+        char *idle[] = { "sleep", "1000", NULL };
+        _cleanup_free_ char *out = NULL, *mac = NULL;
+        char got_lo[512], got_any[512];
+        int lo_fd, any_fd, r;
+        CrlError err = {};
+        Svc web, evil;
+        FILE *f;
+
+        f = fopen("rawudp.py", "we");
+        if (f) {
+                fputs(rawudp_py, f);
+                fclose(f);
+        }
+        r = svc_start(net, &web, "gweb", &port, 1, httpd, &err);
+        CHECK(r >= 0, "start gweb: %s", err.message);
+        r = svc_start(net, &evil, "evil", NULL, 0, idle, &err);
+        CHECK(r >= 0, "start evil: %s", err.message);
+        lo_fd = udp_listener("127.0.0.1", 9999);
+        any_fd = udp_listener("0.0.0.0", 9998);
+        CHECK(lo_fd >= 0 && any_fd >= 0, "host listeners: %m");
+        CHECK(sh(&mac, "ip -o link show crlg0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2 | tr -d '\\n'") == 0 &&
+              strlen(mac) == 17, "bridge MAC: '%s'", mac ?: "");
+        if (failures)
+                return;
+
+        /* the service routes 127.0.0.1 via its gateway (its own loopback
+         * routes removed) and sends to the host's 127.0.0.1:9999 */
+        CHECK(sh(&out, "nsenter -t %d -n sh -c 'ip route del local 127.0.0.0/8 dev lo table local && "
+                       "ip route del local 127.0.0.1 dev lo table local && "
+                       "ip route add 127.0.0.1/32 via 10.90.0.1 dev eth0 && "
+                       "python3 -c \"import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM)"
+                       ".sendto(b\\\"routed\\\", (\\\"127.0.0.1\\\", 9999))\"' 2>&1", evil.pid) == 0,
+              "evil's route to 127.0.0.1 via the gateway: %s", out);
+        /* raw frames to the bridge's MAC: to 127.0.0.1, and posing as
+         * 127.0.0.2 and as an outside address towards the gateway */
+        CHECK(raw_send(&evil, mac, evil.lease->address_str, "127.0.0.1", 9999, "rawdst") == 0, "raw rawdst");
+        CHECK(raw_send(&evil, mac, "127.0.0.2", "10.90.0.1", 9998, "spoof127") == 0, "raw spoof127");
+        CHECK(raw_send(&evil, mac, "198.51.100.7", "10.90.0.1", 9998, "spoofext") == 0, "raw spoofext");
+        /* the control: the same frame with its own address does arrive */
+        CHECK(raw_send(&evil, mac, evil.lease->address_str, "10.90.0.1", 9998, "control") == 0, "raw control");
+        udp_collect(lo_fd, 500, got_lo, sizeof(got_lo));
+        udp_collect(any_fd, 100, got_any, sizeof(got_any));
+        CHECK(got_lo[0] == 0, "the host's 127.0.0.1:9999 received from a service: %s", got_lo);
+        CHECK(streq(got_any, "control,"), "the host's *:9998 received '%s', want only 'control,'", got_any);
+
+        /* Port= still works: from the host to 127.0.0.1 and its own address,
+         * and from another service to the gateway address (hairpin) */
+        r = wget_in(NULL, "http://127.0.0.1:8082/", &out);
+        CHECK(r == 0 && strstr(out, "hello-corral"), "host -> 127.0.0.1:8082: %s", out ?: "");
+        r = wget_in(NULL, "http://192.0.2.1:8082/", &out);
+        CHECK(r == 0 && strstr(out, "hello-corral"), "host -> 192.0.2.1:8082: %s", out ?: "");
+        r = wget_in(&evil, "http://10.90.0.1:8082/", &out);
+        CHECK(r == 0 && strstr(out, "hello-corral"), "evil -> 10.90.0.1:8082: %s", out ?: "");
+        /* a machine on the uplink's network that routes the subnet via this
+         * host reaches only what Port= publishes, not a service's address */
+        r = sh(&out, "ip netns exec corral-test-outside sh -c 'ip route replace 10.90.0.0/24 via 192.0.2.1 && "
+                     "curl -sS -m 1 http://%s:80/' 2>&1", web.lease->address_str);
+        CHECK(r != 0 && !strstr(out, "hello-corral"), "outside -> %s:80 directly: %s", web.lease->address_str, out);
+        r = sh(&out, "ip netns exec corral-test-outside curl -sS -m 2 http://192.0.2.1:8082/");
+        CHECK(r == 0 && strstr(out, "hello-corral"), "outside -> 192.0.2.1:8082: %s", out ?: "");
+        /* while replies to a service's own traffic still come back in */
+        CHECK(sh(&out, "nsenter -t %d -n busybox ping -c 1 -W 2 192.0.2.2 2>&1", evil.pid) == 0, "evil -> outside: %s", out);
+        safe_close(lo_fd);
+        safe_close(any_fd);
+        svc_stop(net, &evil);
+        svc_stop(net, &web);
+        CHECK(ns_net_shutdown(net, &err) >= 0, "shutdown: %s", err.message);
+        ns_net_free(net);
+}
+
+/* The per-service files are written as root: a symlink planted where they
+ * go (by whoever could write RUNTIME/net) must not redirect the write. */
+static void test_files_no_follow(void) {
+        NsNet *net = net_new("crlbind", "10.98.0.0", 24, "nofollow");
+        _cleanup_free_ char *text = NULL;
+        UnitConfig *u = NULL;
+        BindMount *b = NULL;
+        size_t nb = 0;
+        CrlError err = {};
+        FILE *f = fopen("victim", "we");
+
+        if (f) {
+                fputs("untouched\n", f);
+                fclose(f);
+        }
+        CHECK(sh(NULL, "mkdir -p nofollow/net/sly nofollow/net/dirsly-target && "
+                       "ln -s ../../../victim nofollow/net/sly/hosts && "
+                       "ln -s dirsly-target nofollow/net/dirsly") == 0, "planting symlinks");
+        unit_config_new("sly", &u);
+        (void) ns_net_bind_files(net, u, &b, &nb, &err);
+        ns_net_bind_mounts_free(b, nb);
+        unit_config_free(u);
+        CHECK(read_file_at(AT_FDCWD, "victim", &text, NULL) >= 0 && streq(text, "untouched\n"),
+              "the hosts file was written through a symlink: '%s'", text ?: "");
+        unit_config_new("dirsly", &u);
+        b = NULL;
+        nb = 0;
+        (void) ns_net_bind_files(net, u, &b, &nb, &err);
+        ns_net_bind_mounts_free(b, nb);
+        unit_config_free(u);
+        CHECK(access("nofollow/net/dirsly-target/hosts", F_OK) != 0, "the files were written through a directory symlink");
+        CHECK(sh(NULL, "touch nofollow/net/dirsly-target/hosts") == 0, "touch");
+        (void) ns_net_service_detach(net, "dirsly", &err);
+        CHECK(access("nofollow/net/dirsly-target/hosts", F_OK) == 0, "detach removed a file through a directory symlink");
+        ns_net_free(net);
+}
+
 static int enter_scratch(void) {
         int r = it_enter_scratch(rundir);
 
@@ -504,6 +730,9 @@ int main(void) {
         test_subnet_full();
         test_bridge_clash();
         test_own_binds();
+        test_files_no_follow();
+        test_loopback_guard();
+        test_single_thread();
         /* the mount is only in our namespace; the directory is on the host's /tmp */
         if (chdir("/") == 0 && umount2(rundir, MNT_DETACH) == 0)
                 (void) rmdir(rundir);

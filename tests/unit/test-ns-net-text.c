@@ -51,7 +51,7 @@ static NsIpam sample(void) {
 
 static void test_nft_script(void **state) {
         NsIpam i = sample(), j = { .prefixlen = 24 };
-        NsNftBridge br[] = { { "corral0", &i }, { "br1", &j } };
+        NsNftBridge br[] = { { "corral0", &i, true }, { "br1", &j, false } };
         _cleanup_free_ char *s = NULL;
 
         assert_int_equal(inet_pton(AF_INET, "192.168.7.0", &j.subnet), 1);
@@ -70,6 +70,20 @@ static void test_nft_script(void **state) {
         assert_non_null(strstr(s, "th dport 9000 dnat ip to 192.168.7.20:9000 comment \"lan\""));
         assert_non_null(strstr(s, "ip saddr 192.168.7.0/24 ip daddr != 192.168.7.0/24 masquerade"));
         assert_non_null(strstr(s, "oifname \"br1\" ip saddr 127.0.0.0/8 masquerade"));
+        /* the guard: no packet from a bridge reaches 127.0.0.0/8 unless a
+         * Port= rule rewrote it; corrald's bridge takes only its subnet as
+         * source, another bridge no loopback source */
+        assert_non_null(strstr(s, "type filter hook prerouting priority filter"));
+        assert_non_null(strstr(s, "iifname \"corral0\" ip daddr 127.0.0.0/8 ct status & dnat == 0 drop"));
+        assert_non_null(strstr(s, "iifname \"br1\" ip daddr 127.0.0.0/8 ct status & dnat == 0 drop"));
+        assert_non_null(strstr(s, "iifname \"corral0\" ip saddr != 10.89.0.0/24 drop"));
+        assert_null(strstr(s, "iifname \"br1\" ip saddr !="));
+        assert_non_null(strstr(s, "iifname \"br1\" ip saddr 127.0.0.0/8 drop"));
+        /* from elsewhere, corrald's subnet only gets replies and Port= */
+        assert_non_null(strstr(s, "iifname != { \"corral0\", \"br1\" } ip daddr 10.89.0.0/24 ct direction reply accept\n"
+                                  "    iifname != { \"corral0\", \"br1\" } ip daddr 10.89.0.0/24 ct status dnat accept\n"
+                                  "    iifname != { \"corral0\", \"br1\" } ip daddr 10.89.0.0/24 drop\n"));
+        assert_null(strstr(s, "ip daddr 192.168.7.0/24 drop"));
         /* no other table is ever named */
         for (const char *p = strstr(s, "table "); p; p = strstr(p + 1, "table "))
                 assert_true(strncmp(p, "table inet corral", 17) == 0 && strchr(" \n", p[17]));
@@ -80,7 +94,7 @@ static void test_nft_script(void **state) {
 
 static void test_nft_script_ports(void **state) {
         NsIpam i = sample();
-        NsNftBridge br[] = { { "corral0", &i } };
+        NsNftBridge br[] = { { "corral0", &i, true } };
         _cleanup_free_ char *s = NULL;
 
         assert_int_equal(ns_nft_script_ports(br, 1, &s), 0);
