@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "macros.h"
 #include "ns-plan.h"
 #include "strv.h"
@@ -107,6 +108,32 @@ static int exec_resolve_user(pid_t pid, const char *user, NsPlan *plan, CrlError
         return 0;
 }
 
+/* The command gets no more than the service has: its bounding set and
+ * no_new_privs. Otherwise a confined root service could plant a binary for
+ * `corralctl exec` to run with every capability, in its namespaces. */
+static int exec_plan_limits(pid_t pid, NsPlan *plan, CrlError *reterr) {
+        _cleanup_free_ char *status = NULL, *last = NULL;
+        unsigned long long bnd;
+        const char *b, *n;
+        char path[64];
+        int r;
+
+        (void) snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
+        r = read_file_at(AT_FDCWD, path, &status, NULL);
+        if (r < 0)
+                return crl_error_set(reterr, r, "step 'capabilities': %s: %s", path, strerror(-r));
+        b = strstr(status, "\nCapBnd:");
+        n = strstr(status, "\nNoNewPrivs:");
+        if (!b || !n || sscanf(b, "\nCapBnd: %llx", &bnd) != 1)
+                return crl_error_set(reterr, EBADMSG, "step 'capabilities': %s: no CapBnd or NoNewPrivs", path);
+        r = read_line_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &last);
+        plan->cap_last = r >= 0 ? atoi(last) : 40;
+        plan->set_bounding = true;
+        plan->bounding = bnd;
+        plan->no_new_privs = atoi(n + strlen("\nNoNewPrivs:")) == 1;
+        return 0;
+}
+
 static int exec_plan(const NsExecParams *p, pid_t pid, NsPlan *plan, CrlError *reterr) {
         char path[64];
         int r;
@@ -123,6 +150,8 @@ static int exec_plan(const NsExecParams *p, pid_t pid, NsPlan *plan, CrlError *r
         plan->exec_cwd_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (plan->exec_cwd_fd < 0)
                 return crl_error_set(reterr, errno, "step 'working-directory': %s: %s", path, strerror(errno));
+        if ((r = exec_plan_limits(pid, plan, reterr)) < 0)
+                return r;
         if (p->user && (r = exec_resolve_user(pid, p->user, plan, reterr)) < 0)
                 return r;
         if (!p->user && (plan->exec_setns_flags & CLONE_NEWUSER)) {

@@ -231,6 +231,52 @@ static void test_exec_passwd_in_root(void) {
         (void) !system(cmd);
 }
 
+/* corralctl exec runs with no more than the service has: its bounding set
+ * and no_new_privs, under PrivateUsers= or not. */
+static void test_exec_limits(PrivateUsers mode) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("limits-target");
+        char *sleep_argv[] = { (char *) "/bin/sleep", (char *) "60", NULL };
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c",
+                         (char *) "grep -E '^(CapBnd|CapEff|NoNewPrivs)' /proc/self/status", NULL };
+        NsLaunchParams lp;
+        NsExecParams p = { .cgroup_fd = -EBADF, .argv = argv, .stdin_fd = -EBADF, .stderr_fd = -EBADF };
+        NsProcess target, proc;
+        CrlError e = {};
+        siginfo_t si = {};
+        char out[256] = "";
+        int fds[2];
+        ssize_t n;
+
+        u->private_users = mode;
+        u->capability_bounding_set_set = true;
+        u->capability_bounding_set = (UINT64_C(1) << 10) | (UINT64_C(1) << 5); /* NET_BIND_SERVICE, KILL */
+        u->no_new_privileges = true;
+        ns_launch_params_init(&lp, u);
+        lp.argv = sleep_argv;
+        lp.userns_base = 0xd0000;
+        CHECK(ns_launch(&lp, &target, &e) == 0, "start: %s", e.message);
+        if (e.error)
+                return;
+        p.target_pidfd = target.main_pidfd;
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                abort();
+        p.stdout_fd = fds[1];
+        CHECK(ns_exec(&p, &proc, &e) == 0, "exec: %s", e.message);
+        close(fds[1]);
+        for (size_t len = 0; (n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0;)
+                len += (size_t) n;
+        close(fds[0]);
+        if (!e.error) {
+                (void) waitid(P_PIDFD, (id_t) proc.pidfd, &si, WEXITED);
+                ns_process_done(&proc);
+        }
+        CHECK(streq(out, "CapEff:\t0000000000000420\nCapBnd:\t0000000000000420\nNoNewPrivs:\t1\n"),
+              "mode %d: exec got more than the service:\n%s", (int) mode, out);
+        (void) crl_pidfd_send_signal(target.pidfd, SIGKILL, NULL, 0);
+        (void) waitid(P_PIDFD, (id_t) target.pidfd, &si, WEXITED);
+        ns_process_done(&target);
+}
+
 /* A service's PrivateTmp= may be deeper than our fd limit: removing it must
  * neither recurse nor hold an fd per level. */
 static void test_private_tmp_remove_deep(void) {
@@ -286,6 +332,8 @@ int main(void) {
         test_exec(&other);
         test_exec_userns();
         test_exec_passwd_in_root();
+        test_exec_limits(PRIVATE_USERS_NO);
+        test_exec_limits(PRIVATE_USERS_PICK);
         test_private_tmp_remove_deep();
         (void) crl_pidfd_send_signal(other.pidfd, SIGKILL, NULL, 0);
         (void) waitid(P_PIDFD, (id_t) other.pidfd, &si, WEXITED);
