@@ -297,6 +297,9 @@ static int setup_init(NsPlan *plan, int sock, int null_fd, NsStep *step) {
         /* The command's copy of the socket closes on its execve: that is the
          * parent's success signal, so ours must not stay open. */
         safe_close(sock);
+        /* Best effort: the command runs already; a root init in its own
+         * user namespace or the host's has CAP_SETPCAP for this. */
+        (void) ns_creds_init_drop();
         _exit(ns_init_run(pid, init_fds(plan->status_fd, null_fd)));
 }
 

@@ -349,6 +349,22 @@ static int caps_bounding(const NsPlan *plan) {
         return 0;
 }
 
+int ns_creds_init_drop(void) {
+        uint64_t kill = UINT64_C(1) << CAP_KILL;
+        int r;
+
+        /* Invalid numbers past cap_last_cap fail with EINVAL: nothing to drop. */
+        for (int c = 0; c < 64; c++)
+                if (c != CAP_KILL && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+                        return -errno;
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+                return -errno;
+        r = caps_set(kill, 0);
+        if (r < 0)
+                return r;
+        return RET_NERRNO(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+}
+
 int ns_creds_apply(const NsPlan *plan, NsStep *step) {
         int r;
 

@@ -174,6 +174,10 @@ int ns_join_apply(const NsPlan *plan);
 /* ns-creds.c */
 int ns_creds_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr);
 int ns_creds_apply(const NsPlan *plan, NsStep *ret_step);
+/* The init, once PID 2 exec'd: it lives as long as the service, inside its
+ * PID namespace, and needs nothing but CAP_KILL (to forward signals to a
+ * command of another uid). Bounding set, ambient set and no_new_privs too. */
+int ns_creds_init_drop(void);
 int ns_process_attrs_apply(pid_t pid, const UnitConfig *u, CrlError *reterr);
 
 /* ns-loopback.c */

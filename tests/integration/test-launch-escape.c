@@ -2,6 +2,8 @@
 /* A root service tries to walk out of its sandbox (issue 10): undo
  * read-only mounts under every PrivateUsers= mode, and fool the launcher
  * into reporting a start that never happened. */
+#include <poll.h>
+
 #include "fileio.h"
 #include "launch-util.h"
 
@@ -102,6 +104,54 @@ static void test_main_pidfd(void) {
         ns_process_done(&proc);
 }
 
+/* The init stays for the service's lifetime inside its PID namespace: it
+ * keeps CAP_KILL and nothing else, whatever the service's own set. */
+static void test_init_capabilities(PrivateUsers mode) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("init-caps");
+        NsLaunchParams p;
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c",
+                         (char *) "grep -E '^(CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs)' /proc/1/status", NULL };
+        Run run;
+
+        u->private_pids = true;
+        u->private_users = mode;
+        ns_launch_params_init(&p, u);
+        p.userns_base = 0xe0000;
+        run_params(u, &p, argv, &run);
+        CHECK(run.r == 0 && streq(chomp(&run), "CapPrm:\t0000000000000020\nCapEff:\t0000000000000020\n"
+                                               "CapBnd:\t0000000000000020\nCapAmb:\t0000000000000000\nNoNewPrivs:\t1"),
+              "mode %d: r=%d %s, the init has:\n%s", (int) mode, run.r, run.error.message, run.out);
+}
+
+/* With only CAP_KILL left, the init still forwards SIGTERM to a command of
+ * another uid. */
+static void test_init_forwards_to_user(void) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("init-user");
+        char *argv[] = { (char *) "/bin/sleep", (char *) "30", NULL };
+        NsLaunchParams p;
+        NsProcess proc;
+        CrlError e = {};
+        siginfo_t si = {}, msi = {};
+        struct pollfd pfd;
+
+        u->private_pids = true;
+        unit_set_str(&u->user, "nobody");
+        ns_launch_params_init(&p, u);
+        p.argv = argv;
+        p.runtime_dir = rt_dir();
+        CHECK(ns_launch(&p, &proc, &e) == 0, "%s", e.message);
+        if (e.error)
+                return;
+        (void) crl_pidfd_send_signal(proc.pidfd, SIGTERM, NULL, 0);
+        pfd = (struct pollfd) { .fd = proc.pidfd, .events = POLLIN };
+        CHECK(poll(&pfd, 1, 10000) == 1, "the init did not end the command within 10 s");
+        (void) crl_pidfd_send_signal(proc.pidfd, SIGKILL, NULL, 0);
+        (void) waitid(P_PIDFD, (id_t) proc.pidfd, &si, WEXITED);
+        (void) ns_process_main_status(&proc, &si, &msi);
+        CHECK(msi.si_code == CLD_KILLED && msi.si_status == SIGTERM, "command: code %d status %d", msi.si_code, msi.si_status);
+        ns_process_done(&proc);
+}
+
 int main(void) {
         char cmd[128];
 
@@ -115,6 +165,9 @@ int main(void) {
         test_killed_during_setup(false);
         test_killed_during_setup(true);
         test_main_pidfd();
+        test_init_capabilities(PRIVATE_USERS_NO);
+        test_init_capabilities(PRIVATE_USERS_IDENTITY);
+        test_init_forwards_to_user();
         (void) snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
         (void) !system(cmd);
         return finish("test-launch-escape");
