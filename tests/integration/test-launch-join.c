@@ -93,35 +93,68 @@ static void test_pin(const NsProcess *other) {
         CHECK(ns_unpin("other", &e) == 0, "second unpin must be a no-op: %s", e.message);
 }
 
+/* ns_exec() p with the command's stdout in out; waits for the command. */
+static int exec_capture(NsExecParams *p, char *out, size_t size, siginfo_t *ret_si, CrlError *e) {
+        NsProcess proc;
+        int fds[2], r;
+        ssize_t n;
+
+        *ret_si = (siginfo_t) {};
+        out[0] = 0;
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                abort();
+        p->stdout_fd = fds[1];
+        r = ns_exec(p, &proc, e);
+        close(fds[1]);
+        for (size_t len = 0; (n = read(fds[0], out + len, size - 1 - len)) > 0;)
+                out[len += (size_t) n] = 0;
+        close(fds[0]);
+        if (r >= 0) {
+                (void) waitid(P_PIDFD, (id_t) proc.pidfd, ret_si, WEXITED);
+                ns_process_done(&proc);
+        }
+        return r;
+}
+
+/* A service running argv to exec into (userns_base for PrivateUsers=pick). */
+static int target_start(UnitConfig *u, char **argv, uid_t userns_base, NsProcess *ret) {
+        NsLaunchParams lp;
+        CrlError e = {};
+        int r;
+
+        ns_launch_params_init(&lp, u);
+        lp.argv = argv;
+        lp.userns_base = userns_base;
+        lp.runtime_dir = rt_dir();
+        r = ns_launch(&lp, ret, &e);
+        CHECK(r == 0, "start %s: %s", u->name, e.message);
+        return r;
+}
+
+static void target_stop(NsProcess *t) {
+        siginfo_t si;
+
+        (void) crl_pidfd_send_signal(t->pidfd, SIGKILL, NULL, 0);
+        (void) waitid(P_PIDFD, (id_t) t->pidfd, &si, WEXITED);
+        ns_process_done(t);
+}
+
 static void test_exec(const NsProcess *other) {
         static const char *const types[] = { "pid", "mnt", "uts", "ipc", "net" };
         char *argv[] = { (char *) "sh", (char *) "-c",
                          (char *) "stat -L -c %i /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/uts "
                                   "/proc/self/ns/ipc /proc/self/ns/net; hostname; pwd; ls -A /tmp; id -u", NULL };
-        char out[4096] = "", want[1024] = "", pid[32];
+        char out[4096], want[1024] = "", pid[32];
         NsExecParams p = {
                 .target_pidfd = other->main_pidfd, .cgroup_fd = -EBADF, .argv = argv, .user = "nobody",
                 .stdin_fd = -EBADF, .stderr_fd = -EBADF,
         };
-        NsProcess proc;
         CrlError e = {};
-        siginfo_t si = {};
-        int fds[2], fdcount = count_fds();
-        ssize_t n;
+        siginfo_t si;
+        int fdcount = count_fds();
 
         (void) snprintf(pid, sizeof(pid), "%d", (int) other->main_pid);
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                abort();
-        p.stdout_fd = fds[1];
-        CHECK(ns_exec(&p, &proc, &e) == 0, "exec: %s", e.message);
-        close(fds[1]);
-        for (size_t len = 0; (n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0;)
-                len += (size_t) n;
-        close(fds[0]);
-        if (e.error == 0) {
-                (void) waitid(P_PIDFD, (id_t) proc.pidfd, &si, WEXITED);
-                ns_process_done(&proc);
-        }
+        CHECK(exec_capture(&p, out, sizeof(out), &si, &e) == 0, "exec: %s", e.message);
         for (size_t i = 0; i < ELEMENTSOF(types); i++)
                 (void) snprintf(want + strlen(want), sizeof(want) - strlen(want), "%llu\n", ns_inode(pid, types[i]));
         strcat(want, "other-host\n/tmp\njoined\n65534\n");
@@ -137,40 +170,20 @@ static void test_exec_userns(void) {
         char *sleep_argv[] = { (char *) "/bin/sleep", (char *) "60", NULL };
         char *argv[] = { (char *) "/bin/sh", (char *) "-c",
                          (char *) "awk '{print $2}' /proc/self/uid_map; id -u; echo $$", NULL };
-        NsLaunchParams lp;
         NsExecParams p = { .cgroup_fd = -EBADF, .argv = argv, .stdin_fd = -EBADF, .stderr_fd = -EBADF };
-        NsProcess target, proc;
+        NsProcess target;
         CrlError e = {};
-        siginfo_t si = {};
-        char out[256] = "";
-        int fds[2];
-        ssize_t n;
+        siginfo_t si;
+        char out[256];
 
         u->private_users = PRIVATE_USERS_PICK;
         u->private_pids = true;
-        ns_launch_params_init(&lp, u);
-        lp.argv = sleep_argv;
-        lp.userns_base = 0xb0000;
-        CHECK(ns_launch(&lp, &target, &e) == 0, "start: %s", e.message);
-        if (e.error)
+        if (target_start(u, sleep_argv, 0xb0000, &target) < 0)
                 return;
         p.target_pidfd = target.main_pidfd;
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                abort();
-        p.stdout_fd = fds[1];
-        CHECK(ns_exec(&p, &proc, &e) == 0, "exec: %s", e.message);
-        close(fds[1]);
-        for (size_t len = 0; (n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0;)
-                len += (size_t) n;
-        close(fds[0]);
-        if (!e.error) {
-                (void) waitid(P_PIDFD, (id_t) proc.pidfd, &si, WEXITED);
-                ns_process_done(&proc);
-        }
+        CHECK(exec_capture(&p, out, sizeof(out), &si, &e) == 0, "exec: %s", e.message);
         CHECK(strneq(out, "720896\n0\n", 9) && atoi(out + 9) > 2, "got '%s'", out);
-        (void) crl_pidfd_send_signal(target.pidfd, SIGKILL, NULL, 0);
-        (void) waitid(P_PIDFD, (id_t) target.pidfd, &si, WEXITED);
-        ns_process_done(&target);
+        target_stop(&target);
 }
 
 /* corralctl exec -u USER reads the service's /etc/passwd inside its root: a
@@ -188,9 +201,9 @@ static void test_exec_passwd_in_root(void) {
                 { "ln -s ../../../../../../..%s etc/passwd", "step 'uid': the service's /etc/passwd: No such file or directory" },
                 { "mkfifo etc/passwd # %s", "step 'uid': the service's /etc/passwd: not a regular file" },
         };
-        NsLaunchParams lp;
-        NsProcess target, proc;
+        NsProcess target;
         siginfo_t si;
+        char out[64];
 
         CHECK(mkdtemp(root) != NULL, "mkdtemp");
         (void) snprintf(host, sizeof(host), "/tmp/corral-host-passwd-%d", (int) getpid());
@@ -208,24 +221,14 @@ static void test_exec_passwd_in_root(void) {
                 (void) snprintf(plant, sizeof(plant), cases[i].plant, host);
                 (void) snprintf(cmd, sizeof(cmd), "cd %s && rm -f etc/passwd && %s", root, plant);
                 CHECK(system(cmd) == 0, "%s", cmd);
-                ns_launch_params_init(&lp, u);
-                lp.argv = sleep_argv;
-                lp.runtime_dir = rt_dir();
-                CHECK(ns_launch(&lp, &target, &e) == 0, "start: %s", e.message);
-                if (e.error)
+                if (target_start(u, sleep_argv, 0, &target) < 0)
                         break;
                 p.target_pidfd = target.main_pidfd;
                 alarm(20);      /* a FIFO would hang the lookup forever */
-                r = ns_exec(&p, &proc, &e);
+                r = exec_capture(&p, out, sizeof(out), &si, &e);
                 alarm(0);
                 CHECK(r < 0 && streq(e.message, cases[i].want), "case %zu: r=%d '%s'", i, r, e.message);
-                if (r >= 0) {
-                        (void) waitid(P_PIDFD, (id_t) proc.pidfd, &si, WEXITED);
-                        ns_process_done(&proc);
-                }
-                (void) crl_pidfd_send_signal(target.pidfd, SIGKILL, NULL, 0);
-                (void) waitid(P_PIDFD, (id_t) target.pidfd, &si, WEXITED);
-                ns_process_done(&target);
+                target_stop(&target);
         }
         (void) snprintf(cmd, sizeof(cmd), "rm -rf %s %s", root, host);
         (void) !system(cmd);
@@ -238,43 +241,23 @@ static void test_exec_limits(PrivateUsers mode) {
         char *sleep_argv[] = { (char *) "/bin/sleep", (char *) "60", NULL };
         char *argv[] = { (char *) "/bin/sh", (char *) "-c",
                          (char *) "grep -E '^(CapBnd|CapEff|NoNewPrivs)' /proc/self/status", NULL };
-        NsLaunchParams lp;
         NsExecParams p = { .cgroup_fd = -EBADF, .argv = argv, .stdin_fd = -EBADF, .stderr_fd = -EBADF };
-        NsProcess target, proc;
+        NsProcess target;
         CrlError e = {};
-        siginfo_t si = {};
-        char out[256] = "";
-        int fds[2];
-        ssize_t n;
+        siginfo_t si;
+        char out[256];
 
         u->private_users = mode;
         u->capability_bounding_set_set = true;
         u->capability_bounding_set = (UINT64_C(1) << 10) | (UINT64_C(1) << 5); /* NET_BIND_SERVICE, KILL */
         u->no_new_privileges = true;
-        ns_launch_params_init(&lp, u);
-        lp.argv = sleep_argv;
-        lp.userns_base = 0xd0000;
-        CHECK(ns_launch(&lp, &target, &e) == 0, "start: %s", e.message);
-        if (e.error)
+        if (target_start(u, sleep_argv, 0xd0000, &target) < 0)
                 return;
         p.target_pidfd = target.main_pidfd;
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                abort();
-        p.stdout_fd = fds[1];
-        CHECK(ns_exec(&p, &proc, &e) == 0, "exec: %s", e.message);
-        close(fds[1]);
-        for (size_t len = 0; (n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0;)
-                len += (size_t) n;
-        close(fds[0]);
-        if (!e.error) {
-                (void) waitid(P_PIDFD, (id_t) proc.pidfd, &si, WEXITED);
-                ns_process_done(&proc);
-        }
+        CHECK(exec_capture(&p, out, sizeof(out), &si, &e) == 0, "exec: %s", e.message);
         CHECK(streq(out, "CapEff:\t0000000000000420\nCapBnd:\t0000000000000420\nNoNewPrivs:\t1\n"),
               "mode %d: exec got more than the service:\n%s", (int) mode, out);
-        (void) crl_pidfd_send_signal(target.pidfd, SIGKILL, NULL, 0);
-        (void) waitid(P_PIDFD, (id_t) target.pidfd, &si, WEXITED);
-        ns_process_done(&target);
+        target_stop(&target);
 }
 
 /* A service's PrivateTmp= may be deeper than our fd limit: removing it must
