@@ -5,7 +5,7 @@
  *   bench-launch [--loop N] none|all|six|clone3-none|clone3-all|clone3-six [CGROUP_DIR]
  *   bench-launch --compare N [CGROUP_DIR]
  *   bench-launch --compare-tools N CGROUP_DIR
- *   bench-launch --compare-exec N CGROUP_DIR STAMP
+ *   bench-launch --compare-exec N CGROUP_DIR STAMP [BASELINE_BENCH_LAUNCH]
  *
  * "all" is the seven namespaces PrivatePIDs= (with corral's init), mount,
  * UTS, IPC, network (lo up), user (identity map), cgroup, time, plus
@@ -13,6 +13,7 @@
  * command line of bench/launch makes (no user or time namespace). With --loop, prints the mean
  * time from the call to the child's exec (ns_launch() returns then) in µs. */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -207,8 +208,12 @@ static double run_to_exec(char *const *argv) {
         return (double) strtoll(buf, NULL, 10) / 1e3 - t0;
 }
 
-/* --compare-exec N CG STAMP: time to the payload's exec, interleaved. */
-static int compare_exec(int rounds, const char *self, const char *cg, const char *stamp) {
+/* --compare-exec N CG STAMP [BASELINE]: time to the payload's exec,
+ * interleaved. BASELINE is another build's bench-launch (with its own
+ * bench-stamp beside it): its six and all run in the same rounds, for a
+ * before/after ratio that load on the machine cannot skew. */
+static int compare_exec(int rounds, const char *self, const char *cg, const char *stamp, const char *baseline) {
+        char base_stamp[PATH_MAX];
         char *cmds[][16] = {
                 { (char *) self, (char *) "--stamp", (char *) stamp, (char *) "clone3-six", (char *) cg, NULL },
                 { (char *) self, (char *) "--stamp", (char *) stamp, (char *) "six", (char *) cg, NULL },
@@ -218,19 +223,29 @@ static int compare_exec(int rounds, const char *self, const char *cg, const char
                 { (char *) self, (char *) "--stamp", (char *) stamp, (char *) "all", (char *) cg, NULL },
                 { (char *) "bwrap", (char *) "--unshare-all", (char *) "--ro-bind", (char *) "/", (char *) "/",
                   (char *) "--proc", (char *) "/proc", (char *) "--dev", (char *) "/dev", (char *) stamp, NULL },
+                { (char *) baseline, (char *) "--stamp", base_stamp, (char *) "six", (char *) cg, NULL },
+                { (char *) baseline, (char *) "--stamp", base_stamp, (char *) "all", (char *) cg, NULL },
         };
-        static const char *const names[] = { "clone3 six", "corral six", "unshare", "clone3 all", "corral all", "bwrap" };
+        static const char *const names[] = { "clone3 six", "corral six", "unshare", "clone3 all", "corral all", "bwrap",
+                                             "baseline six", "baseline all" };
+        size_t n = baseline ? ELEMENTSOF(cmds) : ELEMENTSOF(cmds) - 2;
         double *t[ELEMENTSOF(cmds)], med[ELEMENTSOF(cmds)];
 
-        for (size_t c = 0; c < ELEMENTSOF(cmds); c++)
+        if (baseline) {
+                const char *slash = strrchr(baseline, '/');
+
+                (void) snprintf(base_stamp, sizeof(base_stamp), "%.*sbench-stamp",
+                                slash ? (int) (slash - baseline + 1) : 0, baseline);
+        }
+        for (size_t c = 0; c < n; c++)
                 t[c] = calloc((size_t) rounds, sizeof(double));
         for (int i = 0; i < rounds; i++)
-                for (size_t c = 0; c < ELEMENTSOF(cmds); c++)
+                for (size_t c = 0; c < n; c++)
                         if ((t[c][i] = run_to_exec(cmds[c])) < 0) {
                                 fprintf(stderr, "%s failed\n", names[c]);
                                 return 1;
                         }
-        for (size_t c = 0; c < ELEMENTSOF(cmds); c++) {
+        for (size_t c = 0; c < n; c++) {
                 qsort(t[c], (size_t) rounds, sizeof(double), cmp_double);
                 med[c] = t[c][rounds / 2];
                 printf("%-12s to exec: median %7.1f us  p10 %7.1f  p90 %7.1f\n", names[c], med[c],
@@ -241,6 +256,9 @@ static int compare_exec(int rounds, const char *self, const char *cg, const char
                med[1] / med[5]);
         printf("corral all / clone3 all %.2f, / unshare %.2f, / bwrap %.2f\n", med[4] / med[3], med[4] / med[2],
                med[4] / med[5]);
+        if (baseline)
+                printf("corral six / baseline six %.2f, corral all / baseline all %.2f\n", med[1] / med[6],
+                       med[4] / med[7]);
         return 0;
 }
 
@@ -287,7 +305,7 @@ int main(int argc, char **argv) {
         double total = 0;
 
         if (argc > 4 && streq(argv[1], "--compare-exec"))
-                return compare_exec(atoi(argv[2]), argv[0], argv[3], argv[4]);
+                return compare_exec(atoi(argv[2]), argv[0], argv[3], argv[4], argc > 5 ? argv[5] : NULL);
         if (argc > 2 && streq(argv[1], "--stamp")) {
                 static char *stamp_argv[2];
 
