@@ -19,9 +19,14 @@ CgMask cg_root_enable(CgRoot *root, CgMask mask);
 /* Read cgroup.events' populated/frozen of a cgroup dir. */
 int cg_read_events(int dir_fd, bool *ret_populated, bool *ret_frozen);
 
-/* Wait until cgroup.events shows key ("populated" / "frozen") == want, up
- * to timeout_usec, woken by inotify. -ETIME on timeout. */
-int cg_wait_events(int dir_fd, const char *key, bool want, usec_t timeout_usec);
+/* CLOCK_MONOTONIC now, for cg_deadline_usec(). */
+usec_t cg_now_usec(void);
+
+/* Wait until cgroup.events shows key ("populated" / "frozen") == want, woken
+ * by inotify; -ETIME once deadline (cg_deadline_usec(): USEC_INFINITY for
+ * none, now to look just once) has passed. Blocks: the supervisor waits for
+ * the CgEvents on its event loop instead. */
+int cg_wait_events(int dir_fd, const char *key, bool want, usec_t deadline);
 
 
 /* Add memory.events to the service's event fd (it appears with the memory

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cg-format.h"
 #include "cg-internal.h"
 #include "fileio.h"
 
@@ -68,7 +69,8 @@ static int kill_by_walking(CgService *s, usec_t timeout_usec, CrlError *reterr) 
                 r = signal_tree(s->dir_fd, SIGKILL);
                 if (r <= 0 || frozen)
                         break;
-                if (cg_wait_events(s->dir_fd, "populated", false, timeout_usec / 10) >= 0)
+                if (cg_wait_events(s->dir_fd, "populated", false,
+                                   cg_deadline_usec(cg_now_usec(), timeout_usec / 10)) >= 0)
                         break;
         }
         if (written)
@@ -80,6 +82,7 @@ static int kill_by_walking(CgService *s, usec_t timeout_usec, CrlError *reterr) 
 }
 
 int cg_service_kill(CgService *s, usec_t timeout_usec, CrlError *reterr) {
+        usec_t deadline = cg_deadline_usec(cg_now_usec(), timeout_usec);
         int r;
 
         r = cg_write(s->root, s->dir_fd, "cgroup.kill", "1");
@@ -90,7 +93,7 @@ int cg_service_kill(CgService *s, usec_t timeout_usec, CrlError *reterr) {
                                   s->root->mount, s->root->path, s->dir_name, strerror(-r));
         if (r < 0 || timeout_usec == 0)
                 return r;
-        r = cg_wait_events(s->dir_fd, "populated", false, timeout_usec);
+        r = cg_wait_events(s->dir_fd, "populated", false, deadline);
         if (r < 0)
                 return crl_error_set(reterr, r, "processes of %s%s/%s still there after SIGKILL: %s",
                                      s->root->mount, s->root->path, s->dir_name,

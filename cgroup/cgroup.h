@@ -169,6 +169,10 @@ int cg_service_event_fd(CgService *s);  /* borrowed; created on first call */
 /* Drain the fd and compare the files with the last state seen. */
 int cg_service_process_events(CgService *s, CgEvents *ret);
 
+/* Timeouts below: USEC_INFINITY waits without a deadline (so does a
+ * timeout too large to add to the clock: it saturates, never wraps); 0 does
+ * not wait for the kernel's confirmation at all. */
+
 /* Send sig to every process of the service (KillService). */
 int cg_service_signal(CgService *s, int sig, CrlError *reterr);
 /* SIGKILL every process: cgroup.kill (Linux 5.14), else freeze, kill each

@@ -54,6 +54,31 @@ static void test_cpu_max(void **state) {
         assert_string_equal(buf, "max 100000");
 }
 
+/* issue 10 #11: now + timeout must not wrap into the past. */
+static void test_deadline(void **state) {
+        assert_true(cg_deadline_usec(100, 0) == 100);                  /* 0: look once */
+        assert_true(cg_deadline_usec(100, 5) == 105);
+        assert_true(cg_deadline_usec(100, USEC_INFINITY) == USEC_INFINITY);
+        assert_true(cg_deadline_usec(100, USEC_INFINITY - 1) == USEC_INFINITY);   /* saturates */
+        assert_true(cg_deadline_usec(100, USEC_INFINITY - 100) == USEC_INFINITY);
+        assert_true(cg_deadline_usec(100, USEC_INFINITY - 101) == USEC_INFINITY - 1);
+        assert_true(cg_deadline_usec(USEC_INFINITY - 1, 1) == USEC_INFINITY);
+        assert_true(cg_deadline_usec(0, 0) == 0);
+
+        assert_true(cg_left_usec(100, 105) == 5);
+        assert_true(cg_left_usec(105, 105) == 0);
+        assert_true(cg_left_usec(200, 105) == 0);                      /* passed: 0, not a wrap */
+        assert_true(cg_left_usec(200, USEC_INFINITY) == USEC_INFINITY);
+
+        assert_int_equal(cg_poll_timeout_msec(USEC_INFINITY), -1);
+        assert_int_equal(cg_poll_timeout_msec(0), 0);
+        assert_int_equal(cg_poll_timeout_msec(1), 1);                  /* rounded up, never early */
+        assert_int_equal(cg_poll_timeout_msec(1000), 1);
+        assert_int_equal(cg_poll_timeout_msec(1001), 2);
+        assert_int_equal(cg_poll_timeout_msec((usec_t) INT_MAX * 1000 - 1), INT_MAX);
+        assert_int_equal(cg_poll_timeout_msec(USEC_INFINITY - 1), INT_MAX);  /* capped, not negative */
+}
+
 static void test_io_max(void **state) {
         char buf[128];
         CgIOMax d = { makedev(8, 0), 1048576, UINT64_MAX, UINT64_MAX, 100 };
@@ -143,6 +168,7 @@ int main(void) {
                 cmocka_unit_test(test_parse_cpu_max),
                 cmocka_unit_test(test_parse_io_stat),
                 cmocka_unit_test(test_parse_pressure),
+                cmocka_unit_test(test_deadline),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

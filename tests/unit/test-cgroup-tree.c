@@ -618,6 +618,49 @@ static void test_freeze(void **state) {
         cg_root_free(root);
 }
 
+static void *set_empty_later(void *arg) {
+        struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+        nanosleep(&ts, NULL);   /* as set_frozen_later */
+        put(*(int *) arg, "cgroup.events", "populated 0\nfrozen 0\n");
+        return NULL;
+}
+
+/* issue 10 #11: USEC_INFINITY (and any timeout whose deadline would pass
+ * UINT64_MAX) means no deadline, not a deadline in the past. */
+static void test_wait_infinity(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        CgService *s = make_service(root, "web");
+        int fd = cg_service_fd(s), r;
+        CrlError err = {};
+        pthread_t t;
+
+        /* join before asserting: a thread left running would write into
+         * whatever reuses fd in the next test */
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        assert_int_equal(pthread_create(&t, NULL, set_frozen_later, &fd), 0);
+        r = cg_service_freeze(s, USEC_INFINITY, &err);
+        pthread_join(t, NULL);
+        assert_int_equal(r, 0);
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        assert_int_equal(pthread_create(&t, NULL, set_frozen_later, &fd), 0);
+        r = cg_service_freeze(s, USEC_INFINITY - 1, &err);     /* now + timeout overflows */
+        pthread_join(t, NULL);
+        assert_int_equal(r, 0);
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        assert_int_equal(pthread_create(&t, NULL, set_empty_later, &fd), 0);
+        r = cg_service_kill(s, USEC_INFINITY, &err);
+        pthread_join(t, NULL);
+        assert_int_equal(r, 0);
+        /* 0: no wait at all, so no -ETIME either */
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        assert_int_equal(cg_service_freeze(s, 0, &err), 0);
+        assert_int_equal(cg_service_kill(s, 0, &err), 0);
+        cg_service_free(s);
+        cg_root_free(root);
+}
+
 static void test_kill_destroy(void **state) {
         CgProbe p = probe_all();
         CgRoot *root = open_root(&p, "/corral");
@@ -743,6 +786,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_events, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_freeze, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_wait_infinity, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_kill_destroy, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_kill_without_cgroup_kill, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_existing, setup, teardown),
