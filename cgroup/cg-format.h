@@ -52,6 +52,10 @@ int cg_parse_cpu_max(const char *text, uint64_t *ret_quota_per_sec_usec);
 int cg_parse_io_stat(const char *text, uint64_t *ret_rbytes, uint64_t *ret_wbytes);
 /* PSI "some avg10=X ..." -> X. */
 int cg_parse_pressure(const char *text, double *ret_some_avg10);
+/* cgroup.procs: one pid a line, each 1..INT_MAX; *ret is NULL for none.
+ * Anything else is -EINVAL, never a pid 0 or -1 (which kill() would take
+ * as "my process group" or "every process"). */
+int cg_parse_pids(const char *text, pid_t **ret, size_t *ret_n);
 
 /* Deadlines on CLOCK_MONOTONIC, in usec. A timeout of USEC_INFINITY means no
  * deadline (USEC_INFINITY), and so does any timeout whose deadline would pass

@@ -16,6 +16,13 @@ int cg_rmdir(const CgRoot *root, int dir_fd, const char *name);
  * others, root->reason[c] says why. */
 CgMask cg_root_enable(CgRoot *root, CgMask mask);
 
+/* fn(dir_fd, sub_fd, name, userdata) for each sub-cgroup of dir_fd, until
+ * one returns < 0. sub_fd is borrowed; a directory that vanished meanwhile
+ * is skipped, and nothing but a directory is followed (O_NOFOLLOW). The
+ * caller bounds the depth when fn recurses. */
+int cg_for_each_child(int dir_fd, int (*fn)(int dir_fd, int sub_fd, const char *name, void *userdata),
+                      void *userdata);
+
 /* Read cgroup.events' populated/frozen of a cgroup dir. */
 int cg_read_events(int dir_fd, bool *ret_populated, bool *ret_frozen);
 

@@ -221,28 +221,26 @@ int cg_service_apply(CgService *s, const ResourceConfig *rc, CgServiceFlags flag
         return 0;
 }
 
+typedef struct RemoveWalk {
+        const CgRoot *root;
+        unsigned depth;
+} RemoveWalk;
+
 /* Sub-cgroups first (a service with its own cgroup namespace may make
- * some), deepest first; rmdir of a cgroup with processes fails EBUSY. */
-static int remove_children(const CgRoot *root, int dir_fd) {
-        _cleanup_close_ int fd = openat(dir_fd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-        DIR *d;
-        int r = 0;
+ * some), deepest first; rmdir of a cgroup with processes fails EBUSY. At
+ * most CG_SERVICE_MAX_DEPTH levels below the service (-ELOOP beyond). */
+static int remove_child(int dir_fd, int sub_fd, const char *name, void *userdata) {
+        RemoveWalk *w = userdata;
+        int r;
 
-        if (fd < 0 || !(d = fdopendir(fd)))
-                return -errno;
-        TAKE_FD(fd);
-        for (struct dirent *de; (de = readdir(d)) && r >= 0;) {
-                _cleanup_close_ int sub = -EBADF;
-
-                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                sub = openat(dir_fd, de->d_name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-                r = sub < 0 ? -errno : remove_children(root, sub);
-                if (r >= 0)
-                        r = cg_rmdir(root, dir_fd, de->d_name);
-        }
-        closedir(d);
-        return r;
+        if (w->depth >= CG_SERVICE_MAX_DEPTH)
+                return -ELOOP;
+        w->depth++;
+        r = cg_for_each_child(sub_fd, remove_child, w);
+        w->depth--;
+        if (r >= 0)
+                r = cg_rmdir(w->root, dir_fd, name);
+        return r == -ENOENT ? 0 : r;
 }
 
 int cg_service_destroy(CgService *s, CrlError *reterr) {
@@ -251,7 +249,7 @@ int cg_service_destroy(CgService *s, CrlError *reterr) {
         /* Sub-cgroups are rare: walk for them only when rmdir says busy. */
         r = cg_rmdir(s->root, s->root->dir_fd, s->dir_name);
         if (r == -EBUSY) {
-                r = remove_children(s->root, s->dir_fd);
+                r = cg_for_each_child(s->dir_fd, remove_child, &(RemoveWalk) { .root = s->root });
                 if (r >= 0)
                         r = cg_rmdir(s->root, s->root->dir_fd, s->dir_name);
         }
@@ -260,6 +258,7 @@ int cg_service_destroy(CgService *s, CrlError *reterr) {
         if (r < 0)
                 return crl_error_set(reterr, r, "cannot remove cgroup %s%s/%s: %s%s", s->root->mount,
                                      s->root->path, s->dir_name, strerror(-r),
-                                     r == -EBUSY ? " (processes remain)" : "");
+                                     r == -EBUSY ? " (processes remain)" :
+                                     r == -ELOOP ? " (sub-cgroups nested too deep)" : "");
         return 0;
 }
