@@ -135,6 +135,31 @@ static int open_dir(CgService *s, CrlError *reterr) {
         return 0;
 }
 
+/* A service with its own cgroup namespace (or root) may mkdir below its
+ * cgroup; the kernel refuses (EAGAIN) beyond these, whatever the service
+ * sets in the sub-cgroups it owns, as an ancestor's limits hold below it. */
+static int limit_nesting(CgService *s, CrlError *reterr) {
+        static const struct {
+                const char *file;
+                unsigned value;
+        } limits[] = {
+                { "cgroup.max.depth", CG_SERVICE_MAX_DEPTH },
+                { "cgroup.max.descendants", CG_SERVICE_MAX_DESCENDANTS },
+        };
+
+        for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+                char v[16];
+                int r;
+
+                (void) snprintf(v, sizeof(v), "%u", limits[i].value);
+                r = cg_write(s->root, s->dir_fd, limits[i].file, v);
+                if (r < 0)
+                        return crl_error_set(reterr, r, "cannot write %s to %s%s/%s/%s: %s", v, s->root->mount,
+                                             s->root->path, s->dir_name, limits[i].file, strerror(-r));
+        }
+        return 0;
+}
+
 int cg_service_create(CgRoot *root, const char *name, const ResourceConfig *rc,
                       CgServiceFlags flags, CgService **ret, char ***warnings, CrlError *reterr) {
         _cleanup_(cg_service_freep) CgService *s = NULL;
@@ -155,6 +180,8 @@ int cg_service_create(CgRoot *root, const char *name, const ResourceConfig *rc,
                                      s->dir_name, strerror(-r),
                                      r == -EEXIST ? " (a service of that name is still there)" : "");
         r = open_dir(s, reterr);
+        if (r >= 0)
+                r = limit_nesting(s, reterr);
         if (r >= 0)
                 r = apply_plan(s, &plan, false, reterr);
         if (r < 0) {

@@ -88,6 +88,8 @@ static void populate(int fd, const char *controllers) {
         put(fd, "cgroup.events", "populated 0\nfrozen 0\n");
         put(fd, "cgroup.freeze", "0\n");
         put(fd, "cgroup.kill", "");
+        put(fd, "cgroup.max.depth", "max\n");
+        put(fd, "cgroup.max.descendants", "max\n");
         put(fd, "cpu.stat", "usage_usec 0\nuser_usec 0\nsystem_usec 0\n");
         put(fd, "cpu.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
         for (CgController c = 0; c < _CG_CTRL_MAX; c++) {
@@ -863,6 +865,60 @@ static void test_signal_while_frozen(void **state) {
         cg_root_free(root);
 }
 
+/* issue 10 (lower): a service cannot nest cgroups without bound, and the
+ * walks over its tree stop at CG_SERVICE_MAX_DEPTH even where the kernel's
+ * limit was not there (a tree made before, or a limit raised). */
+static void test_nesting_bound(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        CgService *s = make_service(root, "web");
+        int fd = cg_service_fd(s), d = -EBADF, at16 = -EBADF, at17 = -EBADF;
+        pid_t shallow = spawn_sleeper(), deep = spawn_sleeper();
+        CrlError err = {};
+        char procs[32];
+
+        assert_content(fd, "cgroup.max.depth", "16");
+        assert_content(fd, "cgroup.max.descendants", "4096");
+        /* 40 levels: d1/d2/.../d40 */
+        d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        for (int i = 1; i <= 40; i++) {
+                char name[16];
+                int next;
+
+                (void) snprintf(name, sizeof(name), "d%d", i);
+                assert_int_equal(fake_mkdir(d, name, NULL), 0);
+                next = openat(d, name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+                assert_true(next >= 0);
+                close(d);
+                d = next;
+                if (i == 16)
+                        at16 = fcntl(d, F_DUPFD_CLOEXEC, 3);
+                if (i == 17)
+                        at17 = fcntl(d, F_DUPFD_CLOEXEC, 3);
+        }
+        close(d);
+        (void) snprintf(procs, sizeof(procs), "%d\n", (int) shallow);
+        put(at16, "cgroup.procs", procs);
+        (void) snprintf(procs, sizeof(procs), "%d\n", (int) deep);
+        put(at17, "cgroup.procs", procs);
+        put(fd, "cgroup.events", "populated 1\nfrozen 1\n");      /* confirms at once */
+        assert_int_equal(cg_service_signal(s, SIGTERM, &err), -ELOOP);
+        assert_non_null(strstr(err.message, "nested too deep"));
+        assert_killed_by(shallow, SIGTERM);     /* depth 16 is reached, 17 is not */
+        assert_int_equal(kill(deep, 0), 0);
+        assert_int_equal(kill(deep, SIGKILL), 0);
+        assert_killed_by(deep, SIGKILL);
+        put(at16, "cgroup.procs", "");
+        put(at17, "cgroup.procs", "");
+        /* destroy ends too, and says why it could not remove the tree */
+        assert_int_equal(cg_service_destroy(s, &err), -ELOOP);
+        assert_non_null(strstr(err.message, "nested too deep"));
+        close(at16);
+        close(at17);
+        cg_service_free(s);
+        cg_root_free(root);
+}
+
 static void test_open_existing(void **state) {
         CgProbe p = probe_all();
         CgRoot *root = open_root(&p, "/corral");
@@ -927,6 +983,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_kill_destroy, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_kill_without_cgroup_kill, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_signal_while_frozen, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_nesting_bound, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_existing, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
