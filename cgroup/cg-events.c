@@ -34,7 +34,7 @@ static int watch_file(int inotify_fd, int dir_fd, const char *file) {
         char path[64 + 256];
 
         (void) snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dir_fd, file);
-        return RET_NERRNO(inotify_add_watch(inotify_fd, path, IN_MODIFY));
+        return RET_NERRNO(inotify_add_watch(inotify_fd, path, IN_MODIFY | IN_DONT_FOLLOW));
 }
 
 static void drain(int fd) {

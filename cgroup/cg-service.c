@@ -208,6 +208,8 @@ int cg_service_open(CgRoot *root, const char *name, CgService **ret, CrlError *r
                 r = open_dir(s, reterr);
         if (r < 0)
                 return r;
+        /* made by an older corrald: the walks are bounded regardless */
+        (void) limit_nesting(s, NULL);
         (void) cg_read_events(s->dir_fd, &s->populated, &s->frozen); /* missing: stays false */
         if (read_file_at(s->dir_fd, "memory.events", &ev, NULL) >= 0) {
                 (void) cg_parse_keyed(ev, "oom", &oom);
