@@ -34,7 +34,7 @@ static int watch_file(int inotify_fd, int dir_fd, const char *file) {
         char path[64 + 256];
 
         (void) snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dir_fd, file);
-        return RET_NERRNO(inotify_add_watch(inotify_fd, path, IN_MODIFY));
+        return RET_NERRNO(inotify_add_watch(inotify_fd, path, IN_MODIFY | IN_DONT_FOLLOW));
 }
 
 static void drain(int fd) {
@@ -44,16 +44,15 @@ static void drain(int fd) {
                 ;
 }
 
-static usec_t now_usec(void) {
+usec_t cg_now_usec(void) {
         struct timespec ts;
 
         (void) clock_gettime(CLOCK_MONOTONIC, &ts);
         return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
 }
 
-int cg_wait_events(int dir_fd, const char *key, bool want, usec_t timeout_usec) {
+int cg_wait_events(int dir_fd, const char *key, bool want, usec_t deadline) {
         _cleanup_close_ int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        usec_t deadline = now_usec() + timeout_usec;
         int r;
 
         if (fd < 0)
@@ -64,20 +63,18 @@ int cg_wait_events(int dir_fd, const char *key, bool want, usec_t timeout_usec) 
                 return r;
         for (;;) {
                 bool populated, frozen;
-                usec_t now;
-                int n;
+                usec_t left;
 
                 r = cg_read_events(dir_fd, &populated, &frozen);
                 if (r < 0)
                         return r;
                 if ((streq(key, "frozen") ? frozen : populated) == want)
                         return 0;
-                now = now_usec();
-                if (now >= deadline)
+                left = cg_left_usec(cg_now_usec(), deadline);
+                if (left == 0)
                         return -ETIME;
-                n = poll(&(struct pollfd) { .fd = fd, .events = POLLIN }, 1,
-                         (int) ((deadline - now + 999) / 1000));
-                if (n < 0 && errno != EINTR)
+                if (poll(&(struct pollfd) { .fd = fd, .events = POLLIN }, 1, cg_poll_timeout_msec(left)) < 0 &&
+                    errno != EINTR)
                         return -errno;
                 drain(fd);
         }
@@ -166,7 +163,7 @@ static int set_frozen(CgService *s, bool freeze, usec_t timeout_usec, CrlError *
                                      r == -ENOENT ? " (kernel older than 5.2)" : "");
         if (timeout_usec == 0)
                 return 0;
-        r = cg_wait_events(s->dir_fd, "frozen", freeze, timeout_usec);
+        r = cg_wait_events(s->dir_fd, "frozen", freeze, cg_deadline_usec(cg_now_usec(), timeout_usec));
         if (r < 0)
                 return crl_error_set(reterr, r, "cannot %s %s%s/%s: cgroup.events: %s", what, s->root->mount,
                                      s->root->path, s->dir_name,

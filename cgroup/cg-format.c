@@ -169,3 +169,28 @@ int cg_parse_pressure(const char *text, double *ret_some_avg10) {
         *ret_some_avg10 = v;
         return 0;
 }
+
+int cg_parse_pids(const char *text, pid_t **ret, size_t *ret_n) {
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0, alloc = 0;
+
+        for (const char *l = text; *l;) {
+                const char *end;
+                uint64_t v;
+
+                if (parse_u64(l, &end, &v) < 0 || v == 0 || v > INT_MAX || !strchr("\n", *end))
+                        return -EINVAL;
+                if (n == alloc) {
+                        pid_t *a = reallocarray(pids, alloc = alloc ? alloc * 2 : 16, sizeof(pid_t));
+
+                        if (!a)
+                                return -ENOMEM;
+                        pids = a;
+                }
+                pids[n++] = (pid_t) v;
+                l = *end ? end + 1 : end;
+        }
+        *ret = TAKE_PTR(pids);
+        *ret_n = n;
+        return 0;
+}

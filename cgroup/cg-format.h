@@ -4,6 +4,7 @@
 /* Pure formatting and parsing of cgroup v2 file contents: no I/O, so every
  * branch is covered by tests/unit/test-cgroup-format.c. */
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -51,3 +52,31 @@ int cg_parse_cpu_max(const char *text, uint64_t *ret_quota_per_sec_usec);
 int cg_parse_io_stat(const char *text, uint64_t *ret_rbytes, uint64_t *ret_wbytes);
 /* PSI "some avg10=X ..." -> X. */
 int cg_parse_pressure(const char *text, double *ret_some_avg10);
+/* cgroup.procs: one pid a line, each 1..INT_MAX; *ret is NULL for none.
+ * Anything else is -EINVAL, never a pid 0 or -1 (which kill() would take
+ * as "my process group" or "every process"). */
+int cg_parse_pids(const char *text, pid_t **ret, size_t *ret_n);
+
+/* Deadlines on CLOCK_MONOTONIC, in usec. A timeout of USEC_INFINITY means no
+ * deadline (USEC_INFINITY), and so does any timeout whose deadline would pass
+ * UINT64_MAX: now + timeout saturates instead of wrapping into the past. A
+ * timeout of 0 is a deadline of now: look once, do not wait. */
+static inline usec_t cg_deadline_usec(usec_t now, usec_t timeout) {
+        return timeout >= USEC_INFINITY - now ? USEC_INFINITY : now + timeout;
+}
+
+/* Time left until deadline: 0 once it has passed, USEC_INFINITY for none. */
+static inline usec_t cg_left_usec(usec_t now, usec_t deadline) {
+        if (deadline == USEC_INFINITY)
+                return USEC_INFINITY;
+        return deadline > now ? deadline - now : 0;
+}
+
+/* poll()'s timeout for left usec: -1 (no limit) for USEC_INFINITY, else
+ * rounded up to whole ms (so a wait never ends before the deadline) and
+ * capped at INT_MAX ms (the caller polls again). */
+static inline int cg_poll_timeout_msec(usec_t left) {
+        if (left == USEC_INFINITY)
+                return -1;
+        return left / USEC_PER_MSEC >= (usec_t) INT_MAX ? INT_MAX : (int) ((left + USEC_PER_MSEC - 1) / USEC_PER_MSEC);
+}

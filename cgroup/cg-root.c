@@ -32,6 +32,32 @@ int cg_rmdir(const CgRoot *root, int dir_fd, const char *name) {
         return (root->ops.rmdir_at ?: default_rmdir)(dir_fd, name, root->ops.userdata);
 }
 
+int cg_for_each_child(int dir_fd, int (*fn)(int dir_fd, int sub_fd, const char *name, void *userdata),
+                      void *userdata) {
+        _cleanup_close_ int fd = openat(dir_fd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC); /* own offset */
+        DIR *d;
+        int r = 0;
+
+        if (fd < 0 || !(d = fdopendir(fd)))
+                return -errno;
+        TAKE_FD(fd);
+        for (struct dirent *de; r >= 0 && (de = readdir(d));) {
+                _cleanup_close_ int sub = -EBADF;
+
+                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                sub = openat(dir_fd, de->d_name, O_DIRECTORY | O_NOFOLLOW | O_RDONLY | O_CLOEXEC);
+                if (sub < 0) {
+                        if (errno != ENOENT)
+                                r = -errno;
+                        continue;
+                }
+                r = fn(dir_fd, sub, de->d_name, userdata);
+        }
+        closedir(d);
+        return r;
+}
+
 /* "/a/b/" -> "/a/b"; no "." or ".." components, no empty path. */
 static int normalize_path(const char *in, char **ret) {
         _cleanup_free_ char *p = NULL;

@@ -135,6 +135,31 @@ static int open_dir(CgService *s, CrlError *reterr) {
         return 0;
 }
 
+/* A service with its own cgroup namespace (or root) may mkdir below its
+ * cgroup; the kernel refuses (EAGAIN) beyond these, whatever the service
+ * sets in the sub-cgroups it owns, as an ancestor's limits hold below it. */
+static int limit_nesting(CgService *s, CrlError *reterr) {
+        static const struct {
+                const char *file;
+                unsigned value;
+        } limits[] = {
+                { "cgroup.max.depth", CG_SERVICE_MAX_DEPTH },
+                { "cgroup.max.descendants", CG_SERVICE_MAX_DESCENDANTS },
+        };
+
+        for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+                char v[16];
+                int r;
+
+                (void) snprintf(v, sizeof(v), "%u", limits[i].value);
+                r = cg_write(s->root, s->dir_fd, limits[i].file, v);
+                if (r < 0)
+                        return crl_error_set(reterr, r, "cannot write %s to %s%s/%s/%s: %s", v, s->root->mount,
+                                             s->root->path, s->dir_name, limits[i].file, strerror(-r));
+        }
+        return 0;
+}
+
 int cg_service_create(CgRoot *root, const char *name, const ResourceConfig *rc,
                       CgServiceFlags flags, CgService **ret, char ***warnings, CrlError *reterr) {
         _cleanup_(cg_service_freep) CgService *s = NULL;
@@ -155,6 +180,8 @@ int cg_service_create(CgRoot *root, const char *name, const ResourceConfig *rc,
                                      s->dir_name, strerror(-r),
                                      r == -EEXIST ? " (a service of that name is still there)" : "");
         r = open_dir(s, reterr);
+        if (r >= 0)
+                r = limit_nesting(s, reterr);
         if (r >= 0)
                 r = apply_plan(s, &plan, false, reterr);
         if (r < 0) {
@@ -181,6 +208,8 @@ int cg_service_open(CgRoot *root, const char *name, CgService **ret, CrlError *r
                 r = open_dir(s, reterr);
         if (r < 0)
                 return r;
+        /* made by an older corrald: the walks are bounded regardless */
+        (void) limit_nesting(s, NULL);
         (void) cg_read_events(s->dir_fd, &s->populated, &s->frozen); /* missing: stays false */
         if (read_file_at(s->dir_fd, "memory.events", &ev, NULL) >= 0) {
                 (void) cg_parse_keyed(ev, "oom", &oom);
@@ -221,28 +250,26 @@ int cg_service_apply(CgService *s, const ResourceConfig *rc, CgServiceFlags flag
         return 0;
 }
 
+typedef struct RemoveWalk {
+        const CgRoot *root;
+        unsigned depth;
+} RemoveWalk;
+
 /* Sub-cgroups first (a service with its own cgroup namespace may make
- * some), deepest first; rmdir of a cgroup with processes fails EBUSY. */
-static int remove_children(const CgRoot *root, int dir_fd) {
-        _cleanup_close_ int fd = openat(dir_fd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-        DIR *d;
-        int r = 0;
+ * some), deepest first; rmdir of a cgroup with processes fails EBUSY. At
+ * most CG_SERVICE_MAX_DEPTH levels below the service (-ELOOP beyond). */
+static int remove_child(int dir_fd, int sub_fd, const char *name, void *userdata) {
+        RemoveWalk *w = userdata;
+        int r;
 
-        if (fd < 0 || !(d = fdopendir(fd)))
-                return -errno;
-        TAKE_FD(fd);
-        for (struct dirent *de; (de = readdir(d)) && r >= 0;) {
-                _cleanup_close_ int sub = -EBADF;
-
-                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                sub = openat(dir_fd, de->d_name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-                r = sub < 0 ? -errno : remove_children(root, sub);
-                if (r >= 0)
-                        r = cg_rmdir(root, dir_fd, de->d_name);
-        }
-        closedir(d);
-        return r;
+        if (w->depth >= CG_SERVICE_MAX_DEPTH)
+                return -ELOOP;
+        w->depth++;
+        r = cg_for_each_child(sub_fd, remove_child, w);
+        w->depth--;
+        if (r >= 0)
+                r = cg_rmdir(w->root, dir_fd, name);
+        return r == -ENOENT ? 0 : r;
 }
 
 int cg_service_destroy(CgService *s, CrlError *reterr) {
@@ -251,7 +278,7 @@ int cg_service_destroy(CgService *s, CrlError *reterr) {
         /* Sub-cgroups are rare: walk for them only when rmdir says busy. */
         r = cg_rmdir(s->root, s->root->dir_fd, s->dir_name);
         if (r == -EBUSY) {
-                r = remove_children(s->root, s->dir_fd);
+                r = cg_for_each_child(s->dir_fd, remove_child, &(RemoveWalk) { .root = s->root });
                 if (r >= 0)
                         r = cg_rmdir(s->root, s->root->dir_fd, s->dir_name);
         }
@@ -260,6 +287,7 @@ int cg_service_destroy(CgService *s, CrlError *reterr) {
         if (r < 0)
                 return crl_error_set(reterr, r, "cannot remove cgroup %s%s/%s: %s%s", s->root->mount,
                                      s->root->path, s->dir_name, strerror(-r),
-                                     r == -EBUSY ? " (processes remain)" : "");
+                                     r == -EBUSY ? " (processes remain)" :
+                                     r == -ELOOP ? " (sub-cgroups nested too deep)" : "");
         return 0;
 }

@@ -25,14 +25,17 @@ typedef unsigned CgMask;
 #define CG_MASK(c) (1u << (c))
 #define CG_MASK_ALL ((1u << _CG_CTRL_MAX) - 1)
 
-/* How a directory is made and removed and a file written. NULL members
- * mean mkdirat/unlinkat/write_string_at; a test replaces them to fill a plain
- * directory with interface files as the kernel does for a cgroup, to remove
- * them again, and to record writes or refuse one as the kernel would. */
+/* How a directory is made and removed, a file written and a process
+ * signalled. NULL members mean mkdirat/unlinkat/write_string_at/
+ * pidfd_send_signal; a test replaces them to fill a plain directory with
+ * interface files as the kernel does for a cgroup, to remove them again, to
+ * record writes and signals, or refuse a write as the kernel would. */
 typedef struct CgFsOps {
         int (*mkdir_at)(int dir_fd, const char *name, void *userdata);   /* -errno */
         int (*rmdir_at)(int dir_fd, const char *name, void *userdata);   /* -errno */
         int (*write_at)(int dir_fd, const char *file, const char *value, void *userdata);
+        /* NULL: pidfd_send_signal(pidfd, sig); pid is what cgroup.procs said */
+        int (*signal_pidfd)(int pidfd, pid_t pid, int sig, void *userdata);     /* -errno */
         void *userdata;
 } CgFsOps;
 
@@ -85,6 +88,13 @@ int cg_root_list_services(CgRoot *root, char ***ret);
 int cg_root_remove(CgRoot *root, CrlError *reterr);
 CgRoot *cg_root_free(CgRoot *root);
 DEFINE_TRIVIAL_CLEANUP_FUNC(CgRoot *, cg_root_free);
+
+/* How deep a service may nest cgroups below its own (cgroup.max.depth of
+ * the service cgroup), and how many it may have in all
+ * (cgroup.max.descendants). Walks over a service's tree stop at this depth,
+ * even where the kernel's limit is missing or was raised. */
+#define CG_SERVICE_MAX_DEPTH 16
+#define CG_SERVICE_MAX_DESCENDANTS 4096
 
 typedef enum CgServiceFlags {
         CG_SERVICE_OOM_GROUP = 1 << 0,          /* OOMPolicy=kill: memory.oom.group = 1 */
@@ -169,10 +179,19 @@ int cg_service_event_fd(CgService *s);  /* borrowed; created on first call */
 /* Drain the fd and compare the files with the last state seen. */
 int cg_service_process_events(CgService *s, CgEvents *ret);
 
-/* Send sig to every process of the service (KillService). */
+/* Timeouts below: USEC_INFINITY waits without a deadline (so does a
+ * timeout too large to add to the clock: it saturates, never wraps); 0 does
+ * not wait for the kernel's confirmation at all. */
+
+/* Send sig to every process of the service and its sub-cgroups
+ * (KillService, KillSignal=): freeze (up to 1 s for cgroup.events to
+ * confirm), signal each pid of cgroup.procs through a pidfd and only if
+ * cgroup.procs still lists it after the pidfd was opened, thaw (a service
+ * frozen before stays frozen). Returns how many were signalled. */
 int cg_service_signal(CgService *s, int sig, CrlError *reterr);
-/* SIGKILL every process: cgroup.kill (Linux 5.14), else freeze, kill each
- * pid of cgroup.procs, thaw. Then wait up to timeout_usec for populated 0
+/* SIGKILL every process: cgroup.kill (Linux 5.14), else as
+ * cg_service_signal (the freeze confirmation waits up to 1 s, or
+ * timeout_usec if shorter). Then wait up to timeout_usec for populated 0
  * (-ETIME). timeout_usec 0: return once sent; CG_EVENT_EMPTY follows on the
  * event fd, which is how the event loop should wait. */
 int cg_service_kill(CgService *s, usec_t timeout_usec, CrlError *reterr);
@@ -183,7 +202,8 @@ int cg_service_freeze(CgService *s, usec_t timeout_usec, CrlError *reterr);
 int cg_service_thaw(CgService *s, usec_t timeout_usec, CrlError *reterr);
 /* The pids of cgroup.procs (this cgroup only, not sub-cgroups), for
  * finding a main process again after a restart; read once, so only a
- * pidfd opened from one and checked proves it still is that process. */
+ * pidfd opened from one and checked proves it still is that process.
+ * -EINVAL for a line that is not a pid (1..INT_MAX). */
 int cg_service_pids(CgService *s, pid_t **ret, size_t *ret_n);
 /* Whether the cgroup has processes (cgroup.events populated). */
 int cg_service_is_populated(CgService *s);

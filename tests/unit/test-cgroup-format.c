@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
 
@@ -52,6 +54,69 @@ static void test_cpu_max(void **state) {
         assert_string_equal(buf, "200000 1000000");
         cg_format_cpu_max(USEC_INFINITY, 100000, buf, sizeof(buf));
         assert_string_equal(buf, "max 100000");
+}
+
+/* issue 10 #11: now + timeout must not wrap into the past. */
+static void test_deadline(void **state) {
+        assert_true(cg_deadline_usec(100, 0) == 100);                  /* 0: look once */
+        assert_true(cg_deadline_usec(100, 5) == 105);
+        assert_true(cg_deadline_usec(100, USEC_INFINITY) == USEC_INFINITY);
+        assert_true(cg_deadline_usec(100, USEC_INFINITY - 1) == USEC_INFINITY);   /* saturates */
+        assert_true(cg_deadline_usec(100, USEC_INFINITY - 100) == USEC_INFINITY);
+        assert_true(cg_deadline_usec(100, USEC_INFINITY - 101) == USEC_INFINITY - 1);
+        assert_true(cg_deadline_usec(USEC_INFINITY - 1, 1) == USEC_INFINITY);
+        assert_true(cg_deadline_usec(0, 0) == 0);
+
+        assert_true(cg_left_usec(100, 105) == 5);
+        assert_true(cg_left_usec(105, 105) == 0);
+        assert_true(cg_left_usec(200, 105) == 0);                      /* passed: 0, not a wrap */
+        assert_true(cg_left_usec(200, USEC_INFINITY) == USEC_INFINITY);
+
+        assert_int_equal(cg_poll_timeout_msec(USEC_INFINITY), -1);
+        assert_int_equal(cg_poll_timeout_msec(0), 0);
+        assert_int_equal(cg_poll_timeout_msec(1), 1);                  /* rounded up, never early */
+        assert_int_equal(cg_poll_timeout_msec(1000), 1);
+        assert_int_equal(cg_poll_timeout_msec(1001), 2);
+        assert_int_equal(cg_poll_timeout_msec((usec_t) INT_MAX * 1000 - 1), INT_MAX);
+        assert_int_equal(cg_poll_timeout_msec(USEC_INFINITY - 1), INT_MAX);  /* capped, not negative */
+}
+
+/* cgroup.procs: a malformed line is refused, never read as 0 or -1. */
+static void test_parse_pids(void **state) {
+        pid_t *p = NULL;
+        size_t n = 9;
+
+        assert_int_equal(cg_parse_pids("", &p, &n), 0);
+        assert_null(p);
+        assert_int_equal(n, 0);
+        assert_int_equal(cg_parse_pids("12\n345\n", &p, &n), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(p[0], 12);
+        assert_int_equal(p[1], 345);
+        free(p);
+        assert_int_equal(cg_parse_pids("7", &p, &n), 0);          /* no final newline */
+        assert_int_equal(n, 1);
+        free(p);
+        p = NULL;
+        assert_int_equal(cg_parse_pids("0\n", &p, &n), -EINVAL);
+        assert_int_equal(cg_parse_pids("-1\n", &p, &n), -EINVAL);
+        assert_int_equal(cg_parse_pids("2147483648\n", &p, &n), -EINVAL);
+        assert_int_equal(cg_parse_pids("99999999999999999999999\n", &p, &n), -EINVAL);
+        assert_int_equal(cg_parse_pids("12 13\n", &p, &n), -EINVAL);
+        assert_int_equal(cg_parse_pids("12\n\n13\n", &p, &n), -EINVAL);
+        assert_int_equal(cg_parse_pids("+12\n", &p, &n), -EINVAL);
+        assert_int_equal(cg_parse_pids(" 12\n", &p, &n), -EINVAL);
+        assert_null(p);
+        {
+                char big[7 * 100 + 1] = "";
+
+                for (int i = 1; i <= 100; i++)
+                        (void) snprintf(big + strlen(big), sizeof(big) - strlen(big), "%d\n", 100000 + i);
+                assert_int_equal(cg_parse_pids(big, &p, &n), 0);
+                assert_int_equal(n, 100);
+                assert_int_equal(p[99], 100100);
+                free(p);
+        }
 }
 
 static void test_io_max(void **state) {
@@ -143,6 +208,8 @@ int main(void) {
                 cmocka_unit_test(test_parse_cpu_max),
                 cmocka_unit_test(test_parse_io_stat),
                 cmocka_unit_test(test_parse_pressure),
+                cmocka_unit_test(test_deadline),
+                cmocka_unit_test(test_parse_pids),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

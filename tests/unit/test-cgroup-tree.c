@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -29,6 +31,8 @@ typedef struct Fake {
         char **log;                     /* "REL/FILE=VALUE" */
         const char *fail_file;          /* refuse writes to this file ... */
         int fail_errno;                 /* ... with this errno */
+        int events_fd;                  /* signals check this cgroup's cgroup.events ... */
+        unsigned signals_unfrozen;      /* ... and count those sent while not "frozen 1" */
 } Fake;
 
 static Fake fake;
@@ -47,6 +51,18 @@ static void put(int fd, const char *file, const char *content) {
 
         assert_true(f >= 0);
         assert_int_equal(write(f, content, strlen(content)), (ssize_t) strlen(content));
+        close(f);
+}
+
+/* As the kernel shows a file: a reader sees the old or the new content,
+ * never the empty file between put()'s truncate and write (the contents
+ * the threads below swap differ only in their digits). */
+static void put_in_place(int fd, const char *file, const char *content) {
+        int f = openat(fd, file, O_WRONLY | O_CLOEXEC);
+
+        assert_true(f >= 0);
+        assert_int_equal(pwrite(f, content, strlen(content), 0), (ssize_t) strlen(content));
+        assert_int_equal(ftruncate(f, (off_t) strlen(content)), 0);
         close(f);
 }
 
@@ -72,6 +88,8 @@ static void populate(int fd, const char *controllers) {
         put(fd, "cgroup.events", "populated 0\nfrozen 0\n");
         put(fd, "cgroup.freeze", "0\n");
         put(fd, "cgroup.kill", "");
+        put(fd, "cgroup.max.depth", "max\n");
+        put(fd, "cgroup.max.descendants", "max\n");
         put(fd, "cpu.stat", "usage_usec 0\nuser_usec 0\nsystem_usec 0\n");
         put(fd, "cpu.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
         for (CgController c = 0; c < _CG_CTRL_MAX; c++) {
@@ -188,7 +206,26 @@ static int fake_write(int dir_fd, const char *file, const char *value, void *use
         return 0;
 }
 
-static const CgFsOps fake_ops = { fake_mkdir, fake_rmdir, fake_write, NULL };
+/* A signal is logged as "signal PID SIG"; the pidfd must be that pid's. */
+static int fake_signal(int pidfd, pid_t pid, int sig, void *userdata) {
+        _cleanup_free_ char *info = NULL, *events = NULL;
+        char path[64], line[64], want[32];
+
+        (void) snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+        assert_int_equal(read_file_at(AT_FDCWD, path, &info, NULL), 0);
+        (void) snprintf(want, sizeof(want), "\nPid:\t%d\n", (int) pid);
+        assert_non_null(strstr(info, want));
+        if (fake.events_fd >= 0) {
+                events = get(fake.events_fd, "cgroup.events");
+                if (!events || !strstr(events, "frozen 1"))
+                        fake.signals_unfrozen++;
+        }
+        (void) snprintf(line, sizeof(line), "signal %d %d", (int) pid, sig);
+        assert_int_equal(strv_extend(&fake.log, line), 0);
+        return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+}
+
+static const CgFsOps fake_ops = { fake_mkdir, fake_rmdir, fake_write, fake_signal, NULL };
 static const CgSystem sys = { .memory_total = 1ULL << 30, .pid_max = 32768 };
 
 static CgProbe probe_all(void) {
@@ -204,7 +241,7 @@ static bool logged(const char *line) {
 }
 
 static int setup(void **state) {
-        fake = (Fake) { .dir = "/tmp/test-cgroup-tree.XXXXXX" };
+        fake = (Fake) { .dir = "/tmp/test-cgroup-tree.XXXXXX", .events_fd = -EBADF };
         assert_non_null(mkdtemp(fake.dir));
         fake.mount_fd = open(fake.dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         assert_true(fake.mount_fd >= 0);
@@ -585,7 +622,7 @@ static void *set_frozen_later(void *arg) {
         struct timespec ts = { 0, 50 * 1000 * 1000 };
 
         nanosleep(&ts, NULL);   /* a test's stand-in for the kernel taking its time */
-        put(*(int *) arg, "cgroup.events", "populated 1\nfrozen 1\n");
+        put_in_place(*(int *) arg, "cgroup.events", "populated 1\nfrozen 1\n");
         return NULL;
 }
 
@@ -614,6 +651,49 @@ static void test_freeze(void **state) {
         /* no wait asked: written, not confirmed */
         assert_int_equal(cg_service_freeze(s, 0, NULL), 0);
         assert_content(fd, "cgroup.freeze", "1");
+        cg_service_free(s);
+        cg_root_free(root);
+}
+
+static void *set_empty_later(void *arg) {
+        struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+        nanosleep(&ts, NULL);   /* as set_frozen_later */
+        put_in_place(*(int *) arg, "cgroup.events", "populated 0\nfrozen 0\n");
+        return NULL;
+}
+
+/* issue 10 #11: USEC_INFINITY (and any timeout whose deadline would pass
+ * UINT64_MAX) means no deadline, not a deadline in the past. */
+static void test_wait_infinity(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        CgService *s = make_service(root, "web");
+        int fd = cg_service_fd(s), r;
+        CrlError err = {};
+        pthread_t t;
+
+        /* join before asserting: a thread left running would write into
+         * whatever reuses fd in the next test */
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        assert_int_equal(pthread_create(&t, NULL, set_frozen_later, &fd), 0);
+        r = cg_service_freeze(s, USEC_INFINITY, &err);
+        pthread_join(t, NULL);
+        assert_int_equal(r, 0);
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        assert_int_equal(pthread_create(&t, NULL, set_frozen_later, &fd), 0);
+        r = cg_service_freeze(s, USEC_INFINITY - 1, &err);     /* now + timeout overflows */
+        pthread_join(t, NULL);
+        assert_int_equal(r, 0);
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        assert_int_equal(pthread_create(&t, NULL, set_empty_later, &fd), 0);
+        r = cg_service_kill(s, USEC_INFINITY, &err);
+        pthread_join(t, NULL);
+        assert_int_equal(r, 0);
+        /* 0: no wait at all, so no -ETIME either */
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        assert_int_equal(cg_service_freeze(s, 0, &err), 0);
+        assert_int_equal(cg_service_kill(s, 0, &err), 0);
         cg_service_free(s);
         cg_root_free(root);
 }
@@ -683,6 +763,162 @@ static void test_kill_without_cgroup_kill(void **state) {
         cg_root_free(root);
 }
 
+static ssize_t log_index(const char *line) {
+        for (size_t i = 0; fake.log && fake.log[i]; i++)
+                if (streq(fake.log[i], line))
+                        return (ssize_t) i;
+        return -1;
+}
+
+/* A child that dies of SIGTERM and SIGKILL, and with this test. */
+static pid_t spawn_sleeper(void) {
+        pid_t pid = fork();
+
+        if (pid == 0) {
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                for (;;)
+                        pause();
+        }
+        assert_true(pid > 0);
+        return pid;
+}
+
+static void assert_killed_by(pid_t pid, int sig) {
+        int status = 0;
+
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFSIGNALED(status));
+        assert_int_equal(WTERMSIG(status), sig);
+}
+
+/* issue 10 #12: pid numbers from cgroup.procs are signalled only while the
+ * cgroup is frozen (cgroup.events "frozen 1", which the fake kernel reports
+ * 50 ms after the write), through pidfds, and thawed after: for KillSignal=
+ * (cg_service_signal) and for SIGKILL without cgroup.kill, also when the
+ * caller does not wait (timeout 0, the event loop's way). */
+static void test_signal_while_frozen(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        CgService *s = make_service(root, "web");
+        int fd = cg_service_fd(s), inner;
+        pid_t a = spawn_sleeper(), b = spawn_sleeper();
+        char procs[64], sig_a[64], sig_b[64];
+        pthread_t t;
+        int r;
+
+        assert_int_equal(fake_mkdir(fd, "inner", NULL), 0);      /* a sub-cgroup the service made */
+        inner = openat(fd, "inner", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        (void) snprintf(procs, sizeof(procs), "%d\n", (int) a);
+        put(fd, "cgroup.procs", procs);
+        (void) snprintf(procs, sizeof(procs), "%d\n", (int) b);
+        put(inner, "cgroup.procs", procs);
+        fake.events_fd = fd;
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        assert_int_equal(pthread_create(&t, NULL, set_frozen_later, &fd), 0);
+        r = cg_service_signal(s, SIGTERM, NULL);
+        pthread_join(t, NULL);
+        assert_int_equal(r, 2);
+        assert_int_equal(fake.signals_unfrozen, 0);
+        (void) snprintf(sig_a, sizeof(sig_a), "signal %d %d", (int) a, SIGTERM);
+        (void) snprintf(sig_b, sizeof(sig_b), "signal %d %d", (int) b, SIGTERM);
+        assert_true(log_index("/corral/web.service/cgroup.freeze=1") >= 0);
+        assert_true(log_index("/corral/web.service/cgroup.freeze=1") < log_index(sig_a));
+        assert_true(log_index(sig_a) < log_index(sig_b));
+        assert_true(log_index(sig_b) < log_index("/corral/web.service/cgroup.freeze=0"));
+        assert_killed_by(a, SIGTERM);
+        assert_killed_by(b, SIGTERM);
+
+        /* SIGKILL without cgroup.kill, not waiting for the end */
+        fake.log = strv_free(fake.log);
+        a = spawn_sleeper();
+        (void) snprintf(procs, sizeof(procs), "%d\n", (int) a);
+        put(fd, "cgroup.procs", procs);
+        put(inner, "cgroup.procs", "");
+        put(fd, "cgroup.freeze", "0");
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        assert_int_equal(unlinkat(fd, "cgroup.kill", 0), 0);
+        assert_int_equal(pthread_create(&t, NULL, set_frozen_later, &fd), 0);
+        r = cg_service_kill(s, 0, NULL);
+        pthread_join(t, NULL);
+        assert_int_equal(r, 0);
+        assert_int_equal(fake.signals_unfrozen, 0);
+        (void) snprintf(sig_a, sizeof(sig_a), "signal %d %d", (int) a, SIGKILL);
+        assert_true(log_index("/corral/web.service/cgroup.freeze=1") >= 0);
+        assert_true(log_index("/corral/web.service/cgroup.freeze=1") < log_index(sig_a));
+        assert_true(log_index(sig_a) < log_index("/corral/web.service/cgroup.freeze=0"));
+        assert_killed_by(a, SIGKILL);
+
+        /* a service frozen before (Freeze) stays frozen */
+        fake.log = strv_free(fake.log);
+        a = spawn_sleeper();
+        (void) snprintf(procs, sizeof(procs), "%d\n", (int) a);
+        put(fd, "cgroup.procs", procs);
+        put(fd, "cgroup.freeze", "1\n");
+        put(fd, "cgroup.events", "populated 1\nfrozen 1\n");
+        assert_int_equal(cg_service_signal(s, SIGTERM, NULL), 1);
+        assert_int_equal(fake.signals_unfrozen, 0);
+        assert_true(log_index("/corral/web.service/cgroup.freeze=0") < 0);
+        assert_killed_by(a, SIGTERM);
+        put(fd, "cgroup.procs", "");
+        close(inner);
+        cg_service_free(s);
+        cg_root_free(root);
+}
+
+/* issue 10 (lower): a service cannot nest cgroups without bound, and the
+ * walks over its tree stop at CG_SERVICE_MAX_DEPTH even where the kernel's
+ * limit was not there (a tree made before, or a limit raised). */
+static void test_nesting_bound(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        CgService *s = make_service(root, "web");
+        int fd = cg_service_fd(s), d = -EBADF, at16 = -EBADF, at17 = -EBADF;
+        pid_t shallow = spawn_sleeper(), deep = spawn_sleeper();
+        CrlError err = {};
+        char procs[32];
+
+        assert_content(fd, "cgroup.max.depth", "16");
+        assert_content(fd, "cgroup.max.descendants", "4096");
+        /* 40 levels: d1/d2/.../d40 */
+        d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        for (int i = 1; i <= 40; i++) {
+                char name[16];
+                int next;
+
+                (void) snprintf(name, sizeof(name), "d%d", i);
+                assert_int_equal(fake_mkdir(d, name, NULL), 0);
+                next = openat(d, name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+                assert_true(next >= 0);
+                close(d);
+                d = next;
+                if (i == 16)
+                        at16 = fcntl(d, F_DUPFD_CLOEXEC, 3);
+                if (i == 17)
+                        at17 = fcntl(d, F_DUPFD_CLOEXEC, 3);
+        }
+        close(d);
+        (void) snprintf(procs, sizeof(procs), "%d\n", (int) shallow);
+        put(at16, "cgroup.procs", procs);
+        (void) snprintf(procs, sizeof(procs), "%d\n", (int) deep);
+        put(at17, "cgroup.procs", procs);
+        put(fd, "cgroup.events", "populated 1\nfrozen 1\n");      /* confirms at once */
+        assert_int_equal(cg_service_signal(s, SIGTERM, &err), -ELOOP);
+        assert_non_null(strstr(err.message, "nested too deep"));
+        assert_killed_by(shallow, SIGTERM);     /* depth 16 is reached, 17 is not */
+        assert_int_equal(kill(deep, 0), 0);
+        assert_int_equal(kill(deep, SIGKILL), 0);
+        assert_killed_by(deep, SIGKILL);
+        put(at16, "cgroup.procs", "");
+        put(at17, "cgroup.procs", "");
+        /* destroy ends too, and says why it could not remove the tree */
+        assert_int_equal(cg_service_destroy(s, &err), -ELOOP);
+        assert_non_null(strstr(err.message, "nested too deep"));
+        close(at16);
+        close(at17);
+        cg_service_free(s);
+        cg_root_free(root);
+}
+
 static void test_open_existing(void **state) {
         CgProbe p = probe_all();
         CgRoot *root = open_root(&p, "/corral");
@@ -743,8 +979,11 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_events, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_freeze, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_wait_infinity, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_kill_destroy, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_kill_without_cgroup_kill, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_signal_while_frozen, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_nesting_bound, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_existing, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
