@@ -143,6 +143,27 @@ static int check_gid_map(const UnitConfig *u, const NsPlan *plan, CrlError *rete
         return 0;
 }
 
+/* PrivateUsers=identity and pick map the ids 0-65535 of the namespace only:
+ * a User=, Group= or supplementary group beyond would fail in the child with
+ * a bare EINVAL; say which one before clone. */
+static int check_ids_mapped(const UnitConfig *u, const NsPlan *plan, CrlError *reterr) {
+        const char *mode = u->private_users == PRIVATE_USERS_IDENTITY ? "identity" : "pick";
+
+        if (u->private_users != PRIVATE_USERS_IDENTITY && u->private_users != PRIVATE_USERS_PICK)
+                return 0;
+        if (plan->uid > 65535)
+                return crl_error_set(reterr, ERANGE, "step 'uid': PrivateUsers=%s maps uids 0-65535, not %u",
+                                     mode, (unsigned) plan->uid);
+        if (plan->gid > 65535)
+                return crl_error_set(reterr, ERANGE, "step 'gid': PrivateUsers=%s maps gids 0-65535, not %u",
+                                     mode, (unsigned) plan->gid);
+        for (size_t i = 0; i < plan->n_groups; i++)
+                if (plan->groups[i] > 65535)
+                        return crl_error_set(reterr, ERANGE, "step 'groups': PrivateUsers=%s maps gids 0-65535, "
+                                             "not the supplementary group %u", mode, (unsigned) plan->groups[i]);
+        return 0;
+}
+
 /* "K=V" into env, replacing an earlier K. */
 static int env_set(char ***env, const char *kv) {
         size_t klen = strcspn(kv, "=");
@@ -241,7 +262,7 @@ int ns_creds_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         }
         if ((r = plan_groups(u, plan, &info, reterr)) < 0)
                 return r;
-        if ((r = check_gid_map(u, plan, reterr)) < 0)
+        if ((r = check_gid_map(u, plan, reterr)) < 0 || (r = check_ids_mapped(u, plan, reterr)) < 0)
                 return r;
         if (u->capability_bounding_set_set || u->ambient_capabilities || u->private_devices) {
                 r = read_line_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &last);

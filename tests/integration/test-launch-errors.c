@@ -52,6 +52,16 @@ int main(void) {
         {
                 _cleanup_(unit_config_freep) UnitConfig *u = unit_new("web");
 
+                /* identity and pick map 0-65535: say which id falls outside */
+                u->private_users = PRIVATE_USERS_IDENTITY;
+                unit_set_str(&u->user, "70000");
+                expect_failure(u, NULL, "/bin/true", ERANGE, "service 'web': step 'uid': PrivateUsers=identity maps uids 0-65535, not 70000");
+                unit_set_str(&u->user, "nobody");
+                strv_extend(&u->supplementary_groups, "70001");
+                expect_failure(u, NULL, "/bin/true", ERANGE,
+                               "service 'web': step 'groups': PrivateUsers=identity maps gids 0-65535, not the supplementary group 70001");
+                u->supplementary_groups = strv_free(u->supplementary_groups);
+                u->private_users = PRIVATE_USERS_NO;
                 unit_set_str(&u->user, "nosuchuser-corral");
                 expect_failure(u, NULL, "/bin/true", ESRCH, "service 'web': step 'uid': User='nosuchuser-corral': no such user");
                 unit_set_str(&u->user, NULL);
