@@ -9,7 +9,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "cgroup.h"
 #include "fileio.h"
@@ -65,4 +67,49 @@ static inline char *file_of(CgService *s, const char *file) {
         buf[strcspn(buf, "\n")] = 0;
         free(t);
         return buf;
+}
+
+/* Test code only: waiting for a test's own children to fork, or observing
+ * that nothing happens for a while. */
+static inline void msleep(unsigned ms) {
+        struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
+
+        nanosleep(&ts, NULL);
+}
+
+/* 50 processes in a tree that ignore SIGTERM: half of them one level
+ * deeper; the middle one exits and is reaped (a zombie still counts in
+ * pids.current). */
+static inline int cg_test_tree(void *arg) {
+        int *ready = arg;
+
+        (void) signal(SIGTERM, SIG_IGN);
+        for (int i = 0; i < 49; i++) {
+                pid_t p = fork();
+
+                if (p == 0) {
+                        if (i % 2 && fork() > 0)
+                                _exit(0);
+                        for (;;)
+                                pause();
+                }
+                if (p > 0 && i % 2)
+                        (void) waitpid(p, NULL, 0);
+        }
+        __atomic_store_n(ready, 1, __ATOMIC_SEQ_CST);
+        for (;;)
+                pause();
+}
+
+/* Start cg_test_tree in s; its pidfd once all 50 are there. */
+static inline int cg_test_start_tree(CgService *s) {
+        int *ready = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        int pidfd = spawn_in(s, cg_test_tree, ready, NULL);
+        CgStats st = {};
+
+        for (int i = 0; i < 400 && (!*ready || (cg_service_stats(s, &st), st.tasks_current != 50)); i++)
+                msleep(50);
+        CHECK(st.tasks_current == 50, "tasks: %llu", (unsigned long long) st.tasks_current);
+        munmap(ready, 4096);
+        return pidfd;
 }

@@ -68,12 +68,6 @@ static void reset_log(CgService *s) {
         ops_state.events_fd = s ? cg_service_fd(s) : -EBADF;
 }
 
-static void msleep(unsigned ms) {
-        struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
-
-        nanosleep(&ts, NULL);   /* waiting for a test's own children to fork */
-}
-
 static CgService *create(const char *name) {
         ResourceConfig rc = rc_unset();
         CgService *s = NULL;
@@ -84,40 +78,6 @@ static CgService *create(const char *name) {
         CHECK(cg_service_create(root, name, &rc, 0, &s, &warnings, &err) == 0, "create %s: %s", name, err.message);
         strv_free(warnings);
         return s;
-}
-
-/* 50 processes in a tree that ignore SIGTERM */
-static int tree(void *arg) {
-        int *ready = arg;
-
-        (void) signal(SIGTERM, SIG_IGN);
-        for (int i = 0; i < 49; i++) {
-                pid_t p = fork();
-
-                if (p == 0) {
-                        if (i % 2 && fork() > 0)
-                                _exit(0);
-                        for (;;)
-                                pause();
-                }
-                if (p > 0 && i % 2)
-                        (void) waitpid(p, NULL, 0);
-        }
-        __atomic_store_n(ready, 1, __ATOMIC_SEQ_CST);
-        for (;;)
-                pause();
-}
-
-static int start_tree(CgService *s) {
-        int *ready = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        int pidfd = spawn_in(s, tree, ready, NULL);
-        CgStats st = {};
-
-        for (int i = 0; i < 400 && (!*ready || (cg_service_stats(s, &st), st.tasks_current != 50)); i++)
-                msleep(50);
-        CHECK(st.tasks_current == 50, "tasks: %llu", (unsigned long long) st.tasks_current);
-        munmap(ready, 4096);
-        return pidfd;
 }
 
 /* A task sent SIGTERM stays frozen; one sent SIGKILL dies without a thaw,
@@ -150,7 +110,7 @@ static void test_walk(void) {
         s = create("walk");
         if (!s)
                 return;
-        pidfd = start_tree(s);
+        pidfd = cg_test_start_tree(s);
         reset_log(s);
         n = cg_service_signal(s, SIGTERM, &err);
         CHECK(n == 50, "SIGTERM sent to %d: %s", n, err.message);
@@ -184,7 +144,7 @@ static void test_walk_frozen_service(void) {
         s = create("frozen");
         if (!s)
                 return;
-        pidfd = start_tree(s);
+        pidfd = cg_test_start_tree(s);
         CHECK(cg_service_freeze(s, 10 * USEC_PER_SEC, &err) == 0, "freeze: %s", err.message);
         reset_log(s);
         ops_state.no_cgroup_kill = true;

@@ -18,13 +18,6 @@
 
 static CgRoot *root;
 
-static void msleep(unsigned ms) {
-        struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
-
-        /* a test observing that nothing happens for a while */
-        nanosleep(&ts, NULL);
-}
-
 static CgService *create(const char *name, const ResourceConfig *rc, CgServiceFlags flags) {
         CgService *s = NULL;
         char **warnings = NULL;
@@ -341,32 +334,7 @@ static void test_freeze(void) {
 }
 
 /* ---- Kill: 50 processes that ignore SIGTERM ---- */
-static int tree(void *arg) {
-        int *ready = arg;
-
-        (void) signal(SIGTERM, SIG_IGN);
-        for (int i = 0; i < 49; i++) {
-                pid_t p = fork();
-
-                if (p == 0) {
-                        /* half of them one level deeper, to be a tree;
-                         * the middle one exits (and is reaped below: a
-                         * zombie still counts in pids.current) */
-                        if (i % 2 && fork() > 0)
-                                _exit(0);
-                        for (;;)
-                                pause();
-                }
-                if (p > 0 && i % 2)
-                        (void) waitpid(p, NULL, 0);
-        }
-        __atomic_store_n(ready, 1, __ATOMIC_SEQ_CST);
-        for (;;)
-                pause();
-}
-
 static void test_kill(void) {
-        int *ready = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         ResourceConfig rc = rc_unset();
         int pidfd, code = 0, status = 0, n;
         CrlError err = {};
@@ -378,10 +346,7 @@ static void test_kill(void) {
         s = create("kill", &rc, 0);
         if (!s)
                 return;
-        pidfd = spawn_in(s, tree, ready, NULL);
-        for (int i = 0; i < 200 && (!*ready || (cg_service_stats(s, &st), st.tasks_current != 50)); i++)
-                msleep(50);
-        CHECK(st.tasks_current == 50, "tasks: %llu", (unsigned long long) st.tasks_current);
+        pidfd = cg_test_start_tree(s);
         n = cg_service_signal(s, SIGTERM, &err);
         CHECK(n == 50, "SIGTERM sent to %d: %s", n, err.message);
         msleep(300);
@@ -395,7 +360,6 @@ static void test_kill(void) {
         CHECK(faccessat(root->dir_fd, "kill.service", F_OK, 0) < 0 && errno == ENOENT, "directory left");
         cg_service_free(s);
         close(pidfd);
-        munmap(ready, 4096);
 }
 
 /* ---- Bad values: named, nothing left ---- */
