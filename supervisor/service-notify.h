@@ -47,3 +47,6 @@ void notify_message_done(NotifyMessage *m);
  * nothing (more) is to be read, -EPERM for a dropped message (the caller
  * logs once), 0 with *ret filled. MAINPID= must also be in the cgroup. */
 int notify_socket_receive(NotifySocket *n, int cgroup_fd, NotifyMessage *ret);
+/* After -EPERM: why the message was dropped ("pid 123 is not in the
+ * service's cgroup (it is in '/x')"), for the caller's one log line. */
+const char *notify_socket_drop_reason(NotifySocket *n);
