@@ -39,21 +39,26 @@ typedef struct Child {
 
 typedef int (*ChildFn)(const char *socket_path, void *arg);
 
+/* Returns once the child is in cg_fd's cgroup (when cg_fd >= 0). */
 static Child child_start(int cg_fd, const char *socket_path, ChildFn fn, void *arg) {
-        int p[2];
+        int p[2], ready[2];
         Child c = { .release = -1 };
+        char x = 0;
 
-        if (pipe2(p, O_CLOEXEC) < 0)
+        if (pipe2(p, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0)
                 return c;
         c.pid = fork();
         if (c.pid == 0) {
-                char x;
                 int r = 0;
 
                 close(p[1]);
+                close(ready[0]);
                 child_release_fd = p[0];
                 if (cg_fd >= 0 && write_string_at(cg_fd, "cgroup.procs", "0") < 0)
                         _exit(90);
+                if (write(ready[1], "r", 1) != 1)
+                        _exit(89);
+                close(ready[1]);
                 if (socket_path)
                         (void) setenv("NOTIFY_SOCKET", socket_path, 1);
                 if (fn)
@@ -63,6 +68,9 @@ static Child child_start(int cg_fd, const char *socket_path, ChildFn fn, void *a
                 _exit(r);
         }
         close(p[0]);
+        close(ready[1]);
+        CHECK(read(ready[0], &x, 1) == 1 && x == 'r', "child %d did not start", (int) c.pid);
+        close(ready[0]);
         c.release = p[1];
         return c;
 }
