@@ -15,8 +15,8 @@
 typedef struct NotifySocket NotifySocket;
 
 /* Bind RUNTIME_DIR/notify/NAME (replacing a stale one) or, for
- * re-adoption, bind it again at the same path. *ret_path is what goes into
- * $NOTIFY_SOCKET. */
+ * re-adoption, bind it again at the same path. notify_socket_path() is what
+ * goes into $NOTIFY_SOCKET. */
 int notify_socket_open(const char *runtime_dir, const char *name, NotifySocket **ret, CrlError *reterr);
 int notify_socket_fd(NotifySocket *n);          /* borrowed; EPOLLIN: notify_socket_receive() */
 const char *notify_socket_path(NotifySocket *n);
