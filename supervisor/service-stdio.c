@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,10 @@
 
 #ifndef CORRAL_LOG_HELPER_PATH
 #define CORRAL_LOG_HELPER_PATH "/usr/libexec/corral/corral-log"
+#endif
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
@@ -182,6 +187,19 @@ typedef struct LoggerExec {
         int err_fd;                     /* the write end of the exec report pipe */
 } LoggerExec;
 
+/* corral-log reports its own failures (a full disk, a failed rotation) on
+ * corrald's stderr: a terminal, a file or journald's stream socket. Not on
+ * a pipe, though: whoever reads corrald's output until EOF (a test harness,
+ * `corrald | tee`) would wait for every log process too, long after a
+ * kill -9 of corrald. */
+static int logger_stderr(int null_fd) {
+        struct stat st;
+
+        if (fstat(STDERR_FILENO, &st) < 0 || S_ISFIFO(st.st_mode))
+                return null_fd;
+        return STDERR_FILENO;
+}
+
 static void logger_exec_prepare(const StdioBuild *b, int null_fd, LoggerExec *x) {
         size_t n = 0;
         const char *tz = getenv("TZ");
@@ -211,7 +229,7 @@ static void logger_exec_prepare(const StdioBuild *b, int null_fd, LoggerExec *x)
         x->envp[n] = NULL;
 
         x->src[0] = x->src[1] = null_fd;
-        x->src[2] = fcntl(STDERR_FILENO, F_GETFD) >= 0 ? STDERR_FILENO : null_fd;
+        x->src[2] = logger_stderr(null_fd);
         x->src[LOGGER_FD_FILE_IN] = b->pipe_rd[SINK_FILE];
         x->src[LOGGER_FD_DIR] = b->dir_fd;
         x->src[LOGGER_FD_FILE] = b->file_fd;
@@ -257,6 +275,11 @@ _Noreturn static void logger_child(const LoggerExec *x) {
         for (int i = 0; i < _LOGGER_FD_MAX; i++)
                 if (tmp[i] >= 0 && dup2(tmp[i], i) < 0)
                         goto fail;
+        /* Whatever corrald itself inherited without CLOEXEC stays out of
+         * the log process (it might hold a pipe open for years); err_fd
+         * stays usable until execve. */
+        if (syscall(SYS_close_range, (unsigned) _LOGGER_FD_MAX, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+                goto fail;
         execve(x->helper, x->argv, x->envp);
 fail:
         err = errno;

@@ -284,8 +284,12 @@ _Noreturn static void fake_corrald(int report_fd) {
         ServiceStdio s = SERVICE_STDIO_NULL;
         CrlError e = {};
         pid_t pids[2];
+        int err_pipe[2];
 
         (void) setpgid(0, 0);
+        /* stderr a pipe, as under a harness reading it until EOF */
+        if (pipe2(err_pipe, O_CLOEXEC) < 0 || dup2(err_pipe[1], STDERR_FILENO) < 0)
+                _exit(5);
         if (service_stdio_open(mc, u, NULL, &s, &e) < 0) {
                 printf("fake corrald: %s\n", e.message);
                 _exit(2);
@@ -329,6 +333,18 @@ static void check_kill_log(void) {
         free_lines(lines);
 }
 
+/* The log process holds its inputs and nothing else of corrald's; its
+ * stderr is /dev/null when corrald's was a pipe. */
+static void check_logger_fds(pid_t logger) {
+        char *out = NULL;
+
+        CHECK(sh(&out, "ls /proc/%d/fd | sort -n | tr '\\n' ' '", (int) logger) == 0 && streq(out, "0 1 2 3 4 5 "),
+              "the log process has fds 0-5 only: %s", out);
+        CHECK(sh(&out, "readlink /proc/%d/fd/2", (int) logger) == 0 && streq(out, "/dev/null\n"),
+              "its stderr is /dev/null, not corrald's pipe: %s", out);
+        free(out);
+}
+
 /* The logger must be alive, a sibling of corrald (our child: CLONE_PARENT),
  * leading its own session. */
 static void check_logger_detached(pid_t logger, pid_t corrald) {
@@ -344,6 +360,7 @@ static void check_logger_detached(pid_t logger, pid_t corrald) {
         free(stat_text);
         CHECK(ppid == getpid(), "the log process is corrald's sibling (ppid %d, corrald %d)", ppid, (int) corrald);
         CHECK(getsid(logger) == logger, "the log process leads its own session (sid %d)", (int) getsid(logger));
+        check_logger_fds(logger);
 }
 
 static void test_kill_corrald(void) {
@@ -352,7 +369,7 @@ static void test_kill_corrald(void) {
         siginfo_t si = {};
 
         printf("# kill -9 of corrald's process group while the service writes: no SIGPIPE, no block, no lost line\n");
-        if (pipe(report) < 0 || pipe(sync_p) < 0 || pipe(go) < 0)
+        if (pipe2(report, O_CLOEXEC) < 0 || pipe2(sync_p, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)
                 abort();
         kill_sync_fd = sync_p[1];
         kill_go_fd = go[0];
