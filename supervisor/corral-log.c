@@ -24,9 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
-#include <systemd/sd-journal.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@
 #include "service-log.h"
 
 #define OUT_MAX (256 * 1024)
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 typedef struct LogInput {
         int fd;                                 /* owned; -EBADF once at EOF */
@@ -56,7 +58,7 @@ typedef struct Logger {
         LogInput inputs[2];
         size_t n_inputs;
         int last_errno;                         /* reported once until it changes */
-        char journal_msg[sizeof("MESSAGE=") + SVC_LOG_LINE_MAX];
+        int journal_fd;                         /* owned; made on first use */
 } Logger;
 
 /* Our stderr is corrald's; report each kind of failure once, so a full disk
@@ -140,23 +142,42 @@ static void file_add_line(Logger *l, const char *ts, size_t ts_len, const char *
         f->out_len += n;
 }
 
+/* journald's native protocol, by hand rather than through libsystemd (whose
+ * seven libraries would cost every log process's exec and memory): one
+ * datagram of "KEY=value\n" fields. A line never holds '\n' (we split on
+ * it), so the simple form always applies; at most 64 KiB and a bit, it fits
+ * the socket's default send buffer. A blocking send: journald's pace
+ * throttles the service, as it does systemd's own stdout streams. */
 static void journal_send(Logger *l, const char *line, size_t len) {
-        char prio[] = "PRIORITY=6";
-        char ident[sizeof("SYSLOG_IDENTIFIER=") + NAME_MAX];
+        static const struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = JOURNAL_SOCKET };
+        char prio[] = "\nPRIORITY=6\nSYSLOG_IDENTIFIER=";
         size_t skip;
-        struct iovec iov[3];
-        int r;
+        int p = svc_log_parse_priority(line, len, &skip);
+        struct iovec iov[] = {
+                { (char *) "MESSAGE=", 8 },
+                { (char *) line + skip, len - skip },
+                { prio, sizeof(prio) - 1 },
+                { (char *) l->name, strlen(l->name) },
+                { (char *) "\n", 1 },
+        };
+        struct msghdr mh = {
+                .msg_name = (void *) &sa, .msg_namelen = sizeof(sa),
+                .msg_iov = iov, .msg_iovlen = ELEMENTSOF(iov),
+        };
 
-        prio[sizeof(prio) - 2] = '0' + svc_log_parse_priority(line, len, &skip);
-        memcpy(l->journal_msg, "MESSAGE=", 8);
-        memcpy(l->journal_msg + 8, line + skip, len - skip);
-        r = snprintf(ident, sizeof(ident), "SYSLOG_IDENTIFIER=%s", l->name);
-        iov[0] = (struct iovec) { l->journal_msg, 8 + len - skip };
-        iov[1] = (struct iovec) { prio, sizeof(prio) - 1 };
-        iov[2] = (struct iovec) { ident, (size_t) r };
-        r = sd_journal_sendv(iov, ELEMENTSOF(iov));
-        if (r < 0)
-                report(l, -r, "journal");
+        prio[strlen("\nPRIORITY=")] = '0' + p;
+        if (l->journal_fd < 0) {
+                l->journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                if (l->journal_fd < 0) {
+                        report(l, errno, "journal socket");
+                        return;
+                }
+        }
+        while (sendmsg(l->journal_fd, &mh, MSG_NOSIGNAL) < 0)
+                if (errno != EINTR) {
+                        report(l, errno, "journal");
+                        return;
+                }
 }
 
 /* Log every complete line of in->buf, keep the partial rest. */
@@ -295,7 +316,7 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "corral-log: %s\n", strerror(ENOMEM));
                 return 1;
         }
-        l->file.dir_fd = l->file.fd = -EBADF;
+        l->file.dir_fd = l->file.fd = l->journal_fd = -EBADF;
         if (parse_args(argc, argv, l) < 0 || optind != argc || !args_valid(l)) {
                 fprintf(stderr, "usage: corral-log --name NAME [--file-input FD --dir-fd FD --file-fd FD "
                         "--max-bytes N --keep K] [--journal-input FD]\n");
