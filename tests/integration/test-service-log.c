@@ -214,6 +214,32 @@ static void test_lines(void) {
         CHECK(count_fds() == fds, "no fd leaked (%d before, %d after)", fds, count_fds());
 }
 
+static void write_long(int out, int err) {
+        static char big[150000 + 2];
+
+        memset(big, 'x', 150000);
+        big[150000] = '\n';
+        write_all(out, big);
+        write_all(out, "short\n");
+}
+
+static void test_long_lines(void) {
+        _cleanup_(manager_config_freep) ManagerConfig *mc = config(10 << 20, 5);
+        _cleanup_(unit_config_freep) UnitConfig *u = unit("long", OUTPUT_LOG, NULL, OUTPUT_LOG, NULL);
+        static const size_t want[] = { 65536, 65536, 150000 - 2 * 65536, 5 };
+        size_t n;
+        char **lines;
+
+        printf("# a line longer than 64 KiB is split into 64 KiB lines\n");
+        run_service(mc, u, write_long);
+        lines = read_lines(log_path("long.log"), &n);
+        CHECK(n == ELEMENTSOF(want), "long.log has %zu lines", n);
+        for (size_t i = 0; i < n && i < ELEMENTSOF(want); i++)
+                CHECK(stamped(lines[i]) && strlen(lines[i]) - 33 == want[i], "line %zu has %zu bytes (want %zu)",
+                      i, strlen(lines[i]) - 33, want[i]);
+        free_lines(lines);
+}
+
 static void write_many(int out, int err) {
         char line[128];
 
@@ -393,7 +419,8 @@ static void test_kill_corrald(void) {
         CHECK(waitid(P_PIDFD, wfd, &si, WEXITED) == 0 && si.si_code == CLD_EXITED && si.si_status == 0,
               "the writer exits 0, not by SIGPIPE (code %d status %d)", si.si_code, si.si_status);
         CHECK(exits_within(lfd, 5000), "the log process exits after the writer");
-        (void) waitid(P_PIDFD, lfd, &si, WEXITED);
+        CHECK(waitid(P_PIDFD, lfd, &si, WEXITED) == 0 && si.si_code == CLD_EXITED && si.si_status == 0,
+              "the log process exits 0 (code %d status %d)", si.si_code, si.si_status);
         check_kill_log();
         close(lfd); close(wfd); close(report[0]); close(sync_p[0]); close(sync_p[1]); close(go[0]); close(go[1]);
 }
@@ -638,6 +665,7 @@ int main(void) {
         setvbuf(stdout, NULL, _IOLBF, 0);
 
         test_lines();
+        test_long_lines();
         test_rotation();
         test_kill_corrald();
         test_file_append();
