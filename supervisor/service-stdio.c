@@ -184,7 +184,8 @@ typedef struct LoggerExec {
         char numbers[2][24];            /* --max-bytes, --keep */
         char tz[256];                   /* "TZ=..." for the time stamps' zone */
         int src[_LOGGER_FD_MAX];        /* what goes on fd i; -EBADF: nothing */
-        int err_fd;                     /* the write end of the exec report pipe */
+        int err_fd, err_rd;             /* the exec report pipe (the log process writes errno) */
+        int report_fd;                  /* the write end of the LoggerReport pipe */
 } LoggerExec;
 
 /* corral-log reports its own failures (a full disk, a failed rotation) on
@@ -287,61 +288,85 @@ fail:
         _exit(127);
 }
 
-/* clone3(CLONE_PARENT): the log process is corrald's sibling, not its child,
- * so it is reaped by corrald's parent (or init once that is gone), the same
- * whether this corrald started it or a later one re-adopted it; corrald
- * only watches its pidfd. CLONE_VFORK: we resume once it ran execve (or
- * failed), so the report pipe is complete when we read it. corrald as a
- * pid namespace's init cannot CLONE_PARENT (EINVAL): then it is our child. */
-static pid_t logger_clone(int *ret_pidfd, bool *ret_is_child) {
+/* What the intermediate process tells corrald. */
+typedef struct LoggerReport {
+        pid_t pid;
+        int pidfd;                      /* in corrald's fd table (CLONE_FILES) */
+        int error;                      /* positive errno, 0 on success */
+} LoggerReport;
+
+/* The intermediate: it shares corrald's fd table (CLONE_FILES), so the
+ * pidfd it gets for the log process is corrald's. It clones the log process
+ * with CLONE_VFORK, so when that returns the log process has run execve or
+ * has written why it could not (the non-blocking read sees which); then it
+ * reports and exits at once. Its orphan goes to init (or the nearest
+ * subreaper), which reaps it: no zombie is ever left for corrald or for
+ * whoever started corrald, and the log process is no child of corrald, the
+ * same whether this corrald started it or a later one re-adopted it. */
+_Noreturn static void logger_intermediate(const LoggerExec *x) {
+        int pidfd = -EBADF, err;
         crl_clone_args args = {
-                .flags = CLONE_PIDFD | CLONE_VFORK | CLONE_PARENT,
-                .pidfd = (uint64_t) (uintptr_t) ret_pidfd,
+                .flags = CLONE_PIDFD | CLONE_VFORK,
+                .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                .exit_signal = SIGCHLD,
         };
+        LoggerReport r = {};
         pid_t pid = crl_clone3(&args);
 
-        *ret_is_child = false;
-        if (pid == -EINVAL) {
-                args.flags &= ~(uint64_t) CLONE_PARENT;
-                args.exit_signal = SIGCHLD;
-                *ret_is_child = true;
-                pid = crl_clone3(&args);
-        }
-        return pid;
+        if (pid == 0)
+                logger_child(x);
+        if (pid < 0)
+                r.error = -pid;
+        else if (read(x->err_rd, &err, sizeof(err)) == sizeof(err)) {
+                r.error = err;
+                safe_close(pidfd);
+        } else
+                r = (LoggerReport) { .pid = pid, .pidfd = pidfd };
+        (void) !write(x->report_fd, &r, sizeof(r));
+        _exit(0);
+}
+
+static int logger_fail(const StdioBuild *b, const LoggerExec *x, const char *step, int err, CrlError *e) {
+        return crl_error_set(e, err, "service '%s': log process %s: %s: %s", b->u->name, x->helper, step, strerror(err));
 }
 
 static int spawn_logger(const StdioBuild *b, int *ret_pidfd, pid_t *ret_pid, CrlError *e) {
-        _cleanup_close_ int null_fd = -EBADF, err_rd = -EBADF, pidfd = -EBADF;
+        _cleanup_close_ int null_fd = -EBADF, err_rd = -EBADF, report_rd = -EBADF, ipidfd = -EBADF;
+        crl_clone_args args = { .flags = CLONE_FILES | CLONE_VFORK | CLONE_PIDFD, .exit_signal = SIGCHLD };
         LoggerExec x = {};
-        int p[2], err = 0;
-        bool is_child;
-        ssize_t n;
+        LoggerReport r = {};
+        int p[2], q[2];
         pid_t pid;
 
         null_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
-        if (null_fd < 0 || pipe2(p, O_CLOEXEC) < 0)
-                return crl_error_set(e, errno, "service '%s': log process: %s", b->u->name, strerror(errno));
-        err_rd = p[0];
+        if (null_fd < 0 || pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+                return logger_fail(b, &x, "prepare", errno, e);
+        err_rd = x.err_rd = p[0];
         x.err_fd = p[1];
+        if (pipe2(q, O_CLOEXEC | O_NONBLOCK) < 0) {
+                safe_close(x.err_fd);
+                return logger_fail(b, &x, "prepare", errno, e);
+        }
+        report_rd = q[0];
+        x.report_fd = q[1];
         logger_exec_prepare(b, null_fd, &x);
 
-        pid = logger_clone(&pidfd, &is_child);
+        args.pidfd = (uint64_t) (uintptr_t) &ipidfd;
+        pid = crl_clone3(&args);
         if (pid == 0)
-                logger_child(&x);
+                logger_intermediate(&x);
         safe_close(x.err_fd);
+        safe_close(x.report_fd);
         if (pid < 0)
-                return crl_error_set(e, -pid, "service '%s': log process: clone3: %s", b->u->name, strerror(-pid));
-
-        n = read(err_rd, &err, sizeof(err));
-        if (n != 0) {
-                if (n != sizeof(err))
-                        err = n < 0 ? errno : EIO;
-                if (is_child)   /* it has exited: reap it (else corrald's parent does) */
-                        (void) waitid(P_PIDFD, pidfd, NULL, WEXITED);
-                return crl_error_set(e, err, "service '%s': log process %s: %s", b->u->name, x.helper, strerror(err));
-        }
-        *ret_pidfd = TAKE_FD(pidfd);
-        *ret_pid = pid;
+                return logger_fail(b, &x, "clone3", -pid, e);
+        /* CLONE_VFORK: it has exited already; this only reaps it. */
+        (void) waitid(P_PIDFD, ipidfd, &(siginfo_t) {}, WEXITED);
+        if (read(report_rd, &r, sizeof(r)) != sizeof(r))
+                return logger_fail(b, &x, "clone3", EIO, e);
+        if (r.error != 0)
+                return logger_fail(b, &x, "execve", r.error, e);
+        *ret_pidfd = r.pidfd;
+        *ret_pid = r.pid;
         return 0;
 }
 

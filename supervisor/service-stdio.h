@@ -28,9 +28,9 @@ typedef struct ServiceStdio {
  * over the unit's settings. The log process (if any) is running when this
  * returns; it ends by itself once every writer closed its end. On failure
  * nothing is left (no process, no fd) and reterr says what.
- * The log process is corrald's sibling (CLONE_PARENT), not its child:
- * corrald never reaps it; logger_pidfd turns readable (POLLIN, an
- * sd_event_add_io source, not a child source) when it has exited. */
+ * The log process is no child of corrald (orphaned at its start, init
+ * reaps it): logger_pidfd turns readable (POLLIN, an sd_event_add_io
+ * source, not a child source) when it has exited. */
 int service_stdio_open(const ManagerConfig *mc, const UnitConfig *u, const int caller_fds[3],
                        ServiceStdio *ret, CrlError *reterr);
 

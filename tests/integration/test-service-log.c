@@ -161,6 +161,15 @@ static mode_t file_mode(const char *path) {
         return stat(path, &st) < 0 ? (mode_t) -1 : st.st_mode & 07777;
 }
 
+/* The log process, orphaned at its start, came to us (the subreaper): its
+ * exit status shows a sanitizer's report, which its stderr would not. */
+static void reap_logger(int pidfd) {
+        siginfo_t si = {};
+
+        CHECK(waitid(P_PIDFD, pidfd, &si, WEXITED) == 0 && si.si_code == CLD_EXITED && si.si_status == 0,
+              "the log process exits 0 (code %d status %d)", si.si_code, si.si_status);
+}
+
 /* Run u's output through a writer and the log process to the end. */
 static void run_service(const ManagerConfig *mc, const UnitConfig *u, void (*fn)(int out, int err)) {
         ServiceStdio s = SERVICE_STDIO_NULL;
@@ -174,6 +183,7 @@ static void run_service(const ManagerConfig *mc, const UnitConfig *u, void (*fn)
         service_stdio_close_service_ends(&s);
         CHECK(wait_exit(pid) == 0, "the writer exits 0");
         CHECK(exits_within(s.logger_pidfd, 5000), "the log process ends once the writer is gone");
+        reap_logger(s.logger_pidfd);
         service_stdio_done(&s);
 }
 
@@ -371,8 +381,8 @@ static void check_logger_fds(pid_t logger) {
         free(out);
 }
 
-/* The logger must be alive, a sibling of corrald (our child: CLONE_PARENT),
- * leading its own session. */
+/* The log process must be no child of corrald (orphaned at its start, it
+ * went to the nearest subreaper: us) and lead its own session. */
 static void check_logger_detached(pid_t logger, pid_t corrald) {
         char path[64], *stat_text = NULL;
         int ppid = -1;
@@ -384,7 +394,7 @@ static void check_logger_detached(pid_t logger, pid_t corrald) {
                         (void) sscanf(p + 2, "%*c %d", &ppid);
         }
         free(stat_text);
-        CHECK(ppid == getpid(), "the log process is corrald's sibling (ppid %d, corrald %d)", ppid, (int) corrald);
+        CHECK(ppid == getpid(), "the log process is no child of corrald (ppid %d, corrald %d)", ppid, (int) corrald);
         CHECK(getsid(logger) == logger, "the log process leads its own session (sid %d)", (int) getsid(logger));
         check_logger_fds(logger);
 }
@@ -419,8 +429,7 @@ static void test_kill_corrald(void) {
         CHECK(waitid(P_PIDFD, wfd, &si, WEXITED) == 0 && si.si_code == CLD_EXITED && si.si_status == 0,
               "the writer exits 0, not by SIGPIPE (code %d status %d)", si.si_code, si.si_status);
         CHECK(exits_within(lfd, 5000), "the log process exits after the writer");
-        CHECK(waitid(P_PIDFD, lfd, &si, WEXITED) == 0 && si.si_code == CLD_EXITED && si.si_status == 0,
-              "the log process exits 0 (code %d status %d)", si.si_code, si.si_status);
+        reap_logger(lfd);
         check_kill_log();
         close(lfd); close(wfd); close(report[0]); close(sync_p[0]); close(sync_p[1]); close(go[0]); close(go[1]);
 }
@@ -503,6 +512,7 @@ static void test_journal(void) {
         fflush(stdout);
         pid = fork();
         if (pid == 0) {
+                (void) prctl(PR_SET_CHILD_SUBREAPER, 1);        /* not inherited */
                 failures = 0;   /* count only the child's own */
                 failed_lines[0] = 0;
                 if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
@@ -625,8 +635,27 @@ static void test_caller_fds(void) {
         CHECK(service_stdio_open(mc, u, (int[3]) { -EBADF, p[1], -EBADF }, &s, &e) == 0 &&
               same_file(s.stdout_fd, p[1]) && s.logger_pidfd >= 0 && s.log_path,
               "caller's stdout only: stderr still goes to the log (%s)", e.message);
+        service_stdio_close_service_ends(&s);
+        CHECK(exits_within(s.logger_pidfd, 5000), "the log process ends with the service ends closed");
+        reap_logger(s.logger_pidfd);
         service_stdio_done(&s);
         close(p[0]); close(p[1]); close(q[0]); close(q[1]);
+}
+
+/* The log process that could not execve is gone: our one child left (an
+ * orphan, as every log process) is it, exited 127. */
+static void check_only_failed_child(void) {
+        siginfo_t si = {};
+
+        for (int i = 0; i < 200 && si.si_pid == 0; i++) {
+                if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0)
+                        break;
+                if (si.si_pid == 0)
+                        usleep(10000);  /* a test may sleep: it is reparented after its exit */
+        }
+        CHECK(si.si_pid > 0 && si.si_code == CLD_EXITED && si.si_status == 127,
+              "the failed log process exited (pid %d code %d status %d)", (int) si.si_pid, si.si_code, si.si_status);
+        CHECK(waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0 && errno == ECHILD, "and no other process is left");
 }
 
 static void test_errors(void) {
@@ -653,6 +682,7 @@ static void test_errors(void) {
         CHECK(service_stdio_open(mc, u, NULL, &s, &e) == -ENOENT && strstr(e.message, "log process") &&
               strstr(e.message, "no-such-helper"), "%s", e.message);
         setenv("CORRAL_LOG_HELPER", helper, 1);
+        check_only_failed_child();
         CHECK(s.logger_pidfd == -EBADF && s.stdout_fd == -EBADF, "*ret untouched on failure");
         CHECK(count_fds() == fds, "no fd left (%d before, %d after)", fds, count_fds());
 }
