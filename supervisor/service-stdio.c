@@ -261,6 +261,9 @@ _Noreturn static void logger_child(const LoggerExec *x) {
          * before the service's last line is drained. */
         if (setsid() < 0)
                 goto fail;
+        /* It may run for years: pin no mount corrald happened to start in. */
+        if (chdir("/") < 0)
+                goto fail;
         /* Move every source above the targets first, so dup2() cannot
          * clobber a source sitting on a target number. */
         err_fd = fcntl(x->err_fd, F_DUPFD_CLOEXEC, _LOGGER_FD_MAX);

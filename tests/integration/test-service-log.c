@@ -369,13 +369,14 @@ static void check_kill_log(void) {
         free_lines(lines);
 }
 
-/* The log process holds its inputs and nothing else of corrald's; its
- * stderr is /dev/null when corrald's was a pipe. */
+/* The log process holds its inputs and nothing else of corrald's (fds, cwd);
+ * its stderr is /dev/null when corrald's was a pipe. */
 static void check_logger_fds(pid_t logger) {
         char *out = NULL;
 
         CHECK(sh(&out, "ls /proc/%d/fd | sort -n | tr '\\n' ' '", (int) logger) == 0 && streq(out, "0 1 2 3 4 5 "),
               "the log process has fds 0-5 only: %s", out);
+        CHECK(sh(&out, "readlink /proc/%d/cwd", (int) logger) == 0 && streq(out, "/\n"), "its cwd is /: %s", out);
         CHECK(sh(&out, "readlink /proc/%d/fd/2", (int) logger) == 0 && streq(out, "/dev/null\n"),
               "its stderr is /dev/null, not corrald's pipe: %s", out);
         free(out);
