@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <regex.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -435,6 +436,87 @@ static void test_kill_corrald(void) {
         close(lfd); close(wfd); close(report[0]); close(sync_p[0]); close(sync_p[1]); close(go[0]); close(go[1]);
 }
 
+/* The stop's cgroup.kill of the service's cgroup: the log process, in
+ * corrald's cgroup, survives it and logs every line the service wrote. */
+static int cg_kill_writer(const char *cg, volatile unsigned *written, int out) {
+        char path[PATH_MAX], line[64];
+        int fd;
+
+        snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "0", 1) != 1)
+                return 3;
+        close(fd);
+        for (unsigned i = 0;; i++) {
+                snprintf(line, sizeof(line), "line %07u\n", i);
+                write_all(out, line);
+                *written = i + 1;
+        }
+}
+
+/* Our own cgroup2 directory for the "service" (the VM's at /sys/fs/cgroup,
+ * this host's at .../unified), or NULL without cgroup.kill (Linux < 5.14). */
+static bool make_service_cgroup(char *cg, size_t size) {
+        const char *mnt = access("/sys/fs/cgroup/cgroup.procs", F_OK) >= 0 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+        char kill_file[PATH_MAX];
+
+        snprintf(cg, size, "%s/corral-test-log-%d", mnt, (int) getpid());
+        snprintf(kill_file, sizeof(kill_file), "%s/cgroup.kill", cg);
+        if (mkdir(cg, 0755) < 0)
+                return false;
+        if (access(kill_file, W_OK) < 0) {
+                (void) rmdir(cg);
+                return false;
+        }
+        return true;
+}
+
+static void check_killed_log(unsigned written) {
+        char want[32];
+        size_t n;
+        char **lines = read_lines(log_path("killed.log"), &n);
+
+        CHECK(n == written || n == written + 1, "every written line is logged (%zu lines, %u written)", n, written);
+        snprintf(want, sizeof(want), "line %07zu", n - 1);
+        CHECK(n > 0 && stamped(lines[n - 1]) && streq(lines[n - 1] + 33, want),
+              "the last line is whole: '%s'", n ? lines[n - 1] : "");
+        free_lines(lines);
+}
+
+static void test_cgroup_kill(void) {
+        _cleanup_(manager_config_freep) ManagerConfig *mc = config(64 << 20, 5);
+        _cleanup_(unit_config_freep) UnitConfig *u = unit("killed", OUTPUT_LOG, NULL, OUTPUT_LOG, NULL);
+        volatile unsigned *written = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        ServiceStdio s = SERVICE_STDIO_NULL;
+        char cg[PATH_MAX], kill_file[PATH_MAX + 16], *out = NULL;
+        CrlError e = {};
+        pid_t pid;
+
+        printf("# cgroup.kill of the service's cgroup: the log process drains and logs every written line\n");
+        if (written == MAP_FAILED || !make_service_cgroup(cg, sizeof(cg))) {
+                printf("SKIP cgroup.kill part: no cgroup2 with cgroup.kill here: %m\n");
+                return;
+        }
+        snprintf(kill_file, sizeof(kill_file), "%s/cgroup.kill", cg);
+        CHECK(service_stdio_open(mc, u, NULL, &s, &e) == 0, "%s", e.message);
+        pid = fork();
+        if (pid == 0)
+                _exit(cg_kill_writer(cg, written, s.stdout_fd));
+        service_stdio_close_service_ends(&s);
+        for (int i = 0; i < 10000 && *written < 20000; i++)
+                usleep(1000);   /* a test may poll: let it write a while */
+        CHECK(sh(&out, "grep '^0::' /proc/%d/cgroup | grep -vc corral-test-log", (int) s.logger_pid) == 0,
+              "the log process is not in the service's cgroup: %s", out);
+        CHECK(write_string_at(AT_FDCWD, kill_file, "1") == 0, "write 1 to %s", kill_file);
+        CHECK(wait_exit(pid) == 128 + SIGKILL, "the writer died of SIGKILL");
+        CHECK(exits_within(s.logger_pidfd, 5000), "the log process ends after the kill");
+        reap_logger(s.logger_pidfd);
+        check_killed_log(*written);
+        free(out);
+        service_stdio_done(&s);
+        CHECK(rmdir(cg) == 0, "rmdir %s: %m", cg);
+}
+
 /* One native-protocol datagram's field, e.g. field(d, "PRIORITY"). */
 static const char *field(const char *d, const char *key, char *buf, size_t size) {
         size_t kl = strlen(key);
@@ -699,6 +781,7 @@ int main(void) {
         test_long_lines();
         test_rotation();
         test_kill_corrald();
+        test_cgroup_kill();
         test_file_append();
         test_null_inherit();
         test_caller_fds();
