@@ -67,7 +67,7 @@ static void report(Logger *l, int err, const char *what) {
         if (err == l->last_errno)
                 return;
         l->last_errno = err;
-        fprintf(stderr, "corral-log[%s]: %s: %s, dropping output\n", l->name, what, strerror(err));
+        fprintf(stderr, "corral-log[%s]: %s: %s\n", l->name, what, strerror(err));
 }
 
 static void file_flush(Logger *l) {
@@ -79,7 +79,7 @@ static void file_flush(Logger *l) {
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n <= 0) {
-                        report(l, n < 0 ? errno : EIO, "write");
+                        report(l, n < 0 ? errno : EIO, "write to the log file (output dropped)");
                         break;
                 }
                 done += n;
@@ -118,7 +118,7 @@ static void file_rotate(Logger *l) {
 
         fd = openat(f->dir_fd, cur, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640);
         if (fd < 0) {
-                report(l, errno, "open new log file");
+                report(l, errno, "rotate: new log file (going on in the old one)");
                 return;
         }
         safe_close(f->fd);
@@ -169,13 +169,13 @@ static void journal_send(Logger *l, const char *line, size_t len) {
         if (l->journal_fd < 0) {
                 l->journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
                 if (l->journal_fd < 0) {
-                        report(l, errno, "journal socket");
+                        report(l, errno, "journal socket (line dropped)");
                         return;
                 }
         }
         while (sendmsg(l->journal_fd, &mh, MSG_NOSIGNAL) < 0)
                 if (errno != EINTR) {
-                        report(l, errno, "journal");
+                        report(l, errno, "journal (line dropped)");
                         return;
                 }
 }
@@ -215,7 +215,7 @@ static void input_read(Logger *l, LogInput *in) {
         if (n < 0) {
                 if (errno == EINTR || errno == EAGAIN)
                         return;
-                report(l, errno, "read");
+                report(l, errno, "read (input closed)");
                 eof = true;
         } else
                 in->len += n;
