@@ -17,7 +17,7 @@
 typedef struct ServiceStdio {
         int stdin_fd, stdout_fd, stderr_fd;     /* owned; -EBADF: /dev/null (the launcher's default) */
         int logger_pidfd;                       /* owned; the log process, -EBADF when none */
-        pid_t logger_pid;
+        pid_t logger_pid;                       /* for RuntimeState.logger_pid */
         char *log_path;                         /* the LogPath property; NULL when not a log file */
 } ServiceStdio;
 
@@ -27,7 +27,10 @@ typedef struct ServiceStdio {
  * -EBADF entries): a transient unit's Standard*FileDescriptor, which win
  * over the unit's settings. The log process (if any) is running when this
  * returns; it ends by itself once every writer closed its end. On failure
- * nothing is left (no process, no fd) and reterr says what. */
+ * nothing is left (no process, no fd) and reterr says what.
+ * The log process is no child of corrald (orphaned at its start, init
+ * reaps it): logger_pidfd turns readable (POLLIN, an sd_event_add_io
+ * source, not a child source) when it has exited. */
 int service_stdio_open(const ManagerConfig *mc, const UnitConfig *u, const int caller_fds[3],
                        ServiceStdio *ret, CrlError *reterr);
 

@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* A service's stdio (service-stdio.h): resolve StandardOutput=/
+ * StandardError= into fds for the launcher, and start corral-log for the
+ * `log` and `journal` destinations. docs/design.md "Service logs". */
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "service-log.h"
+#include "service-stdio.h"
+#include "syscalls.h"
+
+#ifndef CORRAL_LOG_HELPER_PATH
+#define CORRAL_LOG_HELPER_PATH "/usr/libexec/corral/corral-log"
+#endif
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+
+/* The fds the log process finds its inputs on (argv names them). */
+enum { LOGGER_FD_FILE_IN = 3, LOGGER_FD_DIR, LOGGER_FD_FILE, LOGGER_FD_JOURNAL_IN, _LOGGER_FD_MAX };
+
+typedef enum Sink { SINK_FILE, SINK_JOURNAL, _SINK_MAX } Sink;
+
+/* What service_stdio_open() builds before the log process takes over. */
+typedef struct StdioBuild {
+        const ManagerConfig *mc;
+        const UnitConfig *u;
+        int pipe_rd[_SINK_MAX], pipe_wr[_SINK_MAX];     /* owned; -EBADF when unused */
+        int dir_fd, file_fd;                            /* owned; the log directory and NAME.log */
+} StdioBuild;
+
+static void stdio_build_done(StdioBuild *b) {
+        for (Sink k = 0; k < _SINK_MAX; k++) {
+                b->pipe_rd[k] = safe_close(b->pipe_rd[k]);
+                b->pipe_wr[k] = safe_close(b->pipe_wr[k]);
+        }
+        b->dir_fd = safe_close(b->dir_fd);
+        b->file_fd = safe_close(b->file_fd);
+}
+
+static const char *stream_key(int stream) {
+        return stream == 1 ? "StandardOutput" : "StandardError";
+}
+
+/* *ret = a CLOEXEC copy of fd above 2, or -EBADF (/dev/null) for fd < 0. */
+static int dup_fd(int fd, StdioBuild *b, const char *what, int *ret, CrlError *e) {
+        int r = -EBADF;
+
+        if (fd >= 0 && (r = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0)
+                return crl_error_set(e, errno, "service '%s': %s: dup: %s", b->u->name, what, strerror(errno));
+        *ret = r;
+        return 0;
+}
+
+/* file:PATH and append:PATH as systemd opens them: O_WRONLY|O_CREAT, mode
+ * 0666 & ~UMask, file: writes from offset 0 without truncating, append:
+ * appends. O_NONBLOCK only for the open itself, so a FIFO without a reader
+ * fails (ENXIO) instead of hanging the loop. */
+static int open_output_file(StdioBuild *b, int stream, const OutputSpec *o, int *ret, CrlError *e) {
+        mode_t mask = b->u->umask >= 0 ? (mode_t) b->u->umask : 0022;
+        int flags = O_WRONLY | O_CREAT | O_NOCTTY | O_CLOEXEC | O_NONBLOCK;
+        int fd;
+
+        if (o->kind == OUTPUT_APPEND)
+                flags |= O_APPEND;
+        fd = open(o->path, flags, 0666 & ~mask);
+        if (fd < 0 || fcntl(fd, F_SETFL, flags & O_APPEND) < 0) {
+                int err = errno;
+                safe_close(fd);
+                return crl_error_set(e, err, "service '%s': %s=%s:%s: %s", b->u->name, stream_key(stream),
+                                     o->kind == OUTPUT_APPEND ? "append" : "file", o->path, strerror(err));
+        }
+        *ret = fd;
+        return 0;
+}
+
+static int journal_check(StdioBuild *b, int stream, CrlError *e) {
+        struct stat st;
+        int err;
+
+        /* sd_journal_sendv() in the log process would drop every line:
+         * say so now, while the start can still fail. */
+        if (stat(JOURNAL_SOCKET, &st) < 0)
+                err = errno;
+        else if (!S_ISSOCK(st.st_mode))
+                err = ENOTSOCK;
+        else
+                return 0;
+        return crl_error_set(e, err, "service '%s': %s=journal: %s: %s (is systemd-journald running?)",
+                             b->u->name, stream_key(stream), JOURNAL_SOCKET, strerror(err));
+}
+
+/* The write end of the pipe to the log process for sink k (made on first
+ * use: stdout and stderr to the same sink share one pipe, so their lines
+ * stay in the order the service wrote them). */
+static int sink_writer(StdioBuild *b, Sink k, int stream, int *ret, CrlError *e) {
+        int p[2], r;
+
+        if (b->pipe_wr[k] < 0) {
+                if (k == SINK_JOURNAL && (r = journal_check(b, stream, e)) < 0)
+                        return r;
+                if (pipe2(p, O_CLOEXEC) < 0)
+                        return crl_error_set(e, errno, "service '%s': log pipe: %s", b->u->name, strerror(errno));
+                b->pipe_rd[k] = p[0];
+                b->pipe_wr[k] = p[1];
+        }
+        return dup_fd(b->pipe_wr[k], b, "log pipe", ret, e);
+}
+
+/* *ret = the fd for stream 1 (stdout) or 2 (stderr), -EBADF for /dev/null;
+ * prev is the fd of the stream before it, which `inherit` copies (as
+ * systemd: stdout inherits stdin, stderr inherits stdout). */
+static int open_stream(StdioBuild *b, int stream, const int caller_fds[3], int prev, int *ret, CrlError *e) {
+        const OutputSpec *o = stream == 1 ? &b->u->standard_output : &b->u->standard_error;
+
+        *ret = -EBADF;
+        if (caller_fds && caller_fds[stream] >= 0)
+                return dup_fd(caller_fds[stream], b, "caller's fd", ret, e);
+        switch (o->kind) {
+        case OUTPUT_LOG:
+                return sink_writer(b, SINK_FILE, stream, ret, e);
+        case OUTPUT_JOURNAL:
+                return sink_writer(b, SINK_JOURNAL, stream, ret, e);
+        case OUTPUT_INHERIT:
+                return dup_fd(prev, b, stream_key(stream), ret, e);
+        case OUTPUT_FILE:
+        case OUTPUT_APPEND:
+                return open_output_file(b, stream, o, ret, e);
+        case OUTPUT_NULL:
+        default:
+                return 0;
+        }
+}
+
+/* LOG_DIR (made if missing, its parent must exist) and LOG_DIR/NAME.log,
+ * opened here so a bad directory fails the start with a message instead of
+ * a log process that cannot write. */
+static int open_log_file(StdioBuild *b, char **ret_path, CrlError *e) {
+        const char *dir = b->mc->log_directory;
+        char name[NAME_MAX + 1];
+        _cleanup_free_ char *path = NULL;
+
+        if (svc_log_file_name(b->u->name, b->mc->log_keep, name, sizeof(name)) < 0 ||
+            svc_log_file_name(b->u->name, 0, name, sizeof(name)) < 0)
+                return crl_error_set(e, ENAMETOOLONG, "service '%s': log file name too long", b->u->name);
+        if (asprintf(&path, "%s/%s", dir, name) < 0)
+                return crl_error_set(e, ENOMEM, "service '%s': log file: %s", b->u->name, strerror(ENOMEM));
+
+        b->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (b->dir_fd < 0 && errno == ENOENT && mkdir(dir, 0755) >= 0)
+                b->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (b->dir_fd < 0)
+                return crl_error_set(e, errno, "service '%s': LogDirectory=%s: %s", b->u->name, dir, strerror(errno));
+
+        b->file_fd = openat(b->dir_fd, name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640);
+        if (b->file_fd < 0)
+                return crl_error_set(e, errno, "service '%s': log file %s: %s", b->u->name, path, strerror(errno));
+        *ret_path = TAKE_PTR(path);
+        return 0;
+}
+
+/* Everything the log process's child code needs, prepared before clone3:
+ * that code neither allocates nor logs. */
+typedef struct LoggerExec {
+        const char *helper;
+        char *argv[20];
+        char *envp[2];
+        char numbers[2][24];            /* --max-bytes, --keep */
+        char tz[256];                   /* "TZ=..." for the time stamps' zone */
+        int src[_LOGGER_FD_MAX];        /* what goes on fd i; -EBADF: nothing */
+        int err_fd, err_rd;             /* the exec report pipe (the log process writes errno) */
+        int report_fd;                  /* the write end of the LoggerReport pipe */
+} LoggerExec;
+
+/* corral-log reports its own failures (a full disk, a failed rotation) on
+ * corrald's stderr: a terminal, a file or journald's stream socket. Not on
+ * a pipe, though: whoever reads corrald's output until EOF (a test harness,
+ * `corrald | tee`) would wait for every log process too, long after a
+ * kill -9 of corrald. */
+static int logger_stderr(int null_fd) {
+        struct stat st;
+
+        if (fstat(STDERR_FILENO, &st) < 0 || S_ISFIFO(st.st_mode))
+                return null_fd;
+        return STDERR_FILENO;
+}
+
+static void logger_exec_prepare(const StdioBuild *b, int null_fd, LoggerExec *x) {
+        size_t n = 0;
+        const char *tz = getenv("TZ");
+
+        x->helper = secure_getenv("CORRAL_LOG_HELPER") ?: CORRAL_LOG_HELPER_PATH;
+        x->argv[n++] = (char *) "corral-log";
+        x->argv[n++] = (char *) "--name";
+        x->argv[n++] = b->u->name;
+        if (b->pipe_rd[SINK_FILE] >= 0) {
+                (void) snprintf(x->numbers[0], sizeof(x->numbers[0]), "%" PRIu64, b->mc->log_max_bytes);
+                (void) snprintf(x->numbers[1], sizeof(x->numbers[1]), "%u", b->mc->log_keep);
+                x->argv[n++] = (char *) "--file-input=3";
+                x->argv[n++] = (char *) "--dir-fd=4";
+                x->argv[n++] = (char *) "--file-fd=5";
+                x->argv[n++] = (char *) "--max-bytes";
+                x->argv[n++] = x->numbers[0];
+                x->argv[n++] = (char *) "--keep";
+                x->argv[n++] = x->numbers[1];
+        }
+        if (b->pipe_rd[SINK_JOURNAL] >= 0)
+                x->argv[n++] = (char *) "--journal-input=6";
+        x->argv[n] = NULL;
+        /* Only TZ: corral-log needs nothing else of corrald's environment. */
+        n = 0;
+        if (tz && (size_t) snprintf(x->tz, sizeof(x->tz), "TZ=%s", tz) < sizeof(x->tz))
+                x->envp[n++] = x->tz;
+        x->envp[n] = NULL;
+
+        x->src[0] = x->src[1] = null_fd;
+        x->src[2] = logger_stderr(null_fd);
+        x->src[LOGGER_FD_FILE_IN] = b->pipe_rd[SINK_FILE];
+        x->src[LOGGER_FD_DIR] = b->dir_fd;
+        x->src[LOGGER_FD_FILE] = b->file_fd;
+        x->src[LOGGER_FD_JOURNAL_IN] = b->pipe_rd[SINK_JOURNAL];
+}
+
+static void reset_signals(void) {
+        struct sigaction sa = { .sa_handler = SIG_DFL };
+        sigset_t none;
+
+        /* corrald blocks signals for sd-event and ignores some: the log
+         * process starts with neither (SIG_IGN would survive execve). */
+        for (int sig = 1; sig < _NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        (void) sigaction(sig, &sa, NULL); /* EINVAL for glibc's reserved RT signals */
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Between clone3 and execve: no allocation, no logging; a failure goes up
+ * x->err_fd as an errno. */
+_Noreturn static void logger_child(const LoggerExec *x) {
+        int tmp[_LOGGER_FD_MAX], err_fd = x->err_fd, err;
+
+        reset_signals();
+        /* Its own session and process group: the terminal's or a process
+         * group's SIGINT/SIGHUP for corrald must not end the log process
+         * before the service's last line is drained. */
+        if (setsid() < 0)
+                goto fail;
+        /* It may run for years: pin no mount corrald happened to start in. */
+        if (chdir("/") < 0)
+                goto fail;
+        /* Move every source above the targets first, so dup2() cannot
+         * clobber a source sitting on a target number. */
+        err_fd = fcntl(x->err_fd, F_DUPFD_CLOEXEC, _LOGGER_FD_MAX);
+        if (err_fd < 0) {
+                err_fd = x->err_fd;
+                goto fail;
+        }
+        for (int i = 0; i < _LOGGER_FD_MAX; i++) {
+                tmp[i] = -EBADF;
+                if (x->src[i] >= 0 && (tmp[i] = fcntl(x->src[i], F_DUPFD_CLOEXEC, _LOGGER_FD_MAX)) < 0)
+                        goto fail;
+        }
+        for (int i = 0; i < _LOGGER_FD_MAX; i++)
+                if (tmp[i] >= 0 && dup2(tmp[i], i) < 0)
+                        goto fail;
+        /* Whatever corrald itself inherited without CLOEXEC stays out of
+         * the log process (it might hold a pipe open for years); err_fd
+         * stays usable until execve. */
+        if (syscall(SYS_close_range, (unsigned) _LOGGER_FD_MAX, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+                goto fail;
+        execve(x->helper, x->argv, x->envp);
+fail:
+        err = errno;
+        (void) !write(err_fd, &err, sizeof(err));
+        _exit(127);
+}
+
+/* What the intermediate process tells corrald. */
+typedef struct LoggerReport {
+        pid_t pid;
+        int pidfd;                      /* in corrald's fd table (CLONE_FILES) */
+        int error;                      /* positive errno, 0 on success */
+} LoggerReport;
+
+/* The intermediate: it shares corrald's fd table (CLONE_FILES), so the
+ * pidfd it gets for the log process is corrald's. It clones the log process
+ * with CLONE_VFORK, so when that returns the log process has run execve or
+ * has written why it could not (the non-blocking read sees which); then it
+ * reports and exits at once. Its orphan goes to init (or the nearest
+ * subreaper), which reaps it: no zombie is ever left for corrald or for
+ * whoever started corrald, and the log process is no child of corrald, the
+ * same whether this corrald started it or a later one re-adopted it. */
+_Noreturn static void logger_intermediate(const LoggerExec *x) {
+        int pidfd = -EBADF, err;
+        crl_clone_args args = {
+                .flags = CLONE_PIDFD | CLONE_VFORK,
+                .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                .exit_signal = SIGCHLD,
+        };
+        LoggerReport r = {};
+        pid_t pid = crl_clone3(&args);
+
+        if (pid == 0)
+                logger_child(x);
+        if (pid < 0)
+                r.error = -pid;
+        else if (read(x->err_rd, &err, sizeof(err)) == sizeof(err)) {
+                r.error = err;
+                safe_close(pidfd);
+        } else
+                r = (LoggerReport) { .pid = pid, .pidfd = pidfd };
+        (void) !write(x->report_fd, &r, sizeof(r));
+        _exit(0);
+}
+
+static int logger_fail(const StdioBuild *b, const LoggerExec *x, const char *step, int err, CrlError *e) {
+        return crl_error_set(e, err, "service '%s': log process %s: %s: %s", b->u->name, x->helper, step, strerror(err));
+}
+
+static int spawn_logger(const StdioBuild *b, int *ret_pidfd, pid_t *ret_pid, CrlError *e) {
+        _cleanup_close_ int null_fd = -EBADF, err_rd = -EBADF, report_rd = -EBADF, ipidfd = -EBADF;
+        crl_clone_args args = { .flags = CLONE_FILES | CLONE_VFORK | CLONE_PIDFD, .exit_signal = SIGCHLD };
+        LoggerExec x = {};
+        LoggerReport r = {};
+        int p[2], q[2];
+        pid_t pid;
+
+        null_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+        if (null_fd < 0 || pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+                return logger_fail(b, &x, "prepare", errno, e);
+        err_rd = x.err_rd = p[0];
+        x.err_fd = p[1];
+        if (pipe2(q, O_CLOEXEC | O_NONBLOCK) < 0) {
+                safe_close(x.err_fd);
+                return logger_fail(b, &x, "prepare", errno, e);
+        }
+        report_rd = q[0];
+        x.report_fd = q[1];
+        logger_exec_prepare(b, null_fd, &x);
+
+        args.pidfd = (uint64_t) (uintptr_t) &ipidfd;
+        pid = crl_clone3(&args);
+        if (pid == 0)
+                logger_intermediate(&x);
+        safe_close(x.err_fd);
+        safe_close(x.report_fd);
+        if (pid < 0)
+                return logger_fail(b, &x, "clone3", -pid, e);
+        /* CLONE_VFORK: it has exited already; this only reaps it. */
+        (void) waitid(P_PIDFD, ipidfd, &(siginfo_t) {}, WEXITED);
+        if (read(report_rd, &r, sizeof(r)) != sizeof(r))
+                return logger_fail(b, &x, "clone3", EIO, e);
+        if (r.error != 0)
+                return logger_fail(b, &x, "execve", r.error, e);
+        *ret_pidfd = r.pidfd;
+        *ret_pid = r.pid;
+        return 0;
+}
+
+int service_stdio_open(const ManagerConfig *mc, const UnitConfig *u, const int caller_fds[3],
+                       ServiceStdio *ret, CrlError *reterr) {
+        _cleanup_(stdio_build_done) StdioBuild b = {
+                .mc = mc, .u = u,
+                .pipe_rd = { -EBADF, -EBADF }, .pipe_wr = { -EBADF, -EBADF },
+                .dir_fd = -EBADF, .file_fd = -EBADF,
+        };
+        _cleanup_(service_stdio_done) ServiceStdio s = SERVICE_STDIO_NULL;
+        int r;
+
+        assert(mc && u && ret);
+
+        r = dup_fd(caller_fds ? caller_fds[0] : -EBADF, &b, "caller's fd", &s.stdin_fd, reterr);
+        if (r >= 0)
+                r = open_stream(&b, 1, caller_fds, s.stdin_fd, &s.stdout_fd, reterr);
+        if (r >= 0)
+                r = open_stream(&b, 2, caller_fds, s.stdout_fd, &s.stderr_fd, reterr);
+        if (r >= 0 && b.pipe_rd[SINK_FILE] >= 0)
+                r = open_log_file(&b, &s.log_path, reterr);
+        if (r >= 0 && (b.pipe_rd[SINK_FILE] >= 0 || b.pipe_rd[SINK_JOURNAL] >= 0))
+                r = spawn_logger(&b, &s.logger_pidfd, &s.logger_pid, reterr);
+        if (r < 0)
+                return r;
+        /* corrald's copies of the pipes close with b: only the service's
+         * ends (in s) and the log process's read ends remain. */
+        *ret = s;
+        s = SERVICE_STDIO_NULL;
+        return 0;
+}
+
+void service_stdio_close_service_ends(ServiceStdio *s) {
+        s->stdin_fd = safe_close(s->stdin_fd);
+        s->stdout_fd = safe_close(s->stdout_fd);
+        s->stderr_fd = safe_close(s->stderr_fd);
+}
+
+/* The log process is left alone: it ends by itself once the last writer
+ * (the service, or a leftover of it) closed the pipe, after draining it. */
+void service_stdio_done(ServiceStdio *s) {
+        service_stdio_close_service_ends(s);
+        s->logger_pidfd = safe_close(s->logger_pidfd);
+        s->logger_pid = 0;
+        free(s->log_path);
+        s->log_path = NULL;
+}

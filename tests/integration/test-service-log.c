@@ -1,0 +1,794 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Service logs (supervisor/service-stdio.c, corral-log): what a service
+ * writes reaches its log file time-stamped and rotated, and keeps reaching
+ * it with nothing lost, no SIGPIPE and no blocking after the process that
+ * called service_stdio_open() ("corrald") is killed with SIGKILL; journal
+ * output arrives as journald's native protocol on a socket of ours; file:,
+ * append:, null, inherit and a transient caller's fds give the right fd.
+ * Host test: needs root only for the journal part (a mount namespace). */
+
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <regex.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+
+#include "fileio.h"
+#include "it-util.h"
+#include "service-log.h"
+#include "service-stdio.h"
+#include "syscalls.h"
+
+static char tmpdir[] = "/tmp/corral-log-test.XXXXXX";
+
+static ManagerConfig *config(uint64_t max_bytes, unsigned keep) {
+        ManagerConfig *mc = NULL;
+        char dir[PATH_MAX];
+
+        if (manager_config_new(&mc) < 0)
+                abort();
+        snprintf(dir, sizeof(dir), "%s/logs", tmpdir);  /* made by service_stdio_open() */
+        free(mc->log_directory);
+        mc->log_directory = strdup(dir);
+        mc->log_max_bytes = max_bytes;
+        mc->log_keep = keep;
+        return mc;
+}
+
+static UnitConfig *unit(const char *name, OutputKind out, const char *out_path, OutputKind err, const char *err_path) {
+        UnitConfig *u = NULL;
+
+        if (unit_config_new(name, &u) < 0)
+                abort();
+        u->standard_output = (OutputSpec) { out, out_path ? strdup(out_path) : NULL };
+        u->standard_error = (OutputSpec) { err, err_path ? strdup(err_path) : NULL };
+        return u;
+}
+
+/* Whether pidfd's process ends within ms. */
+static bool exits_within(int pidfd, int ms) {
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+        return poll(&p, 1, ms) == 1;
+}
+
+static void write_all(int fd, const char *s) {
+        size_t len = strlen(s);
+
+        while (len > 0) {
+                ssize_t n = write(fd, s, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        _exit(100 + errno % 100);
+                }
+                s += n;
+                len -= n;
+        }
+}
+
+static char *log_path(const char *file) {
+        static char p[PATH_MAX];
+
+        snprintf(p, sizeof(p), "%s/logs/%s", tmpdir, file);
+        return p;
+}
+
+/* The lines of a file, or NULL when it does not exist. */
+static char **read_lines(const char *path, size_t *ret_n) {
+        FILE *f = fopen(path, "re");
+        char **v = NULL, *line = NULL;
+        size_t n = 0, cap = 0;
+        ssize_t k;
+
+        *ret_n = 0;
+        if (!f)
+                return NULL;
+        while ((k = getline(&line, &cap, f)) >= 0) {
+                if (k > 0 && line[k - 1] == '\n')
+                        line[k - 1] = 0;
+                v = realloc(v, (n + 2) * sizeof(char *));
+                v[n++] = strdup(line);
+                v[n] = NULL;
+        }
+        free(line);
+        fclose(f);
+        *ret_n = n;
+        return v ? v : calloc(1, sizeof(char *));
+}
+
+static void free_lines(char **v) {
+        for (size_t i = 0; v && v[i]; i++)
+                free(v[i]);
+        free(v);
+}
+
+static bool stamped(const char *line) {
+        static regex_t re;
+        static bool compiled;
+
+        if (!compiled) {
+                compiled = regcomp(&re, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+                                   "\\.[0-9]{6}[+-][0-9]{2}:[0-9]{2} ", REG_EXTENDED | REG_NOSUB) == 0;
+                if (!compiled)
+                        abort();
+        }
+        return regexec(&re, line, 0, NULL, 0) == 0;
+}
+
+static void now_stamp(char s[static SVC_LOG_TIMESTAMP_MAX]) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        if (svc_log_format_timestamp(&ts, s) < 0)
+                abort();
+}
+
+/* Fork a "service" that writes to the ServiceStdio's stdout/stderr. */
+static pid_t spawn_writer(const ServiceStdio *s, void (*fn)(int out, int err)) {
+        pid_t pid = fork();
+
+        if (pid == 0) {
+                fn(s->stdout_fd, s->stderr_fd);
+                _exit(0);
+        }
+        return pid;
+}
+
+static int wait_exit(pid_t pid) {
+        int st;
+
+        if (waitpid(pid, &st, 0) < 0)
+                return -1;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static bool same_file(int a, int b) {
+        struct stat sa, sb;
+
+        return a >= 0 && b >= 0 && fstat(a, &sa) >= 0 && fstat(b, &sb) >= 0 &&
+               sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static mode_t file_mode(const char *path) {
+        struct stat st;
+
+        return stat(path, &st) < 0 ? (mode_t) -1 : st.st_mode & 07777;
+}
+
+/* The log process, orphaned at its start, came to us (the subreaper): its
+ * exit status shows a sanitizer's report, which its stderr would not. */
+static void reap_logger(int pidfd) {
+        siginfo_t si = {};
+
+        CHECK(waitid(P_PIDFD, pidfd, &si, WEXITED) == 0 && si.si_code == CLD_EXITED && si.si_status == 0,
+              "the log process exits 0 (code %d status %d)", si.si_code, si.si_status);
+}
+
+/* Run u's output through a writer and the log process to the end. */
+static void run_service(const ManagerConfig *mc, const UnitConfig *u, void (*fn)(int out, int err)) {
+        ServiceStdio s = SERVICE_STDIO_NULL;
+        CrlError e = {};
+        pid_t pid;
+
+        CHECK(service_stdio_open(mc, u, NULL, &s, &e) == 0, "%s", e.message);
+        CHECK(s.logger_pidfd >= 0 && s.logger_pid > 0, "a log process runs (pidfd %d, pid %d)",
+              s.logger_pidfd, (int) s.logger_pid);
+        pid = spawn_writer(&s, fn);
+        service_stdio_close_service_ends(&s);
+        CHECK(wait_exit(pid) == 0, "the writer exits 0");
+        CHECK(exits_within(s.logger_pidfd, 5000), "the log process ends once the writer is gone");
+        reap_logger(s.logger_pidfd);
+        service_stdio_done(&s);
+}
+
+static void write_basic(int out, int err) {
+        write_all(out, "out 1\n");
+        write_all(err, "err 1\n");
+        write_all(out, "out 2\n\nafter empty\n");
+        write_all(err, "no newline at the end");
+}
+
+static void write_again(int out, int err) {
+        write_all(out, "second run\n");
+}
+
+static void test_lines(void) {
+        _cleanup_(manager_config_freep) ManagerConfig *mc = config(10 << 20, 5);
+        _cleanup_(unit_config_freep) UnitConfig *u = unit("web", OUTPUT_LOG, NULL, OUTPUT_LOG, NULL);
+        static const char *const want[] = { "out 1", "err 1", "out 2", "", "after empty",
+                                            "no newline at the end", "second run" };
+        char before[SVC_LOG_TIMESTAMP_MAX], after[SVC_LOG_TIMESTAMP_MAX];
+        int fds = count_fds();
+        char **lines;
+        size_t n;
+
+        printf("# lines reach NAME.log time-stamped, in order; a partial line is flushed at EOF\n");
+        now_stamp(before);
+        run_service(mc, u, write_basic);
+        run_service(mc, u, write_again);        /* a restart appends */
+        now_stamp(after);
+        lines = read_lines(log_path("web.log"), &n);
+        CHECK(n == ELEMENTSOF(want), "web.log has %zu lines", n);
+        for (size_t i = 0; i < n && i < ELEMENTSOF(want); i++)
+                CHECK(stamped(lines[i]) && streq(lines[i] + 33, want[i]) &&
+                      strncmp(lines[i], before, 32) >= 0 && strncmp(lines[i], after, 32) <= 0,
+                      "line %zu is '%s' (want '<%.32s .. %.32s> %s')", i, lines[i], before, after, want[i]);
+        free_lines(lines);
+        CHECK(file_mode(log_path("web.log")) == 0640, "web.log has mode %o", file_mode(log_path("web.log")));
+        CHECK(count_fds() == fds, "no fd leaked (%d before, %d after)", fds, count_fds());
+}
+
+static void write_long(int out, int err) {
+        static char big[150000 + 2];
+
+        memset(big, 'x', 150000);
+        big[150000] = '\n';
+        write_all(out, big);
+        write_all(out, "short\n");
+}
+
+static void test_long_lines(void) {
+        _cleanup_(manager_config_freep) ManagerConfig *mc = config(10 << 20, 5);
+        _cleanup_(unit_config_freep) UnitConfig *u = unit("long", OUTPUT_LOG, NULL, OUTPUT_LOG, NULL);
+        static const size_t want[] = { 65536, 65536, 150000 - 2 * 65536, 5 };
+        size_t n;
+        char **lines;
+
+        printf("# a line longer than 64 KiB is split into 64 KiB lines\n");
+        run_service(mc, u, write_long);
+        lines = read_lines(log_path("long.log"), &n);
+        CHECK(n == ELEMENTSOF(want), "long.log has %zu lines", n);
+        for (size_t i = 0; i < n && i < ELEMENTSOF(want); i++)
+                CHECK(stamped(lines[i]) && strlen(lines[i]) - 33 == want[i], "line %zu has %zu bytes (want %zu)",
+                      i, strlen(lines[i]) - 33, want[i]);
+        free_lines(lines);
+}
+
+static void write_many(int out, int err) {
+        char line[128];
+
+        for (int i = 0; i < 1000; i++) {
+                snprintf(line, sizeof(line), "line %04d ......................................\n", i);
+                write_all(out, line);
+        }
+}
+
+static void test_rotation(void) {
+        _cleanup_(manager_config_freep) ManagerConfig *mc = config(4096, 3);
+        _cleanup_(unit_config_freep) UnitConfig *u = unit("rot", OUTPUT_LOG, NULL, OUTPUT_LOG, NULL);
+        static const char *const files[] = { "rot.log.3", "rot.log.2", "rot.log.1", "rot.log" };
+        int next = -1, total = 0;
+
+        printf("# rotation at LogMaxBytes=4096 keeps LogKeep=3 old files, oldest dropped\n");
+        run_service(mc, u, write_many);
+        CHECK(access(log_path("rot.log.4"), F_OK) < 0, "no rot.log.4");
+        for (size_t f = 0; f < ELEMENTSOF(files); f++) {
+                struct stat st;
+                size_t n;
+                char **lines = read_lines(log_path(files[f]), &n);
+
+                /* the rotated ones were full: the next line did not fit */
+                CHECK(lines && stat(log_path(files[f]), &st) >= 0 && st.st_size <= 4096 &&
+                      (st.st_size > 4096 - 100 || streq(files[f], "rot.log")),
+                      "%s exists and is at most 4K, rotated ones nearly full (%lld bytes)", files[f],
+                      lines ? (long long) st.st_size : -1LL);
+                for (size_t i = 0; i < n; i++) {
+                        int k = -1;
+                        if (!stamped(lines[i]) || sscanf(lines[i] + 33, "line %d", &k) != 1 ||
+                            (next >= 0 && k != next))
+                                CHECK(false, "%s line %zu: '%s' (want line %d)", files[f], i, lines[i], next);
+                        next = k + 1;
+                        total++;
+                }
+                free_lines(lines);
+        }
+        CHECK(next == 1000, "the newest line is the last written (next %d)", next);
+        CHECK(total > 100 && total < 1000, "the kept files hold the newest %d lines, older ones dropped", total);
+}
+
+#define N_KILL_LINES 20000
+static int kill_sync_fd = -EBADF, kill_go_fd = -EBADF;       /* the writer's ends */
+
+/* SIGPIPE keeps its default: a write into a pipe without reader kills us,
+ * which the test sees as 128 + SIGPIPE. */
+static void write_through_kill(int out, int err) {
+        char line[64], c;
+
+        for (int i = 0; i < N_KILL_LINES; i++) {
+                if (i == N_KILL_LINES / 4) {
+                        write_all(kill_sync_fd, "s");
+                        if (read(kill_go_fd, &c, 1) != 1)
+                                _exit(3);
+                }
+                snprintf(line, sizeof(line), "line %05d\n", i);
+                write_all(i % 2 ? err : out, line);
+        }
+}
+
+/* "corrald": opens the stdio, starts the writer in a process group of its
+ * own (as the launcher's services are), reports both pids and holds
+ * everything corrald would (service ends, logger pidfd) until killed. */
+_Noreturn static void fake_corrald(int report_fd) {
+        ManagerConfig *mc = config(64 << 20, 5);
+        UnitConfig *u = unit("busy", OUTPUT_LOG, NULL, OUTPUT_LOG, NULL);
+        ServiceStdio s = SERVICE_STDIO_NULL;
+        CrlError e = {};
+        pid_t pids[2];
+        int err_pipe[2];
+
+        (void) setpgid(0, 0);
+        /* stderr a pipe, as under a harness reading it until EOF */
+        if (pipe2(err_pipe, O_CLOEXEC) < 0 || dup2(err_pipe[1], STDERR_FILENO) < 0)
+                _exit(5);
+        if (service_stdio_open(mc, u, NULL, &s, &e) < 0) {
+                printf("fake corrald: %s\n", e.message);
+                _exit(2);
+        }
+        pids[0] = s.logger_pid;
+        pids[1] = fork();
+        if (pids[1] == 0) {
+                (void) setpgid(0, 0);
+                write_through_kill(s.stdout_fd, s.stderr_fd);
+                _exit(0);
+        }
+        if (write(report_fd, pids, sizeof(pids)) != sizeof(pids))
+                _exit(4);
+        for (;;)
+                pause();
+}
+
+static int read_within(int fd, void *buf, size_t size, int ms) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+
+        if (poll(&p, 1, ms) != 1)
+                return -ETIMEDOUT;
+        return read(fd, buf, size) == (ssize_t) size ? 0 : -EIO;
+}
+
+static void check_kill_log(void) {
+        size_t n, bad = 0;
+        char **lines = read_lines(log_path("busy.log"), &n);
+
+        CHECK(n == N_KILL_LINES, "busy.log has all %d lines (%zu)", N_KILL_LINES, n);
+        for (size_t i = 0; i < n; i++) {
+                char want[32];
+
+                snprintf(want, sizeof(want), "line %05zu", i);
+                if (!stamped(lines[i]) || !streq(lines[i] + 33, want)) {
+                        if (bad++ < 3)
+                                CHECK(false, "line %zu is '%s' (want '%s')", i, lines[i], want);
+                }
+        }
+        CHECK(bad == 0, "every line once, in order (%zu wrong)", bad);
+        free_lines(lines);
+}
+
+/* The log process holds its inputs and nothing else of corrald's (fds, cwd);
+ * its stderr is /dev/null when corrald's was a pipe. */
+static void check_logger_fds(pid_t logger) {
+        char *out = NULL;
+
+        CHECK(sh(&out, "ls /proc/%d/fd | sort -n | tr '\\n' ' '", (int) logger) == 0 && streq(out, "0 1 2 3 4 5 "),
+              "the log process has fds 0-5 only: %s", out);
+        CHECK(sh(&out, "readlink /proc/%d/cwd", (int) logger) == 0 && streq(out, "/\n"), "its cwd is /: %s", out);
+        CHECK(sh(&out, "readlink /proc/%d/fd/2", (int) logger) == 0 && streq(out, "/dev/null\n"),
+              "its stderr is /dev/null, not corrald's pipe: %s", out);
+        free(out);
+}
+
+/* The log process must be no child of corrald (orphaned at its start, it
+ * went to the nearest subreaper: us) and lead its own session. */
+static void check_logger_detached(pid_t logger, pid_t corrald) {
+        char path[64], *stat_text = NULL;
+        int ppid = -1;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) logger);
+        if (read_file_at(AT_FDCWD, path, &stat_text, NULL) >= 0) {
+                const char *p = strrchr(stat_text, ')');
+                if (p)
+                        (void) sscanf(p + 2, "%*c %d", &ppid);
+        }
+        free(stat_text);
+        CHECK(ppid == getpid(), "the log process is no child of corrald (ppid %d, corrald %d)", ppid, (int) corrald);
+        CHECK(getsid(logger) == logger, "the log process leads its own session (sid %d)", (int) getsid(logger));
+        check_logger_fds(logger);
+}
+
+static void test_kill_corrald(void) {
+        int report[2], sync_p[2], go[2], lfd, wfd, st;
+        pid_t pids[2], c;
+        siginfo_t si = {};
+
+        printf("# kill -9 of corrald's process group while the service writes: no SIGPIPE, no block, no lost line\n");
+        if (pipe2(report, O_CLOEXEC) < 0 || pipe2(sync_p, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)
+                abort();
+        kill_sync_fd = sync_p[1];
+        kill_go_fd = go[0];
+        c = fork();
+        if (c == 0)
+                fake_corrald(report[1]);
+        close(report[1]);
+        CHECK(read_within(report[0], pids, sizeof(pids), 10000) == 0, "corrald reports the log process and writer");
+        lfd = crl_pidfd_open(pids[0], 0);
+        wfd = crl_pidfd_open(pids[1], 0);
+        CHECK(lfd >= 0 && wfd >= 0, "pidfds of log process %d and writer %d", (int) pids[0], (int) pids[1]);
+        check_logger_detached(pids[0], c);
+        CHECK(read_within(sync_p[0], (char[1]) {}, 1, 10000) == 0, "the writer wrote a quarter");
+
+        CHECK(kill(-c, SIGKILL) == 0, "kill -9 -%d", (int) c);
+        CHECK(waitpid(c, &st, 0) == c && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "corrald died of SIGKILL");
+        CHECK(kill(pids[0], 0) == 0, "the log process outlived corrald");
+        write_all(go[1], "g");
+
+        CHECK(exits_within(wfd, 20000), "the writer finishes without blocking");
+        CHECK(waitid(P_PIDFD, wfd, &si, WEXITED) == 0 && si.si_code == CLD_EXITED && si.si_status == 0,
+              "the writer exits 0, not by SIGPIPE (code %d status %d)", si.si_code, si.si_status);
+        CHECK(exits_within(lfd, 5000), "the log process exits after the writer");
+        reap_logger(lfd);
+        check_kill_log();
+        close(lfd); close(wfd); close(report[0]); close(sync_p[0]); close(sync_p[1]); close(go[0]); close(go[1]);
+}
+
+/* The stop's cgroup.kill of the service's cgroup: the log process, in
+ * corrald's cgroup, survives it and logs every line the service wrote. */
+static int cg_kill_writer(const char *cg, volatile unsigned *written, int out) {
+        char path[PATH_MAX], line[64];
+        int fd;
+
+        snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "0", 1) != 1)
+                return 3;
+        close(fd);
+        for (unsigned i = 0;; i++) {
+                snprintf(line, sizeof(line), "line %07u\n", i);
+                write_all(out, line);
+                *written = i + 1;
+        }
+}
+
+/* Our own cgroup2 directory for the "service" (the VM's at /sys/fs/cgroup,
+ * this host's at .../unified), or NULL without cgroup.kill (Linux < 5.14). */
+static bool make_service_cgroup(char *cg, size_t size) {
+        const char *mnt = access("/sys/fs/cgroup/cgroup.procs", F_OK) >= 0 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+        char kill_file[PATH_MAX];
+
+        snprintf(cg, size, "%s/corral-test-log-%d", mnt, (int) getpid());
+        snprintf(kill_file, sizeof(kill_file), "%s/cgroup.kill", cg);
+        if (mkdir(cg, 0755) < 0)
+                return false;
+        if (access(kill_file, W_OK) < 0) {
+                (void) rmdir(cg);
+                return false;
+        }
+        return true;
+}
+
+static void check_killed_log(unsigned written) {
+        char want[32];
+        size_t n;
+        char **lines = read_lines(log_path("killed.log"), &n);
+
+        CHECK(n == written || n == written + 1, "every written line is logged (%zu lines, %u written)", n, written);
+        snprintf(want, sizeof(want), "line %07zu", n - 1);
+        CHECK(n > 0 && stamped(lines[n - 1]) && streq(lines[n - 1] + 33, want),
+              "the last line is whole: '%s'", n ? lines[n - 1] : "");
+        free_lines(lines);
+}
+
+static void test_cgroup_kill(void) {
+        _cleanup_(manager_config_freep) ManagerConfig *mc = config(64 << 20, 5);
+        _cleanup_(unit_config_freep) UnitConfig *u = unit("killed", OUTPUT_LOG, NULL, OUTPUT_LOG, NULL);
+        volatile unsigned *written = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        ServiceStdio s = SERVICE_STDIO_NULL;
+        char cg[PATH_MAX], kill_file[PATH_MAX + 16], *out = NULL;
+        CrlError e = {};
+        pid_t pid;
+
+        printf("# cgroup.kill of the service's cgroup: the log process drains and logs every written line\n");
+        if (written == MAP_FAILED || !make_service_cgroup(cg, sizeof(cg))) {
+                printf("SKIP cgroup.kill part: no cgroup2 with cgroup.kill here: %m\n");
+                return;
+        }
+        snprintf(kill_file, sizeof(kill_file), "%s/cgroup.kill", cg);
+        CHECK(service_stdio_open(mc, u, NULL, &s, &e) == 0, "%s", e.message);
+        pid = fork();
+        if (pid == 0)
+                _exit(cg_kill_writer(cg, written, s.stdout_fd));
+        service_stdio_close_service_ends(&s);
+        for (int i = 0; i < 10000 && *written < 20000; i++)
+                usleep(1000);   /* a test may poll: let it write a while */
+        CHECK(sh(&out, "grep '^0::' /proc/%d/cgroup | grep -vc corral-test-log", (int) s.logger_pid) == 0,
+              "the log process is not in the service's cgroup: %s", out);
+        CHECK(write_string_at(AT_FDCWD, kill_file, "1") == 0, "write 1 to %s", kill_file);
+        CHECK(wait_exit(pid) == 128 + SIGKILL, "the writer died of SIGKILL");
+        CHECK(exits_within(s.logger_pidfd, 5000), "the log process ends after the kill");
+        reap_logger(s.logger_pidfd);
+        check_killed_log(*written);
+        free(out);
+        service_stdio_done(&s);
+        CHECK(rmdir(cg) == 0, "rmdir %s: %m", cg);
+}
+
+/* One native-protocol datagram's field, e.g. field(d, "PRIORITY"). */
+static const char *field(const char *d, const char *key, char *buf, size_t size) {
+        size_t kl = strlen(key);
+
+        for (const char *p = d; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+                if (strneq(p, key, kl) && p[kl] == '=') {
+                        size_t l = strcspn(p + kl + 1, "\n");
+                        snprintf(buf, size, "%.*s", (int) l, p + kl + 1);
+                        return buf;
+                }
+        return "";
+}
+
+static void write_journal(int out, int err) {
+        write_all(out, "hello journal\n");
+        write_all(err, "<3>disk on fire\n");
+        write_all(out, "tail without newline");
+}
+
+static void check_datagram(int sock, const char *msg, const char *prio, const char *ident) {
+        char d[4096], a[256], b[16], c[64];
+        ssize_t n = recv(sock, d, sizeof(d) - 1, MSG_DONTWAIT);
+
+        d[n > 0 ? n : 0] = 0;
+        CHECK(n > 0 && streq(field(d, "MESSAGE", a, sizeof(a)), msg) && streq(field(d, "PRIORITY", b, sizeof(b)), prio) &&
+              streq(field(d, "SYSLOG_IDENTIFIER", c, sizeof(c)), ident),
+              "journal got MESSAGE=%s PRIORITY=%s SYSLOG_IDENTIFIER=%s (datagram: '%s')", msg, prio, ident, d);
+}
+
+static int bind_journal_socket(void) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/run/systemd/journal/socket" };
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                abort();
+        return fd;
+}
+
+/* In a mount namespace of our own with a tmpfs on /run: first no journal
+ * socket (the start fails, naming it), then a socket of ours standing in
+ * for journald. */
+static void journal_in_scratch(void) {
+        _cleanup_(manager_config_freep) ManagerConfig *mc = config(10 << 20, 5);
+        _cleanup_(unit_config_freep) UnitConfig *u = unit("api", OUTPUT_JOURNAL, NULL, OUTPUT_JOURNAL, NULL);
+        _cleanup_(unit_config_freep) UnitConfig *mixed = unit("mixed", OUTPUT_LOG, NULL, OUTPUT_JOURNAL, NULL);
+        ServiceStdio s = SERVICE_STDIO_NULL;
+        CrlError e = {};
+        int fds = count_fds(), sock;
+        size_t n;
+        char **lines;
+
+        CHECK(service_stdio_open(mc, u, NULL, &s, &e) == -ENOENT && strstr(e.message, "StandardOutput=journal") &&
+              strstr(e.message, "/run/systemd/journal/socket"), "no journald: the start fails: %s", e.message);
+        CHECK(count_fds() == fds, "and leaves no fd (%d before, %d after)", fds, count_fds());
+
+        sock = bind_journal_socket();
+        run_service(mc, u, write_journal);
+        check_datagram(sock, "hello journal", "6", "api");
+        check_datagram(sock, "disk on fire", "3", "api");
+        check_datagram(sock, "tail without newline", "6", "api");
+
+        printf("# stdout to the log file, stderr to the journal: one log process, two pipes\n");
+        run_service(mc, mixed, write_journal);
+        check_datagram(sock, "disk on fire", "3", "mixed");
+        lines = read_lines(log_path("mixed.log"), &n);
+        CHECK(n == 2 && stamped(lines[0]) && streq(lines[0] + 33, "hello journal") &&
+              streq(lines[1] + 33, "tail without newline"), "mixed.log has the stdout lines (%zu)", n);
+        free_lines(lines);
+        close(sock);
+}
+
+static void test_journal(void) {
+        pid_t pid;
+
+        printf("# journal: native protocol to /run/systemd/journal/socket with SYSLOG_IDENTIFIER and PRIORITY\n");
+        fflush(stdout);
+        pid = fork();
+        if (pid == 0) {
+                (void) prctl(PR_SET_CHILD_SUBREAPER, 1);        /* not inherited */
+                failures = 0;   /* count only the child's own */
+                failed_lines[0] = 0;
+                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+                    mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0 ||
+                    mkdir("/run/systemd", 0755) < 0 || mkdir("/run/systemd/journal", 0755) < 0) {
+                        printf("SKIP journal: no mount namespace here: %m\n");
+                        _exit(77);
+                }
+                journal_in_scratch();
+                if (failures)
+                        printf("failed checks:\n%s", failed_lines);
+                _exit(failures ? 1 : 0);
+        }
+        int r = wait_exit(pid);
+        CHECK(r == 0 || r == 77, "the journal checks pass (exit %d)", r);
+}
+
+static void put_file(const char *path, const char *text) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+        if (fd < 0)
+                abort();
+        write_all(fd, text);
+        close(fd);
+}
+
+static char *tmp_path(const char *name) {
+        static char p[4][PATH_MAX];
+        static int i;
+
+        i = (i + 1) % 4;
+        snprintf(p[i], sizeof(p[i]), "%s/%s", tmpdir, name);
+        return p[i];
+}
+
+static bool file_is(const char *path, const char *text) {
+        char *got = NULL;
+        bool ok = read_file_at(AT_FDCWD, path, &got, NULL) >= 0 && streq(got, text);
+
+        if (!ok)
+                printf("  %s holds '%s'\n", path, got ? got : "(unreadable)");
+        free(got);
+        return ok;
+}
+
+static void test_file_append(void) {
+        _cleanup_(manager_config_freep) ManagerConfig *mc = config(10 << 20, 5);
+        _cleanup_(unit_config_freep) UnitConfig *u = unit("files", OUTPUT_FILE, tmp_path("f.txt"),
+                                                          OUTPUT_APPEND, tmp_path("a.txt"));
+        _cleanup_(unit_config_freep) UnitConfig *created = unit("created", OUTPUT_FILE, tmp_path("new-0027"),
+                                                                OUTPUT_FILE, tmp_path("new-0027"));
+        ServiceStdio s = SERVICE_STDIO_NULL;
+        CrlError e = {};
+
+        printf("# file: writes from offset 0 without truncating, append: appends (systemd); no log process\n");
+        put_file(tmp_path("f.txt"), "XXXXXXXXXX\n");
+        put_file(tmp_path("a.txt"), "old\n");
+        CHECK(service_stdio_open(mc, u, NULL, &s, &e) == 0, "%s", e.message);
+        CHECK(s.logger_pidfd == -EBADF && s.logger_pid == 0 && !s.log_path, "no log process, no LogPath");
+        CHECK(s.stdin_fd == -EBADF, "stdin is /dev/null");
+        write_all(s.stdout_fd, "ab\n");
+        write_all(s.stderr_fd, "new\n");
+        CHECK(file_is(tmp_path("f.txt"), "ab\nXXXXXXX\n"), "file: overwrote from the start");
+        CHECK(file_is(tmp_path("a.txt"), "old\nnew\n"), "append: appended");
+        CHECK(!(fcntl(s.stdout_fd, F_GETFL) & (O_APPEND | O_NONBLOCK)) && (fcntl(s.stderr_fd, F_GETFL) & O_APPEND) &&
+              !(fcntl(s.stderr_fd, F_GETFL) & O_NONBLOCK), "flags: file: plain, append: O_APPEND, both blocking");
+        service_stdio_done(&s);
+
+        created->umask = 0027;
+        CHECK(service_stdio_open(mc, created, NULL, &s, &e) == 0, "%s", e.message);
+        CHECK(file_mode(tmp_path("new-0027")) == 0640, "a new file: 0666 & ~UMask=0027 (%o)", file_mode(tmp_path("new-0027")));
+        service_stdio_done(&s);
+}
+
+static void test_null_inherit(void) {
+        _cleanup_(manager_config_freep) ManagerConfig *mc = config(10 << 20, 5);
+        _cleanup_(unit_config_freep) UnitConfig *n = unit("n", OUTPUT_NULL, NULL, OUTPUT_INHERIT, NULL);
+        _cleanup_(unit_config_freep) UnitConfig *i = unit("i", OUTPUT_APPEND, tmp_path("a.txt"), OUTPUT_INHERIT, NULL);
+        _cleanup_(unit_config_freep) UnitConfig *j = unit("j", OUTPUT_INHERIT, NULL, OUTPUT_NULL, NULL);
+        ServiceStdio s = SERVICE_STDIO_NULL;
+        CrlError e = {};
+        int sp[2];
+
+        printf("# null and inherit (systemd: stdout inherits stdin, stderr inherits stdout)\n");
+        CHECK(service_stdio_open(mc, n, NULL, &s, &e) == 0 && s.stdout_fd == -EBADF && s.stderr_fd == -EBADF &&
+              s.logger_pidfd == -EBADF, "null/inherit: both /dev/null, no log process (%s)", e.message);
+        service_stdio_done(&s);
+        CHECK(service_stdio_open(mc, i, NULL, &s, &e) == 0 && same_file(s.stdout_fd, s.stderr_fd) &&
+              s.stdout_fd != s.stderr_fd, "StandardError=inherit: a copy of stdout's file (%s)", e.message);
+        service_stdio_done(&s);
+        CHECK(service_stdio_open(mc, j, NULL, &s, &e) == 0 && s.stdout_fd == -EBADF,
+              "StandardOutput=inherit with stdin /dev/null: /dev/null (%s)", e.message);
+        service_stdio_done(&s);
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+                abort();
+        CHECK(service_stdio_open(mc, j, (int[3]) { sp[0], -EBADF, -EBADF }, &s, &e) == 0 &&
+              same_file(s.stdin_fd, sp[0]) && same_file(s.stdout_fd, sp[0]) && s.stdout_fd != sp[0],
+              "StandardOutput=inherit with a caller's stdin: a copy of it (%s)", e.message);
+        service_stdio_done(&s);
+        close(sp[0]);
+        close(sp[1]);
+}
+
+static void test_caller_fds(void) {
+        _cleanup_(manager_config_freep) ManagerConfig *mc = config(10 << 20, 5);
+        _cleanup_(unit_config_freep) UnitConfig *u = unit("run-1", OUTPUT_LOG, NULL, OUTPUT_LOG, NULL);
+        ServiceStdio s = SERVICE_STDIO_NULL;
+        CrlError e = {};
+        int p[2], q[2];
+
+        printf("# a transient caller's fds win over the unit's settings\n");
+        if (pipe2(p, O_CLOEXEC) < 0 || pipe2(q, O_CLOEXEC) < 0)
+                abort();
+        CHECK(service_stdio_open(mc, u, (int[3]) { p[0], p[1], q[1] }, &s, &e) == 0, "%s", e.message);
+        CHECK(same_file(s.stdin_fd, p[0]) && same_file(s.stdout_fd, p[1]) && same_file(s.stderr_fd, q[1]) &&
+              s.stdout_fd != p[1], "copies of the caller's fds");
+        CHECK(s.logger_pidfd == -EBADF && !s.log_path, "no log process when no stream needs one");
+        CHECK((fcntl(s.stdout_fd, F_GETFD) & FD_CLOEXEC), "corrald's copies are CLOEXEC");
+        service_stdio_done(&s);
+        CHECK(service_stdio_open(mc, u, (int[3]) { -EBADF, p[1], -EBADF }, &s, &e) == 0 &&
+              same_file(s.stdout_fd, p[1]) && s.logger_pidfd >= 0 && s.log_path,
+              "caller's stdout only: stderr still goes to the log (%s)", e.message);
+        service_stdio_close_service_ends(&s);
+        CHECK(exits_within(s.logger_pidfd, 5000), "the log process ends with the service ends closed");
+        reap_logger(s.logger_pidfd);
+        service_stdio_done(&s);
+        close(p[0]); close(p[1]); close(q[0]); close(q[1]);
+}
+
+/* The log process that could not execve is gone: our one child left (an
+ * orphan, as every log process) is it, exited 127. */
+static void check_only_failed_child(void) {
+        siginfo_t si = {};
+
+        for (int i = 0; i < 200 && si.si_pid == 0; i++) {
+                if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0)
+                        break;
+                if (si.si_pid == 0)
+                        usleep(10000);  /* a test may sleep: it is reparented after its exit */
+        }
+        CHECK(si.si_pid > 0 && si.si_code == CLD_EXITED && si.si_status == 127,
+              "the failed log process exited (pid %d code %d status %d)", (int) si.si_pid, si.si_code, si.si_status);
+        CHECK(waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0 && errno == ECHILD, "and no other process is left");
+}
+
+static void test_errors(void) {
+        _cleanup_(manager_config_freep) ManagerConfig *mc = config(10 << 20, 5);
+        _cleanup_(manager_config_freep) ManagerConfig *bad_dir = config(10 << 20, 5);
+        _cleanup_(unit_config_freep) UnitConfig *f = unit("f", OUTPUT_FILE, "/nonexistent-corral/x", OUTPUT_LOG, NULL);
+        _cleanup_(unit_config_freep) UnitConfig *u = unit("web", OUTPUT_LOG, NULL, OUTPUT_LOG, NULL);
+        ServiceStdio s = SERVICE_STDIO_NULL;
+        CrlError e = {};
+        int fds = count_fds();
+        char helper[PATH_MAX];
+
+        printf("# failures say what and why and leave no fd\n");
+        CHECK(service_stdio_open(mc, f, NULL, &s, &e) == -ENOENT &&
+              strstr(e.message, "service 'f': StandardOutput=file:/nonexistent-corral/x: No such file"), "%s", e.message);
+        free(bad_dir->log_directory);
+        bad_dir->log_directory = strdup(tmp_path("f.txt/logs"));
+        crl_error_clear(&e);
+        CHECK(service_stdio_open(bad_dir, u, NULL, &s, &e) == -ENOTDIR && strstr(e.message, "LogDirectory="),
+              "%s", e.message);
+        snprintf(helper, sizeof(helper), "%s", getenv("CORRAL_LOG_HELPER"));
+        setenv("CORRAL_LOG_HELPER", tmp_path("no-such-helper"), 1);
+        crl_error_clear(&e);
+        CHECK(service_stdio_open(mc, u, NULL, &s, &e) == -ENOENT && strstr(e.message, "log process") &&
+              strstr(e.message, "no-such-helper"), "%s", e.message);
+        setenv("CORRAL_LOG_HELPER", helper, 1);
+        check_only_failed_child();
+        CHECK(s.logger_pidfd == -EBADF && s.stdout_fd == -EBADF, "*ret untouched on failure");
+        CHECK(count_fds() == fds, "no fd left (%d before, %d after)", fds, count_fds());
+}
+
+int main(void) {
+        /* Orphaned writers and log processes come to us, so we can wait. */
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0 || !mkdtemp(tmpdir))
+                return 1;
+        setenv("CORRAL_LOG_HELPER", CORRAL_LOG_HELPER_BUILD, 0);
+        setvbuf(stdout, NULL, _IOLBF, 0);
+
+        test_lines();
+        test_long_lines();
+        test_rotation();
+        test_kill_corrald();
+        test_cgroup_kill();
+        test_file_append();
+        test_null_inherit();
+        test_caller_fds();
+        test_errors();
+        test_journal();
+
+        if (!failures)
+                (void) sh(NULL, "rm -rf %s", tmpdir);
+        return it_report("test-service-log");
+}
