@@ -71,8 +71,9 @@ typedef struct NsProcess {
         int main_pidfd;                 /* owned; the command (PID 2 under the init), else a dup of
                                          * pidfd; -EBADF if PID 2 already ended and was reaped */
         pid_t main_pid;                 /* MainPID: host pid of the command */
-        int status_fd;                  /* owned; PrivatePIDs: the init writes the command's
-                                         * siginfo_t here before it exits; else -EBADF */
+        int status_fd;                  /* owned; with an init (PrivatePIDs=, PrivateTime=, a
+                                         * status record): non-blocking pipe the init writes
+                                         * the command's siginfo_t to before it exits; else -EBADF */
         unsigned long namespaces;       /* CLONE_NEW* of its own */
         bool clone_fallback;            /* clone() + cgroup.procs was used instead of clone3() */
         char fallback_reason[128];      /* why, for a debug log line */
