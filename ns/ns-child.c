@@ -258,16 +258,26 @@ static int pid2_main(void *userdata) {
 
 /* The init never execs, so O_CLOEXEC does not protect it: it would hold
  * every fd of the supervisor (sockets, log files, other services' pidfds)
- * for the service's lifetime. Keep /dev/null on 0-2 and the status pipe on
- * 3, close the rest. Also hold no directory of the host or the old root. */
-static int init_fds(int status_fd, int null_fd) {
+ * for the service's lifetime. Keep /dev/null on 0-2, the status pipe on 3
+ * and the status record (if any) on 4, close the rest. Also hold no
+ * directory of the host or the old root. Returns the record's fd. */
+static int init_fds(int status_fd, int record_fd, int null_fd) {
+        /* Out of the way of the dup2()s below (fcntl() allocates nothing). */
+        if (record_fd >= 0 && record_fd <= 3)
+                record_fd = fcntl(record_fd, F_DUPFD_CLOEXEC, 5);
+        if (status_fd >= 0 && status_fd <= 2)
+                status_fd = fcntl(status_fd, F_DUPFD_CLOEXEC, 5);
+        if (null_fd == 3 || null_fd == 4)
+                null_fd = fcntl(null_fd, F_DUPFD_CLOEXEC, 5);
         for (int i = 0; i < 3; i++)
                 (void) dup2(null_fd, i);        /* /dev/null is open, dup2 to 0-2 cannot fail */
-        if (status_fd != 3 && dup2(status_fd, 3) < 0)
-                return -EBADF;
-        (void) syscall(SYS_close_range, 4U, ~0U, 0U);
+        if (status_fd != 3)
+                (void) dup2(status_fd, 3);      /* the init writes nowhere else: a failure shows as EBADF there */
+        if (record_fd >= 0 && record_fd != 4 && dup2(record_fd, 4) < 0)
+                record_fd = -EBADF;
+        (void) syscall(SYS_close_range, record_fd >= 0 ? 5U : 4U, ~0U, 0U);
         (void) chdir("/");
-        return 3;
+        return record_fd >= 0 ? 4 : -EBADF;
 }
 
 /* PrivatePIDs=yes: we are PID 1. Start the command as PID 2 on the stack the
@@ -281,6 +291,7 @@ static int setup_init(NsPlan *plan, int sock, int null_fd, NsStep *step) {
         Pid2 a = { .plan = plan, .sock = sock, .null_fd = null_fd };
         char *stack = (char *) plan->pid2_stack + plan->pid2_stack_size;
         sigset_t mask;
+        int record_fd;
         pid_t pid;
 
         *step = NS_STEP_INIT;
@@ -300,13 +311,19 @@ static int setup_init(NsPlan *plan, int sock, int null_fd, NsStep *step) {
         /* Best effort: the command runs already; a root init in its own
          * user namespace or the host's has CAP_SETPCAP for this. */
         (void) ns_creds_init_drop();
-        _exit(ns_init_run(pid, init_fds(plan->status_fd, null_fd)));
+        record_fd = init_fds(plan->status_fd, plan->record_fd, null_fd);
+        _exit(ns_init_run(pid, 3, record_fd));
 }
 
 static int child_run(NsPlan *plan, int sock, NsStep *step, int *index) {
         int null_fd, r;
 
+        /* The parent's steps between clone and release (attributes, the
+         * setup hook, cgroup.procs) run when it reads this: it never
+         * blocks on us, so it needs a message to wake up for. */
         *step = NS_STEP_HANDSHAKE;
+        if (plan->need_release && send(sock, (char[]) { NS_MSG_READY }, 1, MSG_NOSIGNAL) < 0)
+                return -errno;
         r = reset_signals();
         if (r >= 0 && plan->need_release)
                 r = wait_release(sock);

@@ -194,8 +194,8 @@ int ns_exec(const NsExecParams *p, NsProcess *ret, CrlError *reterr) {
         _cleanup_(ns_plan_done) NsPlan plan = NS_PLAN_INIT;
         _cleanup_(unit_config_freep) UnitConfig *u = NULL;
         _cleanup_close_ int own_pidns = -EBADF;
-        NsProcess proc = { .pidfd = -EBADF, .main_pidfd = -EBADF, .status_fd = -EBADF };
         NsLaunchParams lp;
+        NsLaunch *l = NULL;
         pid_t pid = 0;
         int r, k;
 
@@ -218,16 +218,11 @@ int ns_exec(const NsExecParams *p, NsProcess *ret, CrlError *reterr) {
         if ((plan.exec_setns_flags & CLONE_NEWPID) && setns(p->target_pidfd, CLONE_NEWPID) < 0)
                 return crl_error_set(reterr, errno, "step 'join': pid namespace: %s", strerror(errno));
         plan.exec_setns_flags &= ~(unsigned long) CLONE_NEWPID;
-        r = ns_launch_plan(&lp, &plan, &proc, reterr);
+        r = ns_launch_start_plan(&lp, &plan, &l, reterr);
         k = setns(own_pidns, CLONE_NEWPID);
-        if (r < 0) {
-                ns_process_done(&proc);
+        if (r < 0)
                 return r;
-        }
         assert(k >= 0); /* moving back to our own pid namespace cannot fail */
         (void) k;
-        proc.main_pidfd = fcntl(proc.pidfd, F_DUPFD_CLOEXEC, 3);
-        proc.main_pid = proc.pid;
-        *ret = proc;
-        return 0;
+        return ns_launch_run(l, ret, reterr);
 }

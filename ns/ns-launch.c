@@ -2,7 +2,6 @@
 #include <assert.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,6 +84,7 @@ void ns_launch_params_init(NsLaunchParams *p, const UnitConfig *unit) {
                 .stdout_fd = -EBADF,
                 .stderr_fd = -EBADF,
                 .join_pidfd = -EBADF,
+                .status_record_fd = -EBADF,
         };
 }
 
@@ -125,7 +125,11 @@ static int plan_build(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         plan->unshare_cgroupns = ns & CLONE_NEWCGROUP;
         plan->unshare_timens = ns & CLONE_NEWTIME;
         plan->loopback = ns & CLONE_NEWNET;
-        plan->use_init = (u->private_pids && !(p->flags & NS_LAUNCH_KEEP_PID1)) || u->private_time;
+        /* The init also writes the status record: without PrivatePIDs= it
+         * is then the command's plain parent, as for PrivateTime=. */
+        plan->use_init = (u->private_pids && !(p->flags & NS_LAUNCH_KEEP_PID1)) || u->private_time ||
+                         p->status_record_fd >= 0;
+        plan->record_fd = p->status_record_fd;
         plan->hostname = u->hostname;
         plan->join_pidfd = p->join_pidfd;
         plan->stdio[0] = p->stdin_fd;
@@ -175,7 +179,7 @@ int ns_child_report(int sock, NsStep step, int error, int index) {
 
 /* clone3() into the cgroup; where clone3 or CLONE_INTO_CGROUP is missing,
  * clone() and let the parent write cgroup.procs before it releases the child. */
-static pid_t launch_clone(const NsLaunchParams *p, NsPlan *plan, int *ret_pidfd, NsProcess *ret) {
+pid_t ns_launch_clone(const NsLaunchParams *p, NsPlan *plan, int *ret_pidfd, NsProcess *ret) {
         int pidfd = -EBADF;
         pid_t pid = -ENOSYS;
 
@@ -223,280 +227,61 @@ static int cgroup_fallback_attach(int cgroup_fd, pid_t pid, CrlError *reterr) {
 }
 
 /* Parent-side steps between clone and release, in order. */
-static int parent_setup(const NsLaunchParams *p, NsPlan *plan, int pidfd, pid_t pid,
-                        bool fallback, NsStep *ret_step, CrlError *reterr) {
+int ns_parent_setup(const NsLaunchParams *p, int pidfd, pid_t pid, bool fallback, CrlError *reterr) {
         int r;
 
-        *ret_step = NS_STEP_CGROUP;
         if (fallback && p->cgroup_fd >= 0) {
                 r = cgroup_fallback_attach(p->cgroup_fd, pid, reterr);
-                if (r < 0)
+                if (r < 0) {
+                        crl_error_prefix(reterr, "step 'cgroup': ");
                         return r;
+                }
         }
-        *ret_step = NS_STEP_PROCESS_ATTRS;
         r = ns_process_attrs_apply(pid, p->unit, reterr);
-        if (r < 0)
+        if (r < 0) {
+                crl_error_prefix(reterr, "step 'process-attrs': ");
                 return r;
-        *ret_step = NS_STEP_SETUP_HOOK;
+        }
         if (p->setup_hook) {
                 r = p->setup_hook(p->setup_userdata, pidfd, pid, reterr);
-                if (r < 0)
-                        return crl_error_set(reterr, r, "setup hook failed: %s", strerror(-r));
-        }
-        return 0;
-}
-
-static void child_error_format(const NsPlan *plan, const NsChildError *e, CrlError *reterr) {
-        char detail[384] = "";
-
-        if (e->index >= 0 && (size_t) e->index < plan->n_mounts)
-                (void) ns_mount_describe(&plan->mounts[e->index], detail, sizeof(detail));
-        else if (e->step == NS_STEP_EXEC)
-                (void) snprintf(detail, sizeof(detail), "execute %s", plan->argv[0]);
-        else if (e->step == NS_STEP_WORKING_DIRECTORY)
-                (void) snprintf(detail, sizeof(detail), "change directory to %s",
-                                plan->working_directory ? plan->working_directory : "/");
-        else if (e->step == NS_STEP_PIVOT_ROOT)
-                (void) snprintf(detail, sizeof(detail), "pivot_root into %s", plan->root);
-        else if (e->step == NS_STEP_JOIN)
-                (void) snprintf(detail, sizeof(detail), "join namespaces");
-        else
-                (void) snprintf(detail, sizeof(detail), "%s", ns_step_to_string(e->step) ?: "?");
-        (void) crl_error_set(reterr, e->error, "step '%s': %s: %s",
-                             ns_step_to_string(e->step) ?: "?", detail, strerror(e->error));
-}
-
-/* Wait at most 2 s for fd to become readable: the callers below wait for a
- * child that is already dying, but one stuck in the kernel must not hang us. */
-static bool readable_soon(int fd) {
-        struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-        return fd >= 0 && poll(&pfd, 1, 2000) > 0;
-}
-
-/* How a child that closed the handshake without an exec report ended, for
- * the message: it died (SIGKILL, the OOM killer) somewhere in its setup. The
- * init reports PID 2's end on the status pipe; otherwise the child itself is
- * exiting (its fds are closed already). */
-static void child_death_format(const NsPlan *plan, int pidfd, int status_fd, CrlError *reterr) {
-        siginfo_t si = {};
-        bool known;
-        char how[64];
-
-        known = plan->use_init && readable_soon(status_fd) && read(status_fd, &si, sizeof(si)) == (ssize_t) sizeof(si);
-        if (!known)
-                known = readable_soon(pidfd) && waitid(P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG | WNOWAIT) >= 0 &&
-                        si.si_pid != 0;
-        if (!known)
-                (void) snprintf(how, sizeof(how), "closed the handshake without starting the command");
-        else if (si.si_code == CLD_EXITED)
-                (void) snprintf(how, sizeof(how), "exited with status %d", si.si_status);
-        else
-                (void) snprintf(how, sizeof(how), "was killed by signal %s", sigabbrev_np(si.si_status) ?: "?");
-        (void) crl_error_set(reterr, ECHILD, "step 'handshake': the child %s before its exec", how);
-}
-
-typedef struct ChildMessage {
-        NsChildError e;
-        ssize_t n;              /* bytes read; 0: EOF */
-        pid_t pid;              /* SCM_CREDENTIALS, or 0 */
-        int fd;                 /* owned: SCM_RIGHTS, or -EBADF */
-} ChildMessage;
-
-static int child_message_read(int sock, ChildMessage *m) {
-        union {
-                char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } control;
-        struct iovec iov = { .iov_base = &m->e, .iov_len = sizeof(m->e) };
-        struct msghdr mh = {
-                .msg_iov = &iov, .msg_iovlen = 1,
-                .msg_control = &control, .msg_controllen = sizeof(control),
-        };
-
-        *m = (ChildMessage) { .e.index = -1, .fd = -EBADF };
-        do
-                m->n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-        while (m->n < 0 && errno == EINTR);
-        /* A peer that died with our release byte unread resets the connection. */
-        if (m->n < 0 && errno == ECONNRESET)
-                m->n = 0;
-        if (m->n < 0)
-                return -errno;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
-                        struct ucred uc;
-
-                        memcpy(&uc, CMSG_DATA(c), sizeof(uc));
-                        m->pid = uc.pid;
-                } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && m->fd < 0)
-                        memcpy(&m->fd, CMSG_DATA(c), sizeof(int));
-        }
-        return 0;
-}
-
-/* Serve the child until it execs: write its user namespace maps when it asks,
- * take PID 2's pidfd, and succeed only on an explicit exec report followed by
- * EOF (every copy of the child's end closed on exec). EOF without a report
- * means the child died in its setup. */
-static int wait_exec(const NsLaunchParams *p, int sock, const NsPlan *plan, int pidfd, pid_t pid,
-                     int status_fd, NsProcess *ret, CrlError *reterr) {
-        bool exec_seen = false;
-
-        for (;;) {
-                ChildMessage m;
-                int r = child_message_read(sock, &m);
-
-                if (r < 0)
-                        return crl_error_set(reterr, -r, "step 'handshake': %s", strerror(-r));
-                if (m.n == 0)
-                        break;
-                if (m.n == sizeof(m.e)) {
-                        safe_close(m.fd);
-                        child_error_format(plan, &m.e, reterr);
-                        return -m.e.error;
-                }
-                if (m.n == 1 && *(char *) &m.e == NS_MSG_USERNS && plan->unshare_userns) {
-                        r = ns_userns_write_maps(pid, p->unit, plan, p->userns_base, reterr);
-                        if (r < 0) {
-                                crl_error_prefix(reterr, "step 'userns-map': ");
-                                return r;
-                        }
-                        /* A failing send means the child died; EOF tells. */
-                        (void) send(sock, (char[]) { NS_MSG_GO }, 1, MSG_NOSIGNAL);
-                } else if (m.n == 1 && *(char *) &m.e == NS_MSG_MAIN && plan->use_init && m.fd >= 0 && m.pid > 0) {
-                        ret->main_pidfd = safe_close(ret->main_pidfd);
-                        ret->main_pidfd = m.fd;
-                        ret->main_pid = m.pid;
-                        exec_seen = true;
-                } else if (m.n == 1 && *(char *) &m.e == NS_MSG_EXEC && !plan->use_init)
-                        exec_seen = true;
-                else {
-                        safe_close(m.fd);
-                        return crl_error_set(reterr, EPROTO, "step 'handshake': unexpected message of %zd bytes", m.n);
+                if (r < 0) {
+                        /* The hook's own message, if it set one, is kept. */
+                        (void) crl_error_set(reterr, r, "setup hook failed: %s", strerror(-r));
+                        crl_error_prefix(reterr, "step 'setup-hook': ");
+                        return r;
                 }
         }
-        if (!exec_seen) {
-                child_death_format(plan, pidfd, status_fd, reterr);
-                return -ECHILD;
-        }
         return 0;
 }
 
-/* SIGKILL and reap, without blocking forever: a child in an uninterruptible
- * sleep (a hung network filesystem under a bind source) dies only when the
- * kernel lets it. Returns -ETIMEDOUT if it has not exited within 2 s: it is
- * then left to the caller's SIGCHLD handling (corrald reaps children it does
- * not know, as systemd's manager does). */
-static int kill_and_reap(int pidfd) {
-        siginfo_t si;
-
-        /* Best effort: the launch already failed; the kernel reaps nothing for us. */
-        (void) crl_pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-        if (!readable_soon(pidfd))
-                return -ETIMEDOUT;
-        while (waitid(P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0 && errno == EINTR)
-                ;
-        return 0;
-}
-
-static int launch_channels(const NsPlan *plan, int sock[2], int status[2], CrlError *reterr) {
-        int one = 1;
-
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
-                return crl_error_set(reterr, errno, "socketpair: %s", strerror(errno));
-        if (!plan->use_init)
-                return 0;
-        if (setsockopt(sock[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
-                return crl_error_set(reterr, errno, "SO_PASSCRED: %s", strerror(errno));
-        if (pipe2(status, O_CLOEXEC) < 0)
-                return crl_error_set(reterr, errno, "pipe: %s", strerror(errno));
-        return 0;
-}
-
-static int launch_finish(const NsLaunchParams *p, NsPlan *plan, int sock, int pidfd, pid_t pid,
-                         int status_fd, NsProcess *proc, CrlError *reterr) {
-        NsStep step;
-        int r;
-
-        r = parent_setup(p, plan, pidfd, pid, proc->clone_fallback, &step, reterr);
-        if (r < 0) {
-                crl_error_prefix(reterr, "step '%s': ", ns_step_to_string(step));
-                return r;
-        }
-        /* A failing send means the child died before its release; its
-         * report, if any, is still queued, so read on either way. */
-        if (plan->need_release)
-                (void) send(sock, (char[]) { NS_MSG_GO }, 1, MSG_NOSIGNAL);
-        return wait_exec(p, sock, plan, pidfd, pid, status_fd, proc, reterr);
-}
-
-int ns_launch_plan(const NsLaunchParams *p, NsPlan *plan, NsProcess *proc, CrlError *reterr) {
-        _cleanup_close_ int sock0 = -EBADF, sock1 = -EBADF, st0 = -EBADF, st1 = -EBADF;
-        int sock[2] = { -EBADF, -EBADF }, status[2] = { -EBADF, -EBADF };
-        int pidfd = -EBADF, r;
-        pid_t pid;
-
-        r = launch_channels(plan, sock, status, reterr);
-        sock0 = sock[0], sock1 = sock[1], st0 = status[0], st1 = status[1];
-        if (r < 0)
-                return r;
-        plan->status_fd = TAKE_FD(st1);
-        pid = launch_clone(p, plan, &pidfd, proc);
-        if (pid < 0)
-                return crl_error_set(reterr, pid, "step 'clone': clone3: %s", strerror(-pid));
-        if (pid == 0) {
-                sock0 = safe_close(sock0);
-                st0 = safe_close(st0);
-                ns_child_main(plan, sock1);
-        }
-        sock1 = safe_close(sock1);
-        plan->status_fd = safe_close(plan->status_fd);
-        proc->pidfd = pidfd;
-        proc->pid = pid;
-        r = launch_finish(p, plan, sock0, pidfd, pid, st0, proc, reterr);
-        if (r < 0) {
-                /* Without a PID namespace (PrivateTime= alone) the command
-                 * would outlive its init: kill it first, by its own pidfd. */
-                if (proc->main_pidfd >= 0)
-                        (void) crl_pidfd_send_signal(proc->main_pidfd, SIGKILL, NULL, 0);
-                (void) kill_and_reap(pidfd);
-                return r;
-        }
-        proc->status_fd = TAKE_FD(st0);
-        return 0;
-}
-
-int ns_launch(const NsLaunchParams *p, NsProcess *ret, CrlError *reterr) {
+int ns_launch_start(const NsLaunchParams *p, NsLaunch **ret, CrlError *reterr) {
         _cleanup_(ns_plan_done) NsPlan plan = NS_PLAN_INIT;
-        NsProcess proc = { .pidfd = -EBADF, .main_pidfd = -EBADF, .status_fd = -EBADF };
         int r;
 
         assert(p && p->unit && ret);
         r = plan_build(p, &plan, reterr);
+        if (r >= 0 && p->status_record_fd >= 0 && ftruncate(p->status_record_fd, 0) < 0)
+                r = crl_error_set(reterr, errno, "step 'init': empty the status record: %s", strerror(errno));
         if (r >= 0)
-                r = ns_launch_plan(p, &plan, &proc, reterr);
+                r = ns_launch_start_plan(p, &plan, ret, reterr);
         if (r < 0) {
-                ns_process_done(&proc);
-                crl_error_prefix(reterr, "service '%s': ", plan.name ? plan.name : "?");
+                crl_error_prefix(reterr, "service '%s': ", p->unit->name ?: "transient");
                 return r;
         }
-        if (proc.main_pidfd < 0 && !plan.use_init) {
-                proc.main_pidfd = fcntl(proc.pidfd, F_DUPFD_CLOEXEC, 3);
-                if (proc.main_pidfd < 0) {
-                        r = -errno;
-                        (void) kill_and_reap(proc.pidfd);
-                        ns_process_done(&proc);
-                        return crl_error_set(reterr, r, "service '%s': dup pidfd: %s", plan.name, strerror(-r));
-                }
-                proc.main_pid = proc.pid;
-        }
-        proc.namespaces = ns_unit_namespace_flags(p->unit);
-        if (p->join_name || p->unit->network_namespace_path)
-                proc.namespaces &= ~(unsigned long) (CLONE_NEWNET | CLONE_NEWIPC);
-        *ret = proc;
+        ns_launch_set_named(*ret);
         return 0;
 }
+
+int ns_launch(const NsLaunchParams *p, NsProcess *ret, CrlError *reterr) {
+        NsLaunch *l = NULL;
+        int r;
+
+        r = ns_launch_start(p, &l, reterr);
+        if (r < 0)
+                return r;
+        return ns_launch_run(l, ret, reterr);
+}
+
 
 int ns_process_main_status(NsProcess *p, const siginfo_t *init_status, siginfo_t *ret) {
         siginfo_t si;

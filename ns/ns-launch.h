@@ -5,16 +5,20 @@
  * supervisor), a transient run (corralctl run) and, through ns_exec(), a
  * command inside a running service (corralctl exec).
  *
- * ns_launch() clones the process into its cgroup and namespaces, lets the
- * parent-side steps run (uid/gid maps, the setup hook, process attributes),
- * releases the child, and returns once the child has exec'd its command, or
- * fails naming the step, leaving no process behind. The child-side step order
- * and the handshake are documented in docs/design.md ("ns/ launcher"). */
+ * A launch clones the process into its cgroup and namespaces, runs the
+ * parent-side steps (uid/gid maps, the setup hook, process attributes) when
+ * the child asks for them, releases the child, and succeeds once the child
+ * has reported its exec, or fails naming the step. ns_launch_start() and
+ * ns_launch_dispatch() do this as events of the caller's loop (corrald);
+ * ns_launch() is the same, waiting in poll(). The child-side step order and
+ * the handshake are documented in docs/design.md ("ns/ launcher",
+ * "Asynchronous launch"). */
 
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "syscalls.h"
@@ -30,7 +34,8 @@ typedef int (*NsSetupHook)(void *userdata, int child_pidfd, pid_t child_pid, Crl
 
 typedef enum NsLaunchFlags {
         NS_LAUNCH_KEEP_PID1 = 1 << 0,   /* PrivatePIDs: exec the command as PID 1, no init
-                                         * (ignored with PrivateTime=, which needs a fork) */
+                                         * (ignored with PrivateTime=, which needs a fork,
+                                         * and with a status record, which the init writes) */
         NS_LAUNCH_NO_CLONE3 = 1 << 1,   /* use the clone() + cgroup.procs fallback (tests) */
 } NsLaunchFlags;
 
@@ -50,6 +55,12 @@ typedef struct NsLaunchParams {
         NsSetupHook setup_hook;         /* optional */
         void *setup_userdata;
         NsLaunchFlags flags;
+        int status_record_fd;           /* borrowed; -EBADF: none. A regular file (e.g.
+                                         * /run/corral/status/NAME) that corral's init fills
+                                         * with the command's result when it ends, read with
+                                         * ns_status_record_read(): it outlives corrald. The
+                                         * launch empties it first. Keeps the init as the
+                                         * command's parent even without PrivatePIDs= */
 } NsLaunchParams;
 
 /* What the supervisor keeps of a launched service. */
@@ -60,8 +71,9 @@ typedef struct NsProcess {
         int main_pidfd;                 /* owned; the command (PID 2 under the init), else a dup of
                                          * pidfd; -EBADF if PID 2 already ended and was reaped */
         pid_t main_pid;                 /* MainPID: host pid of the command */
-        int status_fd;                  /* owned; PrivatePIDs: the init writes the command's
-                                         * siginfo_t here before it exits; else -EBADF */
+        int status_fd;                  /* owned; with an init (PrivatePIDs=, PrivateTime=, a
+                                         * status record): non-blocking pipe the init writes
+                                         * the command's siginfo_t to before it exits; else -EBADF */
         unsigned long namespaces;       /* CLONE_NEW* of its own */
         bool clone_fallback;            /* clone() + cgroup.procs was used instead of clone3() */
         char fallback_reason[128];      /* why, for a debug log line */
@@ -70,7 +82,52 @@ typedef struct NsProcess {
 void ns_launch_params_init(NsLaunchParams *p, const UnitConfig *unit);
 void ns_process_done(NsProcess *p);
 
+/* Synchronous: start, then poll() and dispatch until the launch ends. On
+ * failure the child is killed and reaped (the wait is bounded: 2 s). */
 int ns_launch(const NsLaunchParams *p, NsProcess *ret, CrlError *reterr);
+
+/* Asynchronous: a launch in progress, driven by the caller's event loop.
+ * p->unit, p->setup_userdata and p->cgroup_fd must stay valid until the
+ * launch ended (dispatch returned anything but -EAGAIN) or was aborted;
+ * the rest of *p may go once ns_launch_start() returned. Nothing in here
+ * blocks on the child. */
+typedef struct NsLaunch NsLaunch;
+
+/* Plan and clone the child and return at once (no blocking read, no
+ * waitid). On failure nothing was cloned, or the clone is already gone. */
+int ns_launch_start(const NsLaunchParams *p, NsLaunch **ret, CrlError *reterr);
+/* Borrowed; a pollable fd: on EPOLLIN call ns_launch_dispatch(). (An epoll
+ * fd over the handshake socket and, once the child dropped the handshake
+ * without a report, its pidfd, so that the failure can say how it died.) */
+int ns_launch_fd(NsLaunch *l);
+/* Borrowed; the cloned child (the init with PrivatePIDs=). */
+int ns_launch_pidfd(NsLaunch *l);
+/* Advance the handshake with what is readable now. -EAGAIN: not done, wait
+ * for the fd again; 0: the command exec'd (explicit exec report only), *ret
+ * filled, its fds moved there; < 0: the launch failed, reterr names the
+ * step, the child was sent SIGKILL (call ns_launch_abort() to reap it).
+ * Once it returned anything but -EAGAIN, only abort or free may follow. */
+int ns_launch_dispatch(NsLaunch *l, NsProcess *ret, CrlError *reterr);
+/* Give up (TimeoutStartSec, daemon exit) or clean up after a failed
+ * dispatch: SIGKILL the child (and a command that already runs) without
+ * waiting. Returns the child's pidfd, now the caller's, for reaping with
+ * sd_event_add_child_pidfd() or waitid(P_PIDFD, WEXITED) once it became
+ * readable; -EBADF when the launch succeeded (the pidfd is in NsProcess).
+ * Frees l. Remove any event source on ns_launch_fd() first. */
+int ns_launch_abort(NsLaunch *l);
+/* Abort, and reap the child if it is dead already (WNOHANG). NULL-safe. */
+NsLaunch *ns_launch_free(NsLaunch *l);
+static inline void ns_launch_freep(NsLaunch **l) {
+        *l = ns_launch_free(*l);
+}
+
+/* The result corral's init recorded in a status record (see
+ * NsLaunchParams.status_record_fd): the command's end as waitid() reports
+ * it (si_code CLD_EXITED/KILLED/DUMPED, si_status) and when, in
+ * CLOCK_REALTIME µs (ret_realtime_usec may be NULL). -ENODATA: nothing
+ * recorded (the command still runs, or the init was killed before it could
+ * write); -EBADMSG: not a record. */
+int ns_status_record_read(int fd, siginfo_t *ret, uint64_t *ret_realtime_usec);
 
 /* PrivatePIDs=yes: the real result of the command (exit code or signal, as
  * waitid() reports it), read from status_fd after the init exited. Falls

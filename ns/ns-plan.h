@@ -5,6 +5,7 @@
  * executes without allocating (it may run after a fork of a threaded
  * supervisor), and the (step, errno, index) record the child reports. */
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -118,6 +119,7 @@ typedef struct NsPlan {
         char **envp;                    /* owned */
         const char *path_env;           /* PATH for lookup of a relative argv[0] */
         int status_fd;                  /* init's write end (owned by the plan in the parent) */
+        int record_fd;                  /* borrowed: NsLaunchParams.status_record_fd, or -EBADF */
         void *pid2_stack;               /* owned: mmap()ed stack for the init's PID 2 clone */
         size_t pid2_stack_size;
 
@@ -131,19 +133,34 @@ typedef struct NsPlan {
 #define NS_PLAN_INIT                                                            \
         (NsPlan) {                                                              \
                 .netns_fd = -EBADF, .status_fd = -EBADF, .join_pidfd = -EBADF,  \
+                .record_fd = -EBADF,                                            \
                 .exec_target_pidfd = -EBADF, .exec_cwd_fd = -EBADF,             \
                 .dev_fds = { -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF },  \
         }
 
 /* ns-launch.c: shared by ns_launch() and ns_exec() */
 void ns_plan_done(NsPlan *plan);
-int ns_launch_plan(const NsLaunchParams *p, NsPlan *plan, NsProcess *proc, CrlError *reterr);
+pid_t ns_launch_clone(const NsLaunchParams *p, NsPlan *plan, int *ret_pidfd, NsProcess *ret);
+int ns_parent_setup(const NsLaunchParams *p, int pidfd, pid_t pid, bool fallback, CrlError *reterr);
+
+/* ns-handshake.c: the NsLaunch state machine. ns_launch_start_plan() takes
+ * over *plan (leaving NS_PLAN_INIT behind) and clones; ns_launch_run()
+ * drives a launch to its end with poll() and frees it, killing and reaping
+ * (bounded, 2 s) a child that failed. Messages are not prefixed with the
+ * service's name. */
+int ns_launch_start_plan(const NsLaunchParams *p, NsPlan *plan, NsLaunch **ret, CrlError *reterr);
+int ns_launch_run(NsLaunch *l, NsProcess *ret, CrlError *reterr);
+/* Prefix dispatch's messages with "service 'NAME': " (ns_launch_start()). */
+void ns_launch_set_named(NsLaunch *l);
 
 /* ns-launch.c. Handshake bytes on the socketpair, besides NsChildError:
  * parent -> child NS_MSG_GO (release; again once the maps are written),
- * child -> parent NS_MSG_USERNS (user namespace made: write its maps),
- * NS_MSG_EXEC (execve next) and NS_MSG_MAIN (PID 2, with its pidfd, execve next). */
+ * child -> parent NS_MSG_READY (cloned, waiting for the parent's steps and
+ * its release; only when the plan needs a release), NS_MSG_USERNS (user
+ * namespace made: write its maps), NS_MSG_EXEC (execve next) and
+ * NS_MSG_MAIN (PID 2, with its pidfd, execve next). */
 #define NS_MSG_GO 'G'
+#define NS_MSG_READY 'R'
 #define NS_MSG_USERNS 'U'
 #define NS_MSG_EXEC 'X'
 #define NS_MSG_MAIN 'P'
@@ -183,5 +200,10 @@ int ns_process_attrs_apply(pid_t pid, const UnitConfig *u, CrlError *reterr);
 /* ns-loopback.c */
 int ns_loopback_up(void);
 
-/* ns-init.c: PID 1; returns the exit code for _exit(). */
-int ns_init_run(pid_t main_pid, int status_fd);
+/* ns-init.c: PID 1; returns the exit code for _exit(). record_fd: the
+ * status record, or -EBADF. */
+int ns_init_run(pid_t main_pid, int status_fd, int record_fd);
+/* The record's one line (pure; the init formats into a stack buffer):
+ * returns its length, -EINVAL for a code that is not an end. */
+int ns_status_record_format(const siginfo_t *si, uint64_t realtime_usec, char *buf, size_t size);
+int ns_status_record_parse(const char *text, siginfo_t *ret, uint64_t *ret_realtime_usec);

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Pure parts of the launcher: uid_map strings, step and mount names, the
- * namespace flags a unit asks for, and the order of the mount plan. */
+ * namespace flags a unit asks for, the order of the mount plan, the status
+ * record's text; and one unprivileged asynchronous launch (no namespaces). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -197,6 +200,120 @@ static void test_main_status_fallback(void **state) {
         close(fds[0]);
 }
 
+static void test_status_record_text(void **state) {
+        siginfo_t si = { .si_code = CLD_EXITED, .si_status = 3 }, out;
+        char buf[128];
+        uint64_t usec = 0;
+
+        assert_int_equal(ns_status_record_format(&si, 1733400000123456, buf, sizeof(buf)), 26);
+        assert_string_equal(buf, "exited 3 1733400000123456\n");
+        assert_int_equal(ns_status_record_parse(buf, &out, &usec), 0);
+        assert_int_equal(out.si_code, CLD_EXITED);
+        assert_int_equal(out.si_status, 3);
+        assert_int_equal(out.si_signo, SIGCHLD);
+        assert_true(usec == 1733400000123456);
+        si = (siginfo_t) { .si_code = CLD_KILLED, .si_status = SIGTERM };
+        assert_true(ns_status_record_format(&si, 7, buf, sizeof(buf)) > 0);
+        assert_string_equal(buf, "killed 15 7\n");
+        assert_int_equal(ns_status_record_parse(buf, &out, NULL), 0);
+        assert_int_equal(out.si_code, CLD_KILLED);
+        assert_int_equal(out.si_status, SIGTERM);
+        si = (siginfo_t) { .si_code = CLD_DUMPED, .si_status = SIGSEGV };
+        assert_true(ns_status_record_format(&si, 7, buf, sizeof(buf)) > 0);
+        assert_int_equal(ns_status_record_parse(buf, &out, NULL), 0);
+        assert_int_equal(out.si_code, CLD_DUMPED);
+        /* not an end; no room */
+        si = (siginfo_t) { .si_code = CLD_STOPPED, .si_status = SIGSTOP };
+        assert_int_equal(ns_status_record_format(&si, 7, buf, sizeof(buf)), -EINVAL);
+        si = (siginfo_t) { .si_code = CLD_EXITED, .si_status = 0 };
+        assert_int_equal(ns_status_record_format(&si, 7, buf, 8), -ENOBUFS);
+        /* nothing yet; torn, foreign or out of range */
+        assert_int_equal(ns_status_record_parse("", &out, NULL), -ENODATA);
+        assert_int_equal(ns_status_record_parse("exited 3 17", &out, NULL), -EBADMSG);
+        assert_int_equal(ns_status_record_parse("exited 3", &out, NULL), -EBADMSG);
+        assert_int_equal(ns_status_record_parse("exited 3 17\nexited 4 18\n", &out, NULL), -EBADMSG);
+        assert_int_equal(ns_status_record_parse("stopped 19 17\n", &out, NULL), -EBADMSG);
+        assert_int_equal(ns_status_record_parse("exited 256 17\n", &out, NULL), -EBADMSG);
+        assert_int_equal(ns_status_record_parse("exited -1 17\n", &out, NULL), -EBADMSG);
+        assert_int_equal(ns_status_record_parse("killed 65 17\n", &out, NULL), -EBADMSG);
+        assert_int_equal(ns_status_record_parse("EXITED 3 17\n", &out, NULL), -EBADMSG);
+}
+
+/* Drive one launch to its end the way an event loop does. */
+static int drive(NsLaunch *l, NsProcess *ret, CrlError *e, unsigned *ret_dispatches) {
+        int r;
+
+        *ret_dispatches = 0;
+        do {
+                struct pollfd pfd = { .fd = ns_launch_fd(l), .events = POLLIN };
+
+                assert_int_equal(poll(&pfd, 1, 10000), 1);
+                (*ret_dispatches)++;
+                r = ns_launch_dispatch(l, ret, e);
+        } while (r == -EAGAIN);
+        return r;
+}
+
+/* No namespaces, no cgroup: needs no privileges. The record keeps corral's
+ * init as the command's parent (the shim). */
+static void test_async_launch(void **state) {
+        _cleanup_(unit_config_freep) UnitConfig *u = NULL;
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) "exit 3", NULL };
+        char tmpl[] = "/tmp/corral-test-record-XXXXXX";
+        NsLaunchParams p;
+        NsProcess proc;
+        NsLaunch *l = NULL;
+        CrlError e = {};
+        siginfo_t si = {};
+        unsigned n;
+        int record, pidfd;
+
+        assert_int_equal(unit_config_new("async", &u), 0);
+        ns_launch_params_init(&p, u);
+        p.argv = argv;
+        assert_int_equal(p.status_record_fd, -EBADF);
+
+        /* plain: the clone is the command; nothing happens before the fd says so */
+        assert_int_equal(ns_launch_start(&p, &l, &e), 0);
+        assert_true(ns_launch_fd(l) >= 0 && ns_launch_pidfd(l) >= 0);
+        assert_int_equal(drive(l, &proc, &e, &n), 0);
+        assert_true(n <= 3);
+        assert_int_equal(proc.main_pid, proc.pid);
+        assert_int_equal(proc.status_fd, -EBADF);
+        assert_int_equal(ns_launch_abort(l), -EBADF);   /* succeeded: nothing to kill, the pidfd is ours */
+        assert_int_equal(waitid(P_PIDFD, (id_t) proc.pidfd, &si, WEXITED), 0);
+        assert_int_equal(si.si_code, CLD_EXITED);
+        assert_int_equal(si.si_status, 3);
+        ns_process_done(&proc);
+
+        /* with a record: an init as parent, which fills it */
+        record = mkstemp(tmpl);
+        assert_true(record >= 0);
+        assert_int_equal(write(record, "stale 1 1\n", 10), 10);    /* emptied by the launch */
+        (void) unlink(tmpl);
+        p.status_record_fd = record;
+        assert_int_equal(ns_launch_start(&p, &l, &e), 0);
+        assert_int_equal(drive(l, &proc, &e, &n), 0);
+        l = ns_launch_free(l);
+        assert_true(proc.main_pid != proc.pid && proc.main_pidfd >= 0 && proc.status_fd >= 0);
+        assert_int_equal(waitid(P_PIDFD, (id_t) proc.pidfd, &si, WEXITED), 0);
+        assert_int_equal(ns_status_record_read(record, &si, NULL), 0);
+        assert_int_equal(si.si_code, CLD_EXITED);
+        assert_int_equal(si.si_status, 3);
+        ns_process_done(&proc);
+
+        /* abort while in flight: the pidfd comes back, the child dies */
+        assert_int_equal(ns_launch_start(&p, &l, &e), 0);
+        assert_int_equal(ns_status_record_read(record, &si, NULL), -ENODATA);
+        pidfd = ns_launch_abort(l);
+        assert_true(pidfd >= 0);
+        assert_int_equal(waitid(P_PIDFD, (id_t) pidfd, &si, WEXITED), 0);
+        assert_int_equal(si.si_code, CLD_KILLED);
+        assert_int_equal(si.si_status, SIGKILL);
+        close(pidfd);
+        close(record);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_map_strings),
@@ -206,6 +323,8 @@ int main(void) {
                 cmocka_unit_test(test_flags),
                 cmocka_unit_test(test_mount_order),
                 cmocka_unit_test(test_main_status_fallback),
+                cmocka_unit_test(test_status_record_text),
+                cmocka_unit_test(test_async_launch),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
