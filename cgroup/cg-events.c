@@ -145,6 +145,10 @@ int cg_service_process_events(CgService *s, CgEvents *ret) {
         return 0;
 }
 
+bool cg_service_frozen(CgService *s) {
+        return s->frozen;
+}
+
 int cg_service_is_populated(CgService *s) {
         bool populated;
         int r = cg_read_events(s->dir_fd, &populated, NULL);
@@ -156,11 +160,14 @@ static int set_frozen(CgService *s, bool freeze, usec_t timeout_usec, CrlError *
         const char *what = freeze ? "freeze" : "thaw";
         int r;
 
-        r = cg_write(s->root, s->dir_fd, "cgroup.freeze", freeze ? "1" : "0");
+        /* A thaw while a signal walk holds the cgroup frozen happens when
+         * the last walk ends (walk_thaw), so the walk stays complete. */
+        r = !freeze && s->n_walks > 0 ? 0 : cg_write(s->root, s->dir_fd, "cgroup.freeze", freeze ? "1" : "0");
         if (r < 0)
                 return crl_error_set(reterr, r, "cannot %s %s%s/%s: cgroup.freeze: %s%s", what, s->root->mount,
                                      s->root->path, s->dir_name, strerror(-r),
                                      r == -ENOENT ? " (kernel older than 5.2)" : "");
+        s->freeze_wanted = freeze;
         if (timeout_usec == 0)
                 return 0;
         r = cg_wait_events(s->dir_fd, "frozen", freeze, cg_deadline_usec(cg_now_usec(), timeout_usec));

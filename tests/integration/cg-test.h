@@ -5,6 +5,7 @@
  * cgroup exactly as the supervisor will (clone3 with CLONE_INTO_CGROUP and
  * CLONE_PIDFD into cg_service_fd()), and small checks that say what failed. */
 
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,6 +67,14 @@ static inline char *file_of(CgService *s, const char *file) {
         (void) snprintf(buf, sizeof(buf), "%s", t);
         buf[strcspn(buf, "\n")] = 0;
         free(t);
+        return buf;
+}
+
+/* MOUNT/PATH of a cgroup path below the root's mount ("/corral-test-1"). */
+static inline const char *at_mount(CgRoot *root, const char *path) {
+        static char buf[PATH_MAX];
+
+        (void) snprintf(buf, sizeof(buf), "%s%s", cg_root_mount(root), path);
         return buf;
 }
 

@@ -244,7 +244,7 @@ static void test_nesting(void) {
         if (pidfd >= 0)
                 close(pidfd);
         CHECK(cg_service_destroy(s, &err) == 0, "destroy of a 16-deep tree: %s", err.message);
-        CHECK(faccessat(root->dir_fd, "nest.service", F_OK, 0) < 0 && errno == ENOENT, "nest.service left");
+        CHECK(faccessat(cg_root_fd(root), "nest.service", F_OK, 0) < 0 && errno == ENOENT, "nest.service left");
         reset_log(NULL);
         cg_service_free(s);
 }
