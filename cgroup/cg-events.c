@@ -30,7 +30,7 @@ int cg_read_events(int dir_fd, bool *ret_populated, bool *ret_frozen) {
 
 /* inotify_add_watch() takes a path, not a dir fd: reach the file through
  * our own fd table, which works for the kernel's cgroupfs and a tmpdir alike. */
-static int watch_file(int inotify_fd, int dir_fd, const char *file) {
+int cg_watch_file(int inotify_fd, int dir_fd, const char *file) {
         char path[64 + 256];
 
         (void) snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dir_fd, file);
@@ -58,7 +58,7 @@ int cg_wait_events(int dir_fd, const char *key, bool want, usec_t deadline) {
         if (fd < 0)
                 return -errno;
         /* Watch before reading, so a change between the two is not missed. */
-        r = watch_file(fd, dir_fd, "cgroup.events");
+        r = cg_watch_file(fd, dir_fd, "cgroup.events");
         if (r < 0)
                 return r;
         for (;;) {
@@ -89,11 +89,11 @@ int cg_service_event_fd(CgService *s) {
         fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        r = watch_file(fd, s->dir_fd, "cgroup.events");
+        r = cg_watch_file(fd, s->dir_fd, "cgroup.events");
         if (r < 0)
                 return r;
         s->event_fd = TAKE_FD(fd);
-        r = cg_service_watch_memory_events(s);
+        r = cg_watch_file(s->event_fd, s->dir_fd, "memory.events");
         if (r < 0 && r != -ENOENT) {
                 s->event_fd = safe_close(s->event_fd);
                 return r;
@@ -102,9 +102,15 @@ int cg_service_event_fd(CgService *s) {
 }
 
 int cg_service_watch_memory_events(CgService *s) {
+        int r = 0;
+
         /* memory.events exists only with the memory controller enabled;
          * watching the same file again is harmless (same watch). */
-        return watch_file(s->event_fd, s->dir_fd, "memory.events");
+        if (s->event_fd >= 0)
+                r = cg_watch_file(s->event_fd, s->dir_fd, "memory.events");
+        if (r >= 0 || r == -ENOENT)
+                r = cg_root_watch_service(s->root, s, true);
+        return r;
 }
 
 static void diff_memory_events(CgService *s, CgEvents *ev) {

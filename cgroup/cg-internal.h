@@ -5,6 +5,11 @@
 
 #include "cgroup.h"
 
+typedef struct CgWatch {
+        int wd;                 /* on root->event_fd */
+        CgService *service;     /* borrowed */
+} CgWatch;
+
 struct CgRoot {
         int mount_fd;           /* owned: the cgroup2 mount */
         int dir_fd;             /* owned: the subtree root */
@@ -17,6 +22,12 @@ struct CgRoot {
         char reason[_CG_CTRL_MAX][320]; /* why a controller is not usable, once found out */
         CgSystem system;
         CgFsOps ops;
+        int event_fd;           /* owned: inotify for every service's files; -EBADF until asked */
+        CgWatch *watches;       /* sorted by wd */
+        size_t n_watches;
+        CgService **pending;    /* services with news, oldest first; NULL: freed meanwhile */
+        size_t n_pending, pending_head;
+        CgService *services;    /* every CgService of this root (prev/next) */
 };
 
 struct CgService {
@@ -33,6 +44,10 @@ struct CgService {
         bool freeze_wanted;     /* to stay frozen when a walk ends: Freeze, or found frozen */
         unsigned n_walks;       /* signal walks holding the cgroup frozen (CgSignalOp) */
         uint64_t oom, oom_kill; /* last memory.events counters seen */
+        bool linked;            /* in root->services; false once the root is freed */
+        CgService *prev, *next;
+        bool pending;           /* on root->pending */
+        void *userdata;
 };
 
 /* Write through root->ops (tests record and inject failures there). */
@@ -80,6 +95,17 @@ usec_t cg_now_usec(void);
  * the CgEvents on its event loop instead. */
 int cg_wait_events(int dir_fd, const char *key, bool want, usec_t deadline);
 
+
+/* inotify_add_watch() of FILE in dir_fd: the wd, or -errno. */
+int cg_watch_file(int inotify_fd, int dir_fd, const char *file);
+
+/* The root's registry of services and their watches on root->event_fd
+ * (cg-root-events.c). link at creation; watch once the dir fd is open
+ * (memory_only: memory.events, which appears with the controller);
+ * forget at free. */
+void cg_root_link_service(CgRoot *root, CgService *s);
+int cg_root_watch_service(CgRoot *root, CgService *s, bool memory_only);
+void cg_root_forget_service(CgRoot *root, CgService *s);
 
 /* Add memory.events to the service's event fd (it appears with the memory
  * controller); -ENOENT while it does not exist. */

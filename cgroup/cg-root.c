@@ -173,6 +173,15 @@ int cg_root_fd(CgRoot *root) {
 CgRoot *cg_root_free(CgRoot *root) {
         if (!root)
                 return NULL;
+        /* services outliving their root: let them be freed alone */
+        for (CgService *s = root->services, *next; s; s = next) {
+                next = s->next;
+                s->prev = s->next = NULL;
+                s->pending = s->linked = false;
+        }
+        safe_close(root->event_fd);
+        free(root->watches);
+        free(root->pending);
         safe_close(root->mount_fd);
         safe_close(root->dir_fd);
         free(root->mount);
@@ -188,7 +197,7 @@ static int root_new(const CgProbe *probe, int mount_fd, const char *mount, const
 
         if (!root)
                 return -ENOMEM;
-        root->dir_fd = -EBADF;
+        root->dir_fd = root->event_fd = -EBADF;
         root->mount_fd = fcntl(mount_fd, F_DUPFD_CLOEXEC, 3);
         if (root->mount_fd < 0)
                 return crl_error_set(reterr, errno, "dup: %s", strerror(errno));

@@ -14,6 +14,7 @@ CgService *cg_service_free(CgService *s) {
         if (!s)
                 return NULL;
         assert(s->n_walks == 0);        /* a CgSignalOp borrows the service */
+        cg_root_forget_service(s->root, s);
         safe_close(s->dir_fd);
         safe_close(s->event_fd);
         free(s->name);
@@ -31,12 +32,21 @@ static int service_new(CgRoot *root, const char *name, CgService **ret, CrlError
         if (!s)
                 return -ENOMEM;
         s->root = root;
+        cg_root_link_service(root, s);
         s->dir_fd = s->event_fd = -EBADF;
         s->name = strdup(name);
         if (!s->name || asprintf(&s->dir_name, "%s.service", name) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(s);
         return 0;
+}
+
+void cg_service_set_userdata(CgService *s, void *userdata) {
+        s->userdata = userdata;
+}
+
+void *cg_service_get_userdata(CgService *s) {
+        return s->userdata;
 }
 
 int cg_service_fd(const CgService *s) {
@@ -141,11 +151,21 @@ static int apply_plan(CgService *s, const CgPlan *plan, bool undo, CrlError *ret
         return r;
 }
 
+/* Open the cgroup and watch it on the root's event fd at once: before a
+ * process can enter (create) and before its state is read (open), so no
+ * change falls between the two. */
 static int open_dir(CgService *s, CrlError *reterr) {
+        int r;
+
         s->dir_fd = openat(s->root->dir_fd, s->dir_name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         if (s->dir_fd < 0)
                 return crl_error_set(reterr, errno, "cannot open cgroup %s%s/%s: %s",
                                      s->root->mount, s->root->path, s->dir_name, strerror(errno));
+        r = cg_root_watch_service(s->root, s, false);
+        if (r < 0)
+                return crl_error_set(reterr, r, "cannot watch %s%s/%s/cgroup.events: %s%s", s->root->mount,
+                                     s->root->path, s->dir_name, strerror(-r),
+                                     r == -ENOSPC ? " (fs.inotify.max_user_watches)" : "");
         return 0;
 }
 
@@ -269,10 +289,9 @@ int cg_service_apply(CgService *s, const ResourceConfig *rc, CgServiceFlags flag
                 return r == -ENOMEM ? crl_error_set(reterr, ENOMEM, "out of memory") : r;
         s->flags = flags;
         s->enabled = s->root->enabled;
-        if (s->event_fd >= 0)
-                /* memory.events may exist only now; failing leaves the OOM
-                 * event to the next process_events of cgroup.events */
-                (void) cg_service_watch_memory_events(s);
+        /* memory.events may exist only now; failing leaves the OOM event to
+         * the next process_events of cgroup.events */
+        (void) cg_service_watch_memory_events(s);
         STRV_FOREACH(l, w)
                 if (!strv_contains(*warnings, *l) && strv_extend(warnings, *l) < 0)
                         return -ENOMEM;

@@ -146,8 +146,17 @@ typedef struct CgStats {
 
 int cg_service_stats(CgService *s, CgStats *ret);
 
-/* Events. The fd is an inotify fd (O_NONBLOCK|O_CLOEXEC) for an sd-event
- * io source (EPOLLIN); on wake call cg_service_process_events(). */
+/* Events. An inotify fd (O_NONBLOCK|O_CLOEXEC) for an sd-event io source
+ * (EPOLLIN). corrald uses the root's: one fd for every service (an fd per
+ * service is an inotify instance each, and fs.inotify.max_user_instances
+ * is 128 by default, for all of the user's processes). Each service
+ * created or opened below the root is watched on it from the moment its
+ * directory is open, before a process can enter it or its state is read,
+ * so no change is missed. A service's own fd (tests, tools) watches from
+ * the call on: get it before the first process enters.
+ * Events are changes between two reads of the files: a POPULATED and an
+ * EMPTY both falling between two calls are no change, hence no event. A
+ * caller about to wait for EMPTY checks cg_service_is_populated() first. */
 typedef enum CgEventType {
         CG_EVENT_POPULATED = 1 << 0,    /* populated 0 -> 1 */
         CG_EVENT_EMPTY     = 1 << 1,    /* populated 1 -> 0: every process is gone */
@@ -161,6 +170,18 @@ typedef struct CgEvents {
         CgEventType mask;
         uint64_t oom_kills;     /* total so far, when CG_EVENT_OOM_KILL */
 } CgEvents;
+
+int cg_root_event_fd(CgRoot *root);     /* borrowed; created on first call */
+/* On EPOLLIN of the root's fd: call until it returns 0. Each call returns
+ * 1 with the next service that has news and what (its
+ * cg_service_process_events()); a service freed meanwhile is skipped, one
+ * whose cgroup is gone has no news. -errno with *ret_service set when that
+ * service's files cannot be read (call again for the others); -errno with
+ * it unset when the fd cannot be read. */
+int cg_root_process_events(CgRoot *root, CgService **ret_service, CgEvents *ret);
+/* The caller's pointer for a service (its Service), for the dispatch above. */
+void cg_service_set_userdata(CgService *s, void *userdata);
+void *cg_service_get_userdata(CgService *s);
 
 int cg_service_event_fd(CgService *s);  /* borrowed; created on first call */
 /* Drain the fd and compare the files with the last state seen. */

@@ -294,6 +294,76 @@ static void test_adopt(void) {
         destroy(again);
 }
 
+/* The root's fd polled until n services reported want (5 s at most); each
+ * counted in the int its userdata points to. */
+static int root_wait(int efd, CgEventType want, int n) {
+        usec_t end = now_usec() + 5 * USEC_PER_SEC;
+        int seen = 0;
+
+        while (seen < n && now_usec() < end) {
+                CgService *got = NULL;
+                CgEvents ev = {};
+                int r;
+
+                if (poll(&(struct pollfd) { .fd = efd, .events = POLLIN }, 1, 1000) <= 0)
+                        continue;
+                while ((r = cg_root_process_events(root, &got, &ev)) > 0)
+                        if (ev.mask & want) {
+                                ++*(int *) cg_service_get_userdata(got);
+                                seen++;
+                        }
+                CHECK(r == 0, "process: %s", strerror(-r));
+        }
+        return seen;
+}
+
+/* corrald's way: 150 services (more than fs.inotify.max_user_instances,
+ * 128 by default) on the root's one fd; a process in every tenth, killed
+ * with kill(0); each EMPTY comes once, for the right service. */
+static void test_root_events(void) {
+        enum { N = 150 };
+        CgService *s[N] = {};
+        int pidfd[N], efd, n_empty = 0, hits[N] = {};
+        CrlError err = {};
+
+        printf("# %d services on the root's event fd\n", N);
+        efd = cg_root_event_fd(root);
+        CHECK(efd >= 0, "root event fd: %s", strerror(-efd));
+        for (int i = 0; i < N; i++) {
+                ResourceConfig rc = rc_unset();
+                char name[16], **warnings = NULL;
+
+                (void) snprintf(name, sizeof(name), "many-%d", i);
+                CHECK(cg_service_create(root, name, &rc, 0, &s[i], &warnings, &err) == 0, "create %s: %s", name,
+                      err.message);
+                strv_free(warnings);
+                if (!s[i])
+                        return;
+                cg_service_set_userdata(s[i], &hits[i]);
+                pidfd[i] = i % 10 == 0 ? cg_test_spawn_at(cg_service_fd(s[i])) : -EBADF;
+        }
+        /* as corrald: POPULATED seen first (an EMPTY right after an
+         * unprocessed POPULATED is no change of state, hence no event) */
+        CHECK(root_wait(efd, CG_EVENT_POPULATED, N / 10) == N / 10, "POPULATED events");
+        memset(hits, 0, sizeof(hits));
+        for (int i = 0; i < N; i += 10)
+                CHECK(cg_service_kill(s[i], 0, &err) == 0, "kill(0) many-%d: %s", i, err.message);
+        n_empty = root_wait(efd, CG_EVENT_EMPTY, N / 10);
+        CHECK(n_empty == N / 10, "%d of %d EMPTY events", n_empty, N / 10);
+        for (int i = 0; i < N; i++) {
+                int code = 0, status = 0;
+
+                if (i % 10 == 0) {
+                        CHECK(hits[i] == 1, "many-%d: %d EMPTY", i, hits[i]);
+                        CHECK(wait_pidfd(pidfd[i], &code, &status) == 0 && code == CLD_KILLED,
+                              "many-%d: code %d", i, code);
+                        close(pidfd[i]);
+                } else if (hits[i] != 0)
+                        CHECK(hits[i] == 0, "many-%d without processes: %d EMPTY", i, hits[i]);
+                destroy(s[i]);
+        }
+}
+
 int main(void) {
         static const CgFsOps ops = { .write_at = maybe_refuse_write, .signal_pidfd = check_signal };
         _cleanup_close_ int mount_fd = -EBADF;
@@ -314,6 +384,7 @@ int main(void) {
         test_signal_walk();
         test_timeout_zero_events();
         test_adopt();
+        test_root_events();
         CHECK(cg_root_remove(root, &err) == 0, "remove root: %s", err.message);
         cg_root_free(root);
         printf("%s\n", failures ? "FAILED" : "all passed");

@@ -304,6 +304,93 @@ static void test_adopt(void **state) {
         cg_root_free(root);
 }
 
+/* All the root's services on one fd: each with news comes once per wake,
+ * services made before and after the fd alike, none freed meanwhile, none
+ * destroyed; 200 services (more than fs.inotify.max_user_instances) need
+ * no more fds. */
+static void test_root_events(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        CgService *a = make_service(root, "a"), *b = make_service(root, "b"), *c, *got = NULL;
+        CgService *many[200];
+        int efd = cg_root_event_fd(root), seen_a = 0, seen_c = 0;
+        CgEvents ev = {};
+
+        assert_true(efd >= 0);
+        assert_int_equal(cg_root_event_fd(root), efd);
+        c = make_service(root, "c");
+        cg_service_set_userdata(a, a);
+        assert_ptr_equal(cg_service_get_userdata(a), a);
+        assert_false(readable(efd, 0));
+        assert_int_equal(cg_root_process_events(root, &got, &ev), 0);
+
+        put_in_place(cg_service_fd(a), "cgroup.events", "populated 1\nfrozen 0\n");
+        put_in_place(cg_service_fd(a), "cgroup.events", "populated 1\nfrozen 1\n");
+        put_in_place(cg_service_fd(c), "memory.events", "low 0\nhigh 0\nmax 1\noom 1\noom_kill 1\n");
+        put_in_place(cg_service_fd(b), "cgroup.events", "populated 1\nfrozen 0\n");
+        cg_service_free(b);     /* news pending, then freed: skipped */
+        assert_true(readable(efd, 1000));
+        while (cg_root_process_events(root, &got, &ev) > 0) {
+                if (got == a) {
+                        seen_a++;
+                        assert_int_equal(ev.mask, CG_EVENT_POPULATED | CG_EVENT_FROZEN);
+                } else if (got == c) {
+                        seen_c++;
+                        assert_int_equal(ev.mask, CG_EVENT_OOM | CG_EVENT_OOM_KILL);
+                        assert_int_equal(ev.oom_kills, 1);
+                } else
+                        fail_msg("news from a service that is not a or c");
+        }
+        assert_int_equal(seen_a, 1);
+        assert_int_equal(seen_c, 1);
+        assert_false(readable(efd, 0));
+
+        /* destroyed: its watches go (IN_IGNORED), nothing is reported */
+        assert_int_equal(cg_service_destroy(c, NULL), 0);
+        assert_int_equal(cg_root_process_events(root, &got, &ev), 0);
+        assert_int_equal(root->n_watches, 2);   /* a: cgroup.events, memory.events */
+        cg_service_free(c);
+
+        for (size_t i = 0; i < ELEMENTSOF(many); i++) {
+                char name[16];
+
+                (void) snprintf(name, sizeof(name), "s%zu", i);
+                many[i] = make_service(root, name);
+                cg_service_set_userdata(many[i], &many[i]);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(many); i++)
+                put_in_place(cg_service_fd(many[i]), "cgroup.events", "populated 1\nfrozen 0\n");
+        {
+                unsigned hits[ELEMENTSOF(many)] = {}, total = 0;
+
+                while (cg_root_process_events(root, &got, &ev) > 0) {
+                        CgService **slot = cg_service_get_userdata(got);
+
+                        assert_int_equal(ev.mask, CG_EVENT_POPULATED);
+                        hits[slot - many]++;
+                        total++;
+                }
+                assert_int_equal(total, ELEMENTSOF(many));
+                for (size_t i = 0; i < ELEMENTSOF(many); i++)
+                        assert_int_equal(hits[i], 1);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(many); i++)
+                cg_service_free(many[i]);
+        cg_service_free(a);
+        cg_root_free(root);
+}
+
+/* A service may outlive its root's object (freed in any order). */
+static void test_root_freed_first(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        CgService *a = make_service(root, "a");
+
+        assert_true(cg_root_event_fd(root) >= 0);
+        cg_root_free(root);
+        cg_service_free(a);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_timeout_zero_never_waits, setup, teardown),
@@ -314,6 +401,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_signal_op_freeze_thaw_meanwhile, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_signal_op_no_freezer, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_adopt, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_root_events, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_root_freed_first, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
