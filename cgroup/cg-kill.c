@@ -251,12 +251,19 @@ static int kill_by_walking(CgService *s, usec_t timeout_usec, CrlError *reterr) 
         if (r == 0 && wait > 0)
                 frozen = cg_wait_events(s->dir_fd, "frozen", true, cg_deadline_usec(cg_now_usec(), wait)) >= 0;
         for (unsigned pass = 1;; pass++) {
+                bool populated = true;
+
                 r = signal_service(s, SIGKILL);
                 if (r <= 0 || frozen || pass >= UNFROZEN_PASSES)
                         break;
                 if (wait > 0)   /* empty or not, the next pass tells */
                         (void) cg_wait_events(s->dir_fd, "populated", false,
                                               cg_deadline_usec(cg_now_usec(), 10 * USEC_PER_MSEC));
+                /* frozen by now: the next pass is complete and the last */
+                if (cg_read_events(s->dir_fd, &populated, &frozen) < 0)
+                        frozen = false;
+                if (!populated)
+                        break;
         }
         if (r < 0)
                 r = crl_error_set(reterr, r, "cannot kill the processes of %s%s/%s: %s%s",

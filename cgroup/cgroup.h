@@ -221,8 +221,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(CgSignalOp *, cg_service_signal_cancel);
 int cg_service_signal(CgService *s, int sig, CrlError *reterr);
 /* SIGKILL every process: cgroup.kill (Linux 5.14), else a frozen walk
  * SIGKILLing each pid as above (with timeout_usec 0 without waiting for the
- * freeze: unconfirmed, it walks until a pass finds nobody, at most 8
- * passes). Then wait up to timeout_usec for populated 0 (-ETIME).
+ * freeze: unconfirmed, it walks again at once until a pass finds nobody
+ * or the cgroup reads empty or frozen, at most 8 passes). Then wait up to timeout_usec for populated 0 (-ETIME).
  * timeout_usec 0: return once sent; CG_EVENT_EMPTY follows on the event
  * fd. */
 int cg_service_kill(CgService *s, usec_t timeout_usec, CrlError *reterr);

@@ -118,7 +118,7 @@ static int walk(CgService *s, int sig) {
         int r;
 
         r = cg_service_signal_begin(s, sig, &op, &err);
-        CHECK(r >= 0 && now_usec() - t0 < 100 * USEC_PER_MSEC, "begin: %d %s, %llu us", r, err.message,
+        CHECK(r >= 0 && now_usec() - t0 < 500 * USEC_PER_MSEC, "begin: %d %s, %llu us", r, err.message,
               (unsigned long long) (now_usec() - t0));
         if (r < 0)
                 return r;
@@ -207,21 +207,21 @@ static void test_timeout_zero_events(void) {
 
                 t0 = now_usec();
                 CHECK(cg_service_freeze(s, 0, &err) == 0, "freeze(0): %s", err.message);
-                CHECK(now_usec() - t0 < 100 * USEC_PER_MSEC, "freeze(0) took %llu us",
+                CHECK(now_usec() - t0 < 500 * USEC_PER_MSEC, "freeze(0) took %llu us",
                       (unsigned long long) (now_usec() - t0));
                 CHECK(wait_event(s, CG_EVENT_FROZEN) & CG_EVENT_FROZEN, "no CG_EVENT_FROZEN after freeze(0)");
                 CHECK(cg_service_frozen(s), "not frozen");
 
                 t0 = now_usec();
                 CHECK(cg_service_thaw(s, 0, &err) == 0, "thaw(0): %s", err.message);
-                CHECK(now_usec() - t0 < 100 * USEC_PER_MSEC, "thaw(0) took %llu us",
+                CHECK(now_usec() - t0 < 500 * USEC_PER_MSEC, "thaw(0) took %llu us",
                       (unsigned long long) (now_usec() - t0));
                 CHECK(wait_event(s, CG_EVENT_THAWED) & CG_EVENT_THAWED, "no CG_EVENT_THAWED after thaw(0)");
 
                 ops_state.refuse_kill = walk_kill;
                 t0 = now_usec();
                 CHECK(cg_service_kill(s, 0, &err) == 0, "kill(0): %s", err.message);
-                CHECK(now_usec() - t0 < 100 * USEC_PER_MSEC, "kill(0) took %llu us",
+                CHECK(now_usec() - t0 < 500 * USEC_PER_MSEC, "kill(0) took %llu us",
                       (unsigned long long) (now_usec() - t0));
                 ops_state.refuse_kill = false;
                 CHECK(wait_event(s, CG_EVENT_EMPTY) & CG_EVENT_EMPTY, "no CG_EVENT_EMPTY after kill(0)");
@@ -387,6 +387,5 @@ int main(void) {
         test_root_events();
         CHECK(cg_root_remove(root, &err) == 0, "remove root: %s", err.message);
         cg_root_free(root);
-        printf("%s\n", failures ? "FAILED" : "all passed");
-        return failures ? 1 : 0;
+        return it_report("test-cgroup-async");
 }

@@ -47,7 +47,7 @@ static void test_timeout_zero_never_waits(void **state) {
         assert_int_equal(unlinkat(fd, "cgroup.kill", 0), 0);     /* before 5.14: the walk */
         t0 = now_usec();
         assert_int_equal(cg_service_kill(s, 0, &err), 0);
-        assert_true(now_usec() - t0 < 100 * USEC_PER_MSEC);
+        assert_true(now_usec() - t0 < 500 * USEC_PER_MSEC);
         assert_killed_by(a, SIGKILL);
         assert_true(logged("/corral/web.service/cgroup.freeze=1"));
         assert_true(logged("/corral/web.service/cgroup.freeze=0"));
@@ -61,7 +61,7 @@ static void test_timeout_zero_never_waits(void **state) {
         put(fd, "cgroup.kill", "");
         assert_int_equal(cg_service_kill(s, 0, &err), 0);
         assert_content(fd, "cgroup.kill", "1");
-        assert_true(now_usec() - t0 < 100 * USEC_PER_MSEC);
+        assert_true(now_usec() - t0 < 500 * USEC_PER_MSEC);
         cg_service_free(s);
         cg_root_free(root);
 }
@@ -85,7 +85,7 @@ static void test_signal_op(void **state) {
         assert_int_equal(cg_service_process_events(s, &ev), 0);
         t0 = now_usec();
         assert_int_equal(cg_service_signal_begin(s, SIGTERM, &op, NULL), 0);
-        assert_true(now_usec() - t0 < 100 * USEC_PER_MSEC);
+        assert_true(now_usec() - t0 < 500 * USEC_PER_MSEC);
         assert_non_null(op);
         assert_content(fd, "cgroup.freeze", "1");
         (void) snprintf(sig_a, sizeof(sig_a), "signal %d %d", (int) a, SIGTERM);
