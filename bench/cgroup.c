@@ -105,7 +105,7 @@ int main(int argc, char *argv[]) {
         for (unsigned done = 0; done < n; done += 100) {
                 unsigned b = n - done < 100 ? n - done : 100;
 
-                if (run_api(root, done, b, &ac, &ad) < 0 || run_raw(root->dir_fd, done, b, &rc, &rd) < 0)
+                if (run_api(root, done, b, &ac, &ad) < 0 || run_raw(cg_root_fd(root), done, b, &rc, &rd) < 0)
                         return 1;
         }
         printf("%u service cgroups (MemoryMax=, CPUQuota=, TasksMax=)\n", n);

@@ -30,7 +30,7 @@ int cg_read_events(int dir_fd, bool *ret_populated, bool *ret_frozen) {
 
 /* inotify_add_watch() takes a path, not a dir fd: reach the file through
  * our own fd table, which works for the kernel's cgroupfs and a tmpdir alike. */
-static int watch_file(int inotify_fd, int dir_fd, const char *file) {
+int cg_watch_file(int inotify_fd, int dir_fd, const char *file) {
         char path[64 + 256];
 
         (void) snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dir_fd, file);
@@ -58,7 +58,7 @@ int cg_wait_events(int dir_fd, const char *key, bool want, usec_t deadline) {
         if (fd < 0)
                 return -errno;
         /* Watch before reading, so a change between the two is not missed. */
-        r = watch_file(fd, dir_fd, "cgroup.events");
+        r = cg_watch_file(fd, dir_fd, "cgroup.events");
         if (r < 0)
                 return r;
         for (;;) {
@@ -89,11 +89,11 @@ int cg_service_event_fd(CgService *s) {
         fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        r = watch_file(fd, s->dir_fd, "cgroup.events");
+        r = cg_watch_file(fd, s->dir_fd, "cgroup.events");
         if (r < 0)
                 return r;
         s->event_fd = TAKE_FD(fd);
-        r = cg_service_watch_memory_events(s);
+        r = cg_watch_file(s->event_fd, s->dir_fd, "memory.events");
         if (r < 0 && r != -ENOENT) {
                 s->event_fd = safe_close(s->event_fd);
                 return r;
@@ -102,9 +102,15 @@ int cg_service_event_fd(CgService *s) {
 }
 
 int cg_service_watch_memory_events(CgService *s) {
+        int r = 0;
+
         /* memory.events exists only with the memory controller enabled;
          * watching the same file again is harmless (same watch). */
-        return watch_file(s->event_fd, s->dir_fd, "memory.events");
+        if (s->event_fd >= 0)
+                r = cg_watch_file(s->event_fd, s->dir_fd, "memory.events");
+        if (r >= 0 || r == -ENOENT)
+                r = cg_root_watch_service(s->root, s, true);
+        return r;
 }
 
 static void diff_memory_events(CgService *s, CgEvents *ev) {
@@ -145,6 +151,10 @@ int cg_service_process_events(CgService *s, CgEvents *ret) {
         return 0;
 }
 
+bool cg_service_frozen(CgService *s) {
+        return s->frozen;
+}
+
 int cg_service_is_populated(CgService *s) {
         bool populated;
         int r = cg_read_events(s->dir_fd, &populated, NULL);
@@ -156,11 +166,14 @@ static int set_frozen(CgService *s, bool freeze, usec_t timeout_usec, CrlError *
         const char *what = freeze ? "freeze" : "thaw";
         int r;
 
-        r = cg_write(s->root, s->dir_fd, "cgroup.freeze", freeze ? "1" : "0");
+        /* A thaw while a signal walk holds the cgroup frozen happens when
+         * the last walk ends (walk_thaw), so the walk stays complete. */
+        r = !freeze && s->n_walks > 0 ? 0 : cg_write(s->root, s->dir_fd, "cgroup.freeze", freeze ? "1" : "0");
         if (r < 0)
                 return crl_error_set(reterr, r, "cannot %s %s%s/%s: cgroup.freeze: %s%s", what, s->root->mount,
                                      s->root->path, s->dir_name, strerror(-r),
                                      r == -ENOENT ? " (kernel older than 5.2)" : "");
+        s->freeze_wanted = freeze;
         if (timeout_usec == 0)
                 return 0;
         r = cg_wait_events(s->dir_fd, "frozen", freeze, cg_deadline_usec(cg_now_usec(), timeout_usec));

@@ -10,9 +10,10 @@
 #include "fileio.h"
 #include "syscalls.h"
 
-/* How long a walk waits for cgroup.events "frozen 1" before it signals
- * anyway: a task in uninterruptible sleep holds the freeze back until it
- * wakes, and a stop must not hang on it. */
+/* How long the blocking walks (cg_service_signal, cg_service_kill with a
+ * timeout) wait for cgroup.events "frozen 1" before they signal anyway: a
+ * task in uninterruptible sleep holds the freeze back until it wakes, and a
+ * stop must not hang on it. The event loop sets its own deadline. */
 #define FREEZE_WAIT_USEC (1 * USEC_PER_SEC)
 /* pidfds held at once while signalling one cgroup. */
 #define PIDFD_BATCH 256
@@ -98,104 +99,171 @@ static int signal_cgroup(const CgRoot *root, int dir_fd, int sig) {
         return r < 0 ? r : count;
 }
 
-typedef struct Walk {
+typedef struct SignalWalk {
         const CgRoot *root;
         int sig;
-        unsigned depth;
         int count;
-} Walk;
+} SignalWalk;
 
-static int signal_tree(int dir_fd, Walk *w);
+static int signal_pre(int dir_fd, void *userdata) {
+        SignalWalk *w = userdata;
+        int r = signal_cgroup(w->root, dir_fd, w->sig);
 
-static int signal_child(int dir_fd, int sub_fd, const char *name, void *userdata) {
-        Walk *w = userdata;
-        int r;
-
-        if (w->depth >= CG_SERVICE_MAX_DEPTH)
-                return -ELOOP;
-        w->depth++;
-        r = signal_tree(sub_fd, w);
-        w->depth--;
+        if (r > 0)
+                w->count += r;
         return r;
 }
 
-/* This cgroup, then its sub-cgroups, at most CG_SERVICE_MAX_DEPTH levels
- * down: the walk holds two fds a level, and a service may make its own. */
-static int signal_tree(int dir_fd, Walk *w) {
-        int r = signal_cgroup(w->root, dir_fd, w->sig);
-
-        if (r < 0)
-                return r;
-        w->count += r;
-        return cg_for_each_child(dir_fd, signal_child, w);
-}
-
+/* The service's cgroup, then its sub-cgroups (cg_walk_tree's depth bound). */
 static int signal_service(CgService *s, int sig) {
-        Walk w = { .root = s->root, .sig = sig };
-        int r = signal_tree(s->dir_fd, &w);
+        SignalWalk w = { .root = s->root, .sig = sig };
+        int r = cg_walk_tree(s->dir_fd, &(CgTreeWalk) { .pre = signal_pre, .userdata = &w });
 
         return r < 0 ? r : w.count;
 }
 
-/* Freeze the service for a walk and wait up to FREEZE_WAIT_USEC (less when
- * timeout_usec is shorter, 0 meaning no limit of the caller's) for "frozen
- * 1". *ret_thaw: we wrote the freeze, so thaw after; a service that was
- * frozen already (Freeze) stays so. 0: confirmed; else not frozen, and the
- * walk is done anyway: the pidfds keep it safe, only not complete. */
-static int freeze_for_walk(CgService *s, usec_t timeout_usec, bool *ret_thaw) {
+struct CgSignalOp {
+        CgService *service;     /* borrowed */
+        int sig;
+        bool counted;           /* holds one of s->n_walks: thaw when the last ends */
+};
+
+/* Freeze the service for a walk, unless it is to stay frozen anyway
+ * (cg_service_freeze(), or frozen by someone else). Writes only,
+ * never waits. *ret_counted: this walk holds a share of the freeze. Returns
+ * 1 when cgroup.events says frozen already, 0 when the kernel's confirmation
+ * is still to come (CG_EVENT_FROZEN), -errno when cgroup.freeze cannot be
+ * written (no freezer before Linux 5.2) or cgroup.events not read. */
+static int walk_freeze(CgService *s, bool *ret_counted) {
         _cleanup_free_ char *old = NULL;
-        usec_t wait = timeout_usec == 0 || timeout_usec > FREEZE_WAIT_USEC ? FREEZE_WAIT_USEC : timeout_usec;
+        bool frozen;
         int r;
 
-        *ret_thaw = false;
-        if (read_line_at(s->dir_fd, "cgroup.freeze", &old) < 0 || !streq(old, "1")) {
-                r = cg_write(s->root, s->dir_fd, "cgroup.freeze", "1");
-                if (r < 0)
-                        return r;
-                *ret_thaw = true;
+        *ret_counted = false;
+        /* With no walk running, cgroup.freeze is what the service is to be
+         * after one: also a freeze or thaw by someone else counts. */
+        if (s->n_walks == 0 && read_line_at(s->dir_fd, "cgroup.freeze", &old) >= 0)
+                s->freeze_wanted = streq(old, "1");
+        if (!s->freeze_wanted) {
+                if (s->n_walks == 0) {
+                        r = cg_write(s->root, s->dir_fd, "cgroup.freeze", "1");
+                        if (r < 0)
+                                return r;
+                }
+                s->n_walks++;
+                *ret_counted = true;
         }
-        return cg_wait_events(s->dir_fd, "frozen", true, cg_deadline_usec(cg_now_usec(), wait));
+        r = cg_read_events(s->dir_fd, NULL, &frozen);
+        return r < 0 ? r : frozen;
 }
 
-static int thaw_after_walk(CgService *s, int r, CrlError *reterr) {
-        int k = cg_write(s->root, s->dir_fd, "cgroup.freeze", "0");
+/* End a walk's share of the freeze: the last one thaws, unless the service
+ * is to stay frozen. r is the walk's result; the first error wins. */
+static int walk_thaw(CgService *s, bool counted, int r, CrlError *reterr) {
+        int k;
 
+        if (!counted)
+                return r;
+        assert(s->n_walks > 0);
+        if (--s->n_walks > 0 || s->freeze_wanted)
+                return r;
+        k = cg_write(s->root, s->dir_fd, "cgroup.freeze", "0");
         if (k < 0 && r >= 0)
                 return crl_error_set(reterr, k, "cannot thaw %s%s/%s after signalling it: cgroup.freeze: %s",
                                      s->root->mount, s->root->path, s->dir_name, strerror(-k));
         return r;
 }
 
-int cg_service_signal(CgService *s, int sig, CrlError *reterr) {
-        bool thaw;
+int cg_service_signal_begin(CgService *s, int sig, CgSignalOp **ret, CrlError *reterr) {
+        CgSignalOp *op = calloc(1, sizeof(CgSignalOp));
         int r;
 
-        /* not frozen in time: one pass still reaches every process that
-         * does not fork meanwhile; the stop timeout's cg_service_kill() gets
-         * the rest */
-        (void) freeze_for_walk(s, 0, &thaw);
-        r = signal_service(s, sig);
+        if (!op)
+                return crl_error_set(reterr, ENOMEM, "out of memory");
+        op->service = s;
+        op->sig = sig;
+        r = walk_freeze(s, &op->counted);
+        *ret = op;
+        /* No freezer, or cgroup.events unreadable: no confirmation will
+         * come, so walk now; the checked pidfds keep it safe, only a
+         * process forked meanwhile may be missed. */
+        return r != 0;
+}
+
+int cg_service_signal_finish(CgSignalOp *op, unsigned *ret_n_signalled, CrlError *reterr) {
+        CgService *s = op->service;
+        int r = signal_service(s, op->sig);
+
         if (r < 0)
                 r = crl_error_set(reterr, r, "cannot signal the processes of %s%s/%s: %s%s",
                                   s->root->mount, s->root->path, s->dir_name, strerror(-r),
                                   r == -ELOOP ? " (sub-cgroups nested too deep)" : "");
-        return thaw ? thaw_after_walk(s, r, reterr) : r;
+        else if (ret_n_signalled)
+                *ret_n_signalled = (unsigned) r;
+        r = walk_thaw(s, op->counted, r, reterr);
+        free(op);
+        return r < 0 ? r : 0;
+}
+
+CgSignalOp *cg_service_signal_cancel(CgSignalOp *op) {
+        if (!op)
+                return NULL;
+        /* best effort: a thaw that fails leaves the service frozen, which
+         * the caller sees as FreezerState and can undo with thaw */
+        (void) walk_thaw(op->service, op->counted, 0, NULL);
+        free(op);
+        return NULL;
+}
+
+int cg_service_signal(CgService *s, int sig, CrlError *reterr) {
+        _cleanup_(cg_service_signal_cancelp) CgSignalOp *op = NULL;
+        unsigned n = 0;
+        int r;
+
+        r = cg_service_signal_begin(s, sig, &op, reterr);
+        if (r < 0)
+                return r;
+        /* not frozen in time: one pass still reaches every process that
+         * does not fork meanwhile; the stop timeout's cg_service_kill() gets
+         * the rest */
+        if (r == 0)
+                (void) cg_wait_events(s->dir_fd, "frozen", true,
+                                      cg_deadline_usec(cg_now_usec(), FREEZE_WAIT_USEC));
+        r = cg_service_signal_finish(TAKE_PTR(op), &n, reterr);
+        return r < 0 ? r : (int) n;
 }
 
 /* Before Linux 5.14: freeze so nothing forks or exits while we walk, SIGKILL
  * every process through a pidfd (a frozen task dies of SIGKILL without
  * being thawed), thaw. If the freeze is not confirmed, walk again until a
- * pass finds nobody, waiting briefly for cgroup.events between passes. */
+ * pass finds nobody. With timeout_usec 0 nothing waits: neither for the
+ * freeze nor between the passes (a process that forked past one pass gets
+ * the next; CG_EVENT_EMPTY tells the caller the end). Else the freeze gets
+ * up to FREEZE_WAIT_USEC (less when timeout_usec is shorter), and each pass
+ * up to 10 ms for the cgroup to empty, woken by inotify. */
 static int kill_by_walking(CgService *s, usec_t timeout_usec, CrlError *reterr) {
-        bool thaw, frozen = freeze_for_walk(s, timeout_usec, &thaw) >= 0;
+        usec_t wait = timeout_usec < FREEZE_WAIT_USEC ? timeout_usec : FREEZE_WAIT_USEC;
+        bool counted, frozen;
         int r;
 
+        r = walk_freeze(s, &counted);
+        frozen = r > 0;
+        if (r == 0 && wait > 0)
+                frozen = cg_wait_events(s->dir_fd, "frozen", true, cg_deadline_usec(cg_now_usec(), wait)) >= 0;
         for (unsigned pass = 1;; pass++) {
+                bool populated = true;
+
                 r = signal_service(s, SIGKILL);
                 if (r <= 0 || frozen || pass >= UNFROZEN_PASSES)
                         break;
-                (void) cg_wait_events(s->dir_fd, "populated", false, /* empty or not, the next pass tells */
-                                      cg_deadline_usec(cg_now_usec(), 10 * USEC_PER_MSEC));
+                if (wait > 0)   /* empty or not, the next pass tells */
+                        (void) cg_wait_events(s->dir_fd, "populated", false,
+                                              cg_deadline_usec(cg_now_usec(), 10 * USEC_PER_MSEC));
+                /* frozen by now: the next pass is complete and the last */
+                if (cg_read_events(s->dir_fd, &populated, &frozen) < 0)
+                        frozen = false;
+                if (!populated)
+                        break;
         }
         if (r < 0)
                 r = crl_error_set(reterr, r, "cannot kill the processes of %s%s/%s: %s%s",
@@ -203,7 +271,7 @@ static int kill_by_walking(CgService *s, usec_t timeout_usec, CrlError *reterr) 
                                   r == -ELOOP ? " (sub-cgroups nested too deep)" : "");
         else
                 r = 0;
-        return thaw ? thaw_after_walk(s, r, reterr) : r;
+        return walk_thaw(s, counted, r, reterr);
 }
 
 int cg_service_kill(CgService *s, usec_t timeout_usec, CrlError *reterr) {
@@ -228,4 +296,29 @@ int cg_service_kill(CgService *s, usec_t timeout_usec, CrlError *reterr) {
 
 int cg_service_pids(CgService *s, pid_t **ret, size_t *ret_n) {
         return read_pids(s->dir_fd, ret, ret_n);
+}
+
+/* -EEXIST ends the walk once found: read_pids() never returns it. */
+static int find_pid_pre(int dir_fd, void *userdata) {
+        _cleanup_free_ pid_t *pids = NULL;
+        const pid_t *want = userdata;
+        size_t n = 0;
+        int r;
+
+        r = read_pids(dir_fd, &pids, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                if (pids[i] == *want)
+                        return -EEXIST;
+        return 0;
+}
+
+int cg_service_has_pid(CgService *s, pid_t pid) {
+        int r;
+
+        if (pid <= 0)
+                return -EINVAL;
+        r = cg_walk_tree(s->dir_fd, &(CgTreeWalk) { .pre = find_pid_pre, .userdata = &pid });
+        return r == -EEXIST ? 1 : r < 0 ? r : 0;
 }

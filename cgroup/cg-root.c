@@ -58,6 +58,28 @@ int cg_for_each_child(int dir_fd, int (*fn)(int dir_fd, int sub_fd, const char *
         return r;
 }
 
+static int walk_child(int dir_fd, int sub_fd, const char *name, void *userdata) {
+        CgTreeWalk *w = userdata;
+        int r;
+
+        if (w->depth >= CG_SERVICE_MAX_DEPTH)
+                return -ELOOP;
+        w->depth++;
+        r = cg_walk_tree(sub_fd, w);
+        w->depth--;
+        if (r >= 0 && w->post)
+                r = w->post(dir_fd, name, w->userdata);
+        return r;
+}
+
+int cg_walk_tree(int dir_fd, CgTreeWalk *w) {
+        int r = w->pre ? w->pre(dir_fd, w->userdata) : 0;
+
+        if (r < 0)
+                return r;
+        return cg_for_each_child(dir_fd, walk_child, w);
+}
+
 /* "/a/b/" -> "/a/b"; no "." or ".." components, no empty path. */
 static int normalize_path(const char *in, char **ret) {
         _cleanup_free_ char *p = NULL;
@@ -120,9 +142,46 @@ static void system_totals(CgSystem *s) {
                 (void) sscanf(line, "%" SCNu64, &s->pid_max);
 }
 
+const char *cg_root_mount(CgRoot *root) {
+        return root->mount;
+}
+
+const char *cg_root_path(CgRoot *root) {
+        return root->path;
+}
+
+bool cg_root_delegated(CgRoot *root) {
+        return root->delegated;
+}
+
+bool cg_root_created(CgRoot *root) {
+        return root->created;
+}
+
+const CgProbe *cg_root_probe(CgRoot *root) {
+        return &root->probe;
+}
+
+const CgSystem *cg_root_system(CgRoot *root) {
+        return &root->system;
+}
+
+int cg_root_fd(CgRoot *root) {
+        return root->dir_fd;
+}
+
 CgRoot *cg_root_free(CgRoot *root) {
         if (!root)
                 return NULL;
+        /* services outliving their root: let them be freed alone */
+        for (CgService *s = root->services, *next; s; s = next) {
+                next = s->next;
+                s->prev = s->next = NULL;
+                s->pending = s->linked = false;
+        }
+        safe_close(root->event_fd);
+        free(root->watches);
+        free(root->pending);
         safe_close(root->mount_fd);
         safe_close(root->dir_fd);
         free(root->mount);
@@ -138,7 +197,7 @@ static int root_new(const CgProbe *probe, int mount_fd, const char *mount, const
 
         if (!root)
                 return -ENOMEM;
-        root->dir_fd = -EBADF;
+        root->dir_fd = root->event_fd = -EBADF;
         root->mount_fd = fcntl(mount_fd, F_DUPFD_CLOEXEC, 3);
         if (root->mount_fd < 0)
                 return crl_error_set(reterr, errno, "dup: %s", strerror(errno));

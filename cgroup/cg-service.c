@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 CgService *cg_service_free(CgService *s) {
         if (!s)
                 return NULL;
+        assert(s->n_walks == 0);        /* a CgSignalOp borrows the service */
+        cg_root_forget_service(s->root, s);
         safe_close(s->dir_fd);
         safe_close(s->event_fd);
         free(s->name);
@@ -29,12 +32,33 @@ static int service_new(CgRoot *root, const char *name, CgService **ret, CrlError
         if (!s)
                 return -ENOMEM;
         s->root = root;
+        cg_root_link_service(root, s);
         s->dir_fd = s->event_fd = -EBADF;
         s->name = strdup(name);
         if (!s->name || asprintf(&s->dir_name, "%s.service", name) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(s);
         return 0;
+}
+
+void cg_service_set_userdata(CgService *s, void *userdata) {
+        s->userdata = userdata;
+}
+
+void *cg_service_get_userdata(CgService *s) {
+        return s->userdata;
+}
+
+int cg_service_fd(const CgService *s) {
+        return s->dir_fd;
+}
+
+const char *cg_service_name(CgService *s) {
+        return s->name;
+}
+
+CgMask cg_service_enabled(CgService *s) {
+        return s->enabled;
 }
 
 int cg_service_path(const CgService *s, char **ret) {
@@ -127,11 +151,21 @@ static int apply_plan(CgService *s, const CgPlan *plan, bool undo, CrlError *ret
         return r;
 }
 
+/* Open the cgroup and watch it on the root's event fd at once: before a
+ * process can enter (create) and before its state is read (open), so no
+ * change falls between the two. */
 static int open_dir(CgService *s, CrlError *reterr) {
+        int r;
+
         s->dir_fd = openat(s->root->dir_fd, s->dir_name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         if (s->dir_fd < 0)
                 return crl_error_set(reterr, errno, "cannot open cgroup %s%s/%s: %s",
                                      s->root->mount, s->root->path, s->dir_name, strerror(errno));
+        r = cg_root_watch_service(s->root, s, false);
+        if (r < 0)
+                return crl_error_set(reterr, r, "cannot watch %s%s/%s/cgroup.events: %s%s", s->root->mount,
+                                     s->root->path, s->dir_name, strerror(-r),
+                                     r == -ENOSPC ? " (fs.inotify.max_user_watches)" : "");
         return 0;
 }
 
@@ -197,10 +231,32 @@ int cg_service_create(CgRoot *root, const char *name, const ResourceConfig *rc,
         return 0;
 }
 
+/* What a new corrald must know of a cgroup it adopts, so that its first
+ * events are news, not the state it found: populated and frozen (of the
+ * whole tree below, as cgroup.events counts sub-cgroups), whether it is to
+ * stay frozen, the OOM counters so far (hierarchical too), and which
+ * controllers it has. */
+static void read_adopted_state(CgService *s) {
+        _cleanup_free_ char *ev = NULL, *freeze = NULL, *ctl = NULL;
+        uint64_t oom = 0, kill = 0;
+
+        (void) cg_read_events(s->dir_fd, &s->populated, &s->frozen); /* missing: stays false */
+        s->freeze_wanted = read_line_at(s->dir_fd, "cgroup.freeze", &freeze) >= 0 && streq(freeze, "1");
+        if (read_file_at(s->dir_fd, "memory.events", &ev, NULL) >= 0) {
+                (void) cg_parse_keyed(ev, "oom", &oom);
+                (void) cg_parse_keyed(ev, "oom_kill", &kill);
+        }
+        s->oom = oom;
+        s->oom_kill = kill;
+        s->enabled = 0;
+        if (read_file_at(s->dir_fd, "cgroup.controllers", &ctl, NULL) >= 0)
+                for (CgController c = 0; c < _CG_CTRL_MAX; c++)
+                        if (cg_controllers_has(ctl, c))
+                                s->enabled |= CG_MASK(c);
+}
+
 int cg_service_open(CgRoot *root, const char *name, CgService **ret, CrlError *reterr) {
         _cleanup_(cg_service_freep) CgService *s = NULL;
-        uint64_t oom = 0, kill = 0;
-        _cleanup_free_ char *ev = NULL;
         int r;
 
         r = service_new(root, name, &s, reterr);
@@ -210,14 +266,7 @@ int cg_service_open(CgRoot *root, const char *name, CgService **ret, CrlError *r
                 return r;
         /* made by an older corrald: the walks are bounded regardless */
         (void) limit_nesting(s, NULL);
-        (void) cg_read_events(s->dir_fd, &s->populated, &s->frozen); /* missing: stays false */
-        if (read_file_at(s->dir_fd, "memory.events", &ev, NULL) >= 0) {
-                (void) cg_parse_keyed(ev, "oom", &oom);
-                (void) cg_parse_keyed(ev, "oom_kill", &kill);
-        }
-        s->oom = oom;
-        s->oom_kill = kill;
-        s->enabled = root->enabled;
+        read_adopted_state(s);
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -240,35 +289,20 @@ int cg_service_apply(CgService *s, const ResourceConfig *rc, CgServiceFlags flag
                 return r == -ENOMEM ? crl_error_set(reterr, ENOMEM, "out of memory") : r;
         s->flags = flags;
         s->enabled = s->root->enabled;
-        if (s->event_fd >= 0)
-                /* memory.events may exist only now; failing leaves the OOM
-                 * event to the next process_events of cgroup.events */
-                (void) cg_service_watch_memory_events(s);
+        /* memory.events may exist only now; failing leaves the OOM event to
+         * the next process_events of cgroup.events */
+        (void) cg_service_watch_memory_events(s);
         STRV_FOREACH(l, w)
                 if (!strv_contains(*warnings, *l) && strv_extend(warnings, *l) < 0)
                         return -ENOMEM;
         return 0;
 }
 
-typedef struct RemoveWalk {
-        const CgRoot *root;
-        unsigned depth;
-} RemoveWalk;
+/* rmdir of a cgroup with processes fails EBUSY; post-order, so the
+ * deepest go first. */
+static int remove_child(int parent_fd, const char *name, void *userdata) {
+        int r = cg_rmdir(userdata, parent_fd, name);
 
-/* Sub-cgroups first (a service with its own cgroup namespace may make
- * some), deepest first; rmdir of a cgroup with processes fails EBUSY. At
- * most CG_SERVICE_MAX_DEPTH levels below the service (-ELOOP beyond). */
-static int remove_child(int dir_fd, int sub_fd, const char *name, void *userdata) {
-        RemoveWalk *w = userdata;
-        int r;
-
-        if (w->depth >= CG_SERVICE_MAX_DEPTH)
-                return -ELOOP;
-        w->depth++;
-        r = cg_for_each_child(sub_fd, remove_child, w);
-        w->depth--;
-        if (r >= 0)
-                r = cg_rmdir(w->root, dir_fd, name);
         return r == -ENOENT ? 0 : r;
 }
 
@@ -278,7 +312,9 @@ int cg_service_destroy(CgService *s, CrlError *reterr) {
         /* Sub-cgroups are rare: walk for them only when rmdir says busy. */
         r = cg_rmdir(s->root, s->root->dir_fd, s->dir_name);
         if (r == -EBUSY) {
-                r = cg_for_each_child(s->dir_fd, remove_child, &(RemoveWalk) { .root = s->root });
+                /* Sub-cgroups a service with its own cgroup namespace (or
+                 * root) made; the service's own pre-visit does nothing. */
+                r = cg_walk_tree(s->dir_fd, &(CgTreeWalk) { .post = remove_child, .userdata = s->root });
                 if (r >= 0)
                         r = cg_rmdir(s->root, s->root->dir_fd, s->dir_name);
         }

@@ -45,19 +45,8 @@ typedef struct CgSystem {
         uint64_t pid_max;       /* kernel.pid_max */
 } CgSystem;
 
-typedef struct CgRoot {
-        int mount_fd;           /* owned: the cgroup2 mount */
-        int dir_fd;             /* owned: the subtree root */
-        char *mount;            /* "/sys/fs/cgroup" */
-        char *path;             /* relative to the mount, leading '/': "/corral" */
-        bool delegated;         /* corrald's own delegated cgroup; corrald moved to PATH/corrald */
-        bool created;           /* this call made the root directory */
-        CgProbe probe;          /* copy: controller availability and reasons */
-        CgMask enabled;         /* known enabled in every subtree_control down to the root */
-        char reason[_CG_CTRL_MAX][320]; /* why a controller is not usable, once found out */
-        CgSystem system;
-        CgFsOps ops;
-} CgRoot;
+/* The subtree root corral's service cgroups live in; opaque (cg-internal.h). */
+typedef struct CgRoot CgRoot;
 
 typedef enum CgRootFlags {
         CG_ROOT_NO_MOVE_SELF = 1 << 0,  /* delegated root: do not move this process to a leaf */
@@ -73,6 +62,15 @@ int cg_root_open(const CgProbe *probe, const char *override, CgRootFlags flags,
  * relative to the mount, never NULL here. */
 int cg_root_open_at(const CgProbe *probe, int mount_fd, const char *mount, const char *path,
                     const CgSystem *system, const CgFsOps *ops, CgRoot **ret, CrlError *reterr);
+
+/* What the root is. Strings are borrowed from the root. */
+const char *cg_root_mount(CgRoot *root);        /* "/sys/fs/cgroup" */
+const char *cg_root_path(CgRoot *root);         /* "/corral": relative to the mount, leading '/' */
+bool cg_root_delegated(CgRoot *root);           /* corrald's own delegated cgroup (moved to PATH/corrald) */
+bool cg_root_created(CgRoot *root);             /* this open made the root directory */
+const CgProbe *cg_root_probe(CgRoot *root);     /* the probe the root was opened with (a copy) */
+const CgSystem *cg_root_system(CgRoot *root);   /* RAM and pid_max percentages resolve against */
+int cg_root_fd(CgRoot *root);                   /* borrowed: the root directory */
 
 /* Controllers a service below this root can get, and why not, per
  * controller (reason is NULL for an available one). */
@@ -101,19 +99,8 @@ typedef enum CgServiceFlags {
         CG_SERVICE_UNENFORCEABLE_WARN = 1 << 1, /* UnenforceableLimits=warn */
 } CgServiceFlags;
 
-typedef struct CgService {
-        CgRoot *root;           /* borrowed */
-        char *name;             /* "web" */
-        char *dir_name;         /* "web.service" */
-        int dir_fd;             /* owned: the service cgroup; for CLONE_INTO_CGROUP */
-        int event_fd;           /* owned: inotify on cgroup.events, memory.events; -EBADF until asked */
-        CgMask enabled;         /* controllers enabled for this cgroup */
-        CgServiceFlags flags;
-        uint64_t peak_tracked;  /* memory.peak stand-in on kernels without it */
-        bool populated;         /* last cgroup.events populated seen */
-        bool frozen;            /* last cgroup.events frozen seen */
-        uint64_t oom, oom_kill; /* last memory.events counters seen */
-} CgService;
+/* One service's cgroup ROOT/NAME.service; opaque (cg-internal.h). */
+typedef struct CgService CgService;
 
 /* Create ROOT/NAME.service with the limits of rc, ready for clone3. A limit
  * whose controller cannot be enabled fails the call naming the controller
@@ -131,9 +118,9 @@ int cg_service_apply(CgService *s, const ResourceConfig *rc, CgServiceFlags flag
                      char ***warnings, CrlError *reterr);
 
 /* Borrowed fd of the service cgroup (clone_args.cgroup). */
-static inline int cg_service_fd(const CgService *s) {
-        return s->dir_fd;
-}
+int cg_service_fd(const CgService *s);
+const char *cg_service_name(CgService *s);     /* "web" */
+CgMask cg_service_enabled(CgService *s);       /* controllers enabled for this cgroup */
 
 /* "/corral/web.service": relative to the cgroup2 mount (CgroupPath). */
 int cg_service_path(const CgService *s, char **ret);
@@ -159,8 +146,17 @@ typedef struct CgStats {
 
 int cg_service_stats(CgService *s, CgStats *ret);
 
-/* Events. The fd is an inotify fd (O_NONBLOCK|O_CLOEXEC) for an sd-event
- * io source (EPOLLIN); on wake call cg_service_process_events(). */
+/* Events. An inotify fd (O_NONBLOCK|O_CLOEXEC) for an sd-event io source
+ * (EPOLLIN). corrald uses the root's: one fd for every service (an fd per
+ * service is an inotify instance each, and fs.inotify.max_user_instances
+ * is 128 by default, for all of the user's processes). Each service
+ * created or opened below the root is watched on it from the moment its
+ * directory is open, before a process can enter it or its state is read,
+ * so no change is missed. A service's own fd (tests, tools) watches from
+ * the call on: get it before the first process enters.
+ * Events are changes between two reads of the files: a POPULATED and an
+ * EMPTY both falling between two calls are no change, hence no event. A
+ * caller about to wait for EMPTY checks cg_service_is_populated() first. */
 typedef enum CgEventType {
         CG_EVENT_POPULATED = 1 << 0,    /* populated 0 -> 1 */
         CG_EVENT_EMPTY     = 1 << 1,    /* populated 1 -> 0: every process is gone */
@@ -175,35 +171,80 @@ typedef struct CgEvents {
         uint64_t oom_kills;     /* total so far, when CG_EVENT_OOM_KILL */
 } CgEvents;
 
+int cg_root_event_fd(CgRoot *root);     /* borrowed; created on first call */
+/* On EPOLLIN of the root's fd: call until it returns 0. Each call returns
+ * 1 with the next service that has news and what (its
+ * cg_service_process_events()); a service freed meanwhile is skipped, one
+ * whose cgroup is gone has no news. -errno with *ret_service set when that
+ * service's files cannot be read (call again for the others); -errno with
+ * it unset when the fd cannot be read. */
+int cg_root_process_events(CgRoot *root, CgService **ret_service, CgEvents *ret);
+/* The caller's pointer for a service (its Service), for the dispatch above. */
+void cg_service_set_userdata(CgService *s, void *userdata);
+void *cg_service_get_userdata(CgService *s);
+
 int cg_service_event_fd(CgService *s);  /* borrowed; created on first call */
 /* Drain the fd and compare the files with the last state seen. */
 int cg_service_process_events(CgService *s, CgEvents *ret);
 
 /* Timeouts below: USEC_INFINITY waits without a deadline (so does a
  * timeout too large to add to the clock: it saturates, never wraps); 0 does
- * not wait for the kernel's confirmation at all. */
+ * not wait for the kernel at all, on any path: the event loop's way, which
+ * then waits for the CgEvents on the event fd under a timer of its own. The
+ * timed forms block (poll on an inotify fd until the deadline): for tests
+ * and tools, never for corrald's loop. */
 
-/* Send sig to every process of the service and its sub-cgroups
- * (KillService, KillSignal=): freeze (up to 1 s for cgroup.events to
- * confirm), signal each pid of cgroup.procs through a pidfd and only if
- * cgroup.procs still lists it after the pidfd was opened, thaw (a service
- * frozen before stays frozen). Returns how many were signalled. */
+/* Signal every process of the service and its sub-cgroups without
+ * blocking (KillService, KillSignal=). A walk over cgroup.procs is safe
+ * only while nothing forks, so it runs frozen: begin writes cgroup.freeze
+ * (unless the service is frozen already) and returns
+ *   1: cgroup.events says frozen already: call finish now;
+ *   0: call finish on CG_EVENT_FROZEN from cg_service_process_events(), or
+ *      at a deadline of the caller's (a task in uninterruptible sleep can
+ *      hold a freeze back: the walk is still safe, each pid is signalled
+ *      through a pidfd only if cgroup.procs lists it after the pidfd was
+ *      opened, but a process forked meanwhile may be missed).
+ * finish walks, signals, thaws (a service frozen before, by
+ * cg_service_freeze() or found frozen, stays frozen; with several walks the
+ * last one thaws), frees op and sets *ret_n_signalled. cancel thaws the
+ * same way and frees op. An op borrows the service: finish or cancel it
+ * before cg_service_free(). The walk's freeze and thaw show on the event fd
+ * as CG_EVENT_FROZEN and CG_EVENT_THAWED like any other. */
+typedef struct CgSignalOp CgSignalOp;
+int cg_service_signal_begin(CgService *s, int sig, CgSignalOp **ret, CrlError *reterr);
+int cg_service_signal_finish(CgSignalOp *op, unsigned *ret_n_signalled, CrlError *reterr);
+CgSignalOp *cg_service_signal_cancel(CgSignalOp *op);
+DEFINE_TRIVIAL_CLEANUP_FUNC(CgSignalOp *, cg_service_signal_cancel);
+
+/* The same, blocking: waits up to 1 s for the freeze. Returns how many
+ * were signalled. */
 int cg_service_signal(CgService *s, int sig, CrlError *reterr);
-/* SIGKILL every process: cgroup.kill (Linux 5.14), else as
- * cg_service_signal (the freeze confirmation waits up to 1 s, or
- * timeout_usec if shorter). Then wait up to timeout_usec for populated 0
- * (-ETIME). timeout_usec 0: return once sent; CG_EVENT_EMPTY follows on the
- * event fd, which is how the event loop should wait. */
+/* SIGKILL every process: cgroup.kill (Linux 5.14), else a frozen walk
+ * SIGKILLing each pid as above (with timeout_usec 0 without waiting for the
+ * freeze: unconfirmed, it walks again at once until a pass finds nobody
+ * or the cgroup reads empty or frozen, at most 8 passes). Then wait up to timeout_usec for populated 0 (-ETIME).
+ * timeout_usec 0: return once sent; CG_EVENT_EMPTY follows on the event
+ * fd. */
 int cg_service_kill(CgService *s, usec_t timeout_usec, CrlError *reterr);
 /* Write cgroup.freeze and return once cgroup.events says so; -ETIME after
  * timeout_usec. timeout_usec 0: return once written (CG_EVENT_FROZEN or
- * CG_EVENT_THAWED follows on the event fd). */
+ * CG_EVENT_THAWED follows on the event fd). A frozen service stays frozen
+ * through signal walks until cg_service_thaw(). */
 int cg_service_freeze(CgService *s, usec_t timeout_usec, CrlError *reterr);
 int cg_service_thaw(CgService *s, usec_t timeout_usec, CrlError *reterr);
+/* Last cgroup.events frozen seen (by cg_service_open(), create, or
+ * cg_service_process_events()): FreezerState after a re-adoption. */
+bool cg_service_frozen(CgService *s);
 /* The pids of cgroup.procs (this cgroup only, not sub-cgroups), for
  * finding a main process again after a restart; read once, so only a
  * pidfd opened from one and checked proves it still is that process.
  * -EINVAL for a line that is not a pid (1..INT_MAX). */
 int cg_service_pids(CgService *s, pid_t **ret, size_t *ret_n);
+/* Whether pid is listed now in cgroup.procs of the service or of one of
+ * its sub-cgroups: 1 yes, 0 no. Re-adoption's check of a recorded MainPID:
+ * open a pidfd on the pid and check its start time first (runtime-state.h
+ * pidfd_open_checked()); a pid listed after that is the pidfd's process,
+ * in this service. */
+int cg_service_has_pid(CgService *s, pid_t pid);
 /* Whether the cgroup has processes (cgroup.events populated). */
 int cg_service_is_populated(CgService *s);

@@ -5,6 +5,7 @@
  * cgroup exactly as the supervisor will (clone3 with CLONE_INTO_CGROUP and
  * CLONE_PIDFD into cg_service_fd()), and small checks that say what failed. */
 
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,6 +70,14 @@ static inline char *file_of(CgService *s, const char *file) {
         return buf;
 }
 
+/* MOUNT/PATH of a cgroup path below the root's mount ("/corral-test-1"). */
+static inline const char *at_mount(CgRoot *root, const char *path) {
+        static char buf[PATH_MAX];
+
+        (void) snprintf(buf, sizeof(buf), "%s%s", cg_root_mount(root), path);
+        return buf;
+}
+
 /* Test code only: waiting for a test's own children to fork, or observing
  * that nothing happens for a while. */
 static inline void msleep(unsigned ms) {
@@ -101,15 +110,48 @@ static inline int cg_test_tree(void *arg) {
                 pause();
 }
 
+/* Tasks of s: pids.current, or without the pids controller (this host's
+ * cgroup2) the lines of cgroup.procs; the tree's processes stay in s. */
+static inline uint64_t cg_test_tasks(CgService *s) {
+        CgStats st = {};
+        pid_t *pids = NULL;
+        size_t n = 0;
+
+        if (cg_service_stats(s, &st) >= 0 && st.tasks_current != UINT64_MAX)
+                return st.tasks_current;
+        if (cg_service_pids(s, &pids, &n) < 0)
+                return UINT64_MAX;
+        free(pids);
+        return n;
+}
+
 /* Start cg_test_tree in s; its pidfd once all 50 are there. */
 static inline int cg_test_start_tree(CgService *s) {
         int *ready = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         int pidfd = spawn_in(s, cg_test_tree, ready, NULL);
-        CgStats st = {};
+        uint64_t tasks = 0;
 
-        for (int i = 0; i < 400 && (!*ready || (cg_service_stats(s, &st), st.tasks_current != 50)); i++)
+        for (int i = 0; i < 400 && (!*ready || (tasks = cg_test_tasks(s)) != 50); i++)
                 msleep(50);
-        CHECK(st.tasks_current == 50, "tasks: %llu", (unsigned long long) st.tasks_current);
+        CHECK(tasks == 50, "tasks: %llu", (unsigned long long) tasks);
         munmap(ready, 4096);
         return pidfd;
+}
+
+/* A process born in the cgroup dir_fd (a service or a sub-cgroup of one)
+ * that waits to be killed; its pidfd. */
+static inline int cg_test_spawn_at(int dir_fd) {
+        int pidfd = -1;
+        crl_clone_args a = {
+                .flags = CLONE_PIDFD | CLONE_INTO_CGROUP,
+                .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                .exit_signal = SIGCHLD,
+                .cgroup = (uint64_t) dir_fd,
+        };
+        pid_t pid = crl_clone3(&a);
+
+        if (pid == 0)
+                for (;;)
+                        pause();
+        return pid < 0 ? pid : pidfd;
 }

@@ -52,7 +52,7 @@ int main(void) {
         CHECK(r == 0, "root: %s", err.message);
         if (r < 0)
                 return 1;
-        printf("# root %s%s\n", root->mount, root->path);
+        printf("# root %s%s\n", cg_root_mount(root), cg_root_path(root));
         rc.memory_max = (ResourceLimit) { LIMIT_VALUE, 32 << 20 };
 
         /* refused, naming the controller and the v1 hierarchy */
@@ -61,7 +61,7 @@ int main(void) {
         CHECK(r == -EOPNOTSUPP, "r=%d", r);
         CHECK(strstr(err.message, "MemoryMax=") && strstr(err.message, "controller memory") &&
               strstr(err.message, "cgroup v1 hierarchy at /sys/fs/cgroup/memory"), "message: %s", err.message);
-        CHECK(faccessat(root->dir_fd, "web.service", F_OK, 0) < 0, "web.service created anyway");
+        CHECK(faccessat(cg_root_fd(root), "web.service", F_OK, 0) < 0, "web.service created anyway");
 
         /* warn: starts, with the warning */
         r = cg_service_create(root, "web", &rc, CG_SERVICE_UNENFORCEABLE_WARN, &s, &warnings, &err);
@@ -83,7 +83,7 @@ int main(void) {
         CHECK(cg_service_destroy(s, &err) == 0, "destroy: %s", err.message);
         cg_service_free(s);
         CHECK(cg_root_remove(root, &err) == 0, "remove root: %s", err.message);
-        CHECK(faccessat(root->mount_fd, override + 1, F_OK, 0) < 0, "root left behind");
+        CHECK(faccessat(AT_FDCWD, at_mount(root, override), F_OK, 0) < 0, "root left behind");
         check_no_v1_trace(&probe, override);
         cg_root_free(root);
         strv_free(warnings);

@@ -163,23 +163,6 @@ static void test_walk_frozen_service(void) {
         cg_service_free(s);
 }
 
-/* A process born in the cgroup dir_fd (a sub-cgroup of a service). */
-static int spawn_at(int dir_fd) {
-        int pidfd = -1;
-        crl_clone_args a = {
-                .flags = CLONE_PIDFD | CLONE_INTO_CGROUP,
-                .pidfd = (uint64_t) (uintptr_t) &pidfd,
-                .exit_signal = SIGCHLD,
-                .cgroup = (uint64_t) dir_fd,
-        };
-        pid_t pid = crl_clone3(&a);
-
-        if (pid == 0)
-                for (;;)
-                        pause();
-        return pid < 0 ? pid : pidfd;
-}
-
 /* mkdir d1/d2/... below dir_fd while it works; returns how many levels were
  * made, the fd of the deepest in *ret_fd and the failing errno. */
 static int nest(int dir_fd, int levels, int *ret_fd, int *ret_errno) {
@@ -230,7 +213,7 @@ static void test_nesting(void) {
         printf("# made %d levels, then %s\n", made, strerror(e));
         CHECK(made == CG_SERVICE_MAX_DEPTH && e == EAGAIN, "made %d levels, then errno %d", made, e);
         /* a process at the deepest level: the walk reaches it */
-        pidfd = spawn_at(deep);
+        pidfd = cg_test_spawn_at(deep);
         close(deep);
         CHECK(pidfd >= 0, "spawn at depth 16: %s", strerror(-pidfd));
         reset_log(s);
@@ -244,7 +227,7 @@ static void test_nesting(void) {
         if (pidfd >= 0)
                 close(pidfd);
         CHECK(cg_service_destroy(s, &err) == 0, "destroy of a 16-deep tree: %s", err.message);
-        CHECK(faccessat(root->dir_fd, "nest.service", F_OK, 0) < 0 && errno == ENOENT, "nest.service left");
+        CHECK(faccessat(cg_root_fd(root), "nest.service", F_OK, 0) < 0 && errno == ENOENT, "nest.service left");
         reset_log(NULL);
         cg_service_free(s);
 }
@@ -264,7 +247,7 @@ static void test_nesting_raised(void) {
         CHECK(write_string_at(cg_service_fd(s), "cgroup.max.depth", "max") == 0, "raise cgroup.max.depth");
         made = nest(cg_service_fd(s), 24, &deep, &e);
         CHECK(made == 24, "made %d levels: %s", made, strerror(e));
-        pidfd = spawn_at(deep);
+        pidfd = cg_test_spawn_at(deep);
         close(deep);
         CHECK(pidfd >= 0, "spawn at depth 24: %s", strerror(-pidfd));
         reset_log(s);

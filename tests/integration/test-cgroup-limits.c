@@ -36,9 +36,9 @@ static void finish(CgService *s) {
         if (!s)
                 return;
         if (cg_service_kill(s, 10 * USEC_PER_SEC, &err) < 0)
-                printf("FAIL kill %s: %s\n", s->name, err.message), failures++;
+                printf("FAIL kill %s: %s\n", cg_service_name(s), err.message), failures++;
         if (cg_service_destroy(s, &err) < 0)
-                printf("FAIL destroy %s: %s\n", s->name, err.message), failures++;
+                printf("FAIL destroy %s: %s\n", cg_service_name(s), err.message), failures++;
         cg_service_free(s);
 }
 
@@ -357,7 +357,7 @@ static void test_kill(void) {
         CHECK(wait_pidfd(pidfd, &code, &status) == 0 && code == CLD_KILLED && status == SIGKILL,
               "main ended with code %d status %d", code, status);
         CHECK(cg_service_destroy(s, &err) == 0, "destroy: %s", err.message);
-        CHECK(faccessat(root->dir_fd, "kill.service", F_OK, 0) < 0 && errno == ENOENT, "directory left");
+        CHECK(faccessat(cg_root_fd(root), "kill.service", F_OK, 0) < 0 && errno == ENOENT, "directory left");
         cg_service_free(s);
         close(pidfd);
 }
@@ -377,7 +377,7 @@ static void test_bad_value(void) {
         printf("# %s\n", err.message);
         CHECK(r < 0 && strstr(err.message, "cpuset.cpus") && strstr(err.message, "'1000'"), "r=%d: %s", r,
               err.message);
-        CHECK(faccessat(root->dir_fd, "bad.service", F_OK, 0) < 0 && errno == ENOENT, "bad.service left");
+        CHECK(faccessat(cg_root_fd(root), "bad.service", F_OK, 0) < 0 && errno == ENOENT, "bad.service left");
         cg_service_free(s);
 }
 
@@ -398,8 +398,8 @@ static void test_live(void) {
         CHECK(cg_service_apply(s, &rc, CG_SERVICE_OOM_GROUP, &warnings, &err) == 0, "apply: %s", err.message);
         CHECK(streq(file_of(s, "memory.oom.group"), "1"), "memory.oom.group=%s", file_of(s, "memory.oom.group"));
         CHECK(strtoull(file_of(s, "memory.max"), NULL, 10) ==
-              (root->system.memory_total / 2) / 4096 * 4096, "memory.max=%s (RAM %llu)", file_of(s, "memory.max"),
-              (unsigned long long) root->system.memory_total);
+              (cg_root_system(root)->memory_total / 2) / 4096 * 4096, "memory.max=%s (RAM %llu)", file_of(s, "memory.max"),
+              (unsigned long long) cg_root_system(root)->memory_total);
         CHECK(streq(file_of(s, "pids.max"), "42"), "pids.max=%s", file_of(s, "pids.max"));
         rc = rc_unset();
         CHECK(cg_service_apply(s, &rc, 0, &warnings, &err) == 0, "apply: %s", err.message);
@@ -420,8 +420,8 @@ static int delegated_child(const CgProbe *probe, const char *deleg) {
 
         if (cg_root_open(probe, NULL, 0, &r, &err) < 0)
                 return printf("FAIL root: %s\n", err.message), 1;
-        if (!r->delegated || !streq(r->path, deleg))
-                return printf("FAIL root %s delegated=%d\n", r->path, r->delegated), 1;
+        if (!cg_root_delegated(r) || !streq(cg_root_path(r), deleg))
+                return printf("FAIL root %s delegated=%d\n", cg_root_path(r), cg_root_delegated(r)), 1;
         (void) read_file_at(AT_FDCWD, "/proc/self/cgroup", &self, NULL);
         (void) snprintf(want, sizeof(want), "0::%s/corrald\n", deleg);
         if (!self || !streq(self, want))
@@ -480,7 +480,7 @@ int main(void) {
         (void) snprintf(override, sizeof(override), "/corral-test-%d", (int) getpid());
         if (cg_root_open(&probe, override, 0, &root, &err) < 0)
                 return printf("FAIL root: %s\n", err.message), 1;
-        printf("# root %s%s, controllers %#x\n", root->mount, root->path, cg_root_controllers(root));
+        printf("# root %s%s, controllers %#x\n", cg_root_mount(root), cg_root_path(root), cg_root_controllers(root));
         test_memory();
         test_memory_group();
         test_tasks();
@@ -492,7 +492,7 @@ int main(void) {
         test_bad_value();
         test_live();
         CHECK(cg_root_remove(root, &err) == 0, "remove root: %s", err.message);
-        CHECK(faccessat(root->mount_fd, override + 1, F_OK, 0) < 0 && errno == ENOENT, "root left");
+        CHECK(faccessat(AT_FDCWD, at_mount(root, override), F_OK, 0) < 0 && errno == ENOENT, "root left");
         cg_root_free(root);
         test_delegated(&probe);
         printf("%s\n", failures ? "FAILED" : "all passed");

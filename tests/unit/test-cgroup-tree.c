@@ -1,306 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The cgroup/ file operations against a tmpdir standing in for a cgroup2
- * tree: a small fake kernel (CgFsOps) fills each new directory with the
- * interface files, applies "+ctrl" to subtree_control, records every write
- * and refuses the ones a test asks it to. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <dirent.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-
-#include "cgroup.h"
-#include "fileio.h"
-#include "strv.h"
-
-typedef struct Fake {
-        char dir[64];
-        int mount_fd;
-        char **log;                     /* "REL/FILE=VALUE" */
-        const char *fail_file;          /* refuse writes to this file ... */
-        int fail_errno;                 /* ... with this errno */
-        int events_fd;                  /* signals check this cgroup's cgroup.events ... */
-        unsigned signals_unfrozen;      /* ... and count those sent while not "frozen 1" */
-} Fake;
-
-static Fake fake;
-
-static const char *const controller_files[][6] = {
-        [CG_CTRL_CPU] = { "cpu.max", "cpu.weight" },
-        [CG_CTRL_CPUSET] = { "cpuset.cpus", "cpuset.mems" },
-        [CG_CTRL_IO] = { "io.max", "io.weight", "io.stat" },
-        [CG_CTRL_MEMORY] = { "memory.max", "memory.high", "memory.low", "memory.min", "memory.swap.max",
-                             "memory.oom.group" },
-        [CG_CTRL_PIDS] = { "pids.max", "pids.current", "pids.events" },
-};
-
-static void put(int fd, const char *file, const char *content) {
-        int f = openat(fd, file, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
-
-        assert_true(f >= 0);
-        assert_int_equal(write(f, content, strlen(content)), (ssize_t) strlen(content));
-        close(f);
-}
-
-/* As the kernel shows a file: a reader sees the old or the new content,
- * never the empty file between put()'s truncate and write (the contents
- * the threads below swap differ only in their digits). */
-static void put_in_place(int fd, const char *file, const char *content) {
-        int f = openat(fd, file, O_WRONLY | O_CLOEXEC);
-
-        assert_true(f >= 0);
-        assert_int_equal(pwrite(f, content, strlen(content), 0), (ssize_t) strlen(content));
-        assert_int_equal(ftruncate(f, (off_t) strlen(content)), 0);
-        close(f);
-}
-
-static char *get(int fd, const char *file) {
-        char *s = NULL;
-
-        if (read_file_at(fd, file, &s, NULL) < 0)
-                return NULL;
-        return s;
-}
-
-static void assert_content(int fd, const char *file, const char *want) {
-        _cleanup_free_ char *s = get(fd, file);
-
-        assert_non_null(s);
-        assert_string_equal(s, want);
-}
-
-static void populate(int fd, const char *controllers) {
-        put(fd, "cgroup.controllers", controllers);
-        put(fd, "cgroup.subtree_control", "");
-        put(fd, "cgroup.procs", "");
-        put(fd, "cgroup.events", "populated 0\nfrozen 0\n");
-        put(fd, "cgroup.freeze", "0\n");
-        put(fd, "cgroup.kill", "");
-        put(fd, "cgroup.max.depth", "max\n");
-        put(fd, "cgroup.max.descendants", "max\n");
-        put(fd, "cpu.stat", "usage_usec 0\nuser_usec 0\nsystem_usec 0\n");
-        put(fd, "cpu.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
-        for (CgController c = 0; c < _CG_CTRL_MAX; c++) {
-                if (!cg_controllers_has(controllers, c))
-                        continue;
-                for (size_t i = 0; i < 6 && controller_files[c][i]; i++)
-                        put(fd, controller_files[c][i], "");
-                if (c == CG_CTRL_MEMORY) {
-                        put(fd, "memory.current", "0\n");
-                        put(fd, "memory.events", "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n");
-                }
-        }
-}
-
-/* A new cgroup offers what its parent's subtree_control enables. */
-static int fake_mkdir(int dir_fd, const char *name, void *userdata) {
-        _cleanup_free_ char *ctl = get(dir_fd, "cgroup.subtree_control");
-        int fd;
-
-        if (mkdirat(dir_fd, name, 0755) < 0)
-                return -errno;
-        fd = openat(dir_fd, name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-        assert_true(fd >= 0);
-        populate(fd, ctl ?: "");
-        close(fd);
-        return 0;
-}
-
-static int fake_rmdir(int dir_fd, const char *name, void *userdata) {
-        _cleanup_free_ char *procs = NULL;
-        int fd = openat(dir_fd, name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-        DIR *d;
-
-        if (fd < 0)
-                return -errno;
-        procs = get(fd, "cgroup.procs");
-        if (procs && *procs) {
-                close(fd);
-                return -EBUSY;
-        }
-        d = fdopendir(fd);
-        for (struct dirent *de; (de = readdir(d));)     /* a child cgroup keeps it busy */
-                if (de->d_type == DT_DIR && !streq(de->d_name, ".") && !streq(de->d_name, "..")) {
-                        closedir(d);
-                        return -EBUSY;
-                }
-        rewinddir(d);
-        for (struct dirent *de; (de = readdir(d));)
-                if (de->d_type == DT_REG)
-                        (void) unlinkat(fd, de->d_name, 0);
-        closedir(d);
-        return unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
-}
-
-static void rel_of(int dir_fd, char *buf, size_t size) {
-        char link[64], target[PATH_MAX];
-        ssize_t n;
-
-        (void) snprintf(link, sizeof(link), "/proc/self/fd/%d", dir_fd);
-        n = readlink(link, target, sizeof(target) - 1);
-        assert_true(n > 0);
-        target[n] = 0;
-        (void) snprintf(buf, size, "%s", target + strlen(fake.dir));
-}
-
-/* As in the kernel, enabling a controller in subtree_control makes it
- * appear in every child: its name in cgroup.controllers and its files. */
-static void offer_to_children(int dir_fd, const char *name) {
-        DIR *d = fdopendir(openat(dir_fd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-        CgController c = cg_controller_from_string(name);
-
-        assert_true(c >= 0);
-        for (struct dirent *de; (de = readdir(d));) {
-                _cleanup_free_ char *ctl = NULL, *new = NULL;
-                int sub;
-
-                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                sub = openat(dir_fd, de->d_name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-                ctl = get(sub, "cgroup.controllers");
-                assert_true(asprintf(&new, "%s %s", ctl, name) > 0);
-                put(sub, "cgroup.controllers", new);
-                for (size_t i = 0; i < 6 && controller_files[c][i]; i++)
-                        put(sub, controller_files[c][i], "");
-                close(sub);
-        }
-        closedir(d);
-}
-
-static int fake_write(int dir_fd, const char *file, const char *value, void *userdata) {
-        char rel[PATH_MAX], line[PATH_MAX + 512];
-
-        rel_of(dir_fd, rel, sizeof(rel));
-        (void) snprintf(line, sizeof(line), "%s/%s=%s", rel, file, value);
-        assert_int_equal(strv_extend(&fake.log, line), 0);
-        if (fake.fail_file && streq(file, fake.fail_file))
-                return -fake.fail_errno;
-        if (streq(file, "cgroup.subtree_control") && !streq(rel, "")) {
-                _cleanup_free_ char *procs = get(dir_fd, "cgroup.procs");
-
-                if (procs && *procs)
-                        return -EBUSY;  /* no internal processes (the root is exempt) */
-        }
-        if (faccessat(dir_fd, file, F_OK, 0) < 0)
-                return -errno;
-        if (streq(file, "cgroup.subtree_control") && value[0] == '+') {
-                _cleanup_free_ char *old = get(dir_fd, "cgroup.subtree_control"), *new = NULL;
-
-                assert_true(asprintf(&new, "%s%s%s", old, *old ? " " : "", value + 1) > 0);
-                put(dir_fd, file, new);
-                offer_to_children(dir_fd, value + 1);
-        } else
-                put(dir_fd, file, value);
-        return 0;
-}
-
-/* A signal is logged as "signal PID SIG"; the pidfd must be that pid's. */
-static int fake_signal(int pidfd, pid_t pid, int sig, void *userdata) {
-        _cleanup_free_ char *info = NULL, *events = NULL;
-        char path[64], line[64], want[32];
-
-        (void) snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-        assert_int_equal(read_file_at(AT_FDCWD, path, &info, NULL), 0);
-        (void) snprintf(want, sizeof(want), "\nPid:\t%d\n", (int) pid);
-        assert_non_null(strstr(info, want));
-        if (fake.events_fd >= 0) {
-                events = get(fake.events_fd, "cgroup.events");
-                if (!events || !strstr(events, "frozen 1"))
-                        fake.signals_unfrozen++;
-        }
-        (void) snprintf(line, sizeof(line), "signal %d %d", (int) pid, sig);
-        assert_int_equal(strv_extend(&fake.log, line), 0);
-        return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
-}
-
-static const CgFsOps fake_ops = { fake_mkdir, fake_rmdir, fake_write, fake_signal, NULL };
-static const CgSystem sys = { .memory_total = 1ULL << 30, .pid_max = 32768 };
-
-static CgProbe probe_all(void) {
-        CgProbe p = { .mode = CG_MODE_UNIFIED };
-
-        for (CgController c = 0; c < _CG_CTRL_MAX; c++)
-                p.controllers[c].available = true;
-        return p;
-}
-
-static bool logged(const char *line) {
-        return strv_contains(fake.log, line);
-}
-
-static int setup(void **state) {
-        fake = (Fake) { .dir = "/tmp/test-cgroup-tree.XXXXXX", .events_fd = -EBADF };
-        assert_non_null(mkdtemp(fake.dir));
-        fake.mount_fd = open(fake.dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-        assert_true(fake.mount_fd >= 0);
-        populate(fake.mount_fd, "cpuset cpu io memory pids\n");
-        return 0;
-}
-
-static void rm_tree(int dir_fd) {
-        DIR *d = fdopendir(openat(dir_fd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-
-        for (struct dirent *de; (de = readdir(d));) {
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                if (de->d_type == DT_DIR) {
-                        int sub = openat(dir_fd, de->d_name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-
-                        rm_tree(sub);
-                        close(sub);
-                        (void) unlinkat(dir_fd, de->d_name, AT_REMOVEDIR);
-                } else
-                        (void) unlinkat(dir_fd, de->d_name, 0);
-        }
-        closedir(d);
-}
-
-static int teardown(void **state) {
-        rm_tree(fake.mount_fd);
-        close(fake.mount_fd);
-        (void) rmdir(fake.dir);
-        fake.log = strv_free(fake.log);
-        return 0;
-}
-
-static CgRoot *open_root(const CgProbe *p, const char *path) {
-        CgRoot *root = NULL;
-        CrlError err = {};
-
-        assert_int_equal(cg_root_open_at(p, fake.mount_fd, fake.dir, path, &sys, &fake_ops, &root, &err), 0);
-        return root;
-}
-
-static ResourceConfig config_unset(void) {
-        return (ResourceConfig) { .cpu_quota_per_sec_usec = USEC_INFINITY };
-}
+ * tree (cg-fake.h): root, create, limits, stats, events, kill, destroy. */
+#include "cg-fake.h"
 
 static void test_root_open(void **state) {
         CgProbe p = probe_all();
         CgRoot *root = open_root(&p, "corral/sub/");
         CrlError err = {};
 
-        assert_string_equal(root->path, "/corral/sub");
-        assert_true(root->created);
-        assert_false(root->delegated);
+        assert_string_equal(cg_root_path(root), "/corral/sub");
+        assert_string_equal(cg_root_mount(root), fake.dir);
+        assert_true(cg_root_created(root));
+        assert_false(cg_root_delegated(root));
+        assert_true(cg_root_probe(root)->mode == CG_MODE_UNIFIED);
+        assert_int_equal(cg_root_system(root)->pid_max, 32768);
         assert_true(faccessat(fake.mount_fd, "corral/sub/cgroup.procs", F_OK, 0) == 0);
         assert_int_equal(cg_root_controllers(root), CG_MASK_ALL);
         cg_root_free(root);
         /* opening again finds it */
         root = open_root(&p, "/corral/sub");
-        assert_false(root->created);
+        assert_false(cg_root_created(root));
         cg_root_free(root);
         assert_int_equal(cg_root_open_at(&p, fake.mount_fd, fake.dir, "/corral/../etc", &sys, &fake_ops,
                                          &root, &err), -EINVAL);
@@ -524,17 +243,6 @@ static void test_apply_live(void **state) {
         cg_root_free(root);
 }
 
-static CgService *make_service(CgRoot *root, const char *name) {
-        ResourceConfig rc = config_unset();
-        CgService *s = NULL;
-        char **warnings = NULL;
-
-        rc.memory_max = (ResourceLimit) { LIMIT_VALUE, 32 << 20 };
-        rc.tasks_max = (ResourceLimit) { LIMIT_VALUE, 10 };
-        assert_int_equal(cg_service_create(root, name, &rc, 0, &s, &warnings, NULL), 0);
-        return s;
-}
-
 static void test_stats(void **state) {
         CgProbe p = probe_all();
         CgRoot *root = open_root(&p, "/corral");
@@ -582,10 +290,6 @@ static void test_stats(void **state) {
         assert_int_equal(st.memory_peak, 5000);
         cg_service_free(s);
         cg_root_free(root);
-}
-
-static bool readable(int fd, int timeout_ms) {
-        return poll(&(struct pollfd) { .fd = fd, .events = POLLIN }, 1, timeout_ms) == 1;
 }
 
 static void test_events(void **state) {
@@ -763,39 +467,11 @@ static void test_kill_without_cgroup_kill(void **state) {
         cg_root_free(root);
 }
 
-static ssize_t log_index(const char *line) {
-        for (size_t i = 0; fake.log && fake.log[i]; i++)
-                if (streq(fake.log[i], line))
-                        return (ssize_t) i;
-        return -1;
-}
-
-/* A child that dies of SIGTERM and SIGKILL, and with this test. */
-static pid_t spawn_sleeper(void) {
-        pid_t pid = fork();
-
-        if (pid == 0) {
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                for (;;)
-                        pause();
-        }
-        assert_true(pid > 0);
-        return pid;
-}
-
-static void assert_killed_by(pid_t pid, int sig) {
-        int status = 0;
-
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        assert_true(WIFSIGNALED(status));
-        assert_int_equal(WTERMSIG(status), sig);
-}
-
 /* issue 10 #12: pid numbers from cgroup.procs are signalled only while the
  * cgroup is frozen (cgroup.events "frozen 1", which the fake kernel reports
  * 50 ms after the write), through pidfds, and thawed after: for KillSignal=
- * (cg_service_signal) and for SIGKILL without cgroup.kill, also when the
- * caller does not wait (timeout 0, the event loop's way). */
+ * (cg_service_signal) and for SIGKILL without cgroup.kill through
+ * cg_service_signal_begin/finish, the event loop's way. */
 static void test_signal_while_frozen(void **state) {
         CgProbe p = probe_all();
         CgRoot *root = open_root(&p, "/corral");
@@ -803,8 +479,11 @@ static void test_signal_while_frozen(void **state) {
         int fd = cg_service_fd(s), inner;
         pid_t a = spawn_sleeper(), b = spawn_sleeper();
         char procs[64], sig_a[64], sig_b[64];
+        CgSignalOp *op = NULL;
+        unsigned n = 0;
+        CgEvents ev;
         pthread_t t;
-        int r;
+        int r, efd;
 
         assert_int_equal(fake_mkdir(fd, "inner", NULL), 0);      /* a sub-cgroup the service made */
         inner = openat(fd, "inner", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
@@ -828,7 +507,8 @@ static void test_signal_while_frozen(void **state) {
         assert_killed_by(a, SIGTERM);
         assert_killed_by(b, SIGTERM);
 
-        /* SIGKILL without cgroup.kill, not waiting for the end */
+        /* SIGKILL without cgroup.kill on the event loop (issue 11): begin
+         * freezes and returns, the walk runs on CG_EVENT_FROZEN */
         fake.log = strv_free(fake.log);
         a = spawn_sleeper();
         (void) snprintf(procs, sizeof(procs), "%d\n", (int) a);
@@ -836,15 +516,20 @@ static void test_signal_while_frozen(void **state) {
         put(inner, "cgroup.procs", "");
         put(fd, "cgroup.freeze", "0");
         put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
-        assert_int_equal(unlinkat(fd, "cgroup.kill", 0), 0);
-        assert_int_equal(pthread_create(&t, NULL, set_frozen_later, &fd), 0);
-        r = cg_service_kill(s, 0, NULL);
-        pthread_join(t, NULL);
-        assert_int_equal(r, 0);
-        assert_int_equal(fake.signals_unfrozen, 0);
-        (void) snprintf(sig_a, sizeof(sig_a), "signal %d %d", (int) a, SIGKILL);
+        efd = cg_service_event_fd(s);
+        assert_int_equal(cg_service_process_events(s, &ev), 0);
+        assert_int_equal(cg_service_signal_begin(s, SIGKILL, &op, NULL), 0);
         assert_true(log_index("/corral/web.service/cgroup.freeze=1") >= 0);
-        assert_true(log_index("/corral/web.service/cgroup.freeze=1") < log_index(sig_a));
+        (void) snprintf(sig_a, sizeof(sig_a), "signal %d %d", (int) a, SIGKILL);
+        assert_true(log_index(sig_a) < 0);     /* nothing before the freeze */
+        assert_false(readable(efd, 0));
+        put_in_place(fd, "cgroup.events", "populated 1\nfrozen 1\n");  /* the kernel confirms */
+        assert_true(readable(efd, 1000));
+        assert_int_equal(cg_service_process_events(s, &ev), 0);
+        assert_int_equal(ev.mask, CG_EVENT_FROZEN);
+        assert_int_equal(cg_service_signal_finish(op, &n, NULL), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(fake.signals_unfrozen, 0);
         assert_true(log_index(sig_a) < log_index("/corral/web.service/cgroup.freeze=0"));
         assert_killed_by(a, SIGKILL);
 
@@ -929,7 +614,7 @@ static void test_open_existing(void **state) {
         put(cg_service_fd(s), "cgroup.events", "populated 1\nfrozen 0\n");
         put(cg_service_fd(s), "memory.events", "oom 3\noom_kill 2\n");
         assert_int_equal(cg_service_open(root, "web", &again, &err), 0);
-        assert_true(again->populated);
+        assert_true(cg_service_is_populated(again) == 1);
         /* old counters are not news */
         assert_int_equal(cg_service_process_events(again, &ev), 0);
         assert_int_equal(ev.mask, 0);
@@ -943,7 +628,7 @@ static void test_open_existing(void **state) {
                 size_t n = 9;
 
                 /* what a restarted corrald finds */
-                assert_int_equal(mkdirat(root->dir_fd, "corrald", 0755), 0);       /* not a service */
+                assert_int_equal(mkdirat(cg_root_fd(root), "corrald", 0755), 0);       /* not a service */
                 assert_int_equal(cg_root_list_services(root, &names), 0);
                 assert_int_equal(strv_length(names), 2);
                 assert_string_equal(names[0], "api");
