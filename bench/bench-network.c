@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Per-service network setup + teardown: corral's code (ns_net_service_attach
- * + ns_net_service_detach) against the same steps done with `ip` commands,
+/* Per-service network setup + teardown: corral's code (ns_net_service_new +
+ * its hook, then ns_net_service_destroy) against the same steps done with `ip` commands,
  * alternating iteration by iteration in one run, inside a scratch network and
  * mount namespace this program makes (nothing touches the host's links).
  *
  * Both sides make a fresh network namespace per iteration and remove it:
  * corral on a thread with unshare(CLONE_NEWNET) (what the launcher's clone3
  * does), ip with `ip netns add`/`del`.
+ *
+ * corral's teardown is what the caller's loop pays (destroy and the close of
+ * the namespace); "gone" runs on until the kernel deleted the veth with the
+ * namespace (ns_net_flush(): the event that ns_net_dispatch() takes).
  *
  * usage: bench-network [ITERATIONS]   (default 50) */
 #include <arpa/inet.h>
@@ -98,24 +102,33 @@ static double ip_once(double ret[2]) {
         return ret[0] + ret[1];
 }
 
-static double corral_once(NsNet *net, const UnitConfig *unit, double ret[2]) {
-        const NsNetLease *l;
+/* Setup, teardown and teardown-until-gone in ret[0..2]; returns the total. */
+static double corral_once(NsNet *net, const UnitConfig *unit, double ret[3]) {
+        NsNetService *s = NULL;
         CrlError err = {};
-        double t0 = now_us(), t1;
+        double t0 = now_us(), t1, t2;
         int fd = netns_new();
 
-        if (fd < 0 || ns_net_service_attach(net, unit, fd, &l, &err) < 0) {
+        /* the hook takes a pidfd or an nsfd: setns() accepts both */
+        if (fd < 0 || ns_net_service_new(net, unit, &s, &err) < 0 ||
+            ns_net_service_hook(s)(s, fd, 0, &err) < 0) {
                 fprintf(stderr, "corral: %s\n", err.message);
                 return -1;
         }
         t1 = now_us();
-        if (ns_net_service_detach(net, unit->name, &err) < 0) {
+        if (ns_net_service_destroy(s, &err) < 0) {
                 fprintf(stderr, "corral: %s\n", err.message);
                 return -1;
         }
         close(fd);
+        t2 = now_us();
+        if (ns_net_flush(net, 5000, &err) < 0) {
+                fprintf(stderr, "corral: %s\n", err.message);
+                return -1;
+        }
         ret[0] = t1 - t0;
-        ret[1] = now_us() - t1;
+        ret[1] = t2 - t1;
+        ret[2] = now_us() - t1;
         return ret[0] + ret[1];
 }
 
@@ -152,7 +165,7 @@ int main(int argc, char **argv) {
         UnitConfig *unit = NULL;
         NsNet *net = NULL;
         CrlError err = {};
-        double *c, *p, cs[2], ps[2];
+        double *c, *p, *gone, cs[3], ps[2];
 
         if (n < 1 || scratch(dir) < 0) {
                 fprintf(stderr, "cannot make a scratch namespace (root needed)\n");
@@ -161,7 +174,8 @@ int main(int argc, char **argv) {
         /* [0,n) totals, [n,2n) setup, [2n,3n) teardown */
         c = calloc(3 * n, sizeof(double));
         p = calloc(3 * n, sizeof(double));
-        if (!c || !p || manager_config_new(&mc) < 0 || unit_config_new("bench", &unit) < 0)
+        gone = calloc(n, sizeof(double));
+        if (!c || !p || !gone || manager_config_new(&mc) < 0 || unit_config_new("bench", &unit) < 0)
                 return 1;
         free(mc->runtime_directory);
         mc->runtime_directory = strdup(dir);
@@ -176,7 +190,7 @@ int main(int argc, char **argv) {
         for (int i = 0; i < n; i++) {
                 if ((c[i] = corral_once(net, unit, cs)) < 0 || (p[i] = ip_once(ps)) < 0)
                         return 1;
-                c[n + i] = cs[0], c[2 * n + i] = cs[1];
+                c[n + i] = cs[0], c[2 * n + i] = cs[1], gone[i] = cs[2];
                 p[n + i] = ps[0], p[2 * n + i] = ps[1];
         }
         printf("per-service network setup + teardown, %d iterations each, alternating\n", n);
@@ -191,8 +205,13 @@ int main(int argc, char **argv) {
                 stats(label, p + k * n, n, &mp_med);
                 printf("%s ratio (median ip / median corral): %.1fx\n\n", what[k], mp_med / mc_med);
         }
+        {
+                double med;
+                stats("veth gone (kernel, async)", gone, n, &med);
+        }
         (void) ns_net_shutdown(net, &err);
         ns_net_free(net);
+        free(gone);
         unit_config_free(unit);
         manager_config_free(mc);
         free(c);
