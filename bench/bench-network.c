@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "ns-net-internal.h"
 #include "ns-net.h"
 
 extern char **environ;
@@ -132,6 +133,50 @@ static double corral_once(NsNet *net, const UnitConfig *unit, double ret[3]) {
         return ret[0] + ret[1];
 }
 
+/* ns_net_service_new() alone (what a start pays before its clone), with
+ * or without Port= (one libnftables transaction replacing the ports chain). */
+static double new_once(NsNet *net, const UnitConfig *unit) {
+        NsNetService *s = NULL;
+        CrlError err = {};
+        double t0 = now_us(), t;
+
+        if (ns_net_service_new(net, unit, &s, &err) < 0) {
+                fprintf(stderr, "corral: %s\n", err.message);
+                return -1;
+        }
+        t = now_us() - t0;
+        ns_net_service_abort(s);
+        return t;
+}
+
+/* One libnftables run of the smallest real transaction on our table:
+ * context made, script parsed, one netlink batch, context freed. */
+static double nft_once(NsNet *net) {
+        CrlError err = {};
+        double t0 = now_us();
+
+        if (ns_net_nft_run(net, "flush chain inet " NS_NET_NFT_TABLE " ports\n", &err) < 0) {
+                fprintf(stderr, "nft: %s\n", err.message);
+                return -1;
+        }
+        return now_us() - t0;
+}
+
+/* The whole table regenerated (bridge setup, crash recovery): what
+ * ns_net_bridge_ensure() does when the bridge is not yet ready. */
+static double table_once(NsNet *net) {
+        CrlError err = {};
+        double t0;
+
+        net->bridges[0]->ifindex = 0;
+        t0 = now_us();
+        if (ns_net_bridge_ensure(net, &err) < 0) {
+                fprintf(stderr, "bridge: %s\n", err.message);
+                return -1;
+        }
+        return now_us() - t0;
+}
+
 static int cmp(const void *a, const void *b) {
         double x = *(const double *) a, y = *(const double *) b;
         return x < y ? -1 : x > y;
@@ -206,8 +251,34 @@ int main(int argc, char **argv) {
                 printf("%s ratio (median ip / median corral): %.1fx\n\n", what[k], mp_med / mc_med);
         }
         {
-                double med;
+                static const PortForward port = { .protocol = IPPROTO_TCP, .host_port = 18080, .service_port = 80 };
+                double med, *np = calloc(n, sizeof(double)), *wp = calloc(n, sizeof(double)),
+                       *nf = calloc(n, sizeof(double)), *tb = calloc(n, sizeof(double));
+
                 stats("veth gone (kernel, async)", gone, n, &med);
+                printf("\n");
+                for (int i = 0; np && wp && nf && tb && i < n; i++) {
+                        unit->network.ports = NULL;
+                        unit->network.n_ports = 0;
+                        np[i] = new_once(net, unit);
+                        unit->network.ports = (PortForward *) &port;
+                        unit->network.n_ports = 1;
+                        wp[i] = new_once(net, unit);
+                        nf[i] = nft_once(net);
+                        tb[i] = table_once(net);
+                }
+                unit->network.ports = NULL;
+                unit->network.n_ports = 0;
+                if (np && wp && nf && tb) {
+                        stats("service_new, no Port=", np, n, &med);
+                        stats("service_new, Port=", wp, n, &med);
+                        stats("one nft run (flush chain)", nf, n, &med);
+                        stats("bridge ready (whole table)", tb, n, &med);
+                }
+                free(tb);
+                free(np);
+                free(wp);
+                free(nf);
         }
         (void) ns_net_shutdown(net, &err);
         ns_net_free(net);
