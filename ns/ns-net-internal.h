@@ -148,7 +148,7 @@ int ns_link_bridge_ports(struct nl_sock *sk, const char *bridge, bool *ret_ours,
 
 /* ---- veth deletions as events (ns-net-event.c) ---- */
 typedef enum NsDelMode {
-        NS_DEL_ISOLATE,         /* RTM_SETLINK down + nomaster; the namespace's end deletes it */
+        NS_DEL_ISOLATE,         /* RTM_SETLINK down; the namespace's end deletes it */
         NS_DEL_DELETE,          /* RTM_DELLINK (blocks in sendmsg for the kernel's unregistration) */
 } NsDelMode;
 

@@ -244,7 +244,7 @@ static int undo(NsNetService *s, bool forget, CrlError *reterr) {
         int r, ret = 0;
 
         if (s->ifindex > 0 && (r = ns_net_deletion_start(n, s->lease.name, s->ifindex, NS_DEL_ISOLATE)) < 0)
-                ret = crl_error_set(reterr, -r, "taking veth '%s' off the bridge: %s", s->lease.host_ifname,
+                ret = crl_error_set(reterr, -r, "setting veth '%s' down: %s", s->lease.host_ifname,
                                     strerror(-r));
         s->ifindex = 0;
         if (s->pinned && (r = ns_unpin(s->lease.name, reterr)) < 0 && ret == 0)

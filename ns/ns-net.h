@@ -106,8 +106,8 @@ const NsNetLease *ns_net_service_lease_of(NsNetService *s);
  * ports, hosts entry, files); a lease this start created is forgotten, an
  * older one stays idle. Frees s. Accepts NULL. */
 void ns_net_service_abort(NsNetService *s);
-/* The service stopped (its processes are gone): unpin, take the veth off the
- * bridge and let the kernel delete it with the namespace (asynchronous: see
+/* The service stopped (its processes are gone): unpin, set the veth down
+ * and let the kernel delete it with the namespace (asynchronous: see
  * ns_net_event_fd()), remove its port forwards and hosts entry; the lease
  * stays idle for the name. Frees s, also on failure (the first error is
  * returned). */
@@ -118,8 +118,8 @@ int ns_net_service_destroy(NsNetService *s, CrlError *reterr);
 int ns_net_service_adopt(NsNet *n, const UnitConfig *unit, int pidfd, NsNetService **ret, CrlError *reterr);
 
 /* ---- veth deletions as events ----
- * A destroyed service's host end is set down and off the bridge at once
- * (one RTM_SETLINK, ~0.3 ms); the pair goes when the kernel cleans up the
+ * A destroyed service's host end is set down at once (one RTM_SETLINK,
+ * ~0.2 ms); the pair goes when the kernel cleans up the
  * service's network namespace, in its own worker, once the last holder (the
  * service's processes, the pin) is gone. The kernel's RTM_DELLINK
  * notification (and the acks of our requests) arrive on this fd (owned by
