@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Per-service network setup + teardown: corral's code (ns_net_service_attach
- * + ns_net_service_detach) against the same steps done with `ip` commands,
+/* Per-service network setup + teardown: corral's code (ns_net_service_new +
+ * its hook, then ns_net_service_destroy) against the same steps done with `ip` commands,
  * alternating iteration by iteration in one run, inside a scratch network and
  * mount namespace this program makes (nothing touches the host's links).
  *
  * Both sides make a fresh network namespace per iteration and remove it:
  * corral on a thread with unshare(CLONE_NEWNET) (what the launcher's clone3
  * does), ip with `ip netns add`/`del`.
+ *
+ * corral's teardown is what the caller's loop pays (destroy and the close of
+ * the namespace); "gone" runs on until the kernel deleted the veth with the
+ * namespace (ns_net_flush(): the event that ns_net_dispatch() takes).
  *
  * usage: bench-network [ITERATIONS]   (default 50) */
 #include <arpa/inet.h>
@@ -20,6 +24,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "ns-net-internal.h"
 #include "ns-net.h"
 
 extern char **environ;
@@ -98,25 +103,78 @@ static double ip_once(double ret[2]) {
         return ret[0] + ret[1];
 }
 
-static double corral_once(NsNet *net, const UnitConfig *unit, double ret[2]) {
-        const NsNetLease *l;
+/* Setup, teardown and teardown-until-gone in ret[0..2]; returns the total. */
+static double corral_once(NsNet *net, const UnitConfig *unit, double ret[3]) {
+        NsNetService *s = NULL;
         CrlError err = {};
-        double t0 = now_us(), t1;
+        double t0 = now_us(), t1, t2;
         int fd = netns_new();
 
-        if (fd < 0 || ns_net_service_attach(net, unit, fd, &l, &err) < 0) {
+        /* the hook takes a pidfd or an nsfd: setns() accepts both */
+        if (fd < 0 || ns_net_service_new(net, unit, &s, &err) < 0 ||
+            ns_net_service_hook(s)(s, fd, 0, &err) < 0) {
                 fprintf(stderr, "corral: %s\n", err.message);
                 return -1;
         }
         t1 = now_us();
-        if (ns_net_service_detach(net, unit->name, &err) < 0) {
+        if (ns_net_service_destroy(s, &err) < 0) {
                 fprintf(stderr, "corral: %s\n", err.message);
                 return -1;
         }
         close(fd);
+        t2 = now_us();
+        if (ns_net_flush(net, 5000, &err) < 0) {
+                fprintf(stderr, "corral: %s\n", err.message);
+                return -1;
+        }
         ret[0] = t1 - t0;
-        ret[1] = now_us() - t1;
+        ret[1] = t2 - t1;
+        ret[2] = now_us() - t1;
         return ret[0] + ret[1];
+}
+
+/* ns_net_service_new() alone (what a start pays before its clone), with
+ * or without Port= (one libnftables transaction replacing the ports chain). */
+static double new_once(NsNet *net, const UnitConfig *unit) {
+        NsNetService *s = NULL;
+        CrlError err = {};
+        double t0 = now_us(), t;
+
+        if (ns_net_service_new(net, unit, &s, &err) < 0) {
+                fprintf(stderr, "corral: %s\n", err.message);
+                return -1;
+        }
+        t = now_us() - t0;
+        ns_net_service_abort(s);
+        return t;
+}
+
+/* One libnftables run of the smallest real transaction on our table:
+ * context made, script parsed, one netlink batch, context freed. */
+static double nft_once(NsNet *net) {
+        CrlError err = {};
+        double t0 = now_us();
+
+        if (ns_net_nft_run(net, "flush chain inet " NS_NET_NFT_TABLE " ports\n", &err) < 0) {
+                fprintf(stderr, "nft: %s\n", err.message);
+                return -1;
+        }
+        return now_us() - t0;
+}
+
+/* The whole table regenerated (bridge setup, crash recovery): what
+ * ns_net_bridge_ensure() does when the bridge is not yet ready. */
+static double table_once(NsNet *net) {
+        CrlError err = {};
+        double t0;
+
+        net->bridges[0]->ifindex = 0;
+        t0 = now_us();
+        if (ns_net_bridge_ensure(net, &err) < 0) {
+                fprintf(stderr, "bridge: %s\n", err.message);
+                return -1;
+        }
+        return now_us() - t0;
 }
 
 static int cmp(const void *a, const void *b) {
@@ -152,7 +210,7 @@ int main(int argc, char **argv) {
         UnitConfig *unit = NULL;
         NsNet *net = NULL;
         CrlError err = {};
-        double *c, *p, cs[2], ps[2];
+        double *c, *p, *gone, cs[3], ps[2];
 
         if (n < 1 || scratch(dir) < 0) {
                 fprintf(stderr, "cannot make a scratch namespace (root needed)\n");
@@ -161,7 +219,8 @@ int main(int argc, char **argv) {
         /* [0,n) totals, [n,2n) setup, [2n,3n) teardown */
         c = calloc(3 * n, sizeof(double));
         p = calloc(3 * n, sizeof(double));
-        if (!c || !p || manager_config_new(&mc) < 0 || unit_config_new("bench", &unit) < 0)
+        gone = calloc(n, sizeof(double));
+        if (!c || !p || !gone || manager_config_new(&mc) < 0 || unit_config_new("bench", &unit) < 0)
                 return 1;
         free(mc->runtime_directory);
         mc->runtime_directory = strdup(dir);
@@ -176,7 +235,7 @@ int main(int argc, char **argv) {
         for (int i = 0; i < n; i++) {
                 if ((c[i] = corral_once(net, unit, cs)) < 0 || (p[i] = ip_once(ps)) < 0)
                         return 1;
-                c[n + i] = cs[0], c[2 * n + i] = cs[1];
+                c[n + i] = cs[0], c[2 * n + i] = cs[1], gone[i] = cs[2];
                 p[n + i] = ps[0], p[2 * n + i] = ps[1];
         }
         printf("per-service network setup + teardown, %d iterations each, alternating\n", n);
@@ -191,8 +250,39 @@ int main(int argc, char **argv) {
                 stats(label, p + k * n, n, &mp_med);
                 printf("%s ratio (median ip / median corral): %.1fx\n\n", what[k], mp_med / mc_med);
         }
+        {
+                static const PortForward port = { .protocol = IPPROTO_TCP, .host_port = 18080, .service_port = 80 };
+                double med, *np = calloc(n, sizeof(double)), *wp = calloc(n, sizeof(double)),
+                       *nf = calloc(n, sizeof(double)), *tb = calloc(n, sizeof(double));
+
+                stats("veth gone (kernel, async)", gone, n, &med);
+                printf("\n");
+                for (int i = 0; np && wp && nf && tb && i < n; i++) {
+                        unit->network.ports = NULL;
+                        unit->network.n_ports = 0;
+                        np[i] = new_once(net, unit);
+                        unit->network.ports = (PortForward *) &port;
+                        unit->network.n_ports = 1;
+                        wp[i] = new_once(net, unit);
+                        nf[i] = nft_once(net);
+                        tb[i] = table_once(net);
+                }
+                unit->network.ports = NULL;
+                unit->network.n_ports = 0;
+                if (np && wp && nf && tb) {
+                        stats("service_new, no Port=", np, n, &med);
+                        stats("service_new, Port=", wp, n, &med);
+                        stats("one nft run (flush chain)", nf, n, &med);
+                        stats("bridge ready (whole table)", tb, n, &med);
+                }
+                free(tb);
+                free(np);
+                free(wp);
+                free(nf);
+        }
         (void) ns_net_shutdown(net, &err);
         ns_net_free(net);
+        free(gone);
         unit_config_free(unit);
         manager_config_free(mc);
         free(c);

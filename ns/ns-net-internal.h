@@ -18,9 +18,11 @@
 
 struct nl_sock;
 
-/* How long detach waits for a deleted link to leave the namespace. */
-#define NS_NET_DELETE_TIMEOUT_MS 5000
+/* How long ns_net_shutdown() waits for the kernel to delete the veths of
+ * destroyed services before it deletes the rest itself. */
+#define NS_NET_FLUSH_TIMEOUT_MS 5000
 
+void ns_net_bind_mounts_free(BindMount *b, size_t n);
 
 /* ---- IPAM (ns-net-ipam.c), pure ----
  * State text, one lease a line: "ADDR NAME active|idle [PORTS]", PORTS as
@@ -119,31 +121,18 @@ int ns_link_bridge_ensure(struct nl_sock *sk, const char *name, struct in_addr a
  * (the first one is returned). */
 int ns_link_bridge_lookup(struct nl_sock *sk, const char *name, int *ret_ifindex, struct in_addr *ret_addr,
                           uint8_t *ret_prefixlen, CrlError *reterr);
-/* veth host_ifname (up, on master, alias) <-> eth0 in netns_fd (up). */
+/* veth host_ifname (up, on master, alias) <-> eth0 in netns_fd (up).
+ * *ret_ifindex is set once the pair exists, even when the alias failed. */
 int ns_link_veth_create(struct nl_sock *sk, const char *host_ifname, const char *alias, int master_ifindex,
-                        int netns_fd, CrlError *reterr);
-/* 0 when deleted, -ENODEV when there is no such link. */
+                        int netns_fd, int *ret_ifindex, CrlError *reterr);
+/* 0 when deleted, -ENODEV when there is no such link. Blocks for the
+ * kernel's unregistration (13-40 ms): never for a service's veth on the
+ * loop, see ns-net-event.c. */
 int ns_link_delete(struct nl_sock *sk, const char *ifname);
-/* A link deletion in progress: RTM_DELLINK returns only after the kernel's
- * unregistration, which waits for RCU grace periods (13-40 ms), inside the
- * sender's sendmsg() whether the socket blocks or not. So a short-lived
- * process (clone3, not a thread: corrald stays single-threaded) sends it and
- * exits with the result; pidfd becomes readable then. */
-typedef struct NsLinkDeletion {
-        int pidfd;              /* owned; -EBADF when none or reaped */
-        int ifindex;
-} NsLinkDeletion;
-/* Start deleting ifname; -ENODEV when there is no such link. */
-int ns_link_delete_start(struct nl_sock *sk, const char *ifname, NsLinkDeletion *ret);
-/* Reap the process and close its pidfd: 0 when deleted (or already gone),
- * -errno of the kernel's answer, -EAGAIN while it runs and !block. */
-int ns_link_delete_finish(NsLinkDeletion *d, bool block);
-/* Delete ifname and return once it has left the namespace (the kernel's
- * RTM_DELLINK notification), 0.3-4 ms, or when the deletion failed; the
- * deletion may then still be finishing: *ret_pending holds it (pidfd >= 0)
- * for ns_link_delete_finish(). -ENODEV when there is no such link,
- * -ETIMEDOUT after timeout_ms (the deletion goes on in *ret_pending). */
-int ns_link_delete_quick(struct nl_sock *sk, const char *ifname, int timeout_ms, NsLinkDeletion *ret_pending);
+/* 1 when a link with ifindex exists, 0 when not. */
+int ns_link_exists(struct nl_sock *sk, int ifindex);
+/* The ifindex of ifname; -ENODEV when absent. */
+int ns_link_ifindex(struct nl_sock *sk, const char *ifname, int *ret);
 /* The alias of ifname into *ret (NULL when none); -ENODEV when absent. */
 int ns_link_get_alias(struct nl_sock *sk, const char *ifname, char **ret);
 /* Inside the service: lo up, eth0 address, up, default route via gw. */
@@ -157,6 +146,28 @@ int ns_link_default_route_ifnames(struct nl_sock *sk, char ***ret);
 /* Number of ports enslaved to the bridge; -ENODEV without the bridge. */
 int ns_link_bridge_ports(struct nl_sock *sk, const char *bridge, bool *ret_ours, unsigned *ret_n);
 
+/* ---- veth deletions as events (ns-net-event.c) ---- */
+typedef enum NsDelMode {
+        NS_DEL_ISOLATE,         /* RTM_SETLINK down; the namespace's end deletes it */
+        NS_DEL_DELETE,          /* RTM_DELLINK (blocks in sendmsg for the kernel's unregistration) */
+} NsDelMode;
+
+typedef struct NsDeletion {
+        char *name;             /* the service's, for the done handler */
+        int ifindex;
+        uint32_t seq;           /* of our request; its ack carries it */
+        NsDelMode mode;
+} NsDeletion;
+
+/* Open the event socket (raw NETLINK_ROUTE, non-blocking, CLOEXEC). */
+int ns_net_event_open(NsNet *n);
+/* Start deleting ifindex (name: the service's): queue it and send the
+ * request. A failure to send is returned (and nothing queued). */
+int ns_net_deletion_start(NsNet *n, const char *name, int ifindex, NsDelMode mode);
+/* Is ifindex's deletion pending? */
+bool ns_net_deletion_pending(NsNet *n, int ifindex);
+void ns_net_deletions_free(NsNet *n);
+
 /* ---- the context (ns-net.c, ns-net-service.c) ---- */
 typedef struct NsBridge {
         char *name;
@@ -166,25 +177,47 @@ typedef struct NsBridge {
         bool managed;                   /* corrald.conf's: created on need, removed at exit */
 } NsBridge;
 
+struct NsNetService {
+        NsNet *net;                     /* borrowed; s is in net->services */
+        NsNetLease lease;               /* .name owned: the service's name */
+        NsBridge *bridge;               /* borrowed from net */
+        BindMount *binds;               /* owned */
+        size_t n_binds;
+        int ifindex;                    /* host end, 0 until the hook made it */
+        bool leased;                    /* the state file has its active lease */
+        bool committed;                 /* the launch succeeded; the lease is kept on abort */
+        bool pinned;
+};
+
+/* Free s without undoing anything and take it off its NsNet's list. */
+NsNetService *ns_net_service_free(NsNetService *s);
+
 struct NsNet {
         NsBridge **bridges;             /* owned; [0] is corrald.conf's */
         size_t n_bridges;
         char *dir;                      /* RUNTIME/net */
-        char *lock_path;                /* RUNTIME/net/lock: held for every state change */
+        int lock_fd;                    /* owned: RUNTIME/net/lock, flock()ed for n's life */
         struct nl_sock *sk;             /* owned, host namespace */
         bool uplinks_ready;             /* forwarding on the default-route links */
         const char *resolv_path, *resolv_fallback_path;
-        struct NsNetLease **leases;     /* owned, the attached services */
-        size_t n_leases;
-        NsLinkDeletion *pending;        /* owned, deletions still finishing */
-        size_t n_pending;
-        int pending_epfd;               /* owned: epoll of the pending pidfds */
+        NsNetService **services;        /* owned, every live service object */
+        size_t n_services;
+        int event_fd;                   /* owned: netlink, our requests' acks + RTNLGRP_LINK */
+        bool subscribed;                /* event_fd is in RTNLGRP_LINK (while deletions pend) */
+        uint32_t seq;
+        NsDeletion *deletions;          /* owned, pending */
+        size_t n_deletions;
+        NsNetDoneFn done;
+        void *done_userdata;
+        int deletion_error;             /* the first failed deletion since ns_net_flush() began */
+        CrlError deletion_err;
         bool netns_lost;                /* this thread is stuck in a service's netns */
 };
 
 /* ns-net.c, for ns-net-service.c */
 typedef int (*NsStateFn)(NsNet *n, NsBridge *b, NsIpam *ipam, void *userdata, CrlError *reterr);
-/* Run fn on b's leases under the global lock; write them back when fn > 0. */
+/* Run fn on b's leases (read from its state file); write them back when
+ * fn > 0. Only n's process changes them: ns_net_new() holds the lock. */
 int ns_net_with_state(NsNet *n, NsBridge *b, NsStateFn fn, void *userdata, CrlError *reterr);
 /* The bridge a unit uses (name NULL: corrald's); a bridge named by a unit
  * must exist with an IPv4 address, which becomes its gateway and subnet. */
@@ -193,15 +226,16 @@ NsBridge *ns_net_bridge_find(NsNet *n, const char *name);
 /* Up, sysctls set, and in the nft table. */
 int ns_net_bridge_ready(NsNet *n, NsBridge *b, CrlError *reterr);
 /* Regenerate the nft table from every known bridge's leases (cur's from
- * ipam, the others read from their state files); call under the lock. */
+ * ipam, the others read from their state files). */
 int ns_net_nft_apply(NsNet *n, const NsBridge *cur, const NsIpam *ipam, CrlError *reterr);
 /* The same for the port forwards only; the whole table when that fails
  * (e.g. someone deleted it). */
 int ns_net_nft_apply_ports(NsNet *n, const NsBridge *cur, const NsIpam *ipam, CrlError *reterr);
 int ns_net_nft_run(NsNet *n, const char *script, CrlError *reterr);
-/* Delete ifname (ns_link_delete_quick), keeping a deletion that is still
- * finishing in n->pending. */
+/* Delete ifname now with RTM_DELLINK (blocking: stale links only). */
 int ns_net_link_delete(NsNet *n, const char *ifname);
+/* Build (and return) the bind list of unit into *ret. */
+int ns_net_bind_list(NsNet *n, const UnitConfig *unit, BindMount **ret, size_t *ret_n);
 /* -ENOTRECOVERABLE (with the message) once ns_nl_open_in() left this thread
  * in a service's network namespace: nothing may then touch the "host". */
 int ns_net_check_netns(NsNet *n, CrlError *reterr);

@@ -11,16 +11,12 @@
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
-#include <poll.h>
 #include <sched.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <string.h>
 
 #include "ns-net-internal.h"
 #include "ns-net.h"
 #include "strv.h"
-#include "syscalls.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct rtnl_link *, rtnl_link_put);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct rtnl_addr *, rtnl_addr_put);
@@ -262,7 +258,7 @@ int ns_link_bridge_ensure(struct nl_sock *sk, const char *name, struct in_addr a
 }
 
 int ns_link_veth_create(struct nl_sock *sk, const char *host_ifname, const char *alias, int master_ifindex,
-                        int netns_fd, CrlError *reterr) {
+                        int netns_fd, int *ret_ifindex, CrlError *reterr) {
         _cleanup_(rtnl_link_putp) struct rtnl_link *l = rtnl_link_veth_alloc();
         _cleanup_(rtnl_link_putp) struct rtnl_link *made = NULL;
         struct rtnl_link *peer;
@@ -286,8 +282,10 @@ int ns_link_veth_create(struct nl_sock *sk, const char *host_ifname, const char 
                 return crl_error_set(reterr, -ns_nl_errno(r), "veth '%s': creating it: %s", host_ifname, nl_geterror(r));
         /* The kernel ignores IFLA_IFALIAS when creating a link. */
         r = link_get(sk, host_ifname, &made);
-        if (r >= 0)
+        if (r >= 0) {
+                *ret_ifindex = rtnl_link_get_ifindex(made);
                 r = link_change(sk, made, 0, alias);
+        }
         if (r < 0)
                 return crl_error_set(reterr, -r, "veth '%s': setting its alias: %s", host_ifname, strerror(-r));
         return 0;
@@ -302,6 +300,26 @@ int ns_link_delete(struct nl_sock *sk, const char *ifname) {
         rtnl_link_set_name(l, ifname);
         r = rtnl_link_delete(sk, l);
         return r < 0 ? ns_nl_errno(r) : 0;
+}
+
+int ns_link_exists(struct nl_sock *sk, int ifindex) {
+        _cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+        int r = rtnl_link_get_kernel(sk, ifindex, NULL, &l);
+
+        if (r < 0)
+                return ns_nl_errno(r) == -ENODEV ? 0 : ns_nl_errno(r);
+        return 1;
+}
+
+int ns_link_ifindex(struct nl_sock *sk, const char *ifname, int *ret) {
+        _cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+        int r;
+
+        r = link_get(sk, ifname, &l);
+        if (r < 0)
+                return r;
+        *ret = rtnl_link_get_ifindex(l);
+        return 0;
 }
 
 int ns_link_get_alias(struct nl_sock *sk, const char *ifname, char **ret) {
@@ -446,141 +464,4 @@ int ns_link_default_route_ifnames(struct nl_sock *sk, char ***ret) {
         }
         *ret = TAKE_PTR(l);
         return 0;
-}
-
-/* The deleting process, between clone3 and _exit: raw syscalls only, nothing
- * allocated (the house rule for every child). It closes what it inherited
- * first, so no lock or socket of corrald's outlives the call in it. Exit
- * status: 0, or the positive errno of the kernel's answer. */
-static void delete_child(int ifindex) {
-        struct {
-                struct nlmsghdr h;
-                struct ifinfomsg i;
-        } req = {
-                .h = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_DELLINK,
-                       .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = 1 },
-                .i = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex },
-        };
-        union {
-                struct nlmsghdr h;
-                char buf[1024];
-        } ack;
-        const struct nlmsgerr *e = NLMSG_DATA(&ack.h);
-        ssize_t n;
-        int fd;
-
-        (void) syscall(SYS_close_range, 0U, ~0U, 0U); /* cannot fail with these arguments */
-        fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-        if (fd < 0 || send(fd, &req, sizeof(req), 0) < 0)
-                _exit(errno);
-        n = recv(fd, &ack, sizeof(ack), 0);
-        if (n < 0)
-                _exit(errno);
-        if (n < (ssize_t) NLMSG_LENGTH(sizeof(*e)) || ack.h.nlmsg_type != NLMSG_ERROR || e->error > 0 ||
-            -e->error > 255)
-                _exit(EIO);
-        _exit(-e->error);
-}
-
-int ns_link_delete_start(struct nl_sock *sk, const char *ifname, NsLinkDeletion *ret) {
-        _cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
-        crl_clone_args args = { .flags = CLONE_PIDFD, .exit_signal = 0 };
-        int r, pidfd = -EBADF;
-        pid_t pid;
-
-        r = link_get(sk, ifname, &l);
-        if (r < 0)
-                return r;
-        /* exit_signal 0: no SIGCHLD, and waitid(P_ALL) without __WALL (an
-         * event loop's child handling) never reaps it; only our pidfd does */
-        args.pidfd = (uint64_t) (uintptr_t) &pidfd;
-        pid = crl_clone3(&args);
-        if (pid < 0)
-                return pid;
-        if (pid == 0)
-                delete_child(rtnl_link_get_ifindex(l));
-        *ret = (NsLinkDeletion) { .pidfd = pidfd, .ifindex = rtnl_link_get_ifindex(l) };
-        return 0;
-}
-
-int ns_link_delete_finish(NsLinkDeletion *d, bool block) {
-        siginfo_t si = {};
-
-        int r = 0;
-
-        if (d->pidfd < 0)
-                return -EBADF;
-        while (waitid(P_PIDFD, d->pidfd, &si, WEXITED | __WALL | (block ? 0 : WNOHANG)) < 0)
-                if (errno != EINTR) {
-                        r = -errno;
-                        break;
-                }
-        if (r >= 0 && si.si_pid == 0)
-                return -EAGAIN;
-        d->pidfd = safe_close(d->pidfd);
-        if (r < 0)
-                return r;
-        if (si.si_code != CLD_EXITED)
-                return -EIO;
-        return si.si_status == ENODEV ? 0 : -si.si_status;
-}
-
-/* 1 when buf holds RTM_DELLINK for ifindex. */
-static int saw_dellink(const char *buf, ssize_t n, int ifindex) {
-        for (const struct nlmsghdr *h = (const void *) buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
-                const struct ifinfomsg *ifi = NLMSG_DATA(h);
-
-                if (h->nlmsg_type == RTM_DELLINK && h->nlmsg_len >= NLMSG_LENGTH(sizeof(*ifi)) &&
-                    ifi->ifi_index == ifindex)
-                        return 1;
-        }
-        return 0;
-}
-
-/* Wait for the link to leave the namespace (the RTM_DELLINK notification)
- * or for the deleting process's end, whichever comes first. */
-static int delete_wait(int notify_fd, NsLinkDeletion *d, int timeout_ms) {
-        struct pollfd p[2] = { { .fd = notify_fd, .events = POLLIN }, { .fd = d->pidfd, .events = POLLIN } };
-        char buf[8192];
-
-        for (;;) {
-                int r = poll(p, 2, timeout_ms);
-
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r < 0)
-                        return -errno;
-                if (r == 0)
-                        return -ETIMEDOUT;
-                if (p[1].revents)
-                        return ns_link_delete_finish(d, true);
-                ssize_t n = recv(notify_fd, buf, sizeof(buf), MSG_DONTWAIT);
-                if (n < 0 && errno == ENOBUFS)
-                        p[0].fd = -1; /* notifications lost: the process's result decides */
-                else if (n > 0 && saw_dellink(buf, n, d->ifindex))
-                        return 0;
-        }
-}
-
-int ns_link_delete_quick(struct nl_sock *sk, const char *ifname, int timeout_ms, NsLinkDeletion *ret_pending) {
-        _cleanup_(nl_socket_freep) struct nl_sock *notify = NULL;
-        NsLinkDeletion d;
-        int r;
-
-        *ret_pending = (NsLinkDeletion) { .pidfd = -EBADF };
-        /* subscribed before the delete is sent, so its notification is not missed */
-        notify = nl_socket_alloc();
-        if (!notify)
-                return -ENOMEM;
-        r = nl_connect(notify, NETLINK_ROUTE);
-        if (r >= 0)
-                r = nl_socket_add_membership(notify, RTNLGRP_LINK);
-        if (r < 0)
-                return ns_nl_errno(r);
-        r = ns_link_delete_start(sk, ifname, &d);
-        if (r < 0)
-                return r;
-        r = delete_wait(nl_socket_get_fd(notify), &d, timeout_ms);
-        *ret_pending = d; /* still running when the notification came first */
-        return r;
 }

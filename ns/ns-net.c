@@ -9,7 +9,6 @@
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
@@ -81,6 +80,29 @@ static int bridge_add(NsNet *n, const char *name, struct in_addr subnet, uint8_t
         return 0;
 }
 
+/* corrald is the only writer of RUNTIME/net: the lock is taken once, never
+ * waited for (a wait would block the loop), and kept until ns_net_free(). */
+static int lock_take(NsNet *n, CrlError *reterr) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        r = mkdir_p(n->dir, 0755);
+        if (r < 0)
+                return crl_error_set(reterr, -r, "network: creating '%s': %s", n->dir, strerror(-r));
+        if (asprintf(&path, "%s/lock", n->dir) < 0)
+                return -ENOMEM;
+        n->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+        if (n->lock_fd < 0)
+                return crl_error_set(reterr, errno, "network: opening '%s': %m", path);
+        if (flock(n->lock_fd, LOCK_EX | LOCK_NB) >= 0)
+                return 0;
+        if (errno == EWOULDBLOCK)
+                return crl_error_set(reterr, EBUSY, "network: '%s' is locked by another process: another corrald "
+                                     "uses runtime directory '%s'; refusing to share its address leases", path,
+                                     n->dir);
+        return crl_error_set(reterr, errno, "network: locking '%s': %m", path);
+}
+
 int ns_net_new(const ManagerConfig *mc, NsNet **ret, CrlError *reterr) {
         _cleanup_(ns_net_freep) NsNet *n = calloc(1, sizeof(*n));
         NsBridge *b;
@@ -88,19 +110,21 @@ int ns_net_new(const ManagerConfig *mc, NsNet **ret, CrlError *reterr) {
 
         if (!n)
                 return -ENOMEM;
-        n->pending_epfd = -EBADF;
-        if (asprintf(&n->dir, "%s/net", mc->runtime_directory ?: "/run/corral") < 0 ||
-            asprintf(&n->lock_path, "%s/lock", n->dir) < 0)
+        n->lock_fd = n->event_fd = -EBADF;
+        if (asprintf(&n->dir, "%s/net", mc->runtime_directory ?: "/run/corral") < 0)
                 return -ENOMEM;
         r = bridge_add(n, mc->bridge ?: "corral0", mc->subnet, mc->subnet_prefixlen, (struct in_addr) {}, &b);
         if (r < 0)
                 return r;
         b->managed = true;
-        n->pending_epfd = epoll_create1(EPOLL_CLOEXEC);
-        if (n->pending_epfd < 0)
-                return crl_error_set(reterr, errno, "network: epoll_create1: %m");
         n->resolv_path = "/etc/resolv.conf";
         n->resolv_fallback_path = "/run/systemd/resolve/resolv.conf";
+        r = lock_take(n, reterr);
+        if (r < 0)
+                return r;
+        r = ns_net_event_open(n);
+        if (r < 0)
+                return crl_error_set(reterr, -r, "network: opening the event netlink socket: %s", strerror(-r));
         r = ns_nl_open(&n->sk);
         if (r < 0)
                 return crl_error_set(reterr, -r, "network: opening a netlink socket: %s", strerror(-r));
@@ -111,67 +135,25 @@ int ns_net_new(const ManagerConfig *mc, NsNet **ret, CrlError *reterr) {
 NsNet *ns_net_free(NsNet *n) {
         if (!n)
                 return NULL;
-        for (size_t i = 0; i < n->n_leases; i++) {
-                free(n->leases[i]->name);
-                free(n->leases[i]->warning);
-                free(n->leases[i]);
-        }
-        free(n->leases);
+        while (n->n_services > 0)
+                ns_net_service_free(n->services[n->n_services - 1]);
+        free(n->services);
         for (size_t i = 0; i < n->n_bridges; i++)
                 bridge_free(n->bridges[i]);
         free(n->bridges);
-        /* the processes are short-lived (the kernel's unregistration) */
-        for (size_t i = 0; i < n->n_pending; i++)
-                (void) ns_link_delete_finish(&n->pending[i], true); /* too late to report to anyone */
-        free(n->pending);
-        safe_close(n->pending_epfd);
+        /* the kernel finishes the pending ones without us */
+        ns_net_deletions_free(n);
+        safe_close(n->event_fd);
+        safe_close(n->lock_fd);
         if (n->sk)
                 nl_socket_free(n->sk);
         free(n->dir);
-        free(n->lock_path);
         free(n);
         return NULL;
 }
 
-/* ---- link deletions still finishing ---- */
-
-int ns_net_pending_fd(NsNet *n) {
-        return n->pending_epfd;
-}
-
-int ns_net_reap(NsNet *n) {
-        size_t k = 0;
-
-        for (size_t i = 0; i < n->n_pending; i++)
-                /* the link left the namespace already; what the kernel says
-                 * about the rest of its unregistration changes nothing */
-                if (ns_link_delete_finish(&n->pending[i], false) == -EAGAIN)
-                        n->pending[k++] = n->pending[i];
-        n->n_pending = k;
-        return (int) k;
-}
-
-static int pending_add(NsNet *n, NsLinkDeletion *d) {
-        NsLinkDeletion *nl = realloc(n->pending, (n->n_pending + 1) * sizeof(*nl));
-
-        if (!nl)
-                return -ENOMEM;
-        n->pending = nl;
-        if (epoll_ctl(n->pending_epfd, EPOLL_CTL_ADD, d->pidfd, &(struct epoll_event) { .events = EPOLLIN }) < 0)
-                return -errno;
-        nl[n->n_pending++] = *d;
-        return 0;
-}
-
 int ns_net_link_delete(NsNet *n, const char *ifname) {
-        NsLinkDeletion d;
-        int r;
-
-        (void) ns_net_reap(n); /* returns a count */
-        r = ns_link_delete_quick(n->sk, ifname, NS_NET_DELETE_TIMEOUT_MS, &d);
-        if (d.pidfd >= 0 && pending_add(n, &d) < 0)
-                (void) ns_link_delete_finish(&d, true); /* no room to park it: wait, as before */
-        return r;
+        return ns_link_delete(n->sk, ifname);
 }
 
 int ns_net_check_netns(NsNet *n, CrlError *reterr) {
@@ -244,22 +226,16 @@ static int state_read(const NsBridge *b, NsIpam *ret, CrlError *reterr) {
         return 0;
 }
 
-/* Every change to any bridge's leases holds RUNTIME/net/lock, so the nft
- * table, built from all bridges' leases, always sees a consistent set. */
+/* n holds RUNTIME/net/lock (ns_net_new), so no other process changes any
+ * bridge's leases meanwhile and the nft table, built from all of them,
+ * always sees a consistent set. */
 int ns_net_with_state(NsNet *n, NsBridge *b, NsStateFn fn, void *userdata, CrlError *reterr) {
         _cleanup_(ns_ipam_done) NsIpam ipam = {};
-        _cleanup_close_ int lock = -EBADF;
         int r;
 
         r = ns_net_check_netns(n, reterr);
         if (r < 0)
                 return r;
-        r = mkdir_p(n->dir, 0755);
-        if (r < 0)
-                return crl_error_set(reterr, -r, "network: creating '%s': %s", n->dir, strerror(-r));
-        lock = open(n->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
-        if (lock < 0 || flock(lock, LOCK_EX) < 0)
-                return crl_error_set(reterr, errno, "network: opening and locking '%s': %m", n->lock_path);
         r = state_read(b, &ipam, reterr);
         if (r < 0)
                 return r;
@@ -543,7 +519,7 @@ static int bind_add(BindMount **b, size_t *nb, char *source, const char *dest) {
         return 0;
 }
 
-static int bind_list(NsNet *n, const UnitConfig *unit, BindMount **ret, size_t *ret_n) {
+int ns_net_bind_list(NsNet *n, const UnitConfig *unit, BindMount **ret, size_t *ret_n) {
         static const char *const files[] = { "hosts", "resolv.conf" };
         BindMount *b = NULL;
         size_t nb = 0;
@@ -567,23 +543,6 @@ static int bind_list(NsNet *n, const UnitConfig *unit, BindMount **ret, size_t *
         *ret = b;
         *ret_n = nb;
         return 0;
-}
-
-int ns_net_bind_files(NsNet *n, const UnitConfig *unit, BindMount **ret, size_t *ret_n, CrlError *reterr) {
-        _cleanup_free_ char *warning = NULL;
-        NsBridge *b;
-        int r;
-
-        r = ns_net_bridge_get(n, unit->network.bridge, &b, reterr);
-        if (r >= 0)
-                r = ns_net_with_state(n, b, ns_net_hosts_refresh, unit->name, reterr);
-        if (r >= 0 && (r = ns_net_resolv_write(n, unit->name, &warning)) < 0)
-                crl_error_set(reterr, -r, "network: writing the resolv.conf of '%s': %s", unit->name, strerror(-r));
-        if (r >= 0 && (r = bind_list(n, unit, ret, ret_n)) < 0)
-                crl_error_set(reterr, -r, "network: %s", strerror(-r));
-        if (r < 0)
-                crl_error_prefix(reterr, "service '%s': step 'net-files': ", unit->name);
-        return r;
 }
 
 /* The bridges of every state file under RUNTIME/net (a restarted corrald

@@ -10,18 +10,19 @@
  * socket opened inside the service's namespace (see docs/design.md,
  * "Service networking").
  *
- * Typical use by the supervisor:
- *   ns_net_new(manager_config, &net)                     once
- *   ns_net_cleanup_stale(net, running_names)             once, after re-adoption
- *   ns_net_bind_files(net, unit, &binds, &n)             per start, before the launch:
- *                                                        what to bind-mount
- *   NsNetAttach a = { net, unit };
- *   launcher hook = ns_net_setup_hook, userdata = &a     per start
- *   ns_pin(proc.pidfd, name)                             after a successful ns_launch
- *   ns_unpin(name), ns_net_service_detach(net, name)     on stop, after the process was reaped
- *   ns_net_service_abort(net, name)                      when ns_launch failed after the hook
- *                                                        ran (NsNetAttach.lease set)
- *   ns_net_free(net) after ns_net_shutdown(net)          on exit
+ * One NsNetService per start of a service with VirtualEthernet=yes holds
+ * all of its wiring (lease, veth, netns pin, hosts entry, port forwards):
+ *   ns_net_new(manager_config, &net)                     once; refuses a second
+ *                                                        corrald on the runtime dir
+ *   ns_net_service_adopt(net, unit, pidfd, &s)           per re-adopted service, then
+ *   ns_net_cleanup_stale(net)                            once
+ *   sd_event_add_io(ns_net_event_fd(net), EPOLLIN)       -> ns_net_dispatch(net)
+ *   ns_net_service_new(net, unit, &s)                    per start, before the launch
+ *   ns_net_service_binds(s), ns_net_service_hook(s)      into the launch parameters
+ *   ns_net_service_commit(s, pidfd)                      after the launch succeeded
+ *   ns_net_service_abort(s)                              the start failed at any step
+ *   ns_net_service_destroy(s)                            the service stopped (reaped)
+ *   ns_net_shutdown(net), ns_net_free(net)               on exit
  *
  * corrald's bridge (corrald.conf Bridge=/Subnet=) is created on first need;
  * a unit's Bridge= may name another, existing bridge with an IPv4 address. */
@@ -32,6 +33,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "ns-launch.h"
 #include "unit.h"
 
 #define NS_NET_IFNAME_PREFIX "vc-"
@@ -42,7 +44,7 @@
 
 typedef struct NsNet NsNet;
 
-/* What one service got. Owned by the NsNet; valid until its detach. */
+/* What one service got. Owned by its NsNetService. */
 typedef struct NsNetLease {
         char *name;                     /* service name */
         const char *bridge;             /* borrowed from the NsNet */
@@ -52,14 +54,17 @@ typedef struct NsNetLease {
         struct in_addr gateway;
         char address_str[INET_ADDRSTRLEN];      /* for the IPAddress property */
         char *warning;                  /* e.g. no reachable nameserver; NULL when none */
-        bool new_lease;                 /* this attach gave the service its first address */
+        bool new_lease;                 /* this start gave the service its first address */
 } NsNetLease;
 
-void ns_net_bind_mounts_free(BindMount *b, size_t n);
 
 /* The context reads bridge, subnet and runtime directory from mc (copied).
- * Creates nothing yet; the bridge is made on first need. */
+ * Creates RUNTIME/net and takes RUNTIME/net/lock (flock, LOCK_NB, held
+ * until ns_net_free): -EBUSY when another process (a second corrald on this
+ * runtime directory) holds it. The bridge is made on first need. */
 int ns_net_new(const ManagerConfig *mc, NsNet **ret, CrlError *reterr);
+/* Frees every NsNetService still alive without undoing anything (what a
+ * crash leaves, for the next ns_net_service_adopt/cleanup_stale). */
 NsNet *ns_net_free(NsNet *n);
 DEFINE_TRIVIAL_CLEANUP_FUNC(NsNet *, ns_net_free);
 
@@ -68,69 +73,76 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(NsNet *, ns_net_free);
  * not a bridge. Idempotent. */
 int ns_net_bridge_ensure(NsNet *n, CrlError *reterr);
 
-/* Wire a service whose network namespace is netns_fd (an nsfs fd, borrowed):
- * lease an address, create the veth pair with the peer directly in netns_fd
- * as eth0, configure lo/eth0/address/default route inside it, add the port
- * forwards, write its hosts/resolv.conf and refresh every other service's
- * hosts file. On failure everything done so far is undone. */
-int ns_net_service_attach(NsNet *n, const UnitConfig *unit, int netns_fd,
-                          const NsNetLease **ret_lease, CrlError *reterr);
+/* Set by ns_net_set_done_handler(): a deleted veth is gone (r = 0), or its
+ * deletion failed (r < 0, err says why). Called from ns_net_dispatch() or
+ * ns_net_flush(), never from the call that started the deletion. */
+typedef void (*NsNetDoneFn)(const char *name, int r, const CrlError *err, void *userdata);
+void ns_net_set_done_handler(NsNet *n, NsNetDoneFn fn, void *userdata);
 
-/* The same with the namespace of the process behind pidfd (Linux >= 5.8:
- * setns(pidfd, CLONE_NEWNET) on the calling thread and back, which also
- * opens an nsfs fd for it so no /proc/PID lookup can race with pid reuse).
- * No thread is ever created. */
-int ns_net_service_attach_pidfd(NsNet *n, const UnitConfig *unit, int pidfd,
-                                const NsNetLease **ret_lease, CrlError *reterr);
+/* ---- one service's network ---- */
+typedef struct NsNetService NsNetService;
 
-/* Shape of the launcher's NsSetupHook: userdata is an NsNetAttach. */
-typedef struct NsNetAttach {
-        NsNet *net;
-        const UnitConfig *unit;
-        const NsNetLease *lease;        /* out: set on success */
-} NsNetAttach;
-int ns_net_setup_hook(void *userdata, int child_pidfd, pid_t child_pid, CrlError *reterr);
+/* Before the launch: lease the address (state file, port forwards), write
+ * hosts and resolv.conf under RUNTIME/net/NAME/ (and refresh the other
+ * services' hosts) and prepare the bind mounts. Nothing is left behind on
+ * failure. */
+int ns_net_service_new(NsNet *n, const UnitConfig *unit, NsNetService **ret, CrlError *reterr);
+/* The read-only binds the launcher must add (/etc/hosts, /etc/resolv.conf,
+ * except a destination the unit binds itself): source on the host,
+ * destination inside the service, like BindReadOnlyPaths=. Owned by s. The
+ * files are rewritten in place (same inode) as services come and go. */
+const BindMount *ns_net_service_binds(NsNetService *s, size_t *ret_n);
+/* The launcher's setup hook (userdata = s): creates the veth pair with the
+ * peer directly in the child's network namespace as eth0 and configures lo,
+ * eth0, the address and the default route inside, through a netlink socket
+ * opened on the calling thread with setns(pidfd) and back. */
+NsSetupHook ns_net_service_hook(NsNetService *s);
+/* After the launch succeeded: pin the network namespace at
+ * /run/netns/corral-NAME and commit the lease (a later abort keeps it). */
+int ns_net_service_commit(NsNetService *s, int pidfd, CrlError *reterr);
+/* Owned by s; valid until its abort or destroy. */
+const NsNetLease *ns_net_service_lease_of(NsNetService *s);
+/* The start failed at any step after new: undo everything (veth, pin,
+ * ports, hosts entry, files); a lease this start created is forgotten, an
+ * older one stays idle. Frees s. Accepts NULL. */
+void ns_net_service_abort(NsNetService *s);
+/* The service stopped (its processes are gone): unpin, set the veth down
+ * and let the kernel delete it with the namespace (asynchronous: see
+ * ns_net_event_fd()), remove its port forwards and hosts entry; the lease
+ * stays idle for the name. Frees s, also on failure (the first error is
+ * returned). */
+int ns_net_service_destroy(NsNetService *s, CrlError *reterr);
+/* After a restart of corrald: take back the wiring of the running service
+ * behind pidfd (its active lease, its veth found by alias, its pin, made
+ * again if missing). -ENOENT when it has none. */
+int ns_net_service_adopt(NsNet *n, const UnitConfig *unit, int pidfd, NsNetService **ret, CrlError *reterr);
 
-/* Undo a service's wiring: veth, port forwards, hosts file; its address lease
- * stays reserved for it (marked idle). Safe to call for a service that is not
- * attached (cleans whatever a crashed corrald left under that name). */
-int ns_net_service_detach(NsNet *n, const char *name, CrlError *reterr);
+/* ---- veth deletions as events ----
+ * A destroyed service's host end is set down at once (one RTM_SETLINK,
+ * ~0.2 ms); the pair goes when the kernel cleans up the
+ * service's network namespace, in its own worker, once the last holder (the
+ * service's processes, the pin) is gone. The kernel's RTM_DELLINK
+ * notification (and the acks of our requests) arrive on this fd (owned by
+ * n, CLOEXEC, non-blocking netlink): put it on the loop with EPOLLIN and
+ * call ns_net_dispatch(), which returns how many deletions are still
+ * pending. RTM_DELLINK itself is not sent on the loop: the kernel answers
+ * it only after RCU grace periods (13-40 ms) inside sendmsg(), whatever the
+ * socket's flags (docs/design.md). */
+int ns_net_event_fd(NsNet *n);
+int ns_net_dispatch(NsNet *n);
+/* Without a loop (tests, corralctl, shutdown): wait with poll() until no
+ * deletion is pending; what is still pending after timeout_ms (a namespace
+ * someone else keeps alive) is deleted with RTM_DELLINK, blocking. Never on
+ * the daemon's loop. Returns the first deletion error. */
+int ns_net_flush(NsNet *n, int timeout_ms, CrlError *reterr);
 
-/* Undo the wiring of a start that failed after the hook ran (the command
- * never started: exec failed, a later launch step failed): as
- * ns_net_service_detach(), but when this start gave the service its first
- * lease, the lease is forgotten and its address is free for anyone again,
- * as when the hook itself fails. A service that ran before keeps its
- * (idle) lease. */
-int ns_net_service_abort(NsNet *n, const char *name, CrlError *reterr);
+/* After re-adoption: delete every corral veth, pin, port forward and lease
+ * activity of a service that was not adopted, and rebuild the nft table and
+ * hosts files. Stale links are deleted with RTM_DELLINK (13-40 ms each, only
+ * what a crashed corrald left). */
+int ns_net_cleanup_stale(NsNet *n, CrlError *reterr);
 
-/* The current lease of a running service, or NULL. */
-const NsNetLease *ns_net_service_lease(NsNet *n, const char *name);
-
-/* Before the launch: write the service's hosts and resolv.conf under
- * RUNTIME/net/NAME/ and return the bind mounts the launcher must add, as
- * read-only BindMount entries (source on the host, destination inside the
- * service, like BindReadOnlyPaths=): /etc/hosts and /etc/resolv.conf, except
- * a destination the unit binds itself. The files are rewritten in place
- * (same inode) as services come and go, so the binds stay current. */
-int ns_net_bind_files(NsNet *n, const UnitConfig *unit, BindMount **ret, size_t *ret_n, CrlError *reterr);
-
-/* After a crash of a previous corrald: re-adopt the services named in
- * running (their veth still exists: their lease and ports are taken back from
- * the state file), and delete every corral veth, port forward and lease
- * activity of any other service. */
-int ns_net_cleanup_stale(NsNet *n, char *const *running, CrlError *reterr);
-
-/* On daemon exit, after every service was detached: delete the nft table
- * and the bridge if corrald created it and no port is left on it. */
+/* On daemon exit, after every service was destroyed: wait for the pending
+ * deletions (ns_net_flush), delete the nft table and the bridge if corrald
+ * created it and no port is left on it. */
 int ns_net_shutdown(NsNet *n, CrlError *reterr);
-
-/* Detach (and the other calls that delete a veth) return once the link has
- * left the namespace; the kernel's unregistration goes on for tens of ms in
- * a short-lived child process. This fd (owned by n, CLOEXEC, an epoll of
- * their pidfds) becomes readable when one of them ended: put it on the event
- * loop and call ns_net_reap(), which reaps the ended ones and returns how
- * many are left. Without a loop they are reaped at the next deletion, and
- * ns_net_free() waits for the rest. */
-int ns_net_pending_fd(NsNet *n);
-int ns_net_reap(NsNet *n);

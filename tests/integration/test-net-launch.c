@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The launcher (ns/ns-launch.h) and service networking (ns/ns-net.h)
  * together, in the order the supervisor uses them (see ns/ns-net.h,
- * "Typical use by the supervisor"): units from files through unit_load(),
- * a cgroup per service, ns_net_bind_files() appended to BindReadOnlyPaths=,
- * ns_launch() with ns_net_setup_hook, ns_pin(); on stop: kill by pidfd,
- * wait, ns_unpin(), ns_net_service_detach(); a failed start undone with
- * ns_net_service_abort().
+ * "One NsNetService per start"): units from files through unit_load(), a
+ * cgroup per service, ns_net_service_new() with its binds appended to
+ * BindReadOnlyPaths=, ns_launch() with ns_net_service_hook(), then
+ * ns_net_service_commit(); on stop: kill by pidfd, wait,
+ * ns_net_service_destroy() and (no loop here) ns_net_flush(); a failed start
+ * undone with ns_net_service_abort().
  *
  * Runs in a network and mount namespace of its own (unshare at start), on
  * the host as in the VM: the host's interfaces are never touched and all
@@ -40,7 +41,7 @@ static char rtdir[128], unitdir[128], outdir[128];
 typedef struct Svc {
         UnitConfig *unit;
         CgService *cg;                  /* NULL without a cgroup2 mount */
-        NsNetAttach attach;
+        NsNetService *net;
         NsProcess proc;
         bool running;
         char address[INET_ADDRSTRLEN];
@@ -59,24 +60,23 @@ static void write_unit(const char *name, const char *text) {
 }
 
 /* What the supervisor does: the network's files become read-only binds of
- * the unit (moved into its BindReadOnlyPaths= list, owned by the unit now). */
-static int append_bind_files(NsNet *net, UnitConfig *u, CrlError *err) {
-        BindMount *b = NULL, *all;
+ * the unit (copied into its BindReadOnlyPaths= list, owned by the unit). */
+static int append_bind_files(NsNetService *ns, UnitConfig *u) {
         size_t n = 0;
-        int r;
+        const BindMount *b = ns_net_service_binds(ns, &n);
+        BindMount *all = realloc(u->bind_paths, (u->n_bind_paths + n) * sizeof(BindMount));
 
-        r = ns_net_bind_files(net, u, &b, &n, err);
-        if (r < 0)
-                return r;
-        all = realloc(u->bind_paths, (u->n_bind_paths + n) * sizeof(BindMount));
-        if (!all) {
-                ns_net_bind_mounts_free(b, n);
+        if (!all)
                 return -ENOMEM;
-        }
-        memcpy(all + u->n_bind_paths, b, n * sizeof(BindMount));
         u->bind_paths = all;
-        u->n_bind_paths += n;
-        free(b);                        /* the strings moved to the unit */
+        for (size_t i = 0; i < n; i++) {
+                all[u->n_bind_paths] = (BindMount) { .source = strdup(b[i].source),
+                                                     .destination = strdup(b[i].destination),
+                                                     .read_only = b[i].read_only };
+                if (!all[u->n_bind_paths].source || !all[u->n_bind_paths].destination)
+                        return -ENOMEM;
+                u->n_bind_paths++;
+        }
         return 0;
 }
 
@@ -111,32 +111,35 @@ static int svc_start(NsNet *net, CgRoot *root, Svc *s, const char *name, CrlErro
                 if (r < 0)
                         return r;
         }
-        r = append_bind_files(net, s->unit, err);
+        r = ns_net_service_new(net, s->unit, &s->net, err);
         if (r < 0)
                 return r;
-        s->attach = (NsNetAttach) { .net = net, .unit = s->unit };
+        snprintf(s->address, sizeof(s->address), "%s", ns_net_service_lease_of(s->net)->address_str);
+        r = append_bind_files(s->net, s->unit);
+        if (r < 0)
+                goto fail;
         ns_launch_params_init(&p, s->unit);
         p.cgroup_fd = s->cg ? cg_service_fd(s->cg) : -EBADF;
         p.runtime_dir = rtdir;
         p.stdout_fd = p.stderr_fd = logfd = log_fd(name);
-        p.setup_hook = ns_net_setup_hook;
-        p.setup_userdata = &s->attach;
+        p.setup_hook = ns_net_service_hook(s->net);
+        p.setup_userdata = s->net;
         r = ns_launch(&p, &s->proc, err);
-        if (s->attach.lease)
-                snprintf(s->address, sizeof(s->address), "%s", s->attach.lease->address_str);
-        if (r < 0) {
-                CrlError e2 = {};
-
-                if (s->attach.lease)    /* the hook ran: its wiring must go */
-                        CHECK(ns_net_service_abort(net, name, &e2) >= 0, "abort %s: %s", name, e2.message);
-                return r;
-        }
+        if (r < 0)
+                goto fail;
         s->running = true;
-        r = ns_pin(s->proc.pidfd, name, err);
+        r = ns_net_service_commit(s->net, s->proc.pidfd, err);
+        if (r < 0)
+                goto fail;
+        return 0;
+fail:
+        /* the launcher left no process; the network's wiring must go */
+        ns_net_service_abort(s->net);
+        s->net = NULL;
         return r;
 }
 
-/* Stop: kill by pidfd, wait, unpin, detach; then the cgroup goes. */
+/* Stop: kill by pidfd, wait, destroy the network; then the cgroup goes. */
 static void svc_stop(NsNet *net, Svc *s) {
         CrlError err = {};
         siginfo_t si = {};
@@ -148,10 +151,10 @@ static void svc_stop(NsNet *net, Svc *s) {
                 ns_process_done(&s->proc);
                 s->running = false;
         }
-        if (s->unit) {
-                CHECK(ns_unpin(s->unit->name, &err) >= 0, "unpin %s: %s", s->unit->name, err.message);
-                CHECK(ns_net_service_detach(net, s->unit->name, &err) >= 0, "detach %s: %s", s->unit->name,
-                      err.message);
+        if (s->net) {
+                CHECK(ns_net_service_destroy(s->net, &err) >= 0, "destroy %s: %s", s->unit->name, err.message);
+                s->net = NULL;
+                CHECK(ns_net_flush(net, 5000, &err) >= 0, "flush %s: %s", s->unit->name, err.message);
         }
         if (s->cg) {
                 CHECK(cg_service_kill(s->cg, 5 * USEC_PER_SEC, &err) >= 0, "cg kill: %s", err.message);
@@ -253,14 +256,13 @@ static void check_failed_start(NsNet *net, CgRoot *root) {
         r = svc_start(net, root, &broken, "broken", &err);
         printf("     (error was: %s)\n", err.message);
         CHECK(r < 0 && strstr(err.message, "/nonexistent/broken"), "broken started: %d %s", r, err.message);
-        CHECK(broken.address[0], "the hook did not run for broken");
+        CHECK(broken.address[0], "broken got no address");
         CHECK(sh(NULL, "ip -o link show | grep -q 'alias corral:broken'") != 0, "broken's veth left");
         CHECK(sh(NULL, "ip link show vc-broken >/dev/null 2>&1") != 0, "vc-broken left");
         CHECK(access("/run/netns/corral-broken", F_OK) < 0, "broken's pin left");
         (void) asprintf(&path, "%s/net/ipam-corral0", rtdir);
         CHECK(path && read_file_at(AT_FDCWD, path, &state, NULL) >= 0 && !strstr(state, "broken"),
               "broken holds a lease: %s", state ?: "");
-        CHECK(!ns_net_service_lease(net, "broken"), "broken still has a lease in the context");
         svc_stop(net, &broken);         /* unit and cgroup; nothing is running */
 
         r = svc_start(net, root, &next, "next", &err);
@@ -367,7 +369,7 @@ static NsNet *net_new(void) {
         mc->runtime_directory = strdup(rtdir);
         if (ns_net_new(mc, &net, &err) < 0)
                 printf("ns_net_new: %s\n", err.message);
-        else if (ns_net_cleanup_stale(net, (char *const []) { NULL }, &err) < 0)
+        else if (ns_net_cleanup_stale(net, &err) < 0)
                 printf("ns_net_cleanup_stale: %s\n", err.message);
         return net;
 }

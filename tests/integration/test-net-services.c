@@ -2,9 +2,9 @@
 /* Service networking end to end, inside a network and mount namespace this
  * test makes for itself (unshare at start): nothing touches the real host's
  * interfaces, and every packet stays between namespaces made here. The
- * "services" are children in fresh network + mount namespaces, wired by
- * ns_net_service_attach_pidfd() as the launcher will do, with /etc/hosts and
- * /etc/resolv.conf bind-mounted from ns_net_bind_files().
+ * "services" are children in fresh network + mount namespaces, wired by an
+ * NsNetService as the launcher and corrald do (new, hook, commit; destroy or
+ * abort), with /etc/hosts and /etc/resolv.conf bind-mounted from its binds.
  *
  * Checks what the kernel shows (links, addresses, nft table, HTTP traffic),
  * not just return codes. Exit 0 pass, 1 fail, 77 skip. */
@@ -24,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "fileio.h"
 #include "it-util.h"
@@ -38,13 +39,20 @@ typedef struct Svc {
         char name[32];
         pid_t pid;
         int pidfd;
+        NsNetService *ns;
         const NsNetLease *lease;
+        char address[INET_ADDRSTRLEN];  /* kept after an abort */
         UnitConfig *unit;
 } Svc;
 
+/* What the test does before the hook runs (e.g. make it fail). */
+static void (*before_hook)(const Svc *s);
+/* Fail the start after the hook, as a failed exec does. */
+static bool fail_after_hook;
+
 /* The child: new netns + mount ns; waits for the parent's byte (the
  * launcher's handshake), binds the files, then execs argv. */
-static void child_run(int rfd, BindMount *binds, size_t nb, char **argv) {
+static void child_run(int rfd, const BindMount *binds, size_t nb, char **argv) {
         char c;
 
         prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -61,21 +69,26 @@ static void child_run(int rfd, BindMount *binds, size_t nb, char **argv) {
 }
 
 /* Start a service from a unit (owned by s afterwards), as the supervisor
- * will: bind files first, then clone, then the hook, then release. */
+ * will: the NsNetService first (lease, files, binds), then clone, the hook,
+ * release, commit. A failed start is aborted, as corrald does. */
 static int svc_start_unit(NsNet *net, Svc *s, UnitConfig *unit, char **argv, uint64_t extra_flags, CrlError *err) {
         crl_clone_args args = { .flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_PIDFD | extra_flags,
                                 .exit_signal = SIGCHLD };
-        BindMount *binds = NULL;
+        const BindMount *binds;
         size_t nb = 0;
         int p[2], r;
 
         memset(s, 0, sizeof(*s));
+        s->pidfd = -EBADF;
         crl_error_clear(err);
         snprintf(s->name, sizeof(s->name), "%s", unit->name);
         s->unit = unit;
-        r = ns_net_bind_files(net, s->unit, &binds, &nb, err);
+        r = ns_net_service_new(net, s->unit, &s->ns, err);
         if (r < 0)
                 return r;
+        s->lease = ns_net_service_lease_of(s->ns);
+        snprintf(s->address, sizeof(s->address), "%s", s->lease->address_str);
+        binds = ns_net_service_binds(s->ns, &nb);
         if (pipe2(p, O_CLOEXEC) < 0)
                 return -errno;
         args.pidfd = (uint64_t) (uintptr_t) &s->pidfd;
@@ -83,11 +96,21 @@ static int svc_start_unit(NsNet *net, Svc *s, UnitConfig *unit, char **argv, uin
         if (s->pid == 0)
                 child_run(p[0], binds, nb, argv);
         close(p[0]);
-        ns_net_bind_mounts_free(binds, nb);
-        r = ns_net_service_attach_pidfd(net, s->unit, s->pidfd, &s->lease, err);
+        if (before_hook)
+                before_hook(s);
+        r = ns_net_service_hook(s->ns)(s->ns, s->pidfd, s->pid, err);
         if (r >= 0)
                 (void) !write(p[1], "g", 1);
         close(p[1]);
+        if (r >= 0 && fail_after_hook)
+                r = crl_error_set(err, ENOENT, "service '%s': step 'exec': No such file or directory", s->name);
+        if (r >= 0)
+                r = ns_net_service_commit(s->ns, s->pidfd, err);
+        if (r < 0) {
+                ns_net_service_abort(s->ns);
+                s->ns = NULL;
+                s->lease = NULL;
+        }
         return r;
 }
 
@@ -123,7 +146,7 @@ static int svc_start_bridge(NsNet *net, Svc *s, const char *name, const char *br
         return r;
 }
 
-/* after a failed start: no detach, the start undid itself */
+/* after a failed start: nothing to destroy, the start undid itself */
 static void svc_abandon(Svc *s) {
         if (s->pid > 0) {
                 kill(s->pid, SIGKILL);
@@ -135,6 +158,8 @@ static void svc_abandon(Svc *s) {
         s->pid = 0;
 }
 
+/* Stop: kill, reap, destroy; then (no loop here) wait until the kernel
+ * deleted the veth. s->ns NULL: its object went with a "crashed" NsNet. */
 static void svc_stop(NsNet *net, Svc *s) {
         CrlError err = {};
         int r;
@@ -144,8 +169,14 @@ static void svc_stop(NsNet *net, Svc *s) {
         (void) crl_pidfd_send_signal(s->pidfd, SIGKILL, NULL, 0);
         (void) waitpid(s->pid, NULL, 0);
         close(s->pidfd);
-        r = ns_net_service_detach(net, s->name, &err);
-        CHECK(r >= 0, "detach %s: %s", s->name, err.message);
+        if (s->ns) {
+                r = ns_net_service_destroy(s->ns, &err);
+                CHECK(r >= 0, "destroy %s: %s", s->name, err.message);
+                r = ns_net_flush(net, 5000, &err);
+                CHECK(r >= 0, "flush after %s: %s", s->name, err.message);
+        }
+        s->ns = NULL;
+        s->lease = NULL;
         unit_config_free(s->unit);
         s->pid = 0;
 }
@@ -164,23 +195,28 @@ static int wget_in(const Svc *from, const char *url, char **out) {
         return -1;
 }
 
-static NsNet *net_new(const char *bridge, const char *subnet, uint8_t prefixlen, const char *sub) {
-        ManagerConfig *mc = NULL;
-        NsNet *net = NULL;
-        CrlError err = {};
+static int net_new_r(const char *bridge, const char *subnet, uint8_t prefixlen, const char *sub, NsNet **ret,
+                     CrlError *err) {
+        _cleanup_(manager_config_freep) ManagerConfig *mc = NULL;
 
         if (manager_config_new(&mc) < 0)
-                return NULL;
+                return -ENOMEM;
         free(mc->bridge);
         mc->bridge = strdup(bridge);
         free(mc->runtime_directory);
         if (asprintf(&mc->runtime_directory, "%s/%s", rundir, sub) < 0)
-                return NULL;
+                return -ENOMEM;
         inet_pton(AF_INET, subnet, &mc->subnet);
         mc->subnet_prefixlen = prefixlen;
-        if (ns_net_new(mc, &net, &err) < 0)
+        return ns_net_new(mc, ret, err);
+}
+
+static NsNet *net_new(const char *bridge, const char *subnet, uint8_t prefixlen, const char *sub) {
+        NsNet *net = NULL;
+        CrlError err = {};
+
+        if (net_new_r(bridge, subnet, prefixlen, sub, &net, &err) < 0)
                 printf("ns_net_new: %s\n", err.message);
-        manager_config_free(mc);
         return net;
 }
 
@@ -371,21 +407,41 @@ static void test_two_services(void) {
               r >= 0 ? a.lease->address_str : "-", first_addr, err.message);
         CHECK(sh(NULL, "nsenter -t %d -m grep -q -w web /etc/hosts", b.pid) == 0, "client lost web after restart");
 
-        /* crash of corrald: a new context re-adopts running ones and cleans others */
+        /* a second corrald on the same runtime directory is refused */
         {
-                NsNet *net2 = net_new("corral0", "10.89.0.0", 24, "main");
-                char *running[] = { "web", NULL };
-                const NsNetLease *l;
+                NsNet *other = NULL;
+                CrlError e7 = {};
 
-                r = ns_net_cleanup_stale(net2, running, &err);
-                CHECK(r >= 0, "cleanup_stale: %s", err.message);
-                l = ns_net_service_lease(net2, "web");
-                CHECK(l && streq(l->address_str, first_addr), "web not re-adopted");
-                CHECK(sh(NULL, "ip link show vc-web >/dev/null 2>&1") == 0, "re-adopted vc-web deleted");
-                CHECK(sh(NULL, "ip link show vc-client >/dev/null 2>&1") != 0, "stale vc-client not deleted");
-                CHECK(sh(NULL, "nft list table inet corral | grep -q 'dport 8080'") == 0, "re-adopted port lost");
-                ns_net_free(net2);
+                r = net_new_r("corral0", "10.89.0.0", 24, "main", &other, &e7);
+                CHECK(r == -EBUSY && !other && strstr(e7.message, "another corrald"), "second context: %d %s", r,
+                      e7.message);
+                printf("     (error was: %s)\n", e7.message);
+                ns_net_free(other);
         }
+
+        /* kill -9 of corrald (nothing undone): the next one adopts web,
+         * and cleans the client's wiring up as nobody adopted it */
+        ns_net_free(net);
+        a.ns = b.ns = NULL;
+        a.lease = b.lease = NULL;
+        net = net_new("corral0", "10.89.0.0", 24, "main");
+        CHECK(net, "no context after the crash");
+        if (!net)
+                return;
+        r = ns_net_service_adopt(net, a.unit, a.pidfd, &a.ns, &err);
+        CHECK(r >= 0 && streq(ns_net_service_lease_of(a.ns)->address_str, first_addr) &&
+              streq(ns_net_service_lease_of(a.ns)->host_ifname, "vc-web"), "adopt web: %s", err.message);
+        r = ns_net_cleanup_stale(net, &err);
+        CHECK(r >= 0, "cleanup_stale: %s", err.message);
+        CHECK(sh(NULL, "ip link show vc-web | grep -q 'master corral0'") == 0, "adopted vc-web deleted or detached");
+        CHECK(sh(NULL, "ip link show vc-client >/dev/null 2>&1") != 0, "stale vc-client not deleted");
+        CHECK(sh(NULL, "nft list table inet corral | grep -q 'dport 8080'") == 0, "adopted port lost");
+        CHECK(access("/run/netns/corral-web", F_OK) == 0, "adopted web lost its pin");
+        CHECK(access("/run/netns/corral-client", F_OK) < 0, "stale pin of client left");
+        CHECK(access("main/net/client", F_OK) < 0, "stale files of client left");
+        CHECK(sh(NULL, "grep -q -w client main/net/web/hosts") != 0, "web's hosts still lists the stale client");
+        r = wget_in(NULL, "http://127.0.0.1:8080/", &out);
+        CHECK(r == 0 && strstr(out, "hello-corral"), "adopted web unreachable: %s", out ?: "");
         svc_stop(net, &a);
         svc_stop(net, &b);
         r = ns_net_shutdown(net, &err);
@@ -446,24 +502,27 @@ static void test_own_binds(void) {
         NsNet *net = net_new("crlbind", "10.98.0.0", 24, "binds");
         BindMount own = { .source = (char *) "/tmp/myhosts", .destination = (char *) "/etc/hosts" };
         _cleanup_free_ char *text = NULL;
+        const BindMount *b = NULL;
+        NsNetService *ns = NULL;
         UnitConfig *u = NULL;
-        BindMount *b = NULL;
         size_t nb = 0;
         CrlError err = {};
 
         unit_config_new("own", &u);
         u->bind_paths = &own;
         u->n_bind_paths = 1;
-        CHECK(ns_net_bind_files(net, u, &b, &nb, &err) >= 0, "%s", err.message);
+        CHECK(ns_net_service_new(net, u, &ns, &err) >= 0, "%s", err.message);
+        if (ns)
+                b = ns_net_service_binds(ns, &nb);
         CHECK(nb == 1 && streq(b[0].destination, "/etc/resolv.conf") && b[0].read_only, "binds: %zu", nb);
         CHECK(nb == 1 && read_file_at(AT_FDCWD, b[0].source, &text, NULL) >= 0 && strstr(text, "corrald"),
               "resolv.conf not written");
-        ns_net_bind_mounts_free(b, nb);
         u->bind_paths = NULL;
         u->n_bind_paths = 0;
         unit_config_free(u);
-        CHECK(ns_net_service_detach(net, "own", &err) >= 0, "%s", err.message);
+        ns_net_service_abort(ns);
         CHECK(access("binds/net/own", F_OK) != 0, "files of own left behind");
+        CHECK(sh(NULL, "grep -q -w own binds/net/ipam-crlbind") != 0, "own's first lease not forgotten");
         ns_net_free(net);
 }
 
@@ -518,6 +577,129 @@ static void test_single_thread(void) {
         CHECK(ns_net_shutdown(net, &err) >= 0, "shutdown: %s", err.message);
         ns_net_free(net);
         CHECK(count_tasks() == 1, "%d tasks after ns_net_free", count_tasks());
+}
+
+static int done_calls, done_r;
+static char done_name[32];
+
+static void on_done(const char *name, int r, const CrlError *e, void *userdata) {
+        done_calls++;
+        done_r = r;
+        snprintf(done_name, sizeof(done_name), "%s", name);
+}
+
+static double mono_us(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/* Destroy returns at once with the veth isolated (down);
+ * the kernel deletes it when the namespace's last holder goes, and the
+ * event fd reports it to ns_net_dispatch(). */
+static void test_async_delete(void) {
+        NsNet *net = net_new("crla0", "10.92.0.0", 24, "async");
+        char *idle[] = { "sleep", "1000", NULL };
+        char path[64];
+        CrlError err = {};
+        int holder, r, pending = -1;
+        double t0, t1, t2;
+        Svc s;
+
+        ns_net_set_done_handler(net, on_done, NULL);
+        done_calls = 0;
+        r = svc_start(net, &s, "gone", NULL, 0, idle, &err);
+        CHECK(r >= 0, "start gone: %s", err.message);
+        if (r < 0)
+                return;
+        CHECK(sh(NULL, "ip -o link show vc-gone | grep -q 'master crla0'") == 0, "vc-gone not on its bridge");
+        /* someone else holds the namespace a while (an `ip netns exec` shell) */
+        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) s.pid);
+        holder = open(path, O_RDONLY | O_CLOEXEC);
+        CHECK(holder >= 0, "open %s: %m", path);
+        (void) crl_pidfd_send_signal(s.pidfd, SIGKILL, NULL, 0);
+        (void) waitpid(s.pid, NULL, 0);
+        close(s.pidfd);
+        t0 = mono_us();
+        r = ns_net_service_destroy(s.ns, &err);
+        t1 = mono_us();
+        s.ns = NULL;
+        CHECK(r >= 0, "destroy: %s", err.message);
+        CHECK(sh(NULL, "ip link show vc-gone >/dev/null 2>&1") == 0, "vc-gone was deleted synchronously");
+        CHECK(sh(NULL, "ip -o link show vc-gone | grep -q -e ',UP' -e 'state UP'") != 0,
+              "vc-gone is still up after destroy");
+        CHECK(access("/run/netns/corral-gone", F_OK) < 0, "pin of gone left");
+        CHECK(ns_net_dispatch(net) == 1 && done_calls == 0, "the deletion is not pending");
+        close(holder);
+        /* what corrald's loop does: EPOLLIN on the event fd -> dispatch */
+        while (pending != 0 && poll(&(struct pollfd) { .fd = ns_net_event_fd(net), .events = POLLIN }, 1, 5000) > 0)
+                pending = ns_net_dispatch(net);
+        t2 = mono_us();
+        CHECK(pending == 0 && done_calls == 1 && done_r == 0 && streq(done_name, "gone"),
+              "after the event: %d pending, %d calls, r %d, '%s'", pending, done_calls, done_r, done_name);
+        CHECK(sh(NULL, "ip link show vc-gone >/dev/null 2>&1") != 0, "vc-gone still exists after the event");
+        printf("     (destroy returned after %.0f us; the kernel deleted the veth %.0f us after the holder closed)\n",
+               t1 - t0, t2 - t1);
+        unit_config_free(s.unit);
+        CHECK(ns_net_shutdown(net, &err) >= 0, "shutdown: %s", err.message);
+        ns_net_free(net);
+}
+
+static void blackhole_default(const Svc *s) {
+        /* peer_configure's default route then fails with EEXIST, after the veth was made */
+        (void) sh(NULL, "nsenter -t %d -n ip route add blackhole default", (int) s->pid);
+}
+
+/* Nothing of name left: veth, pin, port forward, hosts entry in other's
+ * file, files, lease. */
+static void check_no_trace(NsNet *net, const char *name, const char *other, const char *dir) {
+        CrlError err = {};
+
+        CHECK(ns_net_flush(net, 5000, &err) >= 0, "flush: %s", err.message);
+        CHECK(sh(NULL, "ip -o link show | grep -q 'alias corral:%s'", name) != 0, "%s's veth left", name);
+        CHECK(sh(NULL, "ip link show vc-%s >/dev/null 2>&1", name) != 0, "vc-%s left", name);
+        CHECK(sh(NULL, "test -e /run/netns/corral-%s", name) != 0, "%s's pin left", name);
+        CHECK(sh(NULL, "nft list table inet corral | grep -q 'dport 8090'") != 0, "%s's port forward left", name);
+        CHECK(sh(NULL, "grep -q -w %s %s/net/%s/hosts", name, dir, other) != 0, "%s's hosts lists %s", other, name);
+        CHECK(sh(NULL, "test -e %s/net/%s", dir, name) != 0, "%s's files left", name);
+        CHECK(sh(NULL, "grep -q -w %s %s/net/ipam-crlf0", name, dir) != 0, "%s's first lease kept", name);
+}
+
+/* A failed start leaves nothing behind and its new lease is free again:
+ * the hook fails after making the veth, or the exec fails after the hook. */
+static void test_failed_starts(void) {
+        NsNet *net = net_new("crlf0", "10.93.0.0", 24, "failed");
+        static const PortForward port = { .protocol = IPPROTO_TCP, .host_port = 8090, .service_port = 80 };
+        char *idle[] = { "sleep", "1000", NULL };
+        CrlError err = {};
+        Svc peer, bad, next;
+        int r;
+
+        r = svc_start(net, &peer, "peer", NULL, 0, idle, &err);
+        CHECK(r >= 0, "start peer: %s", err.message);
+        before_hook = blackhole_default;
+        r = svc_start(net, &bad, "badhook", &port, 1, idle, &err);
+        before_hook = NULL;
+        CHECK(r == -EEXIST && strstr(err.message, "default route"), "badhook: %d %s", r, err.message);
+        printf("     (error was: %s)\n", err.message);
+        svc_abandon(&bad);      /* the launcher kills the child */
+        check_no_trace(net, "badhook", "peer", "failed");
+
+        fail_after_hook = true;
+        r = svc_start(net, &bad, "badexec", &port, 1, idle, &err);
+        fail_after_hook = false;
+        CHECK(r == -ENOENT, "badexec: %d %s", r, err.message);
+        svc_abandon(&bad);
+        check_no_trace(net, "badexec", "peer", "failed");
+
+        r = svc_start(net, &next, "next", NULL, 0, idle, &err);
+        CHECK(r >= 0 && streq(next.address, bad.address), "next got %s, the failed start had %s (%s)", next.address,
+              bad.address, err.message);
+        svc_stop(net, &next);
+        svc_stop(net, &peer);
+        CHECK(ns_net_shutdown(net, &err) >= 0, "shutdown: %s", err.message);
+        ns_net_free(net);
 }
 
 /* Sends one UDP datagram as a raw Ethernet frame on IFNAME to DST_MAC with
@@ -653,9 +835,8 @@ static void test_loopback_guard(void) {
 static void test_files_no_follow(void) {
         NsNet *net = net_new("crlbind", "10.98.0.0", 24, "nofollow");
         _cleanup_free_ char *text = NULL;
+        NsNetService *ns = NULL;
         UnitConfig *u = NULL;
-        BindMount *b = NULL;
-        size_t nb = 0;
         CrlError err = {};
         FILE *f = fopen("victim", "we");
 
@@ -667,21 +848,25 @@ static void test_files_no_follow(void) {
                        "ln -s ../../../victim nofollow/net/sly/hosts && "
                        "ln -s dirsly-target nofollow/net/dirsly") == 0, "planting symlinks");
         unit_config_new("sly", &u);
-        (void) ns_net_bind_files(net, u, &b, &nb, &err);
-        ns_net_bind_mounts_free(b, nb);
+        if (ns_net_service_new(net, u, &ns, &err) >= 0)
+                ns_net_service_abort(ns);
         unit_config_free(u);
         CHECK(read_file_at(AT_FDCWD, "victim", &text, NULL) >= 0 && streq(text, "untouched\n"),
               "the hosts file was written through a symlink: '%s'", text ?: "");
         unit_config_new("dirsly", &u);
-        b = NULL;
-        nb = 0;
-        (void) ns_net_bind_files(net, u, &b, &nb, &err);
-        ns_net_bind_mounts_free(b, nb);
+        ns = NULL;
+        if (ns_net_service_new(net, u, &ns, &err) >= 0)
+                ns_net_service_abort(ns);
         unit_config_free(u);
         CHECK(access("nofollow/net/dirsly-target/hosts", F_OK) != 0, "the files were written through a directory symlink");
         CHECK(sh(NULL, "touch nofollow/net/dirsly-target/hosts") == 0, "touch");
-        (void) ns_net_service_detach(net, "dirsly", &err);
-        CHECK(access("nofollow/net/dirsly-target/hosts", F_OK) == 0, "detach removed a file through a directory symlink");
+        /* a start that fails removes its files: not through the symlink */
+        unit_config_new("dirsly", &u);
+        ns = NULL;
+        if (ns_net_service_new(net, u, &ns, &err) >= 0)
+                ns_net_service_abort(ns);
+        unit_config_free(u);
+        CHECK(access("nofollow/net/dirsly-target/hosts", F_OK) == 0, "abort removed a file through a directory symlink");
         ns_net_free(net);
 }
 
@@ -733,6 +918,8 @@ int main(void) {
         test_files_no_follow();
         test_loopback_guard();
         test_single_thread();
+        test_async_delete();
+        test_failed_starts();
         /* the mount is only in our namespace; the directory is on the host's /tmp */
         if (chdir("/") == 0 && umount2(rundir, MNT_DETACH) == 0)
                 (void) rmdir(rundir);
