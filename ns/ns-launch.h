@@ -20,6 +20,7 @@
 #include "syscalls.h"
 
 #include "error.h"
+#include "ns-creds.h"
 #include "unit.h"
 
 /* Called by the parent once the child exists and its user namespace maps are
@@ -40,6 +41,10 @@ typedef struct NsLaunchParams {
                                          * in PATH inside the service; NULL: unit's ExecStart argv */
         char *const *environment;       /* borrowed; "K=V" the supervisor sets ($NOTIFY_SOCKET,
                                          * EnvironmentFile= contents...); wins over the unit's */
+        const NsCreds *creds;           /* borrowed, needed until the plan is made; the unit's
+                                         * ids from ns_creds_resolve_start()/_finish(): the
+                                         * launch then looks up no name. NULL: resolved in
+                                         * the launch (NSS, may block) */
         int cgroup_fd;                  /* borrowed; cgroup2 directory, -EBADF: caller's cgroup */
         int stdin_fd, stdout_fd, stderr_fd; /* borrowed; -EBADF: /dev/null */
         int join_pidfd;                 /* borrowed; JoinsNamespaceOf= OTHER's process, -EBADF
