@@ -89,6 +89,9 @@ unsigned long ns_unit_namespace_flags(const UnitConfig *u);
 /* PrivateUsers=pick: the first id of this service's 65536-id range, kept in
  * STATE_DIR/userns/NAME across restarts, allocated from 0x80000 upward. */
 int ns_userns_pick(const char *state_dir, const char *name, uid_t *ret, CrlError *reterr);
+/* The same without waiting for the directory's lock (corrald's loop): only
+ * another process can hold it, for the few ms of a pick; -EBUSY names it. */
+int ns_userns_try_pick(const char *state_dir, const char *name, uid_t *ret, CrlError *reterr);
 
 /* Pin the network namespace of pidfd at /run/netns/corral-NAME (bind mount of
  * its ns file, /run/netns made a shared mount as `ip netns` does) and remove it. */
