@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Users, groups, capabilities, environment and process attributes.
- * Names are resolved in the parent before clone (NSS may allocate, open
- * sockets, take locks); the child only applies numbers. */
+ * Names are resolved before clone (ns-creds-resolve.c: NSS may allocate,
+ * open sockets, take locks, hang), by the caller's resolver process or here;
+ * the child only applies numbers. */
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/capability.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -15,116 +14,27 @@
 
 #include "fileio.h"
 #include "macros.h"
+#include "ns-creds.h"
 #include "ns-plan.h"
 #include "strv.h"
 #include "syscalls.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-typedef struct UserInfo {
-        char *name, *home, *shell;
-} UserInfo;
-
-static void user_info_done(UserInfo *i) {
-        free(i->name), free(i->home), free(i->shell);
-}
-
-static int parse_id(const char *s, unsigned *ret) {
-        char *end;
-        unsigned long v;
-
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        if (errno || *end || end == s || v >= (uid_t) -1)
-                return -EINVAL;
-        *ret = (unsigned) v;
-        return 0;
-}
-
-static int resolve_user(const char *user, NsPlan *plan, UserInfo *info, CrlError *reterr) {
-        struct passwd pw, *res = NULL;
-        char buf[4096];
-        unsigned id;
-        int r;
-
-        if (parse_id(user, &id) >= 0)
-                r = getpwuid_r(id, &pw, buf, sizeof(buf), &res);
-        else
-                r = getpwnam_r(user, &pw, buf, sizeof(buf), &res);
-        if (!res && parse_id(user, &id) >= 0) {
-                /* A numeric id without a passwd entry is fine, as in systemd. */
-                plan->uid = id;
-                plan->gid = id;
-                return 0;
+/* The plan's ids and groups, from creds resolved before (a resolver process
+ * on corrald's loop) or now. */
+static int plan_ids(const NsCreds *c, NsPlan *plan) {
+        plan->set_ids = c->set_ids;
+        plan->uid = c->uid;
+        plan->gid = c->gid;
+        plan->set_groups = c->set_groups;
+        if (c->n_groups > 0) {
+                plan->groups = malloc(c->n_groups * sizeof(gid_t));
+                if (!plan->groups)
+                        return -ENOMEM;
+                memcpy(plan->groups, c->groups, c->n_groups * sizeof(gid_t));
         }
-        if (!res)
-                return crl_error_set(reterr, r > 0 ? r : ESRCH, "step 'uid': User='%s': %s", user,
-                                     r > 0 ? strerror(r) : "no such user");
-        plan->uid = pw.pw_uid;
-        plan->gid = pw.pw_gid;
-        info->name = strdup(pw.pw_name);
-        info->home = strdup(pw.pw_dir);
-        info->shell = strdup(pw.pw_shell);
-        return info->name && info->home && info->shell ? 0 : -ENOMEM;
-}
-
-static int resolve_group(const char *group, gid_t *ret, CrlError *reterr) {
-        struct group gr, *res = NULL;
-        char buf[4096];
-        unsigned id;
-        int r;
-
-        if (parse_id(group, &id) >= 0) {
-                *ret = id;
-                return 0;
-        }
-        r = getgrnam_r(group, &gr, buf, sizeof(buf), &res);
-        if (!res)
-                return crl_error_set(reterr, r > 0 ? r : ESRCH, "step 'gid': group '%s': %s", group,
-                                     r > 0 ? strerror(r) : "no such group");
-        *ret = gr.gr_gid;
-        return 0;
-}
-
-static int add_group(NsPlan *plan, gid_t g) {
-        gid_t *n;
-
-        for (size_t i = 0; i < plan->n_groups; i++)
-                if (plan->groups[i] == g)
-                        return 0;
-        n = realloc(plan->groups, (plan->n_groups + 1) * sizeof(gid_t));
-        if (!n)
-                return -ENOMEM;
-        plan->groups = n;
-        plan->groups[plan->n_groups++] = g;
-        return 0;
-}
-
-static int plan_groups(const UnitConfig *u, NsPlan *plan, const UserInfo *info, CrlError *reterr) {
-        int r;
-
-        if (info->name) {
-                gid_t list[256];
-                int n = ELEMENTSOF(list);
-
-                if (getgrouplist(info->name, plan->gid, list, &n) < 0)
-                        return crl_error_set(reterr, E2BIG, "step 'groups': user '%s' is in too many groups", info->name);
-                for (int i = 0; i < n; i++)
-                        if ((r = add_group(plan, list[i])) < 0)
-                                return r;
-        }
-        STRV_FOREACH(g, u->supplementary_groups) {
-                gid_t gid;
-
-                r = resolve_group(*g, &gid, reterr);
-                if (r < 0)
-                        return r;
-                if ((r = add_group(plan, gid)) < 0)
-                        return r;
-        }
-        /* Whenever ids are set, also the groups: Group= alone must not keep
-         * the launcher's supplementary groups. */
-        plan->set_groups = plan->set_ids || u->supplementary_groups;
+        plan->n_groups = c->n_groups;
         return 0;
 }
 
@@ -181,15 +91,15 @@ static int env_set(char ***env, const char *kv) {
         return strv_extend(env, kv);
 }
 
-static int plan_env(const NsLaunchParams *p, NsPlan *plan, const UserInfo *info) {
+static int plan_env(const NsLaunchParams *p, NsPlan *plan, const NsCreds *info) {
         _cleanup_strv_free_ char **env = NULL;
         char buf[4096];
         int r = env_set(&env, "PATH=" DEFAULT_PATH);
 
-        if (r >= 0 && info->name) {
+        if (r >= 0 && info->user_name) {
                 const char *const kv[][2] = {
-                        { "HOME", info->home }, { "USER", info->name },
-                        { "LOGNAME", info->name }, { "SHELL", info->shell },
+                        { "HOME", info->home }, { "USER", info->user_name },
+                        { "LOGNAME", info->user_name }, { "SHELL", info->shell },
                 };
                 for (size_t i = 0; r >= 0 && i < ELEMENTSOF(kv); i++) {
                         (void) snprintf(buf, sizeof(buf), "%s=%s", kv[i][0], kv[i][1]);
@@ -222,7 +132,7 @@ static int plan_argv(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         return plan->argv ? 0 : -ENOMEM;
 }
 
-static int plan_working_directory(const UnitConfig *u, NsPlan *plan, const UserInfo *info) {
+static int plan_working_directory(const UnitConfig *u, NsPlan *plan, const NsCreds *info) {
         const char *wd = u->working_directory;
 
         plan->working_directory_optional = u->working_directory_optional;
@@ -244,23 +154,18 @@ static int plan_working_directory(const UnitConfig *u, NsPlan *plan, const UserI
 
 int ns_creds_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         const UnitConfig *u = p->unit;
-        _cleanup_(user_info_done) UserInfo info = {};
+        _cleanup_(ns_creds_freep) NsCreds *own = NULL;
+        const NsCreds *info = p->creds;
         _cleanup_free_ char *last = NULL;
         int r;
 
-        if (u->user && (r = resolve_user(u->user, plan, &info, reterr)) < 0)
-                return r;
-        if (u->group && (r = resolve_group(u->group, &plan->gid, reterr)) < 0)
-                return r;
-        plan->set_ids = u->user || u->group;
-        if (!plan->set_ids && u->private_users != PRIVATE_USERS_NO) {
-                /* Become the namespace's root: with PrivateUsers=pick the host's
-                 * root we were cloned as is not mapped at all. */
-                plan->set_ids = true;
-                plan->uid = 0;
-                plan->gid = 0;
+        if (!info) {
+                r = ns_creds_resolve(u, &own, reterr);
+                if (r < 0)
+                        return r;
+                info = own;
         }
-        if ((r = plan_groups(u, plan, &info, reterr)) < 0)
+        if ((r = plan_ids(info, plan)) < 0)
                 return r;
         if ((r = check_gid_map(u, plan, reterr)) < 0 || (r = check_ids_mapped(u, plan, reterr)) < 0)
                 return r;
@@ -282,9 +187,9 @@ int ns_creds_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         plan->umask = u->umask >= 0 ? u->umask : 0022;
         if ((r = plan_argv(p, plan, reterr)) < 0)
                 return r;
-        if ((r = plan_env(p, plan, &info)) < 0)
+        if ((r = plan_env(p, plan, info)) < 0)
                 return r;
-        return plan_working_directory(u, plan, &info);
+        return plan_working_directory(u, plan, info);
 }
 
 /* ---- parent, after clone: attributes a user namespace could not raise ---- */

@@ -24,6 +24,7 @@
 #include "syscalls.h"
 
 #include "error.h"
+#include "ns-creds.h"
 #include "unit.h"
 
 /* Called by the parent once the child exists and its user namespace maps are
@@ -45,6 +46,10 @@ typedef struct NsLaunchParams {
                                          * in PATH inside the service; NULL: unit's ExecStart argv */
         char *const *environment;       /* borrowed; "K=V" the supervisor sets ($NOTIFY_SOCKET,
                                          * EnvironmentFile= contents...); wins over the unit's */
+        const NsCreds *creds;           /* borrowed, needed until the plan is made; the unit's
+                                         * ids from ns_creds_resolve_start()/_finish(): the
+                                         * launch then looks up no name. NULL: resolved in
+                                         * the launch (NSS, may block) */
         int cgroup_fd;                  /* borrowed; cgroup2 directory, -EBADF: caller's cgroup */
         int stdin_fd, stdout_fd, stderr_fd; /* borrowed; -EBADF: /dev/null */
         int join_pidfd;                 /* borrowed; JoinsNamespaceOf= OTHER's process, -EBADF
@@ -141,6 +146,9 @@ unsigned long ns_unit_namespace_flags(const UnitConfig *u);
 /* PrivateUsers=pick: the first id of this service's 65536-id range, kept in
  * STATE_DIR/userns/NAME across restarts, allocated from 0x80000 upward. */
 int ns_userns_pick(const char *state_dir, const char *name, uid_t *ret, CrlError *reterr);
+/* The same without waiting for the directory's lock (corrald's loop): only
+ * another process can hold it, for the few ms of a pick; -EBUSY names it. */
+int ns_userns_try_pick(const char *state_dir, const char *name, uid_t *ret, CrlError *reterr);
 
 /* Pin the network namespace of pidfd at /run/netns/corral-NAME (bind mount of
  * its ns file, /run/netns made a shared mount as `ip netns` does) and remove it. */

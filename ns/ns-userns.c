@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "fileio.h"
 #include "macros.h"
@@ -187,14 +188,50 @@ static int pick_write(int dfd, const char *name, uid_t base) {
         return RET_NERRNO(fsync(dfd));
 }
 
-static int pick_lock(int dfd) {
+static int pick_lock(int dfd, int nonblock) {
         int r;
 
         /* Held until dfd closes: two services picking at once must not both
          * take the lowest free range. */
-        while ((r = flock(dfd, LOCK_EX)) < 0 && errno == EINTR)
+        while ((r = flock(dfd, LOCK_EX | nonblock)) < 0 && errno == EINTR)
                 ;
         return r < 0 ? -errno : 0;
+}
+
+/* Who holds the flock on dfd, from /proc/locks; 0 if unknown. */
+static pid_t pick_lock_holder(int dfd) {
+        char line[256];
+        struct stat st;
+        pid_t holder = 0;
+        FILE *f;
+
+        if (fstat(dfd, &st) < 0 || !(f = fopen("/proc/locks", "re")))
+                return 0;
+        while (holder == 0 && fgets(line, sizeof(line), f)) {
+                unsigned maj, min;
+                unsigned long ino;
+                int pid;
+
+                /* "1: FLOCK  ADVISORY  WRITE PID MAJ:MIN:INODE 0 EOF"; waiters say "->" */
+                if (sscanf(line, "%*d: FLOCK %*s %*s %d %x:%x:%lu", &pid, &maj, &min, &ino) == 4 &&
+                    maj == major(st.st_dev) && min == minor(st.st_dev) && ino == st.st_ino)
+                        holder = pid;
+        }
+        fclose(f);
+        return holder;
+}
+
+static int pick_lock_failed(int dfd, const char *dir, int r, CrlError *reterr) {
+        pid_t holder;
+
+        if (r != -EWOULDBLOCK)
+                return crl_error_set(reterr, r, "PrivateUsers=pick: lock %s: %s", dir, strerror(-r));
+        holder = pick_lock_holder(dfd);
+        if (holder > 0)
+                return crl_error_set(reterr, EBUSY, "PrivateUsers=pick: %s is locked by process %d: "
+                                     "another corrald with the same state directory?", dir, (int) holder);
+        return crl_error_set(reterr, EBUSY, "PrivateUsers=pick: %s is locked by another process: "
+                             "another corrald with the same state directory?", dir);
 }
 
 static int pick_open_dir(const char *state_dir, char **ret_dir, CrlError *reterr) {
@@ -213,7 +250,7 @@ static int pick_open_dir(const char *state_dir, char **ret_dir, CrlError *reterr
         return dfd;
 }
 
-int ns_userns_pick(const char *state_dir, const char *name, uid_t *ret, CrlError *reterr) {
+static int pick(const char *state_dir, const char *name, int nonblock, uid_t *ret, CrlError *reterr) {
         _cleanup_free_ char *dir = NULL;
         _cleanup_close_ int dfd = -EBADF;
         uid_t base;
@@ -224,9 +261,9 @@ int ns_userns_pick(const char *state_dir, const char *name, uid_t *ret, CrlError
         dfd = pick_open_dir(state_dir, &dir, reterr);
         if (dfd < 0)
                 return dfd;
-        r = pick_lock(dfd);
+        r = pick_lock(dfd, nonblock);
         if (r < 0)
-                return crl_error_set(reterr, r, "PrivateUsers=pick: lock %s: %s", dir, strerror(-r));
+                return pick_lock_failed(dfd, dir, r, reterr);
         r = pick_read(dfd, name, &base);
         if (r >= 0) {
                 *ret = base;
@@ -247,4 +284,12 @@ int ns_userns_pick(const char *state_dir, const char *name, uid_t *ret, CrlError
                 return crl_error_set(reterr, r, "PrivateUsers=pick: write %s/%s: %s", dir, name, strerror(-r));
         *ret = base;
         return 0;
+}
+
+int ns_userns_pick(const char *state_dir, const char *name, uid_t *ret, CrlError *reterr) {
+        return pick(state_dir, name, 0, ret, reterr);
+}
+
+int ns_userns_try_pick(const char *state_dir, const char *name, uid_t *ret, CrlError *reterr) {
+        return pick(state_dir, name, LOCK_NB, ret, reterr);
 }
