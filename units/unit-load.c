@@ -218,7 +218,7 @@ int unit_load_file(const char *path, UnitConfig **ret, UnitDiagnostics *diags) {
                 return r;
         if (r < 0)
                 return diag_add(diags, true, path, 0, NULL,
-                                "\"%s\" is not a valid unit name (use 1-64 characters of A-Z a-z 0-9 _ . -, not starting with . or -, and one @ for templates)",
+                                "\"%s\" is not a valid unit name (use 1-64 characters of A-Z a-z 0-9 _ . - : \\, not starting with . or -, and one @ for templates)",
                                 name) ?: -EINVAL;
         r = unit_loader_init(&l, &u, name, &names, diags);
         if (r < 0)

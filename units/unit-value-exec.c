@@ -123,7 +123,7 @@ static int unescape_one(const char **p, Buf *b, CrlError *reterr) {
         return value_buf_putc(b, (char) c);
 }
 
-int value_extract_word(const char **p, char **ret, CrlError *reterr) {
+int value_extract_word_full(const char **p, WordFlags flags, char **ret, CrlError *reterr) {
         const char *s = value_skip_ws(*p), *start = s;
         _cleanup_(value_buf_done) Buf b = {};
         char quote = 0;
@@ -137,7 +137,11 @@ int value_extract_word(const char **p, char **ret, CrlError *reterr) {
         while (*s != '\0' && (quote || !strchr(WHITESPACE, *s))) {
                 char c = *s++;
 
-                if (c == '\\')
+                if (c == '\\' && !(flags & WORD_CUNESCAPE))
+                        /* systemd's EXTRACT_UNQUOTE alone: the next character as it is */
+                        r = *s ? value_buf_putc(&b, *s++)
+                               : crl_error_set(reterr, EINVAL, "a trailing backslash escapes nothing");
+                else if (c == '\\')
                         r = unescape_one(&s, &b, reterr);
                 else if (quote && c == quote)
                         quote = 0;
@@ -156,7 +160,11 @@ int value_extract_word(const char **p, char **ret, CrlError *reterr) {
         return 1;
 }
 
-int split_quoted(const char *v, char ***ret, CrlError *reterr) {
+int value_extract_word(const char **p, char **ret, CrlError *reterr) {
+        return value_extract_word_full(p, WORD_CUNESCAPE, ret, reterr);
+}
+
+int split_quoted_full(const char *v, WordFlags flags, char ***ret, CrlError *reterr) {
         _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
         const char *p = v;
         int r;
@@ -166,7 +174,7 @@ int split_quoted(const char *v, char ***ret, CrlError *reterr) {
         for (;;) {
                 char *w = NULL;
 
-                r = value_extract_word(&p, &w, reterr);
+                r = value_extract_word_full(&p, flags, &w, reterr);
                 if (r < 0)
                         return r;
                 if (r == 0)
@@ -179,6 +187,10 @@ int split_quoted(const char *v, char ***ret, CrlError *reterr) {
         }
         *ret = TAKE_PTR(l);
         return 0;
+}
+
+int split_quoted(const char *v, char ***ret, CrlError *reterr) {
+        return split_quoted_full(v, WORD_CUNESCAPE, ret, reterr);
 }
 
 /* ---- command lines ---- */

@@ -54,6 +54,12 @@ int parse_command_line(const char *v, ExecCommand *ret, CrlError *reterr);
 
 /* Split a string by whitespace honouring the same quoting (for lists). */
 int split_quoted(const char *v, char ***ret, CrlError *reterr);
+/* The same; without WORD_CUNESCAPE a backslash only makes the next
+ * character literal ("\x2d" is "x2d"), as systemd reads path lists. */
+typedef enum WordFlags {
+        WORD_CUNESCAPE = 1 << 0,        /* \n \xNN ... are C escapes */
+} WordFlags;
+int split_quoted_full(const char *v, WordFlags flags, char ***ret, CrlError *reterr);
 
 /* Environment=: one or more KEY=VALUE words with quoting; appended to *env
  * (a later KEY replaces an earlier one). KEY must be a valid variable name. */

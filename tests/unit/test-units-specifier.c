@@ -233,12 +233,41 @@ static void test_percent_kept(void **state) {
         scratch_remove(dir);
 }
 
+/* Backslashes as systemd 252 reads them: unit names keep "\x2d" (a name of
+ * its own), path lists only unquote ("\x2d" is "x2d", systemd's
+ * EXTRACT_UNQUOTE without EXTRACT_CUNESCAPE), Exec and Environment lines
+ * C-unescape. */
+static void test_backslashes_per_key(void **state) {
+        char *dir = scratch_dir();
+        UnitDiagnostics d = {};
+        UnitConfig *u;
+
+        u = load_text(dir, "b.service",
+                      "[Unit]\nAfter=foo\\x2dbar.service dev-disk-by\\x2duuid-1.device\n"
+                      "[Service]\nExecStart=/bin/echo a\\x2db\nEnvironment=A=a\\x2db\n"
+                      "ReadOnlyPaths=/a\\x2db \"/c\\ d\"\nBindPaths=/s\\x2dt:/d\nTemporaryFileSystem=/t\\x2du\n", &d);
+        dump(&d);
+        assert_non_null(u);
+        assert_string_equal(u->after[0], "foo\\x2dbar");
+        assert_string_equal(u->after[1], "dev-disk-by\\x2duuid-1.device");
+        assert_string_equal(u->exec_start[0].argv[1], "a-b");
+        assert_string_equal(env_get(u, "A"), "a-b");
+        assert_string_equal(u->read_only_paths[0].path, "/ax2db");
+        assert_string_equal(u->read_only_paths[1].path, "/c d");
+        assert_string_equal(u->bind_paths[0].source, "/sx2dt");
+        assert_string_equal(u->temporary_file_system[0].path, "/tx2du");
+        unit_config_free(u);
+        unit_diagnostics_done(&d);
+        scratch_remove(dir);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_every_specifier),
                 cmocka_unit_test(test_instance_specifiers),
                 cmocka_unit_test(test_template_as_itself),
                 cmocka_unit_test(test_percent_kept),
+                cmocka_unit_test(test_backslashes_per_key),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
