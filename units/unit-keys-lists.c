@@ -153,6 +153,14 @@ int key_exec(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
                 r = crl_error_set(e, EINVAL, "\"%s\" is neither an absolute path nor a command name to look up in PATH", c.path);
                 goto fail;
         }
+        /* systemd keeps an unknown escape as written and warns, each time. */
+        for (const char *x = v; (x = value_find_unknown_escape(x)); x += 2) {
+                r = diag_add(l->diags, false, l->file, l->line, k->name,
+                             "ignoring unknown escape sequence \"%.2s\" "
+                             "(the backslash is kept as written; write \\\\ for a backslash)", x);
+                if (r < 0)
+                        goto fail;
+        }
         c.line = l->line;
         r = array_append(cmds, n, sizeof(c), &c);
         if (r >= 0)

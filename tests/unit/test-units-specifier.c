@@ -261,6 +261,39 @@ static void test_backslashes_per_key(void **state) {
         scratch_remove(dir);
 }
 
+/* An unknown escape in a command line is kept as written with a warning
+ * (systemd's extract_first_word_and_warn()); elsewhere it stays an error
+ * (systemd ignores such an Environment= line). */
+static void test_unknown_escapes(void **state) {
+        char *dir = scratch_dir();
+        UnitDiagnostics d = {};
+        UnitConfig *u;
+
+        u = load_text(dir, "e.service",
+                      "[Service]\nExecStart=/bin/echo a\\-b \\d \"x\\qy\" c\\\\d\n", &d);
+        dump(&d);
+        assert_non_null(u);
+        assert_string_equal(u->exec_start[0].argv[1], "a\\-b");
+        assert_string_equal(u->exec_start[0].argv[2], "\\d");
+        assert_string_equal(u->exec_start[0].argv[3], "x\\qy");
+        assert_string_equal(u->exec_start[0].argv[4], "c\\d");
+        assert_null(d.errors);
+        assert_int_equal(strv_length(d.warnings), 3);
+        assert_string_equal(strip_dir(d.warnings[0], dir),
+                "e.service:2: ExecStart: ignoring unknown escape sequence \"\\-\" "
+                "(the backslash is kept as written; write \\\\ for a backslash)");
+        assert_string_equal(strip_dir(d.warnings[1], dir),
+                "e.service:2: ExecStart: ignoring unknown escape sequence \"\\d\" "
+                "(the backslash is kept as written; write \\\\ for a backslash)");
+        unit_config_free(u);
+        unit_diagnostics_done(&d);
+
+        assert_null(load_text(dir, "f.service", "[Service]\nExecStart=/bin/true\nEnvironment=A=a\\-b\n", &d));
+        assert_int_equal(strv_length(d.errors), 1);
+        unit_diagnostics_done(&d);
+        scratch_remove(dir);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_every_specifier),
@@ -268,6 +301,7 @@ int main(void) {
                 cmocka_unit_test(test_template_as_itself),
                 cmocka_unit_test(test_percent_kept),
                 cmocka_unit_test(test_backslashes_per_key),
+                cmocka_unit_test(test_unknown_escapes),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
