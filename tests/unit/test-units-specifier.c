@@ -12,6 +12,7 @@
 
 #include "fileio.h"
 #include "units-test-util.h"
+#include "unit-load-internal.h"
 
 static void dump(const UnitDiagnostics *d) {
         STRV_FOREACH(e, d->errors)
@@ -294,6 +295,82 @@ static void test_unknown_escapes(void **state) {
         scratch_remove(dir);
 }
 
+static void test_unescape_rules(void **state) {
+        static const struct { const char *in, *name, *path; } t[] = {
+                { "foo\\x2dbar", "foo-bar", "/foo-bar" },
+                { "dev-sda1", "dev/sda1", "/dev/sda1" },
+                { "-", "/", "/" },
+                { "a\\x20b", "a b", "/a b" },
+                { "a--b", "a//b", NULL },               /* empty component */
+                { "-a", "/a", NULL },                   /* leading slash */
+                { "a-", "a/", NULL },
+                { "a-.-b", "a/./b", NULL },
+                { "a-..", "a/..", NULL },
+                { "a\\d", NULL, NULL },               /* only \xNN */
+                { "a\\x2", NULL, NULL },
+                { "a\\x00", NULL, NULL },             /* would cut the string */
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                char *x = NULL;
+                int r = unit_name_unescape(t[i].in, &x);
+
+                if (t[i].name) {
+                        assert_int_equal(r, 0);
+                        assert_string_equal(x, t[i].name);
+                } else
+                        assert_int_equal(r, -EINVAL);
+                free(x);
+                x = NULL;
+                r = unit_name_path_unescape(t[i].in, &x);
+                if (t[i].path) {
+                        assert_int_equal(r, 0);
+                        assert_string_equal(x, t[i].path);
+                } else
+                        assert_int_equal(r, -EINVAL);
+                free(x);
+        }
+}
+
+/* An expansion is read literally: escaped for words with quoting, refused
+ * when it would split a unit reference. */
+static void test_expansion_modes(void **state) {
+        const Specifiers spec = { "w@a\\x20b\\x27c.service", "w@a\\x20b\\x27c", "w", "a\\x20b\\x27c", true, NULL };
+        CrlError e = {};
+        char *x = NULL;
+
+        assert_int_equal(specifiers_expand("x=%I %i", &spec, SPECIFIER_RAW, &x, &e), 0);
+        assert_string_equal(x, "x=a b'c a\\x20b\\x27c");
+        free(x);
+        assert_int_equal(specifiers_expand("x=%I %i", &spec, SPECIFIER_ESCAPE, &x, &e), 0);
+        assert_string_equal(x, "x=a\\ b\\'c a\\\\x20b\\\\x27c");
+        free(x);
+        assert_int_equal(specifiers_expand("%I.device", &spec, SPECIFIER_ONE_WORD, &x, &e), -EINVAL);
+        assert_string_equal(e.message, "%I expands to \"a b'c\", which holds a space");
+        assert_int_equal(specifiers_expand("%y", &spec, SPECIFIER_RAW, &x, &e), -ENOENT);
+        assert_int_equal(specifiers_expand("100% %", &spec, SPECIFIER_RAW, &x, &e), 0);
+        assert_string_equal(x, "100% %");
+        free(x);
+}
+
+static void test_spaces_in_instance(void **state) {
+        char *dir = scratch_dir();
+        char *const dirs[] = { dir, NULL };
+        UnitDiagnostics d = {};
+        UnitConfig *u = NULL;
+
+        scratch_write(dir, "s@.service", "[Service]\nExecStart=/bin/echo %I\nEnvironment=\"X=%I\"\n"
+                                         "ReadOnlyPaths=/srv/%I\n");
+        assert_int_equal(unit_load("s@a\\x20b", dirs, &u, &d), 0);
+        dump(&d);
+        assert_int_equal(strv_length(u->exec_start[0].argv), 2);
+        assert_string_equal(u->exec_start[0].argv[1], "a b");
+        assert_string_equal(env_get(u, "X"), "a b");
+        assert_string_equal(u->read_only_paths[0].path, "/srv/a b");
+        unit_config_free(u);
+        scratch_remove(dir);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_every_specifier),
@@ -302,6 +379,9 @@ int main(void) {
                 cmocka_unit_test(test_percent_kept),
                 cmocka_unit_test(test_backslashes_per_key),
                 cmocka_unit_test(test_unknown_escapes),
+                cmocka_unit_test(test_unescape_rules),
+                cmocka_unit_test(test_expansion_modes),
+                cmocka_unit_test(test_spaces_in_instance),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
