@@ -113,7 +113,7 @@ static void check_file_names(FILE *out, const char *dir, CheckTally *t) {
         if (bad)
                 qsort(bad, strv_length(bad), sizeof(char *), compare_strings);
         STRV_FOREACH(b, bad) {
-                fprintf(out, "%s/%s.service: \"%s\" is not a valid unit name (use 1-64 characters of A-Z a-z 0-9 _ . -, "
+                fprintf(out, "%s/%s.service: \"%s\" is not a valid unit name (use 1-64 characters of A-Z a-z 0-9 _ . - : \\, "
                         "not starting with . or -, and one @ for templates), will not be started\n",
                         dir, *b, *b);
                 t->errors++;

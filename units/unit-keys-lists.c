@@ -52,26 +52,47 @@ int key_documentation(UnitLoader *l, const UnitKey *k, const char *v, CrlError *
         return 0;
 }
 
+/* The whitespace-separated words of v, as written. */
+static int split_words(const char *v, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+
+        for (v += strspn(v, " \t\n\r"); *v; v += strspn(v, " \t\n\r")) {
+                size_t n = strcspn(v, " \t\n\r");
+                char *w = strndup(v, n);
+
+                if (!w || strv_push(&l, w) < 0) {
+                        free(w);
+                        return -ENOMEM;
+                }
+                v += n;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
 int key_unit_refs(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
         _cleanup_strv_free_ char **words = NULL, **names = NULL;
         char ***list = FIELD(l, k, char **);
+        int r;
 
         if (!*v) {
                 strv_reset(list);
                 return 0;
         }
-        if (split_quoted(v, &words, e) < 0)
-                return -EINVAL;
+        /* As systemd: split at whitespace, quotes and backslashes kept, so
+         * "foo\\x2dbar" names that unit, not "foo-bar". */
+        r = split_words(v, &words);
+        if (r < 0)
+                return r;
         STRV_FOREACH(w, words) {
                 char *n = NULL;
-                int r;
 
                 r = unit_name_normalize(*w, &n);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0)
                         return crl_error_set(e, EINVAL,
-                                             "\"%s\" is not a unit name (use NAME or NAME.service: 1-64 characters of A-Z a-z 0-9 _ . - and one @ for instances)",
+                                             "\"%s\" is not a unit name (use NAME or NAME.service: 1-64 characters of A-Z a-z 0-9 _ . - : \\ and one @ for instances)",
                                              *w);
                 if (strv_contains(*list, n) || strv_contains(names, n)) {
                         free(n);
@@ -131,6 +152,14 @@ int key_exec(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
         if (c.path[0] != '/' && strchr(c.path, '/')) {
                 r = crl_error_set(e, EINVAL, "\"%s\" is neither an absolute path nor a command name to look up in PATH", c.path);
                 goto fail;
+        }
+        /* systemd keeps an unknown escape as written and warns, each time. */
+        for (const char *x = v; (x = value_find_unknown_escape(x)); x += 2) {
+                r = diag_add(l->diags, false, l->file, l->line, k->name,
+                             "ignoring unknown escape sequence \"%.2s\" "
+                             "(the backslash is kept as written; write \\\\ for a backslash)", x);
+                if (r < 0)
+                        goto fail;
         }
         c.line = l->line;
         r = array_append(cmds, n, sizeof(c), &c);
@@ -202,7 +231,7 @@ int key_bind_paths(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) 
                 u->n_bind_paths = 0;
                 return 0;
         }
-        if (split_quoted(v, &words, e) < 0)
+        if (split_quoted_full(v, 0, &words, e) < 0)
                 return -EINVAL;
         STRV_FOREACH(w, words) {
                 BindMount b = {};
@@ -233,7 +262,7 @@ int key_path_specs(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) 
                 *n = 0;
                 return 0;
         }
-        if (split_quoted(v, &words, e) < 0)
+        if (split_quoted_full(v, 0, &words, e) < 0)
                 return -EINVAL;
         STRV_FOREACH(w, words) {
                 PathSpec p = {};
@@ -264,7 +293,7 @@ int key_tmpfs(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
                 u->n_temporary_file_system = 0;
                 return 0;
         }
-        if (split_quoted(v, &words, e) < 0)
+        if (split_quoted_full(v, 0, &words, e) < 0)
                 return -EINVAL;
         STRV_FOREACH(w, words) {
                 TmpfsMount t = {};

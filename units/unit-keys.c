@@ -394,10 +394,23 @@ const KeySite *unit_loader_site(const UnitLoader *l, const char *name) {
         return &l->sites[unit_key_index(k)];
 }
 
+/* How an expansion must go into the value for the key's parser to read it
+ * as written: systemd expands after splitting words and unquoting. */
+static SpecifierMode key_specifier_mode(const UnitKey *k) {
+        if (k->parse == key_unit_refs)
+                return SPECIFIER_ONE_WORD;
+        if (k->parse == key_exec || k->parse == key_environment || k->parse == key_documentation ||
+            k->parse == key_groups || k->parse == key_bind_paths || k->parse == key_path_specs ||
+            k->parse == key_tmpfs || k->parse == key_io_device)
+                return SPECIFIER_ESCAPE;
+        return SPECIFIER_RAW;
+}
+
 /* systemd simplifies "/tmp/." to "/tmp", so a specifier that makes a path
  * component "." or ".." (".%i" with an empty %i) would widen what a path key
  * covers; refuse it. Components end at '/', ':', whitespace and quotes;
- * specifiers expand to neither, so each one can be expanded alone. */
+ * no expansion that a component can hold contains them, so each one can be
+ * expanded alone. */
 static int check_path_specifiers(UnitLoader *l, const char *raw, const char *expanded, CrlError *e) {
         static const char sep[] = "/:\"' \t\n\r";
 
@@ -410,7 +423,7 @@ static int check_path_specifiers(UnitLoader *l, const char *raw, const char *exp
                         word = strndup(c, n);
                         if (!word)
                                 return -ENOMEM;
-                        r = specifiers_expand(word, &l->spec, &x, e);
+                        r = specifiers_expand(word, &l->spec, SPECIFIER_RAW, &x, e);
                         if (r < 0)
                                 return r;
                         if (streq(x, ".") || streq(x, ".."))
@@ -432,11 +445,8 @@ int unit_key_apply(UnitLoader *l, const UnitKey *k, unsigned line, const char *v
 
         l->line = line;
         if (k->flags & KEY_SPECIFIERS) {
-                r = specifiers_expand(value, &l->spec, &expanded, &e);
-                /* A template loaded as itself is never started; %i is empty there. */
-                if (r >= 0 && l->unit->is_template && *value && !*expanded)
-                        return 0;
-                if (r >= 0 && (k->flags & KEY_PATH) && !l->unit->is_template)
+                r = specifiers_expand(value, &l->spec, key_specifier_mode(k), &expanded, &e);
+                if (r >= 0 && (k->flags & KEY_PATH))
                         r = check_path_specifiers(l, value, expanded, &e);
                 /* Only a value written empty resets: "ReadOnlyPaths=%i" in a
                  * plain unit must not clear the list (systemd, too, decides

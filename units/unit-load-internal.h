@@ -69,11 +69,28 @@ typedef struct Specifiers {
         const char *full;       /* %n: "worker@3.service" */
         const char *name;       /* %N: "worker@3" */
         const char *prefix;     /* %p: "worker" */
-        const char *instance;   /* %i: "3", "" for templates and plain units */
+        const char *instance;   /* %i: "3"; "" in plain units, "i" in a template checked as itself */
+        bool has_instance;      /* %f uses the instance, else the prefix */
+        char *const *fragment;  /* %y: the unit file (UnitConfig.path; NULL for properties) */
 } Specifiers;
 
-/* Expand %n %N %p %i %% in s. -EINVAL with reterr for an unknown one. */
-int specifiers_expand(const char *s, const Specifiers *spec, char **ret, CrlError *reterr);
+/* How an expansion goes into a value that the key's parser reads further
+ * (systemd expands specifiers after splitting words and unquoting). */
+typedef enum SpecifierMode {
+        SPECIFIER_RAW,          /* the value is taken as it is (Description=, User=) */
+        SPECIFIER_ESCAPE,       /* words with quotes and escapes: \ \" \' and space are escaped */
+        SPECIFIER_ONE_WORD,     /* words split at whitespace only: an expansion must hold none */
+} SpecifierMode;
+
+/* Expand every specifier of systemd.unit(5) in s; '%' before a character
+ * that is no letter, digit or '%' (and at the end) is kept, as systemd.
+ * -EINVAL with reterr for an unknown one or a value that cannot be had. */
+int specifiers_expand(const char *s, const Specifiers *spec, SpecifierMode mode, char **ret, CrlError *reterr);
+
+/* systemd's unit_name_unescape() (%I %P %J) and unit_name_path_unescape()
+ * (%f) (unit-name.c). -EINVAL for a bad escape or path. */
+int unit_name_unescape(const char *s, char **ret);
+int unit_name_path_unescape(const char *s, char **ret);
 
 /* ---- the key table (unit-keys.c) ---- */
 
@@ -178,9 +195,11 @@ int unit_parse_file(UnitLoader *l, const char *path);
 int unit_load_text(const char *name, const char *file, const char *text,
                    UnitConfig **ret, UnitDiagnostics *diags);
 
-/* Names and specifiers: "worker@3" -> prefix "worker", instance "3". */
+/* Names and specifiers: "worker@3" -> prefix "worker", instance "3". A
+ * template checked as itself ("worker@") is named as the instance "i"
+ * ("worker@i"), as systemd-analyze verify does. */
 typedef struct UnitNames {
-        char *full, *prefix;
+        char *full, *name, *prefix;
         const char *instance;
 } UnitNames;
 void unit_names_done(UnitNames *n);

@@ -74,21 +74,30 @@ int unit_parse_file(UnitLoader *l, const char *path) {
 
 void unit_names_done(UnitNames *n) {
         free(n->full);
+        free(n->name);
         free(n->prefix);
 }
+
+/* The instance a template checked as itself is given (systemd-analyze
+ * verify's), so values using %i are checked as in an instance. */
+#define TEMPLATE_INSTANCE "i"
 
 static int unit_names_init(UnitNames *n, const char *name) {
         const char *at = strchr(name, '@');
 
         *n = (UnitNames) {};
-        if (asprintf(&n->full, "%s.service", name) < 0) {
+        if (asprintf(&n->name, "%s%s", name, at && !at[1] ? TEMPLATE_INSTANCE : "") < 0) {
+                n->name = NULL;
+                return -ENOMEM;
+        }
+        if (asprintf(&n->full, "%s.service", n->name) < 0) {
                 n->full = NULL;
                 return -ENOMEM;
         }
         n->prefix = strndup(name, at ? (size_t) (at - name) : strlen(name));
         if (!n->prefix)
                 return -ENOMEM;
-        n->instance = at ? at + 1 : "";
+        n->instance = at ? strchr(n->name, '@') + 1 : "";
         return 0;
 }
 
@@ -112,7 +121,7 @@ int unit_loader_init(UnitLoader *l, UnitConfig **u, const char *name, UnitNames 
         *l = (UnitLoader) {
                 .unit = *u,
                 .diags = diags,
-                .spec = { names->full, name, names->prefix, names->instance },
+                .spec = { names->full, names->name, names->prefix, names->instance, at != NULL, &(*u)->path },
                 .errors_before = unit_diag_n_errors(diags),
                 .warnings_before = diags ? strv_length(diags->warnings) : 0,
         };
@@ -209,7 +218,7 @@ int unit_load_file(const char *path, UnitConfig **ret, UnitDiagnostics *diags) {
                 return r;
         if (r < 0)
                 return diag_add(diags, true, path, 0, NULL,
-                                "\"%s\" is not a valid unit name (use 1-64 characters of A-Z a-z 0-9 _ . -, not starting with . or -, and one @ for templates)",
+                                "\"%s\" is not a valid unit name (use 1-64 characters of A-Z a-z 0-9 _ . - : \\, not starting with . or -, and one @ for templates)",
                                 name) ?: -EINVAL;
         r = unit_loader_init(&l, &u, name, &names, diags);
         if (r < 0)

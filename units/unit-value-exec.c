@@ -98,21 +98,42 @@ static int numeric_escape(const char *e, uint32_t *ret) {
         return 3;
 }
 
-/* One escape after a backslash at *p; advances *p. */
-static int unescape_one(const char **p, Buf *b, CrlError *reterr) {
-        static const char from[] = "abfnrtv\\\"'s; ", to[] = "\a\b\f\n\r\t\v\\\"' ; ";
+static const char escape_from[] = "abfnrtv\\\"'s; ", escape_to[] = "\a\b\f\n\r\t\v\\\"' ; ";
+
+const char *value_find_unknown_escape(const char *v) {
+        for (const char *c = v; (c = strchr(c, '\\')); ) {
+                uint32_t x;
+                int n;
+
+                if (!c[1])
+                        return NULL;
+                n = strchr(escape_from, c[1]) ? 1 : numeric_escape(c + 1, &x);
+                if (n < 0)
+                        return c;
+                c += 1 + n;
+        }
+        return NULL;
+}
+
+/* One escape after a backslash at *p; advances *p. With WORD_RELAX an
+ * unknown one is kept as written. */
+static int unescape_one(const char **p, Buf *b, WordFlags flags, CrlError *reterr) {
         const char *e = *p, *k;
         uint32_t c;
         int n;
 
         if (*e == '\0')
                 return crl_error_set(reterr, EINVAL, "a trailing backslash escapes nothing");
-        k = strchr(from, *e);
+        k = strchr(escape_from, *e);
         if (k) {
                 *p = e + 1;
-                return value_buf_putc(b, to[k - from]);
+                return value_buf_putc(b, escape_to[k - escape_from]);
         }
         n = numeric_escape(e, &c);
+        if (n < 0 && (flags & WORD_RELAX)) {
+                *p = e + 1;
+                return value_buf_put(b, e - 1, 2);
+        }
         if (n < 0)
                 return crl_error_set(reterr, EINVAL, "\"\\%.4s\" is not a valid escape sequence "
                                      "(use \\\\ for a backslash; \\xNN, \\NNN and \\uXXXX must not be 0)", e);
@@ -123,7 +144,7 @@ static int unescape_one(const char **p, Buf *b, CrlError *reterr) {
         return value_buf_putc(b, (char) c);
 }
 
-int value_extract_word(const char **p, char **ret, CrlError *reterr) {
+int value_extract_word_full(const char **p, WordFlags flags, char **ret, CrlError *reterr) {
         const char *s = value_skip_ws(*p), *start = s;
         _cleanup_(value_buf_done) Buf b = {};
         char quote = 0;
@@ -137,8 +158,12 @@ int value_extract_word(const char **p, char **ret, CrlError *reterr) {
         while (*s != '\0' && (quote || !strchr(WHITESPACE, *s))) {
                 char c = *s++;
 
-                if (c == '\\')
-                        r = unescape_one(&s, &b, reterr);
+                if (c == '\\' && !(flags & WORD_CUNESCAPE))
+                        /* systemd's EXTRACT_UNQUOTE alone: the next character as it is */
+                        r = *s ? value_buf_putc(&b, *s++)
+                               : crl_error_set(reterr, EINVAL, "a trailing backslash escapes nothing");
+                else if (c == '\\')
+                        r = unescape_one(&s, &b, flags, reterr);
                 else if (quote && c == quote)
                         quote = 0;
                 else if (!quote && (c == '"' || c == '\''))
@@ -156,7 +181,11 @@ int value_extract_word(const char **p, char **ret, CrlError *reterr) {
         return 1;
 }
 
-int split_quoted(const char *v, char ***ret, CrlError *reterr) {
+int value_extract_word(const char **p, char **ret, CrlError *reterr) {
+        return value_extract_word_full(p, WORD_CUNESCAPE, ret, reterr);
+}
+
+int split_quoted_full(const char *v, WordFlags flags, char ***ret, CrlError *reterr) {
         _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
         const char *p = v;
         int r;
@@ -166,7 +195,7 @@ int split_quoted(const char *v, char ***ret, CrlError *reterr) {
         for (;;) {
                 char *w = NULL;
 
-                r = value_extract_word(&p, &w, reterr);
+                r = value_extract_word_full(&p, flags, &w, reterr);
                 if (r < 0)
                         return r;
                 if (r == 0)
@@ -179,6 +208,10 @@ int split_quoted(const char *v, char ***ret, CrlError *reterr) {
         }
         *ret = TAKE_PTR(l);
         return 0;
+}
+
+int split_quoted(const char *v, char ***ret, CrlError *reterr) {
+        return split_quoted_full(v, WORD_CUNESCAPE, ret, reterr);
 }
 
 /* ---- command lines ---- */
@@ -246,7 +279,7 @@ int parse_command_line(const char *v, ExecCommand *ret, CrlError *reterr) {
         const char *p = v, *cmd = NULL;
         int r;
 
-        r = value_extract_word(&p, &first, reterr);
+        r = value_extract_word_full(&p, WORD_CUNESCAPE | WORD_RELAX, &first, reterr);
         if (r < 0)
                 return r;
         if (r == 0)
@@ -263,7 +296,7 @@ int parse_command_line(const char *v, ExecCommand *ret, CrlError *reterr) {
                 if (next_word_is_semicolon(q))
                         return crl_error_set(reterr, EINVAL, "\"%s\": several commands on one line are not supported "
                                              "(use one Exec line each; write \\; for a literal ';')", v);
-                r = value_extract_word(&q, &w, reterr);
+                r = value_extract_word_full(&q, WORD_CUNESCAPE | WORD_RELAX, &w, reterr);
                 if (r < 0)
                         return r;
                 if (strv_push(&rest, w) < 0) {

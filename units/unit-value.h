@@ -48,12 +48,23 @@ int parse_exit_status_list(const char *v, int **codes, size_t *n_codes,
  * \\ \" \' \xNN and a trailing \ joins lines already done by the loader);
  * prefixes: '-' (ignore failure) and '@' (argv[0] differs from the path: the
  * second word is argv[0]) — others ('+', '!', ':') are rejected with a clear
- * message. $VAR stays unexpanded. */
+ * message. $VAR stays unexpanded. An unknown escape ("\-") is kept as
+ * written, as systemd does (see value_find_unknown_escape()). */
 int parse_command_line(const char *v, ExecCommand *ret, CrlError *reterr);
 /* (Fills ret->path, ->argv and ->ignore_failure; leaves ->line alone.) */
 
 /* Split a string by whitespace honouring the same quoting (for lists). */
 int split_quoted(const char *v, char ***ret, CrlError *reterr);
+/* The same; without WORD_CUNESCAPE a backslash only makes the next
+ * character literal ("\x2d" is "x2d"), as systemd reads path lists. */
+typedef enum WordFlags {
+        WORD_CUNESCAPE = 1 << 0,        /* \n \xNN ... are C escapes */
+        WORD_RELAX     = 1 << 1,        /* an unknown C escape is kept as written */
+} WordFlags;
+int split_quoted_full(const char *v, WordFlags flags, char ***ret, CrlError *reterr);
+/* The first backslash in v that starts no known C escape ("\-", "\d"), or
+ * NULL: command lines keep those as written, and the loader warns. */
+const char *value_find_unknown_escape(const char *v);
 
 /* Environment=: one or more KEY=VALUE words with quoting; appended to *env
  * (a later KEY replaces an earlier one). KEY must be a valid variable name. */

@@ -642,7 +642,8 @@ static void test_template(void **state) {
         assert_int_equal(unit_load("worker@", dirs, &u, &d), 0);
         assert_true(u->is_template);
         assert_null(u->instance);
-        assert_string_equal(u->exec_start[0].argv[1], "--id=");
+        /* checked as the instance "i", as systemd-analyze verify does */
+        assert_string_equal(u->exec_start[0].argv[1], "--id=i");
         unit_config_free(u);
         assert_null(d.errors);
         scratch_remove(dir);
@@ -726,9 +727,10 @@ static void test_bad_specifier(void **state) {
         char *dir = scratch_dir();
         UnitDiagnostics d = {};
 
-        assert_null(load_text(dir, "s.service", "[Service]\nExecStart=/bin/x %t\n", &d));
+        assert_null(load_text(dir, "s.service", "[Service]\nExecStart=/bin/x %z\n", &d));
         assert_string_equal(strip_dir(d.errors[0], dir),
-                "s.service:2: ExecStart: unknown specifier %t in \"/bin/x %t\" (use %n, %N, %p, %i, or %% for '%')");
+                "s.service:2: ExecStart: unknown specifier %z in \"/bin/x %z\" "
+                "(see systemd.unit(5) for the specifiers; write %% for a literal '%')");
         unit_diagnostics_done(&d);
         scratch_remove(dir);
 }

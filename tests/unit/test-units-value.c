@@ -1104,7 +1104,9 @@ static void test_unit_name(void **state) {
                 { "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL },
                 { "", NULL }, { ".service", NULL }, { ".web", NULL }, { "-web", NULL }, { "@3", NULL },
                 { "a@b@c", NULL }, { "web service", NULL }, { "web/x", NULL }, { "wéb", NULL },
-                { "web.socket", "web.socket" }, { "a:b", NULL },
+                { "web.socket", "web.socket" },
+                /* systemd's characters: ':' and the backslash of an escape */
+                { "a:b", "a:b" }, { "foo\\x2dbar", "foo\\x2dbar" }, { "w@dev-disk-by\\x2duuid-1", "w@dev-disk-by\\x2duuid-1" },
                 /* an instance that is a path's "." or ".." (stricter than systemd) */
                 { "w@.", NULL }, { "w@..", NULL }, { "w@..service", NULL }, { "w@...service", NULL },
                 { "w@...", "w@..." }, { "w@.a", "w@.a" }, { "w@a..", "w@a.." },
