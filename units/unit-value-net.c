@@ -145,8 +145,19 @@ int split_bind_paths(const char *v, char ***ret, CrlError *reterr) {
         return 0;
 }
 
+typedef struct BindParts {
+        char *part[3];          /* SOURCE, DESTINATION, OPTIONS; NULL when absent */
+} BindParts;
+
+static void bind_parts_done(BindParts *b) {
+        for (size_t i = 0; i < ELEMENTSOF(b->part); i++)
+                free(b->part[i]);
+}
+
 int parse_bind_path(const char *v, bool read_only, BindMount *ret, CrlError *reterr) {
-        _cleanup_free_ char *part[3] = {}, *src = NULL, *dst = NULL;
+        _cleanup_(bind_parts_done) BindParts parts = {};
+        _cleanup_free_ char *src = NULL, *dst = NULL;
+        char **part = parts.part;
         bool optional = v[0] == '-', recursive = true;
         const char *p = v + optional;
         size_t n_parts = 0;
