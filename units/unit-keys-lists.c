@@ -231,7 +231,7 @@ int key_bind_paths(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) 
                 u->n_bind_paths = 0;
                 return 0;
         }
-        if (split_quoted_full(v, 0, &words, e) < 0)
+        if (split_bind_paths(v, &words, e) < 0)
                 return -EINVAL;
         STRV_FOREACH(w, words) {
                 BindMount b = {};

@@ -223,9 +223,12 @@ static int exec_from_argv(UnitLoader *l, char *const *argv) {
 
 static int apply_property(UnitLoader *l, const char *property) {
         _cleanup_free_ char *key = NULL;
-        const char *eq = strchr(property, '=');
+        const char *eq = strchr(property, '='), *bad = utf8_first_invalid(property);
         const UnitKey *k;
 
+        if (bad)
+                return diag_add(l->diags, true, NULL, 0, NULL, "a property is not valid UTF-8 (byte 0x%02x at column %zu)",
+                                (unsigned char) *bad, (size_t) (bad - property) + 1);
         if (!eq)
                 return diag_add(l->diags, true, NULL, 0, NULL,
                                 "\"%s\" is not a KEY=VALUE property", property);

@@ -188,9 +188,11 @@ static int env_file_assignment(EnvFileState *st, char ***add) {
         eq = key + n;
         while (n > 0 && strchr(" \t\r", key[n - 1]))
                 n--;
-        if (*eq != '=')
-                return crl_error_set(st->reterr, EINVAL, "line %u: \"%.*s\" is not an assignment (use KEY=VALUE)",
-                                     st->line, (int) n, key);
+        /* A line without '=' is skipped, as systemd's parser does. */
+        if (*eq != '=') {
+                st->p = eq;
+                return 0;
+        }
         if (!env_name_valid_n(key, n))
                 return crl_error_set(st->reterr, EINVAL, "line %u: \"%.*s\" is not a valid variable name "
                                      "(letters, digits and '_', not starting with a digit)", st->line, (int) n, key);

@@ -13,6 +13,11 @@
 
 #include "unit.h"
 
+/* The first byte of s that does not start a valid UTF-8 sequence (no
+ * overlong forms, surrogates or code points above U+10FFFF), or NULL. */
+const char *utf8_first_invalid(const char *s);
+bool utf8_is_valid(const char *s);
+
 /* yes/no/true/false/on/off/1/0, case-insensitive. Returns 1 or 0. */
 int parse_boolean(const char *v, CrlError *reterr);
 
@@ -95,8 +100,12 @@ typedef enum IOValueKind {
 /* "PATH VALUE": absolute PATH (not resolved here), VALUE per kind. */
 int parse_io_device_value(const char *v, IOValueKind kind, IODeviceValue *ret, CrlError *reterr);
 
-/* BindPaths=/BindReadOnlyPaths= one entry "[-]SRC[:DEST[:OPTIONS]]", OPTIONS
- * "rbind" (default) or "norbind"; SRC and DEST absolute. */
+/* BindPaths=/BindReadOnlyPaths=: the value split at unquoted whitespace into
+ * raw entries (quotes and escapes still in), for parse_bind_path(). */
+int split_bind_paths(const char *v, char ***ret, CrlError *reterr);
+/* One raw entry "[-]SRC[:DEST[:OPTIONS]]", OPTIONS "rbind" (default) or
+ * "norbind"; SRC and DEST absolute. Split at unquoted ':', then quotes and
+ * escapes removed; "\:" is a ':' inside a path (as systemd). */
 int parse_bind_path(const char *v, bool read_only, BindMount *ret, CrlError *reterr);
 /* One "[-]PATH" (ReadOnlyPaths= etc.); PATH absolute. */
 int parse_path_spec(const char *v, PathSpec *ret, CrlError *reterr);
@@ -123,7 +132,7 @@ int parse_rlimit_size(const char *v, struct rlimit *ret, CrlError *reterr);
  * its old path freed, so *ret must be initialized (zeroed). */
 int parse_output_spec(const char *v, OutputSpec *ret, CrlError *reterr);
 
-/* UMask= (octal 0..0777), Nice= (-20..19), OOMScoreAdjust= (-1000..1000),
+/* UMask= (octal 0..07777, as systemd), Nice= (-20..19), OOMScoreAdjust= (-1000..1000),
  * CPUWeight=/IOWeight= (1..10000): parse_int_range for the decimal ones. */
 int parse_umask(const char *v, int *ret, CrlError *reterr);
 int parse_int_range(const char *v, long min, long max, long *ret, CrlError *reterr);

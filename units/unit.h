@@ -167,6 +167,7 @@ typedef struct ResourceConfig {
         uint64_t cpu_quota_per_sec_usec;        /* USEC_INFINITY when unset; CPUQuota=20% -> 200000 */
         usec_t cpu_quota_period_usec;           /* default 100ms */
         uint64_t cpu_weight;                    /* 0 when unset; else 1..10000 */
+        bool cpu_idle;                          /* CPUWeight=idle: cpu.idle=1 (cpu_weight is 1) */
         char *allowed_cpus;                     /* normalized "0-3,5", NULL when unset */
         char *allowed_memory_nodes;
         ResourceLimit tasks_max;

@@ -404,7 +404,7 @@ static void test_continuation_escapes(void **state) {
         assert_null(load_text(dir, "e.service",
                 "[Service]\n"
                 "ExecStart=/bin/echo a\\ \n"
-                "User=no body\n", &d));
+                "User=no:body\n", &d));
         assert_int_equal(strv_length(d.errors), 2);
         assert_string_equal(strip_dir(d.errors[0], dir), "e.service:2: ExecStart: a trailing backslash escapes nothing");
         assert_true(strneq(strip_dir(d.errors[1], dir), "e.service:3: User: ", strlen("e.service:3: User: ")));

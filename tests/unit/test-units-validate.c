@@ -126,7 +126,7 @@ static void test_time_rules(void **state) {
                 { "[Service]\nExecStart=/bin/a\nCPUQuotaPeriodSec=2s\n",
                   { "v.service:3: CPUQuotaPeriodSec: must be between 1ms and 1s, as the kernel requires" } },
                 { "[Service]\nExecStart=/bin/a\nCPUWeight=10001\nMemoryMax=12X\n",
-                  { "v.service:3: CPUWeight: \"10001\" is out of range (1-10000)",
+                  { "v.service:3: CPUWeight: \"10001\" is out of range (1-10000, or idle)",
                     "v.service:4: MemoryMax: \"12X\" is not a size (use K, M, G, T, a percentage, or infinity)" } },
         };
 
