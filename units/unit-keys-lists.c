@@ -117,28 +117,17 @@ static void exec_reset(ExecCommand **c, size_t *n) {
 }
 
 int key_exec(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
-        ExecCommand **cmds = FIELD(l, k, ExecCommand *), c = {};
-        size_t *n = FIELD_N(l, k);
+        ExecCommand **cmds = FIELD(l, k, ExecCommand *);
+        size_t *n = FIELD_N(l, k), before = *n;
         int r;
 
         if (!*v) {
                 exec_reset(cmds, n);
                 return 0;
         }
-        r = parse_command_line(v, &c, e);
-        if (r < 0)
-                return r;
-        if (c.path[0] != '/' && strchr(c.path, '/')) {
-                r = crl_error_set(e, EINVAL, "\"%s\" is neither an absolute path nor a command name to look up in PATH", c.path);
-                goto fail;
-        }
-        c.line = l->line;
-        r = array_append(cmds, n, sizeof(c), &c);
-        if (r >= 0)
-                return 0;
-fail:
-        free(c.path);
-        strv_free(c.argv);
+        r = parse_command_lines(v, cmds, n, e);
+        for (size_t i = before; r >= 0 && i < *n; i++)
+                (*cmds)[i].line = l->line;
         return r;
 }
 

@@ -335,63 +335,63 @@ int expand_variables(const char *s, char *const *env, char **ret) {
 
 /* A whole-word $VAR becomes several words, split at whitespace with quotes
  * honoured (systemd); when the value's quoting is broken, plain whitespace. */
-static int split_value(const char *val, char ***ret) {
+static int split_value(const char *val, StrvBuilder *out) {
+        _cleanup_strv_free_ char **words = NULL;
         _cleanup_free_ char *copy = NULL;
         char *save = NULL;
         int r;
 
-        r = split_quoted(val, ret, NULL);
+        r = split_quoted(val, &words, NULL);
+        if (r >= 0) {
+                STRV_FOREACH(w, words)
+                        if (strv_builder_extend(out, *w) < 0)
+                                return -ENOMEM;
+                return 0;
+        }
         if (r != -EINVAL)
                 return r;
         copy = strdup(val);
-        *ret = calloc(1, sizeof(char *));
-        if (!copy || !*ret)
+        if (!copy)
                 return -ENOMEM;
         for (char *w = strtok_r(copy, WHITESPACE, &save); w; w = strtok_r(NULL, WHITESPACE, &save))
-                if (strv_extend(ret, w) < 0)
+                if (strv_builder_extend(out, w) < 0)
                         return -ENOMEM;
         return 0;
 }
 
-static int expand_word(const char *a, char *const *env, char ***out) {
-        _cleanup_strv_free_ char **words = NULL;
+static int expand_word(const char *a, char *const *env, StrvBuilder *out) {
         char *x = NULL;
         int r;
 
         if (a[0] == '$' && env_name_is_valid(a + 1)) {
                 const char *val = env_get_n(env, a + 1, strlen(a + 1));
 
-                if (!val)
-                        return 0;       /* unset: the word disappears */
-                r = split_value(val, &words);
-                if (r < 0)
-                        return r;
-                STRV_FOREACH(w, words)
-                        if (strv_extend(out, *w) < 0)
-                                return -ENOMEM;
-                return 0;
+                /* unset: the word disappears */
+                return val ? split_value(val, out) : 0;
         }
         /* inside a word only ${VAR}, as systemd: "--port=$PORT" stays literal */
         r = expand_full(a, env, false, &x);
         if (r < 0)
                 return r;
-        r = strv_push(out, x);
+        r = strv_builder_push(out, x);
         if (r < 0)
                 free(x);
         return r;
 }
 
 int unit_exec_expand(const ExecCommand *cmd, char *const *env, char ***ret_argv) {
-        _cleanup_strv_free_ char **out = calloc(1, sizeof(char *));
+        _cleanup_(strv_builder_done) StrvBuilder out = {};
         int r;
 
-        if (!out)
-                return -ENOMEM;
+        if (cmd->flags & EXEC_COMMAND_NO_ENV_EXPAND) {
+                *ret_argv = strv_copy(cmd->argv);
+                return *ret_argv ? 0 : -ENOMEM;
+        }
         STRV_FOREACH(a, cmd->argv) {
                 r = expand_word(*a, env, &out);
                 if (r < 0)
                         return r;
         }
-        *ret_argv = TAKE_PTR(out);
-        return 0;
+        *ret_argv = strv_builder_steal(&out);
+        return *ret_argv ? 0 : -ENOMEM;
 }

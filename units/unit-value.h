@@ -46,11 +46,16 @@ int parse_exit_status_list(const char *v, int **codes, size_t *n_codes,
 
 /* One command line with systemd quoting: "…", '…', backslash escapes (\n \t
  * \\ \" \' \xNN and a trailing \ joins lines already done by the loader);
- * prefixes: '-' (ignore failure) and '@' (argv[0] differs from the path: the
- * second word is argv[0]) — others ('+', '!', ':') are rejected with a clear
- * message. $VAR stays unexpanded. */
+ * a lone \; is a literal ";" argument. Prefixes as systemd (see ExecCommandFlags): '-' '@' ':' at most
+ * once each and one of '+' '!' '!!', in any order; '@' makes the second word
+ * argv[0]. The command is an absolute path (not ending in '/'; "//" and "/./"
+ * simplified in ->path, ".." kept) or a plain name. $VAR stays unexpanded.
+ * Fills ret->path, ->argv and ->flags; leaves ->line alone. A lone ";"
+ * (several commands) is refused here. */
 int parse_command_line(const char *v, ExecCommand *ret, CrlError *reterr);
-/* (Fills ret->path, ->argv and ->ignore_failure; leaves ->line alone.) */
+/* An Exec*= value: commands separated by a lone ";" (empty ones skipped),
+ * appended to *cmds (*n updated) only when all are valid. */
+int parse_command_lines(const char *v, ExecCommand **cmds, size_t *n, CrlError *reterr);
 
 /* Split a string by whitespace honouring the same quoting (for lists). */
 int split_quoted(const char *v, char ***ret, CrlError *reterr);
