@@ -145,11 +145,23 @@ int key_success_exit_status(UnitLoader *l, const UnitKey *k, const char *v, CrlE
 }
 
 int key_environment(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        _cleanup_free_ char **words = NULL;     /* the strings move to the builder */
+        size_t i = 0;
+        int r;
+
         if (!*v) {
+                strv_builder_done(&l->environment);
                 strv_reset(&l->unit->environment);
                 return 0;
         }
-        return parse_environment(v, &l->unit->environment, e);
+        if (!l->in_file)        /* a property: no file end to merge at */
+                return parse_environment(v, &l->unit->environment, e);
+        r = parse_environment_words(v, &words, e);
+        while (r >= 0 && words[i] && (r = strv_builder_push(&l->environment, words[i])) >= 0)
+                i++;
+        for (; words && words[i]; i++)
+                free(words[i]);         /* not moved because of ENOMEM */
+        return r;
 }
 
 int key_environment_file(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {

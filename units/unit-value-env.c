@@ -76,7 +76,7 @@ static size_t *env_index_find(const EnvIndex *x, char *const *list, const char *
 
 /* Move every entry of add (owned, always consumed) into *env: a name already
  * there (or earlier in add) is replaced in place, the last value winning. */
-static int env_merge(char ***env, char **add) {
+int environment_merge(char ***env, char **add) {
         size_t n = strv_length(*env), n_add = strv_length(add);
         _cleanup_free_ size_t *slots = NULL;
         EnvIndex x = {};
@@ -109,7 +109,7 @@ static int env_merge(char ***env, char **add) {
         return 0;
 }
 
-int parse_environment(const char *v, char ***env, CrlError *reterr) {
+int parse_environment_words(const char *v, char ***ret, CrlError *reterr) {
         _cleanup_strv_free_ char **words = NULL;
         int r;
 
@@ -128,7 +128,18 @@ int parse_environment(const char *v, char ***env, CrlError *reterr) {
                                              "(letters, digits and '_', not starting with a digit)",
                                              (int) (eq - *w), *w);
         }
-        return env_merge(env, TAKE_PTR(words));
+        *ret = TAKE_PTR(words);
+        return 0;
+}
+
+int parse_environment(const char *v, char ***env, CrlError *reterr) {
+        char **words = NULL;
+        int r;
+
+        r = parse_environment_words(v, &words, reterr);
+        if (r < 0)
+                return r;
+        return environment_merge(env, words);
 }
 
 /* ---- EnvironmentFile= ---- */
@@ -278,7 +289,7 @@ int parse_environment_file_text(const char *text, char ***env, CrlError *reterr)
         if (r < 0)
                 return r;
         l = strv_builder_steal(&add);
-        return l ? env_merge(env, l) : -ENOMEM;
+        return l ? environment_merge(env, l) : -ENOMEM;
 }
 
 /* ---- $VAR expansion ---- */

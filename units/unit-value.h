@@ -63,6 +63,12 @@ int split_quoted(const char *v, char ***ret, CrlError *reterr);
 /* Environment=: one or more KEY=VALUE words with quoting; appended to *env
  * (a later KEY replaces an earlier one). KEY must be a valid variable name. */
 int parse_environment(const char *v, char ***env, CrlError *reterr);
+/* The same checks, returning the assignments in order (duplicates kept). */
+int parse_environment_words(const char *v, char ***ret, CrlError *reterr);
+/* Move every "K=V" of add (owned, always consumed, duplicates allowed) into
+ * *env: a name already there or earlier in add is replaced in place, the
+ * last value winning. O(|env| + |add|). */
+int environment_merge(char ***env, char **add);
 
 /* Contents of an EnvironmentFile: KEY=VALUE lines, '#'/';' comments, blank
  * lines, optional "export ", single/double quotes, backslash continuation. */

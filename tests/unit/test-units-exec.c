@@ -12,6 +12,7 @@
 
 #include "strv.h"
 #include "unit-value.h"
+#include "units-test-util.h"
 
 #define W(...) ((const char *const[]) { __VA_ARGS__, NULL })
 
@@ -120,6 +121,56 @@ static void test_many_file_assignments(void **state) {
         print_message("%d file lines parsed in %.3f s\n", N_ASSIGNMENTS, t);
         assert_true(t < 10);
         free(text);
+}
+
+/* Environment= over lines, files and resets: one merge per file, with the
+ * meaning of one per line (first position, last value; a reset clears what
+ * came before, in this file and earlier ones). 45k lines took 16 s, 40k 15 s. */
+static void test_environment_lines(void **state) {
+        char *dir = scratch_dir(), *text = malloc(40000 * 32), *p = text;
+        UnitDiagnostics d = {};
+        UnitConfig *u;
+        double t;
+
+        scratch_write(dir, "e.service.d/a.conf", "[Service]\nEnvironment=D=9 E=1\nEnvironment=C=4\n");
+        u = load_text(dir, "e.service", "[Service]\nExecStart=/bin/true\nEnvironment=A=1 B=2\n"
+                      "Environment=A=3\nEnvironment=\nEnvironment=C=1 D=2 C=3\nEnvironment=F=1\n", &d);
+        assert_non_null(u);
+        assert_strv(u->environment, W("C=4", "D=9", "F=1", "E=1"));
+        unit_config_free(u);
+        unit_diagnostics_done(&d);
+
+        /* a reset in the drop-in clears the main file's */
+        scratch_write(dir, "e.service.d/a.conf", "[Service]\nEnvironment=X=1\nEnvironment=\nEnvironment=Y=2\n");
+        u = load_text(dir, "e.service", "[Service]\nExecStart=/bin/true\nEnvironment=A=1\n", &d);
+        assert_non_null(u);
+        assert_strv(u->environment, W("Y=2"));
+        unit_config_free(u);
+        unit_diagnostics_done(&d);
+        scratch_write(dir, "e.service.d/a.conf", "");
+
+        /* a bad line changes nothing */
+        u = load_text(dir, "e.service", "[Service]\nExecStart=/bin/true\nEnvironment=A=1\nEnvironment=B=1 2X=3\n", &d);
+        assert_null(u);
+        assert_int_equal(strv_length(d.errors), 1);
+        unit_diagnostics_done(&d);
+
+        p += sprintf(p, "[Service]\nExecStart=/bin/true\n");
+        for (size_t i = 0; i < 40000; i++)
+                p += sprintf(p, "Environment=E%zu=%zu\n", i % 35000, i);
+        t = now_s();
+        u = load_text(dir, "e.service", text, &d);
+        t = now_s() - t;
+        assert_non_null(u);
+        assert_int_equal(strv_length(u->environment), 35000);
+        assert_string_equal(u->environment[0], "E0=35000");
+        assert_string_equal(u->environment[34999], "E34999=34999");
+        print_message("40000 Environment= lines loaded in %.3f s\n", t);
+        assert_true(t < 10);
+        unit_config_free(u);
+        unit_diagnostics_done(&d);
+        free(text);
+        scratch_remove(dir);
 }
 
 /* ---- prefixes ---- */
@@ -364,6 +415,7 @@ int main(void) {
                 cmocka_unit_test(test_many_arguments),
                 cmocka_unit_test(test_many_assignments),
                 cmocka_unit_test(test_many_file_assignments),
+                cmocka_unit_test(test_environment_lines),
                 cmocka_unit_test(test_prefixes),
                 cmocka_unit_test(test_prefixes_refused),
                 cmocka_unit_test(test_no_env_expand),
