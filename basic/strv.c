@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdint.h>
 #include <string.h>
 
 #include "strv.h"
@@ -66,4 +67,46 @@ bool strv_contains(char *const *l, const char *s) {
                 if (streq(*i, s))
                         return true;
         return false;
+}
+
+int strv_builder_push(StrvBuilder *b, char *value) {
+        if (b->n == b->allocated) {
+                size_t a = b->allocated ? b->allocated * 2 : 8;
+                char **c;
+
+                if (a > SIZE_MAX / sizeof(char *) - 1)
+                        return -ENOMEM;
+                c = realloc(b->l, sizeof(char *) * (a + 1));
+                if (!c)
+                        return -ENOMEM;
+                b->l = c;
+                b->allocated = a;
+        }
+        b->l[b->n++] = value;
+        b->l[b->n] = NULL;
+        return 0;
+}
+
+int strv_builder_extend(StrvBuilder *b, const char *value) {
+        char *v = strdup(value);
+        int r;
+
+        if (!v)
+                return -ENOMEM;
+        r = strv_builder_push(b, v);
+        if (r < 0)
+                free(v);
+        return r;
+}
+
+char **strv_builder_steal(StrvBuilder *b) {
+        char **l = b->l ?: calloc(1, sizeof(char *));
+
+        *b = (StrvBuilder) {};
+        return l;
+}
+
+void strv_builder_done(StrvBuilder *b) {
+        strv_free(b->l);
+        *b = (StrvBuilder) {};
 }

@@ -17,3 +17,19 @@ char **strv_copy(char *const *l);
 bool strv_contains(char *const *l, const char *s);
 
 #define STRV_FOREACH(s, l) for (char *const *s = (l); s && *s; s++)
+
+/* A strv under construction: appends are amortized O(1), where strv_push()
+ * walks the list (strv_length()) and reallocs on every call. l is always
+ * NULL or NULL-terminated. */
+typedef struct StrvBuilder {
+        char **l;
+        size_t n, allocated;    /* entries, and slots excluding the NULL */
+} StrvBuilder;
+
+/* Append value itself, taking ownership on success only. */
+int strv_builder_push(StrvBuilder *b, char *value);
+/* Append a copy of value. */
+int strv_builder_extend(StrvBuilder *b, const char *value);
+/* The list (an empty one when nothing was added; NULL on ENOMEM); b is reset. */
+char **strv_builder_steal(StrvBuilder *b);
+void strv_builder_done(StrvBuilder *b);

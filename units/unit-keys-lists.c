@@ -138,36 +138,24 @@ static void exec_reset(ExecCommand **c, size_t *n) {
 }
 
 int key_exec(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
-        ExecCommand **cmds = FIELD(l, k, ExecCommand *), c = {};
-        size_t *n = FIELD_N(l, k);
+        ExecCommand **cmds = FIELD(l, k, ExecCommand *);
+        size_t *n = FIELD_N(l, k), before = *n;
         int r;
 
         if (!*v) {
                 exec_reset(cmds, n);
                 return 0;
         }
-        r = parse_command_line(v, &c, e);
+        r = parse_command_lines(v, cmds, n, e);
         if (r < 0)
                 return r;
-        if (c.path[0] != '/' && strchr(c.path, '/')) {
-                r = crl_error_set(e, EINVAL, "\"%s\" is neither an absolute path nor a command name to look up in PATH", c.path);
-                goto fail;
-        }
+        for (size_t i = before; i < *n; i++)
+                (*cmds)[i].line = l->line;
         /* systemd keeps an unknown escape as written and warns, each time. */
-        for (const char *x = v; (x = value_find_unknown_escape(x)); x += 2) {
+        for (const char *x = v; r >= 0 && (x = value_find_unknown_escape(x)); x += 2)
                 r = diag_add(l->diags, false, l->file, l->line, k->name,
                              "ignoring unknown escape sequence \"%.2s\" "
                              "(the backslash is kept as written; write \\\\ for a backslash)", x);
-                if (r < 0)
-                        goto fail;
-        }
-        c.line = l->line;
-        r = array_append(cmds, n, sizeof(c), &c);
-        if (r >= 0)
-                return 0;
-fail:
-        free(c.path);
-        strv_free(c.argv);
         return r;
 }
 
@@ -185,11 +173,23 @@ int key_success_exit_status(UnitLoader *l, const UnitKey *k, const char *v, CrlE
 }
 
 int key_environment(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        _cleanup_free_ char **words = NULL;     /* the strings move to the builder */
+        size_t i = 0;
+        int r;
+
         if (!*v) {
+                strv_builder_done(&l->environment);
                 strv_reset(&l->unit->environment);
                 return 0;
         }
-        return parse_environment(v, &l->unit->environment, e);
+        if (!l->in_file)        /* a property: no file end to merge at */
+                return parse_environment(v, &l->unit->environment, e);
+        r = parse_environment_words(v, &words, e);
+        while (r >= 0 && words[i] && (r = strv_builder_push(&l->environment, words[i])) >= 0)
+                i++;
+        for (; words && words[i]; i++)
+                free(words[i]);         /* not moved because of ENOMEM */
+        return r;
 }
 
 int key_environment_file(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 
+#include "strv.h"
 #include "unit.h"
 
 static inline void *mfree(void *p) {
@@ -112,6 +113,10 @@ typedef struct UnitLoader {
         KeySite service_section;        /* first [Service] header */
         int oom;                        /* -ENOMEM met while reporting */
         size_t errors_before, warnings_before;  /* diagnostics not about this unit */
+        /* Environment= of the file being parsed, merged into unit->environment
+         * once at its end (unit_parse_text()): merging per line cost O(lines²). */
+        bool in_file;
+        StrvBuilder environment;
 } UnitLoader;
 
 typedef struct UnitKey UnitKey;

@@ -53,8 +53,17 @@ static const IniCallbacks unit_callbacks = {
 };
 
 int unit_parse_text(UnitLoader *l, const char *file, const char *text) {
+        char **env;
+        int r;
+
         l->file = file;
-        return ini_parse_text(file, text, &unit_callbacks, l, l->diags);
+        l->in_file = true;
+        r = ini_parse_text(file, text, &unit_callbacks, l, l->diags);
+        l->in_file = false;
+        env = strv_builder_steal(&l->environment);
+        if (!env)
+                return -ENOMEM;
+        return environment_merge(&l->unit->environment, env) ?: r;
 }
 
 int unit_parse_file(UnitLoader *l, const char *path) {

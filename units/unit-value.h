@@ -51,12 +51,18 @@ int parse_exit_status_list(const char *v, int **codes, size_t *n_codes,
 
 /* One command line with systemd quoting: "…", '…', backslash escapes (\n \t
  * \\ \" \' \xNN and a trailing \ joins lines already done by the loader);
- * prefixes: '-' (ignore failure) and '@' (argv[0] differs from the path: the
- * second word is argv[0]) — others ('+', '!', ':') are rejected with a clear
- * message. $VAR stays unexpanded. An unknown escape ("\-") is kept as
- * written, as systemd does (see value_find_unknown_escape()). */
+ * a lone \; is a literal ";" argument. Prefixes as systemd (see ExecCommandFlags): '-' '@' ':' at most
+ * once each and one of '+' '!' '!!', in any order; '@' makes the second word
+ * argv[0]. The command is an absolute path (not ending in '/'; "//" and "/./"
+ * simplified in ->path, ".." kept) or a plain name. $VAR stays unexpanded.
+ * An unknown escape ("\-") is kept as written, as systemd does (see
+ * value_find_unknown_escape()).
+ * Fills ret->path, ->argv and ->flags; leaves ->line alone. A lone ";"
+ * (several commands) is refused here. */
 int parse_command_line(const char *v, ExecCommand *ret, CrlError *reterr);
-/* (Fills ret->path, ->argv and ->ignore_failure; leaves ->line alone.) */
+/* An Exec*= value: commands separated by a lone ";" (empty ones skipped),
+ * appended to *cmds (*n updated) only when all are valid. */
+int parse_command_lines(const char *v, ExecCommand **cmds, size_t *n, CrlError *reterr);
 
 /* Split a string by whitespace honouring the same quoting (for lists). */
 int split_quoted(const char *v, char ***ret, CrlError *reterr);
@@ -74,6 +80,12 @@ const char *value_find_unknown_escape(const char *v);
 /* Environment=: one or more KEY=VALUE words with quoting; appended to *env
  * (a later KEY replaces an earlier one). KEY must be a valid variable name. */
 int parse_environment(const char *v, char ***env, CrlError *reterr);
+/* The same checks, returning the assignments in order (duplicates kept). */
+int parse_environment_words(const char *v, char ***ret, CrlError *reterr);
+/* Move every "K=V" of add (owned, always consumed, duplicates allowed) into
+ * *env: a name already there or earlier in add is replaced in place, the
+ * last value winning. O(|env| + |add|). */
+int environment_merge(char ***env, char **add);
 
 /* Contents of an EnvironmentFile: KEY=VALUE lines, '#'/';' comments, blank
  * lines, optional "export ", single/double quotes, backslash continuation. */

@@ -111,10 +111,38 @@ typedef struct ResourceLimit {
         uint64_t value;
 } ResourceLimit;
 
+/* The prefixes of an Exec*= command (systemd.service(5)), for the supervisor
+ * that runs it. Any combination is valid except two of '+' '!' '!!'. */
+typedef enum ExecCommandFlags {
+        /* '-': a failure (non-zero exit, a signal, a missing executable)
+         * counts as success: the next command runs, the start goes on. */
+        EXEC_COMMAND_IGNORE_FAILURE   = 1 << 0,
+        /* ':': argv is used as written; unit_exec_expand() leaves $VAR and
+         * ${VAR} alone (specifiers were still expanded at load). */
+        EXEC_COMMAND_NO_ENV_EXPAND    = 1 << 1,
+        /* '+': runs with full privileges outside the sandbox: in the host's
+         * namespaces (no PrivateX=, mounts, network or user namespace), as
+         * root with the manager's capabilities and no NoNewPrivileges=,
+         * ignoring User=/Group=/SupplementaryGroups=. It is still placed in
+         * the service's cgroup (limits, accounting, cgroup.kill apply). */
+        EXEC_COMMAND_FULL_PRIVILEGES  = 1 << 2,
+        /* '!': the sandbox applies as to any command, but User=, Group= and
+         * SupplementaryGroups= do not: the command keeps the manager's
+         * credentials (root) inside the namespaces. */
+        EXEC_COMMAND_NO_USER_CHANGE   = 1 << 3,
+        /* '!!': acts as '!' only on kernels without ambient capabilities
+         * (before 4.3). corral requires newer kernels, so, as systemd does
+         * there, it changes nothing: User= and AmbientCapabilities= apply.
+         * Kept so that the command can be shown as written. */
+        EXEC_COMMAND_AMBIENT_FALLBACK = 1 << 4,
+} ExecCommandFlags;
+
 typedef struct ExecCommand {
-        char *path;             /* argv[0] as written (absolute, or looked up in PATH at start) */
-        char **argv;            /* quoting removed; $VAR not yet expanded (see unit_exec_expand()) */
-        bool ignore_failure;    /* '-' prefix */
+        char *path;             /* the command after the prefixes: absolute ("/./" and "//"
+                                 * simplified, ".." kept, as systemd), or looked up in PATH at start */
+        char **argv;            /* quoting removed; argv[0] is the command as written or, with
+                                 * '@', the second word; $VAR not yet expanded (unit_exec_expand()) */
+        ExecCommandFlags flags;
         unsigned line;          /* for messages */
 } ExecCommand;
 
@@ -324,5 +352,6 @@ int manager_config_load(const char *path, ManagerConfig **ret, UnitDiagnostics *
  * and returns the bare name in *ret (may be NULL). */
 int unit_name_normalize(const char *name, char **ret);
 
-/* Expand $VAR and ${VAR} in cmd's argv against env ("K=V" strv). */
+/* Expand $VAR and ${VAR} in cmd's argv against env ("K=V" strv); with
+ * EXEC_COMMAND_NO_ENV_EXPAND a copy of argv. */
 int unit_exec_expand(const ExecCommand *cmd, char *const *env, char ***ret_argv);

@@ -97,7 +97,7 @@ printf '[Manager]\nLogKeep=many\n' >"$tmp/corrald.conf"
 rc=$?
 if [ "$rc" != 1 ] || ! grep -q "^$tmp/corrald.conf:2: LogKeep: " "$tmp/check" ||
    ! grep -q "^exec: invalid, will not be started$" "$tmp/check" ||
-   ! grep -q "^8 units: 7 valid, 1 invalid; " "$tmp/check"; then
+   ! grep -q "^9 units: 8 valid, 1 invalid; " "$tmp/check"; then
         echo "FAIL: corrald --check with a bad unit and config (exit $rc):"; cat "$tmp/check"; fail=$((fail + 1))
 fi
 

@@ -150,7 +150,7 @@ static void check_unit_section(const UnitConfig *u) {
 static void check_process(const UnitConfig *u) {
         assert_int_equal(u->type, SERVICE_NOTIFY);
         assert_int_equal(u->n_exec_start_pre, 1);
-        assert_true(u->exec_start_pre[0].ignore_failure);
+        assert_int_equal(u->exec_start_pre[0].flags, EXEC_COMMAND_IGNORE_FAILURE);
         assert_string_equal(u->exec_start_pre[0].path, "/bin/true");
         assert_int_equal(u->n_exec_start, 1);
         assert_string_equal(u->exec_start[0].argv[1], "--debug");
