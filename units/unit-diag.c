@@ -16,12 +16,12 @@ int diag_addv(UnitDiagnostics *d, bool error, const char *file, unsigned line,
         if (vasprintf(&s, fmt, ap) < 0)
                 return -ENOMEM;
         msg = s;
+        /* Line 0: about the file as a whole (it cannot be read, is masked,
+         * ...), or a key missing from a file without its section. */
         if (isempty(file))
                 r = asprintf(&s, "%s", "");
-        else if (line > 0)
-                r = asprintf(&s, "%s:%u: ", file, line);
         else
-                r = asprintf(&s, "%s: ", file);
+                r = asprintf(&s, "%s:%u: ", file, line);
         if (r < 0)
                 return -ENOMEM;
         where = s;

@@ -150,7 +150,7 @@ int unit_load(const char *name, char *const *dirs, UnitConfig **ret, UnitDiagnos
         r = find_dropins(bare, template, dirs, &u->dropin_paths);
         if (r < 0)
                 return r;
-        r = unit_parse_file(&l, u->path);
+        r = unit_parse_main_file(&l, u->path);
         if (r < 0 && r != -ENOMEM)
                 return r;
         if (r < 0 || (r = unit_apply_dropins(&l, u)) < 0)

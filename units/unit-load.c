@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "fileio.h"
 #include "strv.h"
@@ -57,19 +58,58 @@ int unit_parse_text(UnitLoader *l, const char *file, const char *text) {
         return ini_parse_text(file, text, &unit_callbacks, l, l->diags);
 }
 
-int unit_parse_file(UnitLoader *l, const char *path) {
+bool stat_is_null_or_empty(const struct stat *st) {
+        return (S_ISCHR(st->st_mode) && st->st_rdev == makedev(1, 3)) ||
+               (S_ISREG(st->st_mode) && st->st_size == 0);
+}
+
+int unit_read_text(UnitDiagnostics *diags, const char *path, const char *what, char **ret) {
         _cleanup_free_ char *text = NULL;
+        struct stat st = {};
         size_t size;
         int r;
 
-
-        r = read_file_at(AT_FDCWD, path, &text, &size);
+        r = read_regular_file_at(AT_FDCWD, path, &text, &size, &st);
+        if (r == -EBADFD && stat_is_null_or_empty(&st)) {
+                *ret = NULL;
+                return 1;
+        }
+        if (r == -EBADFD)
+                return diag_add(diags, true, path, 0, NULL, "is %s, not a regular file; refusing to read it",
+                                file_type_name(st.st_mode)) ?: r;
         if (r < 0)
-                return diag_add(l->diags, true, path, 0, NULL, "cannot read: %s", strerror(-r)) ?: r;
+                return diag_add(diags, true, path, 0, NULL, "cannot read: %s", strerror(-r)) ?: r;
+        /* The reader stops at a NUL: every later line would be dropped. */
         if (strlen(text) != size)
-                return diag_add(l->diags, true, path, 0, NULL,
-                                "contains a NUL byte; a unit file is text (is this the right file?)") ?: -EINVAL;
+                return diag_add(diags, true, path, 0, NULL,
+                                "contains a NUL byte; %s is text (is this the right file?)", what) ?: -EINVAL;
+        if (size == 0) {
+                *ret = NULL;
+                return 1;
+        }
+        *ret = TAKE_PTR(text);
+        return 0;
+}
+
+int unit_parse_file(UnitLoader *l, const char *path) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = unit_read_text(l->diags, path, "a unit file", &text);
+        if (r != 0)
+                return r;
         return unit_parse_text(l, path, text);
+}
+
+/* The unit's own file: masked (/dev/null or empty, as in systemd) means
+ * there is no unit to load. */
+int unit_parse_main_file(UnitLoader *l, const char *path) {
+        int r = unit_parse_file(l, path);
+
+        if (r == 1)
+                return diag_add(l->diags, true, path, 0, NULL,
+                                "is masked (a link to /dev/null or an empty file), not loading it") ?: -ERFKILL;
+        return r;
 }
 
 void unit_names_done(UnitNames *n) {
@@ -180,6 +220,8 @@ int unit_list_conf_files(const char *dir, char ***ret) {
 
 int unit_apply_dropins(UnitLoader *l, UnitConfig *u) {
         STRV_FOREACH(p, u->dropin_paths) {
+                /* A masked or unreadable drop-in is reported (or, masked, is
+                 * nothing); the unit goes on to show every problem. */
                 int r = unit_parse_file(l, *p);
 
                 if (r == -ENOMEM)
@@ -226,7 +268,7 @@ int unit_load_file(const char *path, UnitConfig **ret, UnitDiagnostics *diags) {
                 if (asprintf(&p, "%s/%s", dropin_dir, *c) < 0 || strv_push(&u->dropin_paths, p) < 0)
                         return -ENOMEM;
         }
-        r = unit_parse_file(&l, u->path);
+        r = unit_parse_main_file(&l, u->path);
         if (r < 0 && r != -ENOMEM)
                 return r;
         if (r < 0 || (r = unit_apply_dropins(&l, u)) < 0)

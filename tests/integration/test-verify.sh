@@ -101,5 +101,30 @@ if [ "$rc" != 1 ] || ! grep -q "^$tmp/corrald.conf:2: LogKeep: " "$tmp/check" ||
         echo "FAIL: corrald --check with a bad unit and config (exit $rc):"; cat "$tmp/check"; fail=$((fail + 1))
 fi
 
+# Never hang: a FIFO as a unit file, a drop-in or corrald.conf is refused by
+# its type before it is opened for reading (it used to block forever).
+n=$((n + 1))
+mkdir -p "$tmp/fifo/web.service.d"
+mkfifo "$tmp/fifo/fifo.service" "$tmp/fifo/web.service.d/a.conf" "$tmp/fifo/corrald.conf"
+printf '[Service]\nExecStart=/bin/true\n' >"$tmp/fifo/web.service"
+timeout 10 "$ctl" verify "$tmp/fifo/fifo.service" "$tmp/fifo/web.service" >"$tmp/out" 2>&1
+rc=$?
+{
+        echo "$tmp/fifo/fifo.service:0: is a FIFO, not a regular file; refusing to read it"
+        echo "$tmp/fifo/fifo.service: invalid (1 error, 0 warnings)"
+        echo "$tmp/fifo/web.service.d/a.conf:0: is a FIFO, not a regular file; refusing to read it"
+        echo "$tmp/fifo/web.service: invalid (1 error, 0 warnings)"
+} >"$tmp/want"
+if [ "$rc" != 1 ] || ! diff -u "$tmp/want" "$tmp/out"; then
+        echo "FAIL: verify of FIFOs (exit $rc, 124 = hung)"; fail=$((fail + 1))
+fi
+n=$((n + 1))
+timeout 10 "$daemon" --check --config "$tmp/fifo/corrald.conf" --units "$tmp/fifo" >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" != 1 ] || ! grep -qxF "$tmp/fifo/corrald.conf:0: is a FIFO, not a regular file; refusing to read it" "$tmp/out" ||
+   ! grep -qxF "$tmp/fifo/web.service.d/a.conf:0: is a FIFO, not a regular file; refusing to read it" "$tmp/out"; then
+        echo "FAIL: corrald --check with FIFOs (exit $rc, 124 = hung):"; cat "$tmp/out"; fail=$((fail + 1))
+fi
+
 echo "verify corpus: $((n - fail)) of $n checks passed"
 [ "$fail" -eq 0 ]
