@@ -163,12 +163,24 @@ size_t unit_diag_n_errors(const UnitDiagnostics *d) {
         return d ? strv_length(d->errors) : 0;
 }
 
+static int record_site(const UnitLoader *l, const char *key, char **ret) {
+        const KeySite *s = unit_loader_site(l, key);
+
+        if (isempty(s->file))
+                return 0;
+        return asprintf(ret, "%s:%u", s->file, s->line) < 0 ? -ENOMEM : 0;
+}
+
 /* Validate, and hand out the unit only when nothing was wrong with it. */
 int unit_loader_finish(UnitLoader *l, UnitConfig **u, UnitConfig **ret) {
         _cleanup_strv_free_ char **files = NULL;
         int r;
 
         r = unit_validate(l);
+        if (r >= 0)
+                r = record_site(l, "Requires", &(*u)->requires_site);
+        if (r >= 0)
+                r = record_site(l, "JoinsNamespaceOf", &(*u)->joins_namespace_of_site);
         if (r < 0)
                 return r;
         if ((*u)->path && (r = strv_extend(&files, (*u)->path)) < 0)
@@ -260,8 +272,12 @@ int unit_load_file(const char *path, UnitConfig **ret, UnitDiagnostics *diags) {
         if (!u->path || asprintf(&dropin_dir, "%s.d", path) < 0)
                 return -ENOMEM;
         r = unit_list_conf_files(dropin_dir, &confs);
-        if (r < 0)
-                return diag_add(diags, true, dropin_dir, 0, NULL, "cannot read: %s", strerror(-r)) ?: -EINVAL;
+        if (r == -ENOMEM)
+                return r;
+        /* The unit is refused (a drop-in may confine it), after its file is checked. */
+        if (r < 0 && (r = diag_add(diags, true, dropin_dir, 0, NULL, "cannot read the drop-in directory: %s",
+                                   strerror(-r))) < 0)
+                return r;
         STRV_FOREACH(c, confs) {
                 char *p;
 

@@ -74,6 +74,8 @@ UnitConfig *unit_config_free(UnitConfig *u) {
         strv_free(u->documentation);
         strv_free(u->after);
         strv_free(u->requires);
+        free(u->requires_site);
+        free(u->joins_namespace_of_site);
         strv_free(u->wants);
         exec_commands_free(u->exec_start_pre, u->n_exec_start_pre);
         exec_commands_free(u->exec_start, u->n_exec_start);

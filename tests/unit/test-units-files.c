@@ -123,12 +123,153 @@ static void test_fifo_config(void **state) {
         scratch_remove(dir);
 }
 
+static void link_in(const char *dir, const char *target, const char *name) {
+        char *p = path_in(dir, name);
+
+        assert_int_equal(symlink(target, p), 0);
+        free(p);
+}
+
+static const UnitFileEntry *entry(const UnitFileEntry *list, size_t n, const char *name) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(list[i].name, name) && !list[i].shadowed)
+                        return &list[i];
+        fail_msg("no entry %s", name);
+        return NULL;
+}
+
+/* One dir as /lib/systemd/system has it: aliases, masks, broken links. */
+static void test_dir_entries(void **state) {
+        char *dir = scratch_dir(), *fifo = path_in(dir, "fifo.service");
+        char *dirs[] = { dir, NULL };
+        UnitFileEntry *list;
+        char **names = NULL;
+        size_t n;
+
+        scratch_write(dir, "web.service", "[Service]\nExecStart=/bin/true\n");
+        scratch_write(dir, "worker@.service", "[Service]\nExecStart=/bin/true %i\n");
+        scratch_write(dir, "empty.service", "");
+        link_in(dir, "web.service", "alias.service");
+        link_in(dir, "alias.service", "alias2.service");        /* a chain: still web */
+        link_in(dir, "worker@.service", "worker@1.service");    /* the instance itself */
+        link_in(dir, "worker@.service", "other@.service");      /* a template's alias */
+        link_in(dir, "/dev/null", "masked.service");
+        link_in(dir, "nowhere.service", "dangling.service");
+        link_in(dir, "loop2.service", "loop1.service");
+        link_in(dir, "loop1.service", "loop2.service");
+        link_in(dir, "web.service", "bad name.service");
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+
+        assert_int_equal(unit_dirs_scan(dirs, &list, &n), 0);
+        assert_int_equal(n, 13);
+        assert_int_equal(entry(list, n, "web")->kind, UNIT_FILE_UNIT);
+        assert_int_equal(entry(list, n, "alias")->kind, UNIT_FILE_ALIAS);
+        assert_string_equal(entry(list, n, "alias")->target, "web");
+        assert_int_equal(entry(list, n, "alias2")->kind, UNIT_FILE_ALIAS);
+        assert_string_equal(entry(list, n, "alias2")->target, "web");
+        assert_int_equal(entry(list, n, "worker@1")->kind, UNIT_FILE_UNIT);
+        assert_int_equal(entry(list, n, "other@")->kind, UNIT_FILE_ALIAS);
+        assert_string_equal(entry(list, n, "other@")->target, "worker@");
+        assert_int_equal(entry(list, n, "masked")->kind, UNIT_FILE_MASKED);
+        assert_int_equal(entry(list, n, "empty")->kind, UNIT_FILE_MASKED);
+        assert_int_equal(entry(list, n, "dangling")->kind, UNIT_FILE_DANGLING);
+        assert_int_equal(entry(list, n, "dangling")->error, ENOENT);
+        assert_int_equal(entry(list, n, "loop1")->kind, UNIT_FILE_LOOP);
+        assert_int_equal(entry(list, n, "loop2")->kind, UNIT_FILE_LOOP);
+        assert_int_equal(entry(list, n, "fifo")->kind, UNIT_FILE_NOT_REGULAR);
+        assert_int_equal(entry(list, n, "fifo")->mode, S_IFIFO);
+        assert_int_equal(entry(list, n, "bad name")->kind, UNIT_FILE_BAD_NAME);
+        unit_file_entries_free(list, n);
+
+        /* The services: one per unit, whatever its number of names. */
+        assert_int_equal(unit_list_names(dirs, &names), 0);
+        assert_int_equal(strv_length(names), 3);
+        assert_string_equal(names[0], "web");
+        assert_string_equal(names[1], "worker@");
+        assert_string_equal(names[2], "worker@1");
+        strv_free(names);
+        free(fifo);
+        scratch_remove(dir);
+}
+
+/* A mask in a later dir hides the unit of an earlier one (systemd's
+ * /etc/systemd/system/x.service -> /dev/null), for listing and loading. */
+static void test_mask_hides_earlier_dir(void **state) {
+        char *d1 = scratch_dir(), *d2 = scratch_dir();
+        char *dirs[] = { d1, d2, NULL };
+        UnitDiagnostics d = {};
+        UnitConfig *u = NULL;
+        char **names = NULL;
+
+        scratch_write(d1, "web.service", "[Service]\nExecStart=/bin/true\n");
+        link_in(d2, "/dev/null", "web.service");
+        assert_int_equal(unit_list_names(dirs, &names), 0);
+        assert_null(names);
+        assert_int_equal(unit_load("web", dirs, &u, &d), -ERFKILL);
+        assert_null(u);
+        assert_one_error(&d, d2, "web.service:0: is masked (a link to /dev/null or an empty file), not loading it");
+        unit_diagnostics_done(&d);
+        scratch_remove(d1);
+        scratch_remove(d2);
+}
+
+static void test_masked_file_and_dropin(void **state) {
+        char *dir = scratch_dir(), *p = path_in(dir, "m.service");
+        UnitDiagnostics d = {};
+        UnitConfig *u = NULL;
+
+        link_in(dir, "/dev/null", "m.service");
+        assert_int_equal(unit_load_file(p, &u, &d), -ERFKILL);
+        assert_one_error(&d, dir, "m.service:0: is masked (a link to /dev/null or an empty file), not loading it");
+        unit_diagnostics_done(&d);
+        free(p);
+
+        /* A masked drop-in is nothing: it only hides one of its name. */
+        d = (UnitDiagnostics) {};
+        p = path_in(dir, "web.service");
+        scratch_write(dir, "web.service", "[Service]\nExecStart=/bin/true\n");
+        scratch_write(dir, "web.service.d/a.conf", "");
+        link_in(dir, "/dev/null", "web.service.d/b.conf");
+        assert_int_equal(unit_load_file(p, &u, &d), 0);
+        assert_null(d.errors);
+        assert_null(d.warnings);
+        unit_config_free(u);
+        free(p);
+        scratch_remove(dir);
+}
+
+/* An unreadable drop-in directory says why, and the unit is not loaded
+ * without it (it may hold the unit's confinement). */
+static void test_unreadable_dropin_dir(void **state) {
+        char *dir = scratch_dir(), *p = path_in(dir, "web.service");
+        char *dirs[] = { dir, NULL };
+        UnitDiagnostics d = {};
+        UnitConfig *u = NULL;
+
+        scratch_write(dir, "web.service", "[Service]\nExecStart=/bin/true\n");
+        link_in(dir, "web.service.d", "web.service.d");
+        assert_int_equal(unit_load("web", dirs, &u, &d), -EINVAL);
+        assert_null(u);
+        assert_one_error(&d, dir, "web.service.d:0: cannot read the drop-in directory: Too many levels of symbolic links");
+        unit_diagnostics_done(&d);
+        d = (UnitDiagnostics) {};
+        assert_int_equal(unit_load_file(p, &u, &d), -EINVAL);
+        assert_one_error(&d, dir, "web.service.d:0: cannot read the drop-in directory: Too many levels of symbolic links");
+        unit_diagnostics_done(&d);
+        free(p);
+        scratch_remove(dir);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fifo_unit_file),
                 cmocka_unit_test(test_fifo_dropin),
                 cmocka_unit_test(test_socket_and_device),
                 cmocka_unit_test(test_fifo_config),
+                cmocka_unit_test(test_dir_entries),
+                cmocka_unit_test(test_mask_hides_earlier_dir),
+                cmocka_unit_test(test_masked_file_and_dropin),
+                cmocka_unit_test(test_unreadable_dropin_dir),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
