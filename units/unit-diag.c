@@ -27,9 +27,16 @@ int diag_addv(UnitDiagnostics *d, bool error, const char *file, unsigned line,
         where = s;
         if (asprintf(&s, "%s%s%s%s", where, key ?: "", key ? ": " : "", msg) < 0)
                 return -ENOMEM;
-        r = strv_push(error ? &d->errors : &d->warnings, s);
-        if (r < 0)
+        r = strv_push(&d->lines, s);
+        if (r < 0) {
                 free(s);
+                return r;
+        }
+        r = strv_push(error ? &d->errors : &d->warnings, s);
+        if (r < 0) {
+                d->lines[strv_length(d->lines) - 1] = NULL;
+                free(s);
+        }
         return r;
 }
 
@@ -101,7 +108,9 @@ int diag_sort(UnitDiagnostics *d, size_t errors_from, size_t warnings_from, char
         if (!d)
                 return 0;
         r = sort_from(d->errors, errors_from, files);
-        if (r < 0)
-                return r;
-        return sort_from(d->warnings, warnings_from, files);
+        if (r >= 0)
+                r = sort_from(d->warnings, warnings_from, files);
+        if (r >= 0)
+                r = sort_from(d->lines, errors_from + warnings_from, files);
+        return r;
 }

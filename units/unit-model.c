@@ -4,13 +4,14 @@
 #include <string.h>
 
 #include "strv.h"
-#include "unit.h"
+#include "unit-load-internal.h"
 
 void unit_diagnostics_done(UnitDiagnostics *d) {
         if (!d)
                 return;
         d->errors = strv_free(d->errors);
         d->warnings = strv_free(d->warnings);
+        d->lines = mfree(d->lines);     /* the strings were errors' and warnings' */
 }
 
 static void exec_commands_free(ExecCommand *c, size_t n) {

@@ -287,6 +287,7 @@ typedef struct ManagerConfig {
 typedef struct UnitDiagnostics {
         char **errors;
         char **warnings;
+        char **lines;   /* both, in the order to print them (file, line); borrowed */
 } UnitDiagnostics;
 
 void unit_diagnostics_done(UnitDiagnostics *d);

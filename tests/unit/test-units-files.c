@@ -260,6 +260,32 @@ static void test_unreadable_dropin_dir(void **state) {
         scratch_remove(dir);
 }
 
+/* Errors and warnings together, in line order (what verify prints). */
+static void test_diagnostics_in_line_order(void **state) {
+        char *dir = scratch_dir();
+        UnitDiagnostics d = {};
+        UnitConfig *u;
+        static const char *const want[] = {
+                "o.service:2: Description: assignment outside of any section, ignoring",
+                "o.service:4: Nice: \"40\" is out of range (-20 to 19)",
+                "o.service:5: Bogus: unknown key in [Service], ignoring",
+                "o.service:6: Nice: \"50\" is out of range (-20 to 19)",
+                "o.service.d/a.conf:2: Bogus: unknown key in [Service], ignoring",
+                "o.service.d/a.conf:3: Nice: \"60\" is out of range (-20 to 19)",
+        };
+
+        scratch_write(dir, "o.service.d/a.conf", "[Service]\nBogus=1\nNice=60\n");
+        u = load_text(dir, "o.service", "\nDescription=x\n[Service]\nNice=40\nBogus=1\nNice=50\nExecStart=/bin/true\n", &d);
+        assert_null(u);
+        assert_int_equal(strv_length(d.lines), ELEMENTSOF(want));
+        for (size_t i = 0; i < ELEMENTSOF(want); i++)
+                assert_string_equal(strip_dir(d.lines[i], dir), want[i]);
+        assert_int_equal(strv_length(d.errors), 3);
+        assert_int_equal(strv_length(d.warnings), 3);
+        unit_diagnostics_done(&d);
+        scratch_remove(dir);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fifo_unit_file),
@@ -270,6 +296,7 @@ int main(void) {
                 cmocka_unit_test(test_mask_hides_earlier_dir),
                 cmocka_unit_test(test_masked_file_and_dropin),
                 cmocka_unit_test(test_unreadable_dropin_dir),
+                cmocka_unit_test(test_diagnostics_in_line_order),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
