@@ -286,6 +286,39 @@ static void test_diagnostics_in_line_order(void **state) {
         scratch_remove(dir);
 }
 
+/* DIR/FILE's diagnostics, errors and warnings in line order, against WANT. */
+static void assert_lines(const char *text, const char *const *want, size_t n) {
+        char *dir = scratch_dir();
+        UnitDiagnostics d = {};
+        UnitConfig *u;
+
+        u = load_text(dir, "t.service", text, &d);
+        for (size_t i = 0; d.lines && d.lines[i]; i++)
+                fprintf(stderr, "got: %s\n", d.lines[i]);
+        assert_int_equal(strv_length(d.lines), n);
+        for (size_t i = 0; i < n; i++)
+                assert_string_equal(strip_dir(d.lines[i], dir), want[i]);
+        unit_config_free(u);
+        unit_diagnostics_done(&d);
+        scratch_remove(dir);
+}
+
+static void test_wording(void **state) {
+        static const char *const want[] = {
+                "t.service:3: CPUQuota: \"50000000%\" is above the maximum, 21474836%",
+                "t.service:4: MemoryMax: \"150%\" is above the maximum, 100%",
+                "t.service:5: TimeOffsetSec: \"5 parsecs\" is not a time span: unknown unit \"parsecs\" "
+                "(use us, ms, s, min, h, d, w, M, y)",
+                "t.service:6: TimeOffsetSec: \"-99999999999999999999\" is too large (at most about 292277 years)",
+                "t.service:7: TimeoutStopSec: \"5 parsecs\" is not a time span: unknown unit \"parsecs\" "
+                "(use us, ms, s, min, h, d, w, M, y, or infinity)",
+        };
+
+        assert_lines("[Service]\nExecStart=/bin/true\nCPUQuota=50000000%\nMemoryMax=150%\n"
+                     "TimeOffsetSec=5 parsecs\nTimeOffsetSec=-99999999999999999999\nTimeoutStopSec=5 parsecs\n",
+                     want, ELEMENTSOF(want));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fifo_unit_file),
@@ -297,6 +330,7 @@ int main(void) {
                 cmocka_unit_test(test_masked_file_and_dropin),
                 cmocka_unit_test(test_unreadable_dropin_dir),
                 cmocka_unit_test(test_diagnostics_in_line_order),
+                cmocka_unit_test(test_wording),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
