@@ -91,16 +91,26 @@ static int check_unit(FILE *out, const char *name, char *const *dirs, char *cons
 
 /* One line for an entry of a units directory that is no unit the daemon
  * would start, or nothing. Returns 1 when it counts as an invalid unit. */
-static int check_entry(FILE *out, const UnitFileEntry *e, char *const *names, CheckTally *t) {
+static int check_entry(FILE *out, const UnitFileEntry *raw, char *const *names, CheckTally *t) {
+        _cleanup_free_ char *path = unit_escape_message(raw->path), *name = unit_escape_message(raw->name);
+        _cleanup_free_ char *alias_of = raw->target ? unit_escape_message(raw->target) : NULL, *to = NULL;
+        UnitFileEntry esc = *raw, *e = &esc;
         char target[PATH_MAX];
         ssize_t n;
+
+        if (!path || !name || (raw->target && !alias_of))
+                return -ENOMEM;
+        /* Names and paths as in every other message: controls escaped. */
+        esc.path = path;
+        esc.name = name;
+        esc.target = alias_of;
 
         switch (e->kind) {
         case UNIT_FILE_UNIT:
                 return 0;
         case UNIT_FILE_ALIAS:
                 /* One service with two names: checked once, as its unit. */
-                if (strv_contains(names, e->target))
+                if (strv_contains(names, raw->target))
                         return 0;
                 fprintf(out, "%s:0: an alias of %s.service, which is no unit in the units directories, ignoring\n",
                         e->path, e->target);
@@ -111,10 +121,13 @@ static int check_entry(FILE *out, const UnitFileEntry *e, char *const *names, Ch
                         e->name, e->path);
                 return 0;
         case UNIT_FILE_DANGLING:
-                n = readlink(e->path, target, sizeof(target) - 1);
+                n = readlink(raw->path, target, sizeof(target) - 1);
                 target[n > 0 ? n : 0] = 0;
+                to = unit_escape_message(n > 0 ? target : "?");
+                if (!to)
+                        return -ENOMEM;
                 fprintf(out, "%s:0: a symbolic link to %s, which does not exist (%s), will not be started\n",
-                        e->path, n > 0 ? target : "?", strerror(e->error));
+                        e->path, to, strerror(e->error));
                 break;
         case UNIT_FILE_LOOP:
                 fprintf(out, "%s:0: symbolic links that loop (%s), will not be started\n", e->path, strerror(e->error));
@@ -149,7 +162,9 @@ static size_t check_dirs(FILE *out, char *const *dirs, CheckTally *t) {
                 else if (!S_ISDIR(st.st_mode))
                         why = "not a directory";
                 if (why) {
-                        fprintf(out, "%s: %s; no units can be read from it\n", *d, why);
+                        _cleanup_free_ char *dir = unit_escape_message(*d);
+
+                        fprintf(out, "%s: %s; no units can be read from it\n", dir ?: "?", why);
                         t->errors++;
                         bad++;
                 }
@@ -193,10 +208,12 @@ static int check_units(FILE *out, char *const *dirs, CheckTally *t) {
                 fprintf(out, "cannot list units: %s\n", strerror(-r));
                 return r;
         }
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n && r >= 0; i++)
                 if (!list[i].shadowed)
-                        (void) check_entry(out, &list[i], names, t); /* counted in t */
+                        r = check_entry(out, &list[i], names, t);
         unit_file_entries_free(list, n);
+        if (r < 0)
+                return r;
         STRV_FOREACH(u, names) {
                 r = check_unit(out, *u, dirs, refs, t);
                 if (r < 0) {

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
 #include <string.h>
 
 #include "unit-load-internal.h"
@@ -31,6 +32,10 @@ int specifiers_expand(const char *s, const Specifiers *spec, char **ret, CrlErro
                 else if (!c[1])
                         return crl_error_set(reterr, EINVAL,
                                              "\"%s\" ends in a lone '%%' (write %%%% for a literal '%%')", s);
+                /* "%  " would read as a specifier named by a blank or a control */
+                else if (!isgraph((unsigned char) c[1]))
+                        return crl_error_set(reterr, EINVAL,
+                                             "\"%s\" has a lone '%%' (write %%%% for a literal '%%')", s);
                 else if (!(add = specifier_value(*++c, spec)))
                         return crl_error_set(reterr, EINVAL,
                                              "unknown specifier %%%c in \"%s\" (use %%n, %%N, %%p, %%i, or %%%% for '%%')",

@@ -291,6 +291,9 @@ typedef struct UnitDiagnostics {
 } UnitDiagnostics;
 
 void unit_diagnostics_done(UnitDiagnostics *d);
+/* A copy of s for a message: control characters (C0, DEL, C1) and bytes
+ * that are not UTF-8 as \xNN, as every diagnostic already has them. */
+char *unit_escape_message(const char *s);
 
 UnitConfig *unit_config_free(UnitConfig *u);
 DEFINE_TRIVIAL_CLEANUP_FUNC(UnitConfig *, unit_config_free);

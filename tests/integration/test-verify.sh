@@ -143,6 +143,7 @@ ln -s loop1.service "$d/loop2.service"
 mkfifo "$d/fifo.service"
 ln -s gone.service "$d/orphan.service"
 ln -s "$d/other/x.service" "$d/alias-out.service"
+printf '[Service]\nExecStart=/bin/true\n' >"$d/$(printf 'e\033[2J').service"
 mkdir "$d/other" && printf '[Service]\nExecStart=/bin/true\n' >"$d/other/x.service"
 timeout 10 "$daemon" --check --config "$tmp/absent.conf" --units "$d" >"$tmp/out" 2>&1
 rc=$?
@@ -150,13 +151,14 @@ rc=$?
         echo "$tmp/absent.conf: absent, using defaults"
         echo "$d/alias-out.service:0: an alias of x.service, which is no unit in the units directories, ignoring"
         echo "$d/dangling.service:0: a symbolic link to nowhere.service, which does not exist (No such file or directory), will not be started"
+        echo "$d/e\\x1b[2J.service:0: \"e\\x1b[2J\" is not a valid unit name (use 1-64 characters of A-Z a-z 0-9 _ . -, not starting with . or -, and one @ for templates), will not be started"
         echo "empty: masked ($d/empty.service is a link to /dev/null or an empty file), will not be started"
         echo "$d/fifo.service:0: is a FIFO, not a regular file, will not be started"
         echo "$d/loop1.service:0: symbolic links that loop (Too many levels of symbolic links), will not be started"
         echo "$d/loop2.service:0: symbolic links that loop (Too many levels of symbolic links), will not be started"
         echo "masked: masked ($d/masked.service is a link to /dev/null or an empty file), will not be started"
         echo "$d/orphan.service:0: a symbolic link to gone.service, which does not exist (No such file or directory), will not be started"
-        echo "7 units: 2 valid, 5 invalid; 5 errors, 1 warning"
+        echo "8 units: 2 valid, 6 invalid; 6 errors, 1 warning"
 } >"$tmp/want"
 if [ "$rc" != 1 ] || ! diff -u "$tmp/want" "$tmp/out"; then
         echo "FAIL: corrald --check of a directory with aliases, masks and broken links (exit $rc)"; fail=$((fail + 1))

@@ -319,6 +319,33 @@ static void test_wording(void **state) {
                      want, ELEMENTSOF(want));
 }
 
+/* Control characters in names and values never reach the terminal raw:
+ * ESC, BEL, DEL, C1 controls and bytes that are no UTF-8 are \xNN. */
+static void test_control_chars_escaped(void **state) {
+        static const char *const want[] = {
+                "t.service:2: Nice: \"\\x1b[2J\" is not a number (expected an integer from -20 to 19)",
+                "t.service:3: Bo\\x07gus: unknown key in [Service], ignoring",
+                "t.service:4: Description: belongs in [Unit], not [Service], ignoring",
+                "t.service:5: Nice: \"\\x7f\\xc2\\x9b\\xff\" is not a number (expected an integer from -20 to 19)",
+                "t.service:6: Nice: \"\xc3\xa9\" is not a number (expected an integer from -20 to 19)",
+        };
+
+        assert_lines("[Service]\nNice=\x1b[2J\nBo\x07gus=1\nDescription=\x1b]0;owned\x07\n"
+                     "Nice=\x7f\xc2\x9b\xff\nNice=\xc3\xa9\nExecStart=/bin/true\n", want, ELEMENTSOF(want));
+}
+
+/* A '%' before a space or a control character is no "unknown specifier %
+ * " but a lone '%' (the specifier code itself is someone else's). */
+static void test_lone_percent(void **state) {
+        static const char *const want[] = {
+                "t.service:2: Description: \"50% off\" has a lone '%' (write %% for a literal '%')",
+                "t.service:3: Description: \"50%\\x1b\" has a lone '%' (write %% for a literal '%')",
+        };
+
+        assert_lines("[Unit]\nDescription=50% off\nDescription=50%\x1b\n[Service]\nExecStart=/bin/true\n",
+                     want, ELEMENTSOF(want));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fifo_unit_file),
@@ -331,6 +358,8 @@ int main(void) {
                 cmocka_unit_test(test_unreadable_dropin_dir),
                 cmocka_unit_test(test_diagnostics_in_line_order),
                 cmocka_unit_test(test_wording),
+                cmocka_unit_test(test_control_chars_escaped),
+                cmocka_unit_test(test_lone_percent),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
