@@ -2,6 +2,7 @@
 /* Keys whose value is a list (an empty assignment resets it) and the
  * [Network] keys. */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "strv.h"
@@ -70,8 +71,40 @@ static int split_words(const char *v, char ***ret) {
         return 0;
 }
 
+/* NAME.socket, NAME.target, ...: a unit of a type corral does not run. */
+static bool is_other_unit_type(const char *w) {
+        static const char *const types[] = {
+                "socket", "target", "device", "mount", "automount", "swap",
+                "timer", "path", "slice", "scope",
+        };
+        const char *dot = strrchr(w, '.');
+
+        for (size_t i = 0; dot && i < ELEMENTSOF(types); i++)
+                if (streq(dot + 1, types[i]))
+                        return true;
+        return false;
+}
+
+/* One warning for the non-services of an assignment, not one per name:
+ * After=network.target sysinit.target is one line. */
+static int warn_other_types(UnitLoader *l, const UnitKey *k, char *const *others) {
+        _cleanup_free_ char *joined = NULL;
+        size_t n = strv_length(others), len = 1, pos = 0;
+
+        STRV_FOREACH(o, others)
+                len += strlen(*o) + 2;
+        joined = malloc(len);
+        if (!joined)
+                return -ENOMEM;
+        STRV_FOREACH(o, others)
+                pos += (size_t) sprintf(joined + pos, "%s%s", pos ? ", " : "", *o);
+        joined[pos] = 0;
+        return diag_add(l->diags, false, l->file, l->line, k->name, "%s %s; corral ignores %s", joined,
+                        n == 1 ? "is not a service" : "are not services", n == 1 ? "it" : "them");
+}
+
 int key_unit_refs(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
-        _cleanup_strv_free_ char **words = NULL, **names = NULL;
+        _cleanup_strv_free_ char **words = NULL, **names = NULL, **others = NULL;
         char ***list = FIELD(l, k, char **);
         int r;
 
@@ -87,6 +120,11 @@ int key_unit_refs(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
         STRV_FOREACH(w, words) {
                 char *n = NULL;
 
+                if (is_other_unit_type(*w)) {
+                        if (strv_extend(&others, *w) < 0)
+                                return -ENOMEM;
+                        continue;
+                }
                 r = unit_name_normalize(*w, &n);
                 if (r == -ENOMEM)
                         return r;
@@ -106,7 +144,7 @@ int key_unit_refs(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
         STRV_FOREACH(n, names)
                 if (strv_extend(list, *n) < 0)
                         return -ENOMEM;
-        return 0;
+        return others ? warn_other_types(l, k, others) : 0;
 }
 
 int key_groups(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {

@@ -4,6 +4,7 @@
 /* Shared between the unit loader's files; not for other modules. */
 
 #include <stdarg.h>
+#include <sys/stat.h>
 
 #include "strv.h"
 #include "unit.h"
@@ -15,7 +16,8 @@ static inline void *mfree(void *p) {
 
 /* ---- diagnostics (unit-diag.c) ---- */
 
-/* Append "FILE:LINE: KEY: message" (LINE omitted when 0, KEY when NULL) to
+/* Append "FILE:LINE: KEY: message" (FILE:LINE omitted when FILE is NULL or
+ * empty, KEY when NULL; LINE 0 is the file as a whole) to
  * d->errors or d->warnings. Returns 0 or -ENOMEM. */
 int diag_add(UnitDiagnostics *d, bool error, const char *file, unsigned line,
              const char *key, const char *fmt, ...) _printf_(6, 7);
@@ -193,7 +195,19 @@ int unit_validate(UnitLoader *l);
 
 /* Parse text as one more file of l->unit (main file or drop-in). */
 int unit_parse_text(UnitLoader *l, const char *file, const char *text);
+/* Returns 0, 1 when the file is masked (/dev/null or empty: nothing to
+ * parse), or <0 after reporting why it cannot be read. */
 int unit_parse_file(UnitLoader *l, const char *path);
+/* unit_parse_file() for the unit's own file: masked is an error, -ERFKILL. */
+int unit_parse_main_file(UnitLoader *l, const char *path);
+
+/* Read PATH (a unit file, drop-in or corrald.conf; WHAT names it: "a unit
+ * file") as text: only a regular file is opened for reading, and a NUL byte
+ * is refused. Returns 0 with *ret, 1 when it is /dev/null or empty (*ret
+ * NULL), or <0 after reporting into diags ("FILE:0: ..."); -ENOENT too. */
+int unit_read_text(UnitDiagnostics *diags, const char *path, const char *what, char **ret);
+/* /dev/null or an empty regular file: what systemd calls masked. */
+bool stat_is_null_or_empty(const struct stat *st);
 
 /* A unit NAME from TEXT alone (no drop-ins), validated: for the fuzzer and
  * the benchmark. Returns as unit_load_file(). */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "fileio.h"
 #include "strv.h"
@@ -66,19 +67,58 @@ int unit_parse_text(UnitLoader *l, const char *file, const char *text) {
         return environment_merge(&l->unit->environment, env) ?: r;
 }
 
-int unit_parse_file(UnitLoader *l, const char *path) {
+bool stat_is_null_or_empty(const struct stat *st) {
+        return (S_ISCHR(st->st_mode) && st->st_rdev == makedev(1, 3)) ||
+               (S_ISREG(st->st_mode) && st->st_size == 0);
+}
+
+int unit_read_text(UnitDiagnostics *diags, const char *path, const char *what, char **ret) {
         _cleanup_free_ char *text = NULL;
+        struct stat st = {};
         size_t size;
         int r;
 
-
-        r = read_file_at(AT_FDCWD, path, &text, &size);
+        r = read_regular_file_at(AT_FDCWD, path, &text, &size, &st);
+        if (r == -EBADFD && stat_is_null_or_empty(&st)) {
+                *ret = NULL;
+                return 1;
+        }
+        if (r == -EBADFD)
+                return diag_add(diags, true, path, 0, NULL, "is %s, not a regular file; refusing to read it",
+                                file_type_name(st.st_mode)) ?: r;
         if (r < 0)
-                return diag_add(l->diags, true, path, 0, NULL, "cannot read: %s", strerror(-r)) ?: r;
+                return diag_add(diags, true, path, 0, NULL, "cannot read: %s", strerror(-r)) ?: r;
+        /* The reader stops at a NUL: every later line would be dropped. */
         if (strlen(text) != size)
-                return diag_add(l->diags, true, path, 0, NULL,
-                                "contains a NUL byte; a unit file is text (is this the right file?)") ?: -EINVAL;
+                return diag_add(diags, true, path, 0, NULL,
+                                "contains a NUL byte; %s is text (is this the right file?)", what) ?: -EINVAL;
+        if (size == 0) {
+                *ret = NULL;
+                return 1;
+        }
+        *ret = TAKE_PTR(text);
+        return 0;
+}
+
+int unit_parse_file(UnitLoader *l, const char *path) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = unit_read_text(l->diags, path, "a unit file", &text);
+        if (r != 0)
+                return r;
         return unit_parse_text(l, path, text);
+}
+
+/* The unit's own file: masked (/dev/null or empty, as in systemd) means
+ * there is no unit to load. */
+int unit_parse_main_file(UnitLoader *l, const char *path) {
+        int r = unit_parse_file(l, path);
+
+        if (r == 1)
+                return diag_add(l->diags, true, path, 0, NULL,
+                                "is masked (a link to /dev/null or an empty file), not loading it") ?: -ERFKILL;
+        return r;
 }
 
 void unit_names_done(UnitNames *n) {
@@ -141,12 +181,24 @@ size_t unit_diag_n_errors(const UnitDiagnostics *d) {
         return d ? strv_length(d->errors) : 0;
 }
 
+static int record_site(const UnitLoader *l, const char *key, char **ret) {
+        const KeySite *s = unit_loader_site(l, key);
+
+        if (isempty(s->file))
+                return 0;
+        return asprintf(ret, "%s:%u", s->file, s->line) < 0 ? -ENOMEM : 0;
+}
+
 /* Validate, and hand out the unit only when nothing was wrong with it. */
 int unit_loader_finish(UnitLoader *l, UnitConfig **u, UnitConfig **ret) {
         _cleanup_strv_free_ char **files = NULL;
         int r;
 
         r = unit_validate(l);
+        if (r >= 0)
+                r = record_site(l, "Requires", &(*u)->requires_site);
+        if (r >= 0)
+                r = record_site(l, "JoinsNamespaceOf", &(*u)->joins_namespace_of_site);
         if (r < 0)
                 return r;
         if ((*u)->path && (r = strv_extend(&files, (*u)->path)) < 0)
@@ -198,6 +250,8 @@ int unit_list_conf_files(const char *dir, char ***ret) {
 
 int unit_apply_dropins(UnitLoader *l, UnitConfig *u) {
         STRV_FOREACH(p, u->dropin_paths) {
+                /* A masked or unreadable drop-in is reported (or, masked, is
+                 * nothing); the unit goes on to show every problem. */
                 int r = unit_parse_file(l, *p);
 
                 if (r == -ENOMEM)
@@ -236,15 +290,19 @@ int unit_load_file(const char *path, UnitConfig **ret, UnitDiagnostics *diags) {
         if (!u->path || asprintf(&dropin_dir, "%s.d", path) < 0)
                 return -ENOMEM;
         r = unit_list_conf_files(dropin_dir, &confs);
-        if (r < 0)
-                return diag_add(diags, true, dropin_dir, 0, NULL, "cannot read: %s", strerror(-r)) ?: -EINVAL;
+        if (r == -ENOMEM)
+                return r;
+        /* The unit is refused (a drop-in may confine it), after its file is checked. */
+        if (r < 0 && (r = diag_add(diags, true, dropin_dir, 0, NULL, "cannot read the drop-in directory: %s",
+                                   strerror(-r))) < 0)
+                return r;
         STRV_FOREACH(c, confs) {
                 char *p;
 
                 if (asprintf(&p, "%s/%s", dropin_dir, *c) < 0 || strv_push(&u->dropin_paths, p) < 0)
                         return -ENOMEM;
         }
-        r = unit_parse_file(&l, u->path);
+        r = unit_parse_main_file(&l, u->path);
         if (r < 0 && r != -ENOMEM)
                 return r;
         if (r < 0 || (r = unit_apply_dropins(&l, u)) < 0)

@@ -297,7 +297,7 @@ static int percent_error(CrlError *reterr, const char *v, int r, uint64_t max_bp
         if (r == -EDOM)
                 return crl_error_set(reterr, EINVAL, "\"%s\" has too many decimals (at most 2, e.g. 12.25%%)", v);
         if (r == -ERANGE)
-                return crl_error_set(reterr, EINVAL, "\"%s\" is out of range (0%%-%" PRIu64 "%%)", v, max_bp / 100);
+                return crl_error_set(reterr, EINVAL, "\"%s\" is above the maximum, %" PRIu64 "%%", v, max_bp / 100);
         return crl_error_set(reterr, EINVAL, "\"%s\" is not a percentage (e.g. 20%% or 12.5%%)", v);
 }
 
@@ -427,7 +427,7 @@ static const struct {
         { "y", 31557600 * USEC_PER_SEC }, { "year", 31557600 * USEC_PER_SEC }, { "years", 31557600 * USEC_PER_SEC },
 };
 
-#define TIME_HINT "use us, ms, s, min, h, d, w, M, y, or infinity"
+#define TIME_UNITS "use us, ms, s, min, h, d, w, M, y"
 
 static bool is_unit_char(char c) {
         return isalpha((unsigned char) c) || (unsigned char) c >= 0x80;
@@ -496,13 +496,17 @@ static int time_span_raw(const char *s, usec_t *ret, char unit[static 16]) {
         return 0;
 }
 
-static int time_span_error(CrlError *reterr, const char *v, int r, const char *unit) {
+/* SIGNED: TimeOffsetSec=, which has no infinity and half the range. */
+static int time_span_error(CrlError *reterr, const char *v, int r, const char *unit, bool is_signed) {
+        const char *inf = is_signed ? "" : ", or infinity";
+
         if (r == -ENOENT)
-                return crl_error_set(reterr, EINVAL, "\"%s\" is not a time span: unknown unit \"%s\" (" TIME_HINT ")",
-                                     v, unit);
+                return crl_error_set(reterr, EINVAL, "\"%s\" is not a time span: unknown unit \"%s\" (" TIME_UNITS "%s)",
+                                     v, unit, inf);
         if (r == -ERANGE)
-                return crl_error_set(reterr, EINVAL, "\"%s\" is too large (at most about 584554 years; or use infinity)", v);
-        return crl_error_set(reterr, EINVAL, "\"%s\" is not a time span (" TIME_HINT ")", v);
+                return crl_error_set(reterr, EINVAL, "\"%s\" is too large (at most about %s years%s)",
+                                     v, is_signed ? "292277" : "584554", is_signed ? "" : "; or use infinity");
+        return crl_error_set(reterr, EINVAL, "\"%s\" is not a time span (" TIME_UNITS "%s)", v, inf);
 }
 
 int parse_time_span(const char *v, usec_t *ret, CrlError *reterr) {
@@ -523,7 +527,7 @@ int parse_time_span(const char *v, usec_t *ret, CrlError *reterr) {
         if (r == 0 && u == USEC_INFINITY)
                 r = -ERANGE;
         if (r < 0)
-                return time_span_error(reterr, v, r, unit);
+                return time_span_error(reterr, v, r, unit, false);
         *ret = u;
         return 0;
 }
@@ -541,12 +545,12 @@ int parse_time_span_signed(const char *v, int64_t *ret, CrlError *reterr) {
                 return crl_error_set(reterr, EINVAL, "\"%s\" is not allowed here (give a finite time span, e.g. -1h or 2d)", v);
         negative = s[0] == '-';
         if (negative && s[1] == '-')
-                return time_span_error(reterr, v, -EINVAL, unit);
+                return time_span_error(reterr, v, -EINVAL, unit, true);
         r = time_span_raw(s + negative, &u, unit);
         if (r == 0 && u > (usec_t) INT64_MAX)
                 r = -ERANGE;
         if (r < 0)
-                return time_span_error(reterr, v, r, unit);
+                return time_span_error(reterr, v, r, unit, true);
         *ret = negative ? -(int64_t) u : (int64_t) u;
         return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/resource.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -230,6 +231,9 @@ typedef struct UnitConfig {
         char *description;
         char **documentation;
         char **after, **requires, **wants;      /* unit names without ".service" */
+        /* "FILE:LINE" of the last Requires=/JoinsNamespaceOf= (NULL when
+         * unset), for messages about the units they name. */
+        char *requires_site, *joins_namespace_of_site;
         usec_t start_limit_interval_usec;       /* default 10s */
         unsigned start_limit_burst;             /* default 5 */
         bool auto_start;                        /* default yes */
@@ -312,9 +316,13 @@ typedef struct ManagerConfig {
 typedef struct UnitDiagnostics {
         char **errors;
         char **warnings;
+        char **lines;   /* both, in the order to print them (file, line); borrowed */
 } UnitDiagnostics;
 
 void unit_diagnostics_done(UnitDiagnostics *d);
+/* A copy of s for a message: control characters (C0, DEL, C1) and bytes
+ * that are not UTF-8 as \xNN, as every diagnostic already has them. */
+char *unit_escape_message(const char *s);
 
 UnitConfig *unit_config_free(UnitConfig *u);
 DEFINE_TRIVIAL_CLEANUP_FUNC(UnitConfig *, unit_config_free);
@@ -335,8 +343,38 @@ int unit_load_file(const char *path, UnitConfig **ret, UnitDiagnostics *diags);
 int unit_load(const char *name, char *const *dirs, UnitConfig **ret, UnitDiagnostics *diags);
 
 /* The names of every unit file in dirs (templates included, as "worker@"),
- * sorted, without ".service". */
+ * sorted, without ".service": entries of kind UNIT_FILE_UNIT that no later
+ * dir hides. */
 int unit_list_names(char *const *dirs, char ***ret);
+
+/* What a NAME.service entry of a units directory is. */
+typedef enum UnitFileKind {
+        UNIT_FILE_UNIT,         /* a unit file, or a link to one of the same name */
+        UNIT_FILE_ALIAS,        /* a link to another unit's file: its second name */
+        UNIT_FILE_MASKED,       /* /dev/null (or a link to it) or an empty file */
+        UNIT_FILE_DANGLING,     /* a link to nothing */
+        UNIT_FILE_LOOP,         /* links that never end */
+        UNIT_FILE_NOT_REGULAR,  /* a directory, FIFO, socket or device */
+        UNIT_FILE_BAD_NAME,     /* NAME is not a unit name */
+        _UNIT_FILE_KIND_MAX,
+        _UNIT_FILE_KIND_INVALID = -EINVAL,
+} UnitFileKind;
+
+typedef struct UnitFileEntry {
+        char *name;             /* NAME, without .service */
+        char *path;             /* DIR/NAME.service */
+        char *target;           /* UNIT_FILE_ALIAS: the unit it names (NAME) */
+        UnitFileKind kind;
+        int error;              /* DANGLING, LOOP: the errno */
+        mode_t mode;            /* NOT_REGULAR: the S_IFMT bits */
+        size_t dir_index;
+        bool shadowed;          /* a later dir has an entry NAME too */
+} UnitFileEntry;
+
+/* Every *.service entry of dirs (a missing dir has none), sorted by name
+ * and then dir; nothing is opened for reading. */
+int unit_dirs_scan(char *const *dirs, UnitFileEntry **ret, size_t *ret_n);
+UnitFileEntry *unit_file_entries_free(UnitFileEntry *e, size_t n);
 
 /* A unit from properties (RunTransient): NAME (not a template), the command
  * ARGV (becomes ExecStart=; may be NULL when a property gives ExecStart=),

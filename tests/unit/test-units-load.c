@@ -740,10 +740,11 @@ static void test_list_names(void **state) {
         char *const dirs[] = { d1, d2, "/nonexistent/corral", NULL };
         char **names = NULL;
 
-        scratch_write(d1, "b.service", "");
-        scratch_write(d1, "worker@.service", "");
-        scratch_write(d2, "b.service", "");
-        scratch_write(d2, "a.service", "");
+        /* Not empty: an empty unit file is masked, as in systemd. */
+        scratch_write(d1, "b.service", "#\n");
+        scratch_write(d1, "worker@.service", "#\n");
+        scratch_write(d2, "b.service", "#\n");
+        scratch_write(d2, "a.service", "#\n");
         scratch_write(d2, "notes.txt", "");
         scratch_write(d2, "x.service.d/a.conf", "");
         assert_int_equal(unit_list_names(dirs, &names), 0);

@@ -183,7 +183,7 @@ static void test_template_as_itself(void **state) {
         UnitConfig *u;
 
         u = load_text(dir, "worker@.service",
-                      "[Unit]\nDescription=Worker %I %f %j\nAfter=%i.device dev-%i.device\n"
+                      "[Unit]\nDescription=Worker %I %f %j\nAfter=%i.device dev-%i.device %i.service\n"
                       "[Service]\nExecStart=/bin/w %i\nBindPaths=/srv/%i\nReadOnlyPaths=/srv/.%i\n"
                       "User=%i\n", &d);
         dump(&d);
@@ -192,8 +192,11 @@ static void test_template_as_itself(void **state) {
         assert_true(u->is_template);
         assert_null(u->instance);
         assert_string_equal(u->description, "Worker i /i worker");
-        assert_string_equal(u->after[0], "i.device");
-        assert_string_equal(u->after[1], "dev-i.device");
+        /* the devices are no services: one warning, with %i expanded */
+        assert_int_equal(strv_length(d.warnings), 1);
+        assert_non_null(strstr(d.warnings[0], ": After: i.device, dev-i.device are not services; corral ignores them"));
+        assert_int_equal(strv_length(u->after), 1);
+        assert_string_equal(u->after[0], "i");
         assert_string_equal(u->exec_start[0].argv[1], "i");
         assert_string_equal(u->bind_paths[0].source, "/srv/i");
         assert_string_equal(u->read_only_paths[0].path, "/srv/.i");
@@ -249,8 +252,9 @@ static void test_backslashes_per_key(void **state) {
                       "ReadOnlyPaths=/a\\x2db \"/c\\ d\"\nBindPaths=/s\\x2dt:/d\nTemporaryFileSystem=/t\\x2du\n", &d);
         dump(&d);
         assert_non_null(u);
+        assert_int_equal(strv_length(u->after), 1);
         assert_string_equal(u->after[0], "foo\\x2dbar");
-        assert_string_equal(u->after[1], "dev-disk-by\\x2duuid-1.device");
+        assert_non_null(strstr(d.warnings[0], ": After: dev-disk-by\\x2duuid-1.device is not a service"));
         assert_string_equal(u->exec_start[0].argv[1], "a-b");
         assert_string_equal(env_get(u, "A"), "a-b");
         assert_string_equal(u->read_only_paths[0].path, "/ax2db");

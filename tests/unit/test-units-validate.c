@@ -53,7 +53,7 @@ static void test_exec_rules(void **state) {
                 { "[Unit]\nDescription=x\n[Service]\nType=simple\n",
                   { "v.service:3: ExecStart: missing; a service needs an ExecStart= command" } },
                 { "[Unit]\nDescription=x\n",
-                  { "v.service: ExecStart: missing; a service needs an ExecStart= command" } },
+                  { "v.service:0: ExecStart: missing; a service needs an ExecStart= command" } },
                 { "[Service]\nExecStart=/bin/a\nExecStart=/bin/b\n",
                   { "v.service:3: ExecStart: 2 commands given, but only Type=oneshot may have more than one "
                     "(an empty ExecStart= resets the list)" } },
@@ -194,10 +194,10 @@ static void test_file_names(void **state) {
         snprintf(path, sizeof(path), "%s/web.conf", dir);
         assert_int_equal(unit_load_file(path, &u, &d), -EINVAL);
         assert_string_equal(strip_dir(d.errors[0], dir),
-                            "web.conf: not a unit file name (use NAME.service or NAME@.service)");
+                            "web.conf:0: not a unit file name (use NAME.service or NAME@.service)");
         snprintf(path, sizeof(path), "%s/absent.service", dir);
         assert_int_equal(unit_load_file(path, &u, &d), -ENOENT);
-        assert_string_equal(strip_dir(d.errors[1], dir), "absent.service: cannot read: No such file or directory");
+        assert_string_equal(strip_dir(d.errors[1], dir), "absent.service:0: cannot read: No such file or directory");
         assert_null(u);
         unit_diagnostics_done(&d);
 
@@ -211,7 +211,7 @@ static void test_file_names(void **state) {
         }
         assert_int_equal(unit_load_file(path, &u, &d), -EINVAL);
         assert_string_equal(strip_dir(d.errors[0], dir),
-                            "nul.service: contains a NUL byte; a unit file is text (is this the right file?)");
+                            "nul.service:0: contains a NUL byte; a unit file is text (is this the right file?)");
         assert_int_equal(strv_length(d.errors), 1);
         unit_diagnostics_done(&d);
 
