@@ -206,7 +206,6 @@ static const char *specifier_fixed(char c) {
         case 'T': return "/tmp";
         case 'V': return "/var/tmp";
         case 'h': return "/root";
-        case 's': return "/bin/sh";
         case 'u': case 'g': return "root";
         case 'U': case 'G': return "0";
         case '%': return "%";
@@ -222,6 +221,10 @@ static int specifier_value(char c, const Specifiers *spec, char **ret, CrlError 
         if (fixed)
                 return dup_to(fixed, ret);
         switch (c) {
+        /* root's shell as systemd's default_root_shell(): its build's
+         * DEFAULT_USER_SHELL (/bin/bash upstream and in Debian) when it
+         * exists, else /bin/sh; /etc/passwd is not read (no NSS in PID 1). */
+        case 's': return dup_to(access("/bin/bash", F_OK) == 0 ? "/bin/bash" : "/bin/sh", ret);
         case 'n': return dup_to(spec->full, ret);
         case 'N': return dup_to(spec->name, ret);
         case 'p': return dup_to(spec->prefix, ret);
