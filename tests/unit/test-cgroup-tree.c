@@ -38,7 +38,7 @@ typedef struct Fake {
 static Fake fake;
 
 static const char *const controller_files[][6] = {
-        [CG_CTRL_CPU] = { "cpu.max", "cpu.weight" },
+        [CG_CTRL_CPU] = { "cpu.max", "cpu.weight", "cpu.idle" },
         [CG_CTRL_CPUSET] = { "cpuset.cpus", "cpuset.mems" },
         [CG_CTRL_IO] = { "io.max", "io.weight", "io.stat" },
         [CG_CTRL_MEMORY] = { "memory.max", "memory.high", "memory.low", "memory.min", "memory.swap.max",
@@ -238,6 +238,13 @@ static CgProbe probe_all(void) {
 
 static bool logged(const char *line) {
         return strv_contains(fake.log, line);
+}
+
+static ssize_t log_index(const char *line) {
+        for (size_t i = 0; fake.log && fake.log[i]; i++)
+                if (streq(fake.log[i], line))
+                        return (ssize_t) i;
+        return -1;
 }
 
 static int setup(void **state) {
@@ -524,6 +531,40 @@ static void test_apply_live(void **state) {
         cg_root_free(root);
 }
 
+/* CPUWeight=idle reaches the cgroup as cpu.idle=1, with no weight write;
+ * back to a weight, cpu.idle=0 comes first. Without cpu.idle (before Linux
+ * 5.15) an idle unit fails to start, a plain one does not notice. */
+static void test_cpu_idle(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        ResourceConfig rc = config_unset();
+        CgService *s = NULL;
+        char **warnings = NULL;
+        CrlError err = {};
+
+        rc.cpu_weight = 1;
+        rc.cpu_idle = true;
+        assert_int_equal(cg_service_create(root, "web", &rc, 0, &s, &warnings, &err), 0);
+        assert_content(cg_service_fd(s), "cpu.idle", "1");
+        assert_true(logged("/corral/web.service/cpu.idle=1"));
+        assert_false(logged("/corral/web.service/cpu.weight=1"));
+        rc.cpu_weight = 50;
+        rc.cpu_idle = false;
+        assert_int_equal(cg_service_apply(s, &rc, 0, &warnings, &err), 0);
+        assert_content(cg_service_fd(s), "cpu.idle", "0");
+        assert_content(cg_service_fd(s), "cpu.weight", "50");
+        assert_true(log_index("/corral/web.service/cpu.idle=0") >= 0);
+        assert_true(log_index("/corral/web.service/cpu.idle=0") < log_index("/corral/web.service/cpu.weight=50"));
+        assert_int_equal(unlinkat(cg_service_fd(s), "cpu.idle", 0), 0);
+        assert_int_equal(cg_service_apply(s, &rc, 0, &warnings, &err), 0);
+        rc.cpu_idle = true;
+        assert_int_equal(cg_service_apply(s, &rc, 0, &warnings, &err), -ENOENT);
+        assert_non_null(strstr(err.message, "CPUWeight=: cannot write '1' to "));
+        assert_null(warnings);
+        cg_service_free(s);
+        cg_root_free(root);
+}
+
 static CgService *make_service(CgRoot *root, const char *name) {
         ResourceConfig rc = config_unset();
         CgService *s = NULL;
@@ -763,13 +804,6 @@ static void test_kill_without_cgroup_kill(void **state) {
         cg_root_free(root);
 }
 
-static ssize_t log_index(const char *line) {
-        for (size_t i = 0; fake.log && fake.log[i]; i++)
-                if (streq(fake.log[i], line))
-                        return (ssize_t) i;
-        return -1;
-}
-
 /* A child that dies of SIGTERM and SIGKILL, and with this test. */
 static pid_t spawn_sleeper(void) {
         pid_t pid = fork();
@@ -976,6 +1010,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_internal_processes, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_value, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_apply_live, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_cpu_idle, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_events, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_freeze, setup, teardown),
