@@ -15,6 +15,12 @@ int strv_extend(char ***l, const char *value);
 int strv_push(char ***l, char *value);
 char **strv_copy(char *const *l);
 bool strv_contains(char *const *l, const char *s);
+/* Move every entry of add (owned, always consumed, even on -ENOMEM) to the
+ * end of *l unless *l or an earlier entry of add has it already; a hash set,
+ * so O(|*l| + |add|) where strv_contains() per entry is quadratic. */
+int strv_merge_unique(char ***l, char **add);
+/* Move every entry of add (owned, always consumed) to the end of *l. */
+int strv_append_steal(char ***l, char **add);
 
 #define STRV_FOREACH(s, l) for (char *const *s = (l); s && *s; s++)
 

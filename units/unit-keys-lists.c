@@ -2,6 +2,7 @@
 /* Keys whose value is a list (an empty assignment resets it) and the
  * [Network] keys. */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,12 +27,43 @@ static void strv_reset(char ***l) {
         *l = strv_free(*l);
 }
 
+/* The entries of list key k collected from the file being parsed (never
+ * NULL: the slots cover every key that uses them). */
+static StrvBuilder *pending_list(UnitLoader *l, const UnitKey *k) {
+        size_t i = 0;
+
+        while (i < ELEMENTSOF(l->lists) && l->lists[i].key && l->lists[i].key != k)
+                i++;
+        assert(i < ELEMENTSOF(l->lists));
+        l->lists[i].key = k;
+        return &l->lists[i].items;
+}
+
+/* An empty assignment: the list and what this file added are gone. */
+static void list_reset(UnitLoader *l, const UnitKey *k) {
+        strv_builder_done(pending_list(l, k));
+        strv_reset(FIELD(l, k, char **));
+}
+
+/* Drop what was added to b since it held n entries (a refused line). */
+static void builder_truncate(StrvBuilder *b, size_t n) {
+        while (b->n > n)
+                free(b->l[--b->n]);
+        if (b->l)
+                b->l[b->n] = NULL;
+}
+
+/* After the entries went to pending_list(): a property has no file end. */
+static int list_added(UnitLoader *l) {
+        return l->in_file ? 0 : unit_loader_merge_lists(l);
+}
+
 int key_documentation(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
         _cleanup_strv_free_ char **words = NULL;
-        char ***list = FIELD(l, k, char **);
+        StrvBuilder *pending = pending_list(l, k);
 
         if (!*v) {
-                strv_reset(list);
+                list_reset(l, k);
                 return 0;
         }
         if (split_quoted(v, &words, e) < 0)
@@ -44,31 +76,31 @@ int key_documentation(UnitLoader *l, const UnitKey *k, const char *v, CrlError *
 
                 for (size_t i = 0; i < ELEMENTSOF(schemes); i++)
                         ok = ok || (strneq(*w, schemes[i], strlen(schemes[i])) && (*w)[strlen(schemes[i])]);
-                r = ok ? strv_extend(list, *w)
+                r = ok ? strv_builder_extend(pending, *w)
                        : diag_add(l->diags, false, l->file, l->line, k->name,
                                   "\"%s\" is not a URI (use http://, https://, file:, info: or man:), ignoring", *w);
                 if (r < 0)
                         return r;
         }
-        return 0;
+        return list_added(l);
 }
 
 /* The whitespace-separated words of v, as written. */
 static int split_words(const char *v, char ***ret) {
-        _cleanup_strv_free_ char **l = NULL;
+        _cleanup_(strv_builder_done) StrvBuilder l = {};
 
         for (v += strspn(v, " \t\n\r"); *v; v += strspn(v, " \t\n\r")) {
                 size_t n = strcspn(v, " \t\n\r");
                 char *w = strndup(v, n);
 
-                if (!w || strv_push(&l, w) < 0) {
+                if (!w || strv_builder_push(&l, w) < 0) {
                         free(w);
                         return -ENOMEM;
                 }
                 v += n;
         }
-        *ret = TAKE_PTR(l);
-        return 0;
+        *ret = strv_builder_steal(&l);
+        return *ret ? 0 : -ENOMEM;
 }
 
 /* NAME.socket, NAME.target, ...: a unit of a type corral does not run. */
@@ -103,25 +135,14 @@ static int warn_other_types(UnitLoader *l, const UnitKey *k, char *const *others
                         n == 1 ? "is not a service" : "are not services", n == 1 ? "it" : "them");
 }
 
-int key_unit_refs(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
-        _cleanup_strv_free_ char **words = NULL, **names = NULL, **others = NULL;
-        char ***list = FIELD(l, k, char **);
-        int r;
-
-        if (!*v) {
-                strv_reset(list);
-                return 0;
-        }
-        /* As systemd: split at whitespace, quotes and backslashes kept, so
-         * "foo\\x2dbar" names that unit, not "foo-bar". */
-        r = split_words(v, &words);
-        if (r < 0)
-                return r;
+/* The unit names of the words (others: the non-services), in order. */
+static int unit_ref_names(char **words, StrvBuilder *names, StrvBuilder *others, CrlError *e) {
         STRV_FOREACH(w, words) {
                 char *n = NULL;
+                int r;
 
                 if (is_other_unit_type(*w)) {
-                        if (strv_extend(&others, *w) < 0)
+                        if (strv_builder_extend(others, *w) < 0)
                                 return -ENOMEM;
                         continue;
                 }
@@ -132,27 +153,68 @@ int key_unit_refs(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
                         return crl_error_set(e, EINVAL,
                                              "\"%s\" is not a unit name (use NAME or NAME.service: 1-64 characters of A-Z a-z 0-9 _ . - : \\ and one @ for instances)",
                                              *w);
-                if (strv_contains(*list, n) || strv_contains(names, n)) {
-                        free(n);
-                        continue;
-                }
-                if (strv_push(&names, n) < 0) {
+                if (strv_builder_push(names, n) < 0) {
                         free(n);
                         return -ENOMEM;
                 }
         }
-        STRV_FOREACH(n, names)
-                if (strv_extend(list, *n) < 0)
+        return 0;
+}
+
+/* Names are collected per file and merged without duplicates at its end
+ * (unit_loader_merge_refs()): checking each against the list was O(n²). */
+int key_unit_refs(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        _cleanup_(strv_builder_done) StrvBuilder others = {};
+        _cleanup_strv_free_ char **words = NULL;
+        StrvBuilder *pending = pending_list(l, k);
+        size_t before = pending->n;
+        int r;
+
+        if (!*v) {
+                list_reset(l, k);
+                return 0;
+        }
+        /* As systemd: split at whitespace, quotes and backslashes kept, so
+         * "foo\\x2dbar" names that unit, not "foo-bar". */
+        r = split_words(v, &words);
+        if (r >= 0)
+                r = unit_ref_names(words, pending, &others, e);
+        if (r < 0) {            /* a refused line adds nothing */
+                builder_truncate(pending, before);
+                return r;
+        }
+        r = list_added(l);
+        return r >= 0 && others.n > 0 ? warn_other_types(l, k, others.l) : r;
+}
+
+int unit_loader_merge_lists(UnitLoader *l) {
+        int r = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(l->lists) && l->lists[i].key; i++) {
+                const UnitKey *k = l->lists[i].key;
+                char **add;
+
+                if (l->lists[i].items.n == 0) { /* a reset leaves the list NULL, not empty */
+                        strv_builder_done(&l->lists[i].items);
+                        continue;
+                }
+                add = strv_builder_steal(&l->lists[i].items);
+                if (!add)
                         return -ENOMEM;
-        return others ? warn_other_types(l, k, others) : 0;
+                if (k->parse == key_unit_refs)
+                        r = strv_merge_unique(FIELD(l, k, char **), add) ?: r;
+                else
+                        r = strv_append_steal(FIELD(l, k, char **), add) ?: r;
+        }
+        return r;
 }
 
 int key_groups(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
         _cleanup_strv_free_ char **words = NULL;
-        char ***list = FIELD(l, k, char **);
+        StrvBuilder *pending = pending_list(l, k);
 
         if (!*v) {
-                strv_reset(list);
+                list_reset(l, k);
                 return 0;
         }
         if (split_quoted(v, &words, e) < 0)
@@ -161,9 +223,9 @@ int key_groups(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
                 if (parse_user_or_group_name(*w, e) < 0)
                         return -EINVAL;
         STRV_FOREACH(w, words)
-                if (strv_extend(list, *w) < 0)
+                if (strv_builder_extend(pending, *w) < 0)
                         return -ENOMEM;
-        return 0;
+        return list_added(l);
 }
 
 static void exec_reset(ExecCommand **c, size_t *n) {

@@ -119,9 +119,19 @@ typedef struct UnitLoader {
          * once at its end (unit_parse_text()): merging per line cost O(lines²). */
         bool in_file;
         StrvBuilder environment;
+        /* The same for the string lists (After= Requires= Wants=
+         * JoinsNamespaceOf= Documentation= SupplementaryGroups=), moved into
+         * the unit at the file's end, unit references without duplicates
+         * (unit_loader_merge_lists()): appending per word was O(n²). */
+        struct {
+                const struct UnitKey *key;      /* NULL: free slot */
+                StrvBuilder items;
+        } lists[6];
 } UnitLoader;
 
 typedef struct UnitKey UnitKey;
+/* Move the collected list entries into the unit (key_unit_refs() & co.). */
+int unit_loader_merge_lists(UnitLoader *l);
 typedef int (*UnitKeyParser)(UnitLoader *l, const UnitKey *k, const char *v, CrlError *reterr);
 
 typedef enum UnitKeyFlags {

@@ -61,6 +61,7 @@ int unit_parse_text(UnitLoader *l, const char *file, const char *text) {
         l->in_file = true;
         r = ini_parse_text(file, text, &unit_callbacks, l, l->diags);
         l->in_file = false;
+        r = unit_loader_merge_lists(l) ?: r;
         env = strv_builder_steal(&l->environment);
         if (!env)
                 return -ENOMEM;
@@ -172,13 +173,13 @@ int unit_loader_init(UnitLoader *l, UnitConfig **u, const char *name, UnitNames 
                 .diags = diags,
                 .spec = { names->full, names->name, names->prefix, names->instance, at != NULL, &(*u)->path },
                 .errors_before = unit_diag_n_errors(diags),
-                .warnings_before = diags ? strv_length(diags->warnings) : 0,
+                .warnings_before = diags ? diags->n_warnings : 0,
         };
         return 0;
 }
 
 size_t unit_diag_n_errors(const UnitDiagnostics *d) {
-        return d ? strv_length(d->errors) : 0;
+        return d ? d->n_errors : 0;
 }
 
 static int record_site(const UnitLoader *l, const char *key, char **ret) {

@@ -12,6 +12,7 @@ void unit_diagnostics_done(UnitDiagnostics *d) {
         d->errors = strv_free(d->errors);
         d->warnings = strv_free(d->warnings);
         d->lines = mfree(d->lines);     /* the strings were errors' and warnings' */
+        d->n_errors = d->n_warnings = d->n_lines = 0;
 }
 
 static void exec_commands_free(ExecCommand *c, size_t n) {

@@ -317,6 +317,7 @@ typedef struct UnitDiagnostics {
         char **errors;
         char **warnings;
         char **lines;   /* both, in the order to print them (file, line); borrowed */
+        size_t n_errors, n_warnings, n_lines;   /* their lengths, kept by units/ */
 } UnitDiagnostics;
 
 void unit_diagnostics_done(UnitDiagnostics *d);

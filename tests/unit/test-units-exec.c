@@ -104,6 +104,80 @@ static void test_many_assignments(void **state) {
         free(line);
 }
 
+/* The string list keys over lines, files and resets: entries are collected
+ * per file and moved into the unit once at its end, unit references without
+ * duplicates, with the meaning of one append per line. */
+static void test_list_keys(void **state) {
+        char *dir = scratch_dir();
+        UnitDiagnostics d = {};
+        UnitConfig *u;
+
+        scratch_write(dir, "l.service.d/a.conf", "[Unit]\nAfter=a e.service\nRequires=\nRequires=y\n"
+                      "Documentation=man:b\n[Service]\nSupplementaryGroups=g3\n");
+        u = load_text(dir, "l.service", "[Unit]\nAfter=a b\nAfter=b c.service a\nRequires=x\n"
+                      "Wants=w\nWants=\nJoinsNamespaceOf=\nDocumentation=man:a\n"
+                      "[Service]\nExecStart=/bin/true\nSupplementaryGroups=g1\nSupplementaryGroups=g2 g1\n", &d);
+        assert_non_null(u);
+        assert_strv(u->after, W("a", "b", "c", "e"));
+        assert_strv(u->requires, W("y"));
+        assert_null(u->wants);          /* reset: no list at all, not an empty one */
+        assert_null(u->joins_namespace_of);
+        assert_strv(u->documentation, W("man:a", "man:b"));
+        assert_strv(u->supplementary_groups, W("g1", "g2", "g1", "g3"));
+        unit_config_free(u);
+        unit_diagnostics_done(&d);
+        scratch_remove(dir);
+}
+
+/* One After= line of 60k names took 17 s, a Documentation= line of 60k URIs
+ * 2.5 s, a SupplementaryGroups= line of 100k names 5.6 s, a unit with 40k
+ * warnings 1.9 s (each name or diagnostic walked the whole list). */
+static void test_long_lists_and_many_diagnostics(void **state) {
+        char *dir = scratch_dir(), *text = malloc(1 << 20), *p;
+        UnitDiagnostics d = {};
+        UnitConfig *u;
+        double t;
+
+        /* each file under the 1 MiB limit */
+        assert_non_null(text);
+        p = text + sprintf(text, "[Service]\nSupplementaryGroups=");
+        for (size_t i = 0; i < 100000; i++)
+                p += sprintf(p, "g%zu ", i);
+        scratch_write(dir, "l.service.d/a.conf", text);
+        p = text + sprintf(text, "[Unit]\n");
+        for (size_t i = 0; i < 30000; i++)
+                p += sprintf(p, "Wants=w%zu\nUnknown%zu=1\n", i % 20000, i);
+        scratch_write(dir, "l.service.d/b.conf", text);
+        p = text + sprintf(text, "[Unit]\nAfter=");
+        for (size_t i = 0; i < 60000; i++)
+                p += sprintf(p, "u%zu ", i);
+        p += sprintf(p, "\nDocumentation=");
+        for (size_t i = 0; i < 50000; i++)
+                p += sprintf(p, "man:x%zu ", i);
+        p += sprintf(p, "\n[Service]\nExecStart=/bin/true\n");
+        t = now_s();
+        u = load_text(dir, "l.service", text, &d);
+        t = now_s() - t;
+        assert_non_null(u);
+        assert_int_equal(strv_length(u->after), 60000);
+        assert_string_equal(u->after[59999], "u59999");
+        assert_int_equal(strv_length(u->wants), 20000);
+        assert_int_equal(strv_length(u->documentation), 50000);
+        assert_int_equal(strv_length(u->supplementary_groups), 100000);
+        assert_int_equal(strv_length(d.warnings), 30000);
+        assert_int_equal(d.n_warnings, 30000);
+        assert_int_equal(d.n_lines, 30000);
+        assert_int_equal(d.n_errors, 0);
+        assert_string_equal(strip_dir(d.lines[29999], dir),
+                            "l.service.d/b.conf:60001: Unknown29999: unknown key in [Unit], ignoring");
+        print_message("long lists and 30000 warnings loaded in %.3f s\n", t);
+        assert_true(t < 10);
+        unit_config_free(u);
+        unit_diagnostics_done(&d);
+        free(text);
+        scratch_remove(dir);
+}
+
 /* An EnvironmentFile= of 115k lines: the same merge. */
 static void test_many_file_assignments(void **state) {
         char *text = malloc(N_ASSIGNMENTS * 16), *p = text;
@@ -416,6 +490,8 @@ int main(void) {
                 cmocka_unit_test(test_many_assignments),
                 cmocka_unit_test(test_many_file_assignments),
                 cmocka_unit_test(test_environment_lines),
+                cmocka_unit_test(test_list_keys),
+                cmocka_unit_test(test_long_lists_and_many_diagnostics),
                 cmocka_unit_test(test_prefixes),
                 cmocka_unit_test(test_prefixes_refused),
                 cmocka_unit_test(test_no_env_expand),

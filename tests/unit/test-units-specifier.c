@@ -205,6 +205,7 @@ static void test_template_as_itself(void **state) {
         assert_string_equal(u->read_only_paths[0].path, "/srv/.i");
         assert_string_equal(u->user, "i");
         unit_config_free(u);
+        unit_diagnostics_done(&d);
         scratch_remove(dir);
 }
 
