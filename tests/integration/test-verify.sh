@@ -27,6 +27,14 @@ check() { # FILE WANT_RC
 for f in tests/units/good/*.service; do check "$f" 0; done
 for f in tests/units/bad/*.service; do check "$f" 1; done
 
+# The man-page units (values checked by tests/unit/test-units-man.c):
+# valid with no diagnostic at all.
+for f in tests/units/man/*.service; do
+        n=$((n + 1))
+        out=$("$ctl" verify "$f" 2>&1)
+        [ "$out" = "$f: valid" ] || { echo "FAIL $f:"; echo "$out"; fail=$((fail + 1)); }
+done
+
 # The shipped examples: the good ones verify clean, examples/bad/ fails.
 for f in examples/*.service; do
         n=$((n + 1))
