@@ -252,7 +252,7 @@ int key_exec(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
         for (size_t i = before; i < *n; i++)
                 (*cmds)[i].line = l->line;
         /* systemd keeps an unknown escape as written and warns, each time. */
-        for (const char *x = v; r >= 0 && (x = value_find_unknown_escape(x)); x += 2)
+        for (const char *x = v; r >= 0 && (x = value_find_unknown_escape(v, x)); x += 2)
                 r = diag_add(l->diags, false, l->file, l->line, k->name,
                              "ignoring unknown escape sequence \"%.2s\" "
                              "(the backslash is kept as written; write \\\\ for a backslash)", x);

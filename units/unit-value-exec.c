@@ -99,15 +99,24 @@ static int numeric_escape(const char *e, uint32_t *ret) {
         return 3;
 }
 
-static const char escape_from[] = "abfnrtv\\\"'s; ", escape_to[] = "\a\b\f\n\r\t\v\\\"' ; ";
+/* systemd's cunescape_one(): no "\;" (a lone "\;" in Exec*= is handled
+ * before; "b\;" keeps its backslash, with a warning, as systemd). "\ " is a
+ * space here, where systemd keeps it as written: specifier expansions are
+ * escaped that way (unit-specifier.c), so it must read back as a space. */
+static const char escape_from[] = "abfnrtv\\\"'s ", escape_to[] = "\a\b\f\n\r\t\v\\\"'  ";
 
-const char *value_find_unknown_escape(const char *v) {
-        for (const char *c = v; (c = strchr(c, '\\')); ) {
+const char *value_find_unknown_escape(const char *v, const char *from) {
+        for (const char *c = from; (c = strchr(c, '\\')); ) {
                 uint32_t x;
                 int n;
 
                 if (!c[1])
                         return NULL;
+                /* a lone "\;" is the ";" argument of an Exec*= line */
+                if (c[1] == ';' && (c == v || strchr(WHITESPACE, c[-1])) && (!c[2] || strchr(WHITESPACE, c[2]))) {
+                        c += 2;
+                        continue;
+                }
                 n = strchr(escape_from, c[1]) ? 1 : numeric_escape(c + 1, &x);
                 if (n < 0)
                         return c;

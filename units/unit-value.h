@@ -73,9 +73,10 @@ typedef enum WordFlags {
         WORD_RELAX     = 1 << 1,        /* an unknown C escape is kept as written */
 } WordFlags;
 int split_quoted_full(const char *v, WordFlags flags, char ***ret, CrlError *reterr);
-/* The first backslash in v that starts no known C escape ("\-", "\d"), or
- * NULL: command lines keep those as written, and the loader warns. */
-const char *value_find_unknown_escape(const char *v);
+/* The first backslash in v, at from or after, that starts no known C escape
+ * ("\-", "\d", "b\;"; a lone "\;" is none), or NULL: command lines keep
+ * those as written, and the loader warns. */
+const char *value_find_unknown_escape(const char *v, const char *from);
 
 /* Environment=: one or more KEY=VALUE words with quoting; appended to *env
  * (a later KEY replaces an earlier one). KEY must be a valid variable name. */

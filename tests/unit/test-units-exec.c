@@ -427,6 +427,9 @@ static void test_semicolons(void **state) {
                 { "/bin/echo \";\"", W("/bin/echo", ";") },
                 { "/bin/echo \\\\;", W("/bin/echo", "\\;") },
                 { "/bin/echo x;", W("/bin/echo", "x;") },
+                /* not a lone "\;": an unknown escape, kept (systemd's cunescape has no ';') */
+                { "/bin/echo b\\;", W("/bin/echo", "b\\;") },
+                { "/bin/echo \\;b", W("/bin/echo", "\\;b") },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(t); i++) {
@@ -438,6 +441,22 @@ static void test_semicolons(void **state) {
                 assert_strv(c.argv, t[i].argv);
                 exec_command_done(&c);
         }
+
+        /* the loader warns for "b\;" (as systemd's extract_first_word_and_warn()),
+         * not for the lone "\;" */
+        char *dir = scratch_dir();
+        UnitDiagnostics d = {};
+        UnitConfig *u = load_text(dir, "s.service", "[Service]\nExecStart=/bin/echo b\\; \\; c\n", &d);
+
+        assert_non_null(u);
+        assert_strv(u->exec_start[0].argv, W("/bin/echo", "b\\;", ";", "c"));
+        assert_int_equal(strv_length(d.warnings), 1);
+        assert_string_equal(strip_dir(d.warnings[0], dir),
+                            "s.service:2: ExecStart: ignoring unknown escape sequence \"\\;\" "
+                            "(the backslash is kept as written; write \\\\ for a backslash)");
+        unit_config_free(u);
+        unit_diagnostics_done(&d);
+        scratch_remove(dir);
 }
 
 static void commands_free(ExecCommand *c, size_t n) {
