@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fileio.h"
 #include "macros.h"
 
 #define READ_FILE_MAX (1024 * 1024)
 
-int read_file_at(int dirfd, const char *path, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = -EBADF;
+static int read_fd(int fd, char **ret, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
         size_t size = 0, alloc = 4096;
 
-        fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
         buf = malloc(alloc);
         if (!buf)
                 return -ENOMEM;
@@ -46,6 +43,61 @@ int read_file_at(int dirfd, const char *path, char **ret, size_t *ret_size) {
                 *ret_size = size;
         *ret = TAKE_PTR(buf);
         return 0;
+}
+
+int read_file_at(int dirfd, const char *path, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = -EBADF;
+
+        fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        return read_fd(fd, ret, ret_size);
+}
+
+int read_regular_file_at(int dirfd, const char *path, char **ret, size_t *ret_size, struct stat *ret_st) {
+        _cleanup_close_ int fd = -EBADF, probe = -EBADF;
+        struct stat st, st2;
+
+        /* Type first, through O_PATH: opening a FIFO for reading waits for a
+         * writer, a socket cannot be opened at all, and a device's open may
+         * act (a tape rewinds). */
+        probe = openat(dirfd, path, O_PATH | O_CLOEXEC);
+        if (probe < 0)
+                return -errno;
+        if (fstat(probe, &st) < 0)
+                return -errno;
+        if (ret_st)
+                *ret_st = st;
+        if (!S_ISREG(st.st_mode))
+                return S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
+        /* O_NONBLOCK and a second fstat: a file swapped in between is caught
+         * without blocking on it. */
+        fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st2) < 0)
+                return -errno;
+        if (st2.st_dev != st.st_dev || st2.st_ino != st.st_ino || !S_ISREG(st2.st_mode)) {
+                if (ret_st)
+                        *ret_st = st2;
+                return S_ISREG(st2.st_mode) ? -EAGAIN : S_ISDIR(st2.st_mode) ? -EISDIR : -EBADFD;
+        }
+        if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+                return -errno;
+        return read_fd(fd, ret, ret_size);
+}
+
+const char *file_type_name(mode_t type) {
+        switch (type & S_IFMT) {
+        case S_IFREG:   return "a regular file";
+        case S_IFDIR:   return "a directory";
+        case S_IFIFO:   return "a FIFO";
+        case S_IFSOCK:  return "a socket";
+        case S_IFCHR:   return "a character device";
+        case S_IFBLK:   return "a block device";
+        case S_IFLNK:   return "a symbolic link";
+        default:        return "an unknown file type";
+        }
 }
 
 int read_line_at(int dirfd, const char *path, char **ret) {

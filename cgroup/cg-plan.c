@@ -76,7 +76,11 @@ static int plan_cpu(CgPlan *p, const ResourceConfig *rc, bool defaults) {
                 r = plan_add(p, CG_CTRL_CPU, "CPUQuota=", "cpu.max", buf,
                              rc->cpu_quota_per_sec_usec != USEC_INFINITY);
         }
-        if (r >= 0 && (rc->cpu_weight > 0 || defaults)) {
+        /* cpu.idle (Linux 5.15) before cpu.weight, and no weight when idle:
+         * the kernel refuses a weight write (EINVAL) while a group is idle. */
+        if (r >= 0 && (rc->cpu_idle || defaults))
+                r = plan_add(p, CG_CTRL_CPU, "CPUWeight=", "cpu.idle", rc->cpu_idle ? "1" : "0", rc->cpu_idle);
+        if (r >= 0 && !rc->cpu_idle && (rc->cpu_weight > 0 || defaults)) {
                 (void) snprintf(buf, sizeof(buf), "%" PRIu64, rc->cpu_weight > 0 ? rc->cpu_weight : 100);
                 r = plan_add(p, CG_CTRL_CPU, "CPUWeight=", "cpu.weight", buf, rc->cpu_weight > 0);
         }

@@ -11,7 +11,13 @@ static const char *plural(size_t n) {
         return n == 1 ? "" : "s";
 }
 
-static void print_verdict(const char *path, bool valid, size_t ne, size_t nw) {
+static void print_verdict(const char *raw_path, bool valid, size_t ne, size_t nw) {
+        _cleanup_free_ char *path = unit_escape_message(raw_path);
+
+        if (!path)
+                path = strdup("?");
+        if (!path)
+                return;
         if (valid && nw == 0)
                 printf("%s: valid\n", path);
         else if (valid)

@@ -6,7 +6,8 @@
 
 #include "unit.h"
 
-/* Print a unit's or corrald.conf's diagnostics: errors, then warnings. */
+/* Print a unit's or corrald.conf's diagnostics, errors and warnings
+ * together in file and line order. */
 void print_diagnostics(FILE *out, const UnitDiagnostics *d);
 
 /* corralctl verify FILE...: 0 when every file is valid, 1 on any error,

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* corrald --check: load corrald.conf and every unit as the daemon would,
  * print every problem, start nothing. */
-#include <dirent.h>
+#include <assert.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "ctl-verify.h"
+#include "fileio.h"
 #include "strv.h"
 
 typedef struct CheckTally {
@@ -41,6 +43,7 @@ static int check_config(FILE *out, const char *config, CheckTally *t, ManagerCon
 static int check_references(FILE *out, const UnitConfig *u, char *const *names, CheckTally *t) {
         char **lists[] = { u->requires, u->joins_namespace_of };
         const char *keys[] = { "Requires", "JoinsNamespaceOf" };
+        const char *sites[] = { u->requires_site, u->joins_namespace_of_site };
 
         for (size_t i = 0; i < ELEMENTSOF(lists); i++)
                 STRV_FOREACH(n, lists[i]) {
@@ -52,7 +55,7 @@ static int check_references(FILE *out, const UnitConfig *u, char *const *names, 
                         if (strv_contains(names, *n) || (template && strv_contains(names, template)))
                                 continue;
                         fprintf(out, "%s: %s: no unit %s.service in the units directories; its start will fail\n",
-                                u->path, keys[i], *n);
+                                sites[i] ?: u->path, keys[i], *n);
                         t->warnings++;
                 }
         return 0;
@@ -86,52 +89,87 @@ static int check_unit(FILE *out, const char *name, char *const *dirs, char *cons
         return 0;
 }
 
-static int compare_strings(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
+/* One line for an entry of a units directory that is no unit the daemon
+ * would start, or nothing. Returns 1 when it counts as an invalid unit. */
+static int check_entry(FILE *out, const UnitFileEntry *raw, char *const *names, CheckTally *t) {
+        _cleanup_free_ char *path = unit_escape_message(raw->path), *name = unit_escape_message(raw->name);
+        _cleanup_free_ char *alias_of = raw->target ? unit_escape_message(raw->target) : NULL, *to = NULL;
+        UnitFileEntry esc = *raw, *e = &esc;
+        char target[PATH_MAX];
+        ssize_t n;
 
-/* NAME.service files whose NAME is not a unit name: unit_list_names()
- * skips them, so the daemon would never start them; say so (sorted, so
- * the output does not depend on the directory's order). */
-static void check_file_names(FILE *out, const char *dir, CheckTally *t) {
-        _cleanup_strv_free_ char **bad = NULL;
-        DIR *d = opendir(dir);
+        if (!path || !name || (raw->target && !alias_of))
+                return -ENOMEM;
+        /* Names and paths as in every other message: controls escaped. */
+        esc.path = path;
+        esc.name = name;
+        esc.target = alias_of;
 
-        if (!d)
-                return;
-        for (struct dirent *de; (de = readdir(d)); ) {
-                size_t n = strlen(de->d_name);
-                _cleanup_free_ char *name = NULL;
-
-                if (n <= 8 || !streq(de->d_name + n - 8, ".service"))
-                        continue;
-                name = strndup(de->d_name, n - 8);
-                if (name && unit_name_normalize(name, NULL) == -EINVAL && strv_push(&bad, name) >= 0)
-                        name = NULL;
-        }
-        closedir(d);
-        if (bad)
-                qsort(bad, strv_length(bad), sizeof(char *), compare_strings);
-        STRV_FOREACH(b, bad) {
-                fprintf(out, "%s/%s.service: \"%s\" is not a valid unit name (use 1-64 characters of A-Z a-z 0-9 _ . -, "
+        switch (e->kind) {
+        case UNIT_FILE_UNIT:
+                return 0;
+        case UNIT_FILE_ALIAS:
+                /* One service with two names: checked once, as its unit. */
+                if (strv_contains(names, raw->target))
+                        return 0;
+                fprintf(out, "%s:0: an alias of %s.service, which is no unit in the units directories, ignoring\n",
+                        e->path, e->target);
+                t->warnings++;
+                return 0;
+        case UNIT_FILE_MASKED:
+                fprintf(out, "%s: masked (%s is a link to /dev/null or an empty file), will not be started\n",
+                        e->name, e->path);
+                return 0;
+        case UNIT_FILE_DANGLING:
+                n = readlink(raw->path, target, sizeof(target) - 1);
+                target[n > 0 ? n : 0] = 0;
+                to = unit_escape_message(n > 0 ? target : "?");
+                if (!to)
+                        return -ENOMEM;
+                fprintf(out, "%s:0: a symbolic link to %s, which does not exist (%s), will not be started\n",
+                        e->path, to, strerror(e->error));
+                break;
+        case UNIT_FILE_LOOP:
+                fprintf(out, "%s:0: symbolic links that loop (%s), will not be started\n", e->path, strerror(e->error));
+                break;
+        case UNIT_FILE_NOT_REGULAR:
+                fprintf(out, "%s:0: is %s, not a regular file, will not be started\n", e->path, file_type_name(e->mode));
+                break;
+        case UNIT_FILE_BAD_NAME:
+                fprintf(out, "%s:0: \"%s\" is not a valid unit name (use 1-64 characters of A-Z a-z 0-9 _ . - : \\, "
                         "not starting with . or -, and one @ for templates), will not be started\n",
-                        dir, *b, *b);
-                t->errors++;
-                t->invalid++;
+                        e->path, e->name);
+                break;
+        default:
+                assert(!"unknown UnitFileKind");
         }
+        t->errors++;
+        t->invalid++;
+        return 1;
 }
 
-static void check_dirs(FILE *out, char *const *dirs, CheckTally *t) {
+/* Every directory must exist: a mistyped --units would check nothing.
+ * Returns the number of missing ones. */
+static size_t check_dirs(FILE *out, char *const *dirs, CheckTally *t) {
+        size_t bad = 0;
+
         STRV_FOREACH(d, dirs) {
+                const char *why = NULL;
                 struct stat st;
 
-                if (stat(*d, &st) < 0 || !S_ISDIR(st.st_mode)) {
-                        fprintf(out, "%s: not a directory, ignoring\n", *d);
-                        t->warnings++;
-                        continue;
+                if (stat(*d, &st) < 0)
+                        why = strerror(errno);
+                else if (!S_ISDIR(st.st_mode))
+                        why = "not a directory";
+                if (why) {
+                        _cleanup_free_ char *dir = unit_escape_message(*d);
+
+                        fprintf(out, "%s: %s; no units can be read from it\n", dir ?: "?", why);
+                        t->errors++;
+                        bad++;
                 }
-                check_file_names(out, *d, t);
         }
+        return bad;
 }
 
 static void tally_done(CheckTally *t) {
@@ -140,19 +178,46 @@ static void tally_done(CheckTally *t) {
         free(t->units);
 }
 
+/* Names a reference may use: the units and their aliases. */
+static int reference_names(const UnitFileEntry *list, size_t n, char *const *names, char ***ret) {
+        _cleanup_strv_free_ char **all = strv_copy(names);
+
+        if (names && !all)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (!list[i].shadowed && list[i].kind == UNIT_FILE_ALIAS && strv_contains(names, list[i].target) &&
+                    strv_extend(&all, list[i].name) < 0)
+                        return -ENOMEM;
+        *ret = TAKE_PTR(all);
+        return 0;
+}
+
 static int check_units(FILE *out, char *const *dirs, CheckTally *t) {
-        _cleanup_strv_free_ char **names = NULL;
+        _cleanup_strv_free_ char **names = NULL, **refs = NULL;
+        UnitFileEntry *list = NULL;
+        size_t n = 0;
         int r;
 
-        r = unit_list_names(dirs, &names);
+        r = unit_dirs_scan(dirs, &list, &n);
+        if (r >= 0)
+                r = unit_list_names(dirs, &names);
+        if (r >= 0)
+                r = reference_names(list, n, names, &refs);
         if (r < 0) {
+                unit_file_entries_free(list, n);
                 fprintf(out, "cannot list units: %s\n", strerror(-r));
                 return r;
         }
-        STRV_FOREACH(n, names) {
-                r = check_unit(out, *n, dirs, names, t);
+        for (size_t i = 0; i < n && r >= 0; i++)
+                if (!list[i].shadowed)
+                        r = check_entry(out, &list[i], names, t);
+        unit_file_entries_free(list, n);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(u, names) {
+                r = check_unit(out, *u, dirs, refs, t);
                 if (r < 0) {
-                        fprintf(out, "%s: %s\n", *n, strerror(-r));
+                        fprintf(out, "%s: %s\n", *u, strerror(-r));
                         return r;
                 }
         }
@@ -167,7 +232,8 @@ int daemon_check(FILE *out, const char *config, char *const *dirs) {
         bad = check_config(out, config, &t, &m);
         if (bad < 0)
                 return 1;
-        check_dirs(out, dirs, &t);
+        if (check_dirs(out, dirs, &t) > 0)
+                bad = 1;
         r = check_units(out, dirs, &t);
         if (r >= 0)
                 t.warnings += check_network(out, m, t.units, t.valid);

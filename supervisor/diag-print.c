@@ -3,8 +3,6 @@
 #include "strv.h"
 
 void print_diagnostics(FILE *out, const UnitDiagnostics *d) {
-        STRV_FOREACH(e, d->errors)
-                fprintf(out, "%s\n", *e);
-        STRV_FOREACH(w, d->warnings)
-                fprintf(out, "%s\n", *w);
+        STRV_FOREACH(l, d->lines)
+                fprintf(out, "%s\n", *l);
 }

@@ -124,29 +124,26 @@ static const IniCallbacks manager_callbacks = {
 int manager_config_load(const char *path, ManagerConfig **ret, UnitDiagnostics *diags) {
         _cleanup_(manager_config_freep) ManagerConfig *m = NULL;
         _cleanup_free_ char *text = NULL;
-        size_t errors_before = unit_diag_n_errors(diags), size;
+        size_t errors_before = unit_diag_n_errors(diags);
         ManagerLoader ml;
         int r;
 
         r = manager_config_new(&m);
         if (r < 0)
                 return r;
-        r = read_file_at(AT_FDCWD, path, &text, &size);
-        if (r == -ENOENT) {
+        if (access(path, F_OK) < 0 && errno == ENOENT) {
                 *ret = TAKE_PTR(m);
                 return 0;
         }
+        r = unit_read_text(diags, path, "a configuration file", &text);
         if (r < 0)
-                return diag_add(diags, true, path, 0, NULL, "cannot read: %s", strerror(-r)) ?: r;
-        /* The reader stops at a NUL: every later line would be dropped. */
-        if (strlen(text) != size)
-                return diag_add(diags, true, path, 0, NULL,
-                                "contains a NUL byte; a configuration file is text (is this the right file?)") ?: -EINVAL;
+                return r;
         m->path = strdup(path);
         if (!m->path)
                 return -ENOMEM;
         ml = (ManagerLoader) { m, diags, path };
-        r = ini_parse_text(path, text, &manager_callbacks, &ml, diags);
+        /* /dev/null or empty (1): every default. */
+        r = text ? ini_parse_text(path, text, &manager_callbacks, &ml, diags) : 0;
         if (r < 0)
                 return r;
         if (unit_diag_n_errors(diags) > errors_before)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "unit-load-internal.h"
+#include "unit-value.h"
 
 static int logical_append(IniParser *p, size_t *len, const char *s, size_t n) {
         if (*len + n + 2 > p->logical_alloc) {
@@ -185,6 +186,24 @@ static int assignment_line(IniParser *p) {
         return p->section_ok ? 1 : 0;
 }
 
+/* Every logical line but comments must be UTF-8, as systemd's
+ * config_parse() insists: values end up in D-Bus strings and JSON. A bad
+ * header also hides its section's keys. Returns 1 for a refused line. */
+static int check_utf8(IniParser *p) {
+        const char *bad = utf8_first_invalid(p->logical);
+
+        if (!bad)
+                return 0;
+        if (p->logical[0] == '[') {
+                p->in_section = true;
+                p->section_ok = false;
+                p->section[0] = 0;
+        }
+        return diag_add(p->diags, true, p->file, p->line, NULL,
+                        "not valid UTF-8 (byte 0x%02x at column %zu); the file must be UTF-8 text",
+                        (unsigned char) *bad, (size_t) (bad - p->logical) + 1) ?: 1;
+}
+
 /* inih's reader: one logical line per call, rewritten so inih calls the
  * handler exactly for the assignments we want handled. */
 static char *reader(char *str, int num, void *stream) {
@@ -197,6 +216,12 @@ static char *reader(char *str, int num, void *stream) {
                         if (r < 0)
                                 p->oom = r;
                         return NULL;
+                }
+                r = check_utf8(p);
+                if (r != 0) {
+                        if (r < 0)
+                                p->oom = r;
+                        continue;
                 }
                 if (p->logical[0] == '[') {
                         r = section_header(p);

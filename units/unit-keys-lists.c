@@ -2,6 +2,8 @@
 /* Keys whose value is a list (an empty assignment resets it) and the
  * [Network] keys. */
 #include <arpa/inet.h>
+#include <assert.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "strv.h"
@@ -25,12 +27,43 @@ static void strv_reset(char ***l) {
         *l = strv_free(*l);
 }
 
+/* The entries of list key k collected from the file being parsed (never
+ * NULL: the slots cover every key that uses them). */
+static StrvBuilder *pending_list(UnitLoader *l, const UnitKey *k) {
+        size_t i = 0;
+
+        while (i < ELEMENTSOF(l->lists) && l->lists[i].key && l->lists[i].key != k)
+                i++;
+        assert(i < ELEMENTSOF(l->lists));
+        l->lists[i].key = k;
+        return &l->lists[i].items;
+}
+
+/* An empty assignment: the list and what this file added are gone. */
+static void list_reset(UnitLoader *l, const UnitKey *k) {
+        strv_builder_done(pending_list(l, k));
+        strv_reset(FIELD(l, k, char **));
+}
+
+/* Drop what was added to b since it held n entries (a refused line). */
+static void builder_truncate(StrvBuilder *b, size_t n) {
+        while (b->n > n)
+                free(b->l[--b->n]);
+        if (b->l)
+                b->l[b->n] = NULL;
+}
+
+/* After the entries went to pending_list(): a property has no file end. */
+static int list_added(UnitLoader *l) {
+        return l->in_file ? 0 : unit_loader_merge_lists(l);
+}
+
 int key_documentation(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
         _cleanup_strv_free_ char **words = NULL;
-        char ***list = FIELD(l, k, char **);
+        StrvBuilder *pending = pending_list(l, k);
 
         if (!*v) {
-                strv_reset(list);
+                list_reset(l, k);
                 return 0;
         }
         if (split_quoted(v, &words, e) < 0)
@@ -43,57 +76,145 @@ int key_documentation(UnitLoader *l, const UnitKey *k, const char *v, CrlError *
 
                 for (size_t i = 0; i < ELEMENTSOF(schemes); i++)
                         ok = ok || (strneq(*w, schemes[i], strlen(schemes[i])) && (*w)[strlen(schemes[i])]);
-                r = ok ? strv_extend(list, *w)
+                r = ok ? strv_builder_extend(pending, *w)
                        : diag_add(l->diags, false, l->file, l->line, k->name,
                                   "\"%s\" is not a URI (use http://, https://, file:, info: or man:), ignoring", *w);
                 if (r < 0)
                         return r;
         }
-        return 0;
+        return list_added(l);
 }
 
-int key_unit_refs(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
-        _cleanup_strv_free_ char **words = NULL, **names = NULL;
-        char ***list = FIELD(l, k, char **);
+/* The whitespace-separated words of v, as written. */
+static int split_words(const char *v, char ***ret) {
+        _cleanup_(strv_builder_done) StrvBuilder l = {};
 
-        if (!*v) {
-                strv_reset(list);
-                return 0;
+        for (v += strspn(v, " \t\n\r"); *v; v += strspn(v, " \t\n\r")) {
+                size_t n = strcspn(v, " \t\n\r");
+                char *w = strndup(v, n);
+
+                if (!w || strv_builder_push(&l, w) < 0) {
+                        free(w);
+                        return -ENOMEM;
+                }
+                v += n;
         }
-        if (split_quoted(v, &words, e) < 0)
-                return -EINVAL;
+        *ret = strv_builder_steal(&l);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* NAME.socket, NAME.target, ...: a unit of a type corral does not run. */
+static bool is_other_unit_type(const char *w) {
+        static const char *const types[] = {
+                "socket", "target", "device", "mount", "automount", "swap",
+                "timer", "path", "slice", "scope",
+        };
+        const char *dot = strrchr(w, '.');
+
+        for (size_t i = 0; dot && i < ELEMENTSOF(types); i++)
+                if (streq(dot + 1, types[i]))
+                        return true;
+        return false;
+}
+
+/* One warning for the non-services of an assignment, not one per name:
+ * After=network.target sysinit.target is one line. */
+static int warn_other_types(UnitLoader *l, const UnitKey *k, char *const *others) {
+        _cleanup_free_ char *joined = NULL;
+        size_t n = strv_length(others), len = 1, pos = 0;
+
+        STRV_FOREACH(o, others)
+                len += strlen(*o) + 2;
+        joined = malloc(len);
+        if (!joined)
+                return -ENOMEM;
+        STRV_FOREACH(o, others)
+                pos += (size_t) sprintf(joined + pos, "%s%s", pos ? ", " : "", *o);
+        joined[pos] = 0;
+        return diag_add(l->diags, false, l->file, l->line, k->name, "%s %s; corral ignores %s", joined,
+                        n == 1 ? "is not a service" : "are not services", n == 1 ? "it" : "them");
+}
+
+/* The unit names of the words (others: the non-services), in order. */
+static int unit_ref_names(char **words, StrvBuilder *names, StrvBuilder *others, CrlError *e) {
         STRV_FOREACH(w, words) {
                 char *n = NULL;
                 int r;
 
+                if (is_other_unit_type(*w)) {
+                        if (strv_builder_extend(others, *w) < 0)
+                                return -ENOMEM;
+                        continue;
+                }
                 r = unit_name_normalize(*w, &n);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0)
                         return crl_error_set(e, EINVAL,
-                                             "\"%s\" is not a unit name (use NAME or NAME.service: 1-64 characters of A-Z a-z 0-9 _ . - and one @ for instances)",
+                                             "\"%s\" is not a unit name (use NAME or NAME.service: 1-64 characters of A-Z a-z 0-9 _ . - : \\ and one @ for instances)",
                                              *w);
-                if (strv_contains(*list, n) || strv_contains(names, n)) {
-                        free(n);
-                        continue;
-                }
-                if (strv_push(&names, n) < 0) {
+                if (strv_builder_push(names, n) < 0) {
                         free(n);
                         return -ENOMEM;
                 }
         }
-        STRV_FOREACH(n, names)
-                if (strv_extend(list, *n) < 0)
-                        return -ENOMEM;
         return 0;
+}
+
+/* Names are collected per file and merged without duplicates at its end
+ * (unit_loader_merge_refs()): checking each against the list was O(n²). */
+int key_unit_refs(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        _cleanup_(strv_builder_done) StrvBuilder others = {};
+        _cleanup_strv_free_ char **words = NULL;
+        StrvBuilder *pending = pending_list(l, k);
+        size_t before = pending->n;
+        int r;
+
+        if (!*v) {
+                list_reset(l, k);
+                return 0;
+        }
+        /* As systemd: split at whitespace, quotes and backslashes kept, so
+         * "foo\\x2dbar" names that unit, not "foo-bar". */
+        r = split_words(v, &words);
+        if (r >= 0)
+                r = unit_ref_names(words, pending, &others, e);
+        if (r < 0) {            /* a refused line adds nothing */
+                builder_truncate(pending, before);
+                return r;
+        }
+        r = list_added(l);
+        return r >= 0 && others.n > 0 ? warn_other_types(l, k, others.l) : r;
+}
+
+int unit_loader_merge_lists(UnitLoader *l) {
+        int r = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(l->lists) && l->lists[i].key; i++) {
+                const UnitKey *k = l->lists[i].key;
+                char **add;
+
+                if (l->lists[i].items.n == 0) { /* a reset leaves the list NULL, not empty */
+                        strv_builder_done(&l->lists[i].items);
+                        continue;
+                }
+                add = strv_builder_steal(&l->lists[i].items);
+                if (!add)
+                        return -ENOMEM;
+                if (k->parse == key_unit_refs)
+                        r = strv_merge_unique(FIELD(l, k, char **), add) ?: r;
+                else
+                        r = strv_append_steal(FIELD(l, k, char **), add) ?: r;
+        }
+        return r;
 }
 
 int key_groups(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
         _cleanup_strv_free_ char **words = NULL;
-        char ***list = FIELD(l, k, char **);
+        StrvBuilder *pending = pending_list(l, k);
 
         if (!*v) {
-                strv_reset(list);
+                list_reset(l, k);
                 return 0;
         }
         if (split_quoted(v, &words, e) < 0)
@@ -102,9 +223,9 @@ int key_groups(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
                 if (parse_user_or_group_name(*w, e) < 0)
                         return -EINVAL;
         STRV_FOREACH(w, words)
-                if (strv_extend(list, *w) < 0)
+                if (strv_builder_extend(pending, *w) < 0)
                         return -ENOMEM;
-        return 0;
+        return list_added(l);
 }
 
 static void exec_reset(ExecCommand **c, size_t *n) {
@@ -117,28 +238,24 @@ static void exec_reset(ExecCommand **c, size_t *n) {
 }
 
 int key_exec(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
-        ExecCommand **cmds = FIELD(l, k, ExecCommand *), c = {};
-        size_t *n = FIELD_N(l, k);
+        ExecCommand **cmds = FIELD(l, k, ExecCommand *);
+        size_t *n = FIELD_N(l, k), before = *n;
         int r;
 
         if (!*v) {
                 exec_reset(cmds, n);
                 return 0;
         }
-        r = parse_command_line(v, &c, e);
+        r = parse_command_lines(v, cmds, n, e);
         if (r < 0)
                 return r;
-        if (c.path[0] != '/' && strchr(c.path, '/')) {
-                r = crl_error_set(e, EINVAL, "\"%s\" is neither an absolute path nor a command name to look up in PATH", c.path);
-                goto fail;
-        }
-        c.line = l->line;
-        r = array_append(cmds, n, sizeof(c), &c);
-        if (r >= 0)
-                return 0;
-fail:
-        free(c.path);
-        strv_free(c.argv);
+        for (size_t i = before; i < *n; i++)
+                (*cmds)[i].line = l->line;
+        /* systemd keeps an unknown escape as written and warns, each time. */
+        for (const char *x = v; r >= 0 && (x = value_find_unknown_escape(v, x)); x += 2)
+                r = diag_add(l->diags, false, l->file, l->line, k->name,
+                             "ignoring unknown escape sequence \"%.2s\" "
+                             "(the backslash is kept as written; write \\\\ for a backslash)", x);
         return r;
 }
 
@@ -156,11 +273,23 @@ int key_success_exit_status(UnitLoader *l, const UnitKey *k, const char *v, CrlE
 }
 
 int key_environment(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        _cleanup_free_ char **words = NULL;     /* the strings move to the builder */
+        size_t i = 0;
+        int r;
+
         if (!*v) {
+                strv_builder_done(&l->environment);
                 strv_reset(&l->unit->environment);
                 return 0;
         }
-        return parse_environment(v, &l->unit->environment, e);
+        if (!l->in_file)        /* a property: no file end to merge at */
+                return parse_environment(v, &l->unit->environment, e);
+        r = parse_environment_words(v, &words, e);
+        while (r >= 0 && words[i] && (r = strv_builder_push(&l->environment, words[i])) >= 0)
+                i++;
+        for (; words && words[i]; i++)
+                free(words[i]);         /* not moved because of ENOMEM */
+        return r;
 }
 
 int key_environment_file(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
@@ -202,7 +331,7 @@ int key_bind_paths(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) 
                 u->n_bind_paths = 0;
                 return 0;
         }
-        if (split_quoted(v, &words, e) < 0)
+        if (split_bind_paths(v, &words, e) < 0)
                 return -EINVAL;
         STRV_FOREACH(w, words) {
                 BindMount b = {};
@@ -233,7 +362,7 @@ int key_path_specs(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) 
                 *n = 0;
                 return 0;
         }
-        if (split_quoted(v, &words, e) < 0)
+        if (split_quoted_full(v, 0, &words, e) < 0)
                 return -EINVAL;
         STRV_FOREACH(w, words) {
                 PathSpec p = {};
@@ -264,7 +393,7 @@ int key_tmpfs(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
                 u->n_temporary_file_system = 0;
                 return 0;
         }
-        if (split_quoted(v, &words, e) < 0)
+        if (split_quoted_full(v, 0, &words, e) < 0)
                 return -EINVAL;
         STRV_FOREACH(w, words) {
                 TmpfsMount t = {};

@@ -4,6 +4,7 @@
  * unit-value.c; this file decides what an assignment does to the model
  * (append, reset on empty, replace). */
 #include <assert.h>
+#include <limits.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -137,12 +138,38 @@ static int key_umask(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e
         return 0;
 }
 
+/* k->def: 1 when 0 is refused (MemoryMax=, MemoryHigh=: systemd says "out of
+ * range"; a limit of nothing is a typo, not a service), 0 when it is fine. */
 static int key_memory(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
         ResourceLimit lim = { LIMIT_UNSET, 0 };
 
         if (*v && parse_size(v, true, true, &lim, e) < 0)
                 return -EINVAL;
+        if (k->def && lim.kind != LIMIT_INFINITY && lim.kind != LIMIT_UNSET && lim.value == 0)
+                return crl_error_set(e, EINVAL, "\"%s\" allows no memory at all (use a size above 0, "
+                                     "a percentage above 0%%, or infinity)", v);
         *FIELD(l, k, ResourceLimit) = lim;
+        return 0;
+}
+
+/* CPUWeight=: 1..10000 or "idle" (systemd 252: the cgroup's cpu.idle=1; we
+ * also keep the lowest weight, which is what applies until cpu.idle is). */
+static int key_cpu_weight(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        ResourceConfig *rc = &l->unit->resources;
+        CrlError ignored = {};
+        long n = 0;
+
+        if (streq(v, "idle")) {
+                rc->cpu_weight = 1;
+                rc->cpu_idle = true;
+                return 0;
+        }
+        if (*v && parse_int_range(v, LONG_MIN, LONG_MAX, &n, &ignored) < 0)
+                return crl_error_set(e, EINVAL, "\"%s\" is not a weight (an integer from 1 to 10000, or idle)", v);
+        if (*v && (n < k->min || n > k->max))
+                return crl_error_set(e, EINVAL, "\"%s\" is out of range (1-10000, or idle)", v);
+        rc->cpu_weight = (uint64_t) n;
+        rc->cpu_idle = false;
         return 0;
 }
 
@@ -212,14 +239,66 @@ static int key_rlimit(UnitLoader *l, const UnitKey *k, const char *v, CrlError *
         return 0;
 }
 
+/* systemd's outputs that corral has no target for, mapped onto the nearest
+ * one corral has, with what differs (a warning). */
+static const struct {
+        const char *name;
+        OutputKind kind;
+        const char *note;
+} output_mapped[] = {
+        { "journal+console", OUTPUT_JOURNAL, "journal+console: corral writes to the journal only, ignoring +console" },
+        { "kmsg", OUTPUT_JOURNAL, "kmsg: corral writes to the journal instead of the kernel log buffer, ignoring" },
+        { "kmsg+console", OUTPUT_JOURNAL,
+          "kmsg+console: corral writes to the journal instead of the kernel log buffer and the console, ignoring" },
+        { "syslog", OUTPUT_JOURNAL, "syslog is obsolete, using journal (as systemd does), ignoring" },
+        { "syslog+console", OUTPUT_JOURNAL,
+          "syslog+console is obsolete, using journal (corral has no console copy), ignoring" },
+        { "tty", OUTPUT_LOG, "tty: corral has no TTYPath=, writing to the service's log file instead, ignoring" },
+};
+
 static int key_output(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
         OutputSpec *o = FIELD(l, k, OutputSpec), n = { OUTPUT_LOG, NULL };
 
+        for (size_t i = 0; i < ELEMENTSOF(output_mapped); i++)
+                if (streq(v, output_mapped[i].name)) {
+                        free(o->path);
+                        *o = (OutputSpec) { .kind = output_mapped[i].kind };
+                        return diag_add(l->diags, false, l->file, l->line, k->name, "%s", output_mapped[i].note);
+                }
         if (*v && parse_output_spec(v, &n, e) < 0)
                 return -EINVAL;
         free(o->path);
         *o = n;
         return 0;
+}
+
+/* Type=idle is simple with a delay until systemd's job queue is empty (at
+ * most 5 s, for tidy console output); corral has no job queue. */
+static int key_type(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        int t = k->def;
+
+        if (streq(v, "idle")) {
+                l->unit->type = SERVICE_SIMPLE;
+                return diag_add(l->diags, false, l->file, l->line, k->name,
+                                "idle runs as simple (corral has no job queue to wait for), ignoring the delay");
+        }
+        if (*v) {
+                t = service_type_from_string(v, e);
+                if (t < 0)
+                        return t;
+        }
+        l->unit->type = (ServiceType) t;
+        return 0;
+}
+
+/* Keys of systemd's own machinery (jobs, isolation, default dependencies,
+ * slices, mount units): accepted, one warning per key and unit. */
+static int key_ignored(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        const KeySite *s = &l->sites[unit_key_index(k)];
+
+        if (s->file || s->line)
+                return 0;
+        return diag_add(l->diags, false, l->file, l->line, k->name, "systemd-only key, no meaning for corral, ignoring");
 }
 
 static int key_user(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
@@ -240,7 +319,6 @@ static int key_user(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e)
                 return 0;                                                               \
         }
 
-DEFINE_KEY_ENUM(key_type, ServiceType, service_type_from_string)
 DEFINE_KEY_ENUM(key_restart, RestartPolicy, restart_policy_from_string)
 DEFINE_KEY_ENUM(key_oom_policy, OOMPolicy, oom_policy_from_string)
 DEFINE_KEY_ENUM(key_private_users, PrivateUsers, private_users_from_string)
@@ -255,6 +333,7 @@ static const UnitKey unit_keys[] = {
 #define KN(sec, key, fn, field, nfield, ...) \
         { .section = sec, .name = key, .parse = fn, .offset = offsetof(UnitConfig, field), \
           .size = sizeof(((UnitConfig *) 0)->field), .offset_n = offsetof(UnitConfig, nfield), __VA_ARGS__ }
+#define KI(sec, key) { .section = sec, .name = key, .parse = key_ignored }
         /* [Unit] */
         K("Unit", "Description", key_string, description, .flags = KEY_SPECIFIERS),
         K("Unit", "Documentation", key_documentation, documentation, .flags = KEY_SPECIFIERS),
@@ -262,7 +341,9 @@ static const UnitKey unit_keys[] = {
         K("Unit", "Requires", key_unit_refs, requires, .flags = KEY_SPECIFIERS),
         K("Unit", "Wants", key_unit_refs, wants, .flags = KEY_SPECIFIERS),
         K("Unit", "StartLimitIntervalSec", key_time, start_limit_interval_usec, .def = 10 * USEC_PER_SEC),
-        K("Unit", "StartLimitBurst", key_unsigned, start_limit_burst, .min = 0, .max = 1000000, .def = 5),
+        /* the old name; systemd 252 takes it (not ...Sec=) and the burst in [Service] too */
+        K("Unit", "StartLimitInterval", key_time, start_limit_interval_usec, .def = 10 * USEC_PER_SEC, .also = "Service"),
+        K("Unit", "StartLimitBurst", key_unsigned, start_limit_burst, .min = 0, .max = 1000000, .def = 5, .also = "Service"),
         K("Unit", "AutoStart", key_bool, auto_start, .def = true),
         K("Unit", "JoinsNamespaceOf", key_unit_refs, joins_namespace_of, .flags = KEY_SPECIFIERS, .also = "Service"),
         /* [Service]: process and supervision */
@@ -312,6 +393,10 @@ static const UnitKey unit_keys[] = {
         KN("Service", "ReadOnlyPaths", key_path_specs, read_only_paths, n_read_only_paths, .flags = KEY_SPECIFIERS | KEY_PATH),
         KN("Service", "ReadWritePaths", key_path_specs, read_write_paths, n_read_write_paths, .flags = KEY_SPECIFIERS | KEY_PATH),
         KN("Service", "InaccessiblePaths", key_path_specs, inaccessible_paths, n_inaccessible_paths, .flags = KEY_SPECIFIERS | KEY_PATH),
+        /* the old names of the three above, as systemd still reads them */
+        KN("Service", "ReadOnlyDirectories", key_path_specs, read_only_paths, n_read_only_paths, .flags = KEY_SPECIFIERS | KEY_PATH),
+        KN("Service", "ReadWriteDirectories", key_path_specs, read_write_paths, n_read_write_paths, .flags = KEY_SPECIFIERS | KEY_PATH),
+        KN("Service", "InaccessibleDirectories", key_path_specs, inaccessible_paths, n_inaccessible_paths, .flags = KEY_SPECIFIERS | KEY_PATH),
         KN("Service", "TemporaryFileSystem", key_tmpfs, temporary_file_system, n_temporary_file_system, .flags = KEY_SPECIFIERS | KEY_PATH),
         K("Service", "PrivateTmp", key_bool, private_tmp),
         K("Service", "PrivateDevices", key_bool, private_devices),
@@ -322,14 +407,14 @@ static const UnitKey unit_keys[] = {
         K("Service", "AmbientCapabilities", key_ambient_caps, ambient_capabilities),
         K("Service", "NetworkNamespacePath", key_path, network_namespace_path, .flags = KEY_SPECIFIERS | KEY_PATH),
         /* [Service]: cgroup v2 resources */
-        K("Service", "MemoryMax", key_memory, resources.memory_max),
-        K("Service", "MemoryHigh", key_memory, resources.memory_high),
+        K("Service", "MemoryMax", key_memory, resources.memory_max, .def = 1),
+        K("Service", "MemoryHigh", key_memory, resources.memory_high, .def = 1),
         K("Service", "MemoryLow", key_memory, resources.memory_low),
         K("Service", "MemoryMin", key_memory, resources.memory_min),
         K("Service", "MemorySwapMax", key_memory, resources.memory_swap_max),
         K("Service", "CPUQuota", key_cpu_quota, resources.cpu_quota_per_sec_usec),
         K("Service", "CPUQuotaPeriodSec", key_time, resources.cpu_quota_period_usec, .def = 100 * USEC_PER_MSEC),
-        K("Service", "CPUWeight", key_uint64, resources.cpu_weight, .min = 1, .max = 10000),
+        K("Service", "CPUWeight", key_cpu_weight, resources.cpu_weight, .min = 1, .max = 10000),
         K("Service", "AllowedCPUs", key_cpu_set, resources.allowed_cpus),
         K("Service", "AllowedMemoryNodes", key_cpu_set, resources.allowed_memory_nodes),
         K("Service", "TasksMax", key_tasks_max, resources.tasks_max),
@@ -344,6 +429,20 @@ static const UnitKey unit_keys[] = {
            resources.n_io_read_iops_max, .flags = KEY_SPECIFIERS | KEY_PATH, .def = IO_VALUE_IOPS),
         KN("Service", "IOWriteIOPSMax", key_io_device, resources.io_write_iops_max,
            resources.n_io_write_iops_max, .flags = KEY_SPECIFIERS | KEY_PATH, .def = IO_VALUE_IOPS),
+        /* systemd-only keys with no meaning for corral (docs/design.md) */
+        KI("Unit", "DefaultDependencies"),
+        KI("Unit", "IgnoreOnIsolate"),
+        KI("Unit", "AllowIsolate"),
+        KI("Unit", "CollectMode"),
+        KI("Unit", "JobTimeoutSec"),
+        KI("Unit", "JobRunningTimeoutSec"),
+        KI("Unit", "JobTimeoutAction"),
+        KI("Unit", "JobTimeoutRebootArgument"),
+        KI("Unit", "OnFailureJobMode"),
+        KI("Unit", "RequiresMountsFor"),
+        KI("Unit", "SourcePath"),
+        KI("Service", "Slice"),
+        KI("Service", "GuessMainPID"),
         /* [Network] */
         K("Network", "VirtualEthernet", key_bool, network.virtual_ethernet),
         K("Network", "Bridge", key_bridge, network.bridge, .flags = KEY_SPECIFIERS),
@@ -352,6 +451,7 @@ static const UnitKey unit_keys[] = {
         KN("Network", "Port", key_port, network.ports, network.n_ports),
 #undef K
 #undef KN
+#undef KI
 };
 
 _Static_assert(ELEMENTSOF(unit_keys) <= UNIT_KEYS_MAX, "raise UNIT_KEYS_MAX");
@@ -394,10 +494,23 @@ const KeySite *unit_loader_site(const UnitLoader *l, const char *name) {
         return &l->sites[unit_key_index(k)];
 }
 
+/* How an expansion must go into the value for the key's parser to read it
+ * as written: systemd expands after splitting words and unquoting. */
+static SpecifierMode key_specifier_mode(const UnitKey *k) {
+        if (k->parse == key_unit_refs)
+                return SPECIFIER_ONE_WORD;
+        if (k->parse == key_exec || k->parse == key_environment || k->parse == key_documentation ||
+            k->parse == key_groups || k->parse == key_bind_paths || k->parse == key_path_specs ||
+            k->parse == key_tmpfs || k->parse == key_io_device)
+                return SPECIFIER_ESCAPE;
+        return SPECIFIER_RAW;
+}
+
 /* systemd simplifies "/tmp/." to "/tmp", so a specifier that makes a path
  * component "." or ".." (".%i" with an empty %i) would widen what a path key
  * covers; refuse it. Components end at '/', ':', whitespace and quotes;
- * specifiers expand to neither, so each one can be expanded alone. */
+ * no expansion that a component can hold contains them, so each one can be
+ * expanded alone. */
 static int check_path_specifiers(UnitLoader *l, const char *raw, const char *expanded, CrlError *e) {
         static const char sep[] = "/:\"' \t\n\r";
 
@@ -410,7 +523,7 @@ static int check_path_specifiers(UnitLoader *l, const char *raw, const char *exp
                         word = strndup(c, n);
                         if (!word)
                                 return -ENOMEM;
-                        r = specifiers_expand(word, &l->spec, &x, e);
+                        r = specifiers_expand(word, &l->spec, SPECIFIER_RAW, &x, e);
                         if (r < 0)
                                 return r;
                         if (streq(x, ".") || streq(x, ".."))
@@ -432,11 +545,8 @@ int unit_key_apply(UnitLoader *l, const UnitKey *k, unsigned line, const char *v
 
         l->line = line;
         if (k->flags & KEY_SPECIFIERS) {
-                r = specifiers_expand(value, &l->spec, &expanded, &e);
-                /* A template loaded as itself is never started; %i is empty there. */
-                if (r >= 0 && l->unit->is_template && *value && !*expanded)
-                        return 0;
-                if (r >= 0 && (k->flags & KEY_PATH) && !l->unit->is_template)
+                r = specifiers_expand(value, &l->spec, key_specifier_mode(k), &expanded, &e);
+                if (r >= 0 && (k->flags & KEY_PATH))
                         r = check_path_specifiers(l, value, expanded, &e);
                 /* Only a value written empty resets: "ReadOnlyPaths=%i" in a
                  * plain unit must not clear the list (systemd, too, decides

@@ -10,20 +10,19 @@
 #include "unit-load-internal.h"
 #include "unit-value.h"
 
-static bool is_unit_file(const char *dir, const char *file) {
-        _cleanup_free_ char *p = NULL;
-        struct stat st;
-
-        if (asprintf(&p, "%s/%s", dir, file) < 0)
-                return false;
-        return stat(p, &st) >= 0 && S_ISREG(st.st_mode);
-}
-
-/* The last dir holding FILE, or NULL. */
+/* The last dir holding an entry FILE (whatever it is: a masked, dangling
+ * or non-regular entry in a later dir hides the earlier ones, and loading
+ * it says what it is), or NULL. */
 static const char *find_in_dirs(char *const *dirs, const char *file) {
-        for (size_t i = strv_length(dirs); i > 0; i--)
-                if (is_unit_file(dirs[i - 1], file))
+        for (size_t i = strv_length(dirs); i > 0; i--) {
+                _cleanup_free_ char *p = NULL;
+                struct stat st;
+
+                if (asprintf(&p, "%s/%s", dirs[i - 1], file) < 0)
+                        return NULL;
+                if (lstat(p, &st) >= 0)
                         return dirs[i - 1];
+        }
         return NULL;
 }
 
@@ -60,7 +59,8 @@ static int compare_dropins(const void *a, const void *b) {
         return c != 0 ? c : (x->prio > y->prio) - (x->prio < y->prio);
 }
 
-static int collect_dir(Dropin **list, size_t *n, const char *dir, const char *unit, unsigned prio) {
+static int collect_dir(Dropin **list, size_t *n, const char *dir, const char *unit, unsigned prio,
+                       UnitDiagnostics *diags) {
         _cleanup_strv_free_ char **confs = NULL;
         _cleanup_free_ char *d = NULL;
         int r;
@@ -68,8 +68,10 @@ static int collect_dir(Dropin **list, size_t *n, const char *dir, const char *un
         if (asprintf(&d, "%s/%s.service.d", dir, unit) < 0)
                 return -ENOMEM;
         r = unit_list_conf_files(d, &confs);
-        if (r < 0)
+        if (r == -ENOMEM)
                 return r;
+        if (r < 0)      /* the unit is refused: a drop-in may confine it */
+                return diag_add(diags, true, d, 0, NULL, "cannot read the drop-in directory: %s", strerror(-r));
         STRV_FOREACH(c, confs) {
                 Dropin x = { strdup(*c), NULL, prio };
 
@@ -85,16 +87,17 @@ static int collect_dir(Dropin **list, size_t *n, const char *dir, const char *un
 /* Drop-ins of the template and of the unit itself from every dir, sorted by
  * file name; for one file name the later dir wins, and within a dir the
  * instance's own beats the template's. */
-static int find_dropins(const char *name, const char *template, char *const *dirs, char ***ret) {
+static int find_dropins(const char *name, const char *template, char *const *dirs, char ***ret,
+                        UnitDiagnostics *diags) {
         Dropin *list = NULL;
         size_t n = 0, ndirs = strv_length(dirs);
         int r = 0;
 
         for (size_t i = 0; i < ndirs && r >= 0; i++) {
                 if (template)
-                        r = collect_dir(&list, &n, dirs[i], template, 2 * i);
+                        r = collect_dir(&list, &n, dirs[i], template, 2 * i, diags);
                 if (r >= 0)
-                        r = collect_dir(&list, &n, dirs[i], name, 2 * i + 1);
+                        r = collect_dir(&list, &n, dirs[i], name, 2 * i + 1, diags);
         }
         if (n > 0)
                 qsort(list, n, sizeof(Dropin), compare_dropins);
@@ -147,10 +150,10 @@ int unit_load(const char *name, char *const *dirs, UnitConfig **ret, UnitDiagnos
         if (r < 0)
                 return r;
         u->path = TAKE_PTR(path);
-        r = find_dropins(bare, template, dirs, &u->dropin_paths);
+        r = find_dropins(bare, template, dirs, &u->dropin_paths, diags);
         if (r < 0)
                 return r;
-        r = unit_parse_file(&l, u->path);
+        r = unit_parse_main_file(&l, u->path);
         if (r < 0 && r != -ENOMEM)
                 return r;
         if (r < 0 || (r = unit_apply_dropins(&l, u)) < 0)
@@ -158,50 +161,164 @@ int unit_load(const char *name, char *const *dirs, UnitConfig **ret, UnitDiagnos
         return unit_loader_finish(&l, &u, ret);
 }
 
-static int add_names_of_dir(const char *dir, char ***names) {
+/* "web" for ".../web.service", NULL when BASE is not NAME.service. */
+static char *service_name_of(const char *path) {
+        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+        size_t n = strlen(base);
+
+        if (n <= 8 || !streq(base + n - 8, ".service"))
+                return NULL;
+        return strndup(base, n - 8);
+}
+
+/* What the link E->path resolves to: the unit itself, an alias of another
+ * unit (systemd's name for a link to a unit file of another name), masked,
+ * dangling or a loop. Returns 0 or -ENOMEM. */
+static int classify_link(UnitFileEntry *e) {
+        _cleanup_free_ char *real = NULL, *target = NULL;
+        const char *at;
+
+        real = realpath(e->path, NULL);
+        if (!real) {
+                if (errno == ENOMEM)
+                        return -ENOMEM;
+                e->kind = errno == ELOOP ? UNIT_FILE_LOOP : UNIT_FILE_DANGLING;
+                e->error = errno;
+                return 0;
+        }
+        target = service_name_of(real);
+        at = strchr(e->name, '@');
+        /* worker@3.service -> worker@.service makes the instance; a link
+         * to a file of no unit name is the unit (systemctl link). */
+        if (!target || streq(target, e->name) ||
+            (at && at[1] && strneq(target, e->name, at - e->name + 1) && !target[at - e->name + 1]))
+                return 0;
+        e->kind = UNIT_FILE_ALIAS;
+        e->target = TAKE_PTR(target);
+        return 0;
+}
+
+static int classify(UnitFileEntry *e) {
+        struct stat st;
+
+        if (unit_name_normalize(e->name, NULL) < 0) {
+                e->kind = UNIT_FILE_BAD_NAME;
+                return 0;
+        }
+        if (lstat(e->path, &st) < 0) {
+                e->kind = UNIT_FILE_DANGLING;
+                e->error = errno;
+                return 0;
+        }
+        if (S_ISLNK(st.st_mode)) {
+                int r = classify_link(e);
+
+                if (r < 0 || e->kind != UNIT_FILE_UNIT)
+                        return r;
+        }
+        if (stat(e->path, &st) < 0) {
+                e->kind = errno == ELOOP ? UNIT_FILE_LOOP : UNIT_FILE_DANGLING;
+                e->error = errno;
+        } else if (stat_is_null_or_empty(&st))
+                e->kind = UNIT_FILE_MASKED;
+        else if (!S_ISREG(st.st_mode)) {
+                e->kind = UNIT_FILE_NOT_REGULAR;
+                e->mode = st.st_mode & S_IFMT;
+        }
+        return 0;
+}
+
+static int scan_dir(const char *dir, UnitFileEntry **list, size_t *n) {
         DIR *d;
         int r = 0;
 
         d = opendir(dir);
         if (!d)
-                return errno == ENOENT ? 0 : -errno;
-        for (struct dirent *de; (de = readdir(d)); ) {
-                size_t n = strlen(de->d_name);
-                _cleanup_free_ char *name = NULL;
+                return -errno;
+        for (struct dirent *de; (de = readdir(d)) && r >= 0; ) {
+                UnitFileEntry e = { .kind = UNIT_FILE_UNIT };
 
-                if (n <= 8 || !streq(de->d_name + n - 8, ".service") || !is_unit_file(dir, de->d_name))
+                if (de->d_name[0] == '.')
                         continue;
-                name = strndup(de->d_name, n - 8);
-                if (!name) {
-                        r = -ENOMEM;
-                        break;
+                e.name = service_name_of(de->d_name);
+                if (!e.name)
+                        continue;
+                if (asprintf(&e.path, "%s/%s", dir, de->d_name) < 0)
+                        e.path = NULL;
+                r = e.path ? classify(&e) : -ENOMEM;
+                if (r >= 0)
+                        r = array_append(list, n, sizeof(e), &e);
+                if (r < 0) {
+                        free(e.name);
+                        free(e.path);
+                        free(e.target);
                 }
-                if (strv_contains(*names, name) || unit_name_normalize(name, NULL) < 0)
-                        continue;
-                r = strv_push(names, name);
-                if (r < 0)
-                        break;
-                name = NULL;
         }
         closedir(d);
         return r;
 }
 
-static int compare_names(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
+static int compare_entries(const void *a, const void *b) {
+        const UnitFileEntry *x = a, *y = b;
+        int c = strcmp(x->name, y->name);
+
+        return c != 0 ? c : (x->dir_index > y->dir_index) - (x->dir_index < y->dir_index);
+}
+
+UnitFileEntry *unit_file_entries_free(UnitFileEntry *e, size_t n) {
+        for (size_t i = 0; e && i < n; i++) {
+                free(e[i].name);
+                free(e[i].path);
+                free(e[i].target);
+        }
+        free(e);
+        return NULL;
+}
+
+int unit_dirs_scan(char *const *dirs, UnitFileEntry **ret, size_t *ret_n) {
+        UnitFileEntry *list = NULL;
+        size_t n = 0;
+
+        for (size_t i = 0; dirs && dirs[i]; i++) {
+                size_t first = n;
+                int r = scan_dir(dirs[i], &list, &n);
+
+                if (r == -ENOENT || r == -ENOTDIR)
+                        continue;
+                if (r < 0) {
+                        unit_file_entries_free(list, n);
+                        return r;
+                }
+                for (size_t j = first; j < n; j++)
+                        list[j].dir_index = i;
+        }
+        if (n > 0)
+                qsort(list, n, sizeof(UnitFileEntry), compare_entries);
+        /* Sorted by name, then dir: for one name the last dir wins. */
+        for (size_t i = 0; i + 1 < n; i++)
+                list[i].shadowed = streq(list[i].name, list[i + 1].name);
+        *ret = list;
+        *ret_n = n;
+        return 0;
 }
 
 int unit_list_names(char *const *dirs, char ***ret) {
         _cleanup_strv_free_ char **names = NULL;
+        UnitFileEntry *list;
+        size_t n;
         int r;
 
-        STRV_FOREACH(d, dirs) {
-                r = add_names_of_dir(*d, &names);
-                if (r < 0)
-                        return r;
-        }
-        if (names)
-                qsort(names, strv_length(names), sizeof(char *), compare_names);
+        r = unit_dirs_scan(dirs, &list, &n);
+        if (r < 0)
+                return r;
+        /* Aliases are their unit's second name, not a second service;
+         * masked, broken and misnamed entries are no unit. */
+        for (size_t i = 0; i < n && r >= 0; i++)
+                if (!list[i].shadowed && list[i].kind == UNIT_FILE_UNIT)
+                        r = strv_extend(&names, list[i].name);
+        unit_file_entries_free(list, n);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(names);
         return 0;
 }
@@ -223,9 +340,12 @@ static int exec_from_argv(UnitLoader *l, char *const *argv) {
 
 static int apply_property(UnitLoader *l, const char *property) {
         _cleanup_free_ char *key = NULL;
-        const char *eq = strchr(property, '=');
+        const char *eq = strchr(property, '='), *bad = utf8_first_invalid(property);
         const UnitKey *k;
 
+        if (bad)
+                return diag_add(l->diags, true, NULL, 0, NULL, "a property is not valid UTF-8 (byte 0x%02x at column %zu)",
+                                (unsigned char) *bad, (size_t) (bad - property) + 1);
         if (!eq)
                 return diag_add(l->diags, true, NULL, 0, NULL,
                                 "\"%s\" is not a KEY=VALUE property", property);

@@ -4,7 +4,9 @@
 /* Shared between the unit loader's files; not for other modules. */
 
 #include <stdarg.h>
+#include <sys/stat.h>
 
+#include "strv.h"
 #include "unit.h"
 
 static inline void *mfree(void *p) {
@@ -14,7 +16,8 @@ static inline void *mfree(void *p) {
 
 /* ---- diagnostics (unit-diag.c) ---- */
 
-/* Append "FILE:LINE: KEY: message" (LINE omitted when 0, KEY when NULL) to
+/* Append "FILE:LINE: KEY: message" (FILE:LINE omitted when FILE is NULL or
+ * empty, KEY when NULL; LINE 0 is the file as a whole) to
  * d->errors or d->warnings. Returns 0 or -ENOMEM. */
 int diag_add(UnitDiagnostics *d, bool error, const char *file, unsigned line,
              const char *key, const char *fmt, ...) _printf_(6, 7);
@@ -69,11 +72,28 @@ typedef struct Specifiers {
         const char *full;       /* %n: "worker@3.service" */
         const char *name;       /* %N: "worker@3" */
         const char *prefix;     /* %p: "worker" */
-        const char *instance;   /* %i: "3", "" for templates and plain units */
+        const char *instance;   /* %i: "3"; "" in plain units, "i" in a template checked as itself */
+        bool has_instance;      /* %f uses the instance, else the prefix */
+        char *const *fragment;  /* %y: the unit file (UnitConfig.path; NULL for properties) */
 } Specifiers;
 
-/* Expand %n %N %p %i %% in s. -EINVAL with reterr for an unknown one. */
-int specifiers_expand(const char *s, const Specifiers *spec, char **ret, CrlError *reterr);
+/* How an expansion goes into a value that the key's parser reads further
+ * (systemd expands specifiers after splitting words and unquoting). */
+typedef enum SpecifierMode {
+        SPECIFIER_RAW,          /* the value is taken as it is (Description=, User=) */
+        SPECIFIER_ESCAPE,       /* words with quotes and escapes: \ \" \' and space are escaped */
+        SPECIFIER_ONE_WORD,     /* words split at whitespace only: an expansion must hold none */
+} SpecifierMode;
+
+/* Expand every specifier of systemd.unit(5) in s; '%' before a character
+ * that is no letter, digit or '%' (and at the end) is kept, as systemd.
+ * -EINVAL with reterr for an unknown one or a value that cannot be had. */
+int specifiers_expand(const char *s, const Specifiers *spec, SpecifierMode mode, char **ret, CrlError *reterr);
+
+/* systemd's unit_name_unescape() (%I %P %J) and unit_name_path_unescape()
+ * (%f) (unit-name.c). -EINVAL for a bad escape or path. */
+int unit_name_unescape(const char *s, char **ret);
+int unit_name_path_unescape(const char *s, char **ret);
 
 /* ---- the key table (unit-keys.c) ---- */
 
@@ -95,9 +115,23 @@ typedef struct UnitLoader {
         KeySite service_section;        /* first [Service] header */
         int oom;                        /* -ENOMEM met while reporting */
         size_t errors_before, warnings_before;  /* diagnostics not about this unit */
+        /* Environment= of the file being parsed, merged into unit->environment
+         * once at its end (unit_parse_text()): merging per line cost O(lines²). */
+        bool in_file;
+        StrvBuilder environment;
+        /* The same for the string lists (After= Requires= Wants=
+         * JoinsNamespaceOf= Documentation= SupplementaryGroups=), moved into
+         * the unit at the file's end, unit references without duplicates
+         * (unit_loader_merge_lists()): appending per word was O(n²). */
+        struct {
+                const struct UnitKey *key;      /* NULL: free slot */
+                StrvBuilder items;
+        } lists[6];
 } UnitLoader;
 
 typedef struct UnitKey UnitKey;
+/* Move the collected list entries into the unit (key_unit_refs() & co.). */
+int unit_loader_merge_lists(UnitLoader *l);
 typedef int (*UnitKeyParser)(UnitLoader *l, const UnitKey *k, const char *v, CrlError *reterr);
 
 typedef enum UnitKeyFlags {
@@ -171,16 +205,30 @@ int unit_validate(UnitLoader *l);
 
 /* Parse text as one more file of l->unit (main file or drop-in). */
 int unit_parse_text(UnitLoader *l, const char *file, const char *text);
+/* Returns 0, 1 when the file is masked (/dev/null or empty: nothing to
+ * parse), or <0 after reporting why it cannot be read. */
 int unit_parse_file(UnitLoader *l, const char *path);
+/* unit_parse_file() for the unit's own file: masked is an error, -ERFKILL. */
+int unit_parse_main_file(UnitLoader *l, const char *path);
+
+/* Read PATH (a unit file, drop-in or corrald.conf; WHAT names it: "a unit
+ * file") as text: only a regular file is opened for reading, and a NUL byte
+ * is refused. Returns 0 with *ret, 1 when it is /dev/null or empty (*ret
+ * NULL), or <0 after reporting into diags ("FILE:0: ..."); -ENOENT too. */
+int unit_read_text(UnitDiagnostics *diags, const char *path, const char *what, char **ret);
+/* /dev/null or an empty regular file: what systemd calls masked. */
+bool stat_is_null_or_empty(const struct stat *st);
 
 /* A unit NAME from TEXT alone (no drop-ins), validated: for the fuzzer and
  * the benchmark. Returns as unit_load_file(). */
 int unit_load_text(const char *name, const char *file, const char *text,
                    UnitConfig **ret, UnitDiagnostics *diags);
 
-/* Names and specifiers: "worker@3" -> prefix "worker", instance "3". */
+/* Names and specifiers: "worker@3" -> prefix "worker", instance "3". A
+ * template checked as itself ("worker@") is named as the instance "i"
+ * ("worker@i"), as systemd-analyze verify does. */
 typedef struct UnitNames {
-        char *full, *prefix;
+        char *full, *name, *prefix;
         const char *instance;
 } UnitNames;
 void unit_names_done(UnitNames *n);

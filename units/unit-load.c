@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "fileio.h"
 #include "strv.h"
@@ -53,42 +54,100 @@ static const IniCallbacks unit_callbacks = {
 };
 
 int unit_parse_text(UnitLoader *l, const char *file, const char *text) {
+        char **env;
+        int r;
+
         l->file = file;
-        return ini_parse_text(file, text, &unit_callbacks, l, l->diags);
+        l->in_file = true;
+        r = ini_parse_text(file, text, &unit_callbacks, l, l->diags);
+        l->in_file = false;
+        r = unit_loader_merge_lists(l) ?: r;
+        env = strv_builder_steal(&l->environment);
+        if (!env)
+                return -ENOMEM;
+        return environment_merge(&l->unit->environment, env) ?: r;
+}
+
+bool stat_is_null_or_empty(const struct stat *st) {
+        return (S_ISCHR(st->st_mode) && st->st_rdev == makedev(1, 3)) ||
+               (S_ISREG(st->st_mode) && st->st_size == 0);
+}
+
+int unit_read_text(UnitDiagnostics *diags, const char *path, const char *what, char **ret) {
+        _cleanup_free_ char *text = NULL;
+        struct stat st = {};
+        size_t size;
+        int r;
+
+        r = read_regular_file_at(AT_FDCWD, path, &text, &size, &st);
+        if (r == -EBADFD && stat_is_null_or_empty(&st)) {
+                *ret = NULL;
+                return 1;
+        }
+        if (r == -EBADFD)
+                return diag_add(diags, true, path, 0, NULL, "is %s, not a regular file; refusing to read it",
+                                file_type_name(st.st_mode)) ?: r;
+        if (r < 0)
+                return diag_add(diags, true, path, 0, NULL, "cannot read: %s", strerror(-r)) ?: r;
+        /* The reader stops at a NUL: every later line would be dropped. */
+        if (strlen(text) != size)
+                return diag_add(diags, true, path, 0, NULL,
+                                "contains a NUL byte; %s is text (is this the right file?)", what) ?: -EINVAL;
+        if (size == 0) {
+                *ret = NULL;
+                return 1;
+        }
+        *ret = TAKE_PTR(text);
+        return 0;
 }
 
 int unit_parse_file(UnitLoader *l, const char *path) {
         _cleanup_free_ char *text = NULL;
-        size_t size;
         int r;
 
-
-        r = read_file_at(AT_FDCWD, path, &text, &size);
-        if (r < 0)
-                return diag_add(l->diags, true, path, 0, NULL, "cannot read: %s", strerror(-r)) ?: r;
-        if (strlen(text) != size)
-                return diag_add(l->diags, true, path, 0, NULL,
-                                "contains a NUL byte; a unit file is text (is this the right file?)") ?: -EINVAL;
+        r = unit_read_text(l->diags, path, "a unit file", &text);
+        if (r != 0)
+                return r;
         return unit_parse_text(l, path, text);
+}
+
+/* The unit's own file: masked (/dev/null or empty, as in systemd) means
+ * there is no unit to load. */
+int unit_parse_main_file(UnitLoader *l, const char *path) {
+        int r = unit_parse_file(l, path);
+
+        if (r == 1)
+                return diag_add(l->diags, true, path, 0, NULL,
+                                "is masked (a link to /dev/null or an empty file), not loading it") ?: -ERFKILL;
+        return r;
 }
 
 void unit_names_done(UnitNames *n) {
         free(n->full);
+        free(n->name);
         free(n->prefix);
 }
+
+/* The instance a template checked as itself is given (systemd-analyze
+ * verify's), so values using %i are checked as in an instance. */
+#define TEMPLATE_INSTANCE "i"
 
 static int unit_names_init(UnitNames *n, const char *name) {
         const char *at = strchr(name, '@');
 
         *n = (UnitNames) {};
-        if (asprintf(&n->full, "%s.service", name) < 0) {
+        if (asprintf(&n->name, "%s%s", name, at && !at[1] ? TEMPLATE_INSTANCE : "") < 0) {
+                n->name = NULL;
+                return -ENOMEM;
+        }
+        if (asprintf(&n->full, "%s.service", n->name) < 0) {
                 n->full = NULL;
                 return -ENOMEM;
         }
         n->prefix = strndup(name, at ? (size_t) (at - name) : strlen(name));
         if (!n->prefix)
                 return -ENOMEM;
-        n->instance = at ? at + 1 : "";
+        n->instance = at ? strchr(n->name, '@') + 1 : "";
         return 0;
 }
 
@@ -112,15 +171,23 @@ int unit_loader_init(UnitLoader *l, UnitConfig **u, const char *name, UnitNames 
         *l = (UnitLoader) {
                 .unit = *u,
                 .diags = diags,
-                .spec = { names->full, name, names->prefix, names->instance },
+                .spec = { names->full, names->name, names->prefix, names->instance, at != NULL, &(*u)->path },
                 .errors_before = unit_diag_n_errors(diags),
-                .warnings_before = diags ? strv_length(diags->warnings) : 0,
+                .warnings_before = diags ? diags->n_warnings : 0,
         };
         return 0;
 }
 
 size_t unit_diag_n_errors(const UnitDiagnostics *d) {
-        return d ? strv_length(d->errors) : 0;
+        return d ? d->n_errors : 0;
+}
+
+static int record_site(const UnitLoader *l, const char *key, char **ret) {
+        const KeySite *s = unit_loader_site(l, key);
+
+        if (isempty(s->file))
+                return 0;
+        return asprintf(ret, "%s:%u", s->file, s->line) < 0 ? -ENOMEM : 0;
 }
 
 /* Validate, and hand out the unit only when nothing was wrong with it. */
@@ -129,6 +196,10 @@ int unit_loader_finish(UnitLoader *l, UnitConfig **u, UnitConfig **ret) {
         int r;
 
         r = unit_validate(l);
+        if (r >= 0)
+                r = record_site(l, "Requires", &(*u)->requires_site);
+        if (r >= 0)
+                r = record_site(l, "JoinsNamespaceOf", &(*u)->joins_namespace_of_site);
         if (r < 0)
                 return r;
         if ((*u)->path && (r = strv_extend(&files, (*u)->path)) < 0)
@@ -180,6 +251,8 @@ int unit_list_conf_files(const char *dir, char ***ret) {
 
 int unit_apply_dropins(UnitLoader *l, UnitConfig *u) {
         STRV_FOREACH(p, u->dropin_paths) {
+                /* A masked or unreadable drop-in is reported (or, masked, is
+                 * nothing); the unit goes on to show every problem. */
                 int r = unit_parse_file(l, *p);
 
                 if (r == -ENOMEM)
@@ -209,7 +282,7 @@ int unit_load_file(const char *path, UnitConfig **ret, UnitDiagnostics *diags) {
                 return r;
         if (r < 0)
                 return diag_add(diags, true, path, 0, NULL,
-                                "\"%s\" is not a valid unit name (use 1-64 characters of A-Z a-z 0-9 _ . -, not starting with . or -, and one @ for templates)",
+                                "\"%s\" is not a valid unit name (use 1-64 characters of A-Z a-z 0-9 _ . - : \\, not starting with . or -, and one @ for templates)",
                                 name) ?: -EINVAL;
         r = unit_loader_init(&l, &u, name, &names, diags);
         if (r < 0)
@@ -218,15 +291,19 @@ int unit_load_file(const char *path, UnitConfig **ret, UnitDiagnostics *diags) {
         if (!u->path || asprintf(&dropin_dir, "%s.d", path) < 0)
                 return -ENOMEM;
         r = unit_list_conf_files(dropin_dir, &confs);
-        if (r < 0)
-                return diag_add(diags, true, dropin_dir, 0, NULL, "cannot read: %s", strerror(-r)) ?: -EINVAL;
+        if (r == -ENOMEM)
+                return r;
+        /* The unit is refused (a drop-in may confine it), after its file is checked. */
+        if (r < 0 && (r = diag_add(diags, true, dropin_dir, 0, NULL, "cannot read the drop-in directory: %s",
+                                   strerror(-r))) < 0)
+                return r;
         STRV_FOREACH(c, confs) {
                 char *p;
 
                 if (asprintf(&p, "%s/%s", dropin_dir, *c) < 0 || strv_push(&u->dropin_paths, p) < 0)
                         return -ENOMEM;
         }
-        r = unit_parse_file(&l, u->path);
+        r = unit_parse_main_file(&l, u->path);
         if (r < 0 && r != -ENOMEM)
                 return r;
         if (r < 0 || (r = unit_apply_dropins(&l, u)) < 0)

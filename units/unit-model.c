@@ -4,13 +4,15 @@
 #include <string.h>
 
 #include "strv.h"
-#include "unit.h"
+#include "unit-load-internal.h"
 
 void unit_diagnostics_done(UnitDiagnostics *d) {
         if (!d)
                 return;
         d->errors = strv_free(d->errors);
         d->warnings = strv_free(d->warnings);
+        d->lines = mfree(d->lines);     /* the strings were errors' and warnings' */
+        d->n_errors = d->n_warnings = d->n_lines = 0;
 }
 
 static void exec_commands_free(ExecCommand *c, size_t n) {
@@ -74,6 +76,8 @@ UnitConfig *unit_config_free(UnitConfig *u) {
         strv_free(u->documentation);
         strv_free(u->after);
         strv_free(u->requires);
+        free(u->requires_site);
+        free(u->joins_namespace_of_site);
         strv_free(u->wants);
         exec_commands_free(u->exec_start_pre, u->n_exec_start_pre);
         exec_commands_free(u->exec_start, u->n_exec_start);

@@ -21,6 +21,7 @@ int value_parse_digits(const char **p, uint64_t *ret);
  * Returns 1 and a word, 0 at the end of the input, -EINVAL (reterr) or
  * -ENOMEM. */
 int value_extract_word(const char **p, char **ret, CrlError *reterr);
+int value_extract_word_full(const char **p, WordFlags flags, char **ret, CrlError *reterr);
 
 /* An absolute path with "//", "/./" and a trailing "/" removed; ".." is
  * refused. what names the value in messages ("path", "source"). */

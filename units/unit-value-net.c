@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "strv.h"
 #include "unit-value-internal.h"
 
 /* ---- paths ---- */
@@ -70,28 +71,108 @@ static int bind_options(const char *v, const char *opt, bool *recursive, CrlErro
         return 0;
 }
 
-int parse_bind_path(const char *v, bool read_only, BindMount *ret, CrlError *reterr) {
-        _cleanup_free_ char *copy = strdup(v), *src = NULL, *dst = NULL;
-        bool optional = v[0] == '-', recursive = true;
-        char *s, *d, *o;
+/* Length of the raw text at s up to an unquoted, unescaped character of
+ * stop (quotes and escapes stay in; as systemd's extract_first_word() sees
+ * separators); -EINVAL for an unterminated quote. */
+static int raw_span(const char *s, const char *stop, size_t *ret) {
+        char quote = 0;
+        size_t i = 0;
+
+        while (s[i] != '\0') {
+                if (s[i] == '\\' && s[i + 1] != '\0') {
+                        i += 2;
+                        continue;
+                }
+                if (quote && s[i] == quote)
+                        quote = 0;
+                else if (!quote && (s[i] == '"' || s[i] == '\''))
+                        quote = s[i];
+                else if (!quote && strchr(stop, s[i]))
+                        break;
+                i++;
+        }
+        if (quote)
+                return -EINVAL;
+        *ret = i;
+        return 0;
+}
+
+/* Quotes of one raw component removed and "\X" read as X (systemd's
+ * EXTRACT_UNQUOTE without C escapes), so "\:" is a ':'. */
+static int bind_component(const char *raw, size_t n, char **ret, CrlError *reterr) {
+        _cleanup_free_ char *c = strndup(raw, n);
+        const char *p = c;
         int r;
 
-        if (!copy)
+        if (!c)
                 return -ENOMEM;
-        s = copy + optional;
-        d = strchr(s, ':');
-        if (d)
-                *d++ = '\0';
-        o = d ? strchr(d, ':') : NULL;
-        if (o)
-                *o++ = '\0';
-        if (o && strchr(o, ':'))
-                return crl_error_set(reterr, EINVAL, "\"%s\" has too many ':' (use [-]SOURCE[:DESTINATION[:OPTIONS]])", v);
-        r = value_path_normalize(s, "source", &src, reterr);
+        r = value_extract_word_full(&p, 0, ret, reterr);
+        if (r == 0)
+                *ret = strdup("");
+        return r < 0 ? r : *ret ? 0 : -ENOMEM;
+}
+
+int split_bind_paths(const char *v, char ***ret, CrlError *reterr) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        const char *p = value_skip_ws(v);
+
+        if (!l)
+                return -ENOMEM;
+        while (*p != '\0') {
+                char *w;
+                size_t n;
+
+                if (raw_span(p, WHITESPACE, &n) < 0)
+                        return crl_error_set(reterr, EINVAL, "unterminated quote in \"%s\"", p);
+                w = strndup(p, n);
+                if (!w || strv_push(&l, w) < 0) {
+                        free(w);
+                        return -ENOMEM;
+                }
+                p = value_skip_ws(p + n);
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+typedef struct BindParts {
+        char *part[3];          /* SOURCE, DESTINATION, OPTIONS; NULL when absent */
+} BindParts;
+
+static void bind_parts_done(BindParts *b) {
+        for (size_t i = 0; i < ELEMENTSOF(b->part); i++)
+                free(b->part[i]);
+}
+
+int parse_bind_path(const char *v, bool read_only, BindMount *ret, CrlError *reterr) {
+        _cleanup_(bind_parts_done) BindParts parts = {};
+        _cleanup_free_ char *src = NULL, *dst = NULL;
+        char **part = parts.part;
+        bool optional = v[0] == '-', recursive = true;
+        const char *p = v + optional;
+        size_t n_parts = 0;
+        int r;
+
+        for (;;) {
+                size_t n;
+
+                if (raw_span(p, ":", &n) < 0)
+                        return crl_error_set(reterr, EINVAL, "unterminated quote in \"%s\"", v);
+                if (n_parts == 3)
+                        return crl_error_set(reterr, EINVAL, "\"%s\" has too many ':' (use [-]SOURCE[:DESTINATION[:OPTIONS]]; "
+                                             "write a ':' in a path as \\:)", v);
+                r = bind_component(p, n, &part[n_parts++], reterr);
+                if (r < 0)
+                        return r;
+                if (p[n] != ':')
+                        break;
+                p += n + 1;
+        }
+        r = value_path_normalize(part[0], "source", &src, reterr);
         if (r >= 0)
-                r = value_path_normalize(d ?: s, "destination", &dst, reterr);
-        if (r >= 0 && o)
-                r = bind_options(v, o, &recursive, reterr);
+                r = value_path_normalize(part[1] ?: part[0], "destination", &dst, reterr);
+        if (r >= 0 && part[2])
+                r = bind_options(v, part[2], &recursive, reterr);
         if (r < 0)
                 return r;
         *ret = (BindMount) {

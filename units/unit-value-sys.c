@@ -158,10 +158,42 @@ static int int_array_append(int **a, size_t *n, const int *add, size_t n_add) {
         return 0;
 }
 
+/* systemd 252's exit-status table (src/basic/exit-status.c, as
+ * `systemd-analyze exit-status` lists it): libc, LSB, BSD <sysexits.h> and
+ * systemd's own codes. SuccessExitStatus= takes these names, case-sensitive. */
+static const struct {
+        const char *name;
+        uint8_t code;
+} exit_status_names[] = {
+        { "SUCCESS", 0 }, { "FAILURE", 1 },
+        { "INVALIDARGUMENT", 2 }, { "NOTIMPLEMENTED", 3 }, { "NOPERMISSION", 4 }, { "NOTINSTALLED", 5 },
+        { "NOTCONFIGURED", 6 }, { "NOTRUNNING", 7 },
+        { "USAGE", 64 }, { "DATAERR", 65 }, { "NOINPUT", 66 }, { "NOUSER", 67 }, { "NOHOST", 68 },
+        { "UNAVAILABLE", 69 }, { "SOFTWARE", 70 }, { "OSERR", 71 }, { "OSFILE", 72 }, { "CANTCREAT", 73 },
+        { "IOERR", 74 }, { "TEMPFAIL", 75 }, { "PROTOCOL", 76 }, { "NOPERM", 77 }, { "CONFIG", 78 },
+        { "CHDIR", 200 }, { "NICE", 201 }, { "FDS", 202 }, { "EXEC", 203 }, { "MEMORY", 204 }, { "LIMITS", 205 },
+        { "OOM_ADJUST", 206 }, { "SIGNAL_MASK", 207 }, { "STDIN", 208 }, { "STDOUT", 209 }, { "CHROOT", 210 },
+        { "IOPRIO", 211 }, { "TIMERSLACK", 212 }, { "SECUREBITS", 213 }, { "SETSCHEDULER", 214 },
+        { "CPUAFFINITY", 215 }, { "GROUP", 216 }, { "USER", 217 }, { "CAPABILITIES", 218 }, { "CGROUP", 219 },
+        { "SETSID", 220 }, { "CONFIRM", 221 }, { "STDERR", 222 }, { "PAM", 224 }, { "NETWORK", 225 },
+        { "NAMESPACE", 226 }, { "NO_NEW_PRIVILEGES", 227 }, { "SECCOMP", 228 }, { "SELINUX_CONTEXT", 229 },
+        { "PERSONALITY", 230 }, { "APPARMOR", 231 }, { "ADDRESS_FAMILIES", 232 }, { "RUNTIME_DIRECTORY", 233 },
+        { "CHOWN", 235 }, { "SMACK_PROCESS_LABEL", 236 }, { "KEYRING", 237 }, { "STATE_DIRECTORY", 238 },
+        { "CACHE_DIRECTORY", 239 }, { "LOGS_DIRECTORY", 240 }, { "CONFIGURATION_DIRECTORY", 241 },
+        { "NUMA_POLICY", 242 }, { "CREDENTIALS", 243 }, { "BPF", 244 }, { "EXCEPTION", 255 },
+};
+
+static int exit_status_from_name(const char *w) {
+        for (size_t i = 0; i < ELEMENTSOF(exit_status_names); i++)
+                if (streq(w, exit_status_names[i].name))
+                        return exit_status_names[i].code;
+        return -EINVAL;
+}
+
 static int exit_status_word(const char *w, int *codes, size_t *nc, int *sigs, size_t *ns, CrlError *reterr) {
         const char *p = w;
         uint64_t n;
-        int sig;
+        int sig, code;
 
         if (value_parse_digits(&p, &n) == 0 && *p == '\0') {
                 if (n > 255)
@@ -169,9 +201,15 @@ static int exit_status_word(const char *w, int *codes, size_t *nc, int *sigs, si
                 codes[(*nc)++] = (int) n;
                 return 0;
         }
+        code = exit_status_from_name(w);
+        if (code >= 0) {
+                codes[(*nc)++] = code;
+                return 0;
+        }
         sig = signal_from_name(w);
         if (sig < 0)
-                return crl_error_set(reterr, EINVAL, "\"%s\" is neither an exit code (0-255) nor a signal name (e.g. SIGUSR1)", w);
+                return crl_error_set(reterr, EINVAL, "\"%s\" is neither an exit code (0-255 or a name such as "
+                                     "DATAERR) nor a signal name (e.g. SIGUSR1)", w);
         sigs[(*ns)++] = sig;
         return 0;
 }
@@ -267,18 +305,21 @@ int parse_rlimit_size(const char *v, struct rlimit *ret, CrlError *reterr) {
 
 /* ---- users and groups ---- */
 
-static bool valid_name(const char *s) {
+/* systemd's valid_user_group_name() with VALID_USER_RELAX, which User=,
+ * Group= and SupplementaryGroups= use: only what would break /etc/passwd or
+ * a home directory path is refused (no length limit). The value is valid
+ * UTF-8 already (the reader checks every line). */
+static bool valid_name_relaxed(const char *s) {
         size_t n = strlen(s);
 
-        /* systemd's strict rules: at most 31 characters (utmp's UT_NAMESIZE-1) */
-        if (n == 0 || n > 31)
-                return false;
-        if (!isalpha((unsigned char) s[0]) && s[0] != '_')
+        if (n == 0 || s[0] == ' ' || s[n - 1] == ' ')
                 return false;
         for (const char *p = s; *p; p++)
-                if (!isascii(*p) || (!isalnum((unsigned char) *p) && *p != '_' && *p != '-'))
+                if ((unsigned char) *p < ' ' || *p == 0x7f || *p == ':' || *p == '/')
                         return false;
-        return true;
+        if (strspn(s, "0123456789") == n || (s[0] == '-' && strspn(s + 1, "0123456789") == n - 1))
+                return false;
+        return !streq(s, ".") && !streq(s, "..");
 }
 
 int parse_user_or_group_name(const char *v, CrlError *reterr) {
@@ -291,10 +332,13 @@ int parse_user_or_group_name(const char *v, CrlError *reterr) {
                         return crl_error_set(reterr, EINVAL, "\"%s\" is not a valid numeric id (0-4294967294, not 65535)", v);
                 return 0;
         }
-        if (!valid_name(v))
+        if (!utf8_is_valid(v))
+                return crl_error_set(reterr, EINVAL, "a user or group name must be valid UTF-8");
+        if (!valid_name_relaxed(v))
                 return crl_error_set(reterr, EINVAL,
-                                     "\"%s\" is not a valid user or group name (letters, digits, '_' and '-', "
-                                     "starting with a letter or '_', at most 31 characters; or a numeric id)", v);
+                                     "\"%s\" is not a valid user or group name (no ':', '/', control characters or "
+                                     "surrounding spaces, not \".\", \"..\" or all digits; or a numeric id "
+                                     "0-4294967294 other than 65535)", v);
         return 0;
 }
 

@@ -63,6 +63,47 @@ static bool scale_number(uint64_t whole, uint64_t frac, uint64_t mult, uint64_t 
         return true;
 }
 
+/* Length of the UTF-8 sequence at s, or 0 when it is not one: no overlong
+ * forms, no surrogates, nothing above U+10FFFF (as systemd's utf8_is_valid()). */
+static size_t utf8_sequence(const unsigned char *s) {
+        size_t n;
+        uint32_t c;
+
+        if (s[0] < 0x80)
+                return 1;
+        if (s[0] >= 0xc2 && s[0] <= 0xdf)
+                n = 2, c = s[0] & 0x1f;
+        else if (s[0] >= 0xe0 && s[0] <= 0xef)
+                n = 3, c = s[0] & 0x0f;
+        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+                n = 4, c = s[0] & 0x07;
+        else
+                return 0;
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                c = (c << 6) | (s[i] & 0x3f);
+        }
+        if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+                return 0;
+        return n;
+}
+
+const char *utf8_first_invalid(const char *s) {
+        for (const unsigned char *p = (const unsigned char *) s; *p; ) {
+                size_t n = utf8_sequence(p);
+
+                if (n == 0)
+                        return (const char *) p;
+                p += n;
+        }
+        return NULL;
+}
+
+bool utf8_is_valid(const char *s) {
+        return !utf8_first_invalid(s);
+}
+
 int parse_boolean(const char *v, CrlError *reterr) {
         static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
         static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
@@ -119,10 +160,11 @@ int parse_umask(const char *v, int *ret, CrlError *reterr) {
         n = strlen(s);
         if (n == 0 || strspn(s, "01234567") != n)
                 return crl_error_set(reterr, EINVAL, "\"%s\" is not an octal mode (e.g. 0022 or 077)", v);
+        /* systemd's parse_mode() takes up to 07777; umask() uses only 0777. */
         for (const char *p = s; *p; p++) {
                 m = m * 8 + (unsigned long) (*p - '0');
-                if (m > 0777)
-                        return crl_error_set(reterr, EINVAL, "\"%s\" is out of range (0000-0777)", v);
+                if (m > 07777)
+                        return crl_error_set(reterr, EINVAL, "\"%s\" is out of range (0000-7777)", v);
         }
         *ret = (int) m;
         return 0;
@@ -186,31 +228,59 @@ int value_parse_size_base(const char *s, uint64_t base, uint64_t *ret) {
         return 0;
 }
 
-/* "N%", "N.N%", "N.NN%" -> basis points. -EINVAL syntax, -EDOM too many
- * decimals, -ERANGE above max_bp. */
+#define PERMILLE "\xe2\x80\xb0"        /* U+2030 */
+#define PERMYRIAD "\xe2\x80\xb1"       /* U+2031 */
+
+/* As systemd's parse_permyriad(): "N%" with up to 2 decimals, "N‰" with up
+ * to 1, "N‱" with none. */
+static const struct {
+        const char *sym;
+        unsigned decimals;
+        uint64_t bp;            /* basis points per unit */
+} percent_kinds[] = {
+        { "%", 2, 100 }, { PERMILLE, 1, 10 }, { PERMYRIAD, 0, 1 },
+};
+
+static bool endswith_percent(const char *s) {
+        size_t n = strlen(s);
+
+        for (size_t i = 0; i < ELEMENTSOF(percent_kinds); i++) {
+                size_t k = strlen(percent_kinds[i].sym);
+
+                if (n >= k && streq(s + n - k, percent_kinds[i].sym))
+                        return true;
+        }
+        return false;
+}
+
+/* "N%", "N.NN%", "N.N‰", "N‱" -> basis points. -EINVAL syntax, -EDOM too
+ * many decimals, -ERANGE above max_bp. */
 static int percent_to_bp(const char *s, uint64_t max_bp, uint64_t *ret) {
-        const char *p = s;
+        const char *p = s, *f = NULL;
         uint64_t whole, frac = 0, bp;
-        size_t nfrac = 0;
+        size_t nfrac = 0, k;
         int r;
 
         r = value_parse_digits(&p, &whole);
         if (r == -EINVAL)
                 return r;
         if (r == 0 && *p == '.') {
-                p++;
+                f = ++p;
                 nfrac = strspn(p, "0123456789");
                 if (nfrac == 0)
                         return -EINVAL;
-                for (size_t i = 0; i < 2; i++)
-                        frac = frac * 10 + (i < nfrac ? (uint64_t) (p[i] - '0') : 0);
                 p += nfrac;
         }
-        if (p[0] != '%' || p[1] != '\0')
+        for (k = 0; k < ELEMENTSOF(percent_kinds); k++)
+                if (streq(p, percent_kinds[k].sym))
+                        break;
+        if (k >= ELEMENTSOF(percent_kinds))
                 return -EINVAL;
-        if (nfrac > 2)
+        if (nfrac > percent_kinds[k].decimals)
                 return -EDOM;
-        if (r == -ERANGE || __builtin_mul_overflow(whole, 100, &bp) ||
+        for (size_t i = 0; i < percent_kinds[k].decimals; i++)
+                frac = frac * 10 + (i < nfrac ? (uint64_t) (f[i] - '0') : 0);
+        if (r == -ERANGE || __builtin_mul_overflow(whole, percent_kinds[k].bp, &bp) ||
             __builtin_add_overflow(bp, frac, &bp) || bp > max_bp)
                 return -ERANGE;
         *ret = bp;
@@ -218,10 +288,16 @@ static int percent_to_bp(const char *s, uint64_t max_bp, uint64_t *ret) {
 }
 
 static int percent_error(CrlError *reterr, const char *v, int r, uint64_t max_bp) {
+        if (r == -EDOM && endswith_percent(v) && strstr(v, PERMILLE))
+                return crl_error_set(reterr, EINVAL, "\"%s\" has too many decimals (at most 1 for " PERMILLE
+                                     ", e.g. 12.5" PERMILLE ")", v);
+        if (r == -EDOM && strstr(v, PERMYRIAD))
+                return crl_error_set(reterr, EINVAL, "\"%s\" has too many decimals (none for " PERMYRIAD
+                                     ", e.g. 125" PERMYRIAD ")", v);
         if (r == -EDOM)
                 return crl_error_set(reterr, EINVAL, "\"%s\" has too many decimals (at most 2, e.g. 12.25%%)", v);
         if (r == -ERANGE)
-                return crl_error_set(reterr, EINVAL, "\"%s\" is out of range (0%%-%" PRIu64 "%%)", v, max_bp / 100);
+                return crl_error_set(reterr, EINVAL, "\"%s\" is above the maximum, %" PRIu64 "%%", v, max_bp / 100);
         return crl_error_set(reterr, EINVAL, "\"%s\" is not a percentage (e.g. 20%% or 12.5%%)", v);
 }
 
@@ -275,7 +351,7 @@ int parse_size(const char *v, bool allow_percent, bool allow_infinity, ResourceL
                 *ret = (ResourceLimit) { .kind = LIMIT_INFINITY, .value = UINT64_MAX };
                 return 0;
         }
-        if (s[0] != '\0' && s[strlen(s) - 1] == '%') {
+        if (endswith_percent(s)) {
                 if (!allow_percent)
                         return crl_error_set(reterr, EINVAL, "\"%s\": a percentage is not allowed here (%s)",
                                              v, size_hint(false, allow_infinity));
@@ -308,7 +384,7 @@ int parse_tasks_max(const char *v, ResourceLimit *ret, CrlError *reterr) {
                 *ret = (ResourceLimit) { .kind = LIMIT_INFINITY, .value = UINT64_MAX };
                 return 0;
         }
-        if (s[0] != '\0' && s[strlen(s) - 1] == '%') {
+        if (endswith_percent(s)) {
                 r = percent_to_bp(s, 10000, &n);
                 if (r < 0)
                         return percent_error(reterr, v, r, 10000);
@@ -351,7 +427,7 @@ static const struct {
         { "y", 31557600 * USEC_PER_SEC }, { "year", 31557600 * USEC_PER_SEC }, { "years", 31557600 * USEC_PER_SEC },
 };
 
-#define TIME_HINT "use us, ms, s, min, h, d, w, M, y, or infinity"
+#define TIME_UNITS "use us, ms, s, min, h, d, w, M, y"
 
 static bool is_unit_char(char c) {
         return isalpha((unsigned char) c) || (unsigned char) c >= 0x80;
@@ -420,13 +496,17 @@ static int time_span_raw(const char *s, usec_t *ret, char unit[static 16]) {
         return 0;
 }
 
-static int time_span_error(CrlError *reterr, const char *v, int r, const char *unit) {
+/* SIGNED: TimeOffsetSec=, which has no infinity and half the range. */
+static int time_span_error(CrlError *reterr, const char *v, int r, const char *unit, bool is_signed) {
+        const char *inf = is_signed ? "" : ", or infinity";
+
         if (r == -ENOENT)
-                return crl_error_set(reterr, EINVAL, "\"%s\" is not a time span: unknown unit \"%s\" (" TIME_HINT ")",
-                                     v, unit);
+                return crl_error_set(reterr, EINVAL, "\"%s\" is not a time span: unknown unit \"%s\" (" TIME_UNITS "%s)",
+                                     v, unit, inf);
         if (r == -ERANGE)
-                return crl_error_set(reterr, EINVAL, "\"%s\" is too large (at most about 584554 years; or use infinity)", v);
-        return crl_error_set(reterr, EINVAL, "\"%s\" is not a time span (" TIME_HINT ")", v);
+                return crl_error_set(reterr, EINVAL, "\"%s\" is too large (at most about %s years%s)",
+                                     v, is_signed ? "292277" : "584554", is_signed ? "" : "; or use infinity");
+        return crl_error_set(reterr, EINVAL, "\"%s\" is not a time span (" TIME_UNITS "%s)", v, inf);
 }
 
 int parse_time_span(const char *v, usec_t *ret, CrlError *reterr) {
@@ -447,7 +527,7 @@ int parse_time_span(const char *v, usec_t *ret, CrlError *reterr) {
         if (r == 0 && u == USEC_INFINITY)
                 r = -ERANGE;
         if (r < 0)
-                return time_span_error(reterr, v, r, unit);
+                return time_span_error(reterr, v, r, unit, false);
         *ret = u;
         return 0;
 }
@@ -465,12 +545,12 @@ int parse_time_span_signed(const char *v, int64_t *ret, CrlError *reterr) {
                 return crl_error_set(reterr, EINVAL, "\"%s\" is not allowed here (give a finite time span, e.g. -1h or 2d)", v);
         negative = s[0] == '-';
         if (negative && s[1] == '-')
-                return time_span_error(reterr, v, -EINVAL, unit);
+                return time_span_error(reterr, v, -EINVAL, unit, true);
         r = time_span_raw(s + negative, &u, unit);
         if (r == 0 && u > (usec_t) INT64_MAX)
                 r = -ERANGE;
         if (r < 0)
-                return time_span_error(reterr, v, r, unit);
+                return time_span_error(reterr, v, r, unit, true);
         *ret = negative ? -(int64_t) u : (int64_t) u;
         return 0;
 }

@@ -13,6 +13,11 @@
 
 #include "unit.h"
 
+/* The first byte of s that does not start a valid UTF-8 sequence (no
+ * overlong forms, surrogates or code points above U+10FFFF), or NULL. */
+const char *utf8_first_invalid(const char *s);
+bool utf8_is_valid(const char *s);
+
 /* yes/no/true/false/on/off/1/0, case-insensitive. Returns 1 or 0. */
 int parse_boolean(const char *v, CrlError *reterr);
 
@@ -46,18 +51,42 @@ int parse_exit_status_list(const char *v, int **codes, size_t *n_codes,
 
 /* One command line with systemd quoting: "…", '…', backslash escapes (\n \t
  * \\ \" \' \xNN and a trailing \ joins lines already done by the loader);
- * prefixes: '-' (ignore failure) and '@' (argv[0] differs from the path: the
- * second word is argv[0]) — others ('+', '!', ':') are rejected with a clear
- * message. $VAR stays unexpanded. */
+ * a lone \; is a literal ";" argument. Prefixes as systemd (see ExecCommandFlags): '-' '@' ':' at most
+ * once each and one of '+' '!' '!!', in any order; '@' makes the second word
+ * argv[0]. The command is an absolute path (not ending in '/'; "//" and "/./"
+ * simplified in ->path, ".." kept) or a plain name. $VAR stays unexpanded.
+ * An unknown escape ("\-") is kept as written, as systemd does (see
+ * value_find_unknown_escape()).
+ * Fills ret->path, ->argv and ->flags; leaves ->line alone. A lone ";"
+ * (several commands) is refused here. */
 int parse_command_line(const char *v, ExecCommand *ret, CrlError *reterr);
-/* (Fills ret->path, ->argv and ->ignore_failure; leaves ->line alone.) */
+/* An Exec*= value: commands separated by a lone ";" (empty ones skipped),
+ * appended to *cmds (*n updated) only when all are valid. */
+int parse_command_lines(const char *v, ExecCommand **cmds, size_t *n, CrlError *reterr);
 
 /* Split a string by whitespace honouring the same quoting (for lists). */
 int split_quoted(const char *v, char ***ret, CrlError *reterr);
+/* The same; without WORD_CUNESCAPE a backslash only makes the next
+ * character literal ("\x2d" is "x2d"), as systemd reads path lists. */
+typedef enum WordFlags {
+        WORD_CUNESCAPE = 1 << 0,        /* \n \xNN ... are C escapes */
+        WORD_RELAX     = 1 << 1,        /* an unknown C escape is kept as written */
+} WordFlags;
+int split_quoted_full(const char *v, WordFlags flags, char ***ret, CrlError *reterr);
+/* The first backslash in v, at from or after, that starts no known C escape
+ * ("\-", "\d", "b\;"; a lone "\;" is none), or NULL: command lines keep
+ * those as written, and the loader warns. */
+const char *value_find_unknown_escape(const char *v, const char *from);
 
 /* Environment=: one or more KEY=VALUE words with quoting; appended to *env
  * (a later KEY replaces an earlier one). KEY must be a valid variable name. */
 int parse_environment(const char *v, char ***env, CrlError *reterr);
+/* The same checks, returning the assignments in order (duplicates kept). */
+int parse_environment_words(const char *v, char ***ret, CrlError *reterr);
+/* Move every "K=V" of add (owned, always consumed, duplicates allowed) into
+ * *env: a name already there or earlier in add is replaced in place, the
+ * last value winning. O(|env| + |add|). */
+int environment_merge(char ***env, char **add);
 
 /* Contents of an EnvironmentFile: KEY=VALUE lines, '#'/';' comments, blank
  * lines, optional "export ", single/double quotes, backslash continuation. */
@@ -84,8 +113,12 @@ typedef enum IOValueKind {
 /* "PATH VALUE": absolute PATH (not resolved here), VALUE per kind. */
 int parse_io_device_value(const char *v, IOValueKind kind, IODeviceValue *ret, CrlError *reterr);
 
-/* BindPaths=/BindReadOnlyPaths= one entry "[-]SRC[:DEST[:OPTIONS]]", OPTIONS
- * "rbind" (default) or "norbind"; SRC and DEST absolute. */
+/* BindPaths=/BindReadOnlyPaths=: the value split at unquoted whitespace into
+ * raw entries (quotes and escapes still in), for parse_bind_path(). */
+int split_bind_paths(const char *v, char ***ret, CrlError *reterr);
+/* One raw entry "[-]SRC[:DEST[:OPTIONS]]", OPTIONS "rbind" (default) or
+ * "norbind"; SRC and DEST absolute. Split at unquoted ':', then quotes and
+ * escapes removed; "\:" is a ':' inside a path (as systemd). */
 int parse_bind_path(const char *v, bool read_only, BindMount *ret, CrlError *reterr);
 /* One "[-]PATH" (ReadOnlyPaths= etc.); PATH absolute. */
 int parse_path_spec(const char *v, PathSpec *ret, CrlError *reterr);
@@ -112,7 +145,7 @@ int parse_rlimit_size(const char *v, struct rlimit *ret, CrlError *reterr);
  * its old path freed, so *ret must be initialized (zeroed). */
 int parse_output_spec(const char *v, OutputSpec *ret, CrlError *reterr);
 
-/* UMask= (octal 0..0777), Nice= (-20..19), OOMScoreAdjust= (-1000..1000),
+/* UMask= (octal 0..07777, as systemd), Nice= (-20..19), OOMScoreAdjust= (-1000..1000),
  * CPUWeight=/IOWeight= (1..10000): parse_int_range for the decimal ones. */
 int parse_umask(const char *v, int *ret, CrlError *reterr);
 int parse_int_range(const char *v, long min, long max, long *ret, CrlError *reterr);

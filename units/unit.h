@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/resource.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -111,10 +112,38 @@ typedef struct ResourceLimit {
         uint64_t value;
 } ResourceLimit;
 
+/* The prefixes of an Exec*= command (systemd.service(5)), for the supervisor
+ * that runs it. Any combination is valid except two of '+' '!' '!!'. */
+typedef enum ExecCommandFlags {
+        /* '-': a failure (non-zero exit, a signal, a missing executable)
+         * counts as success: the next command runs, the start goes on. */
+        EXEC_COMMAND_IGNORE_FAILURE   = 1 << 0,
+        /* ':': argv is used as written; unit_exec_expand() leaves $VAR and
+         * ${VAR} alone (specifiers were still expanded at load). */
+        EXEC_COMMAND_NO_ENV_EXPAND    = 1 << 1,
+        /* '+': runs with full privileges outside the sandbox: in the host's
+         * namespaces (no PrivateX=, mounts, network or user namespace), as
+         * root with the manager's capabilities and no NoNewPrivileges=,
+         * ignoring User=/Group=/SupplementaryGroups=. It is still placed in
+         * the service's cgroup (limits, accounting, cgroup.kill apply). */
+        EXEC_COMMAND_FULL_PRIVILEGES  = 1 << 2,
+        /* '!': the sandbox applies as to any command, but User=, Group= and
+         * SupplementaryGroups= do not: the command keeps the manager's
+         * credentials (root) inside the namespaces. */
+        EXEC_COMMAND_NO_USER_CHANGE   = 1 << 3,
+        /* '!!': acts as '!' only on kernels without ambient capabilities
+         * (before 4.3). corral requires newer kernels, so, as systemd does
+         * there, it changes nothing: User= and AmbientCapabilities= apply.
+         * Kept so that the command can be shown as written. */
+        EXEC_COMMAND_AMBIENT_FALLBACK = 1 << 4,
+} ExecCommandFlags;
+
 typedef struct ExecCommand {
-        char *path;             /* argv[0] as written (absolute, or looked up in PATH at start) */
-        char **argv;            /* quoting removed; $VAR not yet expanded (see unit_exec_expand()) */
-        bool ignore_failure;    /* '-' prefix */
+        char *path;             /* the command after the prefixes: absolute ("/./" and "//"
+                                 * simplified, ".." kept, as systemd), or looked up in PATH at start */
+        char **argv;            /* quoting removed; argv[0] is the command as written or, with
+                                 * '@', the second word; $VAR not yet expanded (unit_exec_expand()) */
+        ExecCommandFlags flags;
         unsigned line;          /* for messages */
 } ExecCommand;
 
@@ -167,6 +196,7 @@ typedef struct ResourceConfig {
         uint64_t cpu_quota_per_sec_usec;        /* USEC_INFINITY when unset; CPUQuota=20% -> 200000 */
         usec_t cpu_quota_period_usec;           /* default 100ms */
         uint64_t cpu_weight;                    /* 0 when unset; else 1..10000 */
+        bool cpu_idle;                          /* CPUWeight=idle: cpu.idle=1 (cpu_weight is 1) */
         char *allowed_cpus;                     /* normalized "0-3,5", NULL when unset */
         char *allowed_memory_nodes;
         ResourceLimit tasks_max;
@@ -201,6 +231,9 @@ typedef struct UnitConfig {
         char *description;
         char **documentation;
         char **after, **requires, **wants;      /* unit names without ".service" */
+        /* "FILE:LINE" of the last Requires=/JoinsNamespaceOf= (NULL when
+         * unset), for messages about the units they name. */
+        char *requires_site, *joins_namespace_of_site;
         usec_t start_limit_interval_usec;       /* default 10s */
         unsigned start_limit_burst;             /* default 5 */
         bool auto_start;                        /* default yes */
@@ -283,9 +316,14 @@ typedef struct ManagerConfig {
 typedef struct UnitDiagnostics {
         char **errors;
         char **warnings;
+        char **lines;   /* both, in the order to print them (file, line); borrowed */
+        size_t n_errors, n_warnings, n_lines;   /* their lengths, kept by units/ */
 } UnitDiagnostics;
 
 void unit_diagnostics_done(UnitDiagnostics *d);
+/* A copy of s for a message: control characters (C0, DEL, C1) and bytes
+ * that are not UTF-8 as \xNN, as every diagnostic already has them. */
+char *unit_escape_message(const char *s);
 
 UnitConfig *unit_config_free(UnitConfig *u);
 DEFINE_TRIVIAL_CLEANUP_FUNC(UnitConfig *, unit_config_free);
@@ -306,8 +344,38 @@ int unit_load_file(const char *path, UnitConfig **ret, UnitDiagnostics *diags);
 int unit_load(const char *name, char *const *dirs, UnitConfig **ret, UnitDiagnostics *diags);
 
 /* The names of every unit file in dirs (templates included, as "worker@"),
- * sorted, without ".service". */
+ * sorted, without ".service": entries of kind UNIT_FILE_UNIT that no later
+ * dir hides. */
 int unit_list_names(char *const *dirs, char ***ret);
+
+/* What a NAME.service entry of a units directory is. */
+typedef enum UnitFileKind {
+        UNIT_FILE_UNIT,         /* a unit file, or a link to one of the same name */
+        UNIT_FILE_ALIAS,        /* a link to another unit's file: its second name */
+        UNIT_FILE_MASKED,       /* /dev/null (or a link to it) or an empty file */
+        UNIT_FILE_DANGLING,     /* a link to nothing */
+        UNIT_FILE_LOOP,         /* links that never end */
+        UNIT_FILE_NOT_REGULAR,  /* a directory, FIFO, socket or device */
+        UNIT_FILE_BAD_NAME,     /* NAME is not a unit name */
+        _UNIT_FILE_KIND_MAX,
+        _UNIT_FILE_KIND_INVALID = -EINVAL,
+} UnitFileKind;
+
+typedef struct UnitFileEntry {
+        char *name;             /* NAME, without .service */
+        char *path;             /* DIR/NAME.service */
+        char *target;           /* UNIT_FILE_ALIAS: the unit it names (NAME) */
+        UnitFileKind kind;
+        int error;              /* DANGLING, LOOP: the errno */
+        mode_t mode;            /* NOT_REGULAR: the S_IFMT bits */
+        size_t dir_index;
+        bool shadowed;          /* a later dir has an entry NAME too */
+} UnitFileEntry;
+
+/* Every *.service entry of dirs (a missing dir has none), sorted by name
+ * and then dir; nothing is opened for reading. */
+int unit_dirs_scan(char *const *dirs, UnitFileEntry **ret, size_t *ret_n);
+UnitFileEntry *unit_file_entries_free(UnitFileEntry *e, size_t n);
 
 /* A unit from properties (RunTransient): NAME (not a template), the command
  * ARGV (becomes ExecStart=; may be NULL when a property gives ExecStart=),
@@ -323,5 +391,6 @@ int manager_config_load(const char *path, ManagerConfig **ret, UnitDiagnostics *
  * and returns the bare name in *ret (may be NULL). */
 int unit_name_normalize(const char *name, char **ret);
 
-/* Expand $VAR and ${VAR} in cmd's argv against env ("K=V" strv). */
+/* Expand $VAR and ${VAR} in cmd's argv against env ("K=V" strv); with
+ * EXEC_COMMAND_NO_ENV_EXPAND a copy of argv. */
 int unit_exec_expand(const ExecCommand *cmd, char *const *env, char ***ret_argv);

@@ -27,6 +27,14 @@ check() { # FILE WANT_RC
 for f in tests/units/good/*.service; do check "$f" 0; done
 for f in tests/units/bad/*.service; do check "$f" 1; done
 
+# The man-page units (values checked by tests/unit/test-units-man.c):
+# valid with no diagnostic at all.
+for f in tests/units/man/*.service; do
+        n=$((n + 1))
+        out=$("$ctl" verify "$f" 2>&1)
+        [ "$out" = "$f: valid" ] || { echo "FAIL $f:"; echo "$out"; fail=$((fail + 1)); }
+done
+
 # The shipped examples: the good ones verify clean, examples/bad/ fails.
 for f in examples/*.service; do
         n=$((n + 1))
@@ -97,8 +105,78 @@ printf '[Manager]\nLogKeep=many\n' >"$tmp/corrald.conf"
 rc=$?
 if [ "$rc" != 1 ] || ! grep -q "^$tmp/corrald.conf:2: LogKeep: " "$tmp/check" ||
    ! grep -q "^exec: invalid, will not be started$" "$tmp/check" ||
-   ! grep -q "^6 units: 5 valid, 1 invalid; " "$tmp/check"; then
+   ! grep -q "^10 units: 9 valid, 1 invalid; " "$tmp/check"; then
         echo "FAIL: corrald --check with a bad unit and config (exit $rc):"; cat "$tmp/check"; fail=$((fail + 1))
+fi
+
+# Never hang: a FIFO as a unit file, a drop-in or corrald.conf is refused by
+# its type before it is opened for reading (it used to block forever).
+n=$((n + 1))
+mkdir -p "$tmp/fifo/web.service.d"
+mkfifo "$tmp/fifo/fifo.service" "$tmp/fifo/web.service.d/a.conf" "$tmp/fifo/corrald.conf"
+printf '[Service]\nExecStart=/bin/true\n' >"$tmp/fifo/web.service"
+timeout 10 "$ctl" verify "$tmp/fifo/fifo.service" "$tmp/fifo/web.service" >"$tmp/out" 2>&1
+rc=$?
+{
+        echo "$tmp/fifo/fifo.service:0: is a FIFO, not a regular file; refusing to read it"
+        echo "$tmp/fifo/fifo.service: invalid (1 error, 0 warnings)"
+        echo "$tmp/fifo/web.service.d/a.conf:0: is a FIFO, not a regular file; refusing to read it"
+        echo "$tmp/fifo/web.service: invalid (1 error, 0 warnings)"
+} >"$tmp/want"
+if [ "$rc" != 1 ] || ! diff -u "$tmp/want" "$tmp/out"; then
+        echo "FAIL: verify of FIFOs (exit $rc, 124 = hung)"; fail=$((fail + 1))
+fi
+n=$((n + 1))
+timeout 10 "$daemon" --check --config "$tmp/fifo/corrald.conf" --units "$tmp/fifo" >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" != 1 ] || ! grep -qxF "$tmp/fifo/corrald.conf:0: is a FIFO, not a regular file; refusing to read it" "$tmp/out" ||
+   ! grep -qxF "$tmp/fifo/web.service.d/a.conf:0: is a FIFO, not a regular file; refusing to read it" "$tmp/out"; then
+        echo "FAIL: corrald --check with FIFOs (exit $rc, 124 = hung):"; cat "$tmp/out"; fail=$((fail + 1))
+fi
+
+# A units directory as /lib/systemd/system has it: an alias is one service
+# with two names, masked units are not loaded, broken links and non-files
+# are reported (none silently skipped), and Requires= may use an alias.
+n=$((n + 1))
+d=$tmp/dir
+mkdir -p "$d"
+printf '[Service]\nExecStart=/bin/true\n' >"$d/web.service"
+printf '[Unit]\nRequires=alias\n[Service]\nExecStart=/bin/true\n' >"$d/ref.service"
+ln -s web.service "$d/alias.service"
+ln -s /dev/null "$d/masked.service"
+: >"$d/empty.service"
+ln -s nowhere.service "$d/dangling.service"
+ln -s loop2.service "$d/loop1.service"
+ln -s loop1.service "$d/loop2.service"
+mkfifo "$d/fifo.service"
+ln -s gone.service "$d/orphan.service"
+ln -s "$d/other/x.service" "$d/alias-out.service"
+printf '[Service]\nExecStart=/bin/true\n' >"$d/$(printf 'e\033[2J').service"
+mkdir "$d/other" && printf '[Service]\nExecStart=/bin/true\n' >"$d/other/x.service"
+timeout 10 "$daemon" --check --config "$tmp/absent.conf" --units "$d" >"$tmp/out" 2>&1
+rc=$?
+{
+        echo "$tmp/absent.conf: absent, using defaults"
+        echo "$d/alias-out.service:0: an alias of x.service, which is no unit in the units directories, ignoring"
+        echo "$d/dangling.service:0: a symbolic link to nowhere.service, which does not exist (No such file or directory), will not be started"
+        echo "$d/e\\x1b[2J.service:0: \"e\\x1b[2J\" is not a valid unit name (use 1-64 characters of A-Z a-z 0-9 _ . - : \\, not starting with . or -, and one @ for templates), will not be started"
+        echo "empty: masked ($d/empty.service is a link to /dev/null or an empty file), will not be started"
+        echo "$d/fifo.service:0: is a FIFO, not a regular file, will not be started"
+        echo "$d/loop1.service:0: symbolic links that loop (Too many levels of symbolic links), will not be started"
+        echo "$d/loop2.service:0: symbolic links that loop (Too many levels of symbolic links), will not be started"
+        echo "masked: masked ($d/masked.service is a link to /dev/null or an empty file), will not be started"
+        echo "$d/orphan.service:0: a symbolic link to gone.service, which does not exist (No such file or directory), will not be started"
+        echo "8 units: 2 valid, 6 invalid; 6 errors, 1 warning"
+} >"$tmp/want"
+if [ "$rc" != 1 ] || ! diff -u "$tmp/want" "$tmp/out"; then
+        echo "FAIL: corrald --check of a directory with aliases, masks and broken links (exit $rc)"; fail=$((fail + 1))
+fi
+# A --units directory that does not exist is an error, not an empty list.
+n=$((n + 1))
+"$daemon" --check --config "$tmp/absent.conf" --units "$tmp/no-such-dir" >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" != 1 ] || ! grep -qxF "$tmp/no-such-dir: No such file or directory; no units can be read from it" "$tmp/out"; then
+        echo "FAIL: corrald --check of a missing --units directory (exit $rc):"; cat "$tmp/out"; fail=$((fail + 1))
 fi
 
 echo "verify corpus: $((n - fail)) of $n checks passed"

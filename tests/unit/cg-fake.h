@@ -41,7 +41,7 @@ typedef struct Fake {
 static Fake fake;
 
 static const char *const controller_files[][6] = {
-        [CG_CTRL_CPU] = { "cpu.max", "cpu.weight" },
+        [CG_CTRL_CPU] = { "cpu.max", "cpu.weight", "cpu.idle" },
         [CG_CTRL_CPUSET] = { "cpuset.cpus", "cpuset.mems" },
         [CG_CTRL_IO] = { "io.max", "io.weight", "io.stat" },
         [CG_CTRL_MEMORY] = { "memory.max", "memory.high", "memory.low", "memory.min", "memory.swap.max",

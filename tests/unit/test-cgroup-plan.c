@@ -96,6 +96,31 @@ static void test_cpu_pids_cpuset(void **state) {
         cg_plan_done(&p);
 }
 
+/* CPUWeight=idle: cpu.idle=1 and no cpu.weight (refused while idle); a
+ * live change writes cpu.idle=0 before the weight. */
+static void test_cpu_idle(void **state) {
+        ResourceConfig rc = config_unset();
+        CgPlan p = {};
+
+        rc.cpu_weight = 1;
+        rc.cpu_idle = true;
+        assert_int_equal(cg_plan_build(&rc, 0, &sys, false, fake_resolve, &p, NULL), 0);
+        assert_string_equal(find(&p, "cpu.idle", 0)->value, "1");
+        assert_true(find(&p, "cpu.idle", 0)->set);
+        assert_null(find(&p, "cpu.weight", 0));
+        assert_int_equal(cg_plan_needs(&p), CG_MASK(CG_CTRL_CPU));
+        cg_plan_done(&p);
+
+        rc.cpu_weight = 50;
+        rc.cpu_idle = false;
+        assert_int_equal(cg_plan_build(&rc, 0, &sys, true, fake_resolve, &p, NULL), 0);
+        assert_string_equal(find(&p, "cpu.idle", 0)->value, "0");
+        assert_false(find(&p, "cpu.idle", 0)->set);
+        assert_true(find(&p, "cpu.idle", 0) < find(&p, "cpu.weight", 0));
+        assert_string_equal(find(&p, "cpu.weight", 0)->value, "50");
+        cg_plan_done(&p);
+}
+
 static void test_defaults(void **state) {
         ResourceConfig rc = config_unset();
         CgPlan p = {};
@@ -224,6 +249,7 @@ int main(void) {
                 cmocka_unit_test(test_empty),
                 cmocka_unit_test(test_memory),
                 cmocka_unit_test(test_cpu_pids_cpuset),
+                cmocka_unit_test(test_cpu_idle),
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_io),
                 cmocka_unit_test(test_clear_io_max),

@@ -651,6 +651,40 @@ static void test_open_existing(void **state) {
         cg_root_free(root);
 }
 
+/* CPUWeight=idle reaches the cgroup as cpu.idle=1, with no weight write;
+ * back to a weight, cpu.idle=0 comes first. Without cpu.idle (before Linux
+ * 5.15) an idle unit fails to start, a plain one does not notice. */
+static void test_cpu_idle(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        ResourceConfig rc = config_unset();
+        CgService *s = NULL;
+        char **warnings = NULL;
+        CrlError err = {};
+
+        rc.cpu_weight = 1;
+        rc.cpu_idle = true;
+        assert_int_equal(cg_service_create(root, "web", &rc, 0, &s, &warnings, &err), 0);
+        assert_content(cg_service_fd(s), "cpu.idle", "1");
+        assert_true(logged("/corral/web.service/cpu.idle=1"));
+        assert_false(logged("/corral/web.service/cpu.weight=1"));
+        rc.cpu_weight = 50;
+        rc.cpu_idle = false;
+        assert_int_equal(cg_service_apply(s, &rc, 0, &warnings, &err), 0);
+        assert_content(cg_service_fd(s), "cpu.idle", "0");
+        assert_content(cg_service_fd(s), "cpu.weight", "50");
+        assert_true(log_index("/corral/web.service/cpu.idle=0") >= 0);
+        assert_true(log_index("/corral/web.service/cpu.idle=0") < log_index("/corral/web.service/cpu.weight=50"));
+        assert_int_equal(unlinkat(cg_service_fd(s), "cpu.idle", 0), 0);
+        assert_int_equal(cg_service_apply(s, &rc, 0, &warnings, &err), 0);
+        rc.cpu_idle = true;
+        assert_int_equal(cg_service_apply(s, &rc, 0, &warnings, &err), -ENOENT);
+        assert_non_null(strstr(err.message, "CPUWeight=: cannot write '1' to "));
+        assert_null(warnings);
+        cg_service_free(s);
+        cg_root_free(root);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_root_open, setup, teardown),
@@ -670,6 +704,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_signal_while_frozen, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_nesting_bound, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_existing, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_cpu_idle, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -98,7 +98,7 @@ static void test_nul_byte(void **state) {
         assert_null(m);
         assert_int_equal(strv_length(d.errors), 1);
         assert_string_equal(strip_dir(d.errors[0], dir),
-                            "corrald.conf: contains a NUL byte; a configuration file is text (is this the right file?)");
+                            "corrald.conf:0: contains a NUL byte; a configuration file is text (is this the right file?)");
         unit_diagnostics_done(&d);
         scratch_remove(dir);
 }

@@ -53,7 +53,7 @@ static void test_exec_rules(void **state) {
                 { "[Unit]\nDescription=x\n[Service]\nType=simple\n",
                   { "v.service:3: ExecStart: missing; a service needs an ExecStart= command" } },
                 { "[Unit]\nDescription=x\n",
-                  { "v.service: ExecStart: missing; a service needs an ExecStart= command" } },
+                  { "v.service:0: ExecStart: missing; a service needs an ExecStart= command" } },
                 { "[Service]\nExecStart=/bin/a\nExecStart=/bin/b\n",
                   { "v.service:3: ExecStart: 2 commands given, but only Type=oneshot may have more than one "
                     "(an empty ExecStart= resets the list)" } },
@@ -126,7 +126,7 @@ static void test_time_rules(void **state) {
                 { "[Service]\nExecStart=/bin/a\nCPUQuotaPeriodSec=2s\n",
                   { "v.service:3: CPUQuotaPeriodSec: must be between 1ms and 1s, as the kernel requires" } },
                 { "[Service]\nExecStart=/bin/a\nCPUWeight=10001\nMemoryMax=12X\n",
-                  { "v.service:3: CPUWeight: \"10001\" is out of range (1-10000)",
+                  { "v.service:3: CPUWeight: \"10001\" is out of range (1-10000, or idle)",
                     "v.service:4: MemoryMax: \"12X\" is not a size (use K, M, G, T, a percentage, or infinity)" } },
         };
 
@@ -147,12 +147,13 @@ static void test_syntax_messages(void **state) {
                     "v.service:3: \"junk\" is neither a KEY=VALUE assignment nor a [Section] header",
                     "v.service:4: missing key name before '='" },
                   { "v.service:1: Key: assignment outside of any section, ignoring" } },
-                { "[Service]\nExecStart=/bin/a %q\n",
-                  { "v.service:2: ExecStart: unknown specifier %q in \"/bin/a %q\" (use %n, %N, %p, %i, or %% for '%')" } },
+                { "[Service]\nExecStart=/bin/a %Q\n",
+                  { "v.service:2: ExecStart: unknown specifier %Q in \"/bin/a %Q\" "
+                    "(see systemd.unit(5) for the specifiers; write %% for a literal '%')" } },
                 { "[Service]\nExecStart=/bin/a\nDescription=50%\n", {},
                   { "v.service:3: Description: belongs in [Unit], not [Service], ignoring" } },
-                { "[Unit]\nDescription=50%\n[Service]\nExecStart=/bin/a\n",
-                  { "v.service:2: Description: \"50%\" ends in a lone '%' (write %% for a literal '%')" } },
+                /* a '%' that starts no specifier is kept, as systemd */
+                { "[Unit]\nDescription=50%\n[Service]\nExecStart=/bin/a\n", {} },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++)
@@ -193,10 +194,10 @@ static void test_file_names(void **state) {
         snprintf(path, sizeof(path), "%s/web.conf", dir);
         assert_int_equal(unit_load_file(path, &u, &d), -EINVAL);
         assert_string_equal(strip_dir(d.errors[0], dir),
-                            "web.conf: not a unit file name (use NAME.service or NAME@.service)");
+                            "web.conf:0: not a unit file name (use NAME.service or NAME@.service)");
         snprintf(path, sizeof(path), "%s/absent.service", dir);
         assert_int_equal(unit_load_file(path, &u, &d), -ENOENT);
-        assert_string_equal(strip_dir(d.errors[1], dir), "absent.service: cannot read: No such file or directory");
+        assert_string_equal(strip_dir(d.errors[1], dir), "absent.service:0: cannot read: No such file or directory");
         assert_null(u);
         unit_diagnostics_done(&d);
 
@@ -210,7 +211,7 @@ static void test_file_names(void **state) {
         }
         assert_int_equal(unit_load_file(path, &u, &d), -EINVAL);
         assert_string_equal(strip_dir(d.errors[0], dir),
-                            "nul.service: contains a NUL byte; a unit file is text (is this the right file?)");
+                            "nul.service:0: contains a NUL byte; a unit file is text (is this the right file?)");
         assert_int_equal(strv_length(d.errors), 1);
         unit_diagnostics_done(&d);
 

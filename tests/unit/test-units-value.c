@@ -99,7 +99,8 @@ static void test_int_range(void **state) {
 static void test_umask(void **state) {
         static const struct { const char *in; int out; } t[] = {
                 { "0022", 022 }, { "022", 022 }, { "77", 077 }, { "0", 0 }, { "0777", 0777 }, { "00777", 0777 },
-                { "1000", -1 }, { "0778", -1 }, { "08", -1 }, { "", -1 }, { "-1", -1 }, { "0o22", -1 },
+                { "1000", 01000 }, { "07777", 07777 }, /* systemd's parse_mode() */
+                { "10000", -1 }, { "0778", -1 }, { "08", -1 }, { "", -1 }, { "-1", -1 }, { "0o22", -1 },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(t); i++) {
@@ -116,7 +117,7 @@ static void test_umask(void **state) {
         }
         CrlError e = {};
         int out;
-        check_error(parse_umask("1000", &out, &e), &e, "1000", "\"1000\" is out of range (0000-0777)");
+        check_error(parse_umask("10000", &out, &e), &e, "10000", "\"10000\" is out of range (0000-7777)");
         crl_error_clear(&e);
         check_error(parse_umask("u=rwx", &out, &e), &e, "u=rwx", "\"u=rwx\" is not an octal mode (e.g. 0022 or 077)");
 }
@@ -184,8 +185,8 @@ static const SizeCase size_cases[] = {
         { "100%", true, false, 0, LIMIT_PERCENT, 10000, NULL },
         { "12.5%", true, false, 0, LIMIT_PERCENT, 1250, NULL },
         { "12.34%", true, false, 0, LIMIT_PERCENT, 1234, NULL },
-        { "100.01%", true, false, -EINVAL, 0, 0, "\"100.01%\" is out of range (0%-100%)" },
-        { "150%", true, true, -EINVAL, 0, 0, "\"150%\" is out of range (0%-100%)" },
+        { "100.01%", true, false, -EINVAL, 0, 0, "\"100.01%\" is above the maximum, 100%" },
+        { "150%", true, true, -EINVAL, 0, 0, "\"150%\" is above the maximum, 100%" },
         { "12.345%", true, false, -EINVAL, 0, 0, "\"12.345%\" has too many decimals (at most 2, e.g. 12.25%)" },
         { "50%", false, true, -EINVAL, 0, 0, "\"50%\": a percentage is not allowed here (use K, M, G, T, or infinity)" },
         { "%", true, false, -EINVAL, 0, 0, "\"%\" is not a percentage (e.g. 20% or 12.5%)" },
@@ -219,7 +220,7 @@ static void test_percent(void **state) {
         static const struct { const char *in; int64_t bp; const char *err; } t[] = {
                 { "20%", 2000, NULL }, { "150%", 15000, NULL }, { "12.5%", 1250, NULL }, { "0%", 0, NULL },
                 { "0.01%", 1, NULL }, { " 400% ", 40000, NULL }, { "21474836%", 2147483600, NULL },
-                { "21474837%", -1, "\"21474837%\" is out of range (0%-21474836%)" },
+                { "21474837%", -1, "\"21474837%\" is above the maximum, 21474836%" },
                 { "99999999999999999999%", -1, NULL },
                 { "20", -1, "\"20\" is not a percentage (e.g. 20% or 12.5%)" },
                 { "12.%", -1, NULL }, { ".5%", -1, NULL }, { "1.234%", -1, NULL }, { "", -1, NULL },
@@ -460,7 +461,7 @@ static void test_exit_status(void **state) {
         assert_int_equal(nc, 4);
         crl_error_clear(&e);
         assert_int_equal(parse_exit_status_list("SIGFOO", &codes, &nc, &sigs, &ns, &e), -EINVAL);
-        assert_string_equal(e.message, "\"SIGFOO\" is neither an exit code (0-255) nor a signal name (e.g. SIGUSR1)");
+        assert_string_equal(e.message, "\"SIGFOO\" is neither an exit code (0-255 or a name such as DATAERR) nor a signal name (e.g. SIGUSR1)");
         crl_error_clear(&e);
         assert_int_equal(parse_exit_status_list("  ", &codes, &nc, &sigs, &ns, &e), -EINVAL);
         crl_error_clear(&e);
@@ -521,10 +522,11 @@ static void test_user_name(void **state) {
         static const char *const good[] = {
                 "root", "_apt", "www-data", "a", "A1", "user_1", "0", "1000", "4294967294",
                 "abcdefghijklmnopqrstuvwxyz01234",
+                /* systemd's relaxed check (test-units-compat.c has the rest) */
+                "1abc", "-x", "a b", "a.b", "a@b", "abcdefghijklmnopqrstuvwxyz012345", "user$", "\xc3\xa9t\xc3\xa9",
         };
         static const char *const bad[] = {
-                "", "1abc", "-x", "a b", "a.b", "a@b", "abcdefghijklmnopqrstuvwxyz012345", "4294967295",
-                "65535", "99999999999999999999", "user$", "\xc3\xa9t\xc3\xa9",
+                "", "4294967295", "65535", "99999999999999999999", "a:b", "a/b", ".", "..",
         };
         CrlError e = {};
 
@@ -536,9 +538,9 @@ static void test_user_name(void **state) {
                 check_error(parse_user_or_group_name(bad[i], &e), &e, bad[i], NULL);
         }
         crl_error_clear(&e);
-        check_error(parse_user_or_group_name("9abc", &e), &e, "9abc",
-                    "\"9abc\" is not a valid user or group name (letters, digits, '_' and '-', starting with a "
-                    "letter or '_', at most 31 characters; or a numeric id)");
+        check_error(parse_user_or_group_name("9/abc", &e), &e, "9/abc",
+                    "\"9/abc\" is not a valid user or group name (no ':', '/', control characters or surrounding "
+                    "spaces, not \".\", \"..\" or all digits; or a numeric id 0-4294967294 other than 65535)");
 }
 
 static void test_capabilities(void **state) {
@@ -692,7 +694,6 @@ static void test_split_quoted(void **state) {
                 { "\\x41\\101\\u00e9\\U0001F600", W("AA\xc3\xa9\xf0\x9f\x98\x80") },
                 { "'\\x41'", W("A") },     /* systemd unescapes in single quotes too */
                 { "\\s", W(" ") },
-                { "\\;", W(";") },
                 { "$VAR ${X}", W("$VAR", "${X}") },
         };
 
@@ -717,6 +718,8 @@ static void test_split_quoted(void **state) {
                 { "\\q", "\"\\q\" is not a valid escape sequence (use \\\\ for a backslash; \\xNN, \\NNN and \\uXXXX must not be 0)" },
                 { "\\x00", NULL }, { "\\xZZ", NULL }, { "\\000", NULL }, { "\\u12", NULL }, { "\\ud800", NULL },
                 { "\\U00110000", NULL },
+                /* not in systemd's cunescape_one(): Environment=A=\; is refused */
+                { "A=\\;", "\"\\;\" is not a valid escape sequence (use \\\\ for a backslash; \\xNN, \\NNN and \\uXXXX must not be 0)" },
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 char **l = NULL;
@@ -755,28 +758,21 @@ static void test_command_line(void **state) {
                 if (r != 0)
                         fail_msg("\"%s\": %s", t[i].in, e.message);
                 assert_string_equal(c.path, t[i].path);
-                assert_int_equal(c.ignore_failure, t[i].ignore);
+                assert_int_equal(c.flags, t[i].ignore ? EXEC_COMMAND_IGNORE_FAILURE : 0);
                 assert_int_equal(c.line, 7);
                 assert_strv(c.argv, t[i].argv);
                 exec_command_done(&c);
         }
 
         static const struct { const char *in, *err; } bad[] = {
-                { "+/bin/x", "\"+/bin/x\": the '+' prefix is not supported (supported: '-', '@')" },
-                { "!/bin/x", "\"!/bin/x\": the '!' prefix is not supported (supported: '-', '@')" },
-                { "!!/bin/x", "\"!!/bin/x\": the '!!' prefix is not supported (supported: '-', '@')" },
-                { ":/bin/x", "\":/bin/x\": the ':' prefix is not supported (supported: '-', '@')" },
-                { "-+/bin/x", "\"-+/bin/x\": the '+' prefix is not supported (supported: '-', '@')" },
                 { "--/bin/x", "\"--/bin/x\": the '-' prefix is given twice" },
-                { "-", "\"-\": no command after the prefix" },
-                { "- /bin/x", "\"-\": no command after the prefix" },
+                { "-", "empty path in command line (no command after the prefixes)" },
+                { "- /bin/x", "empty path in command line (no command after the prefixes)" },
                 { "@/bin/x", "\"@/bin/x\": the '@' prefix needs argv[0] as the second word" },
                 { "bin/x", "\"bin/x\" is neither an absolute path nor a plain command name (e.g. /usr/bin/env or env)" },
-                { "/bin/../x", "command \"/bin/../x\" contains \"..\" (give a normalized absolute path)" },
                 { "", "no command given" },
                 { "   ", "no command given" },
-                { "/bin/a ; /bin/b", "\"/bin/a ; /bin/b\": several commands on one line are not supported "
-                                     "(use one Exec line each; write \\; for a literal ';')" },
+                { "/bin/a ; /bin/b", "\"/bin/a ; /bin/b\": several commands where one is expected" },
                 { "/bin/echo 'x", "unterminated single quote in \"'x\"" },
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
@@ -848,7 +844,6 @@ static void test_environment_file(void **state) {
         assert_string_equal(env[strv_length(env) - 1], "Z=last");
 
         static const struct { const char *in, *err; } bad[] = {
-                { "A=1\nnovalue\n", "line 2: \"novalue\" is not an assignment (use KEY=VALUE)" },
                 { "A=1\n\n1X=2\n", "line 3: \"1X\" is not a valid variable name (letters, digits and '_', not starting with a digit)" },
                 { "A=1\nB=\"open\nC=2\n", "line 2: unterminated double quote" },
                 { "A='open", "line 1: unterminated single quote" },
@@ -1104,7 +1099,9 @@ static void test_unit_name(void **state) {
                 { "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL },
                 { "", NULL }, { ".service", NULL }, { ".web", NULL }, { "-web", NULL }, { "@3", NULL },
                 { "a@b@c", NULL }, { "web service", NULL }, { "web/x", NULL }, { "wéb", NULL },
-                { "web.socket", "web.socket" }, { "a:b", NULL },
+                { "web.socket", "web.socket" },
+                /* systemd's characters: ':' and the backslash of an escape */
+                { "a:b", "a:b" }, { "foo\\x2dbar", "foo\\x2dbar" }, { "w@dev-disk-by\\x2duuid-1", "w@dev-disk-by\\x2duuid-1" },
                 /* an instance that is a path's "." or ".." (stricter than systemd) */
                 { "w@.", NULL }, { "w@..", NULL }, { "w@..service", NULL }, { "w@...service", NULL },
                 { "w@...", "w@..." }, { "w@.a", "w@.a" }, { "w@a..", "w@a.." },
