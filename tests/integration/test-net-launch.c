@@ -257,6 +257,9 @@ static void check_failed_start(NsNet *net, CgRoot *root) {
         printf("     (error was: %s)\n", err.message);
         CHECK(r < 0 && strstr(err.message, "/nonexistent/broken"), "broken started: %d %s", r, err.message);
         CHECK(broken.address[0], "broken got no address");
+        /* The abort set the veth down and started its deletion; the kernel
+         * finishes it asynchronously (the event fd reports it): wait for it. */
+        CHECK(ns_net_flush(net, 5000, &err) >= 0, "flush after the failed start: %s", err.message);
         CHECK(sh(NULL, "ip -o link show | grep -q 'alias corral:broken'") != 0, "broken's veth left");
         CHECK(sh(NULL, "ip link show vc-broken >/dev/null 2>&1") != 0, "vc-broken left");
         CHECK(access("/run/netns/corral-broken", F_OK) < 0, "broken's pin left");
