@@ -130,6 +130,11 @@ int cg_service_open(CgRoot *root, const char *name, CgService **ret, CrlError *r
 int cg_service_apply(CgService *s, const ResourceConfig *rc, CgServiceFlags flags,
                      char ***warnings, CrlError *reterr);
 
+/* The subtree root relative to the cgroup2 mount, "/corral" (CgroupRoot). */
+static inline const char *cg_root_path(CgRoot *r) {
+        return r->path;
+}
+
 /* Borrowed fd of the service cgroup (clone_args.cgroup). */
 static inline int cg_service_fd(const CgService *s) {
         return s->dir_fd;
