@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* corrald's core in-process on sd-event, no bus: start states of every
+ * Type, a failing ExecStart, Restart= up to start-limit-hit, a stop that
+ * escalates to cgroup.kill, After= ordering, a refused cycle, and one
+ * thread throughout. Host: cgroup2 at /sys/fs/cgroup/unified, a root of
+ * the test's own, UnenforceableLimits=warn. */
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "it-util.h"
+#include "manager-daemon.h"
+#include "strv.h"
+
+static sd_event *event;
+static Manager *manager;
+static int max_tasks;
+
+static int n_tasks(void) {
+        DIR *d = opendir("/proc/self/task");
+        int n = 0;
+
+        for (struct dirent *de; d && (de = readdir(d));)
+                n += de->d_name[0] != '.';
+        if (d)
+                closedir(d);
+        return n;
+}
+
+static void write_file(const char *dir, const char *name, const char *text) {
+        char path[512];
+        FILE *f;
+
+        (void) snprintf(path, sizeof(path), "%s/%s", dir, name);
+        f = fopen(path, "we");
+        fputs(text, f);
+        fclose(f);
+}
+
+static ServiceInfo info_of(const char *name) {
+        ServiceInfo i = {};
+        Service *s = manager_get_service(manager, name);
+
+        if (s)
+                service_info(s, &i);
+        return i;
+}
+
+static bool is(const char *name, const char *active, const char *sub) {
+        ServiceInfo i = info_of(name);
+
+        return i.name && streq(service_active_state_to_string(i.active_state), active) &&
+               streq(service_sub_state_to_string(i.sub_state), sub);
+}
+
+/* Turn the loop until name is active/sub or ms passed. */
+static bool run_until(const char *name, const char *active, const char *sub, unsigned ms, bool *seen_sigkill) {
+        struct timespec t0, t;
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (;;) {
+                int n = n_tasks();
+
+                max_tasks = n > max_tasks ? n : max_tasks;
+                if (seen_sigkill && is(name, "deactivating", "stop-sigkill"))
+                        *seen_sigkill = true;
+                if (is(name, active, sub))
+                        return true;
+                clock_gettime(CLOCK_MONOTONIC, &t);
+                if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > (long) ms)
+                        return false;
+                (void) sd_event_run(event, 20 * USEC_PER_MSEC);
+        }
+}
+
+static const char *state_of(const char *name) {
+        static char buf[128];
+        ServiceInfo i = info_of(name);
+
+        (void) snprintf(buf, sizeof(buf), "%s/%s result %s", service_active_state_to_string(i.active_state),
+                        service_sub_state_to_string(i.sub_state), service_result_to_string(i.result));
+        return buf;
+}
+
+static void make_units(const char *units) {
+        write_file(units, "simple.service", "[Service]\nExecStart=/bin/sleep 1000\n");
+        write_file(units, "exec.service", "[Service]\nType=exec\nExecStart=/bin/sleep 1000\n");
+        write_file(units, "oneshot.service", "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n");
+        write_file(units, "notify.service",
+                   "[Service]\nType=notify\nExecStart=/bin/sh -c 'sleep 0.3; systemd-notify --ready --status=hello; exec sleep 1000'\n");
+        write_file(units, "fail.service", "[Service]\nExecStart=/bin/false\n");
+        write_file(units, "restarter.service",
+                   "[Unit]\nStartLimitBurst=3\nStartLimitIntervalSec=30s\n"
+                   "[Service]\nExecStart=/bin/false\nRestart=on-failure\nRestartSec=50ms\n");
+        write_file(units, "stubborn.service",
+                   "[Service]\nExecStart=/bin/sh -c 'trap \"\" TERM; sleep 1000 & sleep 1000 & wait'\n"
+                   "TimeoutStopSec=1s\nMemoryMax=100M\n");
+        write_file(units, "first.service",
+                   "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sleep 0.4\n");
+        write_file(units, "second.service", "[Unit]\nAfter=first.service\nRequires=first.service\n"
+                                            "[Service]\nExecStart=/bin/sleep 1000\n");
+        write_file(units, "cyc1.service", "[Unit]\nAfter=cyc2.service\n[Service]\nExecStart=/bin/sleep 1000\n");
+        write_file(units, "cyc2.service", "[Unit]\nAfter=cyc1\n[Service]\nExecStart=/bin/sleep 1000\n");
+}
+
+static void test_start_states(void) {
+        ServiceInfo i;
+
+        CHECK(run_until("simple", "active", "running", 3000, NULL), "simple: %s", state_of("simple"));
+        CHECK(run_until("exec", "active", "running", 3000, NULL), "exec: %s", state_of("exec"));
+        CHECK(run_until("oneshot", "active", "exited", 3000, NULL), "oneshot: %s", state_of("oneshot"));
+        CHECK(is("notify", "activating", "start"), "notify before READY=1: %s", state_of("notify"));
+        CHECK(run_until("notify", "active", "running", 5000, NULL), "notify: %s", state_of("notify"));
+        i = info_of("notify");
+        CHECK(streq(i.status_text, "hello"), "StatusText '%s'", i.status_text);
+        i = info_of("simple");
+        CHECK(i.main_pid > 0 && kill(i.main_pid, 0) == 0, "simple MainPID %d", (int) i.main_pid);
+        CHECK(i.cgroup_path && strstr(i.cgroup_path, "/simple.service"), "CgroupPath '%s'", i.cgroup_path);
+        i = info_of("stubborn");
+        CHECK(i.warnings && strv_length(i.warnings) >= 1, "stubborn: MemoryMax= listed in Warnings");
+}
+
+static void test_failures(void) {
+        ServiceInfo i;
+
+        CHECK(run_until("fail", "failed", "failed", 3000, NULL), "fail: %s", state_of("fail"));
+        i = info_of("fail");
+        CHECK(i.result == SERVICE_FAILURE_EXIT_CODE && i.exec_main_status == 1, "fail: %s status %d",
+              state_of("fail"), i.exec_main_status);
+        CHECK(run_until("restarter", "failed", "failed", 5000, NULL), "restarter: %s", state_of("restarter"));
+        i = info_of("restarter");
+        CHECK(i.result == SERVICE_FAILURE_START_LIMIT_HIT, "restarter: %s", state_of("restarter"));
+        CHECK(i.n_restarts == 3, "restarter: NRestarts %u", i.n_restarts);
+}
+
+static void test_stop_escalation(void) {
+        char path[512];
+        struct stat st;
+        CrlError e = {};
+        bool sigkill = false;
+        ServiceInfo i = info_of("stubborn");
+
+        (void) snprintf(path, sizeof(path), "/sys/fs/cgroup/unified%s", i.cgroup_path);
+        CHECK(stat(path, &st) == 0, "%s exists while it runs", path);
+        CHECK(service_stop(manager_get_service(manager, "stubborn"), NULL, NULL, &e) == 0, "%s", e.message);
+        CHECK(run_until("stubborn", "failed", "failed", 6000, &sigkill), "stubborn: %s", state_of("stubborn"));
+        CHECK(sigkill, "stubborn went through stop-sigkill");
+        CHECK(info_of("stubborn").result == SERVICE_FAILURE_TIMEOUT, "stubborn: %s", state_of("stubborn"));
+        CHECK(stat(path, &st) < 0 && errno == ENOENT, "%s removed", path);
+}
+
+static void test_order_and_cycle(void) {
+        ServiceInfo a, b;
+        char **errs = manager_load_errors(manager);
+        bool named = false;
+
+        CHECK(run_until("second", "active", "running", 5000, NULL), "second: %s", state_of("second"));
+        a = info_of("first");
+        b = info_of("second");
+        CHECK(a.active_enter_usec > 0 && b.active_enter_usec >= a.active_enter_usec,
+              "After=: first active at %llu, second at %llu", (unsigned long long) a.active_enter_usec,
+              (unsigned long long) b.active_enter_usec);
+        STRV_FOREACH(l, errs)
+                named |= strstr(*l, "cyc1 -> cyc2 -> cyc1") != NULL;
+        CHECK(named, "the cycle is a load error naming it (%s)", errs && errs[0] ? errs[0] : "none");
+        CHECK(!manager_get_service(manager, "cyc1") && !manager_get_service(manager, "cyc2"), "cycle not loaded");
+}
+
+static void test_shutdown(const char *root) {
+        char path[512];
+        struct stat st;
+
+        manager_shutdown(manager);
+        CHECK(sd_event_loop(event) == 0, "the loop ends with 0 after the shutdown");
+        for (size_t k = 0; k < manager_n_services(manager); k++) {
+                ServiceInfo i;
+
+                service_info(manager_service_at(manager, k), &i);
+                CHECK(i.active_state == SERVICE_INACTIVE || i.active_state == SERVICE_FAILED, "%s stopped", i.name);
+        }
+        (void) snprintf(path, sizeof(path), "/sys/fs/cgroup/unified%s", root);
+        CHECK(stat(path, &st) < 0 && errno == ENOENT, "%s removed at shutdown", path);
+}
+
+int main(void) {
+        char dir[] = "/tmp/corrald-core-XXXXXX", units[300], conf[300], text[600], root[64];
+        char *dirs[] = { units, NULL };
+        CrlError e = {};
+
+        if (geteuid() != 0 || access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) < 0) {
+                printf("needs root and cgroup2 at /sys/fs/cgroup/unified\n");
+                return 77;
+        }
+        if (!mkdtemp(dir))
+                return 1;
+        (void) snprintf(units, sizeof(units), "%s/units", dir);
+        (void) mkdir(units, 0755);
+        (void) snprintf(text, sizeof(text), "[Manager]\nUnenforceableLimits=warn\nRuntimeDirectory=%s/run\n"
+                        "LogDirectory=%s/log\n", dir, dir);
+        write_file(dir, "corrald.conf", text);
+        (void) snprintf(conf, sizeof(conf), "%s/corrald.conf", dir);
+        (void) snprintf(root, sizeof(root), "/corral-core-test-%d", (int) getpid());
+        make_units(units);
+
+        CHECK(sd_event_new(&event) >= 0, "event loop");
+        CHECK(manager_new(event, &(ManagerParams) { .config_path = conf, .unit_dirs = dirs, .cgroup_root = root,
+                                                   .no_bus = true }, &manager, &e) == 0, "%s", e.message);
+        if (!manager)
+                return it_report("test-corrald-core");
+        CHECK(manager_startup(manager, &e) == 0, "%s", e.message);
+        test_start_states();
+        test_failures();
+        test_stop_escalation();
+        test_order_and_cycle();
+        test_shutdown(root);
+        CHECK(max_tasks == 1, "one thread throughout (saw %d)", max_tasks);
+        manager_free(manager);
+        sd_event_unref(event);
+        (void) sh(NULL, "rm -rf %s", dir);
+        return it_report("test-corrald-core");
+}
