@@ -89,7 +89,7 @@ static void make_units(const char *units) {
         write_file(units, "exec.service", "[Service]\nType=exec\nExecStart=/bin/sleep 1000\n");
         write_file(units, "oneshot.service", "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n");
         write_file(units, "notify.service",
-                   "[Service]\nType=notify\nExecStart=/bin/sh -c 'sleep 0.3; systemd-notify --ready --status=hello; exec sleep 1000'\n");
+                   "[Service]\nType=notify\nExecStart=/bin/sh -c 'sleep 2; systemd-notify --ready --status=hello; exec sleep 1000'\n");
         write_file(units, "fail.service", "[Service]\nExecStart=/bin/false\n");
         write_file(units, "restarter.service",
                    "[Unit]\nStartLimitBurst=3\nStartLimitIntervalSec=30s\n"
