@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The actions of the state table (service-state.c): processes, timers and
  * the stop path. Each action ends in a state; none blocks the loop. */
+#include <assert.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -589,94 +590,143 @@ static void start_timeout(Service *s) {
         enter_sigterm(s);
 }
 
-void service_perform(Service *s, ServiceAction a, ServiceEvent ev) {
-        switch (a) {
-        case SVC_A_IGNORE:
-                break;
-        case SVC_A_BEGIN_START:
-                (void) service_begin_start(s);
-                break;
-        case SVC_A_QUEUE_START:
-                s->start_after_stop = true;
-                break;
-        case SVC_A_NEXT_PRE:
-                run_control(s, CONTROL_START_PRE, s->control_index + 1);
-                break;
-        case SVC_A_STARTED:
-                after_launch(s, s->unit->type);
-                break;
-        case SVC_A_READY:
-                after_launch(s, SERVICE_SIMPLE);
-                break;
-        case SVC_A_NEXT_POST:
-                run_control(s, CONTROL_START_POST, s->control_index + 1);
-                break;
-        case SVC_A_MAIN_EXIT_START:
-                main_exit_in_start(s);
-                break;
-        case SVC_A_MAIN_EXITED:
+/* One small function per action of the table (s6's style). */
+typedef void (*ActionFn)(Service *s, ServiceEvent ev);
+
+static void act_ignore(Service *s, ServiceEvent ev) {
+}
+
+static void act_begin_start(Service *s, ServiceEvent ev) {
+        (void) service_begin_start(s);
+}
+
+static void act_queue_start(Service *s, ServiceEvent ev) {
+        s->start_after_stop = true;
+}
+
+static void act_next_pre(Service *s, ServiceEvent ev) {
+        run_control(s, CONTROL_START_PRE, s->control_index + 1);
+}
+
+static void act_started(Service *s, ServiceEvent ev) {
+        after_launch(s, s->unit->type);
+}
+
+static void act_ready(Service *s, ServiceEvent ev) {
+        after_launch(s, SERVICE_SIMPLE);
+}
+
+static void act_next_post(Service *s, ServiceEvent ev) {
+        run_control(s, CONTROL_START_POST, s->control_index + 1);
+}
+
+static void act_main_exit_start(Service *s, ServiceEvent ev) {
+        main_exit_in_start(s);
+}
+
+static void act_enter_stop(Service *s, ServiceEvent ev) {
+        enter_stop(s);
+}
+
+static void act_kill(Service *s, ServiceEvent ev) {
+        enter_sigterm(s);
+}
+
+static void act_start_timeout(Service *s, ServiceEvent ev) {
+        start_timeout(s);
+}
+
+static void act_stop(Service *s, ServiceEvent ev) {
+        if (s->state == SVC_RUNNING || s->state == SVC_EXITED || s->state == SVC_RELOAD)
                 enter_stop(s);
-                break;
-        case SVC_A_RECORD_EXIT:
-                break;
-        case SVC_A_FAIL:
+        else
                 enter_sigterm(s);
-                break;
-        case SVC_A_START_TIMEOUT:
-                start_timeout(s);
-                break;
-        case SVC_A_STOP:
-                if (s->state == SVC_RUNNING || s->state == SVC_EXITED || s->state == SVC_RELOAD)
-                        enter_stop(s);
-                else
-                        enter_sigterm(s);
-                break;
-        case SVC_A_NEXT_STOP:
-                run_control(s, CONTROL_STOP, s->control_index + 1);
-                break;
-        case SVC_A_STOP_TIMEOUT:
-                if (s->state == SVC_STOP) {
-                        note_result(s, SERVICE_FAILURE_TIMEOUT);
-                        signal_process(s, &s->control, SIGKILL);
-                        enter_sigterm(s);
-                } else
-                        stop_timeout(s);
-                break;
-        case SVC_A_GIVE_UP:
-                log_error("service '%s': processes remain after SIGKILL, giving up on them", s->name);
-                stop_finished(s);
-                break;
-        case SVC_A_MAIN_GONE:
-        case SVC_A_CHECK_DONE:
-                stop_progress(s);
-                break;
-        case SVC_A_RELOAD:
-                run_control(s, CONTROL_RELOAD, 0);
-                break;
-        case SVC_A_RELOAD_DONE:
-                if (ev == SVC_EV_CONTROL_OK)
-                        run_control(s, CONTROL_RELOAD, s->control_index + 1);
-                else
-                        reload_done(s, -EIO);
-                break;
-        case SVC_A_RELOAD_TIMEOUT:
-                signal_process(s, &s->control, SIGKILL);
-                break;
-        case SVC_A_OOM:
-                oom(s);
-                break;
-        case SVC_A_CANCEL_RESTART:
-                disarm_timer(s);
-                s->stop_requested = false;
-                service_set_state(s, SVC_DEAD);
-                break;
-        case SVC_A_AUTO_RESTART:
-                disarm_timer(s);
-                s->n_restarts++;
-                service_changed(s, SERVICE_CHANGE_N_RESTARTS);
-                (void) service_begin_start(s);
-                break;
-        default:
-                break;
+}
+
+static void act_next_stop(Service *s, ServiceEvent ev) {
+        run_control(s, CONTROL_STOP, s->control_index + 1);
+}
+
+static void act_stop_timeout(Service *s, ServiceEvent ev) {
+        if (s->state != SVC_STOP) {
+                stop_timeout(s);
+                return;
         }
+        /* ExecStop= hung: on to KillSignal=, with Result=timeout. */
+        note_result(s, SERVICE_FAILURE_TIMEOUT);
+        signal_process(s, &s->control, SIGKILL);
+        enter_sigterm(s);
+}
+
+static void act_give_up(Service *s, ServiceEvent ev) {
+        log_error("service '%s': processes remain after SIGKILL, giving up on them", s->name);
+        stop_finished(s);
+}
+
+static void act_stop_progress(Service *s, ServiceEvent ev) {
+        stop_progress(s);
+}
+
+static void act_reload(Service *s, ServiceEvent ev) {
+        run_control(s, CONTROL_RELOAD, 0);
+}
+
+static void act_reload_done(Service *s, ServiceEvent ev) {
+        if (ev == SVC_EV_CONTROL_OK)
+                run_control(s, CONTROL_RELOAD, s->control_index + 1);
+        else
+                reload_done(s, -EIO);
+}
+
+static void act_reload_timeout(Service *s, ServiceEvent ev) {
+        signal_process(s, &s->control, SIGKILL);       /* its exit ends the reload, failed */
+}
+
+static void act_oom(Service *s, ServiceEvent ev) {
+        oom(s);
+}
+
+static void act_cancel_restart(Service *s, ServiceEvent ev) {
+        disarm_timer(s);
+        s->stop_requested = false;
+        service_set_state(s, SVC_DEAD);
+}
+
+static void act_auto_restart(Service *s, ServiceEvent ev) {
+        disarm_timer(s);
+        s->n_restarts++;
+        service_changed(s, SERVICE_CHANGE_N_RESTARTS);
+        (void) service_begin_start(s);
+}
+
+static const ActionFn actions[_SVC_A_MAX] = {
+        [SVC_A_IGNORE] = act_ignore,
+        [SVC_A_BEGIN_START] = act_begin_start,
+        [SVC_A_QUEUE_START] = act_queue_start,
+        [SVC_A_NEXT_PRE] = act_next_pre,
+        [SVC_A_STARTED] = act_started,
+        [SVC_A_READY] = act_ready,
+        [SVC_A_NEXT_POST] = act_next_post,
+        [SVC_A_MAIN_EXIT_START] = act_main_exit_start,
+        [SVC_A_MAIN_EXITED] = act_enter_stop,
+        [SVC_A_RECORD_EXIT] = act_ignore,       /* the exit handler recorded it already */
+        [SVC_A_FAIL] = act_kill,
+        [SVC_A_START_TIMEOUT] = act_start_timeout,
+        [SVC_A_STOP] = act_stop,
+        [SVC_A_NEXT_STOP] = act_next_stop,
+        [SVC_A_STOP_TIMEOUT] = act_stop_timeout,
+        [SVC_A_GIVE_UP] = act_give_up,
+        [SVC_A_MAIN_GONE] = act_stop_progress,
+        [SVC_A_CHECK_DONE] = act_stop_progress,
+        [SVC_A_RELOAD] = act_reload,
+        [SVC_A_RELOAD_DONE] = act_reload_done,
+        [SVC_A_RELOAD_TIMEOUT] = act_reload_timeout,
+        [SVC_A_OOM] = act_oom,
+        [SVC_A_CANCEL_RESTART] = act_cancel_restart,
+        [SVC_A_AUTO_RESTART] = act_auto_restart,
+};
+
+void service_perform(Service *s, ServiceAction a, ServiceEvent ev) {
+        assert(a >= 0 && a < _SVC_A_MAX && actions[a]);
+        actions[a](s, ev);
 }
