@@ -5,6 +5,7 @@
  * thread throughout. Host: cgroup2 at /sys/fs/cgroup/unified, a root of
  * the test's own, UnenforceableLimits=warn. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -82,6 +83,22 @@ static const char *state_of(const char *name) {
         (void) snprintf(buf, sizeof(buf), "%s/%s result %s", service_active_state_to_string(i.active_state),
                         service_sub_state_to_string(i.sub_state), service_result_to_string(i.result));
         return buf;
+}
+
+static char trace[400];
+
+static void make_hook_units(const char *units) {
+        char text[2048];
+
+        (void) snprintf(text, sizeof(text),
+                        "[Service]\nExecStartPre=/bin/sh -c 'echo pre >> %s'\n"
+                        "ExecStart=/bin/sh -c 'echo main >> %s; exec sleep 1000'\n"
+                        "ExecStartPost=/bin/sh -c 'echo post >> %s'\n"
+                        "ExecReload=/bin/sh -c 'echo reload $MAINPID >> %s'\n"
+                        "ExecStop=/bin/sh -c 'echo stop $MAINPID >> %s'\n",
+                        trace, trace, trace, trace, trace);
+        write_file(units, "hooks.service", text);
+        write_file(units, "hang.service", "[Service]\nType=notify\nExecStart=/bin/sleep 1000\nTimeoutStartSec=500ms\n");
 }
 
 static void make_units(const char *units) {
@@ -168,6 +185,88 @@ static void test_order_and_cycle(void) {
         CHECK(!manager_get_service(manager, "cyc1") && !manager_get_service(manager, "cyc2"), "cycle not loaded");
 }
 
+static int n_done, last_r;
+
+static void job_done(Service *s, int r, const CrlError *err, void *userdata) {
+        n_done++;
+        last_r = r;
+}
+
+static bool run_jobs(int want, unsigned ms) {
+        for (unsigned i = 0; i < ms / 20 && n_done < want; i++)
+                (void) sd_event_run(event, 20 * USEC_PER_MSEC);
+        return n_done >= want;
+}
+
+static char *slurp(const char *path) {
+        static char buf[1024];
+        FILE *f = fopen(path, "re");
+        size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+        buf[n] = 0;
+        if (f)
+                fclose(f);
+        return buf;
+}
+
+static void test_hooks_and_jobs(void) {
+        Service *h = manager_get_service(manager, "hooks");
+        CrlError e = {};
+        char want[256];
+        pid_t pid, pid2;
+
+        CHECK(run_until("hooks", "active", "running", 5000, NULL), "hooks: %s", state_of("hooks"));
+        CHECK(streq(slurp(trace), "pre\nmain\npost\n"), "pre, main, post in order: '%s'", slurp(trace));
+        pid = info_of("hooks").main_pid;
+        n_done = 0;
+        CHECK(service_reload(h, job_done, NULL, &e) == 0, "%s", e.message);
+        CHECK(n_done == 0, "the job's callback never runs inside the call");
+        CHECK(run_jobs(1, 5000) && last_r == 0, "reload job done: %d", last_r);
+        (void) snprintf(want, sizeof(want), "pre\nmain\npost\nreload %d\n", (int) pid);
+        CHECK(streq(slurp(trace), want), "ExecReload= with $MAINPID: '%s'", slurp(trace));
+        CHECK(service_restart(h, job_done, NULL, &e) == 0, "%s", e.message);
+        CHECK(run_jobs(2, 8000) && last_r == 0, "restart job done: %d", last_r);
+        pid2 = info_of("hooks").main_pid;
+        CHECK(is("hooks", "active", "running") && pid2 > 0 && pid2 != pid, "restarted: %s, MainPID %d -> %d",
+              state_of("hooks"), (int) pid, (int) pid2);
+        (void) snprintf(want, sizeof(want), "stop %d\npre\n", (int) pid);
+        CHECK(strstr(slurp(trace), want), "ExecStop= ran before the new start: '%s'", slurp(trace));
+        CHECK(run_until("hang", "failed", "failed", 5000, NULL), "hang: %s", state_of("hang"));
+        CHECK(info_of("hang").result == SERVICE_FAILURE_TIMEOUT, "hang: %s", state_of("hang"));
+}
+
+static void test_transient(void) {
+        char *argv[] = { "/bin/sh", "-c", "echo hello-$X", NULL };
+        char *props[] = { "Environment=X=42", NULL };
+        char *bad[] = { "NoSuchKey=1", NULL };
+        int p[2], fds[3] = { -EBADF, -EBADF, -EBADF };
+        Service *s = NULL;
+        CrlError e = {};
+        char buf[64] = {};
+        ServiceInfo i;
+
+        CHECK(pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0, "pipe");
+        fds[1] = p[1];
+        CHECK(manager_run_transient(manager, "", argv, bad, fds, &s, &e) == -EINVAL, "a bad property is refused");
+        CHECK(strstr(e.message, "NoSuchKey"), "the error names it: %s", e.message);
+        crl_error_clear(&e);
+        CHECK(manager_run_transient(manager, "", argv, props, fds, &s, &e) == 0, "%s", e.message);
+        safe_close(p[1]);
+        service_info(s, &i);
+        CHECK(strneq(i.name, "run-", 4) && i.transient, "transient '%s'", i.name);
+        for (int k = 0; k < 250 && info_of(i.name).inactive_enter_usec == 0; k++)
+                (void) sd_event_run(event, 20 * USEC_PER_MSEC);
+        CHECK(is(i.name, "inactive", "dead"), "%s ran and ended: %s", i.name, state_of(i.name));
+        CHECK(read(p[0], buf, sizeof(buf) - 1) > 0 && streq(buf, "hello-42\n"), "its stdout reached our pipe: '%s'",
+              buf);
+        safe_close(p[0]);
+        (void) sd_event_run(event, 20 * USEC_PER_MSEC);
+        CHECK(manager_get_service(manager, i.name) == s, "it lingers until its result is read");
+        manager_transient_result_read(manager, s);
+        (void) sd_event_run(event, 20 * USEC_PER_MSEC);
+        CHECK(!manager_get_service(manager, i.name), "then it is gone");
+}
+
 static void test_shutdown(const char *root) {
         char path[512];
         struct stat st;
@@ -202,7 +301,9 @@ int main(void) {
         write_file(dir, "corrald.conf", text);
         (void) snprintf(conf, sizeof(conf), "%s/corrald.conf", dir);
         (void) snprintf(root, sizeof(root), "/corral-core-test-%d", (int) getpid());
+        (void) snprintf(trace, sizeof(trace), "%s/trace", dir);
         make_units(units);
+        make_hook_units(units);
 
         CHECK(sd_event_new(&event) >= 0, "event loop");
         CHECK(manager_new(event, &(ManagerParams) { .config_path = conf, .unit_dirs = dirs, .cgroup_root = root,
@@ -214,6 +315,8 @@ int main(void) {
         test_failures();
         test_stop_escalation();
         test_order_and_cycle();
+        test_hooks_and_jobs();
+        test_transient();
         test_shutdown(root);
         CHECK(max_tasks == 1, "one thread throughout (saw %d)", max_tasks);
         manager_free(manager);
