@@ -114,7 +114,7 @@ static bool auto_starts(const UnitConfig *u) {
 
 /* A loaded unit into the list: new ones are added (and start), known ones
  * get it for their next start, right now when they are not running. */
-static int adopt_unit(Manager *m, UnitConfig *u, bool *ret_start) {
+static int take_unit(Manager *m, UnitConfig *u, bool *ret_start) {
         Service *s = NULL;
         int r;
 
@@ -145,7 +145,8 @@ static int adopt_unit(Manager *m, UnitConfig *u, bool *ret_start) {
         return 0;
 }
 
-static int apply(Manager *m, Loaded *l, char *const *names) {
+static int apply(Manager *m, Loaded *l, char *const *names, bool startup) {
+        _cleanup_strv_free_ char **to_start = NULL;
         CrlError e = {};
         bool start;
         int r;
@@ -161,26 +162,35 @@ static int apply(Manager *m, Loaded *l, char *const *names) {
         for (size_t i = 0; i < l->n; i++) {
                 UnitConfig *u = TAKE_PTR(l->units[i]);
 
-                r = adopt_unit(m, u, &start);
+                r = take_unit(m, u, &start);
                 if (r < 0) {
                         unit_config_free(u);
                         return r;
                 }
-                if (start && service_start(manager_get_service(m, u->name), NULL, NULL, &e) < 0)
+                if (start && strv_extend(&to_start, u->name) < 0)
+                        return -ENOMEM;
+        }
+        /* Services a previous corrald left running are taken over before
+         * anything starts, so none runs twice. */
+        if (startup)
+                manager_readopt(m);
+        STRV_FOREACH(n, to_start) {
+                crl_error_clear(&e);
+                if (service_start(manager_get_service(m, *n), NULL, NULL, &e) < 0)
                         log_error("%s", e.message);
         }
         manager_dispatch_later(m);
         return 0;
 }
 
-static int load_and_apply(Manager *m, CrlError *reterr) {
+static int load_and_apply(Manager *m, bool startup, CrlError *reterr) {
         _cleanup_strv_free_ char **names = NULL;
         Loaded l = {};
         int r;
 
         r = load_all(m, &l, &names);
         if (r >= 0)
-                r = apply(m, &l, names);
+                r = apply(m, &l, names, startup);
         loaded_done(&l);
         if (r < 0)
                 return crl_error_set(reterr, -r, "loading units: %s", strerror(-r));
@@ -188,13 +198,13 @@ static int load_and_apply(Manager *m, CrlError *reterr) {
 }
 
 int manager_startup(Manager *m, CrlError *reterr) {
-        return load_and_apply(m, reterr);
+        return load_and_apply(m, true, reterr);
 }
 
 int manager_reload(Manager *m, CrlError *reterr) {
         if (m->shutting_down)
                 return crl_error_set(reterr, ESHUTDOWN, "corrald is shutting down");
-        return load_and_apply(m, reterr);
+        return load_and_apply(m, false, reterr);
 }
 
 char **manager_load_errors(Manager *m) {

@@ -35,7 +35,7 @@ int service_cgroup_create(Service *s, CrlError *reterr) {
         Manager *m = s->manager;
         CgServiceFlags flags = 0;
         char **warnings = NULL;
-        int r, fd;
+        int r;
 
         if (s->unit->oom_policy == OOM_KILL)
                 flags |= CG_SERVICE_OOM_GROUP;
@@ -50,19 +50,28 @@ int service_cgroup_create(Service *s, CrlError *reterr) {
         s->warnings = warnings;
         STRV_FOREACH(w, warnings)
                 log_warning("service '%s': %s", s->name, *w);
+        r = service_cgroup_watch(s, reterr);
+        if (r < 0)
+                service_cgroup_destroy(s);
+        return r;
+}
+
+/* The path (CgroupPath) and the event fd on the loop, for a cgroup made
+ * now or re-opened after a restart of corrald. */
+int service_cgroup_watch(Service *s, CrlError *reterr) {
+        int r, fd;
+
         free(s->cgroup_path);
         s->cgroup_path = NULL;
         r = cg_service_path(s->cg, &s->cgroup_path);
         fd = r < 0 ? r : cg_service_event_fd(s->cg);
         if (fd >= 0)
-                r = sd_event_add_io(m->event, &s->cg_source, fd, EPOLLIN, on_cgroup_event, s);
+                r = sd_event_add_io(s->manager->event, &s->cg_source, fd, EPOLLIN, on_cgroup_event, s);
         else
                 r = fd;
-        if (r < 0) {
-                service_cgroup_destroy(s);
+        if (r < 0)
                 return crl_error_set(reterr, -r, "service '%s': step 'cgroup': cannot watch its cgroup: %s",
                                      s->name, strerror(-r));
-        }
         return 0;
 }
 

@@ -80,7 +80,13 @@ static void main_forget(Service *s) {
 }
 
 static int on_main_exit(sd_event_source *src, const siginfo_t *si, void *userdata) {
-        Service *s = userdata;
+        service_main_exited(userdata, si);
+        return 0;
+}
+
+/* The main process ended: si from waitid(), or, for a process adopted from
+ * an earlier corrald (not our child), si_code 0 (status unknown). */
+void service_main_exited(Service *s, const siginfo_t *si) {
         siginfo_t real = *si;
         ServiceResult r;
 
@@ -88,15 +94,15 @@ static int on_main_exit(sd_event_source *src, const siginfo_t *si, void *userdat
                 (void) ns_process_main_status(&s->main, si, &real);
         s->exec_main_code = real.si_code;
         s->exec_main_status = real.si_status;
-        r = classify(s->unit, real.si_code, real.si_status);
+        r = real.si_code == 0 ? SERVICE_SUCCESS : classify(s->unit, real.si_code, real.si_status);
         log_info("service '%s': main process %d %s %d", s->name, (int) s->main.main_pid,
+                 real.si_code == 0 ? "ended, status unknown (adopted)" :
                  real.si_code == CLD_EXITED ? "exited with status" : "was killed by signal", real.si_status);
         main_forget(s);
         service_net_stopped(s);
         if (r != SERVICE_SUCCESS && !is_stopping(s))
                 note_result(s, r);
         service_event(s, r == SERVICE_SUCCESS ? SVC_EV_MAIN_OK : SVC_EV_MAIN_FAIL);
-        return 0;
 }
 
 static void write_runtime_state(Service *s) {
@@ -117,10 +123,16 @@ static void write_runtime_state(Service *s) {
         };
         CrlError e = {};
 
-        if (s->manager->services_dir_fd < 0 || s->main.pidfd < 0)
+        /* A oneshot's active/exited has no process, and still is a state a
+         * restarted corrald must not start again. */
+        if (s->manager->services_dir_fd < 0 || (s->main.pidfd < 0 && s->state != SVC_EXITED))
                 return;
-        (void) proc_start_time(st.main_pid, &st.main_start_time);
-        (void) proc_start_time(st.init_pid, &st.init_start_time);
+        if (s->main.pidfd < 0)
+                st.main_pid = st.init_pid = 0;
+        else {
+                (void) proc_start_time(st.main_pid, &st.main_start_time);
+                (void) proc_start_time(st.init_pid, &st.init_start_time);
+        }
         if (runtime_state_write(s->manager->services_dir_fd, &st, &e) < 0)
                 log_warning("service '%s': %s; a restarted corrald will not re-adopt it", s->name, e.message);
 }
@@ -467,6 +479,15 @@ static void enter_sigterm(Service *s) {
         arm_timer(s, s->unit->timeout_stop_usec);
         signal_process(s, &s->control, s->unit->kill_signal);
         signal_process(s, &s->main, s->unit->kill_signal);
+        stop_progress(s);
+}
+
+/* A cgroup of this service left by an earlier corrald whose main process
+ * is gone: kill what is in it through the stop path (cgroup.kill, then the
+ * empty event removes it); a start waits for that. */
+void service_stale_cleanup(Service *s) {
+        service_set_state(s, SVC_STOP_SIGTERM);
+        s->stop_requested = true;
         stop_progress(s);
 }
 

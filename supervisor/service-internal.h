@@ -150,10 +150,13 @@ void service_set_error(Service *s, int error, const char *fmt, ...) _printf_(3, 
 
 /* service-exec.c: the actions of the table. */
 void service_perform(Service *s, ServiceAction a, ServiceEvent ev);
+void service_main_exited(Service *s, const siginfo_t *si);
+void service_stale_cleanup(Service *s);
 int service_begin_start(Service *s);
 
 /* service-cgroup.c */
 int service_cgroup_create(Service *s, CrlError *reterr);
+int service_cgroup_watch(Service *s, CrlError *reterr);
 void service_cgroup_destroy(Service *s);
 int service_cgroup_kill(Service *s);
 int service_cgroup_freeze(Service *s, bool freeze, CrlError *reterr);
@@ -170,6 +173,7 @@ int service_notify_open(Service *s, CrlError *reterr);
 void service_notify_close(Service *s);
 
 /* manager*.c */
+void manager_readopt(Manager *m);
 int manager_dispatch(sd_event_source *src, void *userdata);
 int manager_add_service(Manager *m, Service *s);
 int service_linger_expired(sd_event_source *src, uint64_t usec, void *userdata);

@@ -78,6 +78,18 @@ int runtime_state_read(int dir_fd, const char *name, RuntimeState *ret, CrlError
                         s.cgroup_path = strdup(v);
                 else if (streq(line, "N_RESTARTS"))
                         s.n_restarts = (unsigned) strtoul(v, NULL, 10);
+                else if (streq(line, "ACTIVE_ENTER"))
+                        s.active_enter_usec = strtoull(v, NULL, 10);
+                else if (streq(line, "NAMESPACES"))
+                        s.namespaces = strtoul(v, NULL, 10);
+                else if (streq(line, "IP_ADDRESS"))
+                        s.ip_address = strdup(v);
+                else if (streq(line, "UNIT_PATH"))
+                        s.unit_path = strdup(v);
+                else if (streq(line, "NOTIFY_SOCKET"))
+                        s.notify_socket = strdup(v);
+                else if (streq(line, "LOG_PATH"))
+                        s.log_path = strdup(v);
                 else if (streq(line, "SUB_STATE"))
                         s.sub_state = strdup(v);
         }
