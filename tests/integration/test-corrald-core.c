@@ -13,6 +13,7 @@
 
 #include "it-util.h"
 #include "manager-daemon.h"
+#include "service-internal.h"
 #include "strv.h"
 
 static sd_event *event;
@@ -118,6 +119,12 @@ static void make_units(const char *units) {
                    "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sleep 0.4\n");
         write_file(units, "second.service", "[Unit]\nAfter=first.service\nRequires=first.service\n"
                                             "[Service]\nExecStart=/bin/sleep 1000\n");
+        /* A Type=simple service is started once it runs (its later exit is
+         * not a failed start), so the dependency fails its start instead. */
+        write_file(units, "failstart.service", "[Service]\nType=oneshot\nExecStart=/bin/false\n");
+        write_file(units, "reqfail.service", "[Unit]\nRequires=failstart.service\nAfter=failstart.service\n"
+                                             "[Service]\nExecStart=/bin/sleep 1000\n");
+        write_file(units, "reqmissing.service", "[Unit]\nRequires=nosuch.service\n[Service]\nExecStart=/bin/sleep 1000\n");
         write_file(units, "cyc1.service", "[Unit]\nAfter=cyc2.service\n[Service]\nExecStart=/bin/sleep 1000\n");
         write_file(units, "cyc2.service", "[Unit]\nAfter=cyc1\n[Service]\nExecStart=/bin/sleep 1000\n");
 }
@@ -275,6 +282,37 @@ static void test_transient(void) {
         CHECK(!manager_get_service(manager, name), "then it is gone");
 }
 
+static void test_requires(void) {
+        Service *s;
+
+        CHECK(run_until("reqfail", "failed", "failed", 5000, NULL), "reqfail: %s", state_of("reqfail"));
+        s = manager_get_service(manager, "reqfail");
+        CHECK(s && strstr(s->error.message, "Requires=failstart.service") &&
+              strstr(s->error.message, "'failstart' failed"),
+              "the failed dependency is named: %s", s ? s->error.message : "");
+        CHECK(info_of("reqfail").main_pid == 0 && !info_of("reqfail").cgroup_path[0], "reqfail never ran");
+        CHECK(run_until("reqmissing", "failed", "failed", 5000, NULL), "reqmissing: %s", state_of("reqmissing"));
+        s = manager_get_service(manager, "reqmissing");
+        CHECK(s && strstr(s->error.message, "Requires=nosuch.service: no such service"), "%s",
+              s ? s->error.message : "");
+}
+
+static void test_freeze(void) {
+        Service *s = manager_get_service(manager, "simple");
+        char path[512];
+        CrlError e = {};
+
+        (void) snprintf(path, sizeof(path), "/sys/fs/cgroup/unified%s/cgroup.events", info_of("simple").cgroup_path);
+        n_done = 0;
+        CHECK(service_freeze(s, job_done, NULL, &e) == 0, "%s", e.message);
+        CHECK(run_jobs(1, 3000) && last_r == 0 && info_of("simple").frozen, "freeze job done, FreezerState frozen");
+        CHECK(strstr(slurp(path), "frozen 1"), "cgroup.events: %s", slurp(path));
+        CHECK(service_freeze(s, job_done, NULL, &e) == 1, "freezing a frozen service: nothing to do");
+        CHECK(service_thaw(s, job_done, NULL, &e) == 0, "%s", e.message);
+        CHECK(run_jobs(2, 3000) && last_r == 0 && !info_of("simple").frozen, "thaw job done");
+        CHECK(strstr(slurp(path), "frozen 0"), "cgroup.events: %s", slurp(path));
+}
+
 static void test_shutdown(const char *root) {
         char path[512];
         struct stat st;
@@ -324,6 +362,8 @@ int main(void) {
         test_stop_escalation();
         test_order_and_cycle();
         test_hooks_and_jobs();
+        test_requires();
+        test_freeze();
         test_transient();
         test_shutdown(root);
         CHECK(max_tasks == 1, "one thread throughout (saw %d)", max_tasks);
