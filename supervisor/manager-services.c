@@ -116,20 +116,29 @@ const ManagerConfig *manager_config(Manager *m) {
         return m->config;
 }
 
-bool manager_is_admin(Manager *m, uid_t euid, const gid_t *gids, size_t n_gids) {
+/* NSS may block (LDAP): AdminGroup= is resolved once, before the loop
+ * runs (manager_new) and on Reload's way in, never per call. */
+int manager_resolve_admin_group(Manager *m) {
         struct group gr, *res = NULL;
         char buf[4096];
 
+        m->admin_gid_set = false;
+        if (!m->config->admin_group)
+                return 0;
+        if (getgrnam_r(m->config->admin_group, &gr, buf, sizeof(buf), &res) != 0 || !res) {
+                log_warning("AdminGroup=%s: no such group; only root may change services", m->config->admin_group);
+                return -ENOENT;
+        }
+        m->admin_gid = res->gr_gid;
+        m->admin_gid_set = true;
+        return 0;
+}
+
+bool manager_is_admin(Manager *m, uid_t euid, const gid_t *gids, size_t n_gids) {
         if (euid == 0)
                 return true;
-        if (!m->config->admin_group)
-                return false;
-        /* NSS may block (LDAP): AdminGroup= should be a local group; the
-         * lookup moves off the loop with the engine's async work. */
-        if (getgrnam_r(m->config->admin_group, &gr, buf, sizeof(buf), &res) != 0 || !res)
-                return false;
-        for (size_t i = 0; i < n_gids; i++)
-                if (gids[i] == res->gr_gid)
+        for (size_t i = 0; m->admin_gid_set && i < n_gids; i++)
+                if (gids[i] == m->admin_gid)
                         return true;
         return false;
 }

@@ -100,8 +100,10 @@ int manager_new(sd_event *e, const ManagerParams *p, Manager **ret, CrlError *re
         if (r < 0)
                 (void) crl_error_set(reterr, -r, "%s", d.errors && d.errors[0] ? d.errors[0] : p->config_path);
         unit_diagnostics_done(&d);
-        if (r >= 0)
+        if (r >= 0) {
+                (void) manager_resolve_admin_group(m);  /* logged; root still may */
                 r = open_runtime(m, reterr);
+        }
         if (r >= 0)
                 r = open_cgroup_root(m, p->cgroup_root, reterr);
         if (r >= 0)

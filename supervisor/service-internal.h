@@ -133,6 +133,8 @@ struct Manager {
         sd_event_source *signal_sources[3];
         bool shutting_down;
         int exit_code;
+        gid_t admin_gid;                /* AdminGroup=, resolved before the loop runs */
+        bool admin_gid_set;
 };
 
 /* service.c */
@@ -174,6 +176,7 @@ void service_notify_close(Service *s);
 
 /* manager*.c */
 void manager_readopt(Manager *m);
+int manager_resolve_admin_group(Manager *m);
 int manager_dispatch(sd_event_source *src, void *userdata);
 int manager_add_service(Manager *m, Service *s);
 int service_linger_expired(sd_event_source *src, uint64_t usec, void *userdata);

@@ -80,7 +80,7 @@ void service_net_launched(Service *s, int r, const NsProcess *proc) {
                         log_warning("service '%s': out of memory for a warning, ignoring", s->name);
         }
         free(a);
-        if (r < 0 || !(proc->namespaces & CLONE_NEWNET))
+        if (r < 0 || !proc || !(proc->namespaces & CLONE_NEWNET))
                 return;
         if (ns_pin(proc->pidfd, s->name, &e) < 0)
                 log_warning("service '%s': %s; 'ip netns exec corral-%s' will not work, ignoring", s->name,
@@ -91,6 +91,11 @@ void service_net_launched(Service *s, int r, const NsProcess *proc) {
 
 void service_net_stopped(Service *s) {
         CrlError e = {};
+
+        /* A launch aborted after the hook may have wired it (the
+         * synchronous launcher ran it already): undo as a failed start. */
+        if (s->net_attach)
+                service_net_launched(s, -ECANCELED, NULL);
 
         if (s->netns_pinned && ns_unpin(s->name, &e) < 0)
                 log_warning("service '%s': %s, ignoring", s->name, e.message);

@@ -313,6 +313,23 @@ static void test_freeze(void) {
         CHECK(strstr(slurp(path), "frozen 0"), "cgroup.events: %s", slurp(path));
 }
 
+static void test_reload(const char *units) {
+        char path[512];
+        CrlError e = {};
+
+        write_file(units, "late.service", "[Service]\nExecStart=/bin/sleep 1000\n");
+        write_file(units, "simple.service", "[Unit]\nDescription=changed\n[Service]\nExecStart=/bin/sleep 1000\n");
+        (void) snprintf(path, sizeof(path), "%s/exec.service", units);
+        (void) unlink(path);
+        CHECK(manager_reload(manager, &e) == 0, "%s", e.message);
+        CHECK(run_until("late", "active", "running", 5000, NULL), "a new unit starts on Reload: %s", state_of("late"));
+        for (int k = 0; k < 250 && manager_get_service(manager, "exec"); k++)
+                (void) sd_event_run(event, 20 * USEC_PER_MSEC);
+        CHECK(!manager_get_service(manager, "exec"), "a removed unit is stopped and goes");
+        CHECK(is("simple", "active", "running") && streq(info_of("simple").description, ""),
+              "a changed unit keeps running with its old config until its next start");
+}
+
 static void test_shutdown(const char *root) {
         char path[512];
         struct stat st;
@@ -364,6 +381,7 @@ int main(void) {
         test_hooks_and_jobs();
         test_requires();
         test_freeze();
+        test_reload(units);
         test_transient();
         test_shutdown(root);
         CHECK(max_tasks == 1, "one thread throughout (saw %d)", max_tasks);
