@@ -2,11 +2,12 @@
 # corrald killed with -9 while services run: the next corrald re-adopts them
 # (same MainPID, no second copy in the cgroup), cleans a record whose
 # process is gone and a cgroup nobody recorded, and on SIGTERM leaves no
-# cgroup or record. Host: cgroup2 at /sys/fs/cgroup/unified, a root of the
-# test's own, UnenforceableLimits=warn, no bus.
+# cgroup or record. Host: cgroup2 at /sys/fs/cgroup/unified (the VM: at
+# /sys/fs/cgroup), a root of the test's own, UnenforceableLimits=warn, no bus.
 set -u
 
 mnt=/sys/fs/cgroup/unified
+[ "${CORRAL_TEST_WHERE:-}" = vm ] && mnt=/sys/fs/cgroup
 [ "$(id -u)" = 0 ] && [ -e $mnt/cgroup.procs ] || { echo "needs root and cgroup2 at $mnt"; exit 77; }
 corrald=$CORRAL_BUILD/supervisor/corrald
 dir=$(mktemp -d /tmp/corrald-adopt.XXXXXX)
@@ -37,7 +38,7 @@ start_corrald() {       # start_corrald LOG
 }
 
 wait_for() {    # wait_for FILE PATTERN
-        for _ in $(seq 100); do grep -q "$2" "$1" && return 0; sleep 0.1; done
+        for _ in $(seq 400); do grep -q "$2" "$1" && return 0; sleep 0.1; done
         return 1
 }
 
