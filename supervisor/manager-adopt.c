@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 
 #include "log.h"
-#include "ns-net.h"
 #include "runtime-state.h"
 #include "service-internal.h"
 #include "strv.h"
@@ -96,10 +95,7 @@ static void clean_dead(Manager *m, Service *s, const char *name, CgService *cg) 
                 }
                 s->cg = NULL;
         }
-        /* No unit any more: bounded wait, once, at startup. */
-        if (cg_service_kill(cg, USEC_PER_SEC, &e) < 0 || cg_service_destroy(cg, &e) < 0)
-                log_warning("service '%s': %s, leaving its cgroup", name, e.message);
-        cg_service_free(cg);
+        manager_cgroup_remove_stale(cg, name);
 }
 
 static void readopt_one(Manager *m, const char *name, char ***running) {
@@ -110,9 +106,7 @@ static void readopt_one(Manager *m, const char *name, char ***running) {
         bool have_rec = m->services_dir_fd >= 0 && runtime_state_read(m->services_dir_fd, name, &rec, &e) >= 0;
 
         crl_error_clear(&e);
-        if (cg_service_open(m->cgroot, name, &cg, &e) < 0)
-                cg = NULL;
-        crl_error_clear(&e);
+        cg = manager_cgroup_find(m, name);
         if (s && have_rec && cg && !service_is_active(s) && adopt(s, &rec, cg, &e) >= 0) {
                 (void) strv_extend(running, name);
                 runtime_state_done(&rec);
@@ -132,18 +126,14 @@ static void readopt_one(Manager *m, const char *name, char ***running) {
 }
 
 void manager_readopt(Manager *m) {
-        _cleanup_strv_free_ char **records = NULL, **cgroups = NULL, **running = NULL;
-        CrlError e = {};
+        _cleanup_strv_free_ char **records = NULL, **cgroups = manager_cgroup_names(m), **running = NULL;
 
         if (m->services_dir_fd >= 0)
                 (void) runtime_state_list(m->services_dir_fd, &records);       /* none: nothing to adopt */
-        if (m->cgroot)
-                (void) cg_root_list_services(m->cgroot, &cgroups);
         STRV_FOREACH(n, records)
                 readopt_one(m, *n, &running);
         STRV_FOREACH(n, cgroups)
                 if (!strv_contains(records, *n))
                         readopt_one(m, *n, &running);
-        if (m->net && ns_net_cleanup_stale(m->net, running, &e) < 0)
-                log_warning("network: %s, ignoring", e.message);
+        manager_net_readopted(m, running);
 }

@@ -5,7 +5,6 @@
 
 #include "log.h"
 #include "manager-daemon.h"
-#include "ns-net.h"
 #include "service-internal.h"
 #include "strv.h"
 
@@ -103,11 +102,8 @@ static void shutdown_step(Manager *m) {
         }
         if (any)
                 return;
-        if (m->net && ns_net_shutdown(m->net, &e) < 0)
-                log_warning("network: %s, ignoring", e.message);
-        crl_error_clear(&e);
-        if (m->cgroot && cg_root_remove(m->cgroot, &e) < 0 && e.error != EBUSY)
-                log_warning("cgroup root: %s, ignoring", e.message);
+        manager_net_shutdown(m);
+        manager_cgroup_remove_root(m);
         log_info("every service stopped, exiting");
         (void) sd_event_exit(m->event, m->exit_code);
 }

@@ -8,10 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cg-probe.h"
 #include "log.h"
 #include "manager-daemon.h"
-#include "ns-net.h"
 #include "service-internal.h"
 #include "strv.h"
 
@@ -47,19 +45,6 @@ static int open_runtime(Manager *m, CrlError *reterr) {
         if (m->services_dir_fd < 0)
                 return crl_error_set(reterr, errno, "runtime directory %s: %s", dir, strerror(errno));
         return 0;
-}
-
-static int open_cgroup_root(Manager *m, const char *override, CrlError *reterr) {
-        CgProbe probe;
-        int r;
-
-        r = cg_probe("/sys/fs/cgroup", &probe, reterr);
-        if (r < 0)
-                return r;
-        r = cg_root_open(&probe, override ? override : m->config->cgroup_root, 0, &m->cgroot, reterr);
-        if (r < 0)
-                crl_error_prefix(reterr, "cgroup root: ");
-        return r;
 }
 
 static int add_sources(Manager *m, CrlError *reterr) {
@@ -105,7 +90,7 @@ int manager_new(sd_event *e, const ManagerParams *p, Manager **ret, CrlError *re
                 r = open_runtime(m, reterr);
         }
         if (r >= 0)
-                r = open_cgroup_root(m, p->cgroup_root, reterr);
+                r = manager_cgroup_open(m, p->cgroup_root, reterr);
         if (r >= 0)
                 r = add_sources(m, reterr);
         if (r >= 0 && !p->no_bus)
@@ -129,7 +114,7 @@ Manager *manager_free(Manager *m) {
                 sd_event_source_disable_unref(m->signal_sources[i]);
         sd_event_source_disable_unref(m->dispatch_source);
         sd_event_source_disable_unref(m->net_source);
-        ns_net_free(m->net);
+        manager_net_free(m);
         cg_root_free(m->cgroot);
         safe_close(m->services_dir_fd);
         manager_config_free(m->config);

@@ -4,6 +4,8 @@
  * writes whose confirmation arrives as an event. */
 #include <string.h>
 
+#include "cg-probe.h"
+
 #include "log.h"
 #include "service-internal.h"
 #include "strv.h"
@@ -123,4 +125,54 @@ int service_kill(Service *s, int sig, CrlError *reterr) {
         else if (r == 0)
                 return crl_error_set(reterr, ESRCH, "service '%s' has no processes", s->name);
         return r < 0 ? r : 0;
+}
+
+int manager_cgroup_open(Manager *m, const char *override, CrlError *reterr) {
+        CgProbe probe;
+        int r;
+
+        r = cg_probe("/sys/fs/cgroup", &probe, reterr);
+        if (r < 0)
+                return r;
+        r = cg_root_open(&probe, override ? override : m->config->cgroup_root, 0, &m->cgroot, reterr);
+        if (r < 0)
+                crl_error_prefix(reterr, "cgroup root: ");
+        return r;
+}
+
+void manager_cgroup_remove_root(Manager *m) {
+        CrlError e = {};
+
+        if (m->cgroot && cg_root_remove(m->cgroot, &e) < 0 && e.error != EBUSY)
+                log_warning("cgroup root: %s, ignoring", e.message);
+}
+
+/* A NAME.service cgroup an earlier corrald left, or NULL. */
+CgService *manager_cgroup_find(Manager *m, const char *name) {
+        CgService *cg = NULL;
+        CrlError e = {};
+
+        return m->cgroot && cg_service_open(m->cgroot, name, &cg, &e) >= 0 ? cg : NULL;
+}
+
+char **manager_cgroup_names(Manager *m) {
+        char **l = NULL;
+
+        if (m->cgroot)
+                (void) cg_root_list_services(m->cgroot, &l);   /* none: nothing left over */
+        return l;
+}
+
+/* A left-over cgroup no unit names any more: bounded wait, once, at
+ * startup (a known unit's goes through its stop path instead). */
+void manager_cgroup_remove_stale(CgService *cg, const char *name) {
+        CrlError e = {};
+
+        if (cg_service_kill(cg, USEC_PER_SEC, &e) < 0 || cg_service_destroy(cg, &e) < 0)
+                log_warning("service '%s': %s, leaving its cgroup", name, e.message);
+        cg_service_free(cg);
+}
+
+int service_cgroup_populated(Service *s) {
+        return s->cg ? cg_service_is_populated(s->cg) : 0;
 }

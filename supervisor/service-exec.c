@@ -461,7 +461,7 @@ static void stop_progress(Service *s) {
 
         if (s->main.pidfd >= 0 || s->control.pidfd >= 0 || s->launch)
                 return;
-        populated = s->cg ? cg_service_is_populated(s->cg) : 0;
+        populated = service_cgroup_populated(s);
         if (populated <= 0) {
                 stop_finished(s);
                 return;

@@ -162,6 +162,12 @@ int service_cgroup_watch(Service *s, CrlError *reterr);
 void service_cgroup_destroy(Service *s);
 int service_cgroup_kill(Service *s);
 int service_cgroup_freeze(Service *s, bool freeze, CrlError *reterr);
+int service_cgroup_populated(Service *s);
+int manager_cgroup_open(Manager *m, const char *override, CrlError *reterr);
+void manager_cgroup_remove_root(Manager *m);
+CgService *manager_cgroup_find(Manager *m, const char *name);
+char **manager_cgroup_names(Manager *m);
+void manager_cgroup_remove_stale(CgService *cg, const char *name);
 
 /* service-net.c */
 int service_net_prepare(Service *s, size_t *ret_n_binds, CrlError *reterr);
@@ -169,6 +175,9 @@ void service_net_unprepare(Service *s, size_t n_binds);
 NsSetupHook service_net_hook(Service *s, void **ret_userdata);
 void service_net_launched(Service *s, int r, const NsProcess *proc);
 void service_net_stopped(Service *s);
+void manager_net_readopted(Manager *m, char *const *running);
+void manager_net_shutdown(Manager *m);
+void manager_net_free(Manager *m);
 
 /* service-notify glue (service-exec.c) */
 int service_notify_open(Service *s, CrlError *reterr);

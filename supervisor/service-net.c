@@ -107,3 +107,23 @@ void service_net_stopped(Service *s) {
         free(s->ip_address);
         s->ip_address = NULL;
 }
+
+/* After re-adoption: take back the running services' leases and veths,
+ * delete everything of the others. */
+void manager_net_readopted(Manager *m, char *const *running) {
+        CrlError e = {};
+
+        if (m->net && ns_net_cleanup_stale(m->net, running, &e) < 0)
+                log_warning("network: %s, ignoring", e.message);
+}
+
+void manager_net_shutdown(Manager *m) {
+        CrlError e = {};
+
+        if (m->net && ns_net_shutdown(m->net, &e) < 0)
+                log_warning("network: %s, ignoring", e.message);
+}
+
+void manager_net_free(Manager *m) {
+        m->net = ns_net_free(m->net);
+}
