@@ -79,3 +79,8 @@ int bus_label_unescape(const char *label, char **ret);
 
 /* KillService and Service.Kill: check sig, signal, reply. */
 int bus_kill_service(Bus *b, sd_bus_message *msg, Service *s, int sig, sd_bus_error *error);
+
+/* Every method: without it sd-bus itself refuses callers lacking
+ * CAP_SYS_ADMIN, before our handler runs. Reads are open to everyone, and
+ * mutating methods check euid/AdminGroup= themselves (bus_check_admin). */
+#define UNPRIV SD_BUS_VTABLE_UNPRIVILEGED

@@ -161,9 +161,10 @@ GETTER(property_namespaces) {
         return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
-/* "net:[4026531840]" -> 4026531840 */
+/* "net:[4026531840]" -> 4026531840; pid_for_children links to "pid:[...]". */
 static int ns_link_inode(const char *link, const char *name, uint64_t *ret) {
-        size_t n = strlen(name);
+        const char *suffix = strstr(name, "_for_children");
+        size_t n = suffix ? (size_t) (suffix - name) : strlen(name);
         unsigned long long v;
         char end;
 
@@ -361,13 +362,13 @@ static const sd_bus_vtable service_vtable[] = {
         SD_BUS_PROPERTY("LogPath", "s", property_string, 0, 0),
         SD_BUS_PROPERTY("StatusText", "s", property_string, 0, EMITS),
         SD_BUS_PROPERTY("Warnings", "as", property_warnings, 0, 0),
-        SD_BUS_METHOD("Start", "", "", method_start, 0),
-        SD_BUS_METHOD("Stop", "", "", method_stop, 0),
-        SD_BUS_METHOD("Restart", "", "", method_restart, 0),
-        SD_BUS_METHOD("Reload", "", "", method_reload, 0),
-        SD_BUS_METHOD_WITH_ARGS("Kill", SD_BUS_ARGS("i", signal), SD_BUS_NO_RESULT, method_kill, 0),
-        SD_BUS_METHOD("Freeze", "", "", method_freeze, 0),
-        SD_BUS_METHOD("Thaw", "", "", method_thaw, 0),
+        SD_BUS_METHOD("Start", "", "", method_start, UNPRIV),
+        SD_BUS_METHOD("Stop", "", "", method_stop, UNPRIV),
+        SD_BUS_METHOD("Restart", "", "", method_restart, UNPRIV),
+        SD_BUS_METHOD("Reload", "", "", method_reload, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("Kill", SD_BUS_ARGS("i", signal), SD_BUS_NO_RESULT, method_kill, UNPRIV),
+        SD_BUS_METHOD("Freeze", "", "", method_freeze, UNPRIV),
+        SD_BUS_METHOD("Thaw", "", "", method_thaw, UNPRIV),
         SD_BUS_VTABLE_END,
 };
 

@@ -95,8 +95,6 @@ int bus_open(Manager *m, sd_event *e, const char *bus_arg, Bus **ret, CrlError *
         b->manager = m;
         r = bus_connect(b, bus_arg, reterr);
         if (r >= 0)
-                r = sd_bus_set_description(b->bus, "corrald");
-        if (r >= 0)
                 r = bus_manager_register(b, reterr);
         if (r >= 0)
                 r = bus_service_register(b, reterr);
