@@ -101,7 +101,12 @@ int bus_open(Manager *m, sd_event *e, const char *bus_arg, Bus **ret, CrlError *
         if (r >= 0)
                 r = bus_request_name(b, reterr);
         if (r >= 0) {
-                r = sd_bus_attach_event(b->bus, e, SD_EVENT_PRIORITY_NORMAL);
+                /* Not closed when the loop exits: corrald frees its core
+                 * after the loop, and the jobs it cancels then still owe
+                 * their callers a reply, which bus_close() flushes. */
+                r = sd_bus_set_close_on_exit(b->bus, false);
+                if (r >= 0)
+                        r = sd_bus_attach_event(b->bus, e, SD_EVENT_PRIORITY_NORMAL);
                 if (r < 0)
                         crl_error_set(reterr, -r, "bus: attach to the event loop: %s", strerror(-r));
         }

@@ -2,8 +2,10 @@
 /* The bus layer on a fake core, for test-bus.sh: an sd-event loop, bus_open()
  * and tests/integration/fake-manager.c. Prints "READY" on stdout once
  * org.corral1 is owned. SIGTERM: a clean shutdown, which stops the private
- * broker; SIGINT: exit without stopping it (like a crash, but with the
- * daemon's memory freed so ASan sees leaks).
+ * broker: the core goes first, so pending jobs get -ECANCELED replies.
+ * SIGINT: exit without stopping the broker (like a crash, but with the
+ * daemon's memory freed so ASan sees leaks), the bus first, so pending jobs
+ * end after bus_close() (the detached path).
  *
  * usage: helper-bus-daemon [--bus BUS] RUNTIME_DIR */
 
@@ -71,9 +73,13 @@ int main(int argc, char **argv) {
         fflush(stdout);
 
         r = sd_event_loop(e);
-        /* The core first (pending jobs get -ECANCELED replies), then the bus. */
-        fake_manager_free(m);
-        bus_close(b, stop_broker);
+        if (stop_broker) {
+                fake_manager_free(m);
+                bus_close(b, true);
+        } else {
+                bus_close(b, false);
+                fake_manager_free(m);
+        }
         sd_event_unref(e);
         if (r < 0) {
                 fprintf(stderr, "helper-bus-daemon: loop: %s\n", strerror(-r));

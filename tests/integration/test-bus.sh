@@ -27,6 +27,9 @@ cleanup() {
         # The broker is ours (started by our daemon in $T): stop it by its pid.
         [ -f "$T/bus.pid" ] && kill "$(cut -d' ' -f1 "$T/bus.pid")" 2>/dev/null
         [ -n "$BROKER" ] && kill "$BROKER" 2>/dev/null
+        if [ "$failures" -gt 0 ] && [ -f "$T/daemon.log" ]; then
+                echo "--- daemon.log:"; tail -n 30 "$T/daemon.log"
+        fi
         rm -rf "$T"
 }
 trap cleanup EXIT
@@ -67,6 +70,13 @@ start_daemon() { # [ARGS...]: starts $DAEMON, waits for READY
 }
 
 not() { ! "$@"; }
+wait_for_prop() { # LABEL PROPERTY VALUE: up to 10 s
+        for _ in $(seq 200); do
+                [ "$(prop "$1" "$2")" = "s $3" ] && return 0
+                sleep 0.05
+        done
+        return 1
+}
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 alive() { [ -d "/proc/$1" ] && ! grep -q '^[^)]*) Z' "/proc/$1/stat" 2>/dev/null; }
 
@@ -323,20 +333,44 @@ check "... and still answers" bctl --quiet call org.freedesktop.DBus /org/freede
 check "daemon 2 starts" start_daemon
 expect_eq "daemon 2 reused the broker" "$(cut -d' ' -f1 "$T/bus.pid")" "$BROKER"
 expect_eq "daemon 2 serves" "$(mgr GetService s web-1)" 'o "/org/corral1/service/web_2d1"'
+# A StartService in flight when the bus goes first (SIGINT): the job ends
+# after bus_close(), on a detached reply (ASan watches).
+# (The caller stays connected: corrald asks the broker for its credentials.)
+mgr StartService s web >"$T/detached" &
+waiter=$!
+check "a job is pending" wait_for_prop web ActiveState '"activating"'
 kill -INT "$DPID"; wait "$DPID"; rc=$?
 expect_eq "daemon 2 exits 0 on SIGINT (no broker stop)" "$rc" 0
+wait "$waiter"
+expect_eq "the caller learns the daemon left" "$(cat "$T/detached")" \
+        "Call failed: Message recipient disconnected from message bus without replying"
 check "the broker lives after an exit without stop" alive "$BROKER"
 check "daemon 3 on --bus private" start_daemon --bus private
 expect_eq "daemon 3 reused the broker" "$(cut -d' ' -f1 "$T/bus.pid")" "$BROKER"
+# A caller waiting on a job when corrald exits gets an answer, not a timeout.
+mgr StartService s web >"$T/canceled" &
+waiter=$!
+check "a job is pending" wait_for_prop web ActiveState '"activating"'
 kill -TERM "$DPID"; wait "$DPID"; rc=$?
 DPID=
 expect_eq "daemon 3 exits 0 on SIGTERM" "$rc" 0
+wait "$waiter"
+expect_eq "the waiting caller was told" "$(cat "$T/canceled")" \
+        "Call failed: service 'web': start canceled: the service was removed or corrald is exiting"
 check "the clean shutdown stopped the broker" not alive "$BROKER"
 check "... and removed its socket" [ ! -e "$T/bus" ]
 check "... and bus.pid" [ ! -e "$T/bus.pid" ]
 BROKER=
 check "daemon 4 starts a new broker" start_daemon
 BROKER=$(cut -d' ' -f1 "$T/bus.pid")
+kill -9 "$DPID"; wait "$DPID" 2>/dev/null
+check "daemon 5 on --bus ADDRESS" start_daemon --bus "$A"
+kill -TERM "$DPID"; wait "$DPID"; DPID=
+check "a daemon on --bus ADDRESS leaves the broker alone" alive "$BROKER"
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$T/no-system-bus
+check "daemon 6 (default --bus: no system bus answers, so the private one)" start_daemon
+unset DBUS_SYSTEM_BUS_ADDRESS
+expect_eq "daemon 6 reused the broker" "$(cut -d' ' -f1 "$T/bus.pid")" "$BROKER"
 kill -TERM "$DPID"; wait "$DPID"; DPID=
 check "and stops it" not alive "$BROKER"
 expect_has "--bus nonsense is refused" "$("$DAEMON" --bus nonsense "$T" 2>&1)" "'nonsense' is none of system, session, private or a D-Bus address"
