@@ -33,6 +33,7 @@ cleanup() {
         rm -rf "$T"
 }
 trap cleanup EXIT
+trap 'exit 1' TERM INT
 
 ok() { checks=$((checks + 1)); echo "ok   $*"; }
 fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL $*"; }
@@ -293,6 +294,11 @@ expect_eq "... and it happened" "$(prop web_2d1 FreezerState)" 's "frozen"'
 out=$(setpriv --reuid=65534 --regid=4242 --clear-groups busctl --address="$A" call org.corral1 /org/corral1 org.corral1.Manager ThawService s web-1 2>&1)
 expect_eq "egid 4242 counts as AdminGroup" "$out" ""
 
+out=$(as_nobody timeout 20 "$DAEMON" --bus "$A" /nonexistent 2>&1)
+expect_has "uid 65534 may not own org.corral1 on the private bus" "$out" "not allowed to own org.corral1"
+out=$(as_nobody timeout 5 busctl --address="$A" monitor 2>&1)
+expect_has "uid 65534 may not monitor the private bus" "$out" "Access denied|AccessDenied|not permitted|Failed to become"
+
 # ---- 9. no fd leak over 200 calls ----
 fds() { ls "/proc/$DPID/fd" | wc -l; }
 # A transient ends by itself; a get of ActiveState once it is inactive is
@@ -375,6 +381,49 @@ kill -TERM "$DPID"; wait "$DPID"; DPID=
 check "and stops it" not alive "$BROKER"
 expect_has "--bus nonsense is refused" "$("$DAEMON" --bus nonsense "$T" 2>&1)" "'nonsense' is none of system, session, private or a D-Bus address"
 ! grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$T/daemon.log" && ok "no sanitizer report" || fail "sanitizer report"
+
+# ---- 11. the system bus policy (org.corral1.conf) under system.conf's defaults ----
+mkdir -m 755 "$T/sys"
+cat >"$T/sys/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <listen>unix:path=$T/sys/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <!-- as /usr/share/dbus-1/system.conf -->
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+  </policy>
+  <include>$CORRAL_SRC/supervisor/org.corral1.conf</include>
+</busconfig>
+CONF
+dbus-daemon --config-file="$T/sys/bus.conf" --nofork --nopidfile --print-address=4 4>"$T/sys/address" 2>>"$T/daemon.log" &
+BROKER=$!
+check "a system-like bus with org.corral1.conf" wait_for "$T/sys/address" "^unix:"
+SA=unix:path=$T/sys/bus
+out=$(as_nobody timeout 20 "$DAEMON" --bus "$SA" /nonexistent 2>&1)
+expect_has "system policy: uid 65534 may not own org.corral1" "$out" "not allowed to own org.corral1"
+check "system policy: root owns org.corral1" start_daemon --bus "$SA"
+out=$(as_nobody busctl --address="$SA" call org.corral1 /org/corral1 org.corral1.Manager GetService s web-1 2>&1)
+expect_eq "system policy: uid 65534 may call" "$out" 'o "/org/corral1/service/web_2d1"'
+out=$(as_nobody busctl --address="$SA" get-property org.corral1 /org/corral1/service/web_2d1 org.corral1.Service MainPID 2>&1)
+expect_eq "system policy: uid 65534 may read properties" "$out" "u $DPID"
+out=$(as_nobody dbus-send --bus="$SA" --print-reply --dest=org.corral1 /org/corral1 org.corral1.Manager.StopService string:web-1 2>&1)
+expect_has "system policy: corrald itself denies uid 65534" "$out" "^Error $AD: StopService needs root"
+kill -TERM "$DPID"; wait "$DPID"; DPID=
+kill "$BROKER"; wait "$BROKER" 2>/dev/null; BROKER=
 
 echo "$checks checks, $failures failed"
 [ $failures -eq 0 ]
