@@ -30,8 +30,12 @@ typedef struct BusBroker {
 
 struct Bus {
         Manager *manager;
+        sd_event *event;
+        char *bus_arg;          /* --bus as given, NULL: default */
         sd_bus *bus;
-        sd_bus_slot *manager_slot, *service_slot, *enumerator_slot;
+        sd_bus_slot *manager_slot, *service_slot, *enumerator_slot, *disconnect_slot;
+        sd_event_source *reconnect_source;
+        uint64_t reconnect_delay;       /* µs, doubles up to 30 s while reconnects fail */
         BusJob *jobs;           /* pending Start/Stop/... replies */
         bool private_broker;    /* connected to our own dbus-daemon */
         bool emitting;          /* inside our own PropertiesChanged: getters are not a client read */
@@ -75,7 +79,9 @@ int bus_label_unescape(const char *label, char **ret);
 
 /* corrald has no log module yet: sd-daemon(3) prefixes on stderr, which
  * journald and a terminal both read. */
+#define bus_log_error(fmt, ...) fprintf(stderr, "<3>corrald: " fmt "\n", ##__VA_ARGS__)
 #define bus_log_warning(fmt, ...) fprintf(stderr, "<4>corrald: " fmt "\n", ##__VA_ARGS__)
+#define bus_log_notice(fmt, ...) fprintf(stderr, "<5>corrald: " fmt "\n", ##__VA_ARGS__)
 
 /* KillService and Service.Kill: check sig, signal, reply. */
 int bus_kill_service(Bus *b, sd_bus_message *msg, Service *s, int sig, sd_bus_error *error);

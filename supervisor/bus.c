@@ -31,6 +31,7 @@ static int bus_connect_private(Bus *b, CrlError *reterr) {
         const char *dir = cfg && cfg->runtime_directory ? cfg->runtime_directory : "/run/corral";
         int r;
 
+        bus_broker_done(&b->broker);    /* a reconnect: the paths again */
         r = bus_broker_ensure(&b->broker, dir, reterr);
         if (r < 0)
                 return r;
@@ -85,6 +86,96 @@ static int bus_request_name(Bus *b, CrlError *reterr) {
         return 0;
 }
 
+static int on_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+
+/* Connect, export, own the name, attach: bus_open() and every reconnect. */
+static int bus_setup(Bus *b, CrlError *reterr) {
+        int r;
+
+        r = bus_connect(b, b->bus_arg, reterr);
+        if (r >= 0)
+                r = bus_manager_register(b, reterr);
+        if (r >= 0)
+                r = bus_service_register(b, reterr);
+        if (r >= 0)
+                r = bus_request_name(b, reterr);
+        if (r < 0)
+                return r;
+        /* A local match: sd-bus sends no AddMatch for it. */
+        r = sd_bus_match_signal(b->bus, &b->disconnect_slot, NULL, "/org/freedesktop/DBus/Local",
+                                "org.freedesktop.DBus.Local", "Disconnected", on_disconnected, b);
+        /* Not closed when the loop exits: corrald frees its core after the
+         * loop, and the jobs it cancels then still owe their callers a
+         * reply, which bus_close() flushes. */
+        if (r >= 0)
+                r = sd_bus_set_close_on_exit(b->bus, false);
+        if (r >= 0)
+                r = sd_bus_attach_event(b->bus, b->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return crl_error_set(reterr, -r, "bus: attach to the event loop: %s", strerror(-r));
+        return 0;
+}
+
+static void bus_teardown(Bus *b) {
+        /* Replies owed on this connection cannot be sent on another one. */
+        bus_jobs_detach(b);
+        b->disconnect_slot = sd_bus_slot_unref(b->disconnect_slot);
+        b->manager_slot = sd_bus_slot_unref(b->manager_slot);
+        b->service_slot = sd_bus_slot_unref(b->service_slot);
+        b->enumerator_slot = sd_bus_slot_unref(b->enumerator_slot);
+        if (b->bus) {
+                (void) sd_bus_detach_event(b->bus);     /* not attached after a failed setup: fine */
+                b->bus = sd_bus_flush_close_unref(b->bus);
+        }
+}
+
+#define BUS_RECONNECT_MIN_USEC 100000ULL
+#define BUS_RECONNECT_MAX_USEC 30000000ULL
+
+static int on_reconnect(sd_event_source *src, uint64_t usec, void *userdata) {
+        Bus *b = userdata;
+        CrlError err = {};
+        uint64_t delay;
+        int r;
+
+        b->reconnect_source = sd_event_source_disable_unref(b->reconnect_source);
+        bus_teardown(b);
+        /* Bounded blocking: at worst a broker's start (10 s) and a name
+         * request, rare enough to accept over a second code path. */
+        r = bus_setup(b, &err);
+        if (r >= 0) {
+                bus_log_notice("bus: connected again after losing the bus");
+                b->reconnect_delay = 0;
+                return 0;
+        }
+        bus_teardown(b);
+        delay = b->reconnect_delay ? b->reconnect_delay * 2 : BUS_RECONNECT_MIN_USEC;
+        b->reconnect_delay = delay > BUS_RECONNECT_MAX_USEC ? BUS_RECONNECT_MAX_USEC : delay;
+        bus_log_warning("bus: reconnect failed: %s; next try in %llu ms", err.message,
+                        (unsigned long long) (b->reconnect_delay / 1000));
+        r = sd_event_add_time_relative(b->event, &b->reconnect_source, CLOCK_MONOTONIC, b->reconnect_delay, 0,
+                                       on_reconnect, b);
+        if (r < 0)
+                bus_log_error("bus: cannot schedule a reconnect: %s; the bus API is gone", strerror(-r));
+        return 0;
+}
+
+/* The broker died or threw us out (the private one can be OOM-killed like
+ * anything else): services keep running; reconnect from the loop, not from
+ * inside the dying connection's dispatch. */
+static int on_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Bus *b = userdata;
+        int r;
+
+        bus_log_error("bus: lost the connection to the bus, reconnecting");
+        if (b->reconnect_source)
+                return 0;
+        r = sd_event_add_time_relative(b->event, &b->reconnect_source, CLOCK_MONOTONIC, 0, 0, on_reconnect, b);
+        if (r < 0)
+                bus_log_error("bus: cannot schedule a reconnect: %s; the bus API is gone", strerror(-r));
+        return 0;
+}
+
 int bus_open(Manager *m, sd_event *e, const char *bus_arg, Bus **ret, CrlError *reterr) {
         Bus *b;
         int r;
@@ -93,23 +184,12 @@ int bus_open(Manager *m, sd_event *e, const char *bus_arg, Bus **ret, CrlError *
         if (!b)
                 return crl_error_set(reterr, ENOMEM, "bus: out of memory");
         b->manager = m;
-        r = bus_connect(b, bus_arg, reterr);
-        if (r >= 0)
-                r = bus_manager_register(b, reterr);
-        if (r >= 0)
-                r = bus_service_register(b, reterr);
-        if (r >= 0)
-                r = bus_request_name(b, reterr);
-        if (r >= 0) {
-                /* Not closed when the loop exits: corrald frees its core
-                 * after the loop, and the jobs it cancels then still owe
-                 * their callers a reply, which bus_close() flushes. */
-                r = sd_bus_set_close_on_exit(b->bus, false);
-                if (r >= 0)
-                        r = sd_bus_attach_event(b->bus, e, SD_EVENT_PRIORITY_NORMAL);
-                if (r < 0)
-                        crl_error_set(reterr, -r, "bus: attach to the event loop: %s", strerror(-r));
+        b->event = sd_event_ref(e);
+        if (bus_arg && !(b->bus_arg = strdup(bus_arg))) {
+                bus_close(b, false);
+                return crl_error_set(reterr, ENOMEM, "bus: out of memory");
         }
+        r = bus_setup(b, reterr);
         if (r < 0) {
                 crl_error_set(reterr, -r, "bus: %s", strerror(-r));
                 bus_close(b, false);
@@ -122,17 +202,13 @@ int bus_open(Manager *m, sd_event *e, const char *bus_arg, Bus **ret, CrlError *
 Bus *bus_close(Bus *b, bool stop_broker) {
         if (!b)
                 return NULL;
-        bus_jobs_detach(b);
-        b->manager_slot = sd_bus_slot_unref(b->manager_slot);
-        b->service_slot = sd_bus_slot_unref(b->service_slot);
-        b->enumerator_slot = sd_bus_slot_unref(b->enumerator_slot);
-        if (b->bus) {
-                (void) sd_bus_detach_event(b->bus);     /* not attached after a failed open: fine */
-                b->bus = sd_bus_flush_close_unref(b->bus);
-        }
+        b->reconnect_source = sd_event_source_disable_unref(b->reconnect_source);
+        bus_teardown(b);
         if (stop_broker && b->private_broker)
                 bus_broker_stop(&b->broker);
         bus_broker_done(&b->broker);
+        sd_event_unref(b->event);
+        free(b->bus_arg);
         free(b);
         return NULL;
 }

@@ -330,6 +330,14 @@ expect_eq "daemon fd count unchanged after 200 calls" "$(fds)" "$before"
 kill "$MONPID"; wait "$MONPID" 2>/dev/null; MONPID=
 
 # ---- 10. broker lifecycle ----
+old=$BROKER
+kill -9 "$BROKER"
+check "the broker killed under the daemon: it reconnects" wait_for "$T/daemon.log" "connected again after losing the bus"
+BROKER=$(cut -d' ' -f1 "$T/bus.pid")
+check "... on a new broker" [ "$BROKER" != "$old" ]
+check "... and reaped the dead one" [ ! -d "/proc/$old" ]
+expect_eq "... and serves again" "$(mgr GetService s web-1)" 'o "/org/corral1/service/web_2d1"'
+
 expect_has "a second daemon refuses while the first owns the name" \
         "$("$DAEMON" "$T" 2>&1; echo "exit $?")" "org.corral1 is owned by another process.*exit 1|exit 1"
 expect_eq "... and left the broker alone" "$(cut -d' ' -f1 "$T/bus.pid")" "$BROKER"
