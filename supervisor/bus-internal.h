@@ -64,6 +64,10 @@ int bus_lookup_service(Bus *b, const char *name, Service **ret, sd_bus_error *er
 /* A refused call (r < 0 with err): InvalidUnit for -EINVAL, else Failed. */
 int bus_error_from_crl(sd_bus_error *error, int r, const CrlError *err, const char *what);
 
+/* Append "s" / "as", with invalid UTF-8 made '?' (see bus_utf8_sanitize). */
+int bus_append_string(sd_bus_message *m, const char *s);
+int bus_append_strv(sd_bus_message *m, char *const *l);
+
 /* Start/Stop/Restart/Reload/Freeze/Thaw: call fn, reply now (1 or <0) or
  * when the job's done callback fires (0). */
 typedef int (*BusJobFunc)(Service *s, ServiceJobDone done, void *userdata, CrlError *reterr);
@@ -74,6 +78,13 @@ int bus_job_run(Bus *b, sd_bus_message *msg, Service *s, BusJobFunc fn, const ch
 void bus_jobs_detach(Bus *b);
 
 /* bus-label.c */
+/* D-Bus strings must be valid UTF-8, or the whole message fails: unit
+ * files, STATUS= and error messages may hold any bytes. */
+bool bus_utf8_valid(const char *s);
+/* A copy with each byte of an invalid sequence as '?'; NULL: no memory. */
+char *bus_utf8_sanitize(const char *s);
+/* The longest prefix of at most max bytes that cuts no sequence. */
+size_t bus_utf8_prefix(const char *s, size_t max);
 /* "web_2d1" -> "web-1"; -EINVAL when label is not a canonical escape. */
 int bus_label_unescape(const char *label, char **ret);
 

@@ -93,3 +93,73 @@ int bus_service_object_path(const char *name, char **ret) {
         *ret = p;
         return 0;
 }
+
+/* The length of the UTF-8 sequence at s when sd-bus would accept it (no
+ * overlong forms, surrogates, noncharacters or code points past U+10FFFF),
+ * else 0. */
+static size_t utf8_valid_len(const unsigned char *s) {
+        size_t n;
+        uint32_t c;
+
+        if (s[0] < 0x80)
+                return 1;
+        if ((s[0] & 0xe0) == 0xc0)
+                n = 2, c = s[0] & 0x1f;
+        else if ((s[0] & 0xf0) == 0xe0)
+                n = 3, c = s[0] & 0x0f;
+        else if ((s[0] & 0xf8) == 0xf0)
+                n = 4, c = s[0] & 0x07;
+        else
+                return 0;
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                c = c << 6 | (s[i] & 0x3f);
+        }
+        if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || c >= 0x110000 ||
+            (c >= 0xd800 && c <= 0xdfff) || (c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) == 0xfffe)
+                return 0;
+        return n;
+}
+
+bool bus_utf8_valid(const char *s) {
+        for (const unsigned char *p = (const unsigned char *) s; *p;) {
+                size_t n = utf8_valid_len(p);
+
+                if (n == 0)
+                        return false;
+                p += n;
+        }
+        return true;
+}
+
+char *bus_utf8_sanitize(const char *s) {
+        char *r = strdup(s), *t = r;
+
+        if (!r)
+                return NULL;
+        for (const unsigned char *p = (const unsigned char *) s; *p;) {
+                size_t n = utf8_valid_len(p);
+
+                if (n == 0) {
+                        *t++ = '?';
+                        p++;
+                        continue;
+                }
+                memcpy(t, p, n);
+                t += n;
+                p += n;
+        }
+        *t = 0;
+        return r;
+}
+
+size_t bus_utf8_prefix(const char *s, size_t max) {
+        size_t n = strnlen(s, max);
+
+        /* Back off over continuation bytes to the start of the cut sequence. */
+        if (s[n] != 0)
+                while (n > 0 && ((unsigned char) s[n] & 0xc0) == 0x80)
+                        n--;
+        return n;
+}

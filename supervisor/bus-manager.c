@@ -165,7 +165,7 @@ static int property_cgroup_root(sd_bus *bus, const char *path, const char *inter
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Bus *b = userdata;
 
-        return sd_bus_message_append(reply, "s", manager_cgroup_root(b->manager) ?: "");
+        return bus_append_string(reply, manager_cgroup_root(b->manager));
 }
 
 static int property_controllers(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -174,7 +174,7 @@ static int property_controllers(sd_bus *bus, const char *path, const char *inter
         Bus *b = userdata;
 
         l = manager_controllers(b->manager);
-        return sd_bus_message_append_strv(reply, l);
+        return bus_append_strv(reply, l);
 }
 
 static int property_n_services(sd_bus *bus, const char *path, const char *interface, const char *property,

@@ -31,7 +31,7 @@ GETTER(property_name) {
         ServiceInfo i;
 
         info_of(userdata, &i);
-        return sd_bus_message_append(reply, "s", i.name);
+        return bus_append_string(reply, i.name);
 }
 
 /* The string fields, by property name: one getter instead of ten. */
@@ -54,7 +54,7 @@ GETTER(property_string) {
                 v = i.log_path;
         else if (streq(property, "StatusText"))
                 v = i.status_text;
-        return sd_bus_message_append(reply, "s", v ?: "");
+        return bus_append_string(reply, v);
 }
 
 /* A transient unit lingers until a client read how it ended (spec §4):
@@ -138,7 +138,7 @@ GETTER(property_warnings) {
         ServiceInfo i;
 
         info_of(userdata, &i);
-        return sd_bus_message_append_strv(reply, (char **) i.warnings);
+        return bus_append_strv(reply, i.warnings);
 }
 
 GETTER(property_namespaces) {

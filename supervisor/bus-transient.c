@@ -55,11 +55,11 @@ static int read_name(sd_bus_message *msg, TransientArgs *a, sd_bus_error *error)
         r = sd_bus_message_read(msg, "s", &name);
         if (r < 0 || isempty(name))
                 return r;
-        n = strlen(name);
+        n = bus_utf8_prefix(name, 80);
         if (unit_name_normalize(name, &a->name) < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "RunTransient: '%.80s%s' is not a valid service name", name,
-                                         n > 80 ? "..." : "");
+                                         "RunTransient: '%.*s%s' is not a valid service name", (int) n, name,
+                                         name[n] ? "..." : "");
         if (a->name[strlen(a->name) - 1] == '@')
                 return invalid(error, "RunTransient: '%s' is a template name; give an instance or a plain name",
                                a->name);
@@ -89,12 +89,12 @@ static int read_argv(sd_bus_message *msg, TransientArgs *a, sd_bus_error *error)
 }
 
 static int check_key(const char *key, sd_bus_error *error) {
-        size_t n = strlen(key);
+        size_t n = strlen(key), k = bus_utf8_prefix(key, 80);
 
         if (n == 0 || n > TRANSIENT_KEY_MAX)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "RunTransient: property name '%.80s%s' is empty or too long", key,
-                                         n > 80 ? "..." : "");
+                                         "RunTransient: property name '%.*s%s' is empty or too long", (int) k, key,
+                                         key[k] ? "..." : "");
         for (size_t i = 0; i < n; i++)
                 if (!((key[i] >= 'A' && key[i] <= 'Z') || (key[i] >= 'a' && key[i] <= 'z') ||
                       (key[i] >= '0' && key[i] <= '9')))

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bus-internal.h"
+#include "strv.h"
 
 struct BusJob {
         Bus *bus;               /* NULL once bus_close() ran: nobody to reply to */
@@ -59,10 +60,13 @@ int bus_lookup_service(Bus *b, const char *name, Service **ret, sd_bus_error *er
         _cleanup_free_ char *n = NULL;
         Service *s;
 
-        if (unit_name_normalize(name, &n) < 0)
+        if (unit_name_normalize(name, &n) < 0) {
+                int k = (int) bus_utf8_prefix(name, 80);
+
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "'%.80s%s' is not a valid service name (1-64 of [A-Za-z0-9_.-@])", name,
-                                         strlen(name) > 80 ? "..." : "");
+                                         "'%.*s%s' is not a valid service name (1-64 of [A-Za-z0-9_.-@])", k, name,
+                                         name[k] ? "..." : "");
+        }
         s = manager_get_service(b->manager, n);
         if (!s)
                 return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_SERVICE, "service '%s' is not loaded", n);
@@ -70,12 +74,39 @@ int bus_lookup_service(Bus *b, const char *name, Service **ret, sd_bus_error *er
         return 0;
 }
 
+int bus_append_string(sd_bus_message *m, const char *s) {
+        _cleanup_free_ char *safe = NULL;
+
+        s = s ?: "";
+        if (bus_utf8_valid(s))
+                return sd_bus_message_append(m, "s", s);
+        safe = bus_utf8_sanitize(s);
+        return safe ? sd_bus_message_append(m, "s", safe) : -ENOMEM;
+}
+
+int bus_append_strv(sd_bus_message *m, char *const *l) {
+        int r;
+
+        r = sd_bus_message_open_container(m, 'a', "s");
+        STRV_FOREACH(s, l)
+                if (r >= 0)
+                        r = bus_append_string(m, *s);
+        return r < 0 ? r : sd_bus_message_close_container(m);
+}
+
 int bus_error_from_crl(sd_bus_error *error, int r, const CrlError *err, const char *what) {
         const char *name = r == -EINVAL ? BUS_ERROR_INVALID_UNIT : BUS_ERROR_FAILED;
+        _cleanup_free_ char *safe = NULL;
+        char buf[sizeof(err->message) + 160];
 
         if (crl_error_isset(err))
-                return sd_bus_error_set(error, name, err->message) ?: r;
-        return sd_bus_error_setf(error, name, "%s: %s", what, strerror(-r)) ?: r;
+                snprintf(buf, sizeof(buf), "%s", err->message);
+        else
+                snprintf(buf, sizeof(buf), "%s: %s", what, strerror(-r));
+        /* The core's messages quote paths and values from unit files (any
+         * bytes), and CrlError cuts long ones anywhere. */
+        safe = bus_utf8_sanitize(buf);
+        return sd_bus_error_set(error, name, safe ?: "(no memory for the message)") ?: r;
 }
 
 static void bus_job_unlink(BusJob *j) {

@@ -117,7 +117,9 @@ static void job_start_done(Service *s) {
                 s->exit_status = 203;
                 bus_service_changed(s->manager->bus, s, SERVICE_CHANGE_RESULT);
                 set_state(s, SERVICE_FAILED, SERVICE_SUB_FAILED);
-                crl_error_set(&err, ENOENT, "service '%s': step 'exec': /nonexistent/%s: No such file or directory",
+                /* A Latin-1 byte, as a unit file may hold: the bus must still reply. */
+                crl_error_set(&err, ENOENT,
+                              "service '%s': step 'exec': /nonexistent/%s/caf\xe9: No such file or directory",
                               s->name, s->name);
                 job_finish(s, -ENOENT, &err);
                 return;
@@ -374,6 +376,7 @@ static int add_fixtures(Manager *m) {
         if (r < 0)
                 return r;
         s->fail_start = true;
+        s->description = strdup("caf\xe9 cr\xe8me");     /* Latin-1, not UTF-8 */
         return 0;
 }
 

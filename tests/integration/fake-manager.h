@@ -7,7 +7,8 @@
  *   web       inactive; start/stop take 300 ms; MainPID is the daemon itself
  *   web-1     active (pid and net namespaces, hostname, address)
  *   worker@3  inactive, MemoryMax=1M TasksMax=100 in its unit
- *   broken    every start fails after 100 ms with an exec error
+ *   broken    every start fails after 100 ms with an exec error; its
+ *             description and error message hold Latin-1 bytes
  *
  * AdminGroup is gid 4242. Transient units run 100 ms, write one line to
  * their stdout fd, end, and go once a client read their result. A property

@@ -211,10 +211,16 @@ check "ServiceNew on Reload" wait_for "$T/monitor" \
 expect_eq "NServices after Reload" "$(bctl get-property org.corral1 /org/corral1 org.corral1.Manager NServices)" 'u 5'
 
 # ---- 6. errors ----
+IA=org.freedesktop.DBus.Error.InvalidArgs
 out=$(dmgr StartService string:broken)
 expect_has "a failed job: Failed with the core's message" "$out" \
-        "^Error org.corral1.Error.Failed: service 'broken': step 'exec': /nonexistent/broken: No such file or directory"
+        "^Error org.corral1.Error.Failed: service 'broken': step 'exec': /nonexistent/broken/caf\?: No such file or directory"
 expect_eq "Result after the failed start" "$(prop broken Result)" 's "exit-code"'
+expect_eq "a Latin-1 Description arrives as valid UTF-8" "$(prop broken Description)" 's "caf? cr?me"'
+expect_has "GetAll with it works" "$(dsend /org/corral1/service/broken org.freedesktop.DBus.Properties.GetAll string:org.corral1.Service)" 'caf\? cr\?me'
+long=$(printf 'a%.0s' $(seq 79))é
+expect_has "a name cut at 80 bytes inside a character" "$(dmgr GetService "string:$long")" \
+        "^Error $IA: '$(printf 'a%.0s' $(seq 79))\.\.\.' is not a valid service name"
 expect_has "NoSuchService (StartService)" "$(dmgr StartService string:nope)" \
         "^Error org.corral1.Error.NoSuchService: service 'nope' is not loaded"
 expect_has "NoSuchService (GetService)" "$(dmgr GetService string:nope)" "^Error org.corral1.Error.NoSuchService"
@@ -222,7 +228,6 @@ expect_has "Failed for a refused job" "$(dmgr ReloadService string:web)" \
         "^Error org.corral1.Error.Failed: service 'web': not active"
 expect_has "KillService of a stopped service: Failed" "$(dmgr KillService string:web int32:9)" \
         "^Error org.corral1.Error.Failed: service 'web': kill with signal 9: it has no processes"
-IA=org.freedesktop.DBus.Error.InvalidArgs
 for n in "a/b" "" ".hidden" "-x" "a@b@c" "$(printf 'x%.0s' $(seq 65))" "tab	x"; do
         expect_has "InvalidArgs for the name '$n'" "$(dmgr StartService "string:$n")" "^Error $IA: '.*' is not a valid service name"
 done

@@ -78,6 +78,42 @@ static void test_object_path(void **state) {
         assert_null(p);
 }
 
+static void expect_sanitized(const char *in, const char *out) {
+        char *got = bus_utf8_sanitize(in);
+
+        assert_non_null(got);
+        assert_string_equal(got, out);
+        assert_true(bus_utf8_valid(got));
+        assert_int_equal(bus_utf8_valid(in), streq(in, out));
+        free(got);
+}
+
+static void test_utf8(void **state) {
+        expect_sanitized("", "");
+        expect_sanitized("plain", "plain");
+        expect_sanitized("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+        expect_sanitized("caf\xe9", "caf?");                   /* Latin-1 */
+        expect_sanitized("\xc3", "?");                          /* cut sequence */
+        expect_sanitized("\xe2\x82", "??");
+        expect_sanitized("\xc0\xaf", "??");                     /* overlong '/' */
+        expect_sanitized("\xe0\x80\xaf", "???");
+        expect_sanitized("\xed\xa0\x80", "???");                /* surrogate U+D800 */
+        expect_sanitized("\xf4\x90\x80\x80", "????");           /* U+110000 */
+        expect_sanitized("\xef\xbf\xbe", "???");                /* noncharacter U+FFFE */
+        expect_sanitized("\xff\xfe", "??");
+        expect_sanitized("a\x80" "b", "a?b");                      /* stray continuation */
+}
+
+static void test_utf8_prefix(void **state) {
+        assert_int_equal(bus_utf8_prefix("abc", 80), 3);
+        assert_int_equal(bus_utf8_prefix("abcdef", 3), 3);
+        /* "a" + "é" (2 bytes): a cut at 2 would split the é. */
+        assert_int_equal(bus_utf8_prefix("a\xc3\xa9z", 2), 1);
+        assert_int_equal(bus_utf8_prefix("a\xc3\xa9z", 3), 3);
+        assert_int_equal(bus_utf8_prefix("\xe2\x82\xac\xe2\x82\xac", 5), 3);
+        assert_int_equal(bus_utf8_prefix("", 5), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_escape),
@@ -85,6 +121,8 @@ int main(void) {
                 cmocka_unit_test(test_escape_longest_name),
                 cmocka_unit_test(test_unescape_refuses),
                 cmocka_unit_test(test_object_path),
+                cmocka_unit_test(test_utf8),
+                cmocka_unit_test(test_utf8_prefix),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
