@@ -188,9 +188,13 @@ static _Noreturn void broker_child(const BrokerExec *x) {
         _exit(127);
 }
 
+/* fd itself when above min, else a CLOEXEC copy above it (closing fd), so
+ * that the child's dup2() onto 0, 1 and 3 cannot clobber it. */
 static int fd_above(int fd, int min) {
         int nfd;
 
+        if (fd < 0)
+                return negative_errno();
         if (fd > min)
                 return fd;
         nfd = fcntl(fd, F_DUPFD_CLOEXEC, min + 1);
@@ -233,24 +237,23 @@ static int broker_wait_ready(int address_fd, int pidfd, const char *exe, CrlErro
                              exe);
 }
 
-static int broker_spawn(BusBroker *br, CrlError *reterr) {
-        const char *exe = secure_getenv("CORRAL_DBUS_DAEMON") ?: CORRAL_DBUS_DAEMON;
-        const char *config = secure_getenv("CORRAL_BUS_CONFIG") ?: CORRAL_BUS_CONFIG;
+/* clone3 the broker; *ret_pidfd and *ret_address_fd (the read end of its
+ * --print-address pipe) are owned by the caller. */
+static pid_t broker_fork(const BusBroker *br, const char *exe, const char *config, int *ret_pidfd,
+                         int *ret_address_fd, CrlError *reterr) {
         _cleanup_free_ char *config_arg = NULL, *address_arg = NULL;
         _cleanup_close_ int devnull = -EBADF, pr = -EBADF, pw = -EBADF, pidfd = -EBADF;
-        int pipefd[2], r;
+        int pipefd[2];
         pid_t pid;
 
         if (asprintf(&config_arg, "--config-file=%s", config) < 0 ||
             asprintf(&address_arg, "--address=%s", br->address) < 0)
                 return crl_error_set(reterr, ENOMEM, "private bus: out of memory");
-        if (access(exe, X_OK) < 0)
-                return crl_error_set(reterr, errno, "private bus: %s: %m (install dbus, or use --bus)", exe);
-        if (access(config, R_OK) < 0)
-                return crl_error_set(reterr, errno, "private bus: config %s: %m", config);
         devnull = fd_above(open("/dev/null", O_RDWR | O_CLOEXEC), 3);
-        if (devnull < 0 || pipe2(pipefd, O_CLOEXEC) < 0)
-                return crl_error_set(reterr, devnull < 0 ? -devnull : errno, "private bus: open /dev/null or pipe: %m");
+        if (devnull < 0)
+                return crl_error_set(reterr, -devnull, "private bus: open /dev/null: %s", strerror(-devnull));
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return crl_error_set(reterr, errno, "private bus: pipe: %s", strerror(errno));
         pr = pipefd[0];
         pw = fd_above(pipefd[1], 3);
         if (pw < 0)
@@ -270,19 +273,39 @@ static int broker_spawn(BusBroker *br, CrlError *reterr) {
                 return crl_error_set(reterr, -pid, "private bus: clone3: %s", strerror(-pid));
         if (pid == 0)
                 broker_child(&x);
-        pw = safe_close(pw);
+        *ret_pidfd = TAKE_FD(pidfd);
+        *ret_address_fd = TAKE_FD(pr);
+        return pid;
+}
 
-        r = broker_wait_ready(pr, pidfd, exe, reterr);
-        if (r < 0) {
-                (void) crl_pidfd_send_signal(pidfd, SIGKILL, NULL, 0); /* may be gone already */
-                broker_wait_exit(pidfd, -1);
-                return r;
-        }
+static int broker_spawn(BusBroker *br, CrlError *reterr) {
+        const char *exe = secure_getenv("CORRAL_DBUS_DAEMON") ?: CORRAL_DBUS_DAEMON;
+        const char *config = secure_getenv("CORRAL_BUS_CONFIG") ?: CORRAL_BUS_CONFIG;
+        _cleanup_close_ int pidfd = -EBADF, address_fd = -EBADF;
+        pid_t pid;
+        int r;
+
+        if (access(exe, X_OK) < 0)
+                return crl_error_set(reterr, errno, "private bus: %s: %s (install dbus, or use --bus)", exe,
+                                     strerror(errno));
+        if (access(config, R_OK) < 0)
+                return crl_error_set(reterr, errno, "private bus: config %s: %s", config, strerror(errno));
+        pid = broker_fork(br, exe, config, &pidfd, &address_fd, reterr);
+        if (pid < 0)
+                return pid;
+        r = broker_wait_ready(address_fd, pidfd, exe, reterr);
         /* Any local uid may connect (the config allows it; the daemon checks
          * each caller itself), whatever umask dbus-daemon ran with. */
-        if (chmod(br->socket_path, 0666) < 0)
-                return crl_error_set(reterr, errno, "private bus: chmod %s: %m", br->socket_path);
-        return broker_write_pidfile(br, pid, reterr);
+        if (r >= 0 && chmod(br->socket_path, 0666) < 0)
+                r = crl_error_set(reterr, errno, "private bus: chmod %s: %s", br->socket_path, strerror(errno));
+        if (r >= 0)
+                r = broker_write_pidfile(br, pid, reterr);
+        if (r < 0) {
+                /* A failed start leaves no broker behind. */
+                (void) crl_pidfd_send_signal(pidfd, SIGKILL, NULL, 0); /* may be gone already */
+                broker_wait_exit(pidfd, -1);
+        }
+        return r;
 }
 
 int bus_broker_ensure(BusBroker *br, const char *runtime_dir, CrlError *reterr) {

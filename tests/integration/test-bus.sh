@@ -395,6 +395,17 @@ check "and stops it" not alive "$BROKER"
 expect_has "--bus nonsense is refused" "$("$DAEMON" --bus nonsense "$T" 2>&1)" "'nonsense' is none of system, session, private or a D-Bus address"
 ! grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$T/daemon.log" && ok "no sanitizer report" || fail "sanitizer report"
 
+# ---- 10b. a broker that cannot start: a clear error, nothing left behind ----
+mkdir -m 755 "$T/bad"
+echo '<busconfig><oops' >"$T/bad/broken.conf"
+out=$(CORRAL_BUS_CONFIG=$T/bad/broken.conf timeout 20 "$DAEMON" --bus private "$T/bad" 2>&1)
+expect_has "a broken broker config: the daemon says so" "$out" "private bus: [^ ]*dbus-daemon exited before listening"
+check "... and leaves no bus.pid" [ ! -e "$T/bad/bus.pid" ]
+check "... and no dbus-daemon for it" not pgrep -f "address=unix:path=$T/bad/bus"
+out=$(CORRAL_DBUS_DAEMON=/nonexistent/dbus-daemon timeout 20 "$DAEMON" --bus private "$T/bad" 2>&1)
+expect_has "no dbus-daemon: the daemon says what to do" "$out" \
+        "private bus: /nonexistent/dbus-daemon: No such file or directory \(install dbus, or use --bus\)"
+
 # ---- 11. the system bus policy (org.corral1.conf) under system.conf's defaults ----
 mkdir -m 755 "$T/sys"
 cat >"$T/sys/bus.conf" <<CONF
