@@ -480,9 +480,13 @@ int manager_run_transient(Manager *m, const char *name, char *const *argv, char 
                 return crl_error_set(reterr, -r, "transient: %s", strerror(-r));
         s->transient = true;
         (void) transient_check(properties, s, reterr);  /* checked above */
-        if (stdio_fds[1] >= 0)
-                dprintf(stdio_fds[1], "fake transient %s: %s (%zu properties)\n", name, argv[0],
+        if (stdio_fds[1] >= 0) {
+                dprintf(stdio_fds[1], "fake transient %s: %s (%zu properties)", name, argv[0],
                         strv_length(properties));
+                STRV_FOREACH(p, properties)
+                        dprintf(stdio_fds[1], " [%s]", *p);
+                dprintf(stdio_fds[1], "\n");
+        }
         set_running(s, true);
         set_state(s, SERVICE_ACTIVE, SERVICE_RUNNING);
         bus_service_new(m->bus, s);

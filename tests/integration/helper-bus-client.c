@@ -10,6 +10,7 @@
  *   run-h-other         Description as 'h'
  *   run-variant-nested  a property whose value is a{sv}
  *   run-bogus           a property the core does not know
+ *   run-typed           properties as as, b, i, u, x, t (and stdout as fd)
  *   run-huge-value N    Environment= value of N bytes
  *   run-huge-argv N     argv[1] of N bytes
  *   run-many N          N Description= assignments
@@ -83,6 +84,12 @@ static int fill_nested(sd_bus_message *m, size_t n) {
 }
 static int fill_bogus(sd_bus_message *m, size_t n) {
         return sd_bus_message_append(m, "(sv)", "Bogus", "s", "1");
+}
+static int fill_typed(sd_bus_message *m, size_t n) {
+        return sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)(sv)", "Environment", "as", 2, "A=1", "B=2 3",
+                                     "PrivateNetwork", "b", 1, "Nice", "i", -5, "LogKeep", "u", 7,
+                                     "TimeOffsetSec", "x", (int64_t) -3, "MemoryMax", "t", (uint64_t) 1048576,
+                                     "StandardOutputFileDescriptor", "h", 1);
 }
 static int fill_huge(sd_bus_message *m, size_t n) {
         char *v = malloc(n + 1);
@@ -169,6 +176,8 @@ int main(int argc, char **argv) {
                 rc = run_transient(bus, NULL, fill_h_other, 0);
         else if (streq(cmd, "run-variant-nested"))
                 rc = run_transient(bus, NULL, fill_nested, 0);
+        else if (streq(cmd, "run-typed"))
+                rc = run_transient(bus, NULL, fill_typed, 0);
         else if (streq(cmd, "run-bogus"))
                 rc = run_transient(bus, NULL, fill_bogus, 0);
         else if (streq(cmd, "run-huge-value"))

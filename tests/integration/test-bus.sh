@@ -78,6 +78,14 @@ wait_for_prop() { # LABEL PROPERTY VALUE: up to 10 s
         done
         return 1
 }
+# A transient ends by itself; a get of ActiveState once it is inactive is
+# the read of its result after which it goes.
+reap_transient() { # OBJECT
+        for _ in $(seq 200); do
+                [ "$(bctl get-property org.corral1 "$1" org.corral1.Service ActiveState 2>/dev/null)" = 's "inactive"' ] && return
+                sleep 0.05
+        done
+}
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 alive() { [ -d "/proc/$1" ] && ! grep -q '^[^)]*) Z' "/proc/$1/stat" 2>/dev/null; }
 
@@ -261,6 +269,10 @@ check "the daemon survived the bad input" alive "$DPID"
 out=$(client run-fd)
 expect_has "the transient wrote to the caller's fd" "$out" "^fake transient run-[0-9]+: /bin/echo \(1 properties\)"
 expect_has "RunTransient returns the object" "$out" "^OK /org/corral1/service/run_2d[0-9]+$"
+out2=$(client run-typed)
+expect_has "RunTransient: as, b, i, u, x, t become unit-file assignments" "$out2" \
+        "\(7 properties\) \[Environment=A=1\] \[Environment=B=2 3\] \[PrivateNetwork=yes\] \[Nice=-5\] \[LogKeep=7\] \[TimeOffsetSec=-3\] \[MemoryMax=1048576\]\$"
+reap_transient "$(sed -n 's/^OK //p' <<<"$out2")"
 obj=$(sed -n 's/^OK //p' <<<"$out")
 name=$(sed -n 's/^fake transient \(run-[0-9]*\):.*/\1/p' <<<"$out")
 check "ServiceNew for the transient" wait_for "$T/monitor" "ServiceNew \('$name', objectpath '$obj'\)"
@@ -306,14 +318,6 @@ expect_has "uid 65534 may not monitor the private bus" "$out" "Access denied|Acc
 
 # ---- 9. no fd leak over 200 calls ----
 fds() { ls "/proc/$DPID/fd" | wc -l; }
-# A transient ends by itself; a get of ActiveState once it is inactive is
-# the read of its result after which it goes.
-reap_transient() { # OBJECT
-        for _ in $(seq 200); do
-                [ "$(bctl get-property org.corral1 "$1" org.corral1.Service ActiveState 2>/dev/null)" = 's "inactive"' ] && return
-                sleep 0.05
-        done
-}
 mgr GetService s web >/dev/null
 reap_transient "$(client run-fd | sed -n 's/^OK //p')"
 before=$(fds)
