@@ -4,6 +4,9 @@
 
 #include "bus-internal.h"
 
+/* The connection: --bus, the org.corral1 name, reconnects, and the core's
+ * notifications (signals and PropertiesChanged). */
+
 static int bus_connect_address(const char *address, sd_bus **ret) {
         sd_bus *bus = NULL;
         int r;
@@ -47,6 +50,7 @@ static int bus_connect_private(Bus *b, CrlError *reterr) {
 static int bus_connect(Bus *b, const char *arg, CrlError *reterr) {
         int r;
 
+        b->private_broker = false;      /* a reconnect may land elsewhere */
         if (!arg) {
                 if (sd_bus_open_system(&b->bus) >= 0)
                         return 0;
