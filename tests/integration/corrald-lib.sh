@@ -74,6 +74,8 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 now_us() { echo $(( $(date +%s%N) / 1000 )); }
 # Seconds scaled for where we run: ct_t 2 is 2 s on the host, 8 s in the VM.
 ct_t() { echo $(( $1 * CT_SLOW )); }
+# ct_sleep_ms MS: MS milliseconds, scaled like ct_t.
+ct_sleep_ms() { sleep "$(awk -v ms="$1" -v k="$CT_SLOW" 'BEGIN { printf "%.3f", ms * k / 1000 }')"; }
 # wait_until SECONDS COMMAND...: poll every 50 ms; 0 once COMMAND succeeds.
 wait_until() {
         local deadline=$(( $(now_ms) + $1 * 1000 )); shift
@@ -218,8 +220,9 @@ svc_path() {
 }
 # call METHOD [SIGNATURE ARGS...]: Manager method through busctl; its output,
 # busctl's exit status.
-call() { bctl call org.corral1 /org/corral1 org.corral1.Manager "$@" 2>&1; }
-svc_call() { local n=$1; shift; bctl call org.corral1 "$(svc_path "$n")" org.corral1.Service "$@" 2>&1; }
+CT_CALL_TIMEOUT=$((60 * CT_SLOW))
+call() { bctl --timeout="$CT_CALL_TIMEOUT" call org.corral1 /org/corral1 org.corral1.Manager "$@" 2>&1; }
+svc_call() { local n=$1; shift; bctl --timeout="$CT_CALL_TIMEOUT" call org.corral1 "$(svc_path "$n")" org.corral1.Service "$@" 2>&1; }
 # prop NAME PROP: the value, without its type and, for strings, quotes:
 # 's "active"' -> active, 'u 42' -> 42, 'as 2 "a" "b"' -> 2 "a" "b".
 prop_raw() { bctl get-property org.corral1 "$(svc_path "$1")" org.corral1.Service "$2" 2>&1; }
@@ -241,7 +244,7 @@ state_of() { echo "$(prop "$1" ActiveState)/$(prop "$1" SubState)"; }
 # error name ("Error org.corral1.Error.NoSuchService: ...").
 dcall() {
         local obj=$1 m=$2; shift 2
-        dbus-send --bus="$CT_ADDR" --print-reply --reply-timeout=20000 --dest=org.corral1 "$obj" "$m" "$@" 2>&1
+        dbus-send --bus="$CT_ADDR" --print-reply --reply-timeout=$((CT_CALL_TIMEOUT * 1000)) --dest=org.corral1 "$obj" "$m" "$@" 2>&1
 }
 dmgr() { local m=$1; shift; dcall /org/corral1 "org.corral1.Manager.$m" "$@"; }
 # gcall OBJECT IFACE.METHOD GVARIANT-ARGS...: gdbus, for a(sv) arguments.
@@ -310,6 +313,7 @@ ct_zombies_of() {
 }
 # A process that is alive (not gone, not a zombie).
 ct_alive() { [ -d "/proc/$1" ] && ! ct_is_zombie "$1"; }
+not_alive() { ! ct_alive "$1"; }
 ct_bg() { "$@" & CT_BG_PIDS+=($!); }
 
 # ---- cleanup: only what this test made ----
