@@ -22,7 +22,7 @@
 set -u
 
 CT_NAME=$(basename "$0" .sh)
-CT_NAME=${CT_NAME#test-}
+CT_NAME=${CT_NAME#test-corrald-}
 CT_WHERE=${CORRAL_TEST_WHERE:-host}
 CT_CORRALD=${CORRAL_BUILD:-}/supervisor/corrald
 CT_HELPERS=${CORRAL_BUILD:-}/tests/integration
@@ -299,7 +299,7 @@ ct_all_procs() { find "$CT_CGMOUNT$CT_CGROOT" -name cgroup.procs -exec cat {} + 
 # The cgroup dirs under our root, relative to it, sorted.
 ct_cgroup_tree() { (cd "$CT_CGMOUNT$CT_CGROOT" 2>/dev/null && find . -type d | sort); }
 ct_links() { ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep "^$1" | sort; }
-ct_cmdline() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null; }
+ct_cmdline() { tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline"; }
 # /proc/PID/stat field 22, to tell a pid from its reuse.
 ct_starttime() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
 # Zombies whose parent is PID.

@@ -38,7 +38,7 @@ corrald_start
 T=$(ct_t 10)
 log=$CT_LOG/lg-hello.log
 ct_expect_eq "LogPath" "$(prop lg-hello LogPath)" "$log"
-ct_check "lg-hello's lines reach $log" wait_until "$T" grep -q "bye stdout" "$log"
+ct_check "lg-hello's lines reach $log" wait_until "$T" grep -qs "bye stdout" "$log"
 t_after=$(date +%s)
 cat "$log" | sed 's/^/  | /'
 ct_expect_eq "three lines, stdout and stderr in the order written" \
@@ -51,7 +51,7 @@ while read -r stamp rest; do
 done <"$log"
 
 base=$CT_LOG/lg-many.log
-ct_check "lg-many: line 300 logged" wait_until "$T" grep -q "line 0300" "$base"
+ct_check "lg-many: line 300 logged" wait_until "$T" grep -qs "line 0300" "$base"
 sleep 0.2
 ls -l "$CT_LOG" | sed 's/^/  | /'
 ct_check "rotated: lg-many.log.1 exists" [ -f "$base.1" ]

@@ -31,7 +31,7 @@ if [ "$CT_WHERE" = vm ]; then
 else
         ct_expect_match "host: MemoryMax= cannot be enforced: in Warnings" "$(prop tr-one Warnings)" "MemoryMax|memory"
 fi
-ct_check "its output reaches its log" wait_until "$T" grep -q "transient says hi" "$(prop tr-one LogPath)"
+ct_check "its output reaches its log" wait_until "$T" grep -qs "transient says hi" "$(prop tr-one LogPath)"
 # Ended: seen through the signal only; a get of ActiveState or Result
 # would be the read of the result after which it may go.
 ct_check "it ends (PropertiesChanged inactive)" monitor_wait "$obj: .*'ActiveState': <'inactive'>" "$(ct_t 15)"
