@@ -28,7 +28,7 @@ CT_CORRALD=${CORRAL_BUILD:-}/supervisor/corrald
 CT_HELPERS=${CORRAL_BUILD:-}/tests/integration
 # The VM is a TCG guest: everything is several times slower there.
 if [ "$CT_WHERE" = vm ]; then CT_SLOW=${CT_SLOW:-4}; else CT_SLOW=${CT_SLOW:-1}; fi
-CT_TMP= CT_PID= CT_MONPID= CT_CGMOUNT= CT_CGROOT= CT_ADDR=
+CT_TMP= CT_PID= CT_MONPID= CT_MONREADER= CT_CGMOUNT= CT_CGROOT= CT_ADDR=
 CT_BG_PIDS=()
 CT_CONF_EXTRA=()
 ct_failures=0 ct_checks=0
@@ -274,15 +274,29 @@ wait_prop() { # NAME PROP VALUE SECONDS
 ct_prop_is() { [ "$(prop "$1" "$2")" = "$3" ]; }
 
 # ---- signals: gdbus monitor into $CT_TMP/monitor ----
+# Each line is "USEC LINE": USEC is when the line reached us (CLOCK_REALTIME,
+# $EPOCHREALTIME: no fork per line), for latency checks (monitor_time).
 monitor_start() {
         : >"$CT_TMP/monitor"
-        gdbus monitor --address "$CT_ADDR" --dest org.corral1 >>"$CT_TMP/monitor" 2>&1 &
+        rm -f "$CT_TMP/monitor.fifo"
+        mkfifo "$CT_TMP/monitor.fifo"
+        ( while IFS= read -r l; do printf '%s %s\n' "${EPOCHREALTIME/./}" "$l"; done \
+                <"$CT_TMP/monitor.fifo" >>"$CT_TMP/monitor" ) &
+        CT_MONREADER=$!
+        gdbus monitor --address "$CT_ADDR" --dest org.corral1 >"$CT_TMP/monitor.fifo" 2>&1 &
         CT_MONPID=$!
         wait_until "$(ct_t 5)" grep -q "is owned by" "$CT_TMP/monitor" ||
                 ct_fail "gdbus monitor did not subscribe"
 }
-monitor_stop() { [ -n "$CT_MONPID" ] && kill "$CT_MONPID" 2>/dev/null; wait "$CT_MONPID" 2>/dev/null; CT_MONPID=; }
+monitor_stop() {
+        [ -n "$CT_MONPID" ] && kill "$CT_MONPID" 2>/dev/null && wait "$CT_MONPID" 2>/dev/null
+        # The reader ends at the FIFO's EOF.
+        [ -n "$CT_MONREADER" ] && { wait_until 2 not_alive "$CT_MONREADER" || kill "$CT_MONREADER"; } 2>/dev/null
+        CT_MONPID= CT_MONREADER=
+}
 monitor_wait() { wait_until "$2" grep -qE -- "$1" "$CT_TMP/monitor"; }  # ERE SECONDS
+# When the first line matching ERE arrived (µs since the epoch), or nothing.
+monitor_time() { grep -E -- "$1" "$CT_TMP/monitor" | head -n 1 | cut -d' ' -f1; }
 # The SubState values NAME went through, in order, one a line.
 monitor_substates() {
         grep -F "$(svc_path "$1"): " "$CT_TMP/monitor" | grep -oE "'SubState': <'[a-z-]+'>" | sed -E "s/.*<'(.*)'>/\1/"
@@ -298,6 +312,11 @@ cg_procs() { cat "$(cg_dir "$1")/cgroup.procs" 2>/dev/null; }
 ct_all_procs() { find "$CT_CGMOUNT$CT_CGROOT" -name cgroup.procs -exec cat {} + 2>/dev/null; }
 # The cgroup dirs under our root, relative to it, sorted.
 ct_cgroup_tree() { (cd "$CT_CGMOUNT$CT_CGROOT" 2>/dev/null && find . -type d | sort); }
+# vc-* links that were not there at ct_init. (No <(...): the VM has no /dev/fd.)
+ct_new_veths() {
+        local l
+        for l in $(ct_links vc-); do grep -qxF -- "$l" <<<"$CT_VETHS_BEFORE" || echo "$l"; done
+}
 ct_links() { ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep "^$1" | sort; }
 ct_cmdline() { tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline"; }
 # /proc/PID/stat field 22, to tell a pid from its reuse.
@@ -306,7 +325,7 @@ ct_starttime() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
 ct_zombies_of() {
         local p n=0
         for p in /proc/[0-9]*/stat; do
-                read -r -a f < <(sed 's/^.*) //' "$p" 2>/dev/null) || continue
+                read -r -a f <<<"$(sed 's/^.*) //' "$p" 2>/dev/null)" || continue
                 [ "${f[0]:-}" = Z ] && [ "${f[1]:-}" = "$1" ] && n=$((n + 1))
         done
         echo $n
@@ -366,7 +385,7 @@ ct_cleanup() {
                                         rm -f "/run/netns/corral-$n"
                                 fi
                         done
-                        for n in $(comm -13 <(echo "$CT_VETHS_BEFORE") <(ct_links vc-)); do
+                        for n in $(ct_new_veths); do
                                 ip link del "$n" 2>/dev/null
                         done
                 fi

@@ -91,7 +91,7 @@ ct_expect_eq "success: Result" "$(prop rs-ok Result)" success
 call StartService s rs-steps >/dev/null
 ct_check "steps: running after 5 failed runs" wait_state rs-steps active running "$(ct_t 20)"
 ct_expect_eq "steps: NRestarts" "$(prop rs-steps NRestarts)" 5
-mapfile -t d < <(deltas "$CT_TMP/rs-steps.runs")
+mapfile -t d <<<"$(deltas "$CT_TMP/rs-steps.runs")"
 echo "steps: gaps between runs (ms): ${d[*]}"
 ct_expect_eq "steps: 5 gaps" "${#d[@]}" 5
 # systemd's back-off: RestartSec x (max/RestartSec)^(n/steps), n = restarts
@@ -119,6 +119,13 @@ ct_sleep_ms 600
 ct_expect_eq "limit: no run after start-limit-hit" "$(wc -l <"$CT_TMP/rs-limit.runs")" 3
 ct_expect_eq "limit: still failed" "$(state_of rs-limit)" failed/failed
 ct_check "limit: no cgroup left" [ ! -d "$CT_CGMOUNT$CT_CGROOT/rs-limit.service" ]
+# Still within StartLimitIntervalSec=: a start is refused, and says so at once.
+t0=$(now_ms)
+out=$(bctl --timeout="$(ct_t 5)" call org.corral1 /org/corral1 org.corral1.Manager StartService s rs-limit 2>&1)
+t1=$(now_ms)
+ct_expect_match "limit: StartService again is refused, naming the limit" "$out" "StartLimitBurst|start limit|too often"
+ct_check "limit: ... with a prompt reply ($((t1 - t0)) ms)" [ $((t1 - t0)) -lt $((2000 * S)) ]
+ct_expect_eq "limit: no run for the refused start" "$(wc -l <"$CT_TMP/rs-limit.runs")" 3
 ct_expect_eq "on-failure: StopService" "$(call StopService s rs-fail)" ""
 ct_expect_eq "on-failure: stopped by us: inactive/dead" "$(state_of rs-fail)" inactive/dead
 

@@ -55,7 +55,7 @@ for n in $names; do
 done
 if [ "$CT_WHERE" = vm ]; then
         ct_check "sg-veth: its netns is pinned at /run/netns/corral-sg-veth" [ -e /run/netns/corral-sg-veth ]
-        ct_check "sg-veth: a vc- veth exists" [ -n "$(comm -13 <(echo "$CT_VETHS_BEFORE") <(ct_links vc-))" ]
+        ct_check "sg-veth: a vc- veth exists" [ -n "$(ct_new_veths)" ]
         ct_expect_match "sg-veth: IPAddress" "$(prop sg-veth IPAddress)" '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$'
 fi
 loggers=$(ct_our_loggers | tr '\n' ' ')
@@ -83,7 +83,7 @@ ct_check "the log processes ended" wait_until "$T" ct_no_loggers
 files=$(cd "$CT_RUN" && find . ! -type d | grep -vE '^\./net/(ipam-[^/]+|lock)$' | sort | tr '\n' ' ')
 ct_expect_eq "no runtime file is left in $CT_RUN" "$files" ""
 if [ "$CT_WHERE" = vm ]; then
-        ct_expect_eq "no vc-* veth is left" "$(comm -13 <(echo "$CT_VETHS_BEFORE") <(ct_links vc-) | tr '\n' ' ')" ""
+        ct_expect_eq "no vc-* veth is left" "$(ct_new_veths | tr '\n' ' ')" ""
         ct_expect_eq "no /run/netns/corral-* pin is left" "$(ls /run/netns 2>/dev/null | grep '^corral-sg-' | tr '\n' ' ')" ""
         ct_expect_nomatch "no corral-sg-* in ip netns list" "$(ip netns list 2>/dev/null)" "corral-sg-"
 fi

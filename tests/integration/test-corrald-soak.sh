@@ -18,6 +18,8 @@ CT_LOG_LEVEL=warning
 ct_unit sk-all <<EOF
 [Unit]
 AutoStart=no
+# The soak starts it far more often than the default 5 in 10 s.
+StartLimitIntervalSec=0
 [Service]
 PrivatePIDs=yes
 PrivateMounts=yes
@@ -58,12 +60,12 @@ cycle() {
 T=$(ct_t 20)
 for i in 1 2 3 4 5; do cycle "warm-up $i" || ct_die "warm-up cycle $i failed"; done
 ct_expect_eq "after warm-up: inactive/dead" "$(state_of sk-all)" inactive/dead
-read -r fds0 rss0 < <(snapshot base)
+read -r fds0 rss0 <<<"$(snapshot base)"
 echo "base: fds $fds0, VmRSS $rss0 kB"
-t0=$(now_ms) failed=0
+t0=$(now_ms) failed=0 fds_mid=$fds0 rss_mid=$rss0
 for ((i = 1; i <= CYCLES; i++)); do
         if ! cycle "$i"; then failed=$((failed + 1)); [ $failed -ge 3 ] && break; fi
-        if [ $i -eq $((CYCLES / 2)) ]; then read -r fds_mid rss_mid < <(snapshot mid); fi
+        if [ $i -eq $((CYCLES / 2)) ]; then read -r fds_mid rss_mid <<<"$(snapshot mid)"; fi
         [ $((i % 50)) -eq 0 ] && echo "cycle $i: fds $(corrald_fds), VmRSS $(corrald_rss_kb) kB, $(( ($(now_ms) - t0) / i )) ms a cycle"
 done
 ct_expect_eq "$CYCLES cycles, none failed" "$failed" 0
@@ -72,7 +74,7 @@ ct_expect_eq "NRestarts 0 (no automatic restart)" "$(prop sk-all NRestarts)" 0
 # The cgroup of the last stop may take a moment to go.
 same_cgroups() { ct_cgroup_tree | cmp -s - "$CT_TMP/snap.base.cgroups"; }
 wait_until "$T" same_cgroups
-read -r fds1 rss1 < <(snapshot end)
+read -r fds1 rss1 <<<"$(snapshot end)"
 echo "end: fds $fds1, VmRSS $rss1 kB (mid: fds $fds_mid, VmRSS $rss_mid kB)"
 ct_expect_eq "corrald's fd count" "$fds1" "$fds0"
 ct_expect_le "corrald's VmRSS growth (kB) over $CYCLES cycles" $((rss1 - rss0)) "$RSS_SLACK_KB"
