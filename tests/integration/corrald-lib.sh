@@ -29,6 +29,7 @@ CT_HELPERS=${CORRAL_BUILD:-}/tests/integration
 # The VM is a TCG guest: everything is several times slower there.
 if [ "$CT_WHERE" = vm ]; then CT_SLOW=${CT_SLOW:-4}; else CT_SLOW=${CT_SLOW:-1}; fi
 CT_TMP= CT_PID= CT_MONPID= CT_MONREADER= CT_CGMOUNT= CT_CGROOT= CT_ADDR=
+CT_RUN= CT_LOG= CT_UNITS= CT_VETHS_BEFORE=
 CT_BG_PIDS=()
 CT_CONF_EXTRA=()
 ct_failures=0 ct_checks=0
@@ -118,13 +119,6 @@ ct_init() {
         mkdir "$probe" 2>/dev/null && rmdir "$probe" || ct_skip "cgroup2 at $CT_CGMOUNT is not writable"
         CT_CGROOT=/corral-test-$CT_NAME.$$
         [ -e "$CT_CGMOUNT$CT_CGROOT" ] && ct_skip "$CT_CGMOUNT$CT_CGROOT exists already"
-        CT_TMP=$(mktemp -d "/tmp/corral-$CT_NAME.XXXXXX") || ct_skip "mktemp failed"
-        # uid 65534 must reach the bus socket (access test).
-        chmod 755 "$CT_TMP"
-        mkdir -p "$CT_TMP/units" "$CT_TMP/run" "$CT_TMP/log"
-        chmod 755 "$CT_TMP/run"
-        CT_RUN=$CT_TMP/run CT_LOG=$CT_TMP/log CT_UNITS=$CT_TMP/units
-        CT_ADDR=unix:path=$CT_RUN/bus
         # The build tree's broker config and log process (corrald's
         # installed defaults are under the prefix).
         export CORRAL_BUS_CONFIG=$CORRAL_SRC/supervisor/corral-bus.conf
@@ -133,9 +127,16 @@ ct_init() {
                 [ -f "$CORRAL_SRC/supervisor/bus.c" ] && { echo "FAIL: no $CORRAL_BUS_CONFIG"; exit 1; }
                 ct_skip "no $CORRAL_BUS_CONFIG (the bus branch is not merged)"
         fi
-        CT_VETHS_BEFORE=$(ct_links vc-)
+        CT_TMP=$(mktemp -d "/tmp/corral-$CT_NAME.XXXXXX") || ct_skip "mktemp failed"
         trap ct_cleanup EXIT
         trap 'exit 143' TERM INT HUP
+        # uid 65534 must reach the bus socket (access test).
+        chmod 755 "$CT_TMP"
+        mkdir -p "$CT_TMP/units" "$CT_TMP/run" "$CT_TMP/log"
+        chmod 755 "$CT_TMP/run"
+        CT_RUN=$CT_TMP/run CT_LOG=$CT_TMP/log CT_UNITS=$CT_TMP/units
+        CT_ADDR=unix:path=$CT_RUN/bus
+        CT_VETHS_BEFORE=$(ct_links vc-)
         echo "temp dir $CT_TMP, cgroup root $CT_CGMOUNT$CT_CGROOT, bus $CT_ADDR"
 }
 
