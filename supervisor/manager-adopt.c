@@ -68,9 +68,8 @@ static int adopt(Service *s, const RuntimeState *rec, CgService *cg, CrlError *r
         s->main_ran = true;
         s->n_restarts = rec->n_restarts;
         s->active_enter_usec = rec->active_enter_usec;
-        s->netns_pinned = rec->namespaces & CLONE_NEWNET;
-        s->net_attached = !isempty(rec->ip_address);
         s->ip_address = isempty(rec->ip_address) ? NULL : strdup(rec->ip_address);
+        service_net_adopt(s, !isempty(rec->ip_address), rec->namespaces & CLONE_NEWNET);
         service_set_state(s, rec->sub_state && streq(rec->sub_state, "exited") ? SVC_EXITED : SVC_RUNNING);
         log_notice("service '%s': adopted, main process %d", s->name, s->main.pidfd >= 0 ? (int) s->main.main_pid : 0);
         service_changed(s, SERVICE_CHANGE_MAIN_PID | SERVICE_CHANGE_N_RESTARTS);
@@ -135,5 +134,5 @@ void manager_readopt(Manager *m) {
         STRV_FOREACH(n, cgroups)
                 if (!strv_contains(records, *n))
                         readopt_one(m, *n, &running);
-        manager_net_readopted(m, running);
+        manager_net_readopted(m);
 }

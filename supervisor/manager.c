@@ -113,7 +113,7 @@ Manager *manager_free(Manager *m) {
         for (size_t i = 0; i < ELEMENTSOF(m->signal_sources); i++)
                 sd_event_source_disable_unref(m->signal_sources[i]);
         sd_event_source_disable_unref(m->dispatch_source);
-        sd_event_source_disable_unref(m->net_source);
+        m->net_source = sd_event_source_disable_unref(m->net_source);
         manager_net_free(m);
         cg_root_free(m->cgroot);
         safe_close(m->services_dir_fd);

@@ -93,8 +93,8 @@ struct Service {
         int caller_fd[3];               /* owned dups of RunTransient's fds */
 
         char *ip_address;               /* "" when none */
-        void *net_attach;               /* owned NsNetAttach while a launch may wire it */
-        bool net_attached;              /* veth wired: detach at the end */
+        struct NsNetService *net_svc;   /* owned: VirtualEthernet=yes, from prepare to stop */
+        bool net_committed;             /* the launch succeeded: destroy, not abort */
         bool netns_pinned;              /* /run/netns/corral-NAME exists */
 
         sd_event_source *timer;         /* start/stop timeout, restart delay, transient linger */
@@ -175,7 +175,8 @@ void service_net_unprepare(Service *s, size_t n_binds);
 NsSetupHook service_net_hook(Service *s, void **ret_userdata);
 void service_net_launched(Service *s, int r, const NsProcess *proc);
 void service_net_stopped(Service *s);
-void manager_net_readopted(Manager *m, char *const *running);
+void service_net_adopt(Service *s, bool had_address, bool had_netns);
+void manager_net_readopted(Manager *m);
 void manager_net_shutdown(Manager *m);
 void manager_net_free(Manager *m);
 
