@@ -10,27 +10,60 @@
 #include "service-internal.h"
 #include "strv.h"
 
-static int on_cgroup_event(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
-        Service *s = userdata;
-        CgEvents ev = {};
-        int r;
+static void service_cgroup_news(Service *s, const CgEvents *ev) {
+        bool walk = s->kill_ops && (ev->mask & CG_EVENT_FROZEN);
 
-        r = cg_service_process_events(s->cg, &ev);
-        if (r < 0) {
-                log_warning("service '%s': cannot read its cgroup's events: %s, ignoring", s->name, strerror(-r));
-                return 0;
-        }
-        if (ev.mask & (CG_EVENT_FROZEN | CG_EVENT_THAWED)) {
-                s->frozen = ev.mask & CG_EVENT_FROZEN;
+        /* A KillService walk's own freeze and thaw are not FreezerState. */
+        if (walk)
+                service_kill_ops_finish(s);
+        else if ((ev->mask & (CG_EVENT_FROZEN | CG_EVENT_THAWED)) &&
+                 s->frozen != !!(ev->mask & CG_EVENT_FROZEN)) {
+                s->frozen = ev->mask & CG_EVENT_FROZEN;
                 service_changed(s, SERVICE_CHANGE_FREEZER_STATE);
                 service_jobs_finish(s, s->frozen ? JOB_FREEZE : JOB_THAW, 0, NULL);
         }
-        if (ev.mask & CG_EVENT_OOM_KILL)
+        if (ev->mask & CG_EVENT_OOM_KILL)
                 service_event(s, SVC_EV_OOM_KILL);
         /* The OOM action may have ended the service and freed its cgroup. */
-        if (s->cg && (ev.mask & CG_EVENT_EMPTY))
+        if (s->cg && (ev->mask & CG_EVENT_EMPTY))
                 service_event(s, SVC_EV_EMPTY);
-        return 0;
+}
+
+/* One inotify fd for the whole root (one per service would hit
+ * fs.inotify.max_user_instances, 128 by default). */
+static int on_cgroup_root_event(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+
+        for (;;) {
+                CgService *cg = NULL;
+                CgEvents ev = {};
+                Service *s;
+                int r = cg_root_process_events(m->cgroot, &cg, &ev);
+
+                if (r == 0)
+                        return 0;
+                s = cg ? cg_service_get_userdata(cg) : NULL;
+                if (r < 0 && !cg) {
+                        log_warning("cgroup root: cannot read its events: %s, ignoring", strerror(-r));
+                        return 0;
+                }
+                if (r < 0)
+                        log_warning("service '%s': cannot read its cgroup's events: %s, ignoring",
+                                    s ? s->name : cg_service_name(cg), strerror(-r));
+                else if (s && s->cg == cg)
+                        service_cgroup_news(s, &ev);
+        }
+}
+
+static int manager_cgroup_watch(Manager *m) {
+        int fd;
+
+        if (m->cg_root_source)
+                return 0;
+        fd = cg_root_event_fd(m->cgroot);
+        if (fd < 0)
+                return fd;
+        return sd_event_add_io(m->event, &m->cg_root_source, fd, EPOLLIN, on_cgroup_root_event, m);
 }
 
 int service_cgroup_create(Service *s, CrlError *reterr) {
@@ -61,16 +94,15 @@ int service_cgroup_create(Service *s, CrlError *reterr) {
 /* The path (CgroupPath) and the event fd on the loop, for a cgroup made
  * now or re-opened after a restart of corrald. */
 int service_cgroup_watch(Service *s, CrlError *reterr) {
-        int r, fd;
+        int r;
 
         free(s->cgroup_path);
         s->cgroup_path = NULL;
         r = cg_service_path(s->cg, &s->cgroup_path);
-        fd = r < 0 ? r : cg_service_event_fd(s->cg);
-        if (fd >= 0)
-                r = sd_event_add_io(s->manager->event, &s->cg_source, fd, EPOLLIN, on_cgroup_event, s);
-        else
-                r = fd;
+        if (r >= 0)
+                r = manager_cgroup_watch(s->manager);
+        if (r >= 0)
+                cg_service_set_userdata(s->cg, s);
         if (r < 0)
                 return crl_error_set(reterr, -r, "service '%s': step 'cgroup': cannot watch its cgroup: %s",
                                      s->name, strerror(-r));
@@ -81,6 +113,7 @@ void service_cgroup_destroy(Service *s) {
         CrlError e = {};
 
         s->cg_source = sd_event_source_disable_unref(s->cg_source);
+        service_kill_ops_cancel(s);
         if (!s->cg)
                 return;
         if (cg_service_destroy(s->cg, &e) < 0)
@@ -114,16 +147,108 @@ int service_cgroup_freeze(Service *s, bool freeze, CrlError *reterr) {
         return r;
 }
 
+/* KillService: signal walks that run frozen. The freeze's confirmation
+ * (CG_EVENT_FROZEN) or a deadline finishes them; the reply does not wait. */
+struct KillOp {
+        Service *service;
+        CgSignalOp *op;
+        int sig;
+        sd_event_source *deadline;
+        KillOp *next;
+};
+
+#define KILL_FREEZE_DEADLINE_USEC (1 * USEC_PER_SEC)
+
+static void kill_op_free(KillOp *k) {
+        sd_event_source_disable_unref(k->deadline);
+        cg_service_signal_cancel(k->op);
+        free(k);
+}
+
+static int kill_op_finish(KillOp *k, CrlError *reterr) {
+        unsigned n = 0;
+        int r = cg_service_signal_finish(k->op, &n, reterr);
+
+        k->op = NULL;
+        kill_op_free(k);
+        if (r < 0)
+                return r;
+        return (int) n;
+}
+
+static void kill_op_finish_logged(Service *s, KillOp *k) {
+        CrlError e = {};
+        int sig = k->sig;
+
+        if (kill_op_finish(k, &e) < 0)
+                log_error("service '%s': kill with signal %d: %s", s->name, sig, e.message);
+}
+
+void service_kill_ops_finish(Service *s) {
+        KillOp *k = s->kill_ops;
+
+        s->kill_ops = NULL;
+        while (k) {
+                KillOp *next = k->next;
+
+                kill_op_finish_logged(s, k);
+                k = next;
+        }
+}
+
+void service_kill_ops_cancel(Service *s) {
+        while (s->kill_ops) {
+                KillOp *k = s->kill_ops;
+
+                s->kill_ops = k->next;
+                kill_op_free(k);
+        }
+}
+
+/* A task in uninterruptible sleep held the freeze back: walk anyway. */
+static int on_kill_deadline(sd_event_source *src, uint64_t usec, void *userdata) {
+        KillOp *k = userdata;
+        Service *s = k->service;
+
+        for (KillOp **p = &s->kill_ops; *p; p = &(*p)->next)
+                if (*p == k) {
+                        *p = k->next;
+                        break;
+                }
+        log_warning("service '%s': its cgroup did not freeze within 1s, signalling anyway", s->name);
+        kill_op_finish_logged(s, k);
+        return 0;
+}
+
 int service_kill(Service *s, int sig, CrlError *reterr) {
+        KillOp *k;
         int r;
 
         if (!s->cg)
                 return crl_error_set(reterr, ESRCH, "service '%s' has no processes", s->name);
-        r = cg_service_signal(s->cg, sig, reterr);
+        k = calloc(1, sizeof(KillOp));
+        if (!k)
+                return crl_error_set(reterr, ENOMEM, "service '%s': out of memory", s->name);
+        *k = (KillOp) { .service = s, .sig = sig };
+        r = cg_service_signal_begin(s->cg, sig, &k->op, reterr);
+        if (r > 0) {            /* frozen already: walk now */
+                r = kill_op_finish(k, reterr);
+                if (r == 0)
+                        return crl_error_set(reterr, ESRCH, "service '%s' has no processes", s->name);
+        } else if (r == 0) {
+                r = sd_event_add_time_relative(s->manager->event, &k->deadline, CLOCK_MONOTONIC,
+                                               KILL_FREEZE_DEADLINE_USEC, 0, on_kill_deadline, k);
+                if (r < 0) {
+                        kill_op_free(k);
+                        return crl_error_set(reterr, -r, "service '%s': cannot arm a timer: %s", s->name,
+                                             strerror(-r));
+                }
+                k->next = s->kill_ops;
+                s->kill_ops = k;
+        } else
+                kill_op_free(k);
         if (r < 0)
                 crl_error_prefix(reterr, "service '%s': ", s->name);
-        else if (r == 0)
-                return crl_error_set(reterr, ESRCH, "service '%s' has no processes", s->name);
         return r < 0 ? r : 0;
 }
 

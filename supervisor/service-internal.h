@@ -16,6 +16,7 @@
 #include "service-stdio.h"
 
 typedef struct NsNet NsNet;
+typedef struct KillOp KillOp;
 
 typedef enum JobKind {
         JOB_START,
@@ -80,7 +81,8 @@ struct Service {
         bool launch_is_main;
 
         CgService *cg;                  /* owned: while the service has a cgroup */
-        sd_event_source *cg_source;
+        sd_event_source *cg_source;     /* unused: the root's one fd (Manager.cg_root_source) */
+        KillOp *kill_ops;               /* KillService walks waiting for the freeze */
         bool cg_empty;
         char *cgroup_path;
 
@@ -119,6 +121,7 @@ struct Manager {
         char **unit_dirs;
         char *cgroup_root_override;
         CgRoot *cgroot;
+        sd_event_source *cg_root_source;        /* cg_root_event_fd(): every service's cgroup events */
         NsNet *net;
         sd_event_source *net_source;
         int services_dir_fd;            /* RUNTIME_DIR/services (runtime-state.h) */
@@ -168,6 +171,9 @@ void manager_cgroup_remove_root(Manager *m);
 CgService *manager_cgroup_find(Manager *m, const char *name);
 char **manager_cgroup_names(Manager *m);
 void manager_cgroup_remove_stale(CgService *cg, const char *name);
+
+void service_kill_ops_finish(Service *s);
+void service_kill_ops_cancel(Service *s);
 
 /* service-net.c */
 int service_net_prepare(Service *s, size_t *ret_n_binds, CrlError *reterr);
