@@ -12,6 +12,7 @@
 
 #include "bus-internal.h"
 #include "fileio.h"
+#include "runtime-state.h"
 #include "syscalls.h"
 
 /* The private broker: a dbus-daemon that corrald starts in its own session,
@@ -63,30 +64,6 @@ static bool broker_connectable(const char *path) {
         return connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0;
 }
 
-/* /proc/PID/stat field 22. Same rule as runtime-state.h's proc_start_time();
- * kept here so the bus builds without the core. */
-static int broker_start_time(pid_t pid, uint64_t *ret) {
-        _cleanup_free_ char *stat = NULL;
-        unsigned long long t;
-        char path[64];
-        const char *p;
-        int r;
-
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        r = read_line_at(AT_FDCWD, path, &stat);
-        if (r < 0)
-                return r == -ENOENT ? -ESRCH : r;
-        p = strrchr(stat, ')');
-        if (!p)
-                return -EIO;
-        /* After "comm)": state is field 3, starttime field 22. */
-        if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-                   &t) != 1)
-                return -EIO;
-        *ret = t;
-        return 0;
-}
-
 /* A pidfd for the broker bus.pid names, or -ESRCH when it is gone (or the
  * pid now belongs to another process). */
 static int broker_open_recorded(const BusBroker *br, int *ret_pidfd) {
@@ -105,7 +82,7 @@ static int broker_open_recorded(const BusBroker *br, int *ret_pidfd) {
         if (pidfd < 0)
                 return pidfd;
         /* Checked after pidfd_open: from here on the pidfd is that process. */
-        r = broker_start_time(pid, &t);
+        r = proc_start_time(pid, &t);
         if (r < 0)
                 return r;
         if (t != (uint64_t) start)
@@ -134,7 +111,7 @@ static int broker_write_pidfile(const BusBroker *br, pid_t pid, CrlError *reterr
         char buf[64];
         int r;
 
-        r = broker_start_time(pid, &start);
+        r = proc_start_time(pid, &start);
         if (r < 0)
                 return crl_error_set(reterr, -r, "private bus: start time of dbus-daemon %d: %s",
                                      (int) pid, strerror(-r));
