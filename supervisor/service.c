@@ -133,8 +133,12 @@ void service_set_state(Service *s, ServiceState st) {
         ServiceState old = s->state;
         ServiceChange mask = SERVICE_CHANGE_RESULT;
 
-        if (old == st)
+        if (old == st) {
+                /* A start refused in failed (start-limit-hit) still ends its job. */
+                if (st == SVC_FAILED)
+                        finish_jobs_for_state(s, st);
                 return;
+        }
         s->state = st;
         if (service_state_active(old) != service_state_active(st)) {
                 mask |= SERVICE_CHANGE_ACTIVE_STATE;
