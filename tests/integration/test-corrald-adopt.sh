@@ -23,6 +23,8 @@ check() {       # check DESCRIPTION COMMAND...
 
 cleanup() {
         [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+        # The private broker outlives a killed corrald by design.
+        [ -f "$dir/run/bus.pid" ] && kill -TERM "$(cut -d' ' -f1 "$dir/run/bus.pid")" 2>/dev/null
         [ -n "${stray:-}" ] && kill -KILL "$stray" 2>/dev/null
         for s in "$cg"/*.service; do [ -d "$s" ] && echo 1 >"$s/cgroup.kill"; done
         for _ in $(seq 50); do rmdir "$cg"/*.service "$cg" 2>/dev/null; [ -d "$cg" ] || break; sleep 0.1; done
@@ -31,8 +33,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' TERM INT
 
+# The build tree's broker config and log process; a private bus of the
+# test's own (never the host's system bus).
+export CORRAL_BUS_CONFIG=$CORRAL_SRC/supervisor/corral-bus.conf
+export CORRAL_LOG_HELPER=$CORRAL_BUILD/supervisor/corral-log
+
 start_corrald() {       # start_corrald LOG
-        "$corrald" --config "$dir/corrald.conf" --units "$dir/units" --cgroup-root "$root" \
+        "$corrald" --config "$dir/corrald.conf" --units "$dir/units" --cgroup-root "$root" --bus private \
                 --log-level info >"$1" 2>&1 &
         pid=$!
 }
