@@ -232,19 +232,18 @@ static void launch_failed(Service *s, const CrlError *err, bool main) {
 static void launch_main(Service *s) {
         SvcLaunchRequest req = { .enter_pidfd = -EBADF, .join_pidfd = -EBADF };
         CrlError e = {};
-        size_t n_binds = 0;
         int r;
 
         service_set_state(s, SVC_START);
-        r = service_net_prepare(s, &n_binds, &e);
+        r = service_net_prepare(s, &e);
         if (r >= 0) {
                 req.setup_hook = service_net_hook(s, &req.setup_userdata);
                 s->launch_is_main = true;
                 s->main_ran = true;
                 r = start_command(s, &s->unit->exec_start[s->exec_index], &req, &e);
         }
-        service_net_unprepare(s, n_binds);
         if (r < 0) {
+                service_net_unprepare(s);
                 launch_failed(s, &e, true);
                 service_event(s, SVC_EV_LAUNCH_FAIL);
         }
@@ -385,8 +384,10 @@ static void on_launch_done(int r, NsProcess *proc, const CrlError *err, void *us
         bool main = s->launch_is_main;
 
         s->launch = NULL;
-        if (main)
+        if (main) {
+                service_net_unprepare(s);      /* the launch has its binds */
                 service_net_launched(s, r, proc);
+        }
         if (r < 0) {
                 if (main) {
                         launch_failed(s, err, true);

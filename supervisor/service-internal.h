@@ -97,6 +97,7 @@ struct Service {
         char *ip_address;               /* "" when none */
         struct NsNetService *net_svc;   /* owned: VirtualEthernet=yes, from prepare to stop */
         bool net_committed;             /* the launch succeeded: destroy, not abort */
+        size_t net_n_binds;             /* its binds on unit->bind_paths while a launch runs */
         bool netns_pinned;              /* /run/netns/corral-NAME exists */
 
         sd_event_source *timer;         /* start/stop timeout, restart delay, transient linger */
@@ -176,8 +177,8 @@ void service_kill_ops_finish(Service *s);
 void service_kill_ops_cancel(Service *s);
 
 /* service-net.c */
-int service_net_prepare(Service *s, size_t *ret_n_binds, CrlError *reterr);
-void service_net_unprepare(Service *s, size_t n_binds);
+int service_net_prepare(Service *s, CrlError *reterr);
+void service_net_unprepare(Service *s);
 NsSetupHook service_net_hook(Service *s, void **ret_userdata);
 void service_net_launched(Service *s, int r, const NsProcess *proc);
 void service_net_stopped(Service *s);

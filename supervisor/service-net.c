@@ -49,7 +49,7 @@ static int manager_net_ensure(Manager *m, CrlError *reterr) {
 }
 
 /* The launcher's read-only binds go onto the unit (copied) for this launch. */
-static int add_binds(Service *s, size_t *ret_n_binds, CrlError *reterr) {
+static int add_binds(Service *s, CrlError *reterr) {
         size_t n;
         const BindMount *binds = ns_net_service_binds(s->net_svc, &n);
         BindMount *all = reallocarray(s->unit->bind_paths, s->unit->n_bind_paths + n, sizeof(BindMount));
@@ -63,17 +63,17 @@ static int add_binds(Service *s, size_t *ret_n_binds, CrlError *reterr) {
                 b.source = strdup(binds[i].source);
                 b.destination = strdup(binds[i].destination);
                 all[s->unit->n_bind_paths++] = b;
-                (*ret_n_binds)++;
+                s->net_n_binds++;
                 if (!b.source || !b.destination)
                         return crl_error_set(reterr, ENOMEM, "service '%s': out of memory", s->name);
         }
         return 0;
 }
 
-int service_net_prepare(Service *s, size_t *ret_n_binds, CrlError *reterr) {
+int service_net_prepare(Service *s, CrlError *reterr) {
         int r;
 
-        *ret_n_binds = 0;
+        service_net_unprepare(s);
         if (!wants_veth(s))
                 return 0;
         r = manager_net_ensure(s->manager, reterr);
@@ -87,7 +87,7 @@ int service_net_prepare(Service *s, size_t *ret_n_binds, CrlError *reterr) {
         if (r < 0)
                 return r;
         s->net_committed = false;
-        r = add_binds(s, ret_n_binds, reterr);
+        r = add_binds(s, reterr);
         if (r < 0) {
                 ns_net_service_abort(s->net_svc);
                 s->net_svc = NULL;
@@ -95,16 +95,17 @@ int service_net_prepare(Service *s, size_t *ret_n_binds, CrlError *reterr) {
         return r;
 }
 
-/* The binds are the launcher's only: take them off the unit again, so the
- * next start (or a re-read) sees the unit as written. */
-void service_net_unprepare(Service *s, size_t n_binds) {
-        size_t first = s->unit->n_bind_paths - n_binds;
+/* The binds are the launcher's only: take them off the unit again once the
+ * launch ended, so the next start (or a re-read) sees the unit as written. */
+void service_net_unprepare(Service *s) {
+        size_t first = s->unit->n_bind_paths - s->net_n_binds;
 
         for (size_t i = first; i < s->unit->n_bind_paths; i++) {
                 free(s->unit->bind_paths[i].source);
                 free(s->unit->bind_paths[i].destination);
         }
         s->unit->n_bind_paths = first;
+        s->net_n_binds = 0;
 }
 
 NsSetupHook service_net_hook(Service *s, void **ret_userdata) {
@@ -163,6 +164,7 @@ void service_net_adopt(Service *s, bool had_address, bool had_netns) {
 void service_net_stopped(Service *s) {
         CrlError e = {};
 
+        service_net_unprepare(s);       /* a launch aborted before its end */
         if (s->net_svc && !s->net_committed)
                 ns_net_service_abort(s->net_svc);
         else if (s->net_svc && ns_net_service_destroy(s->net_svc, &e) < 0)
