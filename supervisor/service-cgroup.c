@@ -29,6 +29,16 @@ static void service_cgroup_news(Service *s, const CgEvents *ev) {
                 service_event(s, SVC_EV_EMPTY);
 }
 
+/* Before a main process killed by SIGKILL is classified: read the
+ * cgroup's files now, so an OOM kill the root fd has not delivered yet
+ * (the pidfd can be faster than inotify) counts as Result=oom-kill. */
+void service_cgroup_sync_events(Service *s) {
+        CgEvents ev = {};
+
+        if (s->cg && cg_service_process_events(s->cg, &ev) >= 0 && ev.mask)
+                service_cgroup_news(s, &ev);
+}
+
 /* One inotify fd for the whole root (one per service would hit
  * fs.inotify.max_user_instances, 128 by default). */
 static int on_cgroup_root_event(sd_event_source *src, int fd, uint32_t revents, void *userdata) {

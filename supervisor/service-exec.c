@@ -92,6 +92,8 @@ void service_main_exited(Service *s, const siginfo_t *si) {
 
         if (s->main.status_fd >= 0)
                 (void) ns_process_main_status(&s->main, si, &real);
+        if (real.si_code == CLD_KILLED && real.si_status == SIGKILL)
+                service_cgroup_sync_events(s);  /* an OOM kill not read yet */
         s->exec_main_code = real.si_code;
         s->exec_main_status = real.si_status;
         r = real.si_code == 0 ? SERVICE_SUCCESS : classify(s->unit, real.si_code, real.si_status);

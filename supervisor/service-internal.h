@@ -173,6 +173,7 @@ CgService *manager_cgroup_find(Manager *m, const char *name);
 char **manager_cgroup_names(Manager *m);
 void manager_cgroup_remove_stale(CgService *cg, const char *name);
 
+void service_cgroup_sync_events(Service *s);
 void service_kill_ops_finish(Service *s);
 void service_kill_ops_cancel(Service *s);
 
