@@ -409,6 +409,8 @@ static void on_launch_done(int r, NsProcess *proc, const CrlError *err, void *us
                 s->main = *proc;
                 *proc = (NsProcess) { .pidfd = -EBADF, .main_pidfd = -EBADF, .status_fd = -EBADF };
                 (void) watch(s, s->main.pidfd, on_main_exit, &s->main_source);
+                if (s->notify_source)  /* held back while the launch ran */
+                        (void) sd_event_source_set_enabled(s->notify_source, SD_EVENT_ON);
                 log_info("service '%s': main process %d started", s->name, (int) s->main.main_pid);
                 service_changed(s, SERVICE_CHANGE_MAIN_PID);
                 service_event(s, SVC_EV_LAUNCHED);

@@ -37,6 +37,13 @@ static void handle(Service *s, NotifyMessage *msg) {
 static int on_notify(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
         Service *s = userdata;
 
+        /* READY=1 can be readable before the launch's exec report: read it
+         * once the main process is known (on_launch_done turns this on). */
+        if (s->launch && s->launch_is_main) {
+                (void) sd_event_source_set_enabled(src, SD_EVENT_OFF);
+                return 0;
+        }
+
         for (int i = 0; i < 64 && s->notify; i++) {
                 NotifyMessage msg = {};
                 int r = notify_socket_receive(s->notify, s->cg ? cg_service_fd(s->cg) : -EBADF, &msg);
