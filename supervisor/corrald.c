@@ -2,8 +2,11 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <systemd/sd-event.h>
 
 #include "ctl-verify.h"
+#include "log.h"
+#include "manager-daemon.h"
 #include "macros.h"
 #include "strv.h"
 #include "probe-print.h"
@@ -20,6 +23,32 @@ static void help(void) {
                "     --log-level err|warning|info|debug\n"
                "     --check                Validate config and units, print every problem, exit\n"
                "     --probe                Report what this host offers (cgroups, namespaces), exit\n");
+}
+
+/* The daemon: one sd-event loop until SIGTERM has stopped every service. */
+static int run(const ManagerParams *p) {
+        sd_event *e = NULL;
+        Manager *m = NULL;
+        CrlError err = {};
+        int r;
+
+        r = sd_event_default(&e);
+        if (r < 0) {
+                log_error("event loop: %s", strerror(-r));
+                return 1;
+        }
+        r = manager_new(e, p, &m, &err);
+        if (r >= 0)
+                r = manager_startup(m, &err);
+        if (r >= 0)
+                r = sd_event_loop(e);
+        if (r < 0 && crl_error_isset(&err))
+                log_error("%s", err.message);
+        else if (r < 0)
+                log_error("event loop: %s", strerror(-r));
+        manager_free(m);
+        sd_event_unref(e);
+        return r < 0 ? 1 : r;
 }
 
 enum {
@@ -47,7 +76,7 @@ int main(int argc, char *argv[]) {
                 {}
         };
         _cleanup_strv_free_ char **units = NULL;
-        const char *config = "/etc/corral/corrald.conf";
+        const char *config = "/etc/corral/corrald.conf", *bus = NULL, *cgroup_root = NULL;
         bool probe = false, check = false;
         int c;
 
@@ -73,8 +102,18 @@ int main(int argc, char *argv[]) {
                                 return 1;
                         break;
                 case ARG_BUS:
+                        bus = optarg;
+                        break;
                 case ARG_CGROUP_ROOT:
+                        cgroup_root = optarg;
+                        break;
                 case ARG_LOG_LEVEL:
+                        if (log_level_from_string(optarg) < 0) {
+                                fprintf(stderr, "corrald: --log-level: '%s' is not err, warning, notice, info or debug\n",
+                                        optarg);
+                                return 2;
+                        }
+                        log_set_max_level(log_level_from_string(optarg));
                         break;
                 default:
                         return 2;
@@ -89,6 +128,6 @@ int main(int argc, char *argv[]) {
                 return probe_print(stdout, "/sys/fs/cgroup") < 0 ? 1 : 0;
         if (check)
                 return daemon_check(stdout, config, units);
-        fprintf(stderr, "corrald: the daemon loop is not built yet; try --probe or --check\n");
-        return 1;
+        return run(&(ManagerParams) { .config_path = config, .unit_dirs = units, .cgroup_root = cgroup_root,
+                                      .bus = bus });
 }

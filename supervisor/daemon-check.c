@@ -8,10 +8,12 @@
 
 #include "ctl-verify.h"
 #include "fileio.h"
+#include "manager-order.h"
 #include "strv.h"
 
 typedef struct CheckTally {
         size_t valid, invalid, errors, warnings;
+        size_t cyclic;          /* valid alone, but on an After= cycle */
         UnitConfig **units;     /* the valid ones, for the cross-unit checks */
 } CheckTally;
 
@@ -224,6 +226,35 @@ static int check_units(FILE *out, char *const *dirs, CheckTally *t) {
         return 0;
 }
 
+/* After= cycles: the daemon refuses to load the units on them. */
+static int check_cycles(FILE *out, CheckTally *t) {
+        _cleanup_free_ char **names = calloc(t->valid + 1, sizeof(char *));
+        _cleanup_free_ char ***after = calloc(t->valid + 1, sizeof(char **));
+        _cleanup_free_ bool *in_cycle = calloc(t->valid + 1, sizeof(bool));
+        _cleanup_free_ size_t *order = NULL;
+        _cleanup_strv_free_ char **cycles = NULL;
+        size_t n_order = 0;
+        int r;
+
+        if (!names || !after || !in_cycle)
+                return -ENOMEM;
+        for (size_t i = 0; i < t->valid; i++) {
+                names[i] = t->units[i]->name;
+                after[i] = t->units[i]->after;
+        }
+        r = mgr_order_units(t->valid, names, after, &order, &n_order, in_cycle, &cycles);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(c, cycles) {
+                fprintf(out, "ordering cycle: %s (After=); these units will not be loaded\n", *c);
+                t->errors++;
+        }
+        for (size_t i = 0; i < t->valid; i++)
+                if (in_cycle[i])
+                        t->cyclic++;
+        return (int) strv_length(cycles);
+}
+
 int daemon_check(FILE *out, const char *config, char *const *dirs) {
         _cleanup_(manager_config_freep) ManagerConfig *m = NULL;
         CheckTally t = {};
@@ -237,11 +268,13 @@ int daemon_check(FILE *out, const char *config, char *const *dirs) {
         r = check_units(out, dirs, &t);
         if (r >= 0)
                 t.warnings += check_network(out, m, t.units, t.valid);
+        if (r >= 0 && check_cycles(out, &t) > 0)
+                bad = 1;
         tally_done(&t);
         if (r < 0)
                 return 1;
         fprintf(out, "%zu unit%s: %zu valid, %zu invalid; %zu error%s, %zu warning%s\n",
-                t.valid + t.invalid, t.valid + t.invalid == 1 ? "" : "s", t.valid, t.invalid,
+                t.valid + t.invalid, t.valid + t.invalid == 1 ? "" : "s", t.valid - t.cyclic, t.invalid + t.cyclic,
                 t.errors, t.errors == 1 ? "" : "s", t.warnings, t.warnings == 1 ? "" : "s");
         return bad || t.invalid > 0 ? 1 : 0;
 }

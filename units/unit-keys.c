@@ -351,6 +351,8 @@ static const UnitKey unit_keys[] = {
         KN("Service", "ExecStartPre", key_exec, exec_start_pre, n_exec_start_pre, .flags = KEY_SPECIFIERS),
         KN("Service", "ExecStartPost", key_exec, exec_start_post, n_exec_start_post, .flags = KEY_SPECIFIERS),
         KN("Service", "ExecStop", key_exec, exec_stop, n_exec_stop, .flags = KEY_SPECIFIERS),
+        KN("Service", "ExecReload", key_exec, exec_reload, n_exec_reload, .flags = KEY_SPECIFIERS),
+        K("Service", "RemainAfterExit", key_bool, remain_after_exit),
         K("Service", "Type", key_type, type, .def = SERVICE_SIMPLE),
         K("Service", "Restart", key_restart, restart, .def = RESTART_NO),
         K("Service", "RestartSec", key_time, restart_usec, .def = 100 * USEC_PER_MSEC),

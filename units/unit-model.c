@@ -83,6 +83,7 @@ UnitConfig *unit_config_free(UnitConfig *u) {
         exec_commands_free(u->exec_start, u->n_exec_start);
         exec_commands_free(u->exec_start_post, u->n_exec_start_post);
         exec_commands_free(u->exec_stop, u->n_exec_stop);
+        exec_commands_free(u->exec_reload, u->n_exec_reload);
         free(u->success_exit_status);
         free(u->success_signals);
         strv_free(u->environment);

@@ -244,6 +244,8 @@ typedef struct UnitConfig {
         ExecCommand *exec_start;        size_t n_exec_start;   /* exactly 1 unless Type=oneshot */
         ExecCommand *exec_start_post;   size_t n_exec_start_post;
         ExecCommand *exec_stop;         size_t n_exec_stop;
+        ExecCommand *exec_reload;       size_t n_exec_reload;   /* ReloadService */
+        bool remain_after_exit;                 /* Type=oneshot: active/exited after success */
         RestartPolicy restart;
         usec_t restart_usec;                    /* default 100ms */
         unsigned restart_steps;                 /* 0 = no back-off */

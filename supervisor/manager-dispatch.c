@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the Manager decides once per turn of the loop: starts whose
+ * After= dependencies settled, the shutdown order, removals. */
+#include <string.h>
+
+#include "log.h"
+#include "manager-daemon.h"
+#include "service-internal.h"
+#include "strv.h"
+
+static bool activating(const Service *d) {
+        return d->start_wanted || d->state == SVC_START_PRE || d->state == SVC_START ||
+               d->state == SVC_START_POST;
+}
+
+static bool pull_in(Manager *m, Service *s) {
+        char **lists[] = { s->unit->requires, s->unit->wants };
+        bool changed = false;
+
+        if (s->deps_pulled)
+                return false;
+        s->deps_pulled = true;
+        for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+                STRV_FOREACH(n, lists[i]) {
+                        Service *d = manager_get_service(m, *n);
+
+                        if (d && !d->unit->is_template && !service_is_active(d) && !d->start_wanted) {
+                                d->start_wanted = true;
+                                changed = true;
+                        }
+                }
+        return changed;
+}
+
+/* Returns true when s started (or failed), false while it waits. */
+static bool try_start(Manager *m, Service *s) {
+        STRV_FOREACH(n, s->unit->requires)
+                if (!manager_get_service(m, *n)) {
+                        service_fail_start(s, ENOENT, "Requires=%s.service: no such service", *n);
+                        return true;
+                }
+        STRV_FOREACH(n, s->unit->after) {
+                Service *d = manager_get_service(m, *n);
+
+                if (d && d != s && activating(d))
+                        return false;
+        }
+        STRV_FOREACH(n, s->unit->requires) {
+                Service *d = manager_get_service(m, *n);
+
+                if (d->state == SVC_FAILED && !d->start_wanted) {
+                        service_fail_start(s, EIO, "Requires=%s.service: dependency '%s' failed (result '%s')",
+                                           *n, *n, service_result_to_string(d->result));
+                        return true;
+                }
+        }
+        s->start_wanted = s->deps_pulled = false;
+        service_event(s, SVC_EV_START);
+        return true;
+}
+
+static void start_waiting(Manager *m) {
+        for (bool changed = true; changed;) {
+                changed = false;
+                for (size_t i = 0; i < m->n_services; i++) {
+                        Service *s = m->services[i];
+
+                        if (!s->start_wanted)
+                                continue;
+                        changed |= pull_in(m, s);
+                        changed |= try_start(m, s);
+                }
+        }
+}
+
+/* Stop a service once no active service is ordered After= it. */
+static bool ordered_after_active(Manager *m, const Service *s) {
+        for (size_t i = 0; i < m->n_services; i++) {
+                const Service *t = m->services[i];
+
+                if (t != s && service_is_active(t) && strv_contains(t->unit->after, s->name))
+                        return true;
+        }
+        return false;
+}
+
+static void shutdown_step(Manager *m) {
+        bool any = false;
+        CrlError e = {};
+
+        for (size_t i = 0; i < m->n_services; i++) {
+                Service *s = m->services[i];
+
+                s->start_wanted = false;
+                if (!service_is_active(s))
+                        continue;
+                any = true;
+                if (s->stop_requested || service_state_active(s->state) == SERVICE_DEACTIVATING ||
+                    ordered_after_active(m, s))
+                        continue;
+                (void) service_stop(s, NULL, NULL, &e);
+        }
+        if (any)
+                return;
+        manager_net_shutdown(m);
+        manager_cgroup_remove_root(m);
+        log_info("every service stopped, exiting");
+        (void) sd_event_exit(m->event, m->exit_code);
+}
+
+static bool removable(const Service *s) {
+        if (service_is_active(s) || s->start_wanted || s->jobs)
+                return false;
+        return s->removed_on_disk || (s->transient && s->result_read);
+}
+
+static void remove_gone(Manager *m) {
+        for (size_t i = 0; i < m->n_services;) {
+                Service *s = m->services[i];
+
+                if (removable(s))
+                        (void) manager_remove_service(m, s);
+                else
+                        i++;
+        }
+}
+
+int manager_dispatch(sd_event_source *src, void *userdata) {
+        Manager *m = userdata;
+
+        if (m->shutting_down)
+                shutdown_step(m);
+        else
+                start_waiting(m);
+        remove_gone(m);
+        return 0;
+}
+
+void manager_shutdown(Manager *m) {
+        m->shutting_down = true;
+        manager_dispatch_later(m);
+}
+
+void manager_service_ended(Manager *m, Service *s) {
+        int r;
+
+        if (!s->transient || service_is_active(s) || s->start_wanted)
+                return;
+        /* Spec §4: a transient unit stays until its result was read, or 60 s. */
+        s->timer = sd_event_source_disable_unref(s->timer);
+        r = sd_event_add_time_relative(m->event, &s->timer, CLOCK_MONOTONIC, 60 * USEC_PER_SEC, 0,
+                                       service_linger_expired, s);
+        if (r < 0)
+                log_warning("service '%s': cannot arm its linger timer: %s, ignoring", s->name, strerror(-r));
+}
+
+void manager_transient_result_read(Manager *m, Service *s) {
+        if (!s->transient || service_is_active(s))
+                return;
+        s->result_read = true;
+        manager_dispatch_later(m);
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The Manager: the loop's signals, the engine contexts, the services list,
+ * and one dispatch per turn that starts what waits for its dependencies,
+ * steps the shutdown and removes services that are gone. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "manager-daemon.h"
+#include "service-internal.h"
+#include "strv.h"
+
+void manager_dispatch_later(Manager *m) {
+        if (m->dispatch_source)
+                (void) sd_event_source_set_enabled(m->dispatch_source, SD_EVENT_ONESHOT);
+}
+
+static int on_signal(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+        CrlError e = {};
+
+        if (si->ssi_signo == SIGHUP) {
+                log_info("SIGHUP: reloading unit files");
+                if (manager_reload(m, &e) < 0)
+                        log_error("reload: %s", e.message);
+                return 0;
+        }
+        log_info("%s: stopping every service", strsignal((int) si->ssi_signo));
+        manager_shutdown(m);
+        return 0;
+}
+
+static int open_runtime(Manager *m, CrlError *reterr) {
+        _cleanup_free_ char *dir = NULL;
+
+        m->runtime_dir = strdup(m->config->runtime_directory ? m->config->runtime_directory : "/run/corral");
+        if (!m->runtime_dir || asprintf(&dir, "%s/services", m->runtime_dir) < 0)
+                return crl_error_set(reterr, ENOMEM, "out of memory");
+        (void) mkdir(m->runtime_dir, 0755);     /* may exist; the open below says what failed */
+        (void) mkdir(dir, 0700);
+        m->services_dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (m->services_dir_fd < 0)
+                return crl_error_set(reterr, errno, "runtime directory %s: %s", dir, strerror(errno));
+        return 0;
+}
+
+static int add_sources(Manager *m, CrlError *reterr) {
+        static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
+                sigaddset(&mask, sigs[i]);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return crl_error_set(reterr, errno, "sigprocmask: %s", strerror(errno));
+        for (size_t i = 0; i < ELEMENTSOF(sigs); i++) {
+                r = sd_event_add_signal(m->event, &m->signal_sources[i], sigs[i], on_signal, m);
+                if (r < 0)
+                        return crl_error_set(reterr, -r, "signal %s: %s", strsignal(sigs[i]), strerror(-r));
+        }
+        r = sd_event_add_defer(m->event, &m->dispatch_source, manager_dispatch, m);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->dispatch_source, SD_EVENT_OFF);
+        if (r < 0)
+                return crl_error_set(reterr, -r, "event source: %s", strerror(-r));
+        return 0;
+}
+
+int manager_new(sd_event *e, const ManagerParams *p, Manager **ret, CrlError *reterr) {
+        Manager *m = calloc(1, sizeof(*m));
+        UnitDiagnostics d = {};
+        int r;
+
+        if (!m)
+                return crl_error_set(reterr, ENOMEM, "out of memory");
+        m->event = sd_event_ref(e);
+        m->services_dir_fd = -EBADF;
+        m->unit_dirs = strv_copy(p->unit_dirs);
+        r = manager_config_load(p->config_path, &m->config, &d);
+        if (r < 0)
+                (void) crl_error_set(reterr, -r, "%s", d.errors && d.errors[0] ? d.errors[0] : p->config_path);
+        unit_diagnostics_done(&d);
+        if (r >= 0) {
+                (void) manager_resolve_admin_group(m);  /* logged; root still may */
+                r = open_runtime(m, reterr);
+        }
+        if (r >= 0)
+                r = manager_cgroup_open(m, p->cgroup_root, reterr);
+        if (r >= 0)
+                r = add_sources(m, reterr);
+        if (r >= 0 && !p->no_bus)
+                r = bus_open(m, e, p->bus, &m->bus, reterr);
+        if (r < 0) {
+                manager_free(m);
+                return r;
+        }
+        *ret = m;
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        for (size_t i = 0; i < m->n_services; i++)
+                service_free(m->services[i]);
+        free(m->services);
+        m->bus = bus_close(m->bus, m->shutting_down);
+        for (size_t i = 0; i < ELEMENTSOF(m->signal_sources); i++)
+                sd_event_source_disable_unref(m->signal_sources[i]);
+        sd_event_source_disable_unref(m->dispatch_source);
+        m->net_source = sd_event_source_disable_unref(m->net_source);
+        manager_net_free(m);
+        m->cg_root_source = sd_event_source_disable_unref(m->cg_root_source);
+        cg_root_free(m->cgroot);
+        safe_close(m->services_dir_fd);
+        manager_config_free(m->config);
+        strv_free(m->unit_dirs);
+        strv_free(m->load_errors);
+        free(m->runtime_dir);
+        sd_event_unref(m->event);
+        free(m);
+        return NULL;
+}

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* corrald's launches as events: the unit's credentials resolved off the
+ * loop (ns_creds_resolve_start, its pidfd on the loop), then
+ * ns_launch_start() with the handshake fd on the loop and
+ * ns_launch_dispatch() on each wake-up. An abort (TimeoutStartSec, stop,
+ * exit) kills without waiting: the child's pidfd is reaped by an sd-event
+ * child source. A command inside a running service (ns_exec) is still
+ * synchronous and completes through a defer source. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+
+#include "service-launch.h"
+#include "strv.h"
+
+struct SvcLaunch {
+        sd_event *event;
+        sd_event_source *defer;         /* completion of ns_exec, or an early failure */
+        sd_event_source *creds_source;  /* the resolver's pidfd */
+        sd_event_source *io;            /* ns_launch_fd() */
+        NsCredsResolve *resolve;
+        NsCreds *creds;
+        NsLaunch *launch;
+        SvcLaunchRequest req;           /* argv, environment and the fds below are copies */
+        char **argv, **environment;
+        int fds[4];                     /* stdin, stdout, stderr, join pidfd */
+        SvcLaunchDone done;
+        void *userdata;
+        int r;
+        NsProcess proc;
+        CrlError error;
+};
+
+static int on_reaped(sd_event_source *src, const siginfo_t *si, void *userdata) {
+        sd_event_source_disable_unref(src);
+        return 0;
+}
+
+/* An aborted child: sd-event reaps it when it is gone and closes pidfd. */
+static void reap_later(sd_event *e, int pidfd) {
+        sd_event_source *src = NULL;
+        siginfo_t si;
+
+        if (pidfd < 0)
+                return;
+        if (sd_event_add_child_pidfd(e, &src, pidfd, WEXITED, on_reaped, NULL) < 0) {
+                (void) waitid(P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG);
+                safe_close(pidfd);
+                return;
+        }
+        (void) sd_event_source_set_child_pidfd_own(src, true);
+        (void) sd_event_source_set_floating(src, true);
+        sd_event_source_unref(src);
+}
+
+static SvcLaunch *launch_free(SvcLaunch *l) {
+        if (!l)
+                return NULL;
+        sd_event_source_disable_unref(l->defer);
+        sd_event_source_disable_unref(l->creds_source);
+        sd_event_source_disable_unref(l->io);
+        if (l->resolve)
+                reap_later(l->event, ns_creds_resolve_abort(l->resolve));
+        if (l->launch)
+                reap_later(l->event, ns_launch_abort(l->launch));
+        ns_creds_free(l->creds);
+        if (l->proc.pidfd >= 0) {       /* exec'd, never handed over */
+                (void) crl_pidfd_send_signal(l->proc.pidfd, SIGKILL, NULL, 0);
+                reap_later(l->event, TAKE_FD(l->proc.pidfd));
+        }
+        ns_process_done(&l->proc);
+        strv_free(l->argv);
+        strv_free(l->environment);
+        for (size_t i = 0; i < ELEMENTSOF(l->fds); i++)
+                safe_close(l->fds[i]);
+        sd_event_unref(l->event);
+        free(l);
+        return NULL;
+}
+
+static void complete(SvcLaunch *l, int r) {
+        l->r = r;
+        l->done(r, &l->proc, r < 0 ? &l->error : NULL, l->userdata);
+        launch_free(l);
+}
+
+static int on_complete(sd_event_source *src, void *userdata) {
+        SvcLaunch *l = userdata;
+
+        complete(l, l->r);
+        return 0;
+}
+
+/* Fail on the next turn of the loop: the callback never runs inside start. */
+static int complete_later(SvcLaunch *l, int r) {
+        l->r = r;
+        if (l->defer)
+                return sd_event_source_set_enabled(l->defer, SD_EVENT_ONESHOT);
+        return sd_event_add_defer(l->event, &l->defer, on_complete, l);
+}
+
+static int on_launch_io(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        SvcLaunch *l = userdata;
+        int r = ns_launch_dispatch(l->launch, &l->proc, &l->error);
+
+        if (r == -EAGAIN)
+                return 0;
+        l->io = sd_event_source_disable_unref(l->io);
+        if (r >= 0)
+                l->launch = ns_launch_free(l->launch);  /* succeeded: nothing to kill */
+        complete(l, r);         /* a failed launch is aborted and reaped by launch_free() */
+        return 0;
+}
+
+static int begin_launch(SvcLaunch *l) {
+        const SvcLaunchRequest *req = &l->req;
+        NsLaunchParams p;
+        int r;
+
+        ns_launch_params_init(&p, req->unit);
+        p.argv = l->argv;
+        p.environment = l->environment;
+        p.creds = l->creds;
+        p.cgroup_fd = req->cgroup_fd;
+        p.stdin_fd = l->fds[0];
+        p.stdout_fd = l->fds[1];
+        p.stderr_fd = l->fds[2];
+        p.join_pidfd = l->fds[3];
+        p.join_name = req->join_name;
+        p.runtime_dir = req->runtime_dir;
+        p.setup_hook = req->setup_hook;
+        p.setup_userdata = req->setup_userdata;
+        r = ns_launch_start(&p, &l->launch, &l->error);
+        if (r < 0)
+                return r;
+        r = sd_event_add_io(l->event, &l->io, ns_launch_fd(l->launch), EPOLLIN, on_launch_io, l);
+        if (r < 0)
+                return crl_error_set(&l->error, -r, "launch: cannot watch the handshake: %s", strerror(-r));
+        return 0;
+}
+
+static int on_creds(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        SvcLaunch *l = userdata;
+        int r = ns_creds_resolve_finish(l->resolve, &l->creds, &l->error);
+
+        if (r == -EAGAIN)
+                return 0;
+        l->creds_source = sd_event_source_disable_unref(l->creds_source);
+        l->resolve = ns_creds_resolve_free(l->resolve);
+        if (r >= 0)
+                r = begin_launch(l);
+        if (r < 0)
+                complete(l, r);
+        return 0;
+}
+
+/* The request's borrowed parts that must outlive this call. */
+static int copy_request(SvcLaunch *l, const SvcLaunchRequest *req) {
+        const int fds[4] = { req->stdio[0], req->stdio[1], req->stdio[2], req->join_pidfd };
+
+        l->req = *req;
+        l->argv = strv_copy(req->argv);
+        l->environment = req->environment ? strv_copy(req->environment) : NULL;
+        if (!l->argv || (req->environment && !l->environment))
+                return crl_error_set(&l->error, ENOMEM, "launch: out of memory");
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+                if (fds[i] >= 0 && (l->fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3)) < 0)
+                        return crl_error_set(&l->error, errno, "launch: cannot duplicate an fd: %m");
+        return 0;
+}
+
+static int start_in_sandbox(SvcLaunch *l, const SvcLaunchRequest *req) {
+        int r = copy_request(l, req);
+
+        if (r >= 0)
+                r = ns_creds_resolve_start(req->unit, &l->resolve, &l->error);
+        if (r == 0) {
+                r = sd_event_add_io(l->event, &l->creds_source, ns_creds_resolve_fd(l->resolve), EPOLLIN,
+                                    on_creds, l);
+                if (r < 0)
+                        return crl_error_set(&l->error, -r, "launch: cannot watch the credentials resolver: %s",
+                                             strerror(-r));
+                return 0;
+        }
+        if (r > 0) {            /* nothing to look up: resolved already */
+                r = ns_creds_resolve_finish(l->resolve, &l->creds, &l->error);
+                l->resolve = ns_creds_resolve_free(l->resolve);
+        }
+        return r < 0 ? r : begin_launch(l);
+}
+
+static int exec_in_service(SvcLaunch *l, const SvcLaunchRequest *req) {
+        NsExecParams x = {
+                .target_pidfd = req->enter_pidfd,
+                .cgroup_fd = req->cgroup_fd,
+                .argv = req->argv,
+                .environment = req->environment,
+                .user = req->unit->user,
+                .stdin_fd = req->stdio[0],
+                .stdout_fd = req->stdio[1],
+                .stderr_fd = req->stdio[2],
+        };
+
+        return ns_exec(&x, &l->proc, &l->error);
+}
+
+int svc_launch_start(sd_event *e, const SvcLaunchRequest *req, SvcLaunchDone done, void *userdata,
+                     SvcLaunch **ret, CrlError *reterr) {
+        SvcLaunch *l = calloc(1, sizeof(*l));
+        int r;
+
+        if (!l)
+                return crl_error_set(reterr, ENOMEM, "launch: out of memory");
+        l->event = sd_event_ref(e);
+        l->proc = (NsProcess) { .pidfd = -EBADF, .main_pidfd = -EBADF, .status_fd = -EBADF };
+        for (size_t i = 0; i < ELEMENTSOF(l->fds); i++)
+                l->fds[i] = -EBADF;
+        l->done = done;
+        l->userdata = userdata;
+        r = req->enter_pidfd >= 0 ? exec_in_service(l, req) : start_in_sandbox(l, req);
+        if (r < 0 || req->enter_pidfd >= 0) {
+                /* ns_exec's result, or a failure: the callback runs on the next turn. */
+                int k = complete_later(l, r);
+
+                if (k < 0) {
+                        if (r < 0)
+                                *reterr = l->error;
+                        else
+                                r = crl_error_set(reterr, -k, "launch: cannot add an event source: %s", strerror(-k));
+                        launch_free(l);
+                        return r;
+                }
+        }
+        *ret = l;
+        return 0;
+}
+
+SvcLaunch *svc_launch_abort(SvcLaunch *l) {
+        return launch_free(l);
+}

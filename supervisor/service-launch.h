@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Every launcher call of corrald, behind an asynchronous interface: a start
+ * returns at once and its completion arrives later on the loop. Today it
+ * runs the engine's synchronous ns_launch()/ns_exec() and completes through
+ * a defer source; the engine's async launcher (ns_launch_start, its
+ * handshake fd and pidfd on the loop) replaces the inside of this file
+ * only. */
+
+#include <systemd/sd-event.h>
+
+#include "error.h"
+#include "ns-launch.h"
+#include "unit.h"
+
+typedef struct SvcLaunch SvcLaunch;
+
+typedef struct SvcLaunchRequest {
+        const UnitConfig *unit;         /* borrowed */
+        char *const *argv;              /* borrowed; expanded */
+        char *const *environment;       /* borrowed; $NOTIFY_SOCKET, $MAINPID... */
+        int cgroup_fd;                  /* borrowed */
+        int stdio[3];                   /* borrowed; -EBADF: /dev/null */
+        int enter_pidfd;                /* borrowed; >= 0: run inside this running
+                                         * process's namespaces (control commands while the
+                                         * main process runs), else a sandbox of its own */
+        int join_pidfd;                 /* borrowed; JoinsNamespaceOf= OTHER's process */
+        const char *join_name;
+        const char *runtime_dir;
+        NsSetupHook setup_hook;         /* optional (networking) */
+        void *setup_userdata;
+} SvcLaunchRequest;
+
+/* Once, from the loop: r >= 0 with *proc filled (take what you keep and set
+ * those fds to -EBADF; the rest is closed after the call), or r < 0 with err
+ * naming the step. The SvcLaunch is freed after the callback. */
+typedef void (*SvcLaunchDone)(int r, NsProcess *proc, const CrlError *err, void *userdata);
+
+int svc_launch_start(sd_event *e, const SvcLaunchRequest *req, SvcLaunchDone done, void *userdata,
+                     SvcLaunch **ret, CrlError *reterr);
+/* Cancel: no callback; a child that exists is killed. Returns NULL. */
+SvcLaunch *svc_launch_abort(SvcLaunch *l);

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A Service's life outside the state machine's actions: creation, jobs
+ * (manager.h's service_start() and friends), state changes with their
+ * notifications, and the snapshot for the bus. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "service-internal.h"
+#include "strv.h"
+
+static uint64_t now_realtime(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+int service_new(Manager *m, UnitConfig *u, bool transient, Service **ret) {
+        Service *s = calloc(1, sizeof(*s));
+
+        if (!s)
+                return -ENOMEM;
+        s->manager = m;
+        s->transient = transient;
+        s->main = s->control = (NsProcess) { .pidfd = -EBADF, .main_pidfd = -EBADF, .status_fd = -EBADF };
+        s->stdio = SERVICE_STDIO_NULL;
+        s->caller_fd[0] = s->caller_fd[1] = s->caller_fd[2] = -EBADF;
+        s->name = strdup(u->name);
+        if (!s->name || bus_service_object_path(u->name, &s->object_path) < 0) {
+                free(s->name);
+                free(s);
+                return -ENOMEM;
+        }
+        s->unit = u;
+        *ret = s;
+        return 0;
+}
+
+Service *service_free(Service *s) {
+        if (!s)
+                return NULL;
+        service_jobs_cancel(s);
+        s->launch = svc_launch_abort(s->launch);
+        sd_event_source_disable_unref(s->main_source);
+        sd_event_source_disable_unref(s->control_source);
+        sd_event_source_disable_unref(s->cg_source);
+        sd_event_source_disable_unref(s->timer);
+        sd_event_source_disable_unref(s->jobs_source);
+        service_notify_close(s);
+        ns_process_done(&s->main);
+        ns_process_done(&s->control);
+        service_stdio_done(&s->stdio);
+        for (int i = 0; i < 3; i++)
+                safe_close(s->caller_fd[i]);
+        cg_service_free(s->cg);
+        unit_config_free(s->unit);
+        unit_config_free(s->pending_unit);
+        strv_free(s->warnings);
+        free(s->start_times);
+        free(s->status_text);
+        free(s->ip_address);
+        free(s->cgroup_path);
+        free(s->object_path);
+        free(s->name);
+        free(s);
+        return NULL;
+}
+
+void service_changed(Service *s, ServiceChange mask) {
+        if (mask)
+                bus_service_changed(s->manager->bus, s, mask);
+}
+
+void service_set_error(Service *s, int error, const char *fmt, ...) {
+        va_list ap;
+        char buf[sizeof(s->error.message)];
+
+        if (crl_error_isset(&s->error))
+                return;
+        va_start(ap, fmt);
+        (void) vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        (void) crl_error_set(&s->error, error, "service '%s': %s", s->name, buf);
+}
+
+bool service_is_active(const Service *s) {
+        return s->state != SVC_DEAD && s->state != SVC_FAILED;
+}
+
+bool service_is_settled(const Service *s) {
+        return !s->start_wanted && (s->state == SVC_DEAD || s->state == SVC_FAILED ||
+                                    s->state == SVC_RUNNING || s->state == SVC_EXITED ||
+                                    s->state == SVC_AUTO_RESTART);
+}
+
+static void finish_jobs_for_state(Service *s, ServiceState st) {
+        const CrlError *e = crl_error_isset(&s->error) ? &s->error : NULL;
+        CrlError fallback = {};
+
+        if (!e) {
+                (void) crl_error_set(&fallback, EIO, "service '%s' ended with result '%s'", s->name,
+                                     service_result_to_string(s->result));
+                e = &fallback;
+        }
+        switch (st) {
+        case SVC_RUNNING:
+        case SVC_EXITED:
+                service_jobs_finish(s, JOB_START, 0, NULL);
+                service_jobs_finish(s, JOB_RESTART, 0, NULL);
+                break;
+        case SVC_DEAD:
+                service_jobs_finish(s, JOB_STOP, 0, NULL);
+                if (s->start_after_stop || s->start_wanted)
+                        break;
+                service_jobs_finish(s, JOB_START, s->result == SERVICE_SUCCESS ? 0 : -EIO, e);
+                service_jobs_finish(s, JOB_RESTART, s->result == SERVICE_SUCCESS ? 0 : -EIO, e);
+                break;
+        case SVC_FAILED:
+        case SVC_AUTO_RESTART:
+                service_jobs_finish(s, JOB_STOP, 0, NULL);
+                service_jobs_finish(s, JOB_START, -EIO, e);
+                service_jobs_finish(s, JOB_RESTART, -EIO, e);
+                break;
+        default:
+                break;
+        }
+}
+
+void service_set_state(Service *s, ServiceState st) {
+        ServiceState old = s->state;
+        ServiceChange mask = SERVICE_CHANGE_RESULT;
+
+        if (old == st) {
+                /* A start refused in failed (start-limit-hit) still ends its job. */
+                if (st == SVC_FAILED)
+                        finish_jobs_for_state(s, st);
+                return;
+        }
+        s->state = st;
+        if (service_state_active(old) != service_state_active(st)) {
+                mask |= SERVICE_CHANGE_ACTIVE_STATE;
+                if (service_state_active(st) == SERVICE_ACTIVE)
+                        s->active_enter_usec = now_realtime();
+                if (st == SVC_DEAD || st == SVC_FAILED)
+                        s->inactive_enter_usec = now_realtime();
+        }
+        if (service_state_sub(old) != service_state_sub(st))
+                mask |= SERVICE_CHANGE_SUB_STATE;
+        if (service_state_active(old) != service_state_active(st) ||
+            service_state_sub(old) != service_state_sub(st))
+                log_notice("service '%s': %s/%s%s%s", s->name,
+                           service_active_state_to_string(service_state_active(st)),
+                           service_sub_state_to_string(service_state_sub(st)),
+                           st == SVC_FAILED ? ", result " : "",
+                           st == SVC_FAILED ? service_result_to_string(s->result) : "");
+        else
+                log_debug("service '%s': state %s -> %s", s->name, service_state_to_string(old),
+                          service_state_to_string(st));
+        service_changed(s, mask);
+        finish_jobs_for_state(s, st);
+        if (!service_is_active(s))
+                manager_service_ended(s->manager, s);
+        manager_dispatch_later(s->manager);
+}
+
+void service_event(Service *s, ServiceEvent ev) {
+        ServiceAction a = service_transition(s->state, ev);
+
+        log_debug("service '%s': %s in %s: %s", s->name, service_event_to_string(ev),
+                  service_state_to_string(s->state), service_action_to_string(a));
+        service_perform(s, a, ev);
+}
+
+void service_fail_start(Service *s, int error, const char *fmt, ...) {
+        va_list ap;
+        char buf[sizeof(s->error.message)];
+
+        va_start(ap, fmt);
+        (void) vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        crl_error_clear(&s->error);
+        (void) crl_error_set(&s->error, error, "service '%s': %s", s->name, buf);
+        log_error("%s", s->error.message);
+        s->start_wanted = s->deps_pulled = false;
+        s->result = SERVICE_FAILURE_RESOURCES;
+        if (s->state == SVC_FAILED) {
+                service_changed(s, SERVICE_CHANGE_RESULT);
+                service_jobs_finish(s, JOB_START, -error, &s->error);
+                service_jobs_finish(s, JOB_RESTART, -error, &s->error);
+        } else
+                service_set_state(s, SVC_FAILED);
+}
+
+int service_linger_expired(sd_event_source *src, uint64_t usec, void *userdata) {
+        Service *s = userdata;
+
+        s->result_read = true;
+        manager_dispatch_later(s->manager);
+        return 0;
+}
