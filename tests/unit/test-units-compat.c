@@ -473,13 +473,13 @@ static void test_invalid_utf8(void **state) {
 
 static void test_ignored_keys(void **state) {
         UnitConfig *u = load_ok("[Unit]\nDefaultDependencies=no\nIgnoreOnIsolate=yes\nDefaultDependencies=yes\n"
-                                "RequiresMountsFor=/var\n" SERVICE("Slice=system.slice\nExecReload=/bin/true\n"),
+                                "RequiresMountsFor=/var\n" SERVICE("Slice=system.slice\nExecCondition=/bin/true\n"),
                                 (const char *[]) {
                                         "c.service:2: DefaultDependencies: systemd-only key, no meaning for corral, ignoring",
                                         "c.service:3: IgnoreOnIsolate: systemd-only key, no meaning for corral, ignoring",
                                         "c.service:5: RequiresMountsFor: systemd-only key, no meaning for corral, ignoring",
                                         "c.service:8: Slice: systemd-only key, no meaning for corral, ignoring",
-                                        "c.service:9: ExecReload: unknown key in [Service], ignoring",
+                                        "c.service:9: ExecCondition: unknown key in [Service], ignoring",
                                         NULL });
         unit_config_free(u);
 
