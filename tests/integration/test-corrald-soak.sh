@@ -80,8 +80,15 @@ wait_until "$T" same_cgroups
 read -r fds1 rss1 <<<"$(snapshot end)"
 echo "end: fds $fds1, VmRSS $rss1 kB (mid: fds $fds_mid, VmRSS $rss_mid kB)"
 ct_expect_eq "corrald's fd count" "$fds1" "$fds0"
-ct_expect_le "corrald's VmRSS growth (kB) over $CYCLES cycles" $((rss1 - rss0)) "$RSS_SLACK_KB"
-ct_expect_le "corrald's VmRSS growth (kB) in the second half" $((rss1 - rss_mid)) $((RSS_SLACK_KB / 2))
+if ldd "$CT_CORRALD" 2>/dev/null | grep -q libasan; then
+        # ASan keeps freed memory in its quarantine (up to 256 MB), so RSS
+        # grows by design there; leaks are LeakSanitizer's job at exit
+        # (ct_finish fails on its report). The normal build checks RSS.
+        echo "sanitized build: VmRSS not compared (ASan quarantine), leaks checked at exit"
+else
+        ct_expect_le "corrald's VmRSS growth (kB) over $CYCLES cycles" $((rss1 - rss0)) "$RSS_SLACK_KB"
+        ct_expect_le "corrald's VmRSS growth (kB) in the second half" $((rss1 - rss_mid)) $((RSS_SLACK_KB / 2))
+fi
 for what in cgroups links netns counts; do
         d=$(diff "$CT_TMP/snap.base.$what" "$CT_TMP/snap.end.$what")
         ct_expect_eq "the same $what as after the warm-up" "$d" ""
