@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bus-internal.h"
+#include "utf8.h"
 
 /* Pure string code: no sd-bus calls, so the unit test links it alone. */
 
@@ -98,26 +99,11 @@ int bus_service_object_path(const char *name, char **ret) {
  * overlong forms, surrogates, noncharacters or code points past U+10FFFF),
  * else 0. */
 static size_t utf8_valid_len(const unsigned char *s) {
-        size_t n;
         uint32_t c;
+        size_t n = utf8_sequence(s, SIZE_MAX, &c);
 
-        if (s[0] < 0x80)
-                return 1;
-        if ((s[0] & 0xe0) == 0xc0)
-                n = 2, c = s[0] & 0x1f;
-        else if ((s[0] & 0xf0) == 0xe0)
-                n = 3, c = s[0] & 0x0f;
-        else if ((s[0] & 0xf8) == 0xf0)
-                n = 4, c = s[0] & 0x07;
-        else
-                return 0;
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                c = c << 6 | (s[i] & 0x3f);
-        }
-        if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || c >= 0x110000 ||
-            (c >= 0xd800 && c <= 0xdfff) || (c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) == 0xfffe)
+        /* D-Bus also refuses the noncharacters. */
+        if (n > 1 && ((c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) == 0xfffe))
                 return 0;
         return n;
 }

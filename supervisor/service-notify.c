@@ -12,6 +12,7 @@
 #include "macros.h"
 #include "service-notify.h"
 #include "syscalls.h"
+#include "utf8.h"
 
 /* systemd's NOTIFY_BUFFER_MAX (src/basic/constants.h): PIPE_BUF. A longer
  * datagram is dropped, not cut. */
@@ -162,35 +163,10 @@ void notify_message_done(NotifyMessage *m) {
 
 /* ---- the message text ---- */
 
-/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
 static bool utf8_valid(const unsigned char *s, size_t n) {
-        for (size_t i = 0; i < n;) {
-                unsigned c = s[i], len, cp;
-
-                if (c < 0x80) {
-                        i++;
-                        continue;
-                }
-                if (c >= 0xc2 && c <= 0xdf)
-                        len = 2, cp = c & 0x1f;
-                else if (c >= 0xe0 && c <= 0xef)
-                        len = 3, cp = c & 0x0f;
-                else if (c >= 0xf0 && c <= 0xf4)
-                        len = 4, cp = c & 0x07;
-                else
+        for (size_t i = 0, len; i < n; i += len)
+                if ((len = utf8_sequence(s + i, n - i, NULL)) == 0)
                         return false;
-                if (n - i < len)
-                        return false;
-                for (unsigned k = 1; k < len; k++) {
-                        if ((s[i + k] & 0xc0) != 0x80)
-                                return false;
-                        cp = (cp << 6) | (s[i + k] & 0x3f);
-                }
-                if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-                    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-                        return false;
-                i += len;
-        }
         return true;
 }
 

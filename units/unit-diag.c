@@ -5,24 +5,14 @@
 
 #include "strv.h"
 #include "unit-load-internal.h"
+#include "utf8.h"
 
 /* Length of the valid UTF-8 sequence at s that is no C1 control, or 0. */
 static size_t utf8_printable_len(const unsigned char *s) {
-        size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
         uint32_t cp;
+        size_t n = utf8_sequence(s, SIZE_MAX, &cp);
 
-        if (n == 0)
-                return 0;
-        for (size_t i = 1; i < n; i++)
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-        cp = n == 2 ? (uint32_t) (s[0] & 0x1f) << 6 | (s[1] & 0x3f) :
-             n == 3 ? (uint32_t) (s[0] & 0x0f) << 12 | (uint32_t) (s[1] & 0x3f) << 6 | (s[2] & 0x3f) :
-                      (uint32_t) (s[0] & 0x07) << 18 | (uint32_t) (s[1] & 0x3f) << 12 |
-                      (uint32_t) (s[2] & 0x3f) << 6 | (s[3] & 0x3f);
-        if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-                return 0;       /* overlong or a surrogate */
-        return cp >= 0x80 && cp <= 0x9f ? 0 : n;
+        return n == 0 || (cp >= 0x80 && cp <= 0x9f) ? 0 : n;
 }
 
 /* The message as it may reach a terminal or a JSON string: control

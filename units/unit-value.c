@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "unit-value-internal.h"
+#include "utf8.h"
 
 const char *value_skip_ws(const char *p) {
         return p + strspn(p, WHITESPACE);
@@ -63,35 +64,9 @@ static bool scale_number(uint64_t whole, uint64_t frac, uint64_t mult, uint64_t 
         return true;
 }
 
-/* Length of the UTF-8 sequence at s, or 0 when it is not one: no overlong
- * forms, no surrogates, nothing above U+10FFFF (as systemd's utf8_is_valid()). */
-static size_t utf8_sequence(const unsigned char *s) {
-        size_t n;
-        uint32_t c;
-
-        if (s[0] < 0x80)
-                return 1;
-        if (s[0] >= 0xc2 && s[0] <= 0xdf)
-                n = 2, c = s[0] & 0x1f;
-        else if (s[0] >= 0xe0 && s[0] <= 0xef)
-                n = 3, c = s[0] & 0x0f;
-        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-                n = 4, c = s[0] & 0x07;
-        else
-                return 0;
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                c = (c << 6) | (s[i] & 0x3f);
-        }
-        if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-                return 0;
-        return n;
-}
-
 const char *utf8_first_invalid(const char *s) {
         for (const unsigned char *p = (const unsigned char *) s; *p; ) {
-                size_t n = utf8_sequence(p);
+                size_t n = utf8_sequence(p, SIZE_MAX, NULL);
 
                 if (n == 0)
                         return (const char *) p;
