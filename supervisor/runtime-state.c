@@ -86,16 +86,6 @@ static int escape_value(FILE *f, const char *v) {
         return ferror(f) ? -EIO : 0;
 }
 
-static int unhex(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -EINVAL;
-}
-
 /* Undo escape_value() in place; a NUL byte (\x00) or an unknown escape is
  * malformed. */
 static int unescape_value(char *s, const char **ret_reason) {
@@ -113,8 +103,8 @@ static int unescape_value(char *s, const char **ret_reason) {
                         *w++ = '\n';
                 else if (*p == 't')
                         *w++ = '\t';
-                else if (*p == 'x' && unhex(p[1]) >= 0 && unhex(p[2]) >= 0) {
-                        int c = unhex(p[1]) * 16 + unhex(p[2]);
+                else if (*p == 'x' && unhexchar(p[1]) >= 0 && unhexchar(p[2]) >= 0) {
+                        int c = unhexchar(p[1]) * 16 + unhexchar(p[2]);
 
                         if (c == 0) {
                                 *ret_reason = "\\x00 (a NUL byte) in value";

@@ -53,13 +53,6 @@ int unit_name_normalize(const char *name, char **ret) {
         return 0;
 }
 
-static int unhex(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        c |= 0x20;
-        return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* systemd's unit_name_unescape(): "-" is "/", "\xNN" the byte NN; any other
  * backslash is an error, and so is "\x00" (it would cut the string). */
 int unit_name_unescape(const char *s, char **ret) {
@@ -72,9 +65,9 @@ int unit_name_unescape(const char *s, char **ret) {
                         *t++ = '/';
                 else if (*s != '\\')
                         *t++ = *s;
-                else if (s[1] == 'x' && unhex(s[2]) >= 0 && unhex(s[3]) >= 0 &&
-                         (unhex(s[2]) | unhex(s[3])) != 0) {
-                        *t++ = (char) (unhex(s[2]) << 4 | unhex(s[3]));
+                else if (s[1] == 'x' && unhexchar(s[2]) >= 0 && unhexchar(s[3]) >= 0 &&
+                         (unhexchar(s[2]) | unhexchar(s[3])) != 0) {
+                        *t++ = (char) (unhexchar(s[2]) << 4 | unhexchar(s[3]));
                         s += 3;
                 } else {
                         free(out);

@@ -33,16 +33,6 @@ void value_buf_done(Buf *b) {
         *b = (Buf) {};
 }
 
-static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 static int buf_put_utf8(Buf *b, uint32_t c) {
         char u[4];
         size_t n;
@@ -77,7 +67,7 @@ static int numeric_escape(const char *e, uint32_t *ret) {
 
         if (digits > 0) {
                 for (int i = 1; i <= digits; i++) {
-                        int h = hexval(e[i]);
+                        int h = unhexchar(e[i]);
 
                         if (h < 0)
                                 return -EINVAL;
