@@ -228,21 +228,13 @@ static int check_units(FILE *out, char *const *dirs, CheckTally *t) {
 
 /* After= cycles: the daemon refuses to load the units on them. */
 static int check_cycles(FILE *out, CheckTally *t) {
-        _cleanup_free_ char **names = calloc(t->valid + 1, sizeof(char *));
-        _cleanup_free_ char ***after = calloc(t->valid + 1, sizeof(char **));
         _cleanup_free_ bool *in_cycle = calloc(t->valid + 1, sizeof(bool));
-        _cleanup_free_ size_t *order = NULL;
         _cleanup_strv_free_ char **cycles = NULL;
-        size_t n_order = 0;
         int r;
 
-        if (!names || !after || !in_cycle)
+        if (!in_cycle)
                 return -ENOMEM;
-        for (size_t i = 0; i < t->valid; i++) {
-                names[i] = t->units[i]->name;
-                after[i] = t->units[i]->after;
-        }
-        r = mgr_order_units(t->valid, names, after, &order, &n_order, in_cycle, &cycles);
+        r = mgr_unit_cycles(t->units, t->valid, in_cycle, &cycles);
         if (r < 0)
                 return r;
         STRV_FOREACH(c, cycles) {

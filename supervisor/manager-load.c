@@ -52,21 +52,14 @@ static int load_one(Manager *m, const char *name, Loaded *l) {
 
 /* Drop the units on After= cycles, each cycle a load error. */
 static int drop_cycles(Manager *m, Loaded *l) {
-        _cleanup_free_ char **names = calloc(l->n + 1, sizeof(char *));
-        _cleanup_free_ char ***after = calloc(l->n + 1, sizeof(char **));
         _cleanup_free_ bool *in_cycle = calloc(l->n + 1, sizeof(bool));
-        _cleanup_free_ size_t *order = NULL;
         _cleanup_strv_free_ char **cycles = NULL;
-        size_t n_order = 0, k = 0;
+        size_t k = 0;
         int r;
 
-        if (!names || !after || !in_cycle)
+        if (!in_cycle)
                 return -ENOMEM;
-        for (size_t i = 0; i < l->n; i++) {
-                names[i] = l->units[i]->name;
-                after[i] = l->units[i]->after;
-        }
-        r = mgr_order_units(l->n, names, after, &order, &n_order, in_cycle, &cycles);
+        r = mgr_unit_cycles(l->units, l->n, in_cycle, &cycles);
         if (r < 0)
                 return r;
         STRV_FOREACH(c, cycles) {

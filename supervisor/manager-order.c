@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "manager-order.h"
+#include "macros.h"
 #include "strv.h"
 
 typedef struct Order {
@@ -129,4 +131,19 @@ int mgr_order_units(size_t n, char *const *names, char **const *after, size_t **
         *ret_n = o.n_out;
         *ret_cycles = o.cycles;
         return 0;
+}
+
+int mgr_unit_cycles(UnitConfig *const *units, size_t n, bool *in_cycle, char ***ret_cycles) {
+        _cleanup_free_ char **names = calloc(n + 1, sizeof(char *));
+        _cleanup_free_ char ***after = calloc(n + 1, sizeof(char **));
+        _cleanup_free_ size_t *order = NULL;
+        size_t n_order = 0;
+
+        if (!names || !after)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                names[i] = units[i]->name;
+                after[i] = units[i]->after;
+        }
+        return mgr_order_units(n, names, after, &order, &n_order, in_cycle, ret_cycles);
 }
