@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "signal-util.h"
 #include "macros.h"
 #include "ns-plan.h"
 #include "syscalls.h"
@@ -22,22 +23,6 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
-
-static int reset_signals(void) {
-        sigset_t all;
-
-        /* The supervisor blocks signals for its signalfd/sd-event and may
-         * ignore some; the service starts with neither. */
-        for (int sig = 1; sig < _NSIG; sig++) {
-                struct sigaction sa = { .sa_handler = SIG_DFL };
-
-                if (sig == SIGKILL || sig == SIGSTOP)
-                        continue;
-                (void) sigaction(sig, &sa, NULL); /* EINVAL for the RT signals glibc reserves */
-        }
-        sigemptyset(&all);
-        return RET_NERRNO(sigprocmask(SIG_SETMASK, &all, NULL));
-}
 
 static int wait_release(int sock) {
         char c;
@@ -324,7 +309,7 @@ static int child_run(NsPlan *plan, int sock, NsStep *step, int *index) {
         *step = NS_STEP_HANDSHAKE;
         if (plan->need_release && send(sock, (char[]) { NS_MSG_READY }, 1, MSG_NOSIGNAL) < 0)
                 return -errno;
-        r = reset_signals();
+        r = reset_all_signals();
         if (r >= 0 && plan->need_release)
                 r = wait_release(sock);
         if (r < 0)

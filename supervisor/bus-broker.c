@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "signal-util.h"
 #include "bus-internal.h"
 #include "fileio.h"
 #include "runtime-state.h"
@@ -149,13 +150,7 @@ typedef struct BrokerExec {
  * that the broker outlives corrald; default signal handling and an empty
  * mask, since corrald blocks the signals it reads from a signalfd. */
 static _Noreturn void broker_child(const BrokerExec *x) {
-        struct sigaction sa = { .sa_handler = SIG_DFL };
-        sigset_t none;
-
-        sigemptyset(&none);
-        for (int sig = 1; sig < _NSIG; sig++)
-                (void) sigaction(sig, &sa, NULL);       /* SIGKILL/SIGSTOP refuse: fine */
-        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+        (void) reset_all_signals();
         if (setsid() < 0)
                 _exit(126);
         if (dup2(x->devnull, STDIN_FILENO) < 0 || dup2(x->devnull, STDOUT_FILENO) < 0 ||

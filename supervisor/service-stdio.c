@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "signal-util.h"
 #include "service-log.h"
 #include "service-stdio.h"
 #include "syscalls.h"
@@ -237,25 +238,12 @@ static void logger_exec_prepare(const StdioBuild *b, int null_fd, LoggerExec *x)
         x->src[LOGGER_FD_JOURNAL_IN] = b->pipe_rd[SINK_JOURNAL];
 }
 
-static void reset_signals(void) {
-        struct sigaction sa = { .sa_handler = SIG_DFL };
-        sigset_t none;
-
-        /* corrald blocks signals for sd-event and ignores some: the log
-         * process starts with neither (SIG_IGN would survive execve). */
-        for (int sig = 1; sig < _NSIG; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP)
-                        (void) sigaction(sig, &sa, NULL); /* EINVAL for glibc's reserved RT signals */
-        sigemptyset(&none);
-        (void) sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 /* Between clone3 and execve: no allocation, no logging; a failure goes up
  * x->err_fd as an errno. */
 _Noreturn static void logger_child(const LoggerExec *x) {
         int tmp[_LOGGER_FD_MAX], err_fd = x->err_fd, err;
 
-        reset_signals();
+        (void) reset_all_signals();
         /* Its own session and process group: the terminal's or a process
          * group's SIGINT/SIGHUP for corrald must not end the log process
          * before the service's last line is drained. */
