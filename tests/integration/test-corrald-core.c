@@ -128,6 +128,14 @@ static void make_units(const char *units) {
         write_file(units, "failstart.service", "[Service]\nType=oneshot\nExecStart=/bin/false\n");
         write_file(units, "reqfail.service", "[Unit]\nRequires=failstart.service\nAfter=failstart.service\n"
                                              "[Service]\nExecStart=/bin/sleep 1000\n");
+        /* A failed start that leaves a process which ignores SIGTERM: the
+         * dependency passes through stop-sigterm and stop-sigkill before it
+         * reads 'failed'; its dependent must wait for that, not start. */
+        write_file(units, "failslow.service",
+                   "[Service]\nType=oneshot\nTimeoutStopSec=600ms\n"
+                   "ExecStart=/bin/sh -c \"trap '' TERM; sleep 1000 & exit 1\"\n");
+        write_file(units, "reqslow.service", "[Unit]\nRequires=failslow.service\nAfter=failslow.service\n"
+                                             "[Service]\nExecStart=/bin/sleep 1000\n");
         write_file(units, "reqmissing.service", "[Unit]\nRequires=nosuch.service\n[Service]\nExecStart=/bin/sleep 1000\n");
         write_file(units, "cyc1.service", "[Unit]\nAfter=cyc2.service\n[Service]\nExecStart=/bin/sleep 1000\n");
         write_file(units, "cyc2.service", "[Unit]\nAfter=cyc1\n[Service]\nExecStart=/bin/sleep 1000\n");
@@ -299,6 +307,12 @@ static void test_requires(void) {
               strstr(s->error.message, "'failstart' failed"),
               "the failed dependency is named: %s", s ? s->error.message : "");
         CHECK(info_of("reqfail").main_pid == 0 && !info_of("reqfail").cgroup_path[0], "reqfail never ran");
+        CHECK(run_until("reqslow", "failed", "failed", 8000, NULL), "reqslow: %s", state_of("reqslow"));
+        CHECK(is("failslow", "failed", "failed"), "failslow: %s", state_of("failslow"));
+        s = manager_get_service(manager, "reqslow");
+        CHECK(s && strstr(s->error.message, "'failslow' failed"), "the failed dependency is named: %s",
+              s ? s->error.message : "");
+        CHECK(info_of("reqslow").main_pid == 0 && !info_of("reqslow").cgroup_path[0], "reqslow never ran");
         CHECK(run_until("reqmissing", "failed", "failed", 5000, NULL), "reqmissing: %s", state_of("reqmissing"));
         s = manager_get_service(manager, "reqmissing");
         CHECK(s && strstr(s->error.message, "Requires=nosuch.service: no such service"), "%s",
