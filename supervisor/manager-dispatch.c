@@ -8,24 +8,6 @@
 #include "service-internal.h"
 #include "strv.h"
 
-/* A dependent ordered After= d waits while d is on its way somewhere: a
- * start that has not settled, and a stop (a failed start passes through
- * stop-sigterm/stop-sigkill before it reads 'failed'; systemd's start jobs
- * also wait for the stop jobs of what they are ordered after). */
-static bool in_transition(const Service *d) {
-        switch (d->state) {
-        case SVC_START_PRE:
-        case SVC_START:
-        case SVC_START_POST:
-        case SVC_STOP:
-        case SVC_STOP_SIGTERM:
-        case SVC_STOP_SIGKILL:
-                return true;
-        default:
-                return d->start_wanted;
-        }
-}
-
 static bool pull_in(Manager *m, Service *s) {
         char **lists[] = { s->unit->requires, s->unit->wants };
         bool changed = false;
@@ -55,7 +37,11 @@ static bool try_start(Manager *m, Service *s) {
         STRV_FOREACH(n, s->unit->after) {
                 Service *d = manager_get_service(m, *n);
 
-                if (d && d != s && in_transition(d))
+                /* Wait while d is on its way anywhere: a failed start
+                 * passes through stop-sigterm/stop-sigkill before it reads
+                 * 'failed', and systemd's start jobs also wait for the
+                 * stop and reload jobs of what they are ordered after. */
+                if (d && d != s && !service_is_settled(d))
                         return false;
         }
         STRV_FOREACH(n, s->unit->requires) {
