@@ -65,9 +65,14 @@ monitor_start
 
 # deltas FILE: the gaps between consecutive runs, ms, one a line.
 deltas() { awk 'NR > 1 { print $1 - prev } { prev = $1 }' "$1"; }
+# runs_are FILE N: the service has started N times. A failing run is
+# active/running too until it exits, so "running" alone is no proof that the
+# run which stays up has come: wait for its stamp first.
+runs_are() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; }
 
 # ---- on-failure: 3 failures, 3 restarts, then running ----
 call StartService s rs-fail >/dev/null
+ct_check "on-failure: a 4th run" wait_until "$(ct_t 10)" runs_are "$CT_TMP/rs-fail.runs" 4
 ct_check "on-failure: running after 3 failed runs" wait_state rs-fail active running "$(ct_t 10)"
 ct_expect_eq "on-failure: 4 runs" "$(wc -l <"$CT_TMP/rs-fail.runs")" 4
 ct_expect_eq "on-failure: NRestarts" "$(prop rs-fail NRestarts)" 3
@@ -89,6 +94,7 @@ ct_expect_eq "success: Result" "$(prop rs-ok Result)" success
 
 # ---- RestartSteps= back-off between RestartSec= and RestartMaxDelaySec= ----
 call StartService s rs-steps >/dev/null
+ct_check "steps: a 6th run" wait_until "$(ct_t 20)" runs_are "$CT_TMP/rs-steps.runs" 6
 ct_check "steps: running after 5 failed runs" wait_state rs-steps active running "$(ct_t 20)"
 ct_expect_eq "steps: NRestarts" "$(prop rs-steps NRestarts)" 5
 mapfile -t d <<<"$(deltas "$CT_TMP/rs-steps.runs")"
