@@ -83,6 +83,34 @@ static bool ordered_after_active(Manager *m, const Service *s) {
         return false;
 }
 
+/* A stop waits while a service ordered After= it is stopping as well. */
+bool manager_stopping_after(Manager *m, const Service *s) {
+        for (size_t i = 0; i < m->n_services; i++) {
+                const Service *t = m->services[i];
+
+                if (t != s && service_is_active(t) && strv_contains(t->unit->after, s->name) &&
+                    (t->stop_requested || t->stop_wanted ||
+                     service_state_active(t->state) == SERVICE_DEACTIVATING))
+                        return true;
+        }
+        return false;
+}
+
+static void stop_waiting(Manager *m) {
+        for (size_t i = 0; i < m->n_services; i++) {
+                Service *s = m->services[i];
+
+                if (!s->stop_wanted)
+                        continue;
+                if (!service_is_active(s))
+                        s->stop_wanted = false;         /* ended meanwhile: its stop job is done */
+                else if (!manager_stopping_after(m, s)) {
+                        s->stop_wanted = false;
+                        service_event(s, SVC_EV_STOP);
+                }
+        }
+}
+
 static void shutdown_step(Manager *m) {
         bool any = false;
         CrlError e = {};
@@ -127,6 +155,7 @@ static void remove_gone(Manager *m) {
 int manager_dispatch(sd_event_source *src, void *userdata) {
         Manager *m = userdata;
 
+        stop_waiting(m);
         if (m->shutting_down)
                 shutdown_step(m);
         else

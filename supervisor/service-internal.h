@@ -108,6 +108,7 @@ struct Service {
         Job *finished;                  /* done, callbacks on the next turn */
         sd_event_source *jobs_source;
         bool start_wanted;              /* a start waits for After= dependencies */
+        bool stop_wanted;               /* a stop waits for what is ordered After= it to stop */
         bool deps_pulled;               /* its Requires=/Wants= were asked to start */
         bool start_after_stop;          /* restart job, or a start during a stop */
         bool stop_requested;            /* a stop job: no auto-restart */
@@ -200,5 +201,6 @@ int manager_add_service(Manager *m, Service *s);
 int service_linger_expired(sd_event_source *src, uint64_t usec, void *userdata);
 void service_fail_start(Service *s, int error, const char *fmt, ...) _printf_(3, 4);
 void manager_dispatch_later(Manager *m);
+bool manager_stopping_after(Manager *m, const Service *s);
 void manager_service_ended(Manager *m, Service *s);
 int manager_remove_service(Manager *m, Service *s);

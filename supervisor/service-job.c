@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "service-internal.h"
+#include "strv.h"
 
 static int on_jobs_finished(sd_event_source *src, void *userdata) {
         Service *s = userdata;
@@ -106,6 +107,14 @@ int service_start(Service *s, ServiceJobDone done, void *userdata, CrlError *ret
 
         if (r < 0)
                 return r;
+        if (s->stop_wanted && !s->start_after_stop) {
+                /* A stop still waiting for its dependents: the start replaces it. */
+                CrlError e = {};
+
+                s->stop_wanted = s->stop_requested = false;
+                (void) crl_error_set(&e, ECANCELED, "service '%s': stop canceled by a start", s->name);
+                service_jobs_finish(s, JOB_STOP, -ECANCELED, &e);
+        }
         if ((s->state == SVC_RUNNING || s->state == SVC_EXITED || s->state == SVC_RELOAD) &&
             !s->start_after_stop)
                 return 1;
@@ -118,6 +127,44 @@ int service_start(Service *s, ServiceJobDone done, void *userdata, CrlError *ret
         } else if (service_state_active(s->state) == SERVICE_DEACTIVATING)
                 service_event(s, SVC_EV_START);
         return 0;
+}
+
+/* Stop ordering is After= reversed: s stops once what is ordered After= it
+ * and is stopping too has stopped (systemd orders stop jobs so). */
+static void begin_stop(Service *s) {
+        if (service_state_active(s->state) != SERVICE_DEACTIVATING &&
+            manager_stopping_after(s->manager, s)) {
+                s->stop_wanted = true;
+                manager_dispatch_later(s->manager);
+                return;
+        }
+        s->stop_wanted = false;
+        service_event(s, SVC_EV_STOP);
+}
+
+/* Requires= (systemd.unit(5)): a service that requires s is stopped, or
+ * restarted, when s is explicitly stopped or restarted. s's flags are set
+ * before this runs, so a Requires= loop ends at s. Not when s merely ends
+ * or fails on its own: that is BindsTo=, which corral does not read. */
+static void propagate(Service *s, bool restart) {
+        Manager *m = s->manager;
+
+        if (m->shutting_down)
+                return;         /* everything stops, in order, anyway */
+        for (size_t i = 0; i < m->n_services; i++) {
+                Service *t = m->services[i];
+                CrlError e = {};
+
+                if (t == s || !strv_contains(t->unit->requires, s->name))
+                        continue;
+                if (restart && service_is_active(t) && !t->start_after_stop) {
+                        log_info("service '%s': restarted with '%s', which it requires", t->name, s->name);
+                        (void) service_restart(t, NULL, NULL, &e);
+                } else if (!restart && (service_is_active(t) || t->start_wanted) && !t->stop_requested) {
+                        log_info("service '%s': stopped with '%s', which it requires", t->name, s->name);
+                        (void) service_stop(t, NULL, NULL, &e);
+                }
+        }
 }
 
 int service_stop(Service *s, ServiceJobDone done, void *userdata, CrlError *reterr) {
@@ -139,7 +186,8 @@ int service_stop(Service *s, ServiceJobDone done, void *userdata, CrlError *rete
                 return r;
         s->stop_requested = true;
         s->start_after_stop = false;
-        service_event(s, SVC_EV_STOP);
+        propagate(s, false);
+        begin_stop(s);
         return 0;
 }
 
@@ -158,7 +206,8 @@ int service_restart(Service *s, ServiceJobDone done, void *userdata, CrlError *r
         }
         s->stop_requested = true;
         s->start_after_stop = true;
-        service_event(s, SVC_EV_STOP);
+        propagate(s, true);
+        begin_stop(s);
         return 0;
 }
 

@@ -91,7 +91,7 @@ bool service_is_active(const Service *s) {
 }
 
 bool service_is_settled(const Service *s) {
-        return !s->start_wanted && (s->state == SVC_DEAD || s->state == SVC_FAILED ||
+        return !s->start_wanted && !s->stop_wanted && (s->state == SVC_DEAD || s->state == SVC_FAILED ||
                                     s->state == SVC_RUNNING || s->state == SVC_EXITED ||
                                     s->state == SVC_AUTO_RESTART);
 }

@@ -23,11 +23,20 @@ Requires=od-a.service
 After=od-a.service
 [Service]
 ExecStart=/bin/sleep 1000
+ExecStop=/bin/sleep $(awk -v k="$CT_SLOW" 'BEGIN { print 0.4 * k }')
 EOF
 ct_unit od-c <<EOF
 [Unit]
 Requires=od-b
 After=od-b
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+# od-w only wants od-a: an explicit stop of od-a leaves it running.
+ct_unit od-w <<EOF
+[Unit]
+Wants=od-a.service
+After=od-a.service
 [Service]
 ExecStart=/bin/sleep 1000
 EOF
@@ -107,6 +116,28 @@ for n in od-x od-y; do
 done
 ct_expect_match "corrald's log names the cycle" "$(cat "$CT_TMP/corrald.log")" "cycle.*od-(x|y).*od-(x|y)"
 ct_check "no cgroup for the cycle's units" [ ! -d "$CT_CGMOUNT$CT_CGROOT/od-x.service" ]
+
+# ---- Requires= propagates an explicit restart and stop (systemd.unit(5)) ----
+ct_check "od-w: active/running" wait_state od-w active running "$T"
+pa=$(prop od-a MainPID) pb=$(prop od-b MainPID) pc=$(prop od-c MainPID) pw=$(prop od-w MainPID)
+ct_expect_eq "RestartService od-a" "$(call RestartService s od-a)" ""
+for n in od-a od-b od-c; do ct_check "$n: active/running after the restart" wait_state "$n" active running "$T"; done
+ct_check "od-b (Requires=od-a) was restarted with it: new MainPID" [ "$(prop od-b MainPID)" != "$pb" ]
+ct_check "od-c (Requires=od-b) too: new MainPID" [ "$(prop od-c MainPID)" != "$pc" ]
+ct_expect_eq "od-w (Wants= only) was left alone" "$(prop od-w MainPID)" "$pw"
+ta=$(prop od-a ActiveEnterTimestamp) tb=$(prop od-b ActiveEnterTimestamp)
+ct_check "after the restart od-b is active after od-a again" [ "$tb" -gt "$ta" ]
+ct_check "od-a has a new MainPID" [ "$(prop od-a MainPID)" != "$pa" ]
+
+ct_expect_eq "StopService od-a" "$(call StopService s od-a)" ""
+for n in od-a od-b od-c; do ct_expect_eq "$n: stopped with od-a" "$(state_of "$n")" inactive/dead; done
+ia=$(prop od-a InactiveEnterTimestamp) ib=$(prop od-b InactiveEnterTimestamp) ic=$(prop od-c InactiveEnterTimestamp)
+echo "InactiveEnterTimestamp: a $ia, b $ib, c $ic"
+# od-b's ExecStop= takes 0.4 s: od-a, ordered before it, stops only after.
+ct_check "stop order is After= reversed: od-b stopped before od-a" [ "$ib" -le "$ia" ]
+ct_check "... and od-c before od-b" [ "$ic" -le "$ib" ]
+ct_expect_eq "od-w (Wants= only) still runs" "$(state_of od-w)" active/running
+ct_expect_eq "od-w: same MainPID" "$(prop od-w MainPID)" "$pw"
 
 corrald_stop
 ct_finish
