@@ -924,6 +924,18 @@ int ns_mount_apply(NsPlan *plan, NsStep *ret_step, int *ret_index) {
         *ret_step = NS_STEP_PROPAGATION;
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return -errno;
+        /* The network namespace pins (/run/netns, a mount of its own, see
+         * ns_pin()) are not the service's: root in it could setns() into
+         * another service's network, and every later pin would propagate
+         * into its copy (N services, N² mounts). Drop the copy and its
+         * pins, and whatever is stacked under it (`ip netns` and ns_pin()
+         * bind it onto itself, maybe more than once); until it is no mount
+         * point (EINVAL) or absent (ENOENT). */
+        for (unsigned i = 0; umount2("/run/netns", MNT_DETACH) >= 0; i++)
+                if (i >= 64)
+                        return -ELOOP;
+        if (errno != EINVAL && errno != ENOENT)
+                return -errno;
         *ret_step = NS_STEP_MOUNT;
         r = take_trees(plan, ret_index);
         if (r < 0)

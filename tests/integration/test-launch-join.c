@@ -93,6 +93,56 @@ static void test_pin(const NsProcess *other) {
         CHECK(ns_unpin("other", &e) == 0, "second unpin must be a no-op: %s", e.message);
 }
 
+/* How many mounts under /run/netns the process pid sees. */
+static int netns_mounts_of(pid_t pid) {
+        char path[64], line[4096];
+        int n = 0;
+        FILE *f;
+
+        (void) snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int) pid);
+        f = fopen(path, "re");
+        if (!f)
+                return -1;
+        while (fgets(line, sizeof(line), f))
+                if (strstr(line, " /run/netns"))
+                        n++;
+        fclose(f);
+        return n;
+}
+
+/* A service with a mount namespace sees no /run/netns pin, neither those
+ * made before it started (copied with the mount tree) nor later ones
+ * (propagated from the shared /run/netns): root in it must not setns()
+ * into another service's network, and N services must not hold N² mounts. */
+static void test_pins_hidden(const NsProcess *other) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("pinview");
+        char *argv[] = { (char *) "/bin/sleep", (char *) "60", NULL };
+        NsLaunchParams p;
+        NsProcess c;
+        CrlError e = {};
+        siginfo_t si;
+
+        CHECK(ns_pin(other->pidfd, "pin-before", &e) == 0, "pin: %s", e.message);
+        CHECK(netns_mounts_of(getpid()) >= 2, "the test's own view has /run/netns and the pin");
+        u->private_network = u->private_tmp = true;
+        ns_launch_params_init(&p, u);
+        p.argv = argv;
+        p.runtime_dir = rt_dir();
+        if (ns_launch(&p, &c, &e) < 0) {
+                CHECK(false, "launch pinview: %s", e.message);
+                return;
+        }
+        CHECK(ns_pin(other->pidfd, "pin-after", &e) == 0, "pin: %s", e.message);
+        CHECK(netns_mounts_of(c.main_pid) == 0, "the service sees %d mounts under /run/netns, want 0",
+              netns_mounts_of(c.main_pid));
+        (void) ns_unpin("pin-before", &e);
+        (void) ns_unpin("pin-after", &e);
+        (void) crl_pidfd_send_signal(c.pidfd, SIGKILL, NULL, 0);
+        (void) waitid(P_PIDFD, (id_t) c.pidfd, &si, WEXITED);
+        ns_process_done(&c);
+        (void) ns_private_tmp_remove(rt_dir(), "pinview");
+}
+
 /* ns_exec() p with the command's stdout in out; waits for the command. */
 static int exec_capture(NsExecParams *p, char *out, size_t size, siginfo_t *ret_si, CrlError *e) {
         NsProcess proc;
@@ -312,6 +362,7 @@ int main(void) {
         test_joins(&other);
         test_netns_path();
         test_pin(&other);
+        test_pins_hidden(&other);
         test_exec(&other);
         test_exec_userns();
         test_exec_passwd_in_root();

@@ -301,11 +301,12 @@ static void run_services(NsNet *net, CgRoot *root) {
         CHECK(r >= 0, "start client: %s", err.message);
         if (web.running && client.unit && client.address[0])
                 check_running(&web, &client);
-        /* launched while web's pin exists: its mount namespace gets a copy */
+        /* launched while web's pin exists: its mount namespace drops the
+         * copy of /run/netns (ns_mount_apply), so it cannot reach web's network */
         r = svc_start(net, root, &idle, "idle", &err);
         CHECK(r >= 0, "start idle: %s", err.message);
-        CHECK(sh(NULL, "grep -q /run/netns/corral-web /proc/%d/mountinfo", (int) idle.proc.main_pid) == 0,
-              "idle has no copy of web's pin");
+        CHECK(sh(NULL, "grep -q /run/netns /proc/%d/mountinfo", (int) idle.proc.main_pid) != 0,
+              "idle sees the /run/netns pins");
         /* no socket (netlink, nft), eventfd or namespace fd of ours leaks into a service */
         CHECK(sh(NULL, "ls -l /proc/%d/fd | grep -E -q 'socket:|anon_inode:|net:\\['", (int) idle.proc.main_pid) != 0,
               "idle inherited a socket, eventfd or namespace fd");
