@@ -223,16 +223,26 @@ static int child_enter(NsPlan *plan, NsStep *step) {
 typedef struct Pid2 {
         NsPlan *plan;
         int sock, null_fd;
+        int gate[2];            /* the init writes a byte once it dropped its capabilities */
+        int done[2];            /* O_CLOEXEC: EOF for the init when PID 2 exec'd or died */
 } Pid2;
 
 /* PID 2, the command. It shares the init's memory (CLONE_VM) while the init
- * waits for its execve (CLONE_VFORK), so it writes only its own stack. */
+ * waits for its execve (setup_init), so it writes only its own stack. It
+ * starts once the init holds no capability but CAP_KILL: the command never
+ * sees (or ptraces) a privileged init. */
 static int pid2_main(void *userdata) {
         const Pid2 *a = userdata;
         NsStep step = NS_STEP_INIT;
         sigset_t mask;
+        char c;
         int r;
 
+        (void) close(a->gate[1]);       /* our copies: the init's end only */
+        (void) close(a->done[0]);
+        while (read(a->gate[0], &c, 1) < 0 && errno == EINTR)
+                ;
+        (void) close(a->gate[0]);
         sigemptyset(&mask);
         r = RET_NERRNO(sigprocmask(SIG_SETMASK, &mask, NULL));
         if (r >= 0)
@@ -278,24 +288,39 @@ static int setup_init(NsPlan *plan, int sock, int null_fd, NsStep *step) {
         sigset_t mask;
         int record_fd;
         pid_t pid;
+        char c;
 
         *step = NS_STEP_INIT;
         sigfillset(&mask);
         if (sigprocmask(SIG_SETMASK, &mask, NULL) < 0)
                 return -errno;
+        if (pipe2(a.gate, O_CLOEXEC) < 0)
+                return -errno;
+        if (pipe2(a.done, O_CLOEXEC) < 0)
+                return -errno;
         /* The init keeps the status pipe; PID 2 must not inherit it past exec,
-         * and O_CLOEXEC sees to that. */
-        pid = clone(pid2_main, stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+         * and O_CLOEXEC sees to that. Not CLONE_VFORK: the init must drop
+         * its capabilities while PID 2 waits, then it waits in turn. */
+        pid = clone(pid2_main, stack, CLONE_VM | SIGCHLD, &a);
         if (pid < 0 && errno == EINVAL && plan->unshare_timens)
                 pid = clone(pid2_main, stack, SIGCHLD, &a);
         if (pid < 0)
                 return -errno;
+        safe_close(a.gate[0]);
+        safe_close(a.done[1]);
         /* The command's copy of the socket closes on its execve: that is the
          * parent's success signal, so ours must not stay open. */
         safe_close(sock);
-        /* Best effort: the command runs already; a root init in its own
-         * user namespace or the host's has CAP_SETPCAP for this. */
+        /* Best effort: a root init in its own user namespace or the host's
+         * has CAP_SETPCAP for this. Then PID 2 may go on; until its execve
+         * (EOF on done) the init touches no memory they share, as
+         * CLONE_VFORK would have it. */
         (void) ns_creds_init_drop();
+        (void) !write(a.gate[1], "", 1);
+        safe_close(a.gate[1]);
+        while (read(a.done[0], &c, 1) < 0 && errno == EINTR)
+                ;
+        safe_close(a.done[0]);
         record_fd = init_fds(plan->status_fd, plan->record_fd, null_fd);
         _exit(ns_init_run(pid, 3, record_fd));
 }
