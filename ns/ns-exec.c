@@ -190,15 +190,33 @@ static int target_pid(int pidfd, pid_t *ret) {
         return r;
 }
 
-int ns_exec(const NsExecParams *p, NsProcess *ret, CrlError *reterr) {
-        _cleanup_(ns_plan_done) NsPlan plan = NS_PLAN_INIT;
-        _cleanup_(unit_config_freep) UnitConfig *u = NULL;
+/* Clone the command in the target's PID namespace: ours is switched for the
+ * one clone and switched back. */
+static int exec_clone(const NsExecParams *p, NsLaunchParams *lp, NsPlan *plan, NsLaunch **ret, CrlError *reterr) {
         _cleanup_close_ int own_pidns = -EBADF;
-        NsLaunchParams lp;
-        NsLaunch *l = NULL;
-        pid_t pid = 0;
         int r, k;
 
+        own_pidns = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+        if (own_pidns < 0)
+                return crl_error_set(reterr, errno, "exec: our pid namespace: %s", strerror(errno));
+        if ((plan->exec_setns_flags & CLONE_NEWPID) && setns(p->target_pidfd, CLONE_NEWPID) < 0)
+                return crl_error_set(reterr, errno, "step 'join': pid namespace: %s", strerror(errno));
+        plan->exec_setns_flags &= ~(unsigned long) CLONE_NEWPID;
+        r = ns_launch_start_plan(lp, plan, ret, reterr);
+        k = setns(own_pidns, CLONE_NEWPID);
+        assert(k >= 0); /* moving back to our own pid namespace cannot fail */
+        (void) k;
+        return r;
+}
+
+int ns_exec_start(const NsExecParams *p, NsLaunch **ret, CrlError *reterr) {
+        _cleanup_(ns_plan_done) NsPlan plan = NS_PLAN_INIT;
+        _cleanup_(unit_config_freep) UnitConfig *u = NULL;
+        NsLaunchParams lp;
+        pid_t pid = 0;
+        int r;
+
+        assert(p && ret);
         if (!p->argv || !p->argv[0])
                 return crl_error_set(reterr, EINVAL, "exec: no command");
         r = target_pid(p->target_pidfd, &pid);
@@ -206,23 +224,28 @@ int ns_exec(const NsExecParams *p, NsProcess *ret, CrlError *reterr) {
                 return crl_error_set(reterr, r, "exec: the service is not running");
         r = unit_config_new("exec", &u);
         if (r < 0)
-                return r;
+                return crl_error_set(reterr, r, "exec: out of memory");
         r = exec_plan(p, pid, &plan, reterr);
+        if (r == -ENOMEM)
+                return crl_error_set(reterr, r, "exec: out of memory");
         if (r < 0)
                 return r;
         ns_launch_params_init(&lp, u);
         lp.cgroup_fd = p->cgroup_fd;
-        own_pidns = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
-        if (own_pidns < 0)
-                return crl_error_set(reterr, errno, "exec: our pid namespace: %s", strerror(errno));
-        if ((plan.exec_setns_flags & CLONE_NEWPID) && setns(p->target_pidfd, CLONE_NEWPID) < 0)
-                return crl_error_set(reterr, errno, "step 'join': pid namespace: %s", strerror(errno));
-        plan.exec_setns_flags &= ~(unsigned long) CLONE_NEWPID;
-        r = ns_launch_start_plan(&lp, &plan, &l, reterr);
-        k = setns(own_pidns, CLONE_NEWPID);
+        r = exec_clone(p, &lp, &plan, ret, reterr);
         if (r < 0)
                 return r;
-        assert(k >= 0); /* moving back to our own pid namespace cannot fail */
-        (void) k;
+        /* The handshake reads the (empty) unit until the end: it is the launch's now. */
+        ns_launch_own_unit(*ret, TAKE_PTR(u));
+        return 0;
+}
+
+int ns_exec(const NsExecParams *p, NsProcess *ret, CrlError *reterr) {
+        NsLaunch *l = NULL;
+        int r;
+
+        r = ns_exec_start(p, &l, reterr);
+        if (r < 0)
+                return r;
         return ns_launch_run(l, ret, reterr);
 }

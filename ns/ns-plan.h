@@ -138,7 +138,7 @@ typedef struct NsPlan {
                 .dev_fds = { -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF },  \
         }
 
-/* ns-launch.c: shared by ns_launch() and ns_exec() */
+/* ns-launch.c: shared by ns_launch_start() and ns_exec_start() */
 void ns_plan_done(NsPlan *plan);
 pid_t ns_launch_clone(const NsLaunchParams *p, NsPlan *plan, int *ret_pidfd, NsProcess *ret);
 int ns_parent_setup(const NsLaunchParams *p, int pidfd, pid_t pid, bool fallback, CrlError *reterr);
@@ -152,6 +152,9 @@ int ns_launch_start_plan(const NsLaunchParams *p, NsPlan *plan, NsLaunch **ret, 
 int ns_launch_run(NsLaunch *l, NsProcess *ret, CrlError *reterr);
 /* Prefix dispatch's messages with "service 'NAME': " (ns_launch_start()). */
 void ns_launch_set_named(NsLaunch *l);
+/* Take u, the params' unit, freeing it with the launch (ns_exec_start()'s
+ * own empty unit, which the handshake reads until the end). */
+void ns_launch_own_unit(NsLaunch *l, UnitConfig *u);
 
 /* ns-launch.c. Handshake bytes on the socketpair, besides NsChildError:
  * parent -> child NS_MSG_GO (release; again once the maps are written),
