@@ -5,7 +5,6 @@
  * namespace of the target with one setns(pidfd, flags) and its cwd. */
 #include <assert.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,63 +47,20 @@ static int differing_namespaces(pid_t pid, unsigned long *ret) {
         return 0;
 }
 
-/* The service's /etc/passwd, resolved inside its root: through
- * /proc/PID/root an absolute symlink would resolve against our root, and the
- * service could point corralctl at any host file, a FIFO or /dev/zero. */
-static FILE *exec_open_passwd(pid_t pid, int *ret_error) {
-        struct open_how how = {
-                .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-        };
-        _cleanup_close_ int root = -EBADF, fd = -EBADF;
+/* -u USER: the child looks it up in the service's /etc/passwd (reading a
+ * file of the service here could hang us); it gets the service's root and
+ * room for the one group. */
+static int exec_plan_user(const char *user, pid_t pid, NsPlan *plan, CrlError *reterr) {
         char path[64];
-        struct stat st;
-        FILE *f;
 
         (void) snprintf(path, sizeof(path), "/proc/%d/root", (int) pid);
-        root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root < 0)
-                return *ret_error = errno, NULL;
-        fd = crl_openat2(root, "/etc/passwd", &how);
-        if (fd < 0)
-                return *ret_error = -fd, NULL;
-        /* Regular and of a sane size: anything else is not a passwd file. */
-        if (fstat(fd, &st) < 0)
-                return *ret_error = errno, NULL;
-        if (!S_ISREG(st.st_mode) || st.st_size > 64 * 1024 * 1024)
-                return *ret_error = EBADFD, NULL;
-        f = fdopen(fd, "r");
-        if (!f)
-                return *ret_error = errno, NULL;
-        TAKE_FD(fd);
-        return f;
-}
-
-/* -u USER is looked up in the service's own /etc/passwd. */
-static int exec_resolve_user(pid_t pid, const char *user, NsPlan *plan, CrlError *reterr) {
-        char buf[4096];
-        struct passwd pw, *res = NULL;
-        int error = 0;
-        FILE *f;
-
-        f = exec_open_passwd(pid, &error);
-        if (!f)
-                return crl_error_set(reterr, error, "step 'uid': the service's /etc/passwd: %s",
-                                     error == EBADFD ? "not a regular file" : strerror(error));
-        while (fgetpwent_r(f, &pw, buf, sizeof(buf), &res) == 0 && res)
-                if (streq(pw.pw_name, user))
-                        break;
-        fclose(f);
-        if (!res)
-                return crl_error_set(reterr, ESRCH, "step 'uid': user '%s': not in the service's /etc/passwd", user);
-        plan->set_ids = plan->set_groups = true;
-        plan->uid = pw.pw_uid;
-        plan->gid = pw.pw_gid;
+        plan->exec_root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (plan->exec_root_fd < 0)
+                return crl_error_set(reterr, errno, "step 'user': %s: %s", path, strerror(errno));
+        plan->exec_user = strdup(user);
         plan->groups = malloc(sizeof(gid_t));
-        if (!plan->groups)
+        if (!plan->exec_user || !plan->groups)
                 return -ENOMEM;
-        plan->groups[0] = pw.pw_gid;
-        plan->n_groups = 1;
         return 0;
 }
 
@@ -152,7 +108,7 @@ static int exec_plan(const NsExecParams *p, pid_t pid, NsPlan *plan, CrlError *r
                 return crl_error_set(reterr, errno, "step 'working-directory': %s: %s", path, strerror(errno));
         if ((r = exec_plan_limits(pid, plan, reterr)) < 0)
                 return r;
-        if (p->user && (r = exec_resolve_user(pid, p->user, plan, reterr)) < 0)
+        if (p->user && (r = exec_plan_user(p->user, pid, plan, reterr)) < 0)
                 return r;
         if (!p->user && (plan->exec_setns_flags & CLONE_NEWUSER)) {
                 /* As nsenter does: be the namespace's root, not the unmapped

@@ -149,6 +149,10 @@ void ns_launch_own_unit(NsLaunch *l, UnitConfig *u) {
 static void child_error_format(const NsPlan *plan, const NsChildError *e, CrlError *reterr) {
         char detail[384] = "";
 
+        if (e->step == NS_STEP_USER) {
+                ns_exec_user_describe(plan, e->error, reterr);
+                return;
+        }
         if (e->index >= 0 && (size_t) e->index < plan->n_mounts)
                 (void) ns_mount_describe(&plan->mounts[e->index], detail, sizeof(detail));
         else if (e->step == NS_STEP_EXEC)

@@ -167,7 +167,8 @@ typedef struct NsExecParams {
                                          * service's cgroup, -EBADF: none */
         char *const *argv;              /* borrowed; argv[0] absolute or found in PATH inside */
         char *const *environment;       /* borrowed; NULL: PATH only */
-        const char *user;               /* NULL: root; resolved inside the service's root */
+        const char *user;               /* NULL: root; looked up by the child in the service's
+                                         * /etc/passwd, inside its root (the caller reads nothing) */
         int stdin_fd, stdout_fd, stderr_fd; /* borrowed; -EBADF: inherit ours */
 } NsExecParams;
 
