@@ -54,11 +54,11 @@ static bool passwd_line(const char *line, size_t len, const char *user, uid_t *r
         return true;
 }
 
+#define LINE_KEPT 1024   /* the fields we need come first */
+
 int ns_passwd_find(int fd, const char *user, uid_t *ret_uid, gid_t *ret_gid) {
-        char buf[4096], line[1024];
-        size_t len = 0;         /* of the current line, its first sizeof(line) bytes kept */
-        uid_t uid;
-        gid_t gid;
+        char buf[4096], line[LINE_KEPT];
+        size_t len = 0;         /* of the current line, its first LINE_KEPT bytes kept */
 
         for (;;) {
                 ssize_t n = read(fd, buf, sizeof(buf));
@@ -67,26 +67,19 @@ int ns_passwd_find(int fd, const char *user, uid_t *ret_uid, gid_t *ret_gid) {
                         continue;
                 if (n < 0)
                         return -errno;
-                if (n == 0)
-                        break;
+                if (n == 0)     /* a last line without its newline */
+                        return passwd_line(line, len < LINE_KEPT ? len : LINE_KEPT, user, ret_uid, ret_gid) ? 0 : -ESRCH;
                 for (ssize_t i = 0; i < n; i++) {
                         if (buf[i] != '\n') {
-                                if (len < sizeof(line))
+                                if (len < LINE_KEPT)
                                         line[len] = buf[i];
                                 len++;
-                                continue;
-                        }
-                        if (passwd_line(line, len < sizeof(line) ? len : sizeof(line), user, &uid, &gid))
-                                goto found;
-                        len = 0;
+                        } else if (passwd_line(line, len < LINE_KEPT ? len : LINE_KEPT, user, ret_uid, ret_gid))
+                                return 0;
+                        else
+                                len = 0;
                 }
         }
-        if (!passwd_line(line, len < sizeof(line) ? len : sizeof(line), user, &uid, &gid))
-                return -ESRCH;
-found:
-        *ret_uid = uid;
-        *ret_gid = gid;
-        return 0;
 }
 
 /* In the child: through the target's root, never out of it (an absolute

@@ -53,6 +53,8 @@ static int differing_namespaces(pid_t pid, unsigned long *ret) {
 static int exec_plan_user(const char *user, pid_t pid, NsPlan *plan, CrlError *reterr) {
         char path[64];
 
+        if (!user[0] || strpbrk(user, ":\n"))
+                return crl_error_set(reterr, EINVAL, "step 'user': '%s' is not a user name", user);
         (void) snprintf(path, sizeof(path), "/proc/%d/root", (int) pid);
         plan->exec_root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (plan->exec_root_fd < 0)
