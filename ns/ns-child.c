@@ -340,7 +340,11 @@ static int child_run(NsPlan *plan, int sock, NsStep *step, int *index) {
         if (r < 0)
                 return r;
         if (plan->exec_target_pidfd >= 0) {
-                r = child_enter(plan, step);
+                /* Before the setns()s: read as the caller would, from the target's root. */
+                *step = NS_STEP_USER;
+                r = plan->exec_user ? ns_exec_user_lookup(plan) : 0;
+                if (r >= 0)
+                        r = child_enter(plan, step);
                 return r < 0 ? r : setup_process(plan, -EBADF, sock, false, step);
         }
         r = setup_namespaces(plan, step);

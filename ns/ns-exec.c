@@ -5,7 +5,6 @@
  * namespace of the target with one setns(pidfd, flags) and its cwd. */
 #include <assert.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,63 +47,22 @@ static int differing_namespaces(pid_t pid, unsigned long *ret) {
         return 0;
 }
 
-/* The service's /etc/passwd, resolved inside its root: through
- * /proc/PID/root an absolute symlink would resolve against our root, and the
- * service could point corralctl at any host file, a FIFO or /dev/zero. */
-static FILE *exec_open_passwd(pid_t pid, int *ret_error) {
-        struct open_how how = {
-                .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-        };
-        _cleanup_close_ int root = -EBADF, fd = -EBADF;
+/* -u USER: the child looks it up in the service's /etc/passwd (reading a
+ * file of the service here could hang us); it gets the service's root and
+ * room for the one group. */
+static int exec_plan_user(const char *user, pid_t pid, NsPlan *plan, CrlError *reterr) {
         char path[64];
-        struct stat st;
-        FILE *f;
 
+        if (!user[0] || strpbrk(user, ":\n"))
+                return crl_error_set(reterr, EINVAL, "step 'user': '%s' is not a user name", user);
         (void) snprintf(path, sizeof(path), "/proc/%d/root", (int) pid);
-        root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root < 0)
-                return *ret_error = errno, NULL;
-        fd = crl_openat2(root, "/etc/passwd", &how);
-        if (fd < 0)
-                return *ret_error = -fd, NULL;
-        /* Regular and of a sane size: anything else is not a passwd file. */
-        if (fstat(fd, &st) < 0)
-                return *ret_error = errno, NULL;
-        if (!S_ISREG(st.st_mode) || st.st_size > 64 * 1024 * 1024)
-                return *ret_error = EBADFD, NULL;
-        f = fdopen(fd, "r");
-        if (!f)
-                return *ret_error = errno, NULL;
-        TAKE_FD(fd);
-        return f;
-}
-
-/* -u USER is looked up in the service's own /etc/passwd. */
-static int exec_resolve_user(pid_t pid, const char *user, NsPlan *plan, CrlError *reterr) {
-        char buf[4096];
-        struct passwd pw, *res = NULL;
-        int error = 0;
-        FILE *f;
-
-        f = exec_open_passwd(pid, &error);
-        if (!f)
-                return crl_error_set(reterr, error, "step 'uid': the service's /etc/passwd: %s",
-                                     error == EBADFD ? "not a regular file" : strerror(error));
-        while (fgetpwent_r(f, &pw, buf, sizeof(buf), &res) == 0 && res)
-                if (streq(pw.pw_name, user))
-                        break;
-        fclose(f);
-        if (!res)
-                return crl_error_set(reterr, ESRCH, "step 'uid': user '%s': not in the service's /etc/passwd", user);
-        plan->set_ids = plan->set_groups = true;
-        plan->uid = pw.pw_uid;
-        plan->gid = pw.pw_gid;
+        plan->exec_root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (plan->exec_root_fd < 0)
+                return crl_error_set(reterr, errno, "step 'user': %s: %s", path, strerror(errno));
+        plan->exec_user = strdup(user);
         plan->groups = malloc(sizeof(gid_t));
-        if (!plan->groups)
+        if (!plan->exec_user || !plan->groups)
                 return -ENOMEM;
-        plan->groups[0] = pw.pw_gid;
-        plan->n_groups = 1;
         return 0;
 }
 
@@ -152,7 +110,7 @@ static int exec_plan(const NsExecParams *p, pid_t pid, NsPlan *plan, CrlError *r
                 return crl_error_set(reterr, errno, "step 'working-directory': %s: %s", path, strerror(errno));
         if ((r = exec_plan_limits(pid, plan, reterr)) < 0)
                 return r;
-        if (p->user && (r = exec_resolve_user(pid, p->user, plan, reterr)) < 0)
+        if (p->user && (r = exec_plan_user(p->user, pid, plan, reterr)) < 0)
                 return r;
         if (!p->user && (plan->exec_setns_flags & CLONE_NEWUSER)) {
                 /* As nsenter does: be the namespace's root, not the unmapped
@@ -190,15 +148,33 @@ static int target_pid(int pidfd, pid_t *ret) {
         return r;
 }
 
-int ns_exec(const NsExecParams *p, NsProcess *ret, CrlError *reterr) {
-        _cleanup_(ns_plan_done) NsPlan plan = NS_PLAN_INIT;
-        _cleanup_(unit_config_freep) UnitConfig *u = NULL;
+/* Clone the command in the target's PID namespace: ours is switched for the
+ * one clone and switched back. */
+static int exec_clone(const NsExecParams *p, NsLaunchParams *lp, NsPlan *plan, NsLaunch **ret, CrlError *reterr) {
         _cleanup_close_ int own_pidns = -EBADF;
-        NsLaunchParams lp;
-        NsLaunch *l = NULL;
-        pid_t pid = 0;
         int r, k;
 
+        own_pidns = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+        if (own_pidns < 0)
+                return crl_error_set(reterr, errno, "exec: our pid namespace: %s", strerror(errno));
+        if ((plan->exec_setns_flags & CLONE_NEWPID) && setns(p->target_pidfd, CLONE_NEWPID) < 0)
+                return crl_error_set(reterr, errno, "step 'join': pid namespace: %s", strerror(errno));
+        plan->exec_setns_flags &= ~(unsigned long) CLONE_NEWPID;
+        r = ns_launch_start_plan(lp, plan, ret, reterr);
+        k = setns(own_pidns, CLONE_NEWPID);
+        assert(k >= 0); /* moving back to our own pid namespace cannot fail */
+        (void) k;
+        return r;
+}
+
+int ns_exec_start(const NsExecParams *p, NsLaunch **ret, CrlError *reterr) {
+        _cleanup_(ns_plan_done) NsPlan plan = NS_PLAN_INIT;
+        _cleanup_(unit_config_freep) UnitConfig *u = NULL;
+        NsLaunchParams lp;
+        pid_t pid = 0;
+        int r;
+
+        assert(p && ret);
         if (!p->argv || !p->argv[0])
                 return crl_error_set(reterr, EINVAL, "exec: no command");
         r = target_pid(p->target_pidfd, &pid);
@@ -206,23 +182,28 @@ int ns_exec(const NsExecParams *p, NsProcess *ret, CrlError *reterr) {
                 return crl_error_set(reterr, r, "exec: the service is not running");
         r = unit_config_new("exec", &u);
         if (r < 0)
-                return r;
+                return crl_error_set(reterr, r, "exec: out of memory");
         r = exec_plan(p, pid, &plan, reterr);
+        if (r == -ENOMEM)
+                return crl_error_set(reterr, r, "exec: out of memory");
         if (r < 0)
                 return r;
         ns_launch_params_init(&lp, u);
         lp.cgroup_fd = p->cgroup_fd;
-        own_pidns = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
-        if (own_pidns < 0)
-                return crl_error_set(reterr, errno, "exec: our pid namespace: %s", strerror(errno));
-        if ((plan.exec_setns_flags & CLONE_NEWPID) && setns(p->target_pidfd, CLONE_NEWPID) < 0)
-                return crl_error_set(reterr, errno, "step 'join': pid namespace: %s", strerror(errno));
-        plan.exec_setns_flags &= ~(unsigned long) CLONE_NEWPID;
-        r = ns_launch_start_plan(&lp, &plan, &l, reterr);
-        k = setns(own_pidns, CLONE_NEWPID);
+        r = exec_clone(p, &lp, &plan, ret, reterr);
         if (r < 0)
                 return r;
-        assert(k >= 0); /* moving back to our own pid namespace cannot fail */
-        (void) k;
+        /* The handshake reads the (empty) unit until the end: it is the launch's now. */
+        ns_launch_own_unit(*ret, TAKE_PTR(u));
+        return 0;
+}
+
+int ns_exec(const NsExecParams *p, NsProcess *ret, CrlError *reterr) {
+        NsLaunch *l = NULL;
+        int r;
+
+        r = ns_exec_start(p, &l, reterr);
+        if (r < 0)
+                return r;
         return ns_launch_run(l, ret, reterr);
 }

@@ -32,6 +32,7 @@ typedef enum LaunchState {
 
 struct NsLaunch {
         NsLaunchParams params;  /* copy; unit, setup_userdata, cgroup_fd borrowed till the end */
+        UnitConfig *own_unit;   /* owned: params.unit when the launch made it (ns_exec_start) */
         NsPlan plan;            /* owned: the parent's copy, for messages and the maps */
         NsProcess proc;         /* pidfd, main_pidfd: owned until moved to the caller */
         int epoll_fd;           /* owned: what the caller waits on */
@@ -60,6 +61,7 @@ static NsLaunch *launch_new(const NsLaunchParams *p, NsPlan *plan) {
 
 static NsLaunch *launch_done(NsLaunch *l) {
         ns_plan_done(&l->plan);
+        unit_config_free(l->own_unit);
         ns_process_done(&l->proc);
         safe_close(l->epoll_fd);
         safe_close(l->sock);
@@ -139,9 +141,18 @@ void ns_launch_set_named(NsLaunch *l) {
         l->named = true;
 }
 
+void ns_launch_own_unit(NsLaunch *l, UnitConfig *u) {
+        assert(l->params.unit == u && !l->own_unit);
+        l->own_unit = u;
+}
+
 static void child_error_format(const NsPlan *plan, const NsChildError *e, CrlError *reterr) {
         char detail[384] = "";
 
+        if (e->step == NS_STEP_USER) {
+                ns_exec_user_describe(plan, e->error, reterr);
+                return;
+        }
         if (e->index >= 0 && (size_t) e->index < plan->n_mounts)
                 (void) ns_mount_describe(&plan->mounts[e->index], detail, sizeof(detail));
         else if (e->step == NS_STEP_EXEC)

@@ -32,6 +32,7 @@ static const char *const step_names[_NS_STEP_MAX] = {
         [NS_STEP_PIVOT_ROOT] = "pivot-root",
         [NS_STEP_INIT] = "init",
         [NS_STEP_MAINPID] = "mainpid",
+        [NS_STEP_USER] = "user",
         [NS_STEP_GROUPS] = "groups",
         [NS_STEP_GID] = "gid",
         [NS_STEP_UID] = "uid",
@@ -104,6 +105,8 @@ void ns_plan_done(NsPlan *plan) {
         plan->netns_fd = safe_close(plan->netns_fd);
         plan->status_fd = safe_close(plan->status_fd);
         plan->exec_cwd_fd = safe_close(plan->exec_cwd_fd);
+        plan->exec_root_fd = safe_close(plan->exec_root_fd);
+        free(plan->exec_user);
         if (plan->pid2_stack)
                 (void) munmap(plan->pid2_stack, plan->pid2_stack_size);
         plan->pid2_stack = NULL;

@@ -2,8 +2,9 @@
 #pragma once
 
 /* One launcher for every way corral starts a process: a unit's ExecStart (the
- * supervisor), a transient run (corralctl run) and, through ns_exec(), a
- * command inside a running service (corralctl exec).
+ * supervisor), a transient run (corralctl run) and, through ns_exec_start(),
+ * a command inside a running service (the supervisor's control commands
+ * while the main process runs, corralctl exec).
  *
  * A launch clones the process into its cgroup and namespaces, runs the
  * parent-side steps (uid/gid maps, the setup hook, process attributes) when
@@ -158,15 +159,27 @@ int ns_unpin(const char *name, CrlError *reterr);
 /* Remove RUNTIME_DIR/private-tmp/NAME (PrivateTmp= of a stopped service). */
 int ns_private_tmp_remove(const char *runtime_dir, const char *name);
 
-/* corralctl exec: run argv inside every namespace, the cgroup, root and
- * working directory of the running service whose process is target_pidfd. */
+/* A command inside a running service: run argv inside every namespace, the
+ * cgroup, root and working directory of the process target_pidfd. */
 typedef struct NsExecParams {
         int target_pidfd;               /* borrowed */
-        int cgroup_fd;                  /* borrowed; the service's cgroup, -EBADF: none */
+        int cgroup_fd;                  /* borrowed, until the exec ended or was aborted; the
+                                         * service's cgroup, -EBADF: none */
         char *const *argv;              /* borrowed; argv[0] absolute or found in PATH inside */
         char *const *environment;       /* borrowed; NULL: PATH only */
-        const char *user;               /* NULL: root; resolved inside the service's root */
+        const char *user;               /* NULL: root; looked up by the child in the service's
+                                         * /etc/passwd, inside its root (the caller reads nothing) */
         int stdin_fd, stdout_fd, stderr_fd; /* borrowed; -EBADF: inherit ours */
 } NsExecParams;
 
+/* Asynchronous, as ns_launch_start(): clone the command (in the target's
+ * PID namespace, switched for the one clone) and return at once with an
+ * NsLaunch the caller drives with ns_launch_fd()/ns_launch_dispatch() and
+ * ends with ns_launch_abort()/ns_launch_free(). Dispatch succeeds only on
+ * the command's exec report; NsProcess.pidfd is the command. Nothing but
+ * p->cgroup_fd needs to outlive this call. The caller's pid_for_children is
+ * switched, so only for single-threaded callers (corrald's loop). */
+int ns_exec_start(const NsExecParams *p, NsLaunch **ret, CrlError *reterr);
+/* Synchronous: start, then poll() and dispatch until the exec ended (tests;
+ * not for corrald, whose loop must not wait for the child). */
 int ns_exec(const NsExecParams *p, NsProcess *ret, CrlError *reterr);

@@ -28,6 +28,7 @@ typedef enum NsStep {
         NS_STEP_PIVOT_ROOT,
         NS_STEP_INIT,
         NS_STEP_MAINPID,
+        NS_STEP_USER,
         NS_STEP_GROUPS,
         NS_STEP_GID,
         NS_STEP_UID,
@@ -127,6 +128,8 @@ typedef struct NsPlan {
         int exec_target_pidfd;          /* borrowed, -EBADF: a normal launch */
         unsigned long exec_setns_flags;
         int exec_cwd_fd;                /* owned: the target's cwd (O_PATH) */
+        int exec_root_fd;               /* owned: the target's root (O_PATH), with exec_user */
+        char *exec_user;                /* owned: -u USER, looked up by the child; NULL: none */
         bool stdio_inherit;             /* stdio[i] < 0: keep our fd i */
 } NsPlan;
 
@@ -135,10 +138,11 @@ typedef struct NsPlan {
                 .netns_fd = -EBADF, .status_fd = -EBADF, .join_pidfd = -EBADF,  \
                 .record_fd = -EBADF,                                            \
                 .exec_target_pidfd = -EBADF, .exec_cwd_fd = -EBADF,             \
+                .exec_root_fd = -EBADF,                                         \
                 .dev_fds = { -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF },  \
         }
 
-/* ns-launch.c: shared by ns_launch() and ns_exec() */
+/* ns-launch.c: shared by ns_launch_start() and ns_exec_start() */
 void ns_plan_done(NsPlan *plan);
 pid_t ns_launch_clone(const NsLaunchParams *p, NsPlan *plan, int *ret_pidfd, NsProcess *ret);
 int ns_parent_setup(const NsLaunchParams *p, int pidfd, pid_t pid, bool fallback, CrlError *reterr);
@@ -152,6 +156,9 @@ int ns_launch_start_plan(const NsLaunchParams *p, NsPlan *plan, NsLaunch **ret, 
 int ns_launch_run(NsLaunch *l, NsProcess *ret, CrlError *reterr);
 /* Prefix dispatch's messages with "service 'NAME': " (ns_launch_start()). */
 void ns_launch_set_named(NsLaunch *l);
+/* Take u, the params' unit, freeing it with the launch (ns_exec_start()'s
+ * own empty unit, which the handshake reads until the end). */
+void ns_launch_own_unit(NsLaunch *l, UnitConfig *u);
 
 /* ns-launch.c. Handshake bytes on the socketpair, besides NsChildError:
  * parent -> child NS_MSG_GO (release; again once the maps are written),
@@ -196,6 +203,14 @@ int ns_creds_apply(const NsPlan *plan, NsStep *ret_step);
  * command of another uid). Bounding set, ambient set and no_new_privs too. */
 int ns_creds_init_drop(void);
 int ns_process_attrs_apply(pid_t pid, const UnitConfig *u, CrlError *reterr);
+
+/* ns-exec-user.c: ns_exec's -u USER. Find user in the passwd file read
+ * from fd (0, ids filled; -ESRCH: not there), allocating nothing; in the
+ * child, look plan->exec_user up in the target's /etc/passwd and fill the
+ * plan's ids; the message for the child's NS_STEP_USER report. */
+int ns_passwd_find(int fd, const char *user, uid_t *ret_uid, gid_t *ret_gid);
+int ns_exec_user_lookup(NsPlan *plan);
+void ns_exec_user_describe(const NsPlan *plan, int error, CrlError *reterr);
 
 /* ns-loopback.c */
 int ns_loopback_up(void);

@@ -705,6 +705,12 @@ static void act_reload_done(Service *s, ServiceEvent ev) {
 }
 
 static void act_reload_timeout(Service *s, ServiceEvent ev) {
+        if (s->launch) {        /* still before its exec (a frozen cgroup): no exit will come */
+                log_warning("service '%s': ExecReload= timed out before its exec, aborting it", s->name);
+                s->launch = svc_launch_abort(s->launch);
+                reload_done(s, -ETIMEDOUT);
+                return;
+        }
         signal_process(s, &s->control, SIGKILL);       /* its exit ends the reload, failed */
 }
 

@@ -2,10 +2,11 @@
 /* corrald's launches as events: the unit's credentials resolved off the
  * loop (ns_creds_resolve_start, its pidfd on the loop), then
  * ns_launch_start() with the handshake fd on the loop and
- * ns_launch_dispatch() on each wake-up. An abort (TimeoutStartSec, stop,
- * exit) kills without waiting: the child's pidfd is reaped by an sd-event
- * child source. A command inside a running service (ns_exec) is still
- * synchronous and completes through a defer source. */
+ * ns_launch_dispatch() on each wake-up. A command inside a running service
+ * is the same with ns_exec_start() (its -u user is looked up inside the
+ * service, by the child). An abort (TimeoutStartSec, stop, exit) kills
+ * without waiting: the child's pidfd is reaped by an sd-event child
+ * source. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@
 
 struct SvcLaunch {
         sd_event *event;
-        sd_event_source *defer;         /* completion of ns_exec, or an early failure */
+        sd_event_source *defer;         /* an early failure */
         sd_event_source *creds_source;  /* the resolver's pidfd */
         sd_event_source *io;            /* ns_launch_fd() */
         NsCredsResolve *resolve;
@@ -114,6 +115,14 @@ static int on_launch_io(sd_event_source *src, int fd, uint32_t revents, void *us
         return 0;
 }
 
+static int watch_launch(SvcLaunch *l) {
+        int r = sd_event_add_io(l->event, &l->io, ns_launch_fd(l->launch), EPOLLIN, on_launch_io, l);
+
+        if (r < 0)
+                return crl_error_set(&l->error, -r, "launch: cannot watch the handshake: %s", strerror(-r));
+        return 0;
+}
+
 static int begin_launch(SvcLaunch *l) {
         const SvcLaunchRequest *req = &l->req;
         NsLaunchParams p;
@@ -133,12 +142,7 @@ static int begin_launch(SvcLaunch *l) {
         p.setup_hook = req->setup_hook;
         p.setup_userdata = req->setup_userdata;
         r = ns_launch_start(&p, &l->launch, &l->error);
-        if (r < 0)
-                return r;
-        r = sd_event_add_io(l->event, &l->io, ns_launch_fd(l->launch), EPOLLIN, on_launch_io, l);
-        if (r < 0)
-                return crl_error_set(&l->error, -r, "launch: cannot watch the handshake: %s", strerror(-r));
-        return 0;
+        return r < 0 ? r : watch_launch(l);
 }
 
 static int on_creds(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
@@ -191,6 +195,8 @@ static int start_in_sandbox(SvcLaunch *l, const SvcLaunchRequest *req) {
         return r < 0 ? r : begin_launch(l);
 }
 
+/* Everything but the cgroup fd (the service's, borrowed as for a launch) is
+ * done with once ns_exec_start() returned. */
 static int exec_in_service(SvcLaunch *l, const SvcLaunchRequest *req) {
         NsExecParams x = {
                 .target_pidfd = req->enter_pidfd,
@@ -202,8 +208,10 @@ static int exec_in_service(SvcLaunch *l, const SvcLaunchRequest *req) {
                 .stdout_fd = req->stdio[1],
                 .stderr_fd = req->stdio[2],
         };
+        int r;
 
-        return ns_exec(&x, &l->proc, &l->error);
+        r = ns_exec_start(&x, &l->launch, &l->error);
+        return r < 0 ? r : watch_launch(l);
 }
 
 int svc_launch_start(sd_event *e, const SvcLaunchRequest *req, SvcLaunchDone done, void *userdata,
@@ -220,18 +228,11 @@ int svc_launch_start(sd_event *e, const SvcLaunchRequest *req, SvcLaunchDone don
         l->done = done;
         l->userdata = userdata;
         r = req->enter_pidfd >= 0 ? exec_in_service(l, req) : start_in_sandbox(l, req);
-        if (r < 0 || req->enter_pidfd >= 0) {
-                /* ns_exec's result, or a failure: the callback runs on the next turn. */
-                int k = complete_later(l, r);
-
-                if (k < 0) {
-                        if (r < 0)
-                                *reterr = l->error;
-                        else
-                                r = crl_error_set(reterr, -k, "launch: cannot add an event source: %s", strerror(-k));
-                        launch_free(l);
-                        return r;
-                }
+        /* A failure: the callback runs on the next turn. */
+        if (r < 0 && complete_later(l, r) < 0) {
+                *reterr = l->error;
+                launch_free(l);
+                return r;
         }
         *ret = l;
         return 0;

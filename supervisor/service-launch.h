@@ -2,11 +2,11 @@
 #pragma once
 
 /* Every launcher call of corrald, behind an asynchronous interface: a start
- * returns at once and its completion arrives later on the loop. Today it
- * runs the engine's synchronous ns_launch()/ns_exec() and completes through
- * a defer source; the engine's async launcher (ns_launch_start, its
- * handshake fd and pidfd on the loop) replaces the inside of this file
- * only. */
+ * returns at once and its completion arrives later on the loop. Inside, the
+ * engine's async launcher: ns_launch_start() (after the credentials
+ * resolver) or ns_exec_start() for a command inside the running service,
+ * the handshake fd on the loop, ns_launch_abort() and a child source to
+ * reap on cancel. */
 
 #include <systemd/sd-event.h>
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The asynchronous launcher as corrald drives it: ns_launch_start() returns
- * at once, one poll loop dispatches every launch in flight, a child stuck
- * in its setup is aborted without a wait and leaves nothing, failures come
- * out of dispatch naming the step, and the status record tells a later
- * corrald how the command ended. A child "stuck in its setup" is one born
+/* The asynchronous launcher as corrald drives it: ns_launch_start() and
+ * ns_exec_start() (a command inside a running service) return at once, one
+ * poll loop dispatches every launch in flight, a child stuck in its setup
+ * is aborted without a wait and leaves nothing, failures come out of
+ * dispatch naming the step, and the status record tells a later corrald
+ * how the command ended. A child "stuck in its setup" is one born
  * into a frozen cgroup (cgroup.freeze: no controller needed): it hangs
  * before its first instruction, as one in a hung mount would. */
 #include <poll.h>
@@ -25,6 +26,7 @@ typedef struct Job {
         const char *name;
         UnitConfig *u;
         NsLaunchParams p;
+        NsExecParams x;         /* with x.target_pidfd >= 0: ns_exec_start() instead */
         NsLaunch *l;
         NsProcess proc;
         CrlError e;
@@ -50,9 +52,9 @@ static int killing_hook(void *userdata, int child_pidfd, pid_t child_pid, CrlErr
 }
 
 static char *const *sh_argv(const char *script) {
-        static char *argv[4][4];
+        static char *argv[8][4];
         static unsigned n;
-        char **a = argv[n++ % 4];
+        char **a = argv[n++ % 8];
 
         a[0] = (char *) "/bin/sh", a[1] = (char *) "-c", a[2] = (char *) script, a[3] = NULL;
         return a;
@@ -62,7 +64,9 @@ static char *const *sh_argv(const char *script) {
 static void job_init(Job *j, const char *name, const char *script) {
         *j = (Job) { .name = name, .u = unit_new(name), .r = -EAGAIN, .out = -EBADF };
         ns_launch_params_init(&j->p, j->u);
-        j->p.argv = sh_argv(script);
+        j->x = (NsExecParams) { .target_pidfd = -EBADF, .cgroup_fd = -EBADF,
+                                .stdin_fd = -EBADF, .stderr_fd = -EBADF };
+        j->p.argv = j->x.argv = sh_argv(script);
         j->p.runtime_dir = rt_dir();
         j->proc = (NsProcess) { .pidfd = -EBADF, .main_pidfd = -EBADF, .status_fd = -EBADF };
 }
@@ -73,8 +77,11 @@ static int job_start(Job *j) {
         j->p.unit = j->u;
         if (pipe2(fds, O_CLOEXEC) < 0)
                 abort();
-        j->p.stdout_fd = fds[1];
-        j->r = ns_launch_start(&j->p, &j->l, &j->e);
+        j->p.stdout_fd = j->x.stdout_fd = fds[1];
+        if (j->x.target_pidfd >= 0)
+                j->r = ns_exec_start(&j->x, &j->l, &j->e);
+        else
+                j->r = ns_launch_start(&j->p, &j->l, &j->e);
         close(fds[1]);          /* the child has its copy: start's params may go */
         j->out = fds[0];
         if (j->r >= 0) {
@@ -315,6 +322,80 @@ out:
         CHECK(rmdir(path) == 0, "rmdir %s: %m", path);
 }
 
+/* A control command inside a running service (ns_exec_start) is a launch
+ * like the others. The service's cgroup is frozen, so the command is born
+ * stuck before its first instruction: it stays in flight while a launch
+ * started after it completes, and completes once thawed, inside the
+ * service's PID namespace; a second one, aborted, leaves nothing in /proc
+ * or the cgroup. */
+static void test_exec_frozen(void) {
+        char path[256], out[64], procs[256];
+        Job t, x, b, y;
+        Job *start_jobs[] = { &t }, *jobs[] = { &x, &b }, *abort_jobs[] = { &y };
+        int cg = cg_make("exec", path, sizeof(path)), fds = count_fds(), pidfd;
+        siginfo_t si;
+        pid_t pid;
+
+        CHECK(cg >= 0, "cgroup %s: %s", path, strerror(-cg));
+        if (cg < 0)
+                return;
+        order[0] = 0;
+        job_init(&t, "target", "exec sleep 60");
+        t.u->private_pids = true;
+        t.p.cgroup_fd = cg;
+        job_init(&x, "X", "echo $$");
+        job_init(&b, "B", "echo B");
+        job_init(&y, "Y", "echo never");
+        CHECK(job_start(&t) == -EAGAIN && drive(start_jobs, 1, &t, 5000) && t.r == 0, "target: %s", t.e.message);
+        if (t.r != 0)
+                goto out;
+        (void) snprintf(procs, sizeof(procs), "%s", cg_read(cg, "cgroup.procs"));
+        x.x.target_pidfd = y.x.target_pidfd = t.proc.main_pidfd;
+        x.x.cgroup_fd = y.x.cgroup_fd = cg;
+        cg_write(cg, "cgroup.freeze", "1");
+        CHECK(job_start(&x) == -EAGAIN, "exec X: %s", x.e.message);
+        CHECK(job_start(&b) == -EAGAIN, "start B: %s", b.e.message);
+        if (x.r != -EAGAIN || b.r != -EAGAIN)
+                goto out;
+        pid = pidfd_pid(ns_launch_pidfd(x.l));
+        CHECK(drive(jobs, 2, &b, 5000) && b.r == 0, "B: r=%d %s", b.r, b.e.message);
+        /* All the while X sat in the frozen cgroup: cloned, never exec'd. */
+        CHECK(x.r == -EAGAIN && proc_exists(pid) && same_exe(pid), "X: r=%d pid %d", x.r, (int) pid);
+        cg_write(cg, "cgroup.freeze", "0");
+        CHECK(drive(jobs, 2, &x, 5000) && x.r == 0, "X: r=%d %s", x.r, x.e.message);
+        CHECK(streq(order, "start-target done-target start-X start-B done-B done-X"), "order: %s", order);
+        read_all(x.out, out, sizeof(out));
+        /* PID 3 in the service's namespace: its init is 1, its command 2. */
+        CHECK(streq(out, "3\n"), "X printed '%s'", out);
+        CHECK(x.proc.pid == pid && reaped_soon(x.proc.pidfd, &si) && si.si_code == CLD_EXITED && si.si_status == 0,
+              "X: code %d status %d", si.si_code, si.si_status);
+
+        cg_write(cg, "cgroup.freeze", "1");
+        CHECK(job_start(&y) == -EAGAIN, "exec Y: %s", y.e.message);
+        if (y.r != -EAGAIN)
+                goto out;
+        pid = pidfd_pid(ns_launch_pidfd(y.l));
+        CHECK(!drive(abort_jobs, 1, &y, 300), "a frozen exec made progress: r=%d %s", y.r, y.e.message);
+        CHECK(proc_exists(pid) && same_exe(pid), "Y: pid %d not in its setup", (int) pid);
+        pidfd = ns_launch_abort(y.l);
+        y.l = NULL;
+        CHECK(pidfd >= 0 && reaped_soon(pidfd, &si) && si.si_code == CLD_KILLED && si.si_status == SIGKILL,
+              "Y: code %d status %d", si.si_code, si.si_status);
+        safe_close(pidfd);
+        CHECK(!proc_exists(pid), "Y: pid %d is still there", (int) pid);
+        CHECK(streq(cg_read(cg, "cgroup.procs"), procs), "cgroup.procs: '%s', was '%s'", cg_read(cg, "cgroup.procs"), procs);
+        cg_write(cg, "cgroup.freeze", "0");
+out:
+        job_done(&y);
+        job_done(&b);
+        job_done(&x);
+        job_done(&t);
+        CHECK(count_fds() == fds, "fds %d -> %d", fds, count_fds());
+        cg_write(cg, "cgroup.freeze", "0");
+        safe_close(cg);
+        CHECK(rmdir(path) == 0, "rmdir %s: %m", path);
+}
+
 /* Run one job to its end through dispatch; its pid, reaped after abort. */
 static void run_failing(Job *j, siginfo_t *ret_si, pid_t *ret_pid) {
         Job *jobs[] = { j };
@@ -456,6 +537,7 @@ int main(void) {
         test_interleaved();
         test_abort_hung(true);
         test_abort_hung(false);
+        test_exec_frozen();
         test_failures();
         for (int pids = 0; pids < 2; pids++)
                 for (int term = 0; term < 2; term++)

@@ -236,9 +236,9 @@ static void test_exec_userns(void) {
         target_stop(&target);
 }
 
-/* corralctl exec -u USER reads the service's /etc/passwd inside its root: a
- * symlink planted there cannot point the lookup at a host file, and a FIFO or
- * device there cannot hang it. */
+/* ns_exec -u USER reads the service's /etc/passwd inside its root (in the
+ * child): a symlink planted there cannot point the lookup at a host file, a
+ * FIFO or device there cannot hang it, and a name is matched whole. */
 static void test_exec_passwd_in_root(void) {
         _cleanup_(unit_config_freep) UnitConfig *u = unit_new("passwd-target");
         char root[] = "/tmp/corral-passwd-root-XXXXXX", host[128], cmd[512];
@@ -247,9 +247,10 @@ static void test_exec_passwd_in_root(void) {
         const struct {
                 const char *plant, *want;
         } cases[] = {
-                { "ln -s %s etc/passwd", "step 'uid': the service's /etc/passwd: No such file or directory" },
-                { "ln -s ../../../../../../..%s etc/passwd", "step 'uid': the service's /etc/passwd: No such file or directory" },
-                { "mkfifo etc/passwd # %s", "step 'uid': the service's /etc/passwd: not a regular file" },
+                { "ln -s %s etc/passwd", "step 'user': the service's /etc/passwd: No such file or directory" },
+                { "ln -s ../../../../../../..%s etc/passwd", "step 'user': the service's /etc/passwd: No such file or directory" },
+                { "mkfifo etc/passwd # %s", "step 'user': the service's /etc/passwd: not a regular file" },
+                { "echo 'evil2:x:0:0::/:/bin/sh' > etc/passwd # %s", "step 'user': user 'evil': not in the service's /etc/passwd" },
         };
         NsProcess target;
         siginfo_t si;

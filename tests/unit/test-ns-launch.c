@@ -77,6 +77,48 @@ static void test_step_names(void **state) {
                 assert_non_null(ns_mount_kind_to_string(k));
 }
 
+/* ns_exec -u USER's passwd parser, which runs in the child (read(), stack
+ * buffers): whole names only, malformed lines skipped, long lines and a
+ * last line without a newline handled. */
+static int passwd_find(const char *text, const char *user, uid_t *uid, gid_t *gid) {
+        int fds[2], r;
+
+        assert_int_equal(pipe(fds), 0);
+        assert_int_equal(write(fds[1], text, strlen(text)), (ssize_t) strlen(text));
+        close(fds[1]);
+        r = ns_passwd_find(fds[0], user, uid, gid);
+        close(fds[0]);
+        return r;
+}
+
+static void test_passwd_find(void **state) {
+        static char big[12000];
+        uid_t uid = 7;
+        gid_t gid = 7;
+
+        assert_int_equal(passwd_find("root:x:0:0::/root:/bin/sh\nweb:x:1000:1001:Web:/srv:/bin/sh\n", "web", &uid, &gid), 0);
+        assert_int_equal(uid, 1000);
+        assert_int_equal(gid, 1001);
+        assert_int_equal(passwd_find("webx:x:5:5::/:\nwe:x:6:6::/:\n", "web", &uid, &gid), -ESRCH);
+        assert_int_equal(uid, 1000);    /* untouched on failure */
+        assert_int_equal(passwd_find("web:x:abc:5::/:\nweb:x:5\nweb:x::5::/:\nweb:x:4294967295:5::/:\n", "web", &uid, &gid), -ESRCH);
+        assert_int_equal(passwd_find("a:x:1:1::/:\nweb:x:42:43::/:/bin/sh", "web", &uid, &gid), 0);
+        assert_int_equal(uid, 42);
+        assert_int_equal(gid, 43);
+        assert_int_equal(passwd_find("", "web", &uid, &gid), -ESRCH);
+        /* a line longer than the buffers before it, and one with a huge GECOS */
+        memset(big, 'g', sizeof(big) - 1);
+        memcpy(big, "long:x:1:1:", 11);
+        big[5000] = '\n';
+        memcpy(big + 5001, "web:x:77:78:", 12);
+        big[sizeof(big) - 2] = '\n';
+        assert_int_equal(passwd_find(big, "web", &uid, &gid), 0);
+        assert_int_equal(uid, 77);
+        assert_int_equal(gid, 78);
+        assert_int_equal(passwd_find(big, "long", &uid, &gid), 0);
+        assert_int_equal(uid, 1);
+}
+
 static void test_describe(void **state) {
         NsMountOp op = { .kind = NS_MOUNT_BIND, .source = (char *) "/srv/data", .target = (char *) "/data" };
         char buf[128];
@@ -319,6 +361,7 @@ int main(void) {
                 cmocka_unit_test(test_map_strings),
                 cmocka_unit_test(test_gid_map_strings),
                 cmocka_unit_test(test_step_names),
+                cmocka_unit_test(test_passwd_find),
                 cmocka_unit_test(test_describe),
                 cmocka_unit_test(test_flags),
                 cmocka_unit_test(test_mount_order),
