@@ -437,6 +437,10 @@ static void stop_finished(Service *s) {
         s->launch = svc_launch_abort(s->launch);
         service_notify_close(s);
         service_stdio_close_service_ends(&s->stdio);
+        if (s->stdio.log_path) {
+                free(s->last_log_path);
+                s->last_log_path = TAKE_PTR(s->stdio.log_path);
+        }
         service_stdio_done(&s->stdio);
         service_cgroup_destroy(s);
         service_net_stopped(s);

@@ -91,6 +91,7 @@ struct Service {
         char *status_text;
 
         ServiceStdio stdio;
+        char *last_log_path;            /* LogPath once stopped: the file is still there */
         const int *caller_fds;          /* transient: the caller's stdio, borrowed from caller_fd */
         int caller_fd[3];               /* owned dups of RunTransient's fds */
 

@@ -279,7 +279,7 @@ void service_info(Service *s, ServiceInfo *ret) {
                 .namespaces = s->main.pidfd >= 0 ? s->main.namespaces : 0,
                 .hostname = s->unit->hostname ? s->unit->hostname : "",
                 .ip_address = s->ip_address ? s->ip_address : "",
-                .log_path = s->stdio.log_path ? s->stdio.log_path : "",
+                .log_path = s->stdio.log_path ? s->stdio.log_path : s->last_log_path ? s->last_log_path : "",
                 .status_text = s->status_text ? s->status_text : "",
                 .warnings = s->warnings,
                 .unit = s->unit,

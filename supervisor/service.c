@@ -61,6 +61,7 @@ Service *service_free(Service *s) {
         strv_free(s->warnings);
         free(s->start_times);
         free(s->status_text);
+        free(s->last_log_path);
         free(s->ip_address);
         free(s->cgroup_path);
         free(s->object_path);

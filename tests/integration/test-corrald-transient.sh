@@ -14,7 +14,10 @@ T=$(ct_t 10)
 rt() { gcall /org/corral1 org.corral1.Manager.RunTransient "$@"; }
 
 # ---- a named transient with MemoryMax ----
-out=$(rt "'tr-one'" "['/bin/sh', '-c', 'echo transient says hi; sleep $CT_SLOW']" \
+# It runs until the test opens its gate: however slow the machine, the
+# checks below see it running.
+mkfifo "$CT_TMP/tr-one.gate"
+out=$(rt "'tr-one'" "['/bin/sh', '-c', 'echo transient says hi; read x <$CT_TMP/tr-one.gate']" \
         "[('MemoryMax', <'32M'>), ('Description', <'transient test'>)]")
 obj=$(svc_path tr-one)
 ct_expect_eq "RunTransient returns the object path" "$out" "(objectpath '$obj',)"
@@ -32,12 +35,14 @@ else
         ct_expect_match "host: MemoryMax= cannot be enforced: in Warnings" "$(prop tr-one Warnings)" "MemoryMax|memory"
 fi
 ct_check "its output reaches its log" wait_until "$T" grep -qs "transient says hi" "$(prop tr-one LogPath)"
+timeout "$T" sh -c "echo go >'$CT_TMP/tr-one.gate'" || echo "(tr-one did not open its gate)"
 # Ended: seen through the signal only; a get of ActiveState or Result
 # would be the read of the result after which it may go.
 ct_check "it ends (PropertiesChanged inactive)" monitor_wait "$obj: .*'ActiveState': <'inactive'>" "$(ct_t 15)"
 ct_sleep_ms 500
 ct_expect_eq "it lingers until its result is read (GetService)" "$(call GetService s tr-one)" "o \"$obj\""
 ct_expect_eq "SubState dead (not a read of the result)" "$(prop tr-one SubState)" dead
+ct_expect_match "LogPath stays once it ended: the file is still there" "$(prop tr-one LogPath)" "/tr-one\.log\$"
 ct_expect_eq "ExecMainStatus 0" "$(prop tr-one ExecMainStatus)" 0
 ct_expect_eq "Result success (the read)" "$(prop tr-one Result)" success
 ct_check "then ServiceRemoved" monitor_wait "ServiceRemoved \('tr-one', objectpath '$obj'\)" "$T"
