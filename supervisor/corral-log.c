@@ -2,16 +2,16 @@
 
 /* corral-log: one per running service, started by corrald
  * (service_stdio_open()). It holds the read end of the service's output
- * pipe(s), time-stamps every line into LOG_DIR/NAME.log (rotating by size)
- * and/or sends it to the journal, and exits once every writer has closed
+ * pipe, time-stamps every line into LOG_DIR/NAME.log (rotating by size),
+ * and exits once every writer has closed
  * its end. It does not depend on corrald: it keeps draining the pipe while
  * corrald is down, so the service is never blocked for long nor killed by
  * SIGPIPE.
  *
  * usage: corral-log --name NAME
- *            [--file-input FD --dir-fd FD --file-fd FD --max-bytes N --keep K]
- *            [--journal-input FD]
- * All fds are inherited: the pipe read ends, the log directory and the log
+ *            --file-input FD --dir-fd FD --file-fd FD --max-bytes N --keep K
+ * (`journal` needs no log process: the service writes into journald's
+ * stream, see service-stdio.c.) All fds are inherited: the pipe read end, the log directory and the log
  * file corrald opened (so a bad directory fails the start in corrald, not
  * here). */
 
@@ -24,10 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,11 +32,9 @@
 #include "service-log.h"
 
 #define OUT_MAX (256 * 1024)
-#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 typedef struct LogInput {
         int fd;                                 /* owned; -EBADF once at EOF */
-        bool journal;                           /* else the log file */
         size_t len;
         char buf[SVC_LOG_LINE_MAX + 1];
 } LogInput;
@@ -55,10 +50,9 @@ typedef struct LogFile {
 typedef struct Logger {
         const char *name;
         LogFile file;
-        LogInput inputs[2];
+        LogInput inputs[1];
         size_t n_inputs;
         int last_errno;                         /* reported once until it changes */
-        int journal_fd;                         /* owned; made on first use */
 } Logger;
 
 /* Our stderr is corrald's; report each kind of failure once, so a full disk
@@ -142,44 +136,6 @@ static void file_add_line(Logger *l, const char *ts, size_t ts_len, const char *
         f->out_len += n;
 }
 
-/* journald's native protocol, by hand rather than through libsystemd (whose
- * seven libraries would cost every log process's exec and memory): one
- * datagram of "KEY=value\n" fields. A line never holds '\n' (we split on
- * it), so the simple form always applies; at most 64 KiB and a bit, it fits
- * the socket's default send buffer. A blocking send: journald's pace
- * throttles the service, as it does systemd's own stdout streams. */
-static void journal_send(Logger *l, const char *line, size_t len) {
-        static const struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = JOURNAL_SOCKET };
-        char prio[] = "\nPRIORITY=6\nSYSLOG_IDENTIFIER=";
-        size_t skip;
-        int p = svc_log_parse_priority(line, len, &skip);
-        struct iovec iov[] = {
-                { (char *) "MESSAGE=", 8 },
-                { (char *) line + skip, len - skip },
-                { prio, sizeof(prio) - 1 },
-                { (char *) l->name, strlen(l->name) },
-                { (char *) "\n", 1 },
-        };
-        struct msghdr mh = {
-                .msg_name = (void *) &sa, .msg_namelen = sizeof(sa),
-                .msg_iov = iov, .msg_iovlen = ELEMENTSOF(iov),
-        };
-
-        prio[strlen("\nPRIORITY=")] = '0' + p;
-        if (l->journal_fd < 0) {
-                l->journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-                if (l->journal_fd < 0) {
-                        report(l, errno, "journal socket (line dropped)");
-                        return;
-                }
-        }
-        while (sendmsg(l->journal_fd, &mh, MSG_NOSIGNAL) < 0)
-                if (errno != EINTR) {
-                        report(l, errno, "journal (line dropped)");
-                        return;
-                }
-}
-
 /* Log every complete line of in->buf, keep the partial rest. */
 static void input_lines(Logger *l, LogInput *in, bool eof) {
         char ts[SVC_LOG_TIMESTAMP_MAX];
@@ -187,23 +143,17 @@ static void input_lines(Logger *l, LogInput *in, bool eof) {
         size_t pos = 0, consumed, line_len;
         int ts_len = 0;
 
-        if (!in->journal) {
-                (void) clock_gettime(CLOCK_REALTIME, &now);
-                ts_len = svc_log_format_timestamp(&now, ts);
-                if (ts_len < 0)
-                        ts_len = 0;     /* year > 9999: log the line without a stamp */
-        }
+        (void) clock_gettime(CLOCK_REALTIME, &now);
+        ts_len = svc_log_format_timestamp(&now, ts);
+        if (ts_len < 0)
+                ts_len = 0;     /* year > 9999: log the line without a stamp */
         while ((consumed = svc_log_next_line(in->buf + pos, in->len - pos, SVC_LOG_LINE_MAX, eof, &line_len)) > 0) {
-                if (in->journal)
-                        journal_send(l, in->buf + pos, line_len);
-                else
-                        file_add_line(l, ts, ts_len, in->buf + pos, line_len);
+                file_add_line(l, ts, ts_len, in->buf + pos, line_len);
                 pos += consumed;
         }
         memmove(in->buf, in->buf + pos, in->len - pos);
         in->len -= pos;
-        if (!in->journal)
-                file_flush(l);
+        file_flush(l);
 }
 
 /* One read; at EOF (or a read error, which we cannot recover from) the
@@ -226,7 +176,7 @@ static void input_read(Logger *l, LogInput *in) {
 
 static int run(Logger *l) {
         for (;;) {
-                struct pollfd p[2];
+                struct pollfd p[ELEMENTSOF(l->inputs)];
                 size_t n = 0;
 
                 for (size_t i = 0; i < l->n_inputs; i++)
@@ -269,7 +219,6 @@ static int parse_args(int argc, char **argv, Logger *l) {
                 { "file-fd",       required_argument, NULL, 'o' },
                 { "max-bytes",     required_argument, NULL, 'm' },
                 { "keep",          required_argument, NULL, 'k' },
-                { "journal-input", required_argument, NULL, 'j' },
                 {}
         };
         int c, fd;
@@ -279,7 +228,7 @@ static int parse_args(int argc, char **argv, Logger *l) {
                 case 'n': l->name = optarg; break;
                 case 'm': l->file.max_bytes = strtoull(optarg, NULL, 10); break;
                 case 'k': l->file.keep = (unsigned) strtoul(optarg, NULL, 10); break;
-                case 'd': case 'o': case 'f': case 'j':
+                case 'd': case 'o': case 'f':
                         if ((fd = parse_fd(optarg)) < 0)
                                 return -EBADF;
                         if (c == 'd')
@@ -287,7 +236,7 @@ static int parse_args(int argc, char **argv, Logger *l) {
                         else if (c == 'o')
                                 l->file.fd = fd;
                         else if (l->n_inputs < ELEMENTSOF(l->inputs))
-                                l->inputs[l->n_inputs++] = (LogInput) { .fd = fd, .journal = c == 'j' };
+                                l->inputs[l->n_inputs++] = (LogInput) { .fd = fd };
                         break;
                 default:
                         return -EINVAL;
@@ -297,12 +246,7 @@ static int parse_args(int argc, char **argv, Logger *l) {
 }
 
 static bool args_valid(const Logger *l) {
-        if (!l->name || l->n_inputs == 0)
-                return false;
-        for (size_t i = 0; i < l->n_inputs; i++)
-                if (!l->inputs[i].journal && (l->file.dir_fd < 0 || l->file.fd < 0))
-                        return false;
-        return true;
+        return l->name && l->n_inputs > 0 && l->file.dir_fd >= 0 && l->file.fd >= 0;
 }
 
 int main(int argc, char **argv) {
@@ -316,10 +260,10 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "corral-log: %s\n", strerror(ENOMEM));
                 return 1;
         }
-        l->file.dir_fd = l->file.fd = l->journal_fd = -EBADF;
+        l->file.dir_fd = l->file.fd = -EBADF;
         if (parse_args(argc, argv, l) < 0 || optind != argc || !args_valid(l)) {
-                fprintf(stderr, "usage: corral-log --name NAME [--file-input FD --dir-fd FD --file-fd FD "
-                        "--max-bytes N --keep K] [--journal-input FD]\n");
+                fprintf(stderr, "usage: corral-log --name NAME --file-input FD --dir-fd FD --file-fd FD "
+                        "--max-bytes N --keep K\n");
                 return 2;
         }
         if (l->file.fd >= 0 && fstat(l->file.fd, &st) >= 0)

@@ -66,12 +66,3 @@ bool svc_log_must_rotate(uint64_t size, size_t n, uint64_t max_bytes) {
                 return false;
         return size + n > max_bytes;
 }
-
-int svc_log_parse_priority(const char *line, size_t len, size_t *ret_skip) {
-        if (len >= 3 && line[0] == '<' && line[1] >= '0' && line[1] <= '7' && line[2] == '>') {
-                *ret_skip = 3;
-                return line[1] - '0';
-        }
-        *ret_skip = 0;
-        return 6;
-}

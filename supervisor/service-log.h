@@ -41,8 +41,3 @@ int svc_log_file_name(const char *name, unsigned index, char *ret, size_t size);
  * only a non-empty file rotates (a single line larger than max_bytes still
  * goes into a file of its own); max_bytes 0 means never. */
 bool svc_log_must_rotate(uint64_t size, size_t n, uint64_t max_bytes);
-
-/* The syslog priority of a line with a "<N>" prefix (N in 0..7), as
- * systemd's SyslogLevelPrefix=: returns N and sets *ret_skip to 3; without
- * a prefix returns 6 (info) and *ret_skip = 0. */
-int svc_log_parse_priority(const char *line, size_t len, size_t *ret_skip);

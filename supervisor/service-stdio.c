@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* A service's stdio (service-stdio.h): resolve StandardOutput=/
- * StandardError= into fds for the launcher, and start corral-log for the
- * `log` and `journal` destinations. docs/design.md "Service logs". */
+ * StandardError= into fds for the launcher, start corral-log for the `log`
+ * destination, connect `journal` to journald. docs/design.md "Service logs". */
 
 #include <assert.h>
 #include <errno.h>
@@ -18,6 +18,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <systemd/sd-journal.h>
+#include <syslog.h>
+
 #include "signal-util.h"
 #include "service-log.h"
 #include "service-stdio.h"
@@ -31,12 +34,12 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+#define JOURNAL_STDOUT "/run/systemd/journal/stdout"
 
 /* The fds the log process finds its inputs on (argv names them). */
-enum { LOGGER_FD_FILE_IN = 3, LOGGER_FD_DIR, LOGGER_FD_FILE, LOGGER_FD_JOURNAL_IN, _LOGGER_FD_MAX };
+enum { LOGGER_FD_FILE_IN = 3, LOGGER_FD_DIR, LOGGER_FD_FILE, _LOGGER_FD_MAX };
 
-typedef enum Sink { SINK_FILE, SINK_JOURNAL, _SINK_MAX } Sink;
+typedef enum Sink { SINK_FILE, _SINK_MAX } Sink;
 
 /* What service_stdio_open() builds before the log process takes over. */
 typedef struct StdioBuild {
@@ -44,6 +47,7 @@ typedef struct StdioBuild {
         const UnitConfig *u;
         int pipe_rd[_SINK_MAX], pipe_wr[_SINK_MAX];     /* owned; -EBADF when unused */
         int dir_fd, file_fd;                            /* owned; the log directory and NAME.log */
+        int journal_fd;                                 /* owned; journald's stream for NAME, or -EBADF */
 } StdioBuild;
 
 static void stdio_build_done(StdioBuild *b) {
@@ -53,6 +57,7 @@ static void stdio_build_done(StdioBuild *b) {
         }
         b->dir_fd = safe_close(b->dir_fd);
         b->file_fd = safe_close(b->file_fd);
+        b->journal_fd = safe_close(b->journal_fd);
 }
 
 static const char *stream_key(int stream) {
@@ -91,31 +96,32 @@ static int open_output_file(StdioBuild *b, int stream, const OutputSpec *o, int 
         return 0;
 }
 
-static int journal_check(StdioBuild *b, int stream, CrlError *e) {
-        struct stat st;
-        int err;
+/* `journal`, as systemd connects a service's stdout to journald: a stream
+ * (sd_journal_stream_fd()) tagged SYSLOG_IDENTIFIER=NAME, priority info,
+ * `<N>` prefixes read as priorities. journald holds the other end, so no
+ * process of ours sits in between and a restart of corrald changes nothing
+ * for the service. stdout and stderr to the journal share one stream, in
+ * the order written. Made on first use. */
+static int journal_writer(StdioBuild *b, int stream, int *ret, CrlError *e) {
+        if (b->journal_fd < 0) {
+                int fd = sd_journal_stream_fd(b->u->name, LOG_INFO, /* level_prefix= */ 1);
 
-        /* sd_journal_sendv() in the log process would drop every line:
-         * say so now, while the start can still fail. */
-        if (stat(JOURNAL_SOCKET, &st) < 0)
-                err = errno;
-        else if (!S_ISSOCK(st.st_mode))
-                err = ENOTSOCK;
-        else
-                return 0;
-        return crl_error_set(e, err, "service '%s': %s=journal: %s: %s (is systemd-journald running?)",
-                             b->u->name, stream_key(stream), JOURNAL_SOCKET, strerror(err));
+                if (fd < 0)
+                        return crl_error_set(e, -fd, "service '%s': %s=journal: " JOURNAL_STDOUT ": %s "
+                                             "(is systemd-journald running?)", b->u->name, stream_key(stream),
+                                             strerror(-fd));
+                b->journal_fd = fd;
+        }
+        return dup_fd(b->journal_fd, b, "journal stream", ret, e);
 }
 
 /* The write end of the pipe to the log process for sink k (made on first
  * use: stdout and stderr to the same sink share one pipe, so their lines
  * stay in the order the service wrote them). */
 static int sink_writer(StdioBuild *b, Sink k, int stream, int *ret, CrlError *e) {
-        int p[2], r;
+        int p[2];
 
         if (b->pipe_wr[k] < 0) {
-                if (k == SINK_JOURNAL && (r = journal_check(b, stream, e)) < 0)
-                        return r;
                 if (pipe2(p, O_CLOEXEC) < 0)
                         return crl_error_set(e, errno, "service '%s': log pipe: %s", b->u->name, strerror(errno));
                 b->pipe_rd[k] = p[0];
@@ -137,7 +143,7 @@ static int open_stream(StdioBuild *b, int stream, const int caller_fds[3], int p
         case OUTPUT_LOG:
                 return sink_writer(b, SINK_FILE, stream, ret, e);
         case OUTPUT_JOURNAL:
-                return sink_writer(b, SINK_JOURNAL, stream, ret, e);
+                return journal_writer(b, stream, ret, e);
         case OUTPUT_INHERIT:
                 return dup_fd(prev, b, stream_key(stream), ret, e);
         case OUTPUT_FILE:
@@ -221,8 +227,6 @@ static void logger_exec_prepare(const StdioBuild *b, int null_fd, LoggerExec *x)
                 x->argv[n++] = (char *) "--keep";
                 x->argv[n++] = x->numbers[1];
         }
-        if (b->pipe_rd[SINK_JOURNAL] >= 0)
-                x->argv[n++] = (char *) "--journal-input=6";
         x->argv[n] = NULL;
         /* Only TZ: corral-log needs nothing else of corrald's environment. */
         n = 0;
@@ -235,7 +239,6 @@ static void logger_exec_prepare(const StdioBuild *b, int null_fd, LoggerExec *x)
         x->src[LOGGER_FD_FILE_IN] = b->pipe_rd[SINK_FILE];
         x->src[LOGGER_FD_DIR] = b->dir_fd;
         x->src[LOGGER_FD_FILE] = b->file_fd;
-        x->src[LOGGER_FD_JOURNAL_IN] = b->pipe_rd[SINK_JOURNAL];
 }
 
 /* Between clone3 and execve: no allocation, no logging; a failure goes up
@@ -365,8 +368,8 @@ int service_stdio_open(const ManagerConfig *mc, const UnitConfig *u, const int c
                        ServiceStdio *ret, CrlError *reterr) {
         _cleanup_(stdio_build_done) StdioBuild b = {
                 .mc = mc, .u = u,
-                .pipe_rd = { -EBADF, -EBADF }, .pipe_wr = { -EBADF, -EBADF },
-                .dir_fd = -EBADF, .file_fd = -EBADF,
+                .pipe_rd = { -EBADF }, .pipe_wr = { -EBADF },
+                .dir_fd = -EBADF, .file_fd = -EBADF, .journal_fd = -EBADF,
         };
         _cleanup_(service_stdio_done) ServiceStdio s = SERVICE_STDIO_NULL;
         int r;
@@ -380,7 +383,7 @@ int service_stdio_open(const ManagerConfig *mc, const UnitConfig *u, const int c
                 r = open_stream(&b, 2, caller_fds, s.stdout_fd, &s.stderr_fd, reterr);
         if (r >= 0 && b.pipe_rd[SINK_FILE] >= 0)
                 r = open_log_file(&b, &s.log_path, reterr);
-        if (r >= 0 && (b.pipe_rd[SINK_FILE] >= 0 || b.pipe_rd[SINK_JOURNAL] >= 0))
+        if (r >= 0 && b.pipe_rd[SINK_FILE] >= 0)
                 r = spawn_logger(&b, &s.logger_pidfd, &s.logger_pid, reterr);
         if (r < 0)
                 return r;

@@ -5,7 +5,7 @@
  * spec §1 and §3): the service's log file through a small log process that
  * time-stamps and rotates and outlives corrald (so a writing service is
  * never killed by SIGPIPE nor blocked while corrald is down), the journal
- * (SYSLOG_IDENTIFIER=NAME), file:/append: paths, /dev/null, corrald's own
+ * (a stream from sd_journal_stream_fd(), SYSLOG_IDENTIFIER=NAME), file:/append: paths, /dev/null, corrald's own
  * (inherit), or a transient unit's caller fds. */
 
 #include <stdbool.h>

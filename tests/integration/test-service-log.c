@@ -4,7 +4,8 @@
  * writes reaches its log file time-stamped and rotated, and keeps reaching
  * it with nothing lost, no SIGPIPE and no blocking after the process that
  * called service_stdio_open() ("corrald") is killed with SIGKILL; journal
- * output arrives as journald's native protocol on a socket of ours; file:,
+ * output is a stream to journald's stdout socket (ours, here) with the
+ * service's name in its header and no log process between; file:,
  * append:, null, inherit and a transient caller's fds give the right fd.
  * Host test: needs root only for the journal part (a mount namespace). */
 
@@ -517,81 +518,90 @@ static void test_cgroup_kill(void) {
         CHECK(rmdir(cg) == 0, "rmdir %s: %m", cg);
 }
 
-/* One native-protocol datagram's field, e.g. field(d, "PRIORITY"). */
-static const char *field(const char *d, const char *key, char *buf, size_t size) {
-        size_t kl = strlen(key);
-
-        for (const char *p = d; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-                if (strneq(p, key, kl) && p[kl] == '=') {
-                        size_t l = strcspn(p + kl + 1, "\n");
-                        snprintf(buf, size, "%.*s", (int) l, p + kl + 1);
-                        return buf;
-                }
-        return "";
-}
-
 static void write_journal(int out, int err) {
         write_all(out, "hello journal\n");
         write_all(err, "<3>disk on fire\n");
         write_all(out, "tail without newline");
 }
 
-static void check_datagram(int sock, const char *msg, const char *prio, const char *ident) {
-        char d[4096], a[256], b[16], c[64];
-        ssize_t n = recv(sock, d, sizeof(d) - 1, MSG_DONTWAIT);
+/* journald's stdout socket, ours: a listening stream at its path. */
+static int listen_journal_stdout(void) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/run/systemd/journal/stdout" };
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-        d[n > 0 ? n : 0] = 0;
-        CHECK(n > 0 && streq(field(d, "MESSAGE", a, sizeof(a)), msg) && streq(field(d, "PRIORITY", b, sizeof(b)), prio) &&
-              streq(field(d, "SYSLOG_IDENTIFIER", c, sizeof(c)), ident),
-              "journal got MESSAGE=%s PRIORITY=%s SYSLOG_IDENTIFIER=%s (datagram: '%s')", msg, prio, ident, d);
-}
-
-static int bind_journal_socket(void) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/run/systemd/journal/socket" };
-        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || listen(fd, 8) < 0)
                 abort();
         return fd;
 }
 
-/* In a mount namespace of our own with a tmpfs on /run: first no journal
- * socket (the start fails, naming it), then a socket of ours standing in
- * for journald. */
+/* Accept one stream and read it to EOF: journald's header (identifier, unit
+ * id, priority, level prefix, forward to syslog/kmsg/console, one a line),
+ * then what the service wrote. */
+static void check_stream(int lfd, const char *ident, const char *want_data) {
+        char buf[4096], header[256];
+        size_t len = 0;
+        ssize_t n;
+        int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        const char *data = buf;
+
+        CHECK(fd >= 0, "a stream reached the journal's socket: %m");
+        if (fd < 0)
+                return;
+        while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+                len += (size_t) n;
+        buf[len] = 0;
+        close(fd);
+        for (int i = 0; i < 7 && data; i++)
+                data = strchr(data, '\n') ? strchr(data, '\n') + 1 : NULL;
+        (void) snprintf(header, sizeof(header), "%s\n\n6\n1\n", ident);
+        CHECK(strneq(buf, header, strlen(header)), "header: identifier %s, priority 6 (info), level prefix on: '%s'",
+              ident, buf);
+        CHECK(data && streq(data, want_data), "the service's bytes as written: '%s'", data ?: "(no header end)");
+}
+
+/* In a mount namespace of our own with a tmpfs on /run: first no journald
+ * (the start fails, naming its socket), then a socket of ours standing in
+ * for it. No log process: the service writes into the stream itself. */
 static void journal_in_scratch(void) {
         _cleanup_(manager_config_freep) ManagerConfig *mc = config(10 << 20, 5);
         _cleanup_(unit_config_freep) UnitConfig *u = unit("api", OUTPUT_JOURNAL, NULL, OUTPUT_JOURNAL, NULL);
         _cleanup_(unit_config_freep) UnitConfig *mixed = unit("mixed", OUTPUT_LOG, NULL, OUTPUT_JOURNAL, NULL);
         ServiceStdio s = SERVICE_STDIO_NULL;
         CrlError e = {};
-        int fds = count_fds(), sock;
+        int fds = count_fds(), lfd;
         size_t n;
         char **lines;
+        pid_t pid;
 
-        CHECK(service_stdio_open(mc, u, NULL, &s, &e) == -ENOENT && strstr(e.message, "StandardOutput=journal") &&
-              strstr(e.message, "/run/systemd/journal/socket"), "no journald: the start fails: %s", e.message);
+        CHECK(service_stdio_open(mc, u, NULL, &s, &e) < 0 && strstr(e.message, "StandardOutput=journal") &&
+              strstr(e.message, "/run/systemd/journal/stdout"), "no journald: the start fails: %s", e.message);
         CHECK(count_fds() == fds, "and leaves no fd (%d before, %d after)", fds, count_fds());
 
-        sock = bind_journal_socket();
-        run_service(mc, u, write_journal);
-        check_datagram(sock, "hello journal", "6", "api");
-        check_datagram(sock, "disk on fire", "3", "api");
-        check_datagram(sock, "tail without newline", "6", "api");
+        lfd = listen_journal_stdout();
+        CHECK(service_stdio_open(mc, u, NULL, &s, &e) == 0, "%s", e.message);
+        CHECK(s.logger_pidfd < 0, "journal only: no log process");
+        CHECK(s.stdout_fd >= 0 && s.stderr_fd >= 0, "stdout and stderr go to the stream");
+        pid = spawn_writer(&s, write_journal);
+        service_stdio_close_service_ends(&s);
+        CHECK(wait_exit(pid) == 0, "the writer exits 0");
+        service_stdio_done(&s);
+        check_stream(lfd, "api", "hello journal\n<3>disk on fire\ntail without newline");
+        CHECK(count_fds() == fds + 1, "nothing of the service left in corrald (%d fds, want %d)", count_fds(), fds + 1);
 
-        printf("# stdout to the log file, stderr to the journal: one log process, two pipes\n");
+        printf("# stdout to the log file, stderr to the journal: a log process for the file only\n");
         run_service(mc, mixed, write_journal);
-        check_datagram(sock, "disk on fire", "3", "mixed");
+        check_stream(lfd, "mixed", "<3>disk on fire\n");
         lines = read_lines(log_path("mixed.log"), &n);
         CHECK(n == 2 && stamped(lines[0]) && streq(lines[0] + 33, "hello journal") &&
               streq(lines[1] + 33, "tail without newline"), "mixed.log has the stdout lines (%zu)", n);
         free_lines(lines);
-        close(sock);
+        close(lfd);
 }
 
 static void test_journal(void) {
         pid_t pid;
 
-        printf("# journal: native protocol to /run/systemd/journal/socket with SYSLOG_IDENTIFIER and PRIORITY\n");
+        printf("# journal: a stream to /run/systemd/journal/stdout (sd_journal_stream_fd) named NAME\n");
         fflush(stdout);
         pid = fork();
         if (pid == 0) {

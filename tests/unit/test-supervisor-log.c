@@ -119,22 +119,6 @@ static void test_must_rotate(void **state) {
         assert_false(svc_log_must_rotate(UINT64_MAX / 2, 10, 0));       /* 0: never */
 }
 
-static void test_priority(void **state) {
-        size_t skip;
-
-        assert_int_equal(svc_log_parse_priority("<3>disk on fire", 15, &skip), 3);
-        assert_int_equal(skip, 3);
-        assert_int_equal(svc_log_parse_priority("<0>", 3, &skip), 0);
-        assert_int_equal(skip, 3);
-        assert_int_equal(svc_log_parse_priority("<7>x", 4, &skip), 7);
-        assert_int_equal(svc_log_parse_priority("<8>x", 4, &skip), 6);
-        assert_int_equal(skip, 0);
-        assert_int_equal(svc_log_parse_priority("<3", 2, &skip), 6);
-        assert_int_equal(svc_log_parse_priority("<3>", 2, &skip), 6);   /* prefix beyond len */
-        assert_int_equal(svc_log_parse_priority("plain", 5, &skip), 6);
-        assert_int_equal(skip, 0);
-}
-
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_timestamp_utc),
@@ -145,7 +129,6 @@ int main(void) {
                 cmocka_unit_test(test_next_line_default_bound),
                 cmocka_unit_test(test_file_name),
                 cmocka_unit_test(test_must_rotate),
-                cmocka_unit_test(test_priority),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
