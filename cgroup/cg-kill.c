@@ -54,13 +54,17 @@ static int send_signal(const CgRoot *root, int pidfd, pid_t pid, int sig) {
  * was opened was that pidfd's process then (a number is not reused while its
  * process lives), and a pidfd never reaches a later process of the same
  * number (ESRCH once it is gone). Returns how many were signalled. */
-static int signal_batch(const CgRoot *root, int dir_fd, const pid_t *pids, size_t n, int sig) {
+static int signal_batch(const CgRoot *root, int dir_fd, const pid_t *pids, size_t n, int sig, pid_t skip) {
         _cleanup_free_ pid_t *listed = NULL;
         int fds[PIDFD_BATCH], r = 0, count = 0;
         size_t n_listed = 0, opened = 0;
 
         assert(n <= PIDFD_BATCH);
         for (; opened < n && r >= 0; opened++) {
+                if (pids[opened] == skip) {
+                        fds[opened] = -ESRCH;
+                        continue;
+                }
                 fds[opened] = crl_pidfd_open(pids[opened], 0);  /* CLOEXEC by the kernel */
                 if (fds[opened] < 0 && fds[opened] != -ESRCH)
                         r = fds[opened];
@@ -84,15 +88,15 @@ static int signal_batch(const CgRoot *root, int dir_fd, const pid_t *pids, size_
         return r < 0 ? r : count;
 }
 
-/* Signal the processes of one cgroup (not its children). */
-static int signal_cgroup(const CgRoot *root, int dir_fd, int sig) {
+/* Signal the processes of one cgroup (not its children), but skip. */
+static int signal_cgroup(const CgRoot *root, int dir_fd, int sig, pid_t skip) {
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
         int r, count = 0;
 
         r = read_pids(dir_fd, &pids, &n);
         for (size_t i = 0; r >= 0 && i < n; i += PIDFD_BATCH) {
-                r = signal_batch(root, dir_fd, pids + i, n - i < PIDFD_BATCH ? n - i : PIDFD_BATCH, sig);
+                r = signal_batch(root, dir_fd, pids + i, n - i < PIDFD_BATCH ? n - i : PIDFD_BATCH, sig, skip);
                 if (r > 0)
                         count += r;
         }
@@ -102,12 +106,13 @@ static int signal_cgroup(const CgRoot *root, int dir_fd, int sig) {
 typedef struct SignalWalk {
         const CgRoot *root;
         int sig;
+        pid_t skip;
         int count;
 } SignalWalk;
 
 static int signal_pre(int dir_fd, void *userdata) {
         SignalWalk *w = userdata;
-        int r = signal_cgroup(w->root, dir_fd, w->sig);
+        int r = signal_cgroup(w->root, dir_fd, w->sig, w->skip);
 
         if (r > 0)
                 w->count += r;
@@ -115,8 +120,8 @@ static int signal_pre(int dir_fd, void *userdata) {
 }
 
 /* The service's cgroup, then its sub-cgroups (cg_walk_tree's depth bound). */
-static int signal_service(CgService *s, int sig) {
-        SignalWalk w = { .root = s->root, .sig = sig };
+static int signal_service(CgService *s, int sig, pid_t skip) {
+        SignalWalk w = { .root = s->root, .sig = sig, .skip = skip };
         int r = cg_walk_tree(s->dir_fd, &(CgTreeWalk) { .pre = signal_pre, .userdata = &w });
 
         return r < 0 ? r : w.count;
@@ -125,6 +130,7 @@ static int signal_service(CgService *s, int sig) {
 struct CgSignalOp {
         CgService *service;     /* borrowed */
         int sig;
+        pid_t skip;             /* 0: none */
         bool counted;           /* holds one of s->n_walks: thaw when the last ends */
 };
 
@@ -192,7 +198,7 @@ int cg_service_signal_begin(CgService *s, int sig, CgSignalOp **ret, CrlError *r
 
 int cg_service_signal_finish(CgSignalOp *op, unsigned *ret_n_signalled, CrlError *reterr) {
         CgService *s = op->service;
-        int r = signal_service(s, op->sig);
+        int r = signal_service(s, op->sig, op->skip);
 
         if (r < 0)
                 r = crl_error_set(reterr, r, "cannot signal the processes of %s%s/%s: %s%s",
@@ -203,6 +209,10 @@ int cg_service_signal_finish(CgSignalOp *op, unsigned *ret_n_signalled, CrlError
         r = walk_thaw(s, op->counted, r, reterr);
         free(op);
         return r < 0 ? r : 0;
+}
+
+void cg_service_signal_skip(CgSignalOp *op, pid_t pid) {
+        op->skip = pid;
 }
 
 CgSignalOp *cg_service_signal_cancel(CgSignalOp *op) {
@@ -253,7 +263,7 @@ static int kill_by_walking(CgService *s, usec_t timeout_usec, CrlError *reterr) 
         for (unsigned pass = 1;; pass++) {
                 bool populated = true;
 
-                r = signal_service(s, SIGKILL);
+                r = signal_service(s, SIGKILL, 0);
                 if (r <= 0 || frozen || pass >= UNFROZEN_PASSES)
                         break;
                 if (wait > 0)   /* empty or not, the next pass tells */

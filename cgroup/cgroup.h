@@ -213,6 +213,9 @@ int cg_service_process_events(CgService *s, CgEvents *ret);
 typedef struct CgSignalOp CgSignalOp;
 int cg_service_signal_begin(CgService *s, int sig, CgSignalOp **ret, CrlError *reterr);
 int cg_service_signal_finish(CgSignalOp *op, unsigned *ret_n_signalled, CrlError *reterr);
+/* Leave pid (> 0) out of op's walk: corrald's init above a service's
+ * command forwards what it gets to the command, which would get it twice. */
+void cg_service_signal_skip(CgSignalOp *op, pid_t pid);
 CgSignalOp *cg_service_signal_cancel(CgSignalOp *op);
 DEFINE_TRIVIAL_CLEANUP_FUNC(CgSignalOp *, cg_service_signal_cancel);
 

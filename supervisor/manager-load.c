@@ -139,7 +139,7 @@ static int take_unit(Manager *m, UnitConfig *u, bool *ret_start) {
 }
 
 static int apply(Manager *m, Loaded *l, char *const *names, bool startup) {
-        _cleanup_strv_free_ char **to_start = NULL;
+        _cleanup_strv_free_ char **to_start = NULL, **taken = NULL;
         CrlError e = {};
         bool start;
         int r;
@@ -164,10 +164,13 @@ static int apply(Manager *m, Loaded *l, char *const *names, bool startup) {
                         return -ENOMEM;
         }
         /* Services a previous corrald left running are taken over before
-         * anything starts, so none runs twice. */
+         * anything starts, so none runs twice; one that ended meanwhile
+         * went through its Restart=, which is all the start it gets. */
         if (startup)
-                manager_readopt(m);
+                manager_readopt(m, &taken);
         STRV_FOREACH(n, to_start) {
+                if (strv_contains(taken, *n))
+                        continue;
                 crl_error_clear(&e);
                 if (service_start(manager_get_service(m, *n), NULL, NULL, &e) < 0)
                         log_error("%s", e.message);

@@ -33,18 +33,30 @@ static int on_signal(sd_event_source *src, const struct signalfd_siginfo *si, vo
         return 0;
 }
 
-static int open_runtime(Manager *m, CrlError *reterr) {
+/* RUNTIME_DIR/SUB, made if missing (0700): its fd in *ret_fd. */
+static int open_runtime_subdir(Manager *m, const char *sub, int *ret_fd, CrlError *reterr) {
         _cleanup_free_ char *dir = NULL;
 
-        m->runtime_dir = strdup(m->config->runtime_directory ? m->config->runtime_directory : "/run/corral");
-        if (!m->runtime_dir || asprintf(&dir, "%s/services", m->runtime_dir) < 0)
+        if (asprintf(&dir, "%s/%s", m->runtime_dir, sub) < 0)
                 return crl_error_set(reterr, ENOMEM, "out of memory");
-        (void) mkdir(m->runtime_dir, 0755);     /* may exist; the open below says what failed */
-        (void) mkdir(dir, 0700);
-        m->services_dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (m->services_dir_fd < 0)
+        (void) mkdir(dir, 0700);        /* may exist; the open below says what failed */
+        *ret_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (*ret_fd < 0)
                 return crl_error_set(reterr, errno, "runtime directory %s: %s", dir, strerror(errno));
         return 0;
+}
+
+static int open_runtime(Manager *m, CrlError *reterr) {
+        int r;
+
+        m->runtime_dir = strdup(m->config->runtime_directory ? m->config->runtime_directory : "/run/corral");
+        if (!m->runtime_dir)
+                return crl_error_set(reterr, ENOMEM, "out of memory");
+        (void) mkdir(m->runtime_dir, 0755);     /* may exist; the opens below say what failed */
+        r = open_runtime_subdir(m, "services", &m->services_dir_fd, reterr);
+        if (r >= 0)
+                r = open_runtime_subdir(m, "status", &m->status_dir_fd, reterr);
+        return r;
 }
 
 static int add_sources(Manager *m, CrlError *reterr) {
@@ -79,7 +91,7 @@ int manager_new(sd_event *e, const ManagerParams *p, Manager **ret, CrlError *re
         if (!m)
                 return crl_error_set(reterr, ENOMEM, "out of memory");
         m->event = sd_event_ref(e);
-        m->services_dir_fd = -EBADF;
+        m->services_dir_fd = m->status_dir_fd = -EBADF;
         m->unit_dirs = strv_copy(p->unit_dirs);
         r = manager_config_load(p->config_path, &m->config, &d);
         if (r < 0)
@@ -118,6 +130,7 @@ Manager *manager_free(Manager *m) {
         m->cg_root_source = sd_event_source_disable_unref(m->cg_root_source);
         cg_root_free(m->cgroot);
         safe_close(m->services_dir_fd);
+        safe_close(m->status_dir_fd);
         manager_config_free(m->config);
         strv_free(m->unit_dirs);
         strv_free(m->load_errors);

@@ -443,6 +443,53 @@ int runtime_state_list(int dir_fd, char ***ret) {
         return r;
 }
 
+/* ---- status records (RUNTIME_DIR/status/NAME) ---- */
+
+/* ".NAME.tmp", then renameat over NAME: NAME is the old file or the new
+ * empty one, never missing, and the new inode is this run's alone. */
+int status_record_create(int dir_fd, const char *name, int *ret_fd) {
+        _cleanup_close_ int fd = -EBADF;
+        char tmp[NAME_MAX + 1];
+
+        if (!state_name_valid(name))
+                return -EINVAL;
+        (void) snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+        (void) unlinkat(dir_fd, tmp, 0);        /* left by a crash between open and rename, if at all */
+        fd = openat(dir_fd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        if (renameat(dir_fd, tmp, dir_fd, name) < 0) {
+                int r = -errno;
+
+                (void) unlinkat(dir_fd, tmp, 0);        /* undo; r is the error that counts */
+                return r;
+        }
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+int status_record_open(int dir_fd, const char *name, int *ret_fd) {
+        struct stat st;
+        int fd;
+
+        if (!state_name_valid(name))
+                return -EINVAL;
+        /* O_NONBLOCK: a FIFO planted under the name must not hang the open. */
+        fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                safe_close(fd);
+                return -EBADFD;
+        }
+        *ret_fd = fd;
+        return 0;
+}
+
+int status_record_remove(int dir_fd, const char *name) {
+        return runtime_state_remove(dir_fd, name);      /* the same layout: NAME and .NAME.tmp */
+}
+
 /* ---- processes ---- */
 
 /* Field 22 of /proc/PID/stat. Field 2 (comm) is "(...)" and may itself hold

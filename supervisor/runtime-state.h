@@ -36,8 +36,20 @@ void runtime_state_done(RuntimeState *s);
 int runtime_state_write(int dir_fd, const RuntimeState *s, CrlError *reterr);
 int runtime_state_read(int dir_fd, const char *name, RuntimeState *ret, CrlError *reterr);
 int runtime_state_remove(int dir_fd, const char *name);
-/* Names of the records in dir_fd, sorted. */
+/* Names of the records in dir_fd, sorted: its regular files with a valid
+ * name, none hidden (also used for the status records' directory). */
 int runtime_state_list(int dir_fd, char ***ret);
+
+/* The engine's status record of a service's main process
+ * (NsLaunchParams.status_record_fd), RUNTIME_DIR/status/NAME: one line
+ * corral's init writes when the command ends, which outlives corrald.
+ * _create: a new, empty file (a new inode, so that an init of an earlier
+ * run that still holds the old one cannot write into it) put in place
+ * atomically, read-write, O_CLOEXEC. _open: the existing one, read-only;
+ * -ENOENT when there is none. _remove: missing = success. */
+int status_record_create(int dir_fd, const char *name, int *ret_fd);
+int status_record_open(int dir_fd, const char *name, int *ret_fd);
+int status_record_remove(int dir_fd, const char *name);
 
 /* /proc/PID/stat start time, to tell a recorded pid from a reused one. */
 int proc_start_time(pid_t pid, uint64_t *ret);

@@ -241,6 +241,8 @@ int service_kill(Service *s, int sig, CrlError *reterr) {
                 return crl_error_set(reterr, ENOMEM, "service '%s': out of memory", s->name);
         *k = (KillOp) { .service = s, .sig = sig };
         r = cg_service_signal_begin(s->cg, sig, &k->op, reterr);
+        if (r >= 0 && s->main.pidfd >= 0 && s->main.pid != s->main.main_pid)
+                cg_service_signal_skip(k->op, s->main.pid);     /* the init: it forwards to MainPID */
         if (r > 0) {            /* frozen already: walk now */
                 r = kill_op_finish(k, reterr);
                 if (r == 0)

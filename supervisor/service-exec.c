@@ -84,8 +84,23 @@ static int on_main_exit(sd_event_source *src, const siginfo_t *si, void *userdat
         return 0;
 }
 
+static void log_main_end(Service *s, const siginfo_t *si) {
+        int pid = (int) s->main.main_pid;
+
+        if (si->si_code == 0)
+                log_info("service '%s': main process %d ended, status unknown (no status record)", s->name, pid);
+        else if (si->si_code == CLD_KILLED && si->si_status == 0)
+                log_info("service '%s': main process %d ended, its init was killed before it recorded how",
+                         s->name, pid);
+        else
+                log_info("service '%s': main process %d %s %d", s->name, pid,
+                         si->si_code == CLD_EXITED ? "exited with status" : "was killed by signal", si->si_status);
+}
+
 /* The main process ended: si from waitid(), or, for a process adopted from
- * an earlier corrald (not our child), si_code 0 (status unknown). */
+ * an earlier corrald (not our child), from its status record
+ * (service_record_main_end(): si_status 0 for an unknown signal, si_code 0
+ * when nothing is known). */
 void service_main_exited(Service *s, const siginfo_t *si) {
         siginfo_t real = *si;
         ServiceResult r;
@@ -97,9 +112,7 @@ void service_main_exited(Service *s, const siginfo_t *si) {
         s->exec_main_code = real.si_code;
         s->exec_main_status = real.si_status;
         r = real.si_code == 0 ? SERVICE_SUCCESS : classify(s->unit, real.si_code, real.si_status);
-        log_info("service '%s': main process %d %s %d", s->name, (int) s->main.main_pid,
-                 real.si_code == 0 ? "ended, status unknown (adopted)" :
-                 real.si_code == CLD_EXITED ? "exited with status" : "was killed by signal", real.si_status);
+        log_main_end(s, &real);
         main_forget(s);
         service_net_stopped(s);
         if (r != SERVICE_SUCCESS && !is_stopping(s))
@@ -232,7 +245,7 @@ static void launch_failed(Service *s, const CrlError *err, bool main) {
 }
 
 static void launch_main(Service *s) {
-        SvcLaunchRequest req = { .enter_pidfd = -EBADF, .join_pidfd = -EBADF };
+        SvcLaunchRequest req = { .enter_pidfd = -EBADF, .join_pidfd = -EBADF, .status_record_fd = -EBADF };
         CrlError e = {};
         int r;
 
@@ -242,6 +255,8 @@ static void launch_main(Service *s) {
                 req.setup_hook = service_net_hook(s, &req.setup_userdata);
                 s->launch_is_main = true;
                 s->main_ran = true;
+                service_record_create(s);
+                req.status_record_fd = s->status_record_fd;
                 r = start_command(s, &s->unit->exec_start[s->exec_index], &req, &e);
         }
         if (r < 0) {
@@ -313,7 +328,7 @@ static const ServiceState control_state[] = {
 };
 
 static void run_control(Service *s, ControlKind kind, size_t index) {
-        SvcLaunchRequest req = { .join_pidfd = -EBADF };
+        SvcLaunchRequest req = { .join_pidfd = -EBADF, .status_record_fd = -EBADF };
         const ExecCommand *l;
         CrlError e = {};
         size_t n;
@@ -421,15 +436,19 @@ static void on_launch_done(int r, NsProcess *proc, const CrlError *err, void *us
         }
 }
 
+/* To the command itself (MainPID), not to the init or shim above it (a
+ * status record keeps one even without PrivatePIDs=): those forward only
+ * SIGTERM SIGINT SIGHUP SIGUSR1 SIGUSR2, and KillSignal= may be any. */
 static void signal_process(Service *s, const NsProcess *p, int sig) {
+        bool to_main = p->main_pidfd >= 0;
         int r;
 
         if (p->pidfd < 0)
                 return;
-        r = crl_pidfd_send_signal(p->pidfd, sig, NULL, 0);
+        r = crl_pidfd_send_signal(to_main ? p->main_pidfd : p->pidfd, sig, NULL, 0);
         if (r < 0 && r != -ESRCH)
-                log_warning("service '%s': cannot signal process %d: %s, ignoring", s->name, (int) p->pid,
-                            strerror(-r));
+                log_warning("service '%s': cannot signal process %d: %s, ignoring", s->name,
+                            (int) (to_main ? p->main_pid : p->pid), strerror(-r));
 }
 
 static void stop_finished(Service *s) {
@@ -446,6 +465,7 @@ static void stop_finished(Service *s) {
         service_net_stopped(s);
         if (s->manager->services_dir_fd >= 0)
                 (void) runtime_state_remove(s->manager->services_dir_fd, s->name); /* may not exist */
+        service_record_remove(s);
         s->main_ran = false;
         s->control_kind = CONTROL_NONE;
         if (s->start_after_stop) {

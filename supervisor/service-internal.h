@@ -69,6 +69,9 @@ struct Service {
         int exec_main_code;             /* CLD_EXITED/KILLED/DUMPED of the last end */
         int exec_main_status;
         bool main_ran;                  /* this run's main process was launched */
+        int status_record_fd;           /* owned; RUNTIME_DIR/status/NAME that corral's init
+                                         * fills when the main process ends: from its launch
+                                         * (or re-adoption) to the end of the stop; -EBADF */
         size_t exec_index;              /* oneshot: which ExecStart= runs */
 
         /* A control process: ExecStartPre/Post/Stop/Reload. */
@@ -128,6 +131,7 @@ struct Manager {
         NsNet *net;
         sd_event_source *net_source;
         int services_dir_fd;            /* RUNTIME_DIR/services (runtime-state.h) */
+        int status_dir_fd;              /* RUNTIME_DIR/status: status records (runtime-state.h) */
         char *runtime_dir;
 
         Service **services;             /* sorted by name */
@@ -162,6 +166,13 @@ void service_main_exited(Service *s, const siginfo_t *si);
 void service_stale_cleanup(Service *s);
 int service_begin_start(Service *s);
 
+/* service-record.c: the status record (RUNTIME_DIR/status/NAME) */
+void service_record_create(Service *s);
+int service_record_adopt(Service *s);
+void service_record_remove(Service *s);
+void service_record_main_end(Service *s, siginfo_t *ret);
+void manager_record_sweep(Manager *m);
+
 /* service-cgroup.c */
 int service_cgroup_create(Service *s, CrlError *reterr);
 int service_cgroup_watch(Service *s, CrlError *reterr);
@@ -195,7 +206,7 @@ int service_notify_open(Service *s, CrlError *reterr);
 void service_notify_close(Service *s);
 
 /* manager*.c */
-void manager_readopt(Manager *m);
+void manager_readopt(Manager *m, char ***ret_taken);
 int manager_resolve_admin_group(Manager *m);
 int manager_dispatch(sd_event_source *src, void *userdata);
 int manager_add_service(Manager *m, Service *s);

@@ -26,7 +26,7 @@ struct SvcLaunch {
         NsLaunch *launch;
         SvcLaunchRequest req;           /* argv, environment and the fds below are copies */
         char **argv, **environment;
-        int fds[4];                     /* stdin, stdout, stderr, join pidfd */
+        int fds[5];                     /* stdin, stdout, stderr, join pidfd, status record */
         SvcLaunchDone done;
         void *userdata;
         int r;
@@ -141,6 +141,7 @@ static int begin_launch(SvcLaunch *l) {
         p.runtime_dir = req->runtime_dir;
         p.setup_hook = req->setup_hook;
         p.setup_userdata = req->setup_userdata;
+        p.status_record_fd = l->fds[4];
         r = ns_launch_start(&p, &l->launch, &l->error);
         return r < 0 ? r : watch_launch(l);
 }
@@ -162,7 +163,7 @@ static int on_creds(sd_event_source *src, int fd, uint32_t revents, void *userda
 
 /* The request's borrowed parts that must outlive this call. */
 static int copy_request(SvcLaunch *l, const SvcLaunchRequest *req) {
-        const int fds[4] = { req->stdio[0], req->stdio[1], req->stdio[2], req->join_pidfd };
+        const int fds[5] = { req->stdio[0], req->stdio[1], req->stdio[2], req->join_pidfd, req->status_record_fd };
 
         l->req = *req;
         l->argv = strv_copy(req->argv);

@@ -30,6 +30,8 @@ typedef struct SvcLaunchRequest {
         const char *runtime_dir;
         NsSetupHook setup_hook;         /* optional (networking) */
         void *setup_userdata;
+        int status_record_fd;           /* borrowed; a main launch's status record
+                                         * (NsLaunchParams.status_record_fd), -EBADF: none */
 } SvcLaunchRequest;
 
 /* Once, from the loop: r >= 0 with *proc filled (take what you keep and set

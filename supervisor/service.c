@@ -28,6 +28,7 @@ int service_new(Manager *m, UnitConfig *u, bool transient, Service **ret) {
         s->main = s->control = (NsProcess) { .pidfd = -EBADF, .main_pidfd = -EBADF, .status_fd = -EBADF };
         s->stdio = SERVICE_STDIO_NULL;
         s->caller_fd[0] = s->caller_fd[1] = s->caller_fd[2] = -EBADF;
+        s->status_record_fd = -EBADF;
         s->name = strdup(u->name);
         if (!s->name || bus_service_object_path(u->name, &s->object_path) < 0) {
                 free(s->name);
@@ -52,6 +53,7 @@ Service *service_free(Service *s) {
         service_notify_close(s);
         ns_process_done(&s->main);
         ns_process_done(&s->control);
+        safe_close(s->status_record_fd);        /* the file stays: a next corrald reads it */
         service_stdio_done(&s->stdio);
         for (int i = 0; i < 3; i++)
                 safe_close(s->caller_fd[i]);

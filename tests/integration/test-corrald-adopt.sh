@@ -1,8 +1,8 @@
 #!/bin/bash
 # corrald killed with -9 while services run: the next corrald re-adopts them
 # (same MainPID, no second copy in the cgroup), cleans a record whose
-# process is gone and a cgroup nobody recorded, and on SIGTERM leaves no
-# cgroup or record. Host: cgroup2 at /sys/fs/cgroup/unified (the VM: at
+# process is gone and a cgroup nobody recorded, and a status record no
+# service holds, and on SIGTERM leaves no cgroup, record or status record. Host: cgroup2 at /sys/fs/cgroup/unified (the VM: at
 # /sys/fs/cgroup), a root of the test's own, UnenforceableLimits=warn, no bus.
 set -u
 
@@ -64,14 +64,19 @@ check "first corrald: simple running" wait_for "$dir/log1" "service 'simple': ac
 check "first corrald: ready running" wait_for "$dir/log1" "service 'ready': active/running"
 check "first corrald: once exited" wait_for "$dir/log1" "service 'once': active/exited"
 main=$(sed -n 's/^MAIN_PID=//p' "$dir/run/services/simple")
+init=$(sed -n 's/^INIT_PID=//p' "$dir/run/services/simple")
 before=$(procs simple)
-check "the record names the process in the cgroup ($main in $before)" test "$before" = "$main "
+# The status record keeps corral's init above the command (the shim).
+check "the record names the processes in the cgroup (init $init, main $main: $before)" \
+        test "$before" = "$(printf '%s\n' "$init" "$main" | sort | tr '\n' ' ')"
+check "simple has an empty status record" test -f "$dir/run/status/simple" -a ! -s "$dir/run/status/simple"
 kill -KILL "$pid"; wait "$pid" 2>/dev/null; pid=
 check "simple keeps running without corrald" kill -0 "$main"
 
 # A record whose process is gone, and a cgroup no record names.
 printf 'NAME=ghost\nMAIN_PID=999999\nMAIN_START_TIME=1\nINIT_PID=999999\nINIT_START_TIME=1\nSUB_STATE=running\n' \
         >"$dir/run/services/ghost"
+: >"$dir/run/status/ghost"
 mkdir "$cg/stray.service"
 sleep 1000 &
 stray=$!
@@ -88,6 +93,7 @@ check "no 'main process ... started' for simple in the second log" \
 check "once stays active/exited (adopted or not restarted)" \
         bash -c "! grep -q \"service 'once': main process .* started\" '$dir/log2'"
 check "the dead record is gone" test ! -e "$dir/run/services/ghost"
+check "the status record nobody holds is gone" test ! -e "$dir/run/status/ghost"
 alive() { [ -e /proc/$stray ] && [ "$(awk '{print $3}' /proc/$stray/stat 2>/dev/null)" != Z ]; }
 for _ in $(seq 50); do alive || break; sleep 0.1; done
 alive && kill -TERM "$stray"    # not killed by corrald: end it, the check below fails
@@ -104,5 +110,6 @@ kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
 check "SIGTERM: exit 0 (got $rc)" test "$rc" = 0
 check "SIGTERM: no cgroup left" test ! -d "$cg"
 check "SIGTERM: no record left ($(ls "$dir/run/services"))" test -z "$(ls "$dir/run/services")"
+check "SIGTERM: no status record left ($(ls -A "$dir/run/status"))" test -z "$(ls -A "$dir/run/status")"
 echo "test-corrald-adopt: $fails failed"
 [ "$fails" = 0 ]

@@ -129,6 +129,37 @@ static void test_signal_op_cancel(void **state) {
         cg_root_free(root);
 }
 
+/* A skipped pid (corrald's init above the command) is not signalled; the
+ * others are. */
+static void test_signal_op_skip(void **state) {
+        CgProbe p = probe_all();
+        CgRoot *root = open_root(&p, "/corral");
+        pid_t a, b = spawn_sleeper();
+        CgService *s = sleeper_service(root, &a);
+        int fd = cg_service_fd(s);
+        CgSignalOp *op = NULL;
+        char procs[64], sig_b[64];
+        unsigned n = 0;
+
+        (void) snprintf(procs, sizeof(procs), "%d\n%d\n", (int) a, (int) b);
+        put(fd, "cgroup.procs", procs);
+        put(fd, "cgroup.events", "populated 1\nfrozen 1\n");
+        assert_int_equal(cg_service_signal_begin(s, SIGTERM, &op, NULL), 1);
+        cg_service_signal_skip(op, b);
+        assert_int_equal(cg_service_signal_finish(op, &n, NULL), 0);
+        assert_int_equal(n, 1);
+        assert_killed_by(a, SIGTERM);
+        (void) snprintf(sig_b, sizeof(sig_b), "signal %d %d", (int) b, SIGTERM);
+        assert_true(log_index(sig_b) < 0);
+        assert_int_equal(kill(b, 0), 0);       /* still there */
+        assert_int_equal(cg_service_signal_begin(s, SIGTERM, &op, NULL), 1);
+        assert_int_equal(cg_service_signal_finish(op, &n, NULL), 0);
+        assert_killed_by(b, SIGTERM);
+        put(fd, "cgroup.procs", "");
+        cg_service_free(s);
+        cg_root_free(root);
+}
+
 /* A service frozen before (Freeze, or by someone else) is walked at once
  * (begin returns 1) and stays frozen. */
 static void test_signal_op_frozen_before(void **state) {
@@ -397,6 +428,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_signal_op, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_signal_op_cancel, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_signal_op_frozen_before, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_signal_op_skip, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_signal_op_overlap, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_signal_op_freeze_thaw_meanwhile, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_signal_op_no_freezer, setup, teardown),

@@ -253,6 +253,45 @@ static pid_t spawn_paused(int *ret_ready_fd) {
         return pid;
 }
 
+/* A status record: a fresh inode each create (the old holder's writes
+ * stay in the old one), no temp file left, read-write; open refuses what
+ * is not a regular file; the list of the directory names it. */
+static void test_status_record(void **state) {
+        int dir = *(int *) *state, fd1 = -1, fd2 = -1, fd = -1;
+        struct stat st1, st2;
+        _cleanup_strv_free_ char **names = NULL;
+        char buf[16] = "";
+
+        assert_int_equal(status_record_open(dir, "web", &fd), -ENOENT);
+        assert_int_equal(status_record_create(dir, "../x", &fd1), -EINVAL);
+        assert_int_equal(status_record_create(dir, ".hidden", &fd1), -EINVAL);
+        assert_int_equal(status_record_create(dir, "web", &fd1), 0);
+        assert_true(fcntl(fd1, F_GETFD) & FD_CLOEXEC);
+        assert_int_equal(pwrite(fd1, "old\n", 4, 0), 4);
+        assert_int_equal(status_record_create(dir, "web", &fd2), 0);
+        assert_int_equal(fstat(fd1, &st1), 0);
+        assert_int_equal(fstat(fd2, &st2), 0);
+        assert_true(st1.st_ino != st2.st_ino);
+        assert_int_equal(st2.st_size, 0);
+        assert_int_equal(pwrite(fd1, "late\n", 5, 0), 5);  /* an earlier run's init */
+        assert_int_equal(status_record_open(dir, "web", &fd), 0);
+        assert_int_equal(pread(fd, buf, sizeof(buf), 0), 0);
+        assert_int_equal(write(fd, "x", 1), -1);       /* read-only */
+        close(fd);
+        assert_int_equal(faccessat(dir, ".web.tmp", F_OK, 0), -1);
+        assert_int_equal(runtime_state_list(dir, &names), 1);
+        assert_string_equal(names[0], "web");
+        assert_int_equal(mkfifoat(dir, "fifo", 0600), 0);
+        assert_int_equal(status_record_open(dir, "fifo", &fd), -EBADFD);
+        assert_int_equal(symlinkat("web", dir, "link"), 0);
+        assert_int_equal(status_record_open(dir, "link", &fd), -ELOOP);
+        assert_int_equal(status_record_remove(dir, "web"), 0);
+        assert_int_equal(status_record_remove(dir, "web"), 0);
+        assert_int_equal(status_record_open(dir, "web", &fd), -ENOENT);
+        close(fd1);
+        close(fd2);
+}
+
 static void test_proc_start_time(void **state) {
         uint64_t self, t1, t2;
         char comm[64] = "";
@@ -312,6 +351,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_unknown_keys_and_missing, setup_dir, teardown_dir),
                 cmocka_unit_test_setup_teardown(test_malformed, setup_dir, teardown_dir),
                 cmocka_unit_test_setup_teardown(test_names_list_remove, setup_dir, teardown_dir),
+                cmocka_unit_test_setup_teardown(test_status_record, setup_dir, teardown_dir),
                 cmocka_unit_test(test_proc_start_time),
                 cmocka_unit_test(test_pidfd_open_checked),
         };
