@@ -47,12 +47,15 @@ corrald_start
 ct_check "ca-stuck: active/running" wait_state ca-stuck active running "$(ct_t 5)"
 cg=$(cg_dir ca-stuck)
 main=$(prop ca-stuck MainPID)
-ct_expect_eq "ca-stuck: one process in $cg" "$(nprocs "$cg")" 1
+# The command and corral's init above it (the status record's shim).
+base=$(nprocs "$cg")
+ct_expect_eq "ca-stuck: its main process and its init in $cg" "$base" 2
+cp "$cg/cgroup.procs" "$CT_TMP/base.procs"
 ct_expect_eq "FreezeService" "$(call FreezeService s ca-stuck)" ""
 
 # 1. Stuck, then thawed: completes.
 reload_bg 1
-ct_check "the reload's child is in the frozen cgroup" wait_until "$(ct_t 5)" has_nprocs "$cg" 2
+ct_check "the reload's child is in the frozen cgroup" wait_until "$(ct_t 5)" has_nprocs "$cg" $((base + 1))
 sleep "$S"
 ct_check "... and stays stuck there (no reply yet)" reload_pending 1
 ct_check "Peer.Ping answers at once while it is stuck" fast_ping
@@ -70,14 +73,14 @@ ct_expect_eq "ca-stuck: active/running" "$(state_of ca-stuck)" active/running
 ct_expect_eq "FreezeService again" "$(call FreezeService s ca-stuck)" ""
 t0=$(now_ms)
 reload_bg 2
-ct_check "the second reload's child is in the frozen cgroup" wait_until "$(ct_t 5)" has_nprocs "$cg" 2
-child=$(grep -vx "$main" "$cg/cgroup.procs")
+ct_check "the second reload's child is in the frozen cgroup" wait_until "$(ct_t 5)" has_nprocs "$cg" $((base + 1))
+child=$(grep -vxF -f "$CT_TMP/base.procs" "$cg/cgroup.procs")
 ct_check "Peer.Ping answers at once while it is stuck" fast_ping
 ct_check "ReloadService fails after TimeoutStartSec=" wait_until "$(ct_t 10)" reload_done 2
 t1=$(now_ms)
 ct_check "... not before it ($((t1 - t0)) ms)" [ $((t1 - t0)) -ge $((3000 * S - 100)) ]
 ct_expect_match "ReloadService failed" "$(cat "$CT_TMP/reload.2")" "rc [1-9]"
-ct_check "the stuck child $child is gone from the cgroup" wait_until "$(ct_t 5)" has_nprocs "$cg" 1
+ct_check "the stuck child $child is gone from the cgroup" wait_until "$(ct_t 5)" has_nprocs "$cg" "$base"
 ct_check "... and from /proc (reaped, no zombie)" wait_until "$(ct_t 5)" test ! -d "/proc/$child"
 ct_expect_eq "ca-stuck: active/running" "$(state_of ca-stuck)" active/running
 ct_expect_eq "ca-stuck: same MainPID" "$(prop ca-stuck MainPID)" "$main"
