@@ -148,7 +148,7 @@ static void clean_dead(Manager *m, Service *s, const char *name, CgService *cg) 
                 }
                 s->cg = NULL;
         }
-        manager_cgroup_remove_stale(cg, name);
+        manager_cgroup_remove_stale(m, cg, name);
 }
 
 /* Adopted, or ended through its own end of run: true. Cleaned: false. */

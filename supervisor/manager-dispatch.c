@@ -127,7 +127,7 @@ static void shutdown_step(Manager *m) {
                         continue;
                 (void) service_stop(s, NULL, NULL, &e);
         }
-        if (any)
+        if (any || m->n_stale_cgs > 0)         /* left-overs still emptying: bounded by their timer */
                 return;
         manager_net_shutdown(m);
         manager_cgroup_remove_root(m);

@@ -127,6 +127,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->dispatch_source);
         m->net_source = sd_event_source_disable_unref(m->net_source);
         manager_net_free(m);
+        manager_cgroup_stale_free(m);
         m->cg_root_source = sd_event_source_disable_unref(m->cg_root_source);
         cg_root_free(m->cgroot);
         safe_close(m->services_dir_fd);

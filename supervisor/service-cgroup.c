@@ -2,6 +2,7 @@
 /* Every cgroup call of a service: its cgroup with limits, the event fd on
  * the loop (empty, OOM kills, freezer), cgroup.kill and cgroup.freeze as
  * writes whose confirmation arrives as an event. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cg-probe.h"
@@ -39,6 +40,8 @@ void service_cgroup_sync_events(Service *s) {
                 service_cgroup_news(s, &ev);
 }
 
+static void stale_news(Manager *m, CgService *cg, const CgEvents *ev);
+
 /* One inotify fd for the whole root (one per service would hit
  * fs.inotify.max_user_instances, 128 by default). */
 static int on_cgroup_root_event(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
@@ -62,6 +65,8 @@ static int on_cgroup_root_event(sd_event_source *src, int fd, uint32_t revents, 
                                     s ? s->name : cg_service_name(cg), strerror(-r));
                 else if (s && s->cg == cg)
                         service_cgroup_news(s, &ev);
+                else if (!s && cg)
+                        stale_news(m, cg, &ev);
         }
 }
 
@@ -300,14 +305,87 @@ char **manager_cgroup_names(Manager *m) {
         return l;
 }
 
-/* A left-over cgroup no unit names any more: bounded wait, once, at
- * startup (a known unit's goes through its stop path instead). */
-void manager_cgroup_remove_stale(CgService *cg, const char *name) {
+/* A left-over cgroup no unit names any more: cgroup.kill now, rmdir once
+ * its cgroup.events says empty (on the root's inotify fd, like a
+ * service's), never a wait on the loop. One that does not empty within
+ * STALE_TIMEOUT (a task in uninterruptible sleep) is left, and said so. */
+#define STALE_TIMEOUT (10 * USEC_PER_SEC)
+
+static void stale_forget(Manager *m, size_t i, bool destroy) {
+        CgService *cg = m->stale_cgs[i];
         CrlError e = {};
 
-        if (cg_service_kill(cg, USEC_PER_SEC, &e) < 0 || cg_service_destroy(cg, &e) < 0)
-                log_warning("service '%s': %s, leaving its cgroup", name, e.message);
+        if (destroy && cg_service_destroy(cg, &e) < 0)
+                log_warning("service '%s': %s, leaving its cgroup", cg_service_name(cg), e.message);
         cg_service_free(cg);
+        m->stale_cgs[i] = m->stale_cgs[--m->n_stale_cgs];
+        if (m->n_stale_cgs == 0) {
+                m->stale_timer = sd_event_source_disable_unref(m->stale_timer);
+                manager_dispatch_later(m);      /* a shutdown may wait for this */
+        }
+}
+
+static int on_stale_timeout(sd_event_source *src, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        while (m->n_stale_cgs > 0) {
+                log_warning("service '%s': its left-over cgroup did not empty after cgroup.kill within %llu s, "
+                            "leaving it", cg_service_name(m->stale_cgs[0]),
+                            (unsigned long long) (STALE_TIMEOUT / USEC_PER_SEC));
+                stale_forget(m, 0, false);
+        }
+        return 0;
+}
+
+static void stale_news(Manager *m, CgService *cg, const CgEvents *ev) {
+        for (size_t i = 0; i < m->n_stale_cgs; i++)
+                if (m->stale_cgs[i] == cg) {
+                        if (ev->mask & CG_EVENT_EMPTY)
+                                stale_forget(m, i, true);
+                        return;
+                }
+}
+
+void manager_cgroup_remove_stale(Manager *m, CgService *cg, const char *name) {
+        CgService **l;
+        CrlError e = {};
+        int r;
+
+        if (cg_service_kill(cg, 0, &e) < 0) {
+                log_warning("service '%s': %s, leaving its cgroup", name, e.message);
+                cg_service_free(cg);
+                return;
+        }
+        if (cg_service_is_populated(cg) == 0) {
+                if (cg_service_destroy(cg, &e) < 0)
+                        log_warning("service '%s': %s, leaving its cgroup", name, e.message);
+                cg_service_free(cg);
+                return;
+        }
+        l = realloc(m->stale_cgs, (m->n_stale_cgs + 1) * sizeof(*l));
+        r = l ? manager_cgroup_watch(m) : -ENOMEM;
+        if (r >= 0 && !m->stale_timer)
+                r = sd_event_add_time_relative(m->event, &m->stale_timer, CLOCK_MONOTONIC, STALE_TIMEOUT, 0,
+                                               on_stale_timeout, m);
+        if (l)
+                m->stale_cgs = l;
+        if (r < 0) {
+                log_warning("service '%s': cannot wait for its left-over cgroup to empty: %s, leaving it",
+                            name, strerror(-r));
+                cg_service_free(cg);
+                return;
+        }
+        cg_service_set_userdata(cg, NULL);
+        m->stale_cgs[m->n_stale_cgs++] = cg;
+}
+
+void manager_cgroup_stale_free(Manager *m) {
+        m->stale_timer = sd_event_source_disable_unref(m->stale_timer);
+        for (size_t i = 0; i < m->n_stale_cgs; i++)
+                cg_service_free(m->stale_cgs[i]);
+        free(m->stale_cgs);
+        m->stale_cgs = NULL;
+        m->n_stale_cgs = 0;
 }
 
 int service_cgroup_populated(Service *s) {

@@ -128,6 +128,9 @@ struct Manager {
         char *cgroup_root_override;
         CgRoot *cgroot;
         sd_event_source *cg_root_source;        /* cg_root_event_fd(): every service's cgroup events */
+        CgService **stale_cgs;          /* left-over cgroups, killed, removed once empty */
+        size_t n_stale_cgs;
+        sd_event_source *stale_timer;   /* gives up on them */
         NsNet *net;
         sd_event_source *net_source;
         int services_dir_fd;            /* RUNTIME_DIR/services (runtime-state.h) */
@@ -184,7 +187,8 @@ int manager_cgroup_open(Manager *m, const char *override, CrlError *reterr);
 void manager_cgroup_remove_root(Manager *m);
 CgService *manager_cgroup_find(Manager *m, const char *name);
 char **manager_cgroup_names(Manager *m);
-void manager_cgroup_remove_stale(CgService *cg, const char *name);
+void manager_cgroup_remove_stale(Manager *m, CgService *cg, const char *name);
+void manager_cgroup_stale_free(Manager *m);
 
 void service_cgroup_sync_events(Service *s);
 void service_kill_ops_finish(Service *s);

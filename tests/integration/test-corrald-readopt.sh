@@ -76,6 +76,11 @@ ct_unit rd-initkill <<EOF
 [Service]
 ExecStart=$exits 0
 EOF
+# rd-orphan's unit goes while corrald is down: its cgroup is a left-over.
+ct_unit rd-orphan <<EOF
+[Service]
+ExecStart=/bin/sh -c "trap '' TERM; sleep 1000 & wait; sleep 1000"
+EOF
 rec_key() { sed -n "s/^$2=//p" "$CT_RUN/services/$1" 2>/dev/null; }    # NAME KEY
 
 # The writer's last line; retried: a read may meet the file just truncated.
@@ -99,9 +104,10 @@ not_state() { [ "$(state_of "$1")" != "$2" ]; }
 
 corrald_start
 ct_expect_eq "rd-dies: StartService" "$(call StartService s rd-dies)" ""
-for n in rd-writer rd-notify rd-dies rd-fail3 rd-down-no rd-down-restart rd-initkill; do
+for n in rd-writer rd-notify rd-dies rd-fail3 rd-down-no rd-down-restart rd-initkill rd-orphan; do
         ct_check "$n: active/running" wait_state "$n" active running "$T"
 done
+opid=$(prop rd-orphan MainPID) ocg=$(cg_dir rd-orphan)
 wpid=$(prop rd-writer MainPID) npid=$(prop rd-notify MainPID) dpid=$(prop rd-dies MainPID)
 f3pid=$(prop rd-fail3 MainPID) nopid=$(prop rd-down-no MainPID) rspid=$(prop rd-down-restart MainPID)
 ikpid=$(prop rd-initkill MainPID)
@@ -123,6 +129,7 @@ ct_check "the broker lives on" ct_alive "$broker"
 kill -9 "$dpid"     # rd-dies dies while nobody watches
 kill -USR1 "$nopid" "$rspid"    # exit 7 while nobody watches
 kill -9 "$ikinit"               # an init dies first: nothing recorded
+rm "$CT_UNITS/rd-orphan.service"
 ct_check "rd-down-no: its init recorded exit 7 and ended" wait_until "$T" not_alive "$noinit"
 ct_check "rd-down-restart: its init recorded exit 7 and ended" wait_until "$T" not_alive "$rsinit"
 ct_expect_match "rd-down-no: the status record" "$(cat "$CT_RUN/status/rd-down-no")" '^exited 7 [0-9]+$'
@@ -133,6 +140,10 @@ ct_check "the writer was not blocked while corrald was down (line $c1 -> $c2)" [
 ct_check "its lines reached the log while corrald was down" wait_until "$T" grep -qs "line $c2\$" "$log"
 
 corrald_start
+# Killed (cgroup.kill) and removed once empty, by an event, not a wait.
+ct_check "rd-orphan (unit gone): its left-over cgroup is removed" wait_until "$T" test ! -d "$ocg"
+ct_check "rd-orphan: its process is gone" wait_until "$T" not_alive "$opid"
+ct_expect_eq "rd-orphan: not loaded" "$(err_name "$(dmgr GetService string:rd-orphan)")" org.corral1.Error.NoSuchService
 ct_check "rd-writer re-adopted: active/running" wait_state rd-writer active running "$T"
 ct_check "rd-notify re-adopted: active/running" wait_state rd-notify active running "$T"
 ct_expect_eq "rd-writer: same MainPID" "$(prop rd-writer MainPID)" "$wpid"
