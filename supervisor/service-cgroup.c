@@ -15,9 +15,17 @@ static void service_cgroup_news(Service *s, const CgEvents *ev) {
         bool walk = s->kill_ops && (ev->mask & CG_EVENT_FROZEN);
 
         /* A KillService walk's own freeze and thaw are not FreezerState. */
-        if (walk)
+        if (walk) {
                 service_kill_ops_finish(s);
-        else if ((ev->mask & (CG_EVENT_FROZEN | CG_EVENT_THAWED)) &&
+                /* A FreezeService that came during the walk found the cgroup
+                 * frozen already (no event of its own will come) and the walk
+                 * left it frozen: that freeze is done now. */
+                if (!s->frozen && service_has_job(s, JOB_FREEZE) && cg_service_frozen(s->cg)) {
+                        s->frozen = true;
+                        service_changed(s, SERVICE_CHANGE_FREEZER_STATE);
+                        service_jobs_finish(s, JOB_FREEZE, 0, NULL);
+                }
+        } else if ((ev->mask & (CG_EVENT_FROZEN | CG_EVENT_THAWED)) &&
                  s->frozen != !!(ev->mask & CG_EVENT_FROZEN)) {
                 s->frozen = ev->mask & CG_EVENT_FROZEN;
                 service_changed(s, SERVICE_CHANGE_FREEZER_STATE);

@@ -160,6 +160,7 @@ bool service_is_active(const Service *s);       /* active, activating or deactiv
 bool service_is_settled(const Service *s);      /* no start waits, not in a transition */
 void service_jobs_finish(Service *s, JobKind kind, int r, const CrlError *err);
 void service_jobs_cancel(Service *s);
+bool service_has_job(const Service *s, JobKind kind);
 int service_queue_job(Service *s, JobKind kind, ServiceJobDone done, void *userdata, CrlError *reterr);
 void service_set_error(Service *s, int error, const char *fmt, ...) _printf_(3, 4);
 

@@ -60,6 +60,13 @@ void service_jobs_finish(Service *s, JobKind kind, int r, const CrlError *err) {
         }
 }
 
+bool service_has_job(const Service *s, JobKind kind) {
+        for (const Job *j = s->jobs; j; j = j->next)
+                if (j->kind == kind)
+                        return true;
+        return false;
+}
+
 void service_jobs_cancel(Service *s) {
         CrlError e = {};
 

@@ -333,6 +333,19 @@ static void test_freeze(void) {
         CHECK(service_thaw(s, job_done, NULL, &e) == 0, "%s", e.message);
         CHECK(run_jobs(2, 3000) && last_r == 0 && !info_of("simple").frozen, "thaw job done");
         CHECK(strstr(slurp(path), "frozen 0"), "cgroup.events: %s", slurp(path));
+
+        /* FreezeService while a KillService walk holds the cgroup frozen
+         * (its confirmation not read yet): the freeze finds the cgroup
+         * frozen, the walk must leave it so, and the job must end. */
+        n_done = 0;
+        CHECK(service_kill(s, SIGCONT, &e) >= 0, "%s", e.message);
+        CHECK(service_freeze(s, job_done, NULL, &e) == 0, "freeze during the walk: %s", e.message);
+        CHECK(run_jobs(1, 3000) && last_r == 0 && info_of("simple").frozen,
+              "freeze during a KillService walk: job done, FreezerState frozen");
+        CHECK(strstr(slurp(path), "frozen 1"), "still frozen after the walk: %s", slurp(path));
+        CHECK(service_thaw(s, job_done, NULL, &e) == 0, "%s", e.message);
+        CHECK(run_jobs(2, 3000) && last_r == 0 && !info_of("simple").frozen, "thaw job done");
+        CHECK(strstr(slurp(path), "frozen 0"), "cgroup.events: %s", slurp(path));
 }
 
 static void test_reload(const char *units) {
