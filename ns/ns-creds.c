@@ -23,7 +23,16 @@
 
 /* The plan's ids and groups, from creds resolved before (a resolver process
  * on corrald's loop) or now. */
-static int plan_ids(const NsCreds *c, NsPlan *plan) {
+static int plan_ids(const NsLaunchParams *p, const NsCreds *c, NsPlan *plan) {
+        if (p->flags & NS_LAUNCH_NO_USER_CHANGE) {
+                /* Root, as the launcher is; in a user namespace its root,
+                 * since the host's root is not mapped there (PrivateUsers=pick).
+                 * No supplementary groups then: none is mapped either. */
+                plan->set_ids = plan->set_groups = p->unit->private_users != PRIVATE_USERS_NO;
+                plan->uid = 0;
+                plan->gid = 0;
+                return 0;
+        }
         plan->set_ids = c->set_ids;
         plan->uid = c->uid;
         plan->gid = c->gid;
@@ -123,13 +132,23 @@ static int plan_env(const NsLaunchParams *p, NsPlan *plan, const NsCreds *info) 
 
 static int plan_argv(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         char *const *argv = p->argv;
+        const char *path = p->path;
 
-        if (!argv && p->unit->n_exec_start > 0)
+        if (!argv && p->unit->n_exec_start > 0) {
                 argv = p->unit->exec_start[0].argv;
+                path = p->unit->exec_start[0].path;
+        }
         if (!argv || !argv[0])
                 return crl_error_set(reterr, EINVAL, "step 'exec': no command to run");
         plan->argv = strv_copy(argv);
-        return plan->argv ? 0 : -ENOMEM;
+        if (!plan->argv)
+                return -ENOMEM;
+        if (path) {
+                plan->exec_path = strdup(path);
+                if (!plan->exec_path)
+                        return -ENOMEM;
+        }
+        return 0;
 }
 
 static int plan_working_directory(const UnitConfig *u, NsPlan *plan, const NsCreds *info) {
@@ -165,7 +184,7 @@ int ns_creds_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
                         return r;
                 info = own;
         }
-        if ((r = plan_ids(info, plan)) < 0)
+        if ((r = plan_ids(p, info, plan)) < 0)
                 return r;
         if ((r = check_gid_map(u, plan, reterr)) < 0 || (r = check_ids_mapped(u, plan, reterr)) < 0)
                 return r;
