@@ -27,6 +27,9 @@
 #include "ns-creds.h"
 #include "unit.h"
 
+/* $PATH of a launched command unless its unit sets one. */
+#define NS_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 /* Called by the parent once the child exists and its user namespace maps are
  * written, before the child is released to continue its setup (e.g. to move a
  * veth end into the child's network namespace). A failure fails the launch:
