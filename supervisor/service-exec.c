@@ -227,9 +227,25 @@ static void apply_privileges(Service *s, const ExecCommand *cmd, SvcLaunchReques
         req->setup_userdata = NULL;
 }
 
+/* A command inside the running service: ns_exec() adds nothing to what it
+ * is given (no PATH, no Environment=), so it gets all of it, on the PATH
+ * the launcher gives a fresh process unless the unit sets one. */
+static int env_entering(char *const *all, char ***ret) {
+        _cleanup_strv_free_ char **env = NULL;
+        char **copy;
+
+        if (strv_extend(&env, "PATH=" NS_DEFAULT_PATH) < 0)
+                return -ENOMEM;
+        copy = strv_copy(all);
+        if (!copy || environment_merge(&env, copy) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(env);
+        return 0;
+}
+
 /* Start cmd on the loop: *req filled by the caller except argv/env. */
 static int start_command(Service *s, const ExecCommand *cmd, SvcLaunchRequest *req, CrlError *reterr) {
-        _cleanup_strv_free_ char **extra = NULL, **all = NULL, **argv = NULL;
+        _cleanup_strv_free_ char **extra = NULL, **all = NULL, **argv = NULL, **entering = NULL;
         int r;
 
         r = build_env(s, &extra, &all, reterr);
@@ -241,9 +257,11 @@ static int start_command(Service *s, const ExecCommand *cmd, SvcLaunchRequest *r
                 return crl_error_set(reterr, -r, "service '%s': line %u: cannot expand the command: %s",
                                      s->name, cmd->line, strerror(-r));
         apply_privileges(s, cmd, req);
+        if (req->enter_pidfd >= 0 && env_entering(all, &entering) < 0)
+                return crl_error_set(reterr, ENOMEM, "service '%s': out of memory", s->name);
         req->argv = argv;
         req->path = cmd->path;
-        req->environment = extra;
+        req->environment = req->enter_pidfd >= 0 ? entering : extra;
         req->cgroup_fd = s->cg ? cg_service_fd(s->cg) : -EBADF;
         req->stdio[0] = s->stdio.stdin_fd;
         req->stdio[1] = s->stdio.stdout_fd;

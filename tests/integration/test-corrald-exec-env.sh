@@ -85,6 +85,17 @@ EnvironmentFile=-$CT_TMP/gen.env
 ExecStartPre=/bin/sh -c "echo GEN=generated-by-pre > $CT_TMP/gen.env"
 ExecStart=$envdump $OUT/envfile-gen \${GEN}
 EOF
+# Control commands inside the running service get the environment too.
+ct_unit post-env <<EOF
+[Unit]
+AutoStart=no
+[Service]
+Environment=X=unit SHARED=unit
+EnvironmentFile=$CT_TMP/b.env
+ExecStart=/bin/sleep 1000
+ExecStartPost=$envdump $OUT/post-env
+ExecStartPost=env
+EOF
 ct_unit at <<EOF
 [Unit]
 AutoStart=no
@@ -171,6 +182,15 @@ ct_check "missing before ExecStartPre=-: ExecStart= did not run" [ ! -e "$OUT/en
 ct_expect_eq "gen: StartService" "$(call StartService s envfile-gen)" ""
 ct_expect_match "gen: ExecStart= saw the file ExecStartPre= wrote" "$(cat "$OUT/envfile-gen" 2>/dev/null)" \
         "^args: generated-by-pre$"
+
+# ---- ExecStartPost= inside the running service: the same environment ----
+ct_expect_eq "post-env: StartService (an ExecStartPost= found in PATH)" "$(call StartService s post-env)" ""
+dump=$(cat "$OUT/post-env" 2>/dev/null)
+ct_expect_match "post-env: Environment=" "$dump" "^X=unit$"
+ct_expect_match "post-env: EnvironmentFile= wins over Environment=" "$dump" "^SHARED=from-b$"
+ct_expect_match "post-env: MAINPID" "$dump" "^MAINPID=$(prop post-env MainPID)$"
+ct_expect_match "post-env: PATH" "$dump" "^PATH=/"
+call StopService s post-env >/dev/null
 
 # ---- '@': the second word is argv[0] ----
 ct_expect_eq "@: StartService" "$(call StartService s at)" ""
