@@ -154,21 +154,21 @@ static int setup_stdio(const NsPlan *plan, int null_fd) {
 
 static int exec_command(const NsPlan *plan) {
         char buf[PATH_MAX];
-        const char *p = plan->path_env;
+        const char *p = plan->path_env, *file = plan->exec_path ?: plan->argv[0];
         int last = -ENOENT;
 
-        if (strchr(plan->argv[0], '/')) {
-                execve(plan->argv[0], plan->argv, plan->envp);
+        if (strchr(file, '/')) {
+                execve(file, plan->argv, plan->envp);
                 return -errno;
         }
         while (p && *p) {
                 const char *end = strchrnul(p, ':');
-                size_t dl = (size_t) (end - p), nl = strlen(plan->argv[0]);
+                size_t dl = (size_t) (end - p), nl = strlen(file);
 
                 if (dl > 0 && dl + 1 + nl < sizeof(buf)) {
                         memcpy(buf, p, dl);
                         buf[dl] = '/';
-                        memcpy(buf + dl + 1, plan->argv[0], nl + 1);
+                        memcpy(buf + dl + 1, file, nl + 1);
                         execve(buf, plan->argv, plan->envp);
                         if (errno != ENOENT && errno != ENOTDIR)
                                 last = -errno;

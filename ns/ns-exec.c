@@ -122,7 +122,8 @@ static int exec_plan(const NsExecParams *p, pid_t pid, NsPlan *plan, CrlError *r
         plan->argv = strv_copy(p->argv);
         plan->envp = p->environment ? strv_copy(p->environment) : strv_copy((char *[]) {
                 (char *) "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL });
-        if (!plan->argv || !plan->envp)
+        plan->exec_path = p->path ? strdup(p->path) : NULL;
+        if (!plan->argv || !plan->envp || (p->path && !plan->exec_path))
                 return -ENOMEM;
         STRV_FOREACH(e, plan->envp)
                 if (strneq(*e, "PATH=", 5))

@@ -156,7 +156,7 @@ static void child_error_format(const NsPlan *plan, const NsChildError *e, CrlErr
         if (e->index >= 0 && (size_t) e->index < plan->n_mounts)
                 (void) ns_mount_describe(&plan->mounts[e->index], detail, sizeof(detail));
         else if (e->step == NS_STEP_EXEC)
-                (void) snprintf(detail, sizeof(detail), "execute %s", plan->argv[0]);
+                (void) snprintf(detail, sizeof(detail), "execute %s", plan->exec_path ?: plan->argv[0]);
         else if (e->step == NS_STEP_WORKING_DIRECTORY)
                 (void) snprintf(detail, sizeof(detail), "change directory to %s",
                                 plan->working_directory ? plan->working_directory : "/");

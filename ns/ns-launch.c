@@ -101,6 +101,8 @@ void ns_plan_done(NsPlan *plan) {
         ns_mount_plan_free(plan);
         free(plan->groups);
         plan->argv = strv_free(plan->argv);
+        free(plan->exec_path);
+        plan->exec_path = NULL;
         plan->envp = strv_free(plan->envp);
         plan->netns_fd = safe_close(plan->netns_fd);
         plan->status_fd = safe_close(plan->status_fd);

@@ -28,6 +28,9 @@
 #include "ns-creds.h"
 #include "unit.h"
 
+/* $PATH of a launched command unless its unit sets one. */
+#define NS_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 /* Called by the parent once the child exists and its user namespace maps are
  * written, before the child is released to continue its setup (e.g. to move a
  * veth end into the child's network namespace). A failure fails the launch:
@@ -39,12 +42,20 @@ typedef enum NsLaunchFlags {
                                          * (ignored with PrivateTime=, which needs a fork,
                                          * and with a status record, which the init writes) */
         NS_LAUNCH_NO_CLONE3 = 1 << 1,   /* use the clone() + cgroup.procs fallback (tests) */
+        NS_LAUNCH_NO_USER_CHANGE = 1 << 2, /* the '!' and '+' command prefixes: User=, Group= and
+                                         * SupplementaryGroups= still give $HOME, $USER...
+                                         * and WorkingDirectory=~, but are not applied: the
+                                         * command stays root (the namespace's root with
+                                         * PrivateUsers=) */
 } NsLaunchFlags;
 
 typedef struct NsLaunchParams {
         const UnitConfig *unit;         /* borrowed; required */
         char *const *argv;              /* borrowed; expanded argv, argv[0] absolute or looked up
                                          * in PATH inside the service; NULL: unit's ExecStart argv */
+        const char *path;               /* borrowed; the program executed, absolute or looked up
+                                         * in PATH inside; NULL: argv[0]. Differs from argv[0]
+                                         * with the '@' prefix */
         char *const *environment;       /* borrowed; "K=V" the supervisor sets ($NOTIFY_SOCKET,
                                          * EnvironmentFile= contents...); wins over the unit's */
         const NsCreds *creds;           /* borrowed, needed until the plan is made; the unit's
@@ -166,6 +177,8 @@ typedef struct NsExecParams {
         int cgroup_fd;                  /* borrowed, until the exec ended or was aborted; the
                                          * service's cgroup, -EBADF: none */
         char *const *argv;              /* borrowed; argv[0] absolute or found in PATH inside */
+        const char *path;               /* borrowed; the program executed (absolute or found in
+                                         * PATH inside); NULL: argv[0] */
         char *const *environment;       /* borrowed; NULL: PATH only */
         const char *user;               /* NULL: root; looked up by the child in the service's
                                          * /etc/passwd, inside its root (the caller reads nothing) */

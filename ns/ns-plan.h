@@ -117,6 +117,7 @@ typedef struct NsPlan {
         /* exec */
         int stdio[3];                   /* borrowed, -EBADF: /dev/null */
         char **argv;                    /* owned */
+        char *exec_path;                /* owned; the program executed, NULL: argv[0] */
         char **envp;                    /* owned */
         const char *path_env;           /* PATH for lookup of a relative argv[0] */
         int status_fd;                  /* init's write end (owned by the plan in the parent) */

@@ -11,6 +11,7 @@
 #include "runtime-state.h"
 #include "service-internal.h"
 #include "strv.h"
+#include "unit-value.h"
 
 static void enter_sigterm(Service *s);
 static void launch_main(Service *s);
@@ -179,14 +180,23 @@ static void after_launch(Service *s, ServiceType type) {
                 enter_running(s, SVC_RUNNING);
 }
 
-/* Environment for $VAR expansion (the unit's, then ours) and what the
- * launcher adds on top of the unit's own (ours). */
-static int build_env(Service *s, char ***ret_extra, char ***ret_all) {
+/* Environment for $VAR expansion (Environment=, EnvironmentFile= contents,
+ * then ours; each name once, the last winning) and what the launcher adds
+ * on top of the unit's Environment= (the files' and ours: ours win). The
+ * files are read here, before each command, as systemd does: an
+ * ExecStartPre= may write what ExecStart= reads. */
+static int build_env(Service *s, char ***ret_extra, char ***ret_all, CrlError *reterr) {
         _cleanup_strv_free_ char **extra = NULL, **all = strv_copy(s->unit->environment);
-        char buf[64];
+        char buf[64], **copy;
+        int r;
 
-        if (!all && s->unit->environment)
+        if (!all)
                 return -ENOMEM;
+        r = unit_environment_files_read(s->unit, &extra, reterr);
+        if (r < 0) {
+                crl_error_prefix(reterr, "service '%s': ", s->name);
+                return r;
+        }
         if (s->notify) {
                 _cleanup_free_ char *v = NULL;
 
@@ -200,9 +210,9 @@ static int build_env(Service *s, char ***ret_extra, char ***ret_all) {
                 if (strv_extend(&extra, buf) < 0)
                         return -ENOMEM;
         }
-        STRV_FOREACH(e, extra)
-                if (strv_extend(&all, *e) < 0)
-                        return -ENOMEM;
+        copy = strv_copy(extra);
+        if (!copy || environment_merge(&all, copy) < 0)        /* consumed even on failure */
+                return -ENOMEM;
         *ret_extra = TAKE_PTR(extra);
         *ret_all = TAKE_PTR(all);
         return 0;
@@ -210,20 +220,61 @@ static int build_env(Service *s, char ***ret_extra, char ***ret_all) {
 
 static void on_launch_done(int r, NsProcess *proc, const CrlError *err, void *userdata);
 
+/* The prefixes '+' and '!' (systemd.service(5)). '+': outside the sandbox,
+ * a launch of the unit's process settings only, in its cgroup; with the
+ * main process running, too, rather than inside its namespaces; no
+ * networking hook. '+' and '!': User=, Group=, SupplementaryGroups= not
+ * applied. ('!!' is '!' only where ambient capabilities are missing, before
+ * Linux 4.3: a plain command here.) */
+static void apply_privileges(Service *s, const ExecCommand *cmd, SvcLaunchRequest *req) {
+        req->unit = s->unit;
+        if (cmd->flags & (EXEC_COMMAND_FULL_PRIVILEGES | EXEC_COMMAND_NO_USER_CHANGE))
+                req->flags |= NS_LAUNCH_NO_USER_CHANGE;
+        if (!(cmd->flags & EXEC_COMMAND_FULL_PRIVILEGES))
+                return;
+        unit_config_unsandboxed(s->unit, &s->unsandboxed);
+        req->unit = &s->unsandboxed;
+        req->enter_pidfd = req->join_pidfd = -EBADF;
+        req->join_name = NULL;
+        req->setup_hook = NULL;
+        req->setup_userdata = NULL;
+}
+
+/* A command inside the running service: ns_exec() adds nothing to what it
+ * is given (no PATH, no Environment=), so it gets all of it, on the PATH
+ * the launcher gives a fresh process unless the unit sets one. */
+static int env_entering(char *const *all, char ***ret) {
+        _cleanup_strv_free_ char **env = NULL;
+        char **copy;
+
+        if (strv_extend(&env, "PATH=" NS_DEFAULT_PATH) < 0)
+                return -ENOMEM;
+        copy = strv_copy(all);
+        if (!copy || environment_merge(&env, copy) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(env);
+        return 0;
+}
+
 /* Start cmd on the loop: *req filled by the caller except argv/env. */
 static int start_command(Service *s, const ExecCommand *cmd, SvcLaunchRequest *req, CrlError *reterr) {
-        _cleanup_strv_free_ char **extra = NULL, **all = NULL, **argv = NULL;
+        _cleanup_strv_free_ char **extra = NULL, **all = NULL, **argv = NULL, **entering = NULL;
         int r;
 
-        r = build_env(s, &extra, &all);
-        if (r >= 0)
-                r = unit_exec_expand(cmd, all, &argv);
+        r = build_env(s, &extra, &all, reterr);
+        if (r < 0)
+                return crl_error_set(reterr, -r, "service '%s': line %u: cannot build the environment: %s",
+                                     s->name, cmd->line, strerror(-r));
+        r = unit_exec_expand(cmd, all, &argv);
         if (r < 0)
                 return crl_error_set(reterr, -r, "service '%s': line %u: cannot expand the command: %s",
                                      s->name, cmd->line, strerror(-r));
-        req->unit = s->unit;
+        apply_privileges(s, cmd, req);
+        if (req->enter_pidfd >= 0 && env_entering(all, &entering) < 0)
+                return crl_error_set(reterr, ENOMEM, "service '%s': out of memory", s->name);
         req->argv = argv;
-        req->environment = extra;
+        req->path = cmd->path;
+        req->environment = req->enter_pidfd >= 0 ? entering : extra;
         req->cgroup_fd = s->cg ? cg_service_fd(s->cg) : -EBADF;
         req->stdio[0] = s->stdio.stdin_fd;
         req->stdio[1] = s->stdio.stdout_fd;
@@ -247,10 +298,13 @@ static void launch_failed(Service *s, const CrlError *err, bool main) {
 static void launch_main(Service *s) {
         SvcLaunchRequest req = { .enter_pidfd = -EBADF, .join_pidfd = -EBADF, .status_record_fd = -EBADF };
         CrlError e = {};
+        bool full;
         int r;
 
         service_set_state(s, SVC_START);
-        r = service_net_prepare(s, &e);
+        /* A '+' ExecStart= runs in the host's network: no veth for it. */
+        full = s->unit->exec_start[s->exec_index].flags & EXEC_COMMAND_FULL_PRIVILEGES;
+        r = full ? 0 : service_net_prepare(s, &e);
         if (r >= 0) {
                 req.setup_hook = service_net_hook(s, &req.setup_userdata);
                 s->launch_is_main = true;
@@ -320,6 +374,17 @@ static void control_list_done(Service *s, ControlKind kind) {
         }
 }
 
+/* A control command that could not even be launched (EnvironmentFile=, an
+ * expansion, no memory): not the command's failure, so '-' does not cover
+ * it (systemd fails such a spawn too); a start fails with it. */
+static void control_not_launched(Service *s, const CrlError *e) {
+        if (s->control_kind == CONTROL_START_PRE || s->control_kind == CONTROL_START_POST)
+                launch_failed(s, e, false);
+        else
+                log_error("%s", e->message);
+        service_event(s, SVC_EV_CONTROL_FAIL);
+}
+
 static const ServiceState control_state[] = {
         [CONTROL_START_PRE] = SVC_START_PRE,
         [CONTROL_START_POST] = SVC_START_POST,
@@ -350,10 +415,8 @@ static void run_control(Service *s, ControlKind kind, size_t index) {
          * (ExecStartPre=) or after it, it gets a sandbox of its own. */
         req.enter_pidfd = s->main.pidfd >= 0 ? s->main.main_pidfd : -EBADF;
         s->launch_is_main = false;
-        if (start_command(s, &l[index], &req, &e) < 0) {
-                log_error("%s", e.message);
-                service_event(s, (l[index].flags & EXEC_COMMAND_IGNORE_FAILURE) ? SVC_EV_CONTROL_OK : SVC_EV_CONTROL_FAIL);
-        }
+        if (start_command(s, &l[index], &req, &e) < 0)
+                control_not_launched(s, &e);
 }
 
 static const ExecCommand *current_control(Service *s) {

@@ -81,6 +81,9 @@ struct Service {
         size_t control_index;
 
         SvcLaunch *launch;              /* a launch in flight (main or control) */
+        UnitConfig unsandboxed;         /* the unit a '+' command is launched with
+                                         * (unit_config_unsandboxed()): borrows unit's
+                                         * pointers, never freed; valid during its launch */
         bool launch_is_main;
 
         CgService *cg;                  /* owned: while the service has a cgroup */

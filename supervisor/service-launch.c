@@ -26,6 +26,7 @@ struct SvcLaunch {
         NsLaunch *launch;
         SvcLaunchRequest req;           /* argv, environment and the fds below are copies */
         char **argv, **environment;
+        char *path;
         int fds[5];                     /* stdin, stdout, stderr, join pidfd, status record */
         SvcLaunchDone done;
         void *userdata;
@@ -74,6 +75,7 @@ static SvcLaunch *launch_free(SvcLaunch *l) {
         ns_process_done(&l->proc);
         strv_free(l->argv);
         strv_free(l->environment);
+        free(l->path);
         for (size_t i = 0; i < ELEMENTSOF(l->fds); i++)
                 safe_close(l->fds[i]);
         sd_event_unref(l->event);
@@ -130,6 +132,8 @@ static int begin_launch(SvcLaunch *l) {
 
         ns_launch_params_init(&p, req->unit);
         p.argv = l->argv;
+        p.path = l->path;
+        p.flags = req->flags;
         p.environment = l->environment;
         p.creds = l->creds;
         p.cgroup_fd = req->cgroup_fd;
@@ -168,7 +172,8 @@ static int copy_request(SvcLaunch *l, const SvcLaunchRequest *req) {
         l->req = *req;
         l->argv = strv_copy(req->argv);
         l->environment = req->environment ? strv_copy(req->environment) : NULL;
-        if (!l->argv || (req->environment && !l->environment))
+        l->path = req->path ? strdup(req->path) : NULL;
+        if (!l->argv || (req->environment && !l->environment) || (req->path && !l->path))
                 return crl_error_set(&l->error, ENOMEM, "launch: out of memory");
         for (size_t i = 0; i < ELEMENTSOF(fds); i++)
                 if (fds[i] >= 0 && (l->fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3)) < 0)
@@ -203,8 +208,9 @@ static int exec_in_service(SvcLaunch *l, const SvcLaunchRequest *req) {
                 .target_pidfd = req->enter_pidfd,
                 .cgroup_fd = req->cgroup_fd,
                 .argv = req->argv,
+                .path = req->path,
                 .environment = req->environment,
-                .user = req->unit->user,
+                .user = (req->flags & NS_LAUNCH_NO_USER_CHANGE) ? NULL : req->unit->user,
                 .stdin_fd = req->stdio[0],
                 .stdout_fd = req->stdio[1],
                 .stderr_fd = req->stdio[2],

@@ -19,6 +19,10 @@ typedef struct SvcLaunch SvcLaunch;
 typedef struct SvcLaunchRequest {
         const UnitConfig *unit;         /* borrowed */
         char *const *argv;              /* borrowed; expanded */
+        const char *path;               /* borrowed; the program executed, NULL: argv[0]
+                                         * (differs with the '@' prefix) */
+        NsLaunchFlags flags;            /* NS_LAUNCH_NO_USER_CHANGE ('!', '+'), also for
+                                         * a command inside the running service */
         char *const *environment;       /* borrowed; $NOTIFY_SOCKET, $MAINPID... */
         int cgroup_fd;                  /* borrowed */
         int stdio[3];                   /* borrowed; -EBADF: /dev/null */

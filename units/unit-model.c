@@ -104,6 +104,42 @@ UnitConfig *unit_config_free(UnitConfig *u) {
         return NULL;
 }
 
+void unit_config_unsandboxed(const UnitConfig *u, UnitConfig *ret) {
+        *ret = (UnitConfig) {
+                .name = u->name,
+                .path = u->path,
+                .instance = u->instance,
+                .type = u->type,
+                .exec_start_pre = u->exec_start_pre,            .n_exec_start_pre = u->n_exec_start_pre,
+                .exec_start = u->exec_start,                    .n_exec_start = u->n_exec_start,
+                .exec_start_post = u->exec_start_post,          .n_exec_start_post = u->n_exec_start_post,
+                .exec_stop = u->exec_stop,                      .n_exec_stop = u->n_exec_stop,
+                .exec_reload = u->exec_reload,                  .n_exec_reload = u->n_exec_reload,
+                .environment = u->environment,
+                .environment_files = u->environment_files,      .n_environment_files = u->n_environment_files,
+                .working_directory = u->working_directory,
+                .working_directory_optional = u->working_directory_optional,
+                .user = u->user,
+                .group = u->group,
+                .supplementary_groups = u->supplementary_groups,
+                .umask = u->umask,
+                .nice_set = u->nice_set,
+                .nice = u->nice,
+                .oom_score_adjust_set = u->oom_score_adjust_set,
+                .oom_score_adjust = u->oom_score_adjust,
+                .limit_nofile = u->limit_nofile,
+                .limit_nproc = u->limit_nproc,
+                .limit_core = u->limit_core,
+                .standard_output = u->standard_output,
+                .standard_error = u->standard_error,
+                /* Spelled out though 0: these enums' "off" must stay what a '+' command gets. */
+                .private_users = PRIVATE_USERS_NO,
+                .protect_control_groups = PROTECT_CGROUPS_NO,
+                .protect_system = PROTECT_SYSTEM_NO,
+                .protect_home = PROTECT_HOME_NO,
+        };
+}
+
 int unit_config_new(const char *name, UnitConfig **ret) {
         _cleanup_(unit_config_freep) UnitConfig *u = NULL;
 

@@ -332,6 +332,16 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(UnitConfig *, unit_config_free);
 ManagerConfig *manager_config_free(ManagerConfig *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ManagerConfig *, manager_config_free);
 
+/* The unit as a command with the '+' prefix runs it: outside the sandbox.
+ * Fills *ret with u's process settings only (name, type, the command lists,
+ * Environment=, User=/Group=/SupplementaryGroups= for $HOME/$USER and
+ * WorkingDirectory=~, WorkingDirectory=, UMask=, Nice=, OOMScoreAdjust=,
+ * Limit*=); every namespace, mount, capability, credential-dropping and
+ * network setting is off, and so is any added later (a list of what to
+ * keep, not of what to drop). A shallow copy: its pointers are u's, so u
+ * must outlive it, and it is never freed. */
+void unit_config_unsandboxed(const UnitConfig *u, UnitConfig *ret);
+
 /* Defaults as the spec gives them (used by the loaders, and by RunTransient). */
 int unit_config_new(const char *name, UnitConfig **ret);
 int manager_config_new(ManagerConfig **ret);
@@ -392,6 +402,15 @@ int manager_config_load(const char *path, ManagerConfig **ret, UnitDiagnostics *
 /* Validate a unit name per the spec; accepts an optional ".service" suffix
  * and returns the bare name in *ret (may be NULL). */
 int unit_name_normalize(const char *name, char **ret);
+
+/* Read u's EnvironmentFile= entries, in order, into *env ("K=V", a name
+ * already there replaced: later assignments win). An entry is a file or a
+ * glob pattern (its matches in sorted order); each file a regular file of
+ * at most 1 MiB. A '-' entry that cannot be read or parsed is skipped.
+ * Errors: "EnvironmentFile=/etc/x: No such file or directory",
+ * "EnvironmentFile=/etc/x: line 3: unterminated double quote". *env may
+ * hold part of the assignments after a failure. */
+int unit_environment_files_read(const UnitConfig *u, char ***env, CrlError *reterr);
 
 /* Expand $VAR and ${VAR} in cmd's argv against env ("K=V" strv); with
  * EXEC_COMMAND_NO_ENV_EXPAND a copy of argv. */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ns-plan.h"
+#include "strv.h"
 
 static void test_map_strings(void **state) {
         char buf[128];
@@ -173,6 +174,52 @@ static void test_flags(void **state) {
         u->network.virtual_ethernet = true;
         assert_true(ns_unit_namespace_flags(u) & CLONE_NEWNET);
         unit_config_free(u);
+}
+
+/* A '+' command's unit: every sandbox setting of the unit off, so no
+ * namespace at all; its process settings kept. */
+static void test_unsandboxed(void **state) {
+        UnitConfig *u = unit(), v;
+
+        u->private_pids = u->private_network = u->private_ipc = u->private_time = u->private_tmp = true;
+        u->private_devices = u->private_mounts = u->no_new_privileges = true;
+        u->private_users = PRIVATE_USERS_SELF;
+        u->protect_system = PROTECT_SYSTEM_STRICT;
+        u->protect_home = PROTECT_HOME_YES;
+        u->protect_control_groups = PROTECT_CGROUPS_PRIVATE;
+        u->hostname = strdup("h");
+        u->root_directory = strdup("/srv/root");
+        u->network.virtual_ethernet = true;
+        u->capability_bounding_set_set = true;
+        u->ambient_capabilities = 1;
+        u->user = strdup("nobody");
+        u->working_directory = strdup("/tmp");
+        u->umask = 077;
+        u->nice_set = true;
+        u->nice = 5;
+        u->limit_nofile = (UnitRlimit) { .set = true, .rlim = { 10, 20 } };
+        assert_int_equal(strv_extend(&u->environment, "A=1"), 0);
+        assert_int_not_equal(ns_unit_namespace_flags(u), 0);
+
+        unit_config_unsandboxed(u, &v);
+        assert_int_equal(ns_unit_namespace_flags(&v), 0);
+        assert_null(v.root_directory);
+        assert_null(v.hostname);
+        assert_false(v.private_tmp || v.private_devices || v.no_new_privileges || v.capability_bounding_set_set);
+        assert_int_equal(v.ambient_capabilities, 0);
+        assert_int_equal(v.protect_system, PROTECT_SYSTEM_NO);
+        assert_int_equal(v.protect_home, PROTECT_HOME_NO);
+        assert_false(v.network.virtual_ethernet);
+        assert_ptr_equal(v.name, u->name);
+        assert_ptr_equal(v.user, u->user);
+        assert_ptr_equal(v.environment, u->environment);
+        assert_ptr_equal(v.working_directory, u->working_directory);
+        assert_int_equal(v.umask, 077);
+        assert_true(v.nice_set);
+        assert_int_equal(v.nice, 5);
+        assert_true(v.limit_nofile.set);
+        assert_int_equal(v.limit_nofile.rlim.rlim_max, 20);
+        unit_config_free(u);    /* v borrowed: nothing of its own to free */
 }
 
 static void add_path(PathSpec **specs, size_t *n, const char *path) {
@@ -364,6 +411,7 @@ int main(void) {
                 cmocka_unit_test(test_passwd_find),
                 cmocka_unit_test(test_describe),
                 cmocka_unit_test(test_flags),
+                cmocka_unit_test(test_unsandboxed),
                 cmocka_unit_test(test_mount_order),
                 cmocka_unit_test(test_main_status_fallback),
                 cmocka_unit_test(test_status_record_text),
