@@ -44,6 +44,14 @@ static bool try_start(Manager *m, Service *s) {
                 if (d && d != s && !service_is_settled(d))
                         return false;
         }
+        /* JoinsNamespaceOf=: OTHER's namespaces exist once its start is
+         * through; a start while OTHER starts waits for it, as for After=. */
+        STRV_FOREACH(n, s->unit->joins_namespace_of) {
+                Service *d = manager_get_service(m, *n);
+
+                if (d && d != s && !service_is_settled(d))
+                        return false;
+        }
         STRV_FOREACH(n, s->unit->requires) {
                 Service *d = manager_get_service(m, *n);
 

@@ -283,6 +283,27 @@ static int start_command(Service *s, const ExecCommand *cmd, SvcLaunchRequest *r
         return svc_launch_start(s->manager->event, req, on_launch_done, s, &s->launch, reterr);
 }
 
+/* JoinsNamespaceOf=OTHER (spec §2): the network, IPC and /tmp namespaces
+ * of OTHER's running process, the first named that runs (its init, which
+ * never moves); none running: the launcher fails the start naming it
+ * (join_name with no pidfd). Its start waited for OTHER's (try_start). */
+static void set_join(Service *s, SvcLaunchRequest *req) {
+        char **names = s->unit->joins_namespace_of;
+
+        if (!names || !names[0])
+                return;
+        STRV_FOREACH(n, names) {
+                Service *o = manager_get_service(s->manager, *n);
+
+                if (o && o != s && o->main.pidfd >= 0) {
+                        req->join_pidfd = o->main.pidfd;
+                        req->join_name = o->name;
+                        return;
+                }
+        }
+        req->join_name = names[0];
+}
+
 static void launch_failed(Service *s, const CrlError *err, bool main) {
         log_error("%s", err->message);
         if (!crl_error_isset(&s->error))
@@ -311,6 +332,7 @@ static void launch_main(Service *s) {
                 s->main_ran = true;
                 service_record_create(s);
                 req.status_record_fd = s->status_record_fd;
+                set_join(s, &req);
                 r = start_command(s, &s->unit->exec_start[s->exec_index], &req, &e);
         }
         if (r < 0) {
@@ -414,6 +436,8 @@ static void run_control(Service *s, ControlKind kind, size_t index) {
          * namespaces (the same /tmp, network, PID namespace); before it
          * (ExecStartPre=) or after it, it gets a sandbox of its own. */
         req.enter_pidfd = s->main.pidfd >= 0 ? s->main.main_pidfd : -EBADF;
+        if (req.enter_pidfd < 0)
+                set_join(s, &req);      /* ExecStartPre= in the namespaces the service will have */
         s->launch_is_main = false;
         if (start_command(s, &l[index], &req, &e) < 0)
                 control_not_launched(s, &e);
