@@ -248,7 +248,7 @@ static int pid2_main(void *userdata) {
         if (r >= 0)
                 r = setup_process(a->plan, a->null_fd, a->sock, true, &step);
         (void) ns_child_report(a->sock, step, r, -1);
-        _exit(127);
+        _exit(step == NS_STEP_EXEC ? NS_EXIT_EXEC : 127);
 }
 
 /* The init never execs, so O_CLOEXEC does not protect it: it would hold
@@ -372,5 +372,7 @@ _Noreturn void ns_child_main(NsPlan *plan, int sock) {
 
         r = child_run(plan, sock, &step, &index);
         (void) ns_child_report(sock, step, r, index); /* nobody left to tell if this fails */
-        _exit(127);
+        /* A parent that took the exec report as success (Type=simple) sees
+         * a failed execve only as this status, systemd's EXIT_EXEC. */
+        _exit(step == NS_STEP_EXEC ? NS_EXIT_EXEC : 127);
 }

@@ -6,6 +6,7 @@
  *
  *   HANDSHAKE --R--> parent steps, G      --U--> uid/gid maps, G
  *             --X/P--> exec seen          --EOF after X/P--> DONE (success)
+ *                                         (NS_LAUNCH_SUCCEED_AT_EXEC_REPORT: DONE at X/P)
  *             --{step, errno}--> DONE (failure, child SIGKILLed)
  *             --EOF without X/P--> DYING: wait for the pidfd, then DONE
  *                                  (failure saying how the child died) */
@@ -323,6 +324,8 @@ static int launch_step(NsLaunch *l, CrlError *reterr) {
                 r = on_message(l, &m, reterr);
                 if (r < 0)
                         return r;
+                if (l->exec_seen && (l->params.flags & NS_LAUNCH_SUCCEED_AT_EXEC_REPORT))
+                        return 0;
         }
 }
 

@@ -28,6 +28,11 @@
 #include "ns-creds.h"
 #include "unit.h"
 
+/* A launched command's exit status when its execve failed (systemd's
+ * EXIT_EXEC): what a Type=simple start, which does not wait for the exec,
+ * sees of it. */
+#define NS_EXIT_EXEC 203
+
 /* $PATH of a launched command unless its unit sets one. */
 #define NS_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -47,6 +52,11 @@ typedef enum NsLaunchFlags {
                                          * and WorkingDirectory=~, but are not applied: the
                                          * command stays root (the namespace's root with
                                          * PrivateUsers=) */
+        NS_LAUNCH_SUCCEED_AT_EXEC_REPORT = 1 << 3, /* Type=simple: succeed once the child
+                                         * said execve comes next (its setup is done),
+                                         * without waiting for the exec itself: an execve
+                                         * that fails then is the command's exit, status
+                                         * 203 (systemd's EXIT_EXEC), not a launch error */
 } NsLaunchFlags;
 
 typedef struct NsLaunchParams {

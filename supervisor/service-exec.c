@@ -93,6 +93,9 @@ static void log_main_end(Service *s, const siginfo_t *si) {
         else if (si->si_code == CLD_KILLED && si->si_status == 0)
                 log_info("service '%s': main process %d ended, its init was killed before it recorded how",
                          s->name, pid);
+        else if (si->si_code == CLD_EXITED && si->si_status == NS_EXIT_EXEC && s->unit->type == SERVICE_SIMPLE)
+                log_error("service '%s': main process %d exited with status %d: its execve of %s failed (EXEC)",
+                          s->name, pid, si->si_status, s->unit->exec_start[s->exec_index].path);
         else
                 log_info("service '%s': main process %d %s %d", s->name, pid,
                          si->si_code == CLD_EXITED ? "exited with status" : "was killed by signal", si->si_status);
@@ -325,6 +328,11 @@ static void launch_main(Service *s) {
         service_set_state(s, SVC_START);
         /* A '+' ExecStart= runs in the host's network: no veth for it. */
         full = s->unit->exec_start[s->exec_index].flags & EXEC_COMMAND_FULL_PRIVILEGES;
+        /* Type=simple is active once forked, as systemd: the start does not
+         * wait for the execve (a failing one is the main process's exit,
+         * status 203); exec waits for it, notify and oneshot for more. */
+        if (s->unit->type == SERVICE_SIMPLE)
+                req.flags |= NS_LAUNCH_SUCCEED_AT_EXEC_REPORT;
         r = full ? 0 : service_net_prepare(s, &e);
         if (r >= 0) {
                 req.setup_hook = service_net_hook(s, &req.setup_userdata);

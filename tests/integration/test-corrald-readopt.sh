@@ -26,7 +26,8 @@ i=0
 while :; do
         i=$((i + 1))
         echo "line $i" || echo "write of line $i failed" >>"$1/writer.errors"
-        echo "$i" >"$1/writer.count"
+        # tmp + rename: a SIGTERM between truncate and write would leave it empty
+        echo "$i" >"$1/writer.count.tmp" && mv -f "$1/writer.count.tmp" "$1/writer.count"
         sleep 0.01
 done
 EOF
@@ -83,7 +84,7 @@ ExecStart=/bin/sh -c "trap '' TERM; sleep 1000 & wait; sleep 1000"
 EOF
 rec_key() { sed -n "s/^$2=//p" "$CT_RUN/services/$1" 2>/dev/null; }    # NAME KEY
 
-# The writer's last line; retried: a read may meet the file just truncated.
+# The writer's last line (the file is replaced whole, never empty once made).
 count() {
         local c= i
         for i in $(seq 100); do

@@ -5,7 +5,8 @@
 # sender's READY=1 and MAINPID= ignored), oneshot (StartService returns once
 # it exited: inactive/dead, or active/exited with RemainAfterExit=yes);
 # failures: exit code (failed/exit-code, ExecMainStatus), an ExecStart= that
-# cannot exec (exit-code 203, the start call fails), a signal (signal,
+# cannot exec (exit-code 203; Type=exec: the start call fails, Type=simple:
+# it succeeds, active once forked, then fails), a signal (signal,
 # ExecMainStatus = the signal), TimeoutStartSec= (timeout).
 . "$(dirname "$0")/corrald-lib.sh"
 ct_init
@@ -29,6 +30,14 @@ AutoStart=no
 [Service]
 Type=exec
 ExecStart=/nonexistent/st-binary
+EOF
+# Type=simple is active once forked (systemd): its start does not wait for
+# the execve; the failing exec is the main process's exit, 203.
+ct_unit st-simple-missing <<EOF
+[Unit]
+AutoStart=no
+[Service]
+ExecStart=/nonexistent/st-simple-binary
 EOF
 ct_unit st-exit7 <<EOF
 [Unit]
@@ -131,6 +140,15 @@ ct_expect_match "exec-missing: the error names the path" "$out" "/nonexistent/st
 ct_expect_eq "exec-missing: failed/failed" "$(state_of st-exec-missing)" failed/failed
 ct_expect_eq "exec-missing: Result" "$(prop st-exec-missing Result)" exit-code
 ct_expect_eq "exec-missing: ExecMainStatus 203 (systemd's EXIT_EXEC)" "$(prop st-exec-missing ExecMainStatus)" 203
+
+# ---- simple with a missing binary: the start succeeds, then exit-code 203 ----
+ct_expect_eq "simple-missing: StartService succeeds (active once forked)" \
+        "$(call StartService s st-simple-missing)" ""
+ct_check "simple-missing: then failed/failed" wait_state st-simple-missing failed failed "$T5"
+ct_expect_eq "simple-missing: Result" "$(prop st-simple-missing Result)" exit-code
+ct_expect_eq "simple-missing: ExecMainStatus 203 (EXIT_EXEC)" "$(prop st-simple-missing ExecMainStatus)" 203
+ct_expect_match "simple-missing: corrald's log names the path" "$(cat "$CT_TMP/corrald.log")" \
+        "st-simple-missing.*status 203.*/nonexistent/st-simple-binary"
 
 # ---- a main process that exits 7 ----
 call StartService s st-exit7 >/dev/null
