@@ -80,6 +80,7 @@ int manager_new(sd_event *e, const ManagerParams *p, Manager **ret, CrlError *re
                 return crl_error_set(reterr, ENOMEM, "out of memory");
         m->event = sd_event_ref(e);
         m->services_dir_fd = -EBADF;
+        m->log_client = SERVICE_LOG_CLIENT_NULL;
         m->unit_dirs = strv_copy(p->unit_dirs);
         r = manager_config_load(p->config_path, &m->config, &d);
         if (r < 0)
@@ -118,6 +119,7 @@ Manager *manager_free(Manager *m) {
         m->cg_root_source = sd_event_source_disable_unref(m->cg_root_source);
         cg_root_free(m->cgroot);
         safe_close(m->services_dir_fd);
+        service_log_client_done(&m->log_client);
         manager_config_free(m->config);
         strv_free(m->unit_dirs);
         strv_free(m->load_errors);
