@@ -224,7 +224,8 @@ static void input_read(Logger *l, LogInput *in) {
         ssize_t n;
         bool eof;
 
-        memcpy(l->in, in->partial, len);
+        if (len > 0)
+                memcpy(l->in, in->partial, len);
         n = read(in->src.fd, l->in + len, READ_MAX);
         if (n < 0 && (errno == EINTR || errno == EAGAIN))
                 return;
@@ -303,6 +304,7 @@ static bool conn_receive(Logger *l, Source *c) {
                                 memcpy(&fds[n_fds++], CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
                 }
         ack.error = -svc_log_handoff_check(&h, (size_t) n);
+        h.name[sizeof(h.name) - 1] = 0;         /* for the report of a bad one */
         if (ack.error == 0 && (n_fds != SVC_LOG_HANDOFF_FDS || (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC))))
                 ack.error = EBADMSG;
         if (ack.error == 0)

@@ -119,7 +119,10 @@ Manager *manager_free(Manager *m) {
         m->cg_root_source = sd_event_source_disable_unref(m->cg_root_source);
         cg_root_free(m->cgroot);
         safe_close(m->services_dir_fd);
-        service_log_client_done(&m->log_client);
+        if (m->shutting_down && m->runtime_dir)
+                service_log_client_release(&m->log_client, m->runtime_dir);
+        else
+                service_log_client_done(&m->log_client);        /* services may run on: keep the socket */
         manager_config_free(m->config);
         strv_free(m->unit_dirs);
         strv_free(m->load_errors);

@@ -363,6 +363,16 @@ void service_log_client_done(ServiceLogClient *c) {
         c->socket_path = NULL;
 }
 
+void service_log_client_release(ServiceLogClient *c, const char *runtime_dir) {
+        _cleanup_free_ char *path = NULL;
+
+        service_log_client_done(c);
+        /* Ignored: nothing there (no log service ran) or nothing we could
+         * do about it at exit. */
+        if (asprintf(&path, "%s/" SVC_LOG_SOCKET_NAME, runtime_dir) >= 0)
+                (void) unlink(path);
+}
+
 /* RUNTIME/log.sock as a sockaddr. */
 static int socket_address(const StdioBuild *b, char **ret_path, struct sockaddr_un *ret, CrlError *e) {
         const char *dir = b->mc->runtime_directory ?: "/run/corral";

@@ -30,6 +30,11 @@ typedef struct ServiceLogClient {
 /* Drops the connection: the log process goes on with its inputs and exits
  * once they are drained (unless another corrald connects). */
 void service_log_client_done(ServiceLogClient *c);
+/* The same at corrald's shutdown, when every service has stopped: also
+ * removes RUNTIME/log.sock (spec §3: no runtime file is left), so the log
+ * process, draining the last lines, takes no new connection; a later
+ * corrald starts a new one. */
+void service_log_client_release(ServiceLogClient *c, const char *runtime_dir);
 
 typedef struct ServiceStdio {
         int stdin_fd, stdout_fd, stderr_fd;     /* owned; -EBADF: /dev/null (the launcher's default) */

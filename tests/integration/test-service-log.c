@@ -873,6 +873,81 @@ static void test_two_services(void) {
         CHECK(count_fds() == fds, "no fd leaked (%d before, %d after)", fds, count_fds());
 }
 
+/* Send h (len bytes) with fds on a connection of our own to the log
+ * process; its answer. */
+static SvcLogAck raw_handoff(const SvcLogHandoff *h, size_t len, const int *fds, size_t n_fds) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int) * 4)];
+        } control = {};
+        struct iovec iov = { (void *) h, len };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+        SvcLogAck ack = { .error = -1 };
+        int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/log.sock", tmpdir);
+        if (n_fds > 0) {
+                struct cmsghdr *cm;
+
+                mh.msg_control = &control;
+                mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+                cm = CMSG_FIRSTHDR(&mh);
+                cm->cmsg_level = SOL_SOCKET;
+                cm->cmsg_type = SCM_RIGHTS;
+                cm->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+                memcpy(CMSG_DATA(cm), fds, sizeof(int) * n_fds);
+        }
+        if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ||
+            recv(fd, &ack, sizeof(ack), 0) != sizeof(ack))
+                printf("  raw hand-off: %m\n");
+        safe_close(fd);
+        return ack;
+}
+
+/* What the log process refuses, it answers with an errno, closes what it
+ * got, and goes on serving. */
+static void test_bad_handoff(void) {
+        _cleanup_(manager_config_freep) ManagerConfig *mc = config(10 << 20, 5);
+        _cleanup_(unit_config_freep) UnitConfig *u = unit("good", OUTPUT_LOG, NULL, OUTPUT_LOG, NULL);
+        SvcLogHandoff h = { .magic = SVC_LOG_HANDOFF_MAGIC, .keep = 5, .name = "bad" };
+        ServiceStdio s = SERVICE_STDIO_NULL;
+        CrlError e = {};
+        int p[2], dir, file, fds[3];
+        char *out = NULL;
+        SvcLogAck ack;
+        pid_t pid;
+
+        printf("# a bad hand-off is refused with an errno, the log process goes on\n");
+        CHECK(service_stdio_open(mc, &lc, u, NULL, &s, &e) == 0, "%s", e.message);
+        if (pipe2(p, O_CLOEXEC) < 0)
+                abort();
+        dir = open(tmp_path("logs"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        file = open(tmp_path("logs/bad.log"), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        ack = raw_handoff(&h, sizeof(h) - 1, NULL, 0);
+        CHECK(ack.error == EBADMSG && ack.pid == lc.pid, "short message: EBADMSG from %d (%d)", (int) ack.pid, ack.error);
+        ack = raw_handoff(&h, sizeof(h), (int[]) { p[0], dir }, 2);
+        CHECK(ack.error == EBADMSG, "two fds: EBADMSG (%d)", ack.error);
+        ack = raw_handoff(&h, sizeof(h), (int[]) { file, dir, file }, 3);
+        CHECK(ack.error == EBADF, "a file for the pipe: EBADF (%d)", ack.error);
+        h.name[0] = '.', h.name[1] = '.', h.name[2] = 0;
+        ack = raw_handoff(&h, sizeof(h), (int[]) { p[0], dir, file }, 3);
+        CHECK(ack.error == EINVAL, "name '..': EINVAL (%d)", ack.error);
+        fds[0] = p[0], fds[1] = dir, fds[2] = file;
+        close(p[1]);
+        CHECK(sh(&out, "ls -l /proc/%d/fd | grep -c -e 'pipe:\\[' -e bad.log", (int) lc.pid) == 0 &&
+              streq(out, "1\n"), "the log process kept none of them (one pipe, good's): %s", out);
+        free(out);
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+                close(fds[i]);
+        pid = spawn_writer(&s, write_a);
+        service_stdio_close_service_ends(&s);
+        CHECK(wait_exit(pid) == 0, "the writer exits 0");
+        service_stdio_done(&s);
+        finish_logger("after the writer");
+        CHECK(log_is("good.log", "from a"), "good.log has the line");
+}
+
 /* A log process that is gone (killed here; or exited after its last
  * input) is replaced at the next start, on a fresh socket. */
 static void test_replaced(void) {
@@ -919,6 +994,7 @@ int main(void) {
         test_errors();
         test_two_services();
         test_replaced();
+        test_bad_handoff();
         test_journal();
 
         if (!failures)
