@@ -92,6 +92,7 @@ int manager_new(sd_event *e, const ManagerParams *p, Manager **ret, CrlError *re
                 return crl_error_set(reterr, ENOMEM, "out of memory");
         m->event = sd_event_ref(e);
         m->services_dir_fd = m->status_dir_fd = -EBADF;
+        m->log_client = SERVICE_LOG_CLIENT_NULL;
         m->unit_dirs = strv_copy(p->unit_dirs);
         r = manager_config_load(p->config_path, &m->config, &d);
         if (r < 0)
@@ -132,6 +133,10 @@ Manager *manager_free(Manager *m) {
         cg_root_free(m->cgroot);
         safe_close(m->services_dir_fd);
         safe_close(m->status_dir_fd);
+        if (m->shutting_down && m->runtime_dir)
+                service_log_client_release(&m->log_client, m->runtime_dir);
+        else
+                service_log_client_done(&m->log_client);        /* services may run on: keep the socket */
         manager_config_free(m->config);
         strv_free(m->unit_dirs);
         strv_free(m->load_errors);

@@ -692,7 +692,7 @@ int service_begin_start(Service *s) {
         if (r >= 0 && s->unit->type == SERVICE_NOTIFY)
                 r = service_notify_open(s, &e);
         if (r >= 0)
-                r = service_stdio_open(s->manager->config, s->unit, s->transient ? s->caller_fd : NULL, &s->stdio, &e);
+                r = service_stdio_open(s->manager->config, &s->manager->log_client, s->unit, s->transient ? s->caller_fd : NULL, &s->stdio, &e);
         if (r < 0) {
                 start_refused(s, SERVICE_FAILURE_RESOURCES, &e);
                 return r;

@@ -138,6 +138,7 @@ struct Manager {
         sd_event_source *net_source;
         int services_dir_fd;            /* RUNTIME_DIR/services (runtime-state.h) */
         int status_dir_fd;              /* RUNTIME_DIR/status: status records (runtime-state.h) */
+        ServiceLogClient log_client;    /* the shared log process (service-stdio.h) */
         char *runtime_dir;
 
         Service **services;             /* sorted by name */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "macros.h"
 #include "service-log.h"
 
 int svc_log_format_timestamp(const struct timespec *ts, char ret[static SVC_LOG_TIMESTAMP_MAX]) {
@@ -65,4 +66,19 @@ bool svc_log_must_rotate(uint64_t size, size_t n, uint64_t max_bytes) {
         if (max_bytes == 0 || size == 0)
                 return false;
         return size + n > max_bytes;
+}
+
+int svc_log_handoff_check(const SvcLogHandoff *h, size_t len) {
+        char file[NAME_MAX + 1];
+        size_t n;
+
+        if (len != sizeof(*h) || h->magic != SVC_LOG_HANDOFF_MAGIC)
+                return -EBADMSG;
+        n = strnlen(h->name, sizeof(h->name));
+        if (n == 0 || n == sizeof(h->name) || memchr(h->name, '/', n) ||
+            streq(h->name, ".") || streq(h->name, ".."))
+                return -EINVAL;
+        if (svc_log_file_name(h->name, h->keep, file, sizeof(file)) < 0)
+                return -EINVAL;
+        return 0;
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The pure parts of corral-log, the per-service log process: time stamps,
- * line splitting, rotation names and syslog level prefixes. No I/O here, so
- * the unit tests cover every branch. */
+/* The pure parts of corral-log, the log process shared by every service:
+ * time stamps, line splitting, rotation names and the hand-off message
+ * corrald sends it. No I/O here, so the unit tests cover every branch. */
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,3 +42,31 @@ int svc_log_file_name(const char *name, unsigned index, char *ret, size_t size);
  * only a non-empty file rotates (a single line larger than max_bytes still
  * goes into a file of its own); max_bytes 0 means never. */
 bool svc_log_must_rotate(uint64_t size, size_t n, uint64_t max_bytes);
+
+/* The log process's socket in corrald's RuntimeDirectory. */
+#define SVC_LOG_SOCKET_NAME "log.sock"
+
+/* One service's output handed to the log process: a SOCK_SEQPACKET message
+ * of this struct with SVC_LOG_HANDOFF_FDS fds (SCM_RIGHTS, in this order:
+ * the pipe's read end, LogDirectory, NAME.log opened O_APPEND), answered
+ * by one SvcLogAck. */
+#define SVC_LOG_HANDOFF_MAGIC 0x636c6f67U      /* "clog"; bumped on any change of the layout */
+#define SVC_LOG_HANDOFF_FDS 3
+
+typedef struct SvcLogHandoff {
+        uint32_t magic;
+        uint32_t keep;                  /* LogKeep= */
+        uint64_t max_bytes;             /* LogMaxBytes=, 0: never rotate */
+        char name[NAME_MAX + 1];        /* the service, NUL-terminated */
+} SvcLogHandoff;
+
+typedef struct SvcLogAck {
+        int32_t error;                  /* 0: taken; else a positive errno: refused, the fds closed */
+        int32_t pid;                    /* the log process's (getpid()), for RuntimeState.logger_pid */
+} SvcLogAck;
+
+/* 0 when h (len bytes as received) is a hand-off the log process can take:
+ * the size and magic match, name is a non-empty file name (no '/', not
+ * "." or "..") and NAME.log.KEEP fits in NAME_MAX; else -EBADMSG (wrong
+ * size or magic) or -EINVAL. */
+int svc_log_handoff_check(const SvcLogHandoff *h, size_t len);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* A service's stdio (service-stdio.h): resolve StandardOutput=/
- * StandardError= into fds for the launcher, start corral-log for the `log`
- * destination, connect `journal` to journald. docs/design.md "Service logs". */
+ * StandardError= into fds for the launcher, hand the `log` destination to
+ * the shared corral-log (started on need), connect `journal` to journald.
+ * docs/design.md "Service logs". */
 
 #include <assert.h>
 #include <errno.h>
@@ -13,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,8 +39,12 @@
 
 #define JOURNAL_STDOUT "/run/systemd/journal/stdout"
 
-/* The fds the log process finds its inputs on (argv names them). */
-enum { LOGGER_FD_FILE_IN = 3, LOGGER_FD_DIR, LOGGER_FD_FILE, _LOGGER_FD_MAX };
+/* The fd the log process finds its listening socket on (argv names it). */
+enum { LOGGER_FD_LISTEN = 3, _LOGGER_FD_MAX };
+
+/* How long corrald waits for the log process to take a hand-off (it answers
+ * from its loop at once; only a stuck process would make us wait). */
+#define LOGGER_ANSWER_TIMEOUT_SEC 5
 
 typedef enum Sink { SINK_FILE, _SINK_MAX } Sink;
 
@@ -186,9 +193,8 @@ static int open_log_file(StdioBuild *b, char **ret_path, CrlError *e) {
  * that code neither allocates nor logs. */
 typedef struct LoggerExec {
         const char *helper;
-        char *argv[20];
+        char *argv[3];
         char *envp[2];
-        char numbers[2][24];            /* --max-bytes, --keep */
         char tz[256];                   /* "TZ=..." for the time stamps' zone */
         int src[_LOGGER_FD_MAX];        /* what goes on fd i; -EBADF: nothing */
         int err_fd, err_rd;             /* the exec report pipe (the log process writes errno) */
@@ -208,37 +214,22 @@ static int logger_stderr(int null_fd) {
         return STDERR_FILENO;
 }
 
-static void logger_exec_prepare(const StdioBuild *b, int null_fd, LoggerExec *x) {
+static void logger_exec_prepare(int listen_fd, int null_fd, LoggerExec *x) {
         size_t n = 0;
         const char *tz = getenv("TZ");
 
         x->helper = secure_getenv("CORRAL_LOG_HELPER") ?: CORRAL_LOG_HELPER_PATH;
-        x->argv[n++] = (char *) "corral-log";
-        x->argv[n++] = (char *) "--name";
-        x->argv[n++] = b->u->name;
-        if (b->pipe_rd[SINK_FILE] >= 0) {
-                (void) snprintf(x->numbers[0], sizeof(x->numbers[0]), "%" PRIu64, b->mc->log_max_bytes);
-                (void) snprintf(x->numbers[1], sizeof(x->numbers[1]), "%u", b->mc->log_keep);
-                x->argv[n++] = (char *) "--file-input=3";
-                x->argv[n++] = (char *) "--dir-fd=4";
-                x->argv[n++] = (char *) "--file-fd=5";
-                x->argv[n++] = (char *) "--max-bytes";
-                x->argv[n++] = x->numbers[0];
-                x->argv[n++] = (char *) "--keep";
-                x->argv[n++] = x->numbers[1];
-        }
-        x->argv[n] = NULL;
+        x->argv[0] = (char *) "corral-log";
+        x->argv[1] = (char *) "--listen-fd=3";
+        x->argv[2] = NULL;
         /* Only TZ: corral-log needs nothing else of corrald's environment. */
-        n = 0;
         if (tz && (size_t) snprintf(x->tz, sizeof(x->tz), "TZ=%s", tz) < sizeof(x->tz))
                 x->envp[n++] = x->tz;
         x->envp[n] = NULL;
 
         x->src[0] = x->src[1] = null_fd;
         x->src[2] = logger_stderr(null_fd);
-        x->src[LOGGER_FD_FILE_IN] = b->pipe_rd[SINK_FILE];
-        x->src[LOGGER_FD_DIR] = b->dir_fd;
-        x->src[LOGGER_FD_FILE] = b->file_fd;
+        x->src[LOGGER_FD_LISTEN] = listen_fd;
 }
 
 /* Between clone3 and execve: no allocation, no logging; a failure goes up
@@ -324,7 +315,7 @@ static int logger_fail(const StdioBuild *b, const LoggerExec *x, const char *ste
         return crl_error_set(e, err, "service '%s': log process %s: %s: %s", b->u->name, x->helper, step, strerror(err));
 }
 
-static int spawn_logger(const StdioBuild *b, int *ret_pidfd, pid_t *ret_pid, CrlError *e) {
+static int spawn_logger(const StdioBuild *b, int listen_fd, int *ret_pidfd, pid_t *ret_pid, CrlError *e) {
         _cleanup_close_ int null_fd = -EBADF, err_rd = -EBADF, report_rd = -EBADF, ipidfd = -EBADF;
         crl_clone_args args = { .flags = CLONE_FILES | CLONE_VFORK | CLONE_PIDFD, .exit_signal = SIGCHLD };
         LoggerExec x = {};
@@ -343,7 +334,7 @@ static int spawn_logger(const StdioBuild *b, int *ret_pidfd, pid_t *ret_pid, Crl
         }
         report_rd = q[0];
         x.report_fd = q[1];
-        logger_exec_prepare(b, null_fd, &x);
+        logger_exec_prepare(listen_fd, null_fd, &x);
 
         args.pidfd = (uint64_t) (uintptr_t) &ipidfd;
         pid = crl_clone3(&args);
@@ -364,7 +355,220 @@ static int spawn_logger(const StdioBuild *b, int *ret_pidfd, pid_t *ret_pid, Crl
         return 0;
 }
 
-int service_stdio_open(const ManagerConfig *mc, const UnitConfig *u, const int caller_fds[3],
+void service_log_client_done(ServiceLogClient *c) {
+        c->fd = safe_close(c->fd);
+        c->pidfd = safe_close(c->pidfd);
+        c->pid = 0;
+        free(c->socket_path);
+        c->socket_path = NULL;
+}
+
+void service_log_client_release(ServiceLogClient *c, const char *runtime_dir) {
+        _cleanup_free_ char *path = NULL;
+
+        service_log_client_done(c);
+        /* Ignored: nothing there (no log service ran) or nothing we could
+         * do about it at exit. */
+        if (asprintf(&path, "%s/" SVC_LOG_SOCKET_NAME, runtime_dir) >= 0)
+                (void) unlink(path);
+}
+
+/* RUNTIME/log.sock as a sockaddr. */
+static int socket_address(const StdioBuild *b, char **ret_path, struct sockaddr_un *ret, CrlError *e) {
+        const char *dir = b->mc->runtime_directory ?: "/run/corral";
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "%s/" SVC_LOG_SOCKET_NAME, dir) < 0)
+                return crl_error_set(e, ENOMEM, "service '%s': log process socket: %s", b->u->name, strerror(ENOMEM));
+        if (strlen(path) >= sizeof(ret->sun_path))
+                return crl_error_set(e, ENAMETOOLONG, "service '%s': log process socket %s: %s", b->u->name, path,
+                                     strerror(ENAMETOOLONG));
+        *ret = (struct sockaddr_un) { .sun_family = AF_UNIX };
+        memcpy(ret->sun_path, path, strlen(path));
+        *ret_path = TAKE_PTR(path);
+        return 0;
+}
+
+/* A client socket whose connect, send and receive wait at most
+ * LOGGER_ANSWER_TIMEOUT_SEC (SO_SNDTIMEO covers a unix connect too). */
+static int client_socket(void) {
+        struct timeval tv = { .tv_sec = LOGGER_ANSWER_TIMEOUT_SEC };
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+        if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+                return -errno;
+        return TAKE_FD(fd);
+}
+
+/* c connected to the log process listening at sa (path: its text), which
+ * is not known yet (its pid comes with the first answer). */
+static int client_connect(ServiceLogClient *c, const char *path, const struct sockaddr_un *sa) {
+        _cleanup_close_ int fd = client_socket();
+        _cleanup_free_ char *p = strdup(path);
+
+        if (fd < 0)
+                return fd;
+        if (!p)
+                return -ENOMEM;
+        if (connect(fd, (const struct sockaddr *) sa, sizeof(*sa)) < 0)
+                return -errno;
+        service_log_client_done(c);
+        c->fd = TAKE_FD(fd);
+        c->socket_path = TAKE_PTR(p);
+        return 0;
+}
+
+/* A listening socket bound at sa (path: its text), mode 0600: only root
+ * hands fds to the log process. *ret_step names what failed. */
+static int listen_socket(const char *path, const struct sockaddr_un *sa, const char **ret_step) {
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        int r;
+
+        *ret_step = "socket";
+        if (fd < 0)
+                return -errno;
+        *ret_step = "bind";
+        if (bind(fd, (const struct sockaddr *) sa, sizeof(*sa)) < 0)
+                return -errno;
+        *ret_step = "chmod";
+        r = chmod(path, 0600) < 0 ? -errno : 0;
+        if (r >= 0) {
+                *ret_step = "listen";
+                r = listen(fd, SOMAXCONN) < 0 ? -errno : 0;
+        }
+        if (r < 0) {
+                (void) unlink(path);    /* ours, half made */
+                return r;
+        }
+        return TAKE_FD(fd);
+}
+
+/* A fresh log process on a fresh socket at sa, replacing a stale one (whose
+ * process is gone or going: it never unlinks, so it cannot remove ours).
+ * We bind, listen and connect before it starts, so our connection waits in
+ * its backlog and there is no readiness to wait for. */
+static int logger_start(const StdioBuild *b, ServiceLogClient *c, const char *path, const struct sockaddr_un *sa,
+                        CrlError *e) {
+        _cleanup_close_ int lfd = -EBADF;
+        const char *step = "unlink";
+        int r, pidfd = -EBADF;
+        pid_t pid = 0;
+
+        r = unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+        if (r >= 0)
+                r = lfd = listen_socket(path, sa, &step);
+        if (r >= 0) {
+                step = "connect";
+                r = client_connect(c, path, sa);
+                if (r < 0)
+                        (void) unlink(path);
+        }
+        if (r < 0)
+                return crl_error_set(e, -r, "service '%s': log process socket %s: %s: %s", b->u->name, path, step,
+                                     strerror(-r));
+        r = spawn_logger(b, lfd, &pidfd, &pid, e);
+        if (r < 0) {
+                service_log_client_done(c);
+                (void) unlink(path);
+                return r;
+        }
+        c->pidfd = pidfd;
+        c->pid = pid;
+        return 0;
+}
+
+/* The hand-off of b's log pipe, directory and file over c, and its answer.
+ * Returns 0 when taken, 1 when the connection was gone (the log process
+ * exited: c must be dropped, nothing was taken), or -errno with e set. */
+static int handoff_send(const StdioBuild *b, ServiceLogClient *c, CrlError *e) {
+        SvcLogHandoff h = { .magic = SVC_LOG_HANDOFF_MAGIC, .keep = b->mc->log_keep, .max_bytes = b->mc->log_max_bytes };
+        int fds[SVC_LOG_HANDOFF_FDS] = { b->pipe_rd[SINK_FILE], b->dir_fd, b->file_fd };
+        struct iovec iov = { &h, sizeof(h) };
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(fds))];
+        } control = {};
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof(control) };
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+        SvcLogAck ack = {};
+        ssize_t n;
+
+        assert(strlen(b->u->name) < sizeof(h.name));    /* open_log_file() checked NAME.log.KEEP fits */
+        strcpy(h.name, b->u->name);
+        *cm = (struct cmsghdr) { .cmsg_level = SOL_SOCKET, .cmsg_type = SCM_RIGHTS, .cmsg_len = CMSG_LEN(sizeof(fds)) };
+        memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+
+        do
+                n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        if (n < 0 && (errno == EPIPE || errno == ECONNRESET || errno == ENOTCONN))
+                return 1;
+        if (n >= 0)
+                do
+                        n = recv(c->fd, &ack, sizeof(ack), 0);
+                while (n < 0 && errno == EINTR);
+        if (n == 0 || (n < 0 && errno == ECONNRESET))
+                return 1;
+        if (n != sizeof(ack)) {
+                int err = n < 0 ? errno : EBADMSG;
+                /* A late answer must not be taken for the next one's. */
+                service_log_client_done(c);
+                if (err == EAGAIN)
+                        return crl_error_set(e, ETIMEDOUT, "service '%s': log process: no answer within %d s",
+                                             b->u->name, LOGGER_ANSWER_TIMEOUT_SEC);
+                return crl_error_set(e, err, "service '%s': log process: hand-off: %s", b->u->name, strerror(err));
+        }
+        if (ack.error != 0)
+                return crl_error_set(e, ack.error, "service '%s': log process %d refused the log: %s", b->u->name,
+                                     (int) ack.pid, strerror(ack.error));
+        if (c->pid == 0 && ack.pid > 0) {
+                /* A log process found at the socket: it cannot exit on its
+                 * own while we hold a connection, so its pid is its own. */
+                c->pid = ack.pid;
+                c->pidfd = crl_pidfd_open(ack.pid, 0);
+                if (c->pidfd < 0)
+                        c->pidfd = -EBADF;      /* not known when it ends; it serves all the same */
+        }
+        return 0;
+}
+
+/* The log pipe to the log process: over the connection we hold, else to
+ * the one at RUNTIME/log.sock, else to a new one. A connection found gone
+ * (the log process exited after its last input, or died) is replaced once
+ * by a new log process. */
+static int logger_handoff(const StdioBuild *b, ServiceLogClient *c, CrlError *e) {
+        _cleanup_free_ char *path = NULL;
+        struct sockaddr_un sa;
+        int r = socket_address(b, &path, &sa, e);
+
+        if (r < 0)
+                return r;
+        if (c->fd >= 0 && !streq(c->socket_path, path))
+                service_log_client_done(c);     /* RuntimeDirectory= changed */
+        for (int attempt = 0;; attempt++) {
+                bool fresh = c->fd < 0 && attempt > 0;
+
+                if (c->fd < 0 && !fresh) {
+                        r = client_connect(c, path, &sa);
+                        fresh = r == -ENOENT || r == -ECONNREFUSED;
+                        if (r < 0 && !fresh)
+                                return crl_error_set(e, -r, "service '%s': log process socket %s: connect: %s",
+                                                     b->u->name, path, strerror(-r));
+                }
+                if (fresh && (r = logger_start(b, c, path, &sa, e)) < 0)
+                        return r;
+                r = handoff_send(b, c, e);
+                if (r <= 0)
+                        return r;
+                service_log_client_done(c);
+                if (fresh || attempt > 0)
+                        return crl_error_set(e, ECONNRESET, "service '%s': log process %s: %s", b->u->name, path,
+                                             "closed the connection before it answered");
+        }
+}
+
+int service_stdio_open(const ManagerConfig *mc, ServiceLogClient *lc, const UnitConfig *u, const int caller_fds[3],
                        ServiceStdio *ret, CrlError *reterr) {
         _cleanup_(stdio_build_done) StdioBuild b = {
                 .mc = mc, .u = u,
@@ -374,7 +578,7 @@ int service_stdio_open(const ManagerConfig *mc, const UnitConfig *u, const int c
         _cleanup_(service_stdio_done) ServiceStdio s = SERVICE_STDIO_NULL;
         int r;
 
-        assert(mc && u && ret);
+        assert(mc && lc && u && ret);
 
         r = dup_fd(caller_fds ? caller_fds[0] : -EBADF, &b, "caller's fd", &s.stdin_fd, reterr);
         if (r >= 0)
@@ -383,12 +587,14 @@ int service_stdio_open(const ManagerConfig *mc, const UnitConfig *u, const int c
                 r = open_stream(&b, 2, caller_fds, s.stdout_fd, &s.stderr_fd, reterr);
         if (r >= 0 && b.pipe_rd[SINK_FILE] >= 0)
                 r = open_log_file(&b, &s.log_path, reterr);
-        if (r >= 0 && b.pipe_rd[SINK_FILE] >= 0)
-                r = spawn_logger(&b, &s.logger_pidfd, &s.logger_pid, reterr);
+        if (r >= 0 && b.pipe_rd[SINK_FILE] >= 0) {
+                r = logger_handoff(&b, lc, reterr);
+                s.logger_pid = lc->pid;
+        }
         if (r < 0)
                 return r;
-        /* corrald's copies of the pipes close with b: only the service's
-         * ends (in s) and the log process's read ends remain. */
+        /* corrald's copies of the pipe, directory and file close with b:
+         * only the service's ends (in s) and the log process's remain. */
         *ret = s;
         s = SERVICE_STDIO_NULL;
         return 0;
@@ -400,11 +606,10 @@ void service_stdio_close_service_ends(ServiceStdio *s) {
         s->stderr_fd = safe_close(s->stderr_fd);
 }
 
-/* The log process is left alone: it ends by itself once the last writer
+/* The log process is left alone: it drops the input once the last writer
  * (the service, or a leftover of it) closed the pipe, after draining it. */
 void service_stdio_done(ServiceStdio *s) {
         service_stdio_close_service_ends(s);
-        s->logger_pidfd = safe_close(s->logger_pidfd);
         s->logger_pid = 0;
         free(s->log_path);
         s->log_path = NULL;

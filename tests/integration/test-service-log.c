@@ -3,7 +3,9 @@
 /* Service logs (supervisor/service-stdio.c, corral-log): what a service
  * writes reaches its log file time-stamped and rotated, and keeps reaching
  * it with nothing lost, no SIGPIPE and no blocking after the process that
- * called service_stdio_open() ("corrald") is killed with SIGKILL; journal
+ * called service_stdio_open() ("corrald") is killed with SIGKILL; one log
+ * process serves every service, a new "corrald" finds it again, and one
+ * that is gone is replaced at the next start; journal
  * output is a stream to journald's stdout socket (ours, here) with the
  * service's name in its header and no log process between; file:,
  * append:, null, inherit and a transient caller's fds give the right fd.
@@ -27,6 +29,8 @@
 #include "syscalls.h"
 
 static char tmpdir[] = "/tmp/corral-log-test.XXXXXX";
+/* "corrald"'s connection to the log process (the Manager's log_client). */
+static ServiceLogClient lc = SERVICE_LOG_CLIENT_NULL;
 
 static ManagerConfig *config(uint64_t max_bytes, unsigned keep) {
         ManagerConfig *mc = NULL;
@@ -37,6 +41,8 @@ static ManagerConfig *config(uint64_t max_bytes, unsigned keep) {
         snprintf(dir, sizeof(dir), "%s/logs", tmpdir);  /* made by service_stdio_open() */
         free(mc->log_directory);
         mc->log_directory = strdup(dir);
+        free(mc->runtime_directory);
+        mc->runtime_directory = strdup(tmpdir);         /* RUNTIME/log.sock */
         mc->log_max_bytes = max_bytes;
         mc->log_keep = keep;
         return mc;
@@ -172,20 +178,33 @@ static void reap_logger(int pidfd) {
               "the log process exits 0 (code %d status %d)", si.si_code, si.si_status);
 }
 
+/* "corrald" lets go of the log process (as at its exit): it ends once its
+ * inputs are drained, and has written everything by then. */
+static void finish_logger(const char *why) {
+        int pidfd = lc.pidfd >= 0 ? fcntl(lc.pidfd, F_DUPFD_CLOEXEC, 3) : -EBADF;
+
+        CHECK(pidfd >= 0, "corrald knows the log process (pidfd %d)", lc.pidfd);
+        service_log_client_done(&lc);
+        if (pidfd < 0)
+                return;
+        CHECK(exits_within(pidfd, 5000), "the log process ends %s", why);
+        reap_logger(pidfd);
+        close(pidfd);
+}
+
 /* Run u's output through a writer and the log process to the end. */
 static void run_service(const ManagerConfig *mc, const UnitConfig *u, void (*fn)(int out, int err)) {
         ServiceStdio s = SERVICE_STDIO_NULL;
         CrlError e = {};
         pid_t pid;
 
-        CHECK(service_stdio_open(mc, u, NULL, &s, &e) == 0, "%s", e.message);
-        CHECK(s.logger_pidfd >= 0 && s.logger_pid > 0, "a log process runs (pidfd %d, pid %d)",
-              s.logger_pidfd, (int) s.logger_pid);
+        CHECK(service_stdio_open(mc, &lc, u, NULL, &s, &e) == 0, "%s", e.message);
+        CHECK(lc.fd >= 0 && lc.pidfd >= 0 && s.logger_pid > 0 && s.logger_pid == lc.pid,
+              "a log process runs (pid %d, corrald's %d)", (int) s.logger_pid, (int) lc.pid);
         pid = spawn_writer(&s, fn);
         service_stdio_close_service_ends(&s);
         CHECK(wait_exit(pid) == 0, "the writer exits 0");
-        CHECK(exits_within(s.logger_pidfd, 5000), "the log process ends once the writer is gone");
-        reap_logger(s.logger_pidfd);
+        finish_logger("once the writer and corrald's connection are gone");
         service_stdio_done(&s);
 }
 
@@ -320,6 +339,7 @@ _Noreturn static void fake_corrald(int report_fd) {
         ManagerConfig *mc = config(64 << 20, 5);
         UnitConfig *u = unit("busy", OUTPUT_LOG, NULL, OUTPUT_LOG, NULL);
         ServiceStdio s = SERVICE_STDIO_NULL;
+        ServiceLogClient client = SERVICE_LOG_CLIENT_NULL;
         CrlError e = {};
         pid_t pids[2];
         int err_pipe[2];
@@ -328,7 +348,7 @@ _Noreturn static void fake_corrald(int report_fd) {
         /* stderr a pipe, as under a harness reading it until EOF */
         if (pipe2(err_pipe, O_CLOEXEC) < 0 || dup2(err_pipe[1], STDERR_FILENO) < 0)
                 _exit(5);
-        if (service_stdio_open(mc, u, NULL, &s, &e) < 0) {
+        if (service_stdio_open(mc, &client, u, NULL, &s, &e) < 0) {
                 printf("fake corrald: %s\n", e.message);
                 _exit(2);
         }
@@ -371,13 +391,20 @@ static void check_kill_log(void) {
         free_lines(lines);
 }
 
-/* The log process holds its inputs and nothing else of corrald's (fds, cwd);
- * its stderr is /dev/null when corrald's was a pipe. */
+/* The log process holds its socket, its epoll, corrald's connection and
+ * one service's pipe, directory and file, nothing else of corrald's (fds,
+ * cwd); its stderr is /dev/null when corrald's was a pipe. */
 static void check_logger_fds(pid_t logger) {
         char *out = NULL;
 
-        CHECK(sh(&out, "ls /proc/%d/fd | sort -n | tr '\\n' ' '", (int) logger) == 0 && streq(out, "0 1 2 3 4 5 "),
-              "the log process has fds 0-5 only: %s", out);
+        CHECK(sh(&out, "ls /proc/%d/fd | sort -n | tr '\\n' ' '", (int) logger) == 0 &&
+              streq(out, "0 1 2 3 4 5 6 7 8 "), "the log process has fds 0-8 only: %s", out);
+        CHECK(sh(&out, "for f in 3 4 5 6 7 8; do readlink /proc/%d/fd/$f; done | "
+                 "sed 's/[0-9]\\+/N/g' | tr '\\n' ' '", (int) logger) == 0 &&
+              strneq(out, "socket:[N] anon_inode:[eventpoll] socket:[N] pipe:[N] /",
+                     strlen("socket:[N] anon_inode:[eventpoll] socket:[N] pipe:[N] /")) &&
+              strstr(out, "/logs /") && strstr(out, "/logs/busy.log "),
+              "listening socket, epoll, connection, pipe, directory, busy.log: %s", out);
         CHECK(sh(&out, "readlink /proc/%d/cwd", (int) logger) == 0 && streq(out, "/\n"), "its cwd is /: %s", out);
         CHECK(sh(&out, "readlink /proc/%d/fd/2", (int) logger) == 0 && streq(out, "/dev/null\n"),
               "its stderr is /dev/null, not corrald's pipe: %s", out);
@@ -499,7 +526,7 @@ static void test_cgroup_kill(void) {
                 return;
         }
         snprintf(kill_file, sizeof(kill_file), "%s/cgroup.kill", cg);
-        CHECK(service_stdio_open(mc, u, NULL, &s, &e) == 0, "%s", e.message);
+        CHECK(service_stdio_open(mc, &lc, u, NULL, &s, &e) == 0, "%s", e.message);
         pid = fork();
         if (pid == 0)
                 _exit(cg_kill_writer(cg, written, s.stdout_fd));
@@ -510,8 +537,7 @@ static void test_cgroup_kill(void) {
               "the log process is not in the service's cgroup: %s", out);
         CHECK(write_string_at(AT_FDCWD, kill_file, "1") == 0, "write 1 to %s", kill_file);
         CHECK(wait_exit(pid) == 128 + SIGKILL, "the writer died of SIGKILL");
-        CHECK(exits_within(s.logger_pidfd, 5000), "the log process ends after the kill");
-        reap_logger(s.logger_pidfd);
+        finish_logger("after the kill");
         check_killed_log(*written);
         free(out);
         service_stdio_done(&s);
@@ -573,13 +599,13 @@ static void journal_in_scratch(void) {
         char **lines;
         pid_t pid;
 
-        CHECK(service_stdio_open(mc, u, NULL, &s, &e) < 0 && strstr(e.message, "StandardOutput=journal") &&
+        CHECK(service_stdio_open(mc, &lc, u, NULL, &s, &e) < 0 && strstr(e.message, "StandardOutput=journal") &&
               strstr(e.message, "/run/systemd/journal/stdout"), "no journald: the start fails: %s", e.message);
         CHECK(count_fds() == fds, "and leaves no fd (%d before, %d after)", fds, count_fds());
 
         lfd = listen_journal_stdout();
-        CHECK(service_stdio_open(mc, u, NULL, &s, &e) == 0, "%s", e.message);
-        CHECK(s.logger_pidfd < 0, "journal only: no log process");
+        CHECK(service_stdio_open(mc, &lc, u, NULL, &s, &e) == 0, "%s", e.message);
+        CHECK(s.logger_pid == 0 && lc.fd < 0, "journal only: no log process");
         CHECK(s.stdout_fd >= 0 && s.stderr_fd >= 0, "stdout and stderr go to the stream");
         pid = spawn_writer(&s, write_journal);
         service_stdio_close_service_ends(&s);
@@ -663,8 +689,8 @@ static void test_file_append(void) {
         printf("# file: writes from offset 0 without truncating, append: appends (systemd); no log process\n");
         put_file(tmp_path("f.txt"), "XXXXXXXXXX\n");
         put_file(tmp_path("a.txt"), "old\n");
-        CHECK(service_stdio_open(mc, u, NULL, &s, &e) == 0, "%s", e.message);
-        CHECK(s.logger_pidfd == -EBADF && s.logger_pid == 0 && !s.log_path, "no log process, no LogPath");
+        CHECK(service_stdio_open(mc, &lc, u, NULL, &s, &e) == 0, "%s", e.message);
+        CHECK(s.logger_pid == 0 && lc.fd < 0 && !s.log_path, "no log process, no LogPath");
         CHECK(s.stdin_fd == -EBADF, "stdin is /dev/null");
         write_all(s.stdout_fd, "ab\n");
         write_all(s.stderr_fd, "new\n");
@@ -675,7 +701,7 @@ static void test_file_append(void) {
         service_stdio_done(&s);
 
         created->umask = 0027;
-        CHECK(service_stdio_open(mc, created, NULL, &s, &e) == 0, "%s", e.message);
+        CHECK(service_stdio_open(mc, &lc, created, NULL, &s, &e) == 0, "%s", e.message);
         CHECK(file_mode(tmp_path("new-0027")) == 0640, "a new file: 0666 & ~UMask=0027 (%o)", file_mode(tmp_path("new-0027")));
         service_stdio_done(&s);
 }
@@ -690,18 +716,18 @@ static void test_null_inherit(void) {
         int sp[2];
 
         printf("# null and inherit (systemd: stdout inherits stdin, stderr inherits stdout)\n");
-        CHECK(service_stdio_open(mc, n, NULL, &s, &e) == 0 && s.stdout_fd == -EBADF && s.stderr_fd == -EBADF &&
-              s.logger_pidfd == -EBADF, "null/inherit: both /dev/null, no log process (%s)", e.message);
+        CHECK(service_stdio_open(mc, &lc, n, NULL, &s, &e) == 0 && s.stdout_fd == -EBADF && s.stderr_fd == -EBADF &&
+              s.logger_pid == 0 && lc.fd < 0, "null/inherit: both /dev/null, no log process (%s)", e.message);
         service_stdio_done(&s);
-        CHECK(service_stdio_open(mc, i, NULL, &s, &e) == 0 && same_file(s.stdout_fd, s.stderr_fd) &&
+        CHECK(service_stdio_open(mc, &lc, i, NULL, &s, &e) == 0 && same_file(s.stdout_fd, s.stderr_fd) &&
               s.stdout_fd != s.stderr_fd, "StandardError=inherit: a copy of stdout's file (%s)", e.message);
         service_stdio_done(&s);
-        CHECK(service_stdio_open(mc, j, NULL, &s, &e) == 0 && s.stdout_fd == -EBADF,
+        CHECK(service_stdio_open(mc, &lc, j, NULL, &s, &e) == 0 && s.stdout_fd == -EBADF,
               "StandardOutput=inherit with stdin /dev/null: /dev/null (%s)", e.message);
         service_stdio_done(&s);
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
                 abort();
-        CHECK(service_stdio_open(mc, j, (int[3]) { sp[0], -EBADF, -EBADF }, &s, &e) == 0 &&
+        CHECK(service_stdio_open(mc, &lc, j, (int[3]) { sp[0], -EBADF, -EBADF }, &s, &e) == 0 &&
               same_file(s.stdin_fd, sp[0]) && same_file(s.stdout_fd, sp[0]) && s.stdout_fd != sp[0],
               "StandardOutput=inherit with a caller's stdin: a copy of it (%s)", e.message);
         service_stdio_done(&s);
@@ -719,18 +745,17 @@ static void test_caller_fds(void) {
         printf("# a transient caller's fds win over the unit's settings\n");
         if (pipe2(p, O_CLOEXEC) < 0 || pipe2(q, O_CLOEXEC) < 0)
                 abort();
-        CHECK(service_stdio_open(mc, u, (int[3]) { p[0], p[1], q[1] }, &s, &e) == 0, "%s", e.message);
+        CHECK(service_stdio_open(mc, &lc, u, (int[3]) { p[0], p[1], q[1] }, &s, &e) == 0, "%s", e.message);
         CHECK(same_file(s.stdin_fd, p[0]) && same_file(s.stdout_fd, p[1]) && same_file(s.stderr_fd, q[1]) &&
               s.stdout_fd != p[1], "copies of the caller's fds");
-        CHECK(s.logger_pidfd == -EBADF && !s.log_path, "no log process when no stream needs one");
+        CHECK(s.logger_pid == 0 && lc.fd < 0 && !s.log_path, "no log process when no stream needs one");
         CHECK((fcntl(s.stdout_fd, F_GETFD) & FD_CLOEXEC), "corrald's copies are CLOEXEC");
         service_stdio_done(&s);
-        CHECK(service_stdio_open(mc, u, (int[3]) { -EBADF, p[1], -EBADF }, &s, &e) == 0 &&
-              same_file(s.stdout_fd, p[1]) && s.logger_pidfd >= 0 && s.log_path,
+        CHECK(service_stdio_open(mc, &lc, u, (int[3]) { -EBADF, p[1], -EBADF }, &s, &e) == 0 &&
+              same_file(s.stdout_fd, p[1]) && s.logger_pid > 0 && s.log_path,
               "caller's stdout only: stderr still goes to the log (%s)", e.message);
         service_stdio_close_service_ends(&s);
-        CHECK(exits_within(s.logger_pidfd, 5000), "the log process ends with the service ends closed");
-        reap_logger(s.logger_pidfd);
+        finish_logger("with the service ends closed");
         service_stdio_done(&s);
         close(p[0]); close(p[1]); close(q[0]); close(q[1]);
 }
@@ -762,22 +787,193 @@ static void test_errors(void) {
         char helper[PATH_MAX];
 
         printf("# failures say what and why and leave no fd\n");
-        CHECK(service_stdio_open(mc, f, NULL, &s, &e) == -ENOENT &&
+        CHECK(service_stdio_open(mc, &lc, f, NULL, &s, &e) == -ENOENT &&
               strstr(e.message, "service 'f': StandardOutput=file:/nonexistent-corral/x: No such file"), "%s", e.message);
         free(bad_dir->log_directory);
         bad_dir->log_directory = strdup(tmp_path("f.txt/logs"));
         crl_error_clear(&e);
-        CHECK(service_stdio_open(bad_dir, u, NULL, &s, &e) == -ENOTDIR && strstr(e.message, "LogDirectory="),
+        CHECK(service_stdio_open(bad_dir, &lc, u, NULL, &s, &e) == -ENOTDIR && strstr(e.message, "LogDirectory="),
               "%s", e.message);
         snprintf(helper, sizeof(helper), "%s", getenv("CORRAL_LOG_HELPER"));
         setenv("CORRAL_LOG_HELPER", tmp_path("no-such-helper"), 1);
         crl_error_clear(&e);
-        CHECK(service_stdio_open(mc, u, NULL, &s, &e) == -ENOENT && strstr(e.message, "log process") &&
+        CHECK(service_stdio_open(mc, &lc, u, NULL, &s, &e) == -ENOENT && strstr(e.message, "log process") &&
               strstr(e.message, "no-such-helper"), "%s", e.message);
         setenv("CORRAL_LOG_HELPER", helper, 1);
         check_only_failed_child();
-        CHECK(s.logger_pidfd == -EBADF && s.stdout_fd == -EBADF, "*ret untouched on failure");
+        CHECK(access(tmp_path("log.sock"), F_OK) < 0, "no socket left behind");
+        free(bad_dir->runtime_directory);
+        bad_dir->runtime_directory = strdup(tmp_path("no-such-dir"));
+        free(bad_dir->log_directory);
+        bad_dir->log_directory = strdup(tmp_path("logs"));
+        crl_error_clear(&e);
+        CHECK(service_stdio_open(bad_dir, &lc, u, NULL, &s, &e) == -ENOENT &&
+              strstr(e.message, "service 'web': log process socket") && strstr(e.message, "no-such-dir/log.sock: bind"),
+              "%s", e.message);
+        CHECK(s.logger_pid == 0 && s.stdout_fd == -EBADF && lc.fd < 0, "*ret untouched on failure, no connection");
         CHECK(count_fds() == fds, "no fd left (%d before, %d after)", fds, count_fds());
+}
+
+static void write_a(int out, int err) {
+        write_all(out, "from a\n");
+}
+
+static void write_b(int out, int err) {
+        write_all(err, "from b\n");
+}
+
+static bool log_is(const char *file, const char *want) {
+        size_t n;
+        char **lines = read_lines(log_path(file), &n);
+        bool ok = n == 1 && stamped(lines[0]) && streq(lines[0] + 33, want);
+
+        if (!ok)
+                printf("  %s: %zu lines, first '%s'\n", file, n, n ? lines[0] : "");
+        free_lines(lines);
+        return ok;
+}
+
+/* Two services through one log process, each into its own file; corrald
+ * "restarting" in between finds the log process again at its socket. */
+static void test_two_services(void) {
+        _cleanup_(manager_config_freep) ManagerConfig *mc = config(10 << 20, 5);
+        _cleanup_(unit_config_freep) UnitConfig *a = unit("a", OUTPUT_LOG, NULL, OUTPUT_LOG, NULL);
+        _cleanup_(unit_config_freep) UnitConfig *b = unit("b", OUTPUT_LOG, NULL, OUTPUT_LOG, NULL);
+        ServiceStdio sa = SERVICE_STDIO_NULL, sb = SERVICE_STDIO_NULL;
+        CrlError e = {};
+        pid_t wa, wb, first;
+        int fds = count_fds();
+
+        printf("# two services share one log process, each into its own file; a new corrald finds it again\n");
+        CHECK(service_stdio_open(mc, &lc, a, NULL, &sa, &e) == 0, "%s", e.message);
+        first = lc.pid;
+        CHECK(service_stdio_open(mc, &lc, b, NULL, &sb, &e) == 0, "%s", e.message);
+        CHECK(sa.logger_pid > 0 && sa.logger_pid == sb.logger_pid, "one log process for both (%d, %d)",
+              (int) sa.logger_pid, (int) sb.logger_pid);
+        wa = spawn_writer(&sa, write_a);
+        service_stdio_close_service_ends(&sa);
+        CHECK(wait_exit(wa) == 0, "writer a exits 0");
+
+        /* corrald gone (its connection closed) while b's pipe is still open:
+         * the log process stays for b, and the next corrald connects to it. */
+        service_log_client_done(&lc);
+        CHECK(kill(first, 0) == 0, "the log process stays while an input is open");
+        service_stdio_done(&sa);
+        CHECK(service_stdio_open(mc, &lc, a, NULL, &sa, &e) == 0 && sa.logger_pid == first && lc.pid == first &&
+              lc.pidfd >= 0, "a new corrald hands the next start to the same log process (%d, want %d): %s",
+              (int) sa.logger_pid, (int) first, e.message);
+        service_stdio_done(&sa);                /* a second start of a, which never ran */
+
+        wb = spawn_writer(&sb, write_b);
+        service_stdio_close_service_ends(&sb);
+        CHECK(wait_exit(wb) == 0, "writer b exits 0");
+        service_stdio_done(&sb);
+        finish_logger("once both services and corrald are gone");
+        CHECK(log_is("a.log", "from a") && log_is("b.log", "from b"), "a.log and b.log have their own line");
+        CHECK(count_fds() == fds, "no fd leaked (%d before, %d after)", fds, count_fds());
+}
+
+/* Send h (len bytes) with fds on a connection of our own to the log
+ * process; its answer. */
+static SvcLogAck raw_handoff(const SvcLogHandoff *h, size_t len, const int *fds, size_t n_fds) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int) * 4)];
+        } control = {};
+        struct iovec iov = { (void *) h, len };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+        SvcLogAck ack = { .error = -1 };
+        int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/log.sock", tmpdir);
+        if (n_fds > 0) {
+                struct cmsghdr *cm;
+
+                mh.msg_control = &control;
+                mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+                cm = CMSG_FIRSTHDR(&mh);
+                cm->cmsg_level = SOL_SOCKET;
+                cm->cmsg_type = SCM_RIGHTS;
+                cm->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+                memcpy(CMSG_DATA(cm), fds, sizeof(int) * n_fds);
+        }
+        if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ||
+            recv(fd, &ack, sizeof(ack), 0) != sizeof(ack))
+                printf("  raw hand-off: %m\n");
+        safe_close(fd);
+        return ack;
+}
+
+/* What the log process refuses, it answers with an errno, closes what it
+ * got, and goes on serving. */
+static void test_bad_handoff(void) {
+        _cleanup_(manager_config_freep) ManagerConfig *mc = config(10 << 20, 5);
+        _cleanup_(unit_config_freep) UnitConfig *u = unit("good", OUTPUT_LOG, NULL, OUTPUT_LOG, NULL);
+        SvcLogHandoff h = { .magic = SVC_LOG_HANDOFF_MAGIC, .keep = 5, .name = "bad" };
+        ServiceStdio s = SERVICE_STDIO_NULL;
+        CrlError e = {};
+        int p[2], dir, file, fds[3];
+        char *out = NULL;
+        SvcLogAck ack;
+        pid_t pid;
+
+        printf("# a bad hand-off is refused with an errno, the log process goes on\n");
+        CHECK(service_stdio_open(mc, &lc, u, NULL, &s, &e) == 0, "%s", e.message);
+        if (pipe2(p, O_CLOEXEC) < 0)
+                abort();
+        dir = open(tmp_path("logs"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        file = open(tmp_path("logs/bad.log"), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        ack = raw_handoff(&h, sizeof(h) - 1, NULL, 0);
+        CHECK(ack.error == EBADMSG && ack.pid == lc.pid, "short message: EBADMSG from %d (%d)", (int) ack.pid, ack.error);
+        ack = raw_handoff(&h, sizeof(h), (int[]) { p[0], dir }, 2);
+        CHECK(ack.error == EBADMSG, "two fds: EBADMSG (%d)", ack.error);
+        ack = raw_handoff(&h, sizeof(h), (int[]) { file, dir, file }, 3);
+        CHECK(ack.error == EBADF, "a file for the pipe: EBADF (%d)", ack.error);
+        h.name[0] = '.', h.name[1] = '.', h.name[2] = 0;
+        ack = raw_handoff(&h, sizeof(h), (int[]) { p[0], dir, file }, 3);
+        CHECK(ack.error == EINVAL, "name '..': EINVAL (%d)", ack.error);
+        fds[0] = p[0], fds[1] = dir, fds[2] = file;
+        close(p[1]);
+        CHECK(sh(&out, "ls -l /proc/%d/fd | grep -c -e 'pipe:\\[' -e bad.log", (int) lc.pid) == 0 &&
+              streq(out, "1\n"), "the log process kept none of them (one pipe, good's): %s", out);
+        free(out);
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+                close(fds[i]);
+        pid = spawn_writer(&s, write_a);
+        service_stdio_close_service_ends(&s);
+        CHECK(wait_exit(pid) == 0, "the writer exits 0");
+        service_stdio_done(&s);
+        finish_logger("after the writer");
+        CHECK(log_is("good.log", "from a"), "good.log has the line");
+}
+
+/* A log process that is gone (killed here; or exited after its last
+ * input) is replaced at the next start, on a fresh socket. */
+static void test_replaced(void) {
+        _cleanup_(manager_config_freep) ManagerConfig *mc = config(10 << 20, 5);
+        _cleanup_(unit_config_freep) UnitConfig *u = unit("again", OUTPUT_LOG, NULL, OUTPUT_LOG, NULL);
+        ServiceStdio s = SERVICE_STDIO_NULL;
+        CrlError e = {};
+        siginfo_t si = {};
+        pid_t old, pid;
+
+        printf("# a log process that is gone is replaced at the next start\n");
+        CHECK(service_stdio_open(mc, &lc, u, NULL, &s, &e) == 0, "%s", e.message);
+        old = lc.pid;
+        service_stdio_done(&s);
+        CHECK(crl_pidfd_send_signal(lc.pidfd, SIGKILL, NULL, 0) == 0 &&
+              waitid(P_PIDFD, lc.pidfd, &si, WEXITED) == 0 && si.si_code == CLD_KILLED, "kill -9 the log process %d",
+              (int) old);
+        CHECK(service_stdio_open(mc, &lc, u, NULL, &s, &e) == 0, "the next start works: %s", e.message);
+        CHECK(s.logger_pid > 0 && s.logger_pid != old && lc.pid == s.logger_pid, "by a new log process (%d, was %d)",
+              (int) s.logger_pid, (int) old);
+        pid = spawn_writer(&s, write_a);
+        service_stdio_close_service_ends(&s);
+        CHECK(wait_exit(pid) == 0, "the writer exits 0");
+        service_stdio_done(&s);
+        finish_logger("after the writer");
+        CHECK(log_is("again.log", "from a"), "again.log has the line");
 }
 
 int main(void) {
@@ -796,6 +992,9 @@ int main(void) {
         test_null_inherit();
         test_caller_fds();
         test_errors();
+        test_two_services();
+        test_replaced();
+        test_bad_handoff();
         test_journal();
 
         if (!failures)

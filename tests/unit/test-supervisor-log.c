@@ -119,6 +119,40 @@ static void test_must_rotate(void **state) {
         assert_false(svc_log_must_rotate(UINT64_MAX / 2, 10, 0));       /* 0: never */
 }
 
+static SvcLogHandoff handoff(const char *name, unsigned keep) {
+        SvcLogHandoff h = { .magic = SVC_LOG_HANDOFF_MAGIC, .keep = keep, .max_bytes = 1 << 20 };
+
+        memcpy(h.name, name, strlen(name));     /* the rest stays NUL */
+        return h;
+}
+
+static void test_handoff_check(void **state) {
+        SvcLogHandoff h = handoff("web@1", 5), long_name;
+
+        assert_int_equal(svc_log_handoff_check(&h, sizeof(h)), 0);
+        assert_int_equal(svc_log_handoff_check(&h, sizeof(h) - 1), -EBADMSG);
+        h.magic++;
+        assert_int_equal(svc_log_handoff_check(&h, sizeof(h)), -EBADMSG);
+        h = handoff("", 5);
+        assert_int_equal(svc_log_handoff_check(&h, sizeof(h)), -EINVAL);
+        h = handoff("a/b", 5);
+        assert_int_equal(svc_log_handoff_check(&h, sizeof(h)), -EINVAL);
+        h = handoff("..", 5);
+        assert_int_equal(svc_log_handoff_check(&h, sizeof(h)), -EINVAL);
+        h = handoff(".", 5);
+        assert_int_equal(svc_log_handoff_check(&h, sizeof(h)), -EINVAL);
+        /* 250 bytes: NAME.log fits NAME_MAX, NAME.log.5 does not */
+        long_name = handoff("", 0);
+        memset(long_name.name, 'x', 250);
+        assert_int_equal(svc_log_handoff_check(&long_name, sizeof(long_name)), 0);
+        long_name.keep = 5;
+        assert_int_equal(svc_log_handoff_check(&long_name, sizeof(long_name)), -EINVAL);
+        /* no NUL in the name field */
+        memset(long_name.name, 'x', sizeof(long_name.name));
+        long_name.keep = 0;
+        assert_int_equal(svc_log_handoff_check(&long_name, sizeof(long_name)), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_timestamp_utc),
@@ -129,6 +163,7 @@ int main(void) {
                 cmocka_unit_test(test_next_line_default_bound),
                 cmocka_unit_test(test_file_name),
                 cmocka_unit_test(test_must_rotate),
+                cmocka_unit_test(test_handoff_check),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
