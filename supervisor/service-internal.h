@@ -132,6 +132,7 @@ struct Manager {
         sd_event_source *net_source;
         int services_dir_fd;            /* RUNTIME_DIR/services (runtime-state.h) */
         int status_dir_fd;              /* RUNTIME_DIR/status: status records (runtime-state.h) */
+        int transient_dir_fd;           /* RUNTIME_DIR/transient: transient units (transient-file.h) */
         char *runtime_dir;
 
         Service **services;             /* sorted by name */
