@@ -7,6 +7,7 @@
 #include "manager-daemon.h"
 #include "service-internal.h"
 #include "strv.h"
+#include "transient-file.h"
 
 static bool pull_in(Manager *m, Service *s) {
         char **lists[] = { s->unit->requires, s->unit->wants };
@@ -139,6 +140,7 @@ static void shutdown_step(Manager *m) {
                 return;
         manager_net_shutdown(m);
         manager_cgroup_remove_root(m);
+        manager_transient_remove_all(m);
         log_info("every service stopped, exiting");
         (void) sd_event_exit(m->event, m->exit_code);
 }

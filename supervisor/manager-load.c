@@ -10,6 +10,7 @@
 #include "manager-order.h"
 #include "service-internal.h"
 #include "strv.h"
+#include "transient-file.h"
 
 typedef struct Loaded {
         UnitConfig **units;
@@ -165,9 +166,14 @@ static int apply(Manager *m, Loaded *l, char *const *names, bool startup) {
         }
         /* Services a previous corrald left running are taken over before
          * anything starts, so none runs twice; one that ended meanwhile
-         * went through its Restart=, which is all the start it gets. */
-        if (startup)
+         * went through its Restart=, which is all the start it gets.
+         * Transient units come back from their files first, so theirs are
+         * taken over too. */
+        if (startup) {
+                manager_transient_load(m);
                 manager_readopt(m, &taken);
+                manager_transient_settle(m, taken);
+        }
         STRV_FOREACH(n, to_start) {
                 if (strv_contains(taken, *n))
                         continue;

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "service-internal.h"
 #include "strv.h"
+#include "transient-file.h"
 #include "unit.h"
 
 static ssize_t find_index(Manager *m, const char *name, size_t *ret_insert) {
@@ -93,6 +94,8 @@ int manager_remove_service(Manager *m, Service *s) {
         memmove(m->services + i, m->services + i + 1, (m->n_services - (size_t) i - 1) * sizeof(Service *));
         m->n_services--;
         log_info("service '%s': removed", s->name);
+        if (s->transient)
+                transient_file_remove(m, s->name);
         bus_service_removed(m->bus, s);
         service_free(s);
         return 0;

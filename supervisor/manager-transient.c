@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* RunTransient: a unit from properties, the caller's stdio, started at once;
- * it lingers until its result was read or 60 s after it ended (spec §4). */
+ * it lingers until its result was read or 60 s after it ended (spec §4).
+ * Its unit file (transient-file.h) is written before it starts, so a
+ * restarted corrald finds it whenever something of it may run. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 #include "log.h"
 #include "service-internal.h"
 #include "strv.h"
+#include "transient-file.h"
 
 static int pick_name(Manager *m, const char *name, char **ret, CrlError *reterr) {
         char buf[32];
@@ -63,14 +66,19 @@ int manager_run_transient(Manager *m, const char *name, char *const *argv, char 
         if (r >= 0)
                 r = build_unit(n, argv, properties, &u, reterr);
         if (r >= 0)
-                r = service_new(m, u, true, &s) < 0 ? crl_error_set(reterr, ENOMEM, "out of memory") : 0;
+                r = transient_file_write(m, n, argv, properties, reterr);
         if (r < 0)
                 return r;
+        if (service_new(m, u, true, &s) < 0) {
+                transient_file_remove(m, n);
+                return crl_error_set(reterr, ENOMEM, "out of memory");
+        }
         u = NULL;
         r = take_fds(s, stdio_fds, reterr);
         if (r >= 0 && manager_add_service(m, s) < 0)
                 r = crl_error_set(reterr, ENOMEM, "out of memory");
         if (r < 0) {
+                transient_file_remove(m, n);
                 service_free(s);
                 return r;
         }

@@ -56,6 +56,8 @@ static int open_runtime(Manager *m, CrlError *reterr) {
         r = open_runtime_subdir(m, "services", &m->services_dir_fd, reterr);
         if (r >= 0)
                 r = open_runtime_subdir(m, "status", &m->status_dir_fd, reterr);
+        if (r >= 0)
+                r = open_runtime_subdir(m, "transient", &m->transient_dir_fd, reterr);
         return r;
 }
 
@@ -91,7 +93,7 @@ int manager_new(sd_event *e, const ManagerParams *p, Manager **ret, CrlError *re
         if (!m)
                 return crl_error_set(reterr, ENOMEM, "out of memory");
         m->event = sd_event_ref(e);
-        m->services_dir_fd = m->status_dir_fd = -EBADF;
+        m->services_dir_fd = m->status_dir_fd = m->transient_dir_fd = -EBADF;
         m->log_client = SERVICE_LOG_CLIENT_NULL;
         m->unit_dirs = strv_copy(p->unit_dirs);
         r = manager_config_load(p->config_path, &m->config, &d);
@@ -137,6 +139,7 @@ Manager *manager_free(Manager *m) {
                 service_log_client_release(&m->log_client, m->runtime_dir);
         else
                 service_log_client_done(&m->log_client);        /* services may run on: keep the socket */
+        safe_close(m->transient_dir_fd);
         manager_config_free(m->config);
         strv_free(m->unit_dirs);
         strv_free(m->load_errors);

@@ -139,6 +139,7 @@ struct Manager {
         int services_dir_fd;            /* RUNTIME_DIR/services (runtime-state.h) */
         int status_dir_fd;              /* RUNTIME_DIR/status: status records (runtime-state.h) */
         ServiceLogClient log_client;    /* the shared log process (service-stdio.h) */
+        int transient_dir_fd;           /* RUNTIME_DIR/transient: transient units (transient-file.h) */
         char *runtime_dir;
 
         Service **services;             /* sorted by name */

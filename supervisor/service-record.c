@@ -13,14 +13,12 @@
 #include "service-internal.h"
 #include "strv.h"
 
-/* Transient units are not re-adopted (no unit file to rebuild them from),
- * so a record would cost them the init's process for nothing. A record
- * that cannot be made costs only what a restarted corrald learns. */
+/* A record that cannot be made costs only what a restarted corrald learns. */
 void service_record_create(Service *s) {
         int r;
 
         s->status_record_fd = safe_close(s->status_record_fd);
-        if (s->transient || s->manager->status_dir_fd < 0)
+        if (s->manager->status_dir_fd < 0)
                 return;
         r = status_record_create(s->manager->status_dir_fd, s->name, &s->status_record_fd);
         if (r < 0)

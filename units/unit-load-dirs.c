@@ -326,10 +326,15 @@ int unit_list_names(char *const *dirs, char ***ret) {
 static int exec_from_argv(UnitLoader *l, char *const *argv) {
         UnitConfig *u = l->unit;
         ExecCommand c = {};
+        CrlError e = {};
+        int r;
 
-        c.path = strdup(argv[0]);
-        c.argv = strv_copy(argv);
-        if (!c.path || !c.argv || array_append(&u->exec_start, &u->n_exec_start, sizeof(c), &c) < 0) {
+        r = exec_command_from_argv(argv, &c, &e);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return diag_add(l->diags, true, NULL, 0, "ExecStart", "%s", e.message);
+        if (array_append(&u->exec_start, &u->n_exec_start, sizeof(c), &c) < 0) {
                 free(c.path);
                 strv_free(c.argv);
                 return -ENOMEM;
@@ -339,23 +344,23 @@ static int exec_from_argv(UnitLoader *l, char *const *argv) {
 }
 
 static int apply_property(UnitLoader *l, const char *property) {
-        _cleanup_free_ char *key = NULL;
-        const char *eq = strchr(property, '='), *bad = utf8_first_invalid(property);
+        _cleanup_free_ char *key = NULL, *value = NULL;
+        const char *bad = utf8_first_invalid(property), *reason = NULL;
         const UnitKey *k;
+        int r;
 
         if (bad)
                 return diag_add(l->diags, true, NULL, 0, NULL, "a property is not valid UTF-8 (byte 0x%02x at column %zu)",
                                 (unsigned char) *bad, (size_t) (bad - property) + 1);
-        if (!eq)
-                return diag_add(l->diags, true, NULL, 0, NULL,
-                                "\"%s\" is not a KEY=VALUE property", property);
-        key = strndup(property, eq - property);
-        if (!key)
-                return -ENOMEM;
+        r = unit_property_split(property, &key, &value, &reason);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return diag_add(l->diags, true, NULL, 0, key, "\"%s\" %s", property, reason);
         k = unit_key_lookup(NULL, key);
         if (!k)
                 return diag_add(l->diags, true, NULL, 0, key, "not a unit file key");
-        return unit_key_apply(l, k, 0, eq + 1);
+        return unit_key_apply(l, k, 0, value);
 }
 
 int unit_config_from_properties(const char *name, char *const *argv, char *const *properties,

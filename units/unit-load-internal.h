@@ -195,6 +195,14 @@ int unit_key_apply(UnitLoader *l, const UnitKey *k, unsigned line, const char *v
 /* Site of the last assignment of key NAME (file NULL when never set). */
 const KeySite *unit_loader_site(const UnitLoader *l, const char *name);
 
+/* ---- properties (unit-transient.c) ---- */
+
+/* "KEY=VALUE" of RunTransient as the line of a unit file reads it: the value
+ * without surrounding whitespace; one that no line can carry (a carriage
+ * return, which ends a line, or a final backslash, which continues it) is
+ * -EINVAL with *ret_reason. *ret_key is set whenever there is a '='. */
+int unit_property_split(const char *property, char **ret_key, char **ret_value, const char **ret_reason);
+
 /* ---- cross-key validation (unit-validate.c) ---- */
 
 /* Check and complete the implications between keys. Returns 0 or -ENOMEM;

@@ -464,3 +464,75 @@ int parse_command_lines(const char *v, ExecCommand **cmds, size_t *n, CrlError *
         free(add);
         return r;
 }
+
+/* ---- transient commands (RunTransient's argv) ---- */
+
+int exec_command_from_argv(char *const *argv, ExecCommand *ret, CrlError *reterr) {
+        _cleanup_free_ char *path = NULL;
+        char **copy;
+        int r;
+
+        if (!argv || !argv[0])
+                return crl_error_set(reterr, EINVAL, "no command given");
+        /* A unit file would read these as prefixes ("-cmd" is "cmd" whose
+         * failure is ignored); refused so the unit can be written as one. */
+        if (strchr("-@:+!", argv[0][0]))
+                return crl_error_set(reterr, EINVAL, "argv[0] \"%s\" starts with '%c', which an ExecStart= line "
+                                     "reads as a prefix; give the command without it", argv[0], argv[0][0]);
+        r = exec_check_path(argv[0], &path, reterr);
+        if (r < 0)
+                return r;
+        copy = strv_copy(argv);
+        if (!copy)
+                return -ENOMEM;
+        *ret = (ExecCommand) { .path = TAKE_PTR(path), .argv = copy };
+        return 0;
+}
+
+/* One argument in double quotes, escaped as systemd's cescape() does
+ * (named escapes, other bytes below 0x20 and from 0x7f on as octal), and
+ * '%' doubled: the loader expands specifiers before it splits words. '$'
+ * stays: the parser keeps it, and $VAR expansion at the start applies to
+ * RunTransient's argv as to a written ExecStart= (no ':' prefix either). */
+static int put_quoted_arg(Buf *b, const char *a) {
+        static const char named_from[] = "\a\b\f\n\r\t\v\\\"", named_to[] = "abfnrtv\\\"";
+        int r = value_buf_putc(b, '"');
+
+        for (const unsigned char *c = (const unsigned char *) a; r >= 0 && *c; c++) {
+                const char *k = strchr(named_from, (char) *c);
+                char oct[5];
+
+                if (k)
+                        r = value_buf_put(b, (char[]) { '\\', named_to[k - named_from] }, 2);
+                else if (*c < 0x20 || *c >= 0x7f) {
+                        (void) snprintf(oct, sizeof(oct), "\\%03o", *c);
+                        r = value_buf_put(b, oct, 4);
+                } else if (*c == '%')
+                        r = value_buf_put(b, "%%", 2);
+                else
+                        r = value_buf_putc(b, (char) *c);
+        }
+        return r < 0 ? r : value_buf_putc(b, '"');
+}
+
+int exec_command_format_argv(char *const *argv, char **ret) {
+        _cleanup_(value_buf_done) Buf b = {};
+        int r;
+
+        if (!argv || !argv[0])
+                return -EINVAL;
+        /* systemd's form: "@PATH ARGV0 ARGV1...", PATH being argv[0]
+         * (exec_command_from_argv() made sure it is a valid command). */
+        r = value_buf_putc(&b, '@');
+        if (r >= 0)
+                r = put_quoted_arg(&b, argv[0]);
+        for (size_t i = 0; r >= 0 && argv[i]; i++) {
+                r = value_buf_putc(&b, ' ');
+                if (r >= 0)
+                        r = put_quoted_arg(&b, argv[i]);
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(b.s);
+        return 0;
+}

@@ -63,6 +63,15 @@ int parse_command_line(const char *v, ExecCommand *ret, CrlError *reterr);
 /* An Exec*= value: commands separated by a lone ";" (empty ones skipped),
  * appended to *cmds (*n updated) only when all are valid. */
 int parse_command_lines(const char *v, ExecCommand **cmds, size_t *n, CrlError *reterr);
+/* RunTransient's argv as a command: argv[0] must be what a written
+ * ExecStart= accepts as a command (see parse_command_line()) and must not
+ * start with a prefix character; ->path is it simplified, ->argv a copy. */
+int exec_command_from_argv(char *const *argv, ExecCommand *ret, CrlError *reterr);
+/* The Exec*= value the loader reads back (specifiers expanded, words split,
+ * unquoted) as exactly argv, without flags: "@PATH" then every argument
+ * double-quoted with C escapes and '%' doubled. argv as accepted by
+ * exec_command_from_argv(). */
+int exec_command_format_argv(char *const *argv, char **ret);
 
 /* Split a string by whitespace honouring the same quoting (for lists). */
 int split_quoted(const char *v, char ***ret, CrlError *reterr);

@@ -396,6 +396,13 @@ UnitFileEntry *unit_file_entries_free(UnitFileEntry *e, size_t n);
 int unit_config_from_properties(const char *name, char *const *argv, char *const *properties,
                                 UnitConfig **ret, UnitDiagnostics *diags);
 
+/* The same unit as unit-file text (NAME.service, no drop-ins) that
+ * unit_load_file() reads back as what unit_config_from_properties() made of
+ * NAME, ARGV and PROPERTIES (which it accepted): the argv as the first
+ * ExecStart= (exec_command_format_argv()), every property in its key's
+ * section in the order given. -EINVAL for a property it would refuse. */
+int unit_transient_text(const char *name, char *const *argv, char *const *properties, char **ret);
+
 /* corrald.conf; a missing file is not an error (all defaults). */
 int manager_config_load(const char *path, ManagerConfig **ret, UnitDiagnostics *diags);
 
