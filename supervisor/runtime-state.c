@@ -410,7 +410,7 @@ static bool entry_is_record(int dir_fd, const struct dirent *de) {
         return fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISREG(st.st_mode);
 }
 
-int runtime_state_list(int dir_fd, char ***ret) {
+int runtime_dir_list(int dir_fd, bool (*keep)(int dir_fd, const struct dirent *de), char ***ret) {
         _cleanup_strv_free_ char **names = NULL;
         struct dirent *de;
         DIR *d;
@@ -427,7 +427,7 @@ int runtime_state_list(int dir_fd, char ***ret) {
                 return -errno;
         }
         while (r >= 0 && (errno = 0, de = readdir(d)))
-                if (entry_is_record(dirfd(d), de))
+                if (keep ? keep(dirfd(d), de) : !streq(de->d_name, ".") && !streq(de->d_name, ".."))
                         r = strv_extend(&names, de->d_name);
         if (r >= 0 && errno != 0)
                 r = -errno;
@@ -441,6 +441,10 @@ int runtime_state_list(int dir_fd, char ***ret) {
         r = (int) strv_length(names);
         *ret = TAKE_PTR(names);
         return r;
+}
+
+int runtime_state_list(int dir_fd, char ***ret) {
+        return runtime_dir_list(dir_fd, entry_is_record, ret);
 }
 
 /* ---- status records (RUNTIME_DIR/status/NAME) ---- */

@@ -6,6 +6,7 @@
  * file, fsync, rename), read back line by line ("KEY=VALUE"), unknown keys
  * ignored. */
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -39,6 +40,9 @@ int runtime_state_remove(int dir_fd, const char *name);
 /* Names of the records in dir_fd, sorted: its regular files with a valid
  * name, none hidden (also used for the status records' directory). */
 int runtime_state_list(int dir_fd, char ***ret);
+/* The same walk with another filter: the entries keep() accepts (NULL:
+ * every entry but "." and "..", hidden ones too), sorted; returns how many. */
+int runtime_dir_list(int dir_fd, bool (*keep)(int dir_fd, const struct dirent *de), char ***ret);
 
 /* The engine's status record of a service's main process
  * (NsLaunchParams.status_record_fd), RUNTIME_DIR/status/NAME: one line

@@ -5,13 +5,13 @@
  * re-adopts what runs, and the file goes with the unit and at a clean
  * shutdown. The caller's Standard*FileDescriptor fds are not in it: a
  * re-adopted service keeps the fds its processes hold. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "runtime-state.h"
 #include "service-internal.h"
 #include "strv.h"
 #include "transient-file.h"
@@ -84,33 +84,6 @@ void transient_file_remove(Manager *m, const char *name) {
                             "ignoring", name, m->runtime_dir, file);
 }
 
-/* The names in the directory, hidden ones too. */
-static int list_dir(int dir_fd, char ***ret) {
-        _cleanup_strv_free_ char **names = NULL;
-        struct dirent *de;
-        DIR *d;
-        int fd, r = 0;
-
-        fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        d = fdopendir(fd);
-        if (!d) {
-                safe_close(fd);
-                return -errno;
-        }
-        while (r >= 0 && (errno = 0, de = readdir(d)))
-                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        r = strv_extend(&names, de->d_name);
-        if (r >= 0 && errno != 0)
-                r = -errno;
-        closedir(d);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(names);
-        return 0;
-}
-
 static bool is_unit_file(const char *entry) {
         size_t n = strlen(entry);
 
@@ -160,7 +133,7 @@ void manager_transient_load(Manager *m) {
 
         if (m->transient_dir_fd < 0)
                 return;
-        r = list_dir(m->transient_dir_fd, &entries);
+        r = runtime_dir_list(m->transient_dir_fd, NULL, &entries);
         if (r < 0) {
                 log_error("%s/transient: cannot list the transient units: %s; they are not re-adopted",
                           m->runtime_dir, strerror(-r));
@@ -193,7 +166,7 @@ void manager_transient_settle(Manager *m, char *const *taken) {
 void manager_transient_remove_all(Manager *m) {
         _cleanup_strv_free_ char **entries = NULL;
 
-        if (m->transient_dir_fd < 0 || list_dir(m->transient_dir_fd, &entries) < 0)
+        if (m->transient_dir_fd < 0 || runtime_dir_list(m->transient_dir_fd, NULL, &entries) < 0)
                 return;         /* the next corrald removes what it cannot load */
         STRV_FOREACH(e, entries)
                 if (unlinkat(m->transient_dir_fd, *e, 0) < 0 && errno != ENOENT)
