@@ -28,6 +28,16 @@ static bool pull_in(Manager *m, Service *s) {
         return changed;
 }
 
+static bool any_unsettled(Manager *m, const Service *s, char **names) {
+        STRV_FOREACH(n, names) {
+                Service *d = manager_get_service(m, *n);
+
+                if (d && d != s && !service_is_settled(d))
+                        return true;
+        }
+        return false;
+}
+
 /* Returns true when s started (or failed), false while it waits. */
 static bool try_start(Manager *m, Service *s) {
         STRV_FOREACH(n, s->unit->requires)
@@ -35,24 +45,13 @@ static bool try_start(Manager *m, Service *s) {
                         service_fail_start(s, ENOENT, "Requires=%s.service: no such service", *n);
                         return true;
                 }
-        STRV_FOREACH(n, s->unit->after) {
-                Service *d = manager_get_service(m, *n);
-
-                /* Wait while d is on its way anywhere: a failed start
-                 * passes through stop-sigterm/stop-sigkill before it reads
-                 * 'failed', and systemd's start jobs also wait for the
-                 * stop and reload jobs of what they are ordered after. */
-                if (d && d != s && !service_is_settled(d))
-                        return false;
-        }
-        /* JoinsNamespaceOf=: OTHER's namespaces exist once its start is
-         * through; a start while OTHER starts waits for it, as for After=. */
-        STRV_FOREACH(n, s->unit->joins_namespace_of) {
-                Service *d = manager_get_service(m, *n);
-
-                if (d && d != s && !service_is_settled(d))
-                        return false;
-        }
+        /* Wait while an After= dependency is on its way anywhere: a failed
+         * start passes through stop-sigterm/stop-sigkill before it reads
+         * 'failed', and systemd's start jobs also wait for the stop and
+         * reload jobs of what they are ordered after. JoinsNamespaceOf=:
+         * OTHER's namespaces exist once its start is through, so the same. */
+        if (any_unsettled(m, s, s->unit->after) || any_unsettled(m, s, s->unit->joins_namespace_of))
+                return false;
         STRV_FOREACH(n, s->unit->requires) {
                 Service *d = manager_get_service(m, *n);
 
@@ -81,28 +80,23 @@ static void start_waiting(Manager *m) {
         }
 }
 
-/* Stop a service once no active service is ordered After= it. */
-static bool ordered_after_active(Manager *m, const Service *s) {
+/* An active service ordered After= s (only_stopping: one that is stopping
+ * as well). SIGTERM stops s once there is none (all of them stop); a stop
+ * of s alone waits only for those stopping too. */
+static bool ordered_after(Manager *m, const Service *s, bool only_stopping) {
         for (size_t i = 0; i < m->n_services; i++) {
                 const Service *t = m->services[i];
 
-                if (t != s && service_is_active(t) && strv_contains(t->unit->after, s->name))
+                if (t != s && service_is_active(t) && strv_contains(t->unit->after, s->name) &&
+                    (!only_stopping || t->stop_requested || t->stop_wanted ||
+                     service_state_active(t->state) == SERVICE_DEACTIVATING))
                         return true;
         }
         return false;
 }
 
-/* A stop waits while a service ordered After= it is stopping as well. */
 bool manager_stopping_after(Manager *m, const Service *s) {
-        for (size_t i = 0; i < m->n_services; i++) {
-                const Service *t = m->services[i];
-
-                if (t != s && service_is_active(t) && strv_contains(t->unit->after, s->name) &&
-                    (t->stop_requested || t->stop_wanted ||
-                     service_state_active(t->state) == SERVICE_DEACTIVATING))
-                        return true;
-        }
-        return false;
+        return ordered_after(m, s, true);
 }
 
 static void stop_waiting(Manager *m) {
@@ -132,7 +126,7 @@ static void shutdown_step(Manager *m) {
                         continue;
                 any = true;
                 if (s->stop_requested || service_state_active(s->state) == SERVICE_DEACTIVATING ||
-                    ordered_after_active(m, s))
+                    ordered_after(m, s, false))
                         continue;
                 (void) service_stop(s, NULL, NULL, &e);
         }
