@@ -57,6 +57,9 @@ typedef enum NsLaunchFlags {
                                          * without waiting for the exec itself: an execve
                                          * that fails then is the command's exit, status
                                          * 203 (systemd's EXIT_EXEC), not a launch error */
+        NS_LAUNCH_NO_SHARED_FILES = 1 << 4, /* clone the child with a copy of our fd table,
+                                         * not CLONE_FILES + its own table of the fds it
+                                         * needs (tests) */
 } NsLaunchFlags;
 
 typedef struct NsLaunchParams {

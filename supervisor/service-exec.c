@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "fd-util.h"
 #include "log.h"
 #include "runtime-state.h"
 #include "service-internal.h"
@@ -518,6 +519,9 @@ static void on_launch_done(int r, NsProcess *proc, const CrlError *err, void *us
         if (main) {
                 s->main = *proc;
                 *proc = (NsProcess) { .pidfd = -EBADF, .main_pidfd = -EBADF, .status_fd = -EBADF };
+                s->main.pidfd = fd_move_high(s->main.pidfd);
+                s->main.main_pidfd = fd_move_high(s->main.main_pidfd);
+                s->main.status_fd = fd_move_high(s->main.status_fd);
                 (void) watch(s, s->main.pidfd, on_main_exit, &s->main_source);
                 if (s->notify_source)  /* held back while the launch ran */
                         (void) sd_event_source_set_enabled(s->notify_source, SD_EVENT_ON);
