@@ -268,14 +268,19 @@ int ctl_props_fetch(sd_bus *bus, const char *path, sd_bus_error *reterr, CtlServ
         return r;
 }
 
-/* One GetAll in flight. */
+/* dbus-daemon answers LimitsExceeded past max_replies_per_connection
+ * pending calls of one connection (128 on a default system bus). */
+#define MAX_IN_FLIGHT 64
+
+/* One GetAll. */
 typedef struct Pending {
         CtlServiceProps *props; /* borrowed: where the reply goes */
         const char *path;       /* borrowed */
+        size_t *n_done;         /* borrowed: the batch's count of answered calls */
         sd_bus_slot *slot;      /* owned */
         sd_bus_error error;
         int r;
-        bool done, gone;
+        bool gone;
 } Pending;
 
 static int on_get_all(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -283,7 +288,7 @@ static int on_get_all(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         const sd_bus_error *e = sd_bus_message_get_error(m);
 
         (void) ret_error;
-        p->done = true;
+        (*p->n_done)++;
         if (!e) {
                 p->r = props_from_reply(m, p->path, p->props);
                 return 0;
@@ -319,37 +324,26 @@ static int list_paths(sd_bus *bus, sd_bus_error *reterr, char ***ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
-static int send_all(sd_bus *bus, char **paths, Pending *pending, CtlServiceProps *props) {
-        size_t i = 0;
-        int r;
-
-        STRV_FOREACH(path, paths) {
-                props_init(&props[i]);
-                pending[i] = (Pending) { .props = &props[i], .path = *path, .error = SD_BUS_ERROR_NULL };
-                r = sd_bus_call_method_async(bus, &pending[i].slot, CTL_BUS_NAME, *path,
-                                             "org.freedesktop.DBus.Properties", "GetAll", on_get_all,
-                                             &pending[i], "s", CTL_SERVICE_IFACE);
-                if (r < 0)
-                        return r;
-                i++;
-        }
-        return 0;
+static int send_one(sd_bus *bus, Pending *p) {
+        return sd_bus_call_method_async(bus, &p->slot, CTL_BUS_NAME, p->path, "org.freedesktop.DBus.Properties",
+                                        "GetAll", on_get_all, p, "s", CTL_SERVICE_IFACE);
 }
 
-static size_t count_done(const Pending *pending, size_t n) {
-        size_t k = 0;
+/* Send the calls, at most MAX_IN_FLIGHT unanswered at a time, and process
+ * replies until each has its answer (or the bus's default timeout):
+ * sd_bus_wait() blocks in poll(), no polling. */
+static int run_calls(sd_bus *bus, Pending *pending, size_t n) {
+        size_t sent = 0, done = 0;
+        int r;
 
         for (size_t i = 0; i < n; i++)
-                k += pending[i].done;
-        return k;
-}
-
-/* Process replies until every call has its answer (each has the bus's
- * default timeout): sd_bus_wait() blocks in poll(), no polling. */
-static int wait_all(sd_bus *bus, Pending *pending, size_t n) {
-        int r;
-
-        while (count_done(pending, n) < n) {
+                pending[i].n_done = &done;
+        while (done < n) {
+                for (; sent < n && sent - done < MAX_IN_FLIGHT; sent++) {
+                        r = send_one(bus, &pending[sent]);
+                        if (r < 0)
+                                return r;
+                }
                 r = sd_bus_process(bus, NULL);
                 if (r < 0)
                         return r;
@@ -403,9 +397,14 @@ int ctl_props_fetch_all(sd_bus *bus, sd_bus_error *reterr, CtlServiceProps **ret
         n = strv_length(paths);
         props = calloc(n + 1, sizeof(*props));
         pending = calloc(n + 1, sizeof(*pending));
-        r = props && pending ? send_all(bus, paths, pending, props) : -ENOMEM;
+        if (!props || !pending)
+                r = -ENOMEM;
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                props_init(&props[i]);
+                pending[i] = (Pending) { .props = &props[i], .path = paths[i], .error = SD_BUS_ERROR_NULL };
+        }
         if (r >= 0)
-                r = wait_all(bus, pending, n);
+                r = run_calls(bus, pending, n);
         if (r >= 0)
                 r = collect(pending, n, props, reterr, &k);
         pending_free(pending, n);

@@ -4,7 +4,8 @@
 # --json), status (systemctl's layout, exit 0/3/4, the last log lines, no
 # escapes off a TTY, a coloured dot on one, --json), top (one snapshot off
 # a TTY with CPU % over a second, --json; on a pty: the full-screen view,
-# its keys, the terminal restored after q and after SIGTERM).
+# its keys, the terminal restored after q and after SIGTERM); 144 services
+# (more calls than dbus-daemon lets one connection have pending).
 . "$(dirname "$0")/corrald-lib.sh"
 ct_init
 ct_require_tools python3
@@ -306,6 +307,19 @@ out=$(TERM=xterm pty_run term "$CTL" --bus "$CT_ADDR" top)
 ct_expect_match "top on a TTY, SIGTERM: leaves the alternate screen" "$out" $'\033\\[\\?1049l'
 ct_expect_match "... exits 0" "$out" '^exit 0$'
 ct_expect_match "... and the terminal echoes again" "$out" '^echo on$'
+
+# ---- more services than dbus-daemon lets one connection wait for (128) ----
+for i in $(seq 1 140); do
+        printf '[Unit]\nAutoStart=no\n[Service]\nExecStart=/bin/true\n' >"$CT_UNITS/rd-many-$i.service"
+done
+call Reload >/dev/null
+ct_check "Reload: 144 services" wait_until "$T" [ "$(mgr_prop NServices)" = 144 ]
+out=$(ctl list 2>&1); rc=$?
+ct_expect_eq "list of 144 services exits 0" "$rc" 0
+ct_expect_eq "... a row each" "$(tail -n +2 <<<"$out" | wc -l)" 144
+out=$(ctl status --json 2>&1); rc=$?
+ct_expect_eq "status --json of 144 services exits 0" "$rc" 0
+ct_check "... all of them" python3 -c 'import json, sys; assert len(json.load(sys.stdin)) == 144' <<<"$out"
 
 corrald_stop
 ct_finish
