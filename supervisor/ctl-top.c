@@ -440,6 +440,8 @@ static int top_tty(sd_bus *bus) {
         TopTerm t = { .sigfd = -EBADF };
         int r;
 
+        /* A frame is one write (draw() flushes), not one a line. */
+        (void) setvbuf(stdout, NULL, _IOFBF, 0);       /* before any output: cannot fail */
         r = term_enter(&t);
         if (r >= 0)
                 r = top_loop(bus, &t, &error);

@@ -39,6 +39,8 @@ Description=Read test web server
 ExecStart=$web
 MemoryMax=64M
 TasksMax=50
+PrivatePIDs=yes
+PrivateNetwork=yes
 EOF
 ct_unit rd-fail <<EOF
 [Unit]
@@ -153,6 +155,8 @@ ct_expect_match "status: Active: active (running) since ...; ... ago" "$out" \
         '^ +Active: active \(running\) since [A-Z][a-z]{2} [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} [A-Z]+; [0-9].* ago$'
 ct_expect_match "status: Main PID = MainPID on the bus" "$out" "^ +Main PID: $pid_web\$"
 ct_expect_match "status: CPU:" "$out" '^ +CPU: [0-9]'
+ct_expect_match "status: Namespaces: its own pid and net" "$out" '^ +Namespaces: (.* )?pid( .*)?$'
+ct_expect_match "... net" "$out" '^ +Namespaces: (.* )?net( .*)?$'
 ct_expect_eq "status: the log's last line last" "$(tail -n 1 <<<"$out" | cut -d' ' -f2-)" "rd-web says hello"
 ct_expect_nomatch "status: no escape codes off a TTY" "$out" $'\033'
 if [ "$CT_WHERE" = vm ]; then
@@ -204,7 +208,8 @@ want('rd-web ActiveState', w['ActiveState'], 'active')
 want('rd-web Description', w['Description'], 'Read test web server')
 want('rd-web last log line', w['LogLines'][-1].split(' ', 1)[1], 'rd-web says hello')
 want('rd-web ActiveEnterTimestamp type', type(w['ActiveEnterTimestamp']), int)
-want('rd-web Namespaces type', type(w['Namespaces']), list)
+want('rd-web Namespaces', {'pid', 'net'} <= set(w['Namespaces']), True)
+want('rd-web NamespaceIds has pid', type(w['NamespaceIds'].get('pid')), int)
 want('rd-web TasksMax', w['TasksMax'], 50 if where == 'vm' else None)
 want('rd-web MemoryMax', w['MemoryMax'], 64 << 20 if where == 'vm' else None)
 want('rd-fail Result', f['Result'], 'exit-code')
