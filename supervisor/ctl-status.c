@@ -115,15 +115,26 @@ static void print_active(const CtlServiceProps *p) {
         printf("\n");
 }
 
-/* The main process, or how the last one ended. */
+/* The main process, or how the last one ended when Result says which of
+ * exit code and signal ExecMainStatus is (a clean stop's SIGTERM is
+ * "success" and says nothing). */
 static void print_main_pid(const CtlServiceProps *p) {
-        bool killed = streq(p->result, "signal") || streq(p->result, "core-dump");
+        const char *how = NULL;
 
-        if (p->main_pid > 0)
+        if (p->main_pid > 0) {
                 printf("%12s %" PRIu32 "\n", "Main PID:", p->main_pid);
-        else if (!is_up(p) && p->inactive_enter_timestamp > 0 && p->active_enter_timestamp > 0)
-                printf("%12s (code=%s, %s=%" PRIi32 ")\n", "Main PID:", killed ? "killed" : "exited",
-                       killed ? "signal" : "status", p->exec_main_status);
+                return;
+        }
+        if (is_up(p))
+                return;
+        if (streq(p->result, "exit-code"))
+                how = "code=exited, status";
+        else if (streq(p->result, "signal"))
+                how = "code=killed, signal";
+        else if (streq(p->result, "core-dump"))
+                how = "code=dumped, signal";
+        if (how)
+                printf("%12s (%s=%" PRIi32 ")\n", "Main PID:", how, p->exec_main_status);
 }
 
 static void print_tasks(const CtlServiceProps *p) {

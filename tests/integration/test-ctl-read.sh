@@ -248,6 +248,14 @@ assert rows["rd-fail"]["cpu_percent"] is None, rows["rd-fail"]
 assert rows["rd-web"]["tasks"] is None or rows["rd-web"]["tasks"] >= 1, rows["rd-web"]
 ' <<<"$out"
 
+# ---- a service killed by a signal ----
+call KillService si rd-burn 9 >/dev/null
+ct_check "rd-burn killed: failed" wait_state rd-burn failed failed "$T"
+out=$(ctl status rd-burn); rc=$?
+ct_expect_eq "status rd-burn exits 3" "$rc" 3
+ct_expect_match "status: Active: failed (Result: signal)" "$out" '^ +Active: failed \(Result: signal\) since '
+ct_expect_match "status: the signal that ended it" "$out" '^ +Main PID: \(code=killed, signal=9\)$'
+
 # ---- on a pty: status's coloured dot, top's screen, keys and exits ----
 cat >"$CT_TMP/ctl-pty.py" <<'PY'
 # ctl-pty.py MODE CTL ARGS...: run CTL ARGS on a pty; MODE "out" prints its
