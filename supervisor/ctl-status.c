@@ -107,7 +107,8 @@ static void print_active(const CtlServiceProps *p) {
                 printf(" (%s)", p->sub_state);
         if (streq(p->freezer_state, "frozen"))
                 printf(" (frozen)");
-        if (ts > 0 && !(is_up(p) && !streq(p->active_state, "active"))) {
+        /* activating and deactivating: ActiveEnterTimestamp is not when they began */
+        if (ts > 0 && (streq(p->active_state, "active") || !is_up(p))) {
                 printf(" since %s", ctl_format_timestamp(when, ts));
                 if (now >= ts)
                         printf("; %s ago", ctl_format_timespan(ago, now - ts));
@@ -191,6 +192,20 @@ static void print_resources(const CtlServiceProps *p) {
         print_list("Warnings:", p->warnings, "\n             ");
 }
 
+/* Text a service wrote (its log, STATUS=): control characters as \xNN, so
+ * that it cannot move the cursor or retitle the terminal of whoever runs
+ * status (journalctl escapes them too). */
+static void print_untrusted(const char *s) {
+        for (; *s; s++) {
+                unsigned char ch = (unsigned char) *s;
+
+                if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+                        printf("\\x%02x", ch);
+                else
+                        putchar(ch);
+        }
+}
+
 static const char *dot_color(const CtlServiceProps *p) {
         if (streq(p->active_state, "active"))
                 return ANSI_GREEN;
@@ -212,13 +227,18 @@ static void print_block(const CtlServiceProps *p, char **log, bool color) {
         printf("%12s %s\n", "Loaded:", isempty(p->unit_path) ? "transient" : p->unit_path);
         print_active(p);
         print_main_pid(p);
-        if (!isempty(p->status_text))
-                printf("%12s \"%s\"\n", "Status:", p->status_text);
+        if (!isempty(p->status_text)) {
+                printf("%12s \"", "Status:");
+                print_untrusted(p->status_text);
+                printf("\"\n");
+        }
         print_resources(p);
         if (strv_length(log) > 0) {
                 printf("\n");
-                STRV_FOREACH(l, log)
-                        printf("%s\n", *l);
+                STRV_FOREACH(l, log) {
+                        print_untrusted(*l);
+                        printf("\n");
+                }
         }
 }
 

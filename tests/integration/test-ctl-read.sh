@@ -20,6 +20,7 @@ show() { printf '%s\n' "$1" | sed 's/^/  | /'; }
 
 web=$(ct_script web.sh <<'EOF'
 #!/bin/sh
+printf '\033]0;retitled\007rd-web escapes\n'
 echo "rd-web says hello"
 exec sleep 1000
 EOF
@@ -158,7 +159,8 @@ ct_expect_match "status: CPU:" "$out" '^ +CPU: [0-9]'
 ct_expect_match "status: Namespaces: its own pid and net" "$out" '^ +Namespaces: (.* )?pid( .*)?$'
 ct_expect_match "... net" "$out" '^ +Namespaces: (.* )?net( .*)?$'
 ct_expect_eq "status: the log's last line last" "$(tail -n 1 <<<"$out" | cut -d' ' -f2-)" "rd-web says hello"
-ct_expect_nomatch "status: no escape codes off a TTY" "$out" $'\033'
+ct_expect_nomatch "status: no escape codes off a TTY (not even the log's)" "$out" $'\033'
+ct_expect_match "status: the log's control characters as \\xNN" "$out" '\\x1b\]0;retitled\\x07rd-web escapes$'
 if [ "$CT_WHERE" = vm ]; then
         ct_expect_match "status: Tasks: N (limit: 50)" "$out" '^ +Tasks: [0-9]+ \(limit: 50\)$'
         ct_expect_match "status: Memory: X (max: 64.0M, peak: Y)" "$out" \
