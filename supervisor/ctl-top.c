@@ -145,7 +145,7 @@ static int cmp_rows(const void *x, const void *y, void *userdata) {
         return c ?: strcmp(a->p->name, b->p->name);
 }
 
-#define FIXED_COLUMNS 51        /* everything after NAME, with the separators */
+#define FIXED_COLUMNS 53        /* everything after NAME, with the separators */
 #define LINE_MAX_BYTES 512
 
 static void format_rate(char buf[static CTL_FORMAT_BYTES_MAX], double v) {
@@ -173,7 +173,7 @@ static void format_row(const TopRow *r, int name_width, char line[static LINE_MA
         ctl_format_bytes(mem, r->p->memory_current);
         format_rate(rd, r->io_read_rate);
         format_rate(wr, r->io_write_rate);
-        snprintf(line, LINE_MAX_BYTES, "%-*.*s %-10.10s %6s %7s %6s %8s %8s", name_width, name_width, name,
+        snprintf(line, LINE_MAX_BYTES, "%-*.*s %-12.12s %6s %7s %6s %8s %8s", name_width, name_width, name,
                  r->p->active_state, cpu, mem, tasks, rd, wr);
 }
 
@@ -191,7 +191,7 @@ static void print_rows(const TopRow *rows, size_t n, int width, size_t max_rows,
         int nw = name_width(rows, n, width);
         char line[LINE_MAX_BYTES];
 
-        snprintf(line, sizeof(line), "%-*s %-10s %6s %7s %6s %8s %8s", nw, "NAME", "ACTIVE", "CPU%", "MEMORY",
+        snprintf(line, sizeof(line), "%-*s %-12s %6s %7s %6s %8s %8s", nw, "NAME", "ACTIVE", "CPU%", "MEMORY",
                  "TASKS", "READ/s", "WRITE/s");
         printf("%.*s%s", width, line, eol);
         for (size_t i = 0; i < n && i < max_rows; i++) {
