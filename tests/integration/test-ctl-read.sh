@@ -5,7 +5,8 @@
 # escapes off a TTY, a coloured dot on one, --json), top (one snapshot off
 # a TTY with CPU % over a second, --json; on a pty: the full-screen view,
 # its keys, the terminal restored after q and after SIGTERM); 144 services
-# (more calls than dbus-daemon lets one connection have pending).
+# (more calls than dbus-daemon lets one connection have pending), one of
+# them with a name cut to fit 80 columns.
 . "$(dirname "$0")/corrald-lib.sh"
 ct_init
 ct_require_tools python3
@@ -324,7 +325,9 @@ ct_expect_match "... exits 0" "$out" '^exit 0$'
 ct_expect_match "... and the terminal echoes again" "$out" '^echo on$'
 
 # ---- more services than dbus-daemon lets one connection wait for (128) ----
-for i in $(seq 1 140); do
+# ... one with a name too long for 80 columns among them.
+long=with-a-name-far-too-long-for-eighty-columns-of-list
+for i in $(seq 1 139) "$long"; do
         printf '[Unit]\nAutoStart=no\n[Service]\nExecStart=/bin/true\n' >"$CT_UNITS/rd-many-$i.service"
 done
 call Reload >/dev/null
@@ -332,6 +335,11 @@ ct_check "Reload: 144 services" wait_until "$T" [ "$(mgr_prop NServices)" = 144 
 out=$(ctl list 2>&1); rc=$?
 ct_expect_eq "list of 144 services exits 0" "$rc" 0
 ct_expect_eq "... a row each" "$(tail -n +2 <<<"$out" | wc -l)" 144
+ct_expect_le "... every line within 80 columns" "$(maxlen "$out")" 80
+ct_expect_match "... the long name cut, ending in ~" "$out" '^rd-many-with-a-name-[a-z-]*~ inactive '
+out=$(ctl top </dev/null)
+ct_expect_le "top: every line within 80 columns, the long name too" "$(maxlen "$out")" 80
+ct_expect_match "... the long name cut, ending in ~" "$out" '^rd-many-with-a-name-[a-z-]*~ inactive '
 out=$(ctl status --json 2>&1); rc=$?
 ct_expect_eq "status --json of 144 services exits 0" "$rc" 0
 ct_check "... all of them" python3 -c 'import json, sys; assert len(json.load(sys.stdin)) == 144' <<<"$out"
