@@ -66,13 +66,16 @@ static void sample_done(Sample *s) {
 /* A failed call's error goes to reterr, for the caller to print once the
  * terminal is its own again. */
 static int sample_take(sd_bus *bus, sd_bus_error *reterr, Sample *ret) {
+        uint64_t start = now_mono();
         Sample s = {};
         int r;
 
         r = ctl_props_fetch_all(bus, reterr, &s.props, &s.n);
         if (r < 0)
                 return r;
-        s.when = now_mono();
+        /* corrald read the counters somewhere in between: the middle errs
+         * least when one fetch is slower than the other. */
+        s.when = start + (now_mono() - start) / 2;
         sample_done(ret);
         *ret = s;
         return 0;
