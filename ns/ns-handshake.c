@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "fd-util.h"
 #include "macros.h"
 #include "ns-plan.h"
 #include "syscalls.h"
@@ -40,7 +41,7 @@ struct NsLaunch {
         int sock;               /* owned: the parent's end of the handshake */
         int child_sock;         /* owned: the child's end, while the child shares our fd
                                  * table (plan.fd_floor) and has not said NS_MSG_FILES */
-        int held[5];            /* owned, meanwhile: copies of the caller's fds the child
+        int held[6];            /* owned, meanwhile: copies of the caller's fds the child
                                  * uses (stdio, status record, join pidfd), so that the
                                  * caller may close its own once start returned */
         int status_fd;          /* owned: read end of the init's status pipe, or -EBADF */
@@ -60,7 +61,7 @@ static NsLaunch *launch_new(const NsLaunchParams *p, NsPlan *plan) {
                 .plan = *plan,
                 .proc = { .pidfd = -EBADF, .main_pidfd = -EBADF, .status_fd = -EBADF },
                 .epoll_fd = -EBADF, .sock = -EBADF, .child_sock = -EBADF, .status_fd = -EBADF,
-                .held = { -EBADF, -EBADF, -EBADF, -EBADF, -EBADF },
+                .held = { -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF },
         };
         *plan = NS_PLAN_INIT;
         return l;
@@ -91,12 +92,13 @@ static int watch(int epoll_fd, int op, int fd) {
 static int launch_channels(NsLaunch *l, int *ret_child_sock, CrlError *reterr) {
         int sock[2], status[2], one = 1, r;
 
-        l->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+        /* Our ends high (fd_move_high()), out of the range the child keeps. */
+        l->epoll_fd = fd_move_high(epoll_create1(EPOLL_CLOEXEC));
         if (l->epoll_fd < 0)
                 return crl_error_set(reterr, errno, "step 'handshake': epoll: %s", strerror(errno));
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
                 return crl_error_set(reterr, errno, "step 'handshake': socketpair: %s", strerror(errno));
-        l->sock = sock[0];
+        l->sock = fd_move_high(sock[0]);
         *ret_child_sock = sock[1];
         r = watch(l->epoll_fd, EPOLL_CTL_ADD, l->sock);
         if (r < 0)
@@ -107,7 +109,7 @@ static int launch_channels(NsLaunch *l, int *ret_child_sock, CrlError *reterr) {
                 return crl_error_set(reterr, errno, "step 'handshake': SO_PASSCRED: %s", strerror(errno));
         if (pipe2(status, O_CLOEXEC | O_NONBLOCK) < 0)
                 return crl_error_set(reterr, errno, "step 'handshake': pipe: %s", strerror(errno));
-        l->status_fd = status[0];
+        l->status_fd = fd_move_high(status[0]);
         l->plan.status_fd = status[1];
         return 0;
 }
@@ -120,6 +122,7 @@ static int launch_channels(NsLaunch *l, int *ret_child_sock, CrlError *reterr) {
 static int launch_hold_borrowed(NsLaunch *l, CrlError *reterr) {
         int *fds[ELEMENTSOF(l->held)] = {
                 &l->plan.stdio[0], &l->plan.stdio[1], &l->plan.stdio[2], &l->plan.record_fd, &l->plan.join_pidfd,
+                &l->plan.mount_template_fd,
         };
 
         for (size_t i = 0; i < ELEMENTSOF(fds); i++) {
@@ -148,7 +151,7 @@ static void launch_files_released(NsLaunch *l) {
         for (size_t i = 0; i < ELEMENTSOF(l->held); i++)
                 l->held[i] = safe_close(l->held[i]);
         l->plan.stdio[0] = l->plan.stdio[1] = l->plan.stdio[2] = -EBADF;
-        l->plan.record_fd = l->plan.join_pidfd = -EBADF;
+        l->plan.record_fd = l->plan.join_pidfd = l->plan.mount_template_fd = -EBADF;
         l->child_sock = safe_close(l->child_sock);
         l->plan.status_fd = safe_close(l->plan.status_fd);
         (void) watch(l->epoll_fd, EPOLL_CTL_DEL, l->proc.pidfd);
@@ -187,6 +190,7 @@ int ns_launch_start_plan(const NsLaunchParams *p, NsPlan *plan, NsLaunch **ret, 
                 ns_child_main(&l->plan, child_sock);
         }
         l->proc.pid = pid;
+        l->proc.pidfd = fd_move_high(l->proc.pidfd);
         if (l->plan.fd_floor > 0) {
                 r = launch_files_shared(l, &child_sock, reterr);
                 if (r < 0)

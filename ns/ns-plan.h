@@ -141,6 +141,9 @@ typedef struct NsPlan {
          * would close it again: with a thousand services, three walks of
          * several thousand fds per start. */
         unsigned fd_floor;
+        int mount_template_fd;          /* borrowed: the child setns()es into it and
+                                         * unshares its mount namespace from there,
+                                         * instead of clone3(CLONE_NEWNS) */
 } NsPlan;
 
 #define NS_PLAN_INIT                                                            \
@@ -148,7 +151,7 @@ typedef struct NsPlan {
                 .netns_fd = -EBADF, .status_fd = -EBADF, .join_pidfd = -EBADF,  \
                 .record_fd = -EBADF,                                            \
                 .exec_target_pidfd = -EBADF, .exec_cwd_fd = -EBADF,             \
-                .exec_root_fd = -EBADF,                                         \
+                .exec_root_fd = -EBADF, .mount_template_fd = -EBADF,            \
                 .dev_fds = { -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF },  \
         }
 
@@ -187,6 +190,8 @@ void ns_launch_own_unit(NsLaunch *l, UnitConfig *u);
 #define NS_MSG_FILES 'F'
 int ns_child_report(int sock, NsStep step, int error, int index);
 
+/* ns-join.c: see ns_mount_apply() */
+int ns_netns_dir_detach(void);
 /* ns-child.c: the first step of a child cloned with CLONE_FILES
  * (plan->fd_floor): a table of its own, then NS_MSG_FILES. */
 int ns_child_own_fds(const NsPlan *plan, int sock);

@@ -284,6 +284,8 @@ static int start_command(Service *s, const ExecCommand *cmd, SvcLaunchRequest *r
         req->stdio[1] = s->stdio.stdout_fd;
         req->stdio[2] = s->stdio.stderr_fd;
         req->runtime_dir = s->manager->runtime_dir;
+        req->pool = &s->manager->launch_pool;
+        req->mount_template_fd = s->manager->mount_template_fd;
         return svc_launch_start(s->manager->event, req, on_launch_done, s, &s->launch, reterr);
 }
 
