@@ -137,8 +137,8 @@ ct_check "web: in a PID namespace of its own" [ "$(readlink "/proc/$wpid/ns/pid"
 ct_expect_match "web: / is read-only (ProtectSystem=strict)" \
         "$(awk '$5 == "/" { print $6 }' "/proc/$wpid/mountinfo" | tail -n 1)" '^ro(,|$)'
 
-# web serves /usr/share/doc: one small file of it, compared with the file,
-# and once the listing (slow in the VM: a stat per entry over 9p).
+# web serves /usr/share/doc: one small file of it, compared with the file;
+# the listing on the host only (in the VM a stat per entry goes over 9p).
 doc=base-files/copyright
 page() { curl -sS --max-time "$(ct_t 10)" "$@" 2>&1; }
 same_file() { [ "$1" = "$(cat "/usr/share/doc/$doc")" ]; }
@@ -149,8 +149,6 @@ if [ "$CT_WHERE" = vm ]; then
         ct_check "web: /$doc on its own address, port 8000" same_file "$(page "http://$ip:8000/$doc")"
         ct_check "web: the same through Port=8080:8000 on 127.0.0.1:8080" same_file "$(page "http://127.0.0.1:8080/$doc")"
         ct_check "web: and on the bridge's address, 10.89.0.1:8080" same_file "$(page "http://10.89.0.1:8080/$doc")"
-        ct_expect_match "web: the directory listing through 127.0.0.1:8080" "$(page http://127.0.0.1:8080/)" \
-                'Directory listing for /'
         if [ $have_redis = 1 ]; then
                 rip=$(prop redis IPAddress)
                 wait_until "$T" sh -c "redis-cli -h '$rip' ping 2>/dev/null | grep -q PONG" || true
