@@ -211,6 +211,14 @@ static int begin_launch(SvcLaunch *l) {
         p.setup_userdata = req->setup_userdata;
         p.status_record_fd = l->fds[4];
         p.mount_template_fd = req->mount_template_fd;
+        /* The range stays with the service's name across restarts; one
+         * corrald holds the runtime dir, so the lock is never contended. */
+        if (req->unit->private_users == PRIVATE_USERS_PICK) {
+                r = ns_userns_try_pick(req->runtime_dir ?: "/run/corral", req->unit->name, &p.userns_base,
+                                       &l->error);
+                if (r < 0)
+                        return r;
+        }
         r = ns_launch_start(&p, &l->launch, &l->error);
         return r < 0 ? r : watch_launch(l);
 }
