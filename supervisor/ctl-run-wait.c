@@ -235,22 +235,26 @@ static int on_stop_reply(sd_bus_message *m, void *userdata, sd_bus_error *error)
         const sd_bus_error *e = sd_bus_message_get_error(m);
 
         if (e)
-                fprintf(stderr, "corralctl: cannot stop %s: %s\n", w->name, e->message ?: e->name);
+                fprintf(stderr, "corralctl: cannot stop or kill %s: %s\n", w->name, e->message ?: e->name);
         return 0;
 }
 
-/* Ctrl-C or SIGTERM: stop the unit and go on waiting for its end. */
+/* Ctrl-C or SIGTERM: stop the unit and go on waiting for its end; a
+ * second one does not wait for its TimeoutStopSec=: SIGKILL to all of it. */
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         RunWait *w = userdata;
+        bool again = w->interrupted != 0;
         int r;
 
-        if (w->interrupted)
-                return 0;       /* the stop is on its way; its end ends the wait */
-        w->interrupted = (int) si->ssi_signo;
-        r = sd_bus_call_method_async(w->bus, NULL, CTL_BUS_NAME, w->path, CTL_SERVICE_IFACE, "Stop", on_stop_reply,
-                                     w, "");
+        if (!again) {
+                w->interrupted = (int) si->ssi_signo;
+                r = sd_bus_call_method_async(w->bus, NULL, CTL_BUS_NAME, w->path, CTL_SERVICE_IFACE, "Stop",
+                                             on_stop_reply, w, "");
+        } else
+                r = sd_bus_call_method_async(w->bus, NULL, CTL_BUS_NAME, w->path, CTL_SERVICE_IFACE, "Kill",
+                                             on_stop_reply, w, "i", (int32_t) SIGKILL);
         if (r < 0) {
-                fprintf(stderr, "corralctl: cannot stop %s: %s\n", w->name, strerror(-r));
+                fprintf(stderr, "corralctl: cannot %s %s: %s\n", again ? "kill" : "stop", w->name, strerror(-r));
                 finish(w, r);
         }
         return 0;
@@ -286,18 +290,19 @@ static int add_matches(RunWait *w, const RunOptions *o) {
 
 /* No ExecMainCode on the bus (spec §4 has ExecMainStatus only), so a signal
  * number is told from an exit status by the Result: signal and core-dump
- * are kills; success with a non-zero status is a kill by one of the signals
- * corrald counts as clean (HUP INT TERM PIPE, service-exec.c classify());
- * oom-kill and timeout end in SIGKILL or SIGTERM. Only a SuccessExitStatus=
- * listing 1, 2, 13 or 15 could fool this. */
+ * are kills; success with a non-zero status is a kill by a signal corrald
+ * counts as clean (HUP INT TERM PIPE, service-exec.c classify()) or, after
+ * our own stop, by SIGKILL; oom-kill and timeout end in SIGKILL or SIGTERM.
+ * Only a SuccessExitStatus= listing such a number could fool this. */
 static bool killed_by_signal(const RunWait *w) {
         const RunRead *f = &w->final;
         int st = f->exec_main_status;
 
         if (streq(f->result, "signal") || streq(f->result, "core-dump"))
                 return st > 0;
-        if (streq(f->result, "success"))
-                return st == SIGHUP || st == SIGINT || st == SIGTERM || st == SIGPIPE;
+        if (streq(f->result, "success"))        /* a stop's SIGKILL is no failure either */
+                return st == SIGHUP || st == SIGINT || st == SIGTERM || st == SIGPIPE ||
+                       (w->interrupted && st == SIGKILL);
         if (streq(f->result, "oom-kill") || streq(f->result, "timeout"))
                 return st == SIGKILL || st == SIGTERM;
         return false;

@@ -6,7 +6,7 @@
 # it read the result; PrivateNetwork= leaves only lo; a bad property is the
 # daemon's message naming the key (exit 1), bad usage exits 2 with one line;
 # SIGINT while waiting stops the service (its process and cgroup gone) and
-# exits non-zero. In the VM (MemoryMax= enforced): a hog under MemoryMax=32M
+# exits non-zero; a second SIGINT kills what ignores the stop. In the VM (MemoryMax= enforced): a hog under MemoryMax=32M
 # ends in oom-kill, and the memory peak of a shell holding 16 MiB is shown
 # (sampled while it runs: corrald keeps no counters once a service ended).
 . "$(dirname "$0")/corrald-lib.sh"
@@ -117,6 +117,26 @@ ct_check "... the sleep ($mainpid) is gone" not_alive "$mainpid"
 ct_check "... its cgroup ($cg) is gone" test -n "$cg" -a ! -d "$cg"
 ct_expect_match "... summary printed" "$(cat "$CT_TMP/int.err")" "^Finished with result: "
 ct_check "... the unit is removed" wait_until "$T" gone int
+# A command that ignores SIGTERM: the first SIGINT's stop waits for
+# TimeoutStopSec=; a second SIGINT kills it.
+env --default-signal=INT "$CTL" --bus "$CT_ADDR" run --wait --name int2 -p TimeoutStopSec=60 -- \
+        /bin/sh -c 'trap "" TERM; /bin/sleep 100; /bin/sleep 100' 2>"$CT_TMP/int2.err" &
+ctlpid=$!
+ct_check "int2 runs" wait_until "$T" sub_is int2 running
+kill -INT "$ctlpid"
+ct_check "first SIGINT: int2 stopping (stop-sigterm)" wait_until "$T" sub_is int2 stop-sigterm
+ct_sleep_ms 300
+ct_check "... and corralctl still waits" ct_alive "$ctlpid"
+kill -INT "$ctlpid"
+if wait_until "$T" ct_gone_or_zombie "$ctlpid"; then
+        wait "$ctlpid"; rc=$?
+        ct_expect_eq "second SIGINT: killed, corralctl exits 130" "$rc" 130
+        ct_expect_match "... code=killed/status=KILL" "$(cat "$CT_TMP/int2.err")" "code=killed/status=KILL$"
+else
+        ct_fail "second SIGINT: corralctl still runs after $T s"
+        kill -9 "$ctlpid"
+fi
+ct_check "... int2 is removed" wait_until "$T" gone int2
 
 corrald_stop
 ct_finish
