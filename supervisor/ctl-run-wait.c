@@ -17,7 +17,9 @@
  * keeps no copy of its counters (service-exec.c stop_finished), so the final
  * GetAll has none. While the unit runs they are sampled (200 ms after it is
  * active, then every second); the summary says when figures come from the
- * last sample. If a later corrald keeps them, the final read wins. */
+ * last sample. If a later corrald keeps them, the final read wins. Memory
+ * and IO exist only when corrald enabled those controllers for the unit,
+ * which it does when a limit of theirs is set (MemoryMax=, IO*). */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -57,7 +59,7 @@ typedef struct RunWait {
         int interrupted;                /* the signal that made us stop the unit, 0 */
         int lost;                       /* -errno: corrald went away before the end */
         bool ended;                     /* final holds the read after the end */
-        RunFigures sampled;
+        RunFigures sampled;             /* RUN_FIGURES_NONE until a sample read them */
         uint64_t sampled_usec;          /* CLOCK_REALTIME of the last sample, 0: none */
         RunRead final;
 } RunWait;
@@ -165,6 +167,19 @@ static void read_final(RunWait *w) {
         finish(w, r);
 }
 
+static void keep_known(uint64_t *into, uint64_t v) {
+        if (v != UINT64_MAX)
+                *into = v;
+}
+
+/* A figure a sample could not read keeps the one before it. */
+static void merge_figures(RunFigures *into, const RunFigures *from) {
+        keep_known(&into->cpu_nsec, from->cpu_nsec);
+        keep_known(&into->memory_peak, from->memory_peak);
+        keep_known(&into->io_read, from->io_read);
+        keep_known(&into->io_write, from->io_write);
+}
+
 static int on_sample(sd_event_source *s, uint64_t usec, void *userdata) {
         RunWait *w = userdata;
         RunRead rr;
@@ -180,7 +195,7 @@ static int on_sample(sd_event_source *s, uint64_t usec, void *userdata) {
                 finish(w, 0);
                 return 0;
         }
-        w->sampled = rr.figures;
+        merge_figures(&w->sampled, &rr.figures);
         w->sampled_usec = now_realtime_usec();
         (void) sd_event_source_set_time_relative(s, SAMPLE_EVERY_USEC);
         return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
@@ -426,7 +441,7 @@ static int start_unit(RunWait *w, const RunOptions *o) {
 }
 
 int run_wait(sd_bus *bus, const RunOptions *o) {
-        RunWait w = { .bus = bus };
+        RunWait w = { .bus = bus, .sampled = RUN_FIGURES_NONE };
         int r;
 
         r = setup_event(&w);
