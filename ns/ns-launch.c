@@ -224,12 +224,8 @@ pid_t ns_launch_clone(const NsLaunchParams *p, NsPlan *plan, int *ret_pidfd, NsP
                         *ret_pidfd = pidfd;
                         return pid;
                 }
-                (void) snprintf(ret->fallback_reason, sizeof(ret->fallback_reason),
-                                "clone3(CLONE_INTO_CGROUP): %s, using clone() and cgroup.procs",
-                                strerror(-pid));
-        } else
-                (void) snprintf(ret->fallback_reason, sizeof(ret->fallback_reason),
-                                "clone3 disabled by the caller, using clone() and cgroup.procs");
+        }
+        /* clone3 or CLONE_INTO_CGROUP missing (ENOSYS, E2BIG), or disabled by the caller. */
         ret->clone_fallback = true;
         plan->fd_floor = 0;     /* a plain fork: the child's table is a copy */
         /* The parent writes cgroup.procs before the child may go on. */

@@ -108,7 +108,6 @@ typedef struct NsProcess {
                                          * the command's siginfo_t to before it exits; else -EBADF */
         unsigned long namespaces;       /* CLONE_NEW* of its own */
         bool clone_fallback;            /* clone() + cgroup.procs was used instead of clone3() */
-        char fallback_reason[128];      /* why, for a debug log line */
 } NsProcess;
 
 void ns_launch_params_init(NsLaunchParams *p, const UnitConfig *unit);

@@ -230,18 +230,22 @@ static void on_launch_done(int r, NsProcess *proc, const CrlError *err, void *us
  * networking hook. '+' and '!': User=, Group=, SupplementaryGroups= not
  * applied. ('!!' is '!' only where ambient capabilities are missing, before
  * Linux 4.3: a plain command here.) */
-static void apply_privileges(Service *s, const ExecCommand *cmd, SvcLaunchRequest *req) {
+static int apply_privileges(Service *s, const ExecCommand *cmd, SvcLaunchRequest *req) {
         req->unit = s->unit;
         if (cmd->flags & (EXEC_COMMAND_FULL_PRIVILEGES | EXEC_COMMAND_NO_USER_CHANGE))
                 req->flags |= NS_LAUNCH_NO_USER_CHANGE;
         if (!(cmd->flags & EXEC_COMMAND_FULL_PRIVILEGES))
-                return;
-        unit_config_unsandboxed(s->unit, &s->unsandboxed);
-        req->unit = &s->unsandboxed;
+                return 0;
+        /* Not in every Service: a whole UnitConfig, for the few with '+'. */
+        if (!s->unsandboxed && !(s->unsandboxed = malloc(sizeof(*s->unsandboxed))))
+                return -ENOMEM;
+        unit_config_unsandboxed(s->unit, s->unsandboxed);
+        req->unit = s->unsandboxed;
         req->enter_pidfd = req->join_pidfd = -EBADF;
         req->join_name = NULL;
         req->setup_hook = NULL;
         req->setup_userdata = NULL;
+        return 0;
 }
 
 /* A command inside the running service: ns_exec() adds nothing to what it
@@ -273,7 +277,8 @@ static int start_command(Service *s, const ExecCommand *cmd, SvcLaunchRequest *r
         if (r < 0)
                 return crl_error_set(reterr, -r, "service '%s': line %u: cannot expand the command: %s",
                                      s->name, cmd->line, strerror(-r));
-        apply_privileges(s, cmd, req);
+        if (apply_privileges(s, cmd, req) < 0)
+                return crl_error_set(reterr, ENOMEM, "service '%s': out of memory", s->name);
         if (req->enter_pidfd >= 0 && env_entering(all, &entering) < 0)
                 return crl_error_set(reterr, ENOMEM, "service '%s': out of memory", s->name);
         req->argv = argv;
@@ -312,8 +317,8 @@ static void set_join(Service *s, SvcLaunchRequest *req) {
 
 static void launch_failed(Service *s, const CrlError *err, bool main) {
         log_error("%s", err->message);
-        if (!crl_error_isset(&s->error))
-                s->error = *err;
+        if (!s->error)
+                service_error_copy(s, err);
         if (main && strstr(err->message, "step 'exec'")) {
                 s->exec_main_code = CLD_EXITED;
                 s->exec_main_status = 203;     /* systemd's EXIT_EXEC */
@@ -656,8 +661,7 @@ static int start_limit(Service *s) {
 
 static void start_refused(Service *s, ServiceResult result, const CrlError *e) {
         log_error("%s", e->message);
-        crl_error_clear(&s->error);
-        s->error = *e;
+        service_error_copy(s, e);
         s->result = result;
         service_stdio_done(&s->stdio);
         service_notify_close(s);
@@ -689,7 +693,7 @@ int service_begin_start(Service *s) {
                 return -EBUSY;
         }
         s->result = SERVICE_SUCCESS;
-        crl_error_clear(&s->error);
+        service_error_clear(s);
         s->exec_index = 0;
         s->main_ran = false;
         free(s->status_text);

@@ -81,9 +81,10 @@ struct Service {
         size_t control_index;
 
         SvcLaunch *launch;              /* a launch in flight (main or control) */
-        UnitConfig unsandboxed;         /* the unit a '+' command is launched with
-                                         * (unit_config_unsandboxed()): borrows unit's
-                                         * pointers, never freed; valid during its launch */
+        UnitConfig *unsandboxed;        /* owned (the struct only), made at the first '+'
+                                         * command: the unit it is launched with
+                                         * (unit_config_unsandboxed()), borrowing unit's
+                                         * pointers; valid during its launch */
         bool launch_is_main;
 
         CgService *cg;                  /* owned: while the service has a cgroup */
@@ -120,7 +121,8 @@ struct Service {
         bool start_after_stop;          /* restart job, or a start during a stop */
         bool stop_requested;            /* a stop job: no auto-restart */
         bool result_read;               /* transient: its end was seen by a client */
-        CrlError error;                 /* why the last start or run failed */
+        CrlError *error;                /* owned: why the last start or run failed; NULL:
+                                         * nothing failed (most services: not in every one) */
 };
 
 struct Manager {
@@ -171,6 +173,8 @@ void service_jobs_cancel(Service *s);
 bool service_has_job(const Service *s, JobKind kind);
 int service_queue_job(Service *s, JobKind kind, ServiceJobDone done, void *userdata, CrlError *reterr);
 void service_set_error(Service *s, int error, const char *fmt, ...) _printf_(3, 4);
+void service_error_copy(Service *s, const CrlError *e);        /* replaces s->error */
+void service_error_clear(Service *s);
 
 /* service-exec.c: the actions of the table. */
 void service_perform(Service *s, ServiceAction a, ServiceEvent ev);

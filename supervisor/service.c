@@ -60,6 +60,8 @@ Service *service_free(Service *s) {
         cg_service_free(s->cg);
         unit_config_free(s->unit);
         unit_config_free(s->pending_unit);
+        free(s->unsandboxed);   /* its pointers are unit's */
+        free(s->error);
         strv_free(s->warnings);
         free(s->start_times);
         free(s->status_text);
@@ -77,16 +79,31 @@ void service_changed(Service *s, ServiceChange mask) {
                 bus_service_changed(s->manager->bus, s, mask);
 }
 
+void service_error_clear(Service *s) {
+        free(s->error);
+        s->error = NULL;
+}
+
+/* Out of memory: no reason kept, the Result still says what happened. */
+void service_error_copy(Service *s, const CrlError *e) {
+        service_error_clear(s);
+        s->error = malloc(sizeof(*s->error));
+        if (s->error)
+                *s->error = *e;
+}
+
 void service_set_error(Service *s, int error, const char *fmt, ...) {
         va_list ap;
-        char buf[sizeof(s->error.message)];
+        char buf[sizeof(((CrlError *) NULL)->message)];
+        CrlError e = {};
 
-        if (crl_error_isset(&s->error))
+        if (s->error)
                 return;
         va_start(ap, fmt);
         (void) vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
-        (void) crl_error_set(&s->error, error, "service '%s': %s", s->name, buf);
+        (void) crl_error_set(&e, error, "service '%s': %s", s->name, buf);
+        service_error_copy(s, &e);
 }
 
 bool service_is_active(const Service *s) {
@@ -100,7 +117,7 @@ bool service_is_settled(const Service *s) {
 }
 
 static void finish_jobs_for_state(Service *s, ServiceState st) {
-        const CrlError *e = crl_error_isset(&s->error) ? &s->error : NULL;
+        const CrlError *e = s->error;
         CrlError fallback = {};
 
         if (!e) {
@@ -179,20 +196,21 @@ void service_event(Service *s, ServiceEvent ev) {
 
 void service_fail_start(Service *s, int error, const char *fmt, ...) {
         va_list ap;
-        char buf[sizeof(s->error.message)];
+        char buf[sizeof(((CrlError *) NULL)->message)];
+        CrlError e = {};
 
         va_start(ap, fmt);
         (void) vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
-        crl_error_clear(&s->error);
-        (void) crl_error_set(&s->error, error, "service '%s': %s", s->name, buf);
-        log_error("%s", s->error.message);
+        (void) crl_error_set(&e, error, "service '%s': %s", s->name, buf);
+        service_error_copy(s, &e);
+        log_error("%s", e.message);
         s->start_wanted = s->deps_pulled = false;
         s->result = SERVICE_FAILURE_RESOURCES;
         if (s->state == SVC_FAILED) {
                 service_changed(s, SERVICE_CHANGE_RESULT);
-                service_jobs_finish(s, JOB_START, -error, &s->error);
-                service_jobs_finish(s, JOB_RESTART, -error, &s->error);
+                service_jobs_finish(s, JOB_START, -error, &e);
+                service_jobs_finish(s, JOB_RESTART, -error, &e);
         } else
                 service_set_state(s, SVC_FAILED);
 }

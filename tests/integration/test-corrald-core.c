@@ -303,20 +303,20 @@ static void test_requires(void) {
 
         CHECK(run_until("reqfail", "failed", "failed", 5000, NULL), "reqfail: %s", state_of("reqfail"));
         s = manager_get_service(manager, "reqfail");
-        CHECK(s && strstr(s->error.message, "Requires=failstart.service") &&
-              strstr(s->error.message, "'failstart' failed"),
-              "the failed dependency is named: %s", s ? s->error.message : "");
+        CHECK(s && strstr((s->error ? s->error->message : ""), "Requires=failstart.service") &&
+              strstr((s->error ? s->error->message : ""), "'failstart' failed"),
+              "the failed dependency is named: %s", s ? (s->error ? s->error->message : "") : "");
         CHECK(info_of("reqfail").main_pid == 0 && !info_of("reqfail").cgroup_path[0], "reqfail never ran");
         CHECK(run_until("reqslow", "failed", "failed", 8000, NULL), "reqslow: %s", state_of("reqslow"));
         CHECK(is("failslow", "failed", "failed"), "failslow: %s", state_of("failslow"));
         s = manager_get_service(manager, "reqslow");
-        CHECK(s && strstr(s->error.message, "'failslow' failed"), "the failed dependency is named: %s",
-              s ? s->error.message : "");
+        CHECK(s && strstr((s->error ? s->error->message : ""), "'failslow' failed"), "the failed dependency is named: %s",
+              s ? (s->error ? s->error->message : "") : "");
         CHECK(info_of("reqslow").main_pid == 0 && !info_of("reqslow").cgroup_path[0], "reqslow never ran");
         CHECK(run_until("reqmissing", "failed", "failed", 5000, NULL), "reqmissing: %s", state_of("reqmissing"));
         s = manager_get_service(manager, "reqmissing");
-        CHECK(s && strstr(s->error.message, "Requires=nosuch.service: no such service"), "%s",
-              s ? s->error.message : "");
+        CHECK(s && strstr((s->error ? s->error->message : ""), "Requires=nosuch.service: no such service"), "%s",
+              s ? (s->error ? s->error->message : "") : "");
 }
 
 static void test_freeze(void) {
