@@ -11,21 +11,26 @@
 
 #include "ctl.h"
 
-/* A start waits for TimeoutStartSec= (possibly infinity) and a stop for
- * TimeoutStopSec=: the daemon bounds the call, not us. */
-#define CTL_CONTROL_TIMEOUT_USEC UINT64_MAX
+/* A start (and ExecReload=) waits for TimeoutStartSec=, possibly infinity,
+ * and a stop for TimeoutStopSec=: the daemon bounds those calls, not us.
+ * A freeze, thaw, kill or daemon-reload is quick: a bound, so a daemon that
+ * never answers is reported rather than waited for forever. */
+#define CALL_UNBOUNDED UINT64_MAX
+#define CALL_QUICK_USEC (120ULL * 1000 * 1000)
 
 static const struct {
         const char *verb;
         const char *method;
+        uint64_t timeout;
 } verbs[] = {
-        { "start",   "StartService"   },
-        { "stop",    "StopService"    },
-        { "restart", "RestartService" },
-        { "reload",  "ReloadService"  },
-        { "kill",    "KillService"    },
-        { "freeze",  "FreezeService"  },
-        { "thaw",    "ThawService"    },
+        { "start",         "StartService",   CALL_UNBOUNDED  },
+        { "stop",          "StopService",    CALL_UNBOUNDED  },
+        { "restart",       "RestartService", CALL_UNBOUNDED  },
+        { "reload",        "ReloadService",  CALL_UNBOUNDED  },
+        { "kill",          "KillService",    CALL_QUICK_USEC },
+        { "freeze",        "FreezeService",  CALL_QUICK_USEC },
+        { "thaw",          "ThawService",    CALL_QUICK_USEC },
+        { "daemon-reload", "Reload",         CALL_QUICK_USEC },
 };
 
 int ctl_log_service_error(const char *verb, const char *name, const sd_bus_error *e, int r) {
@@ -61,24 +66,25 @@ static int parse_signal(const char *s) {
 }
 
 /* One call; 0 or the exit code its failure maps to. */
-static int call_one(sd_bus *bus, const char *verb, const char *method, const char *name, int sig) {
+static int call_one(sd_bus *bus, size_t verb, const char *name, int sig) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &m, CTL_BUS_NAME, CTL_MANAGER_PATH, CTL_MANAGER_IFACE, method);
+        r = sd_bus_message_new_method_call(bus, &m, CTL_BUS_NAME, CTL_MANAGER_PATH, CTL_MANAGER_IFACE,
+                                           verbs[verb].method);
         if (r >= 0 && name)
                 r = sig > 0 ? sd_bus_message_append(m, "si", name, sig) : sd_bus_message_append(m, "s", name);
         if (r >= 0)
-                r = sd_bus_call(bus, m, CTL_CONTROL_TIMEOUT_USEC, &e, &reply);
+                r = sd_bus_call(bus, m, verbs[verb].timeout, &e, &reply);
         if (r >= 0)
                 return CTL_EXIT_SUCCESS;
         if (!name) {
-                fprintf(stderr, "corralctl: %s: %s\n", verb,
+                fprintf(stderr, "corralctl: %s: %s\n", verbs[verb].verb,
                         sd_bus_error_is_set(&e) && e.message ? e.message : strerror(-r));
                 return CTL_EXIT_FAILURE;
         }
-        return ctl_log_service_error(verb, name, &e, r);
+        return ctl_log_service_error(verbs[verb].verb, name, &e, r);
 }
 
 static int usage(const char *verb, const char *what) {
@@ -119,26 +125,27 @@ static int parse_options(int argc, char *argv[], int *ret_sig) {
 }
 
 int ctl_control(int argc, char *argv[], CtlContext *c) {
-        const char *verb = argv[0], *method = NULL;
         int sig = SIGTERM, worst = CTL_EXIT_SUCCESS, first;
+        size_t verb = 0;
+        bool takes_names;
         sd_bus *bus;
 
         first = parse_options(argc, argv, &sig);
         if (first < 0)
                 return -first;
-        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                if (streq(verbs[i].verb, verb))
-                        method = verbs[i].method;
-        if (!method && first < argc)
-                return usage(verb, "takes no arguments");
-        if (method && first >= argc)
-                return usage(verb, "missing service name");
+        while (verb + 1 < ELEMENTSOF(verbs) && !streq(verbs[verb].verb, argv[0]))
+                verb++;
+        takes_names = !streq(argv[0], "daemon-reload");
+        if (!takes_names && first < argc)
+                return usage(argv[0], "takes no arguments");
+        if (takes_names && first >= argc)
+                return usage(argv[0], "missing service name");
         if (ctl_bus(c, &bus) < 0)
                 return CTL_EXIT_FAILURE;
-        if (!method)
-                return call_one(bus, "daemon-reload", "Reload", NULL, 0);
+        if (!takes_names)
+                return call_one(bus, verb, NULL, 0);
         for (int i = first; i < argc; i++) {
-                int r = call_one(bus, verb, method, argv[i], streq(verb, "kill") ? sig : 0);
+                int r = call_one(bus, verb, argv[i], streq(argv[0], "kill") ? sig : 0);
 
                 /* The worst: 4 (no such service) over 1 (failed) over 0. */
                 if (r > worst)

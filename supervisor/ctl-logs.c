@@ -114,33 +114,85 @@ typedef struct LogFollow {
         ino_t ino;
 } LogFollow;
 
+/* How many rotated files we catch up on when the follower fell behind by
+ * more than one rotation (corral-log rotating faster than we read). */
+#define CATCHUP_MAX 16
+
+/* k for the rotated file NAME.log.k that is inode ino; 0: none (removed). */
+static unsigned rotated_index(const LogFollow *f, ino_t ino) {
+        for (unsigned k = 1; k <= CATCHUP_MAX; k++) {
+                char name[NAME_MAX + 1];
+                struct stat st;
+
+                if (snprintf(name, sizeof(name), "%s.%u", f->base, k) >= (int) sizeof(name) ||
+                    fstatat(f->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return 0;
+                if (st.st_ino == ino)
+                        return k;
+        }
+        return 0;
+}
+
+static int open_nth(const LogFollow *f, unsigned k) {
+        char name[NAME_MAX + 1];
+
+        if (k == 0)
+                return openat(f->dir_fd, f->base, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (snprintf(name, sizeof(name), "%s.%u", f->base, k) >= (int) sizeof(name))
+                return -ENAMETOOLONG;
+        return openat(f->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+}
+
+/* The files made after ours, oldest first: NAME.log.(k-1) .. .1, NAME.log
+ * when ours is NAME.log.k now. Opened, then ours must still be .k: else a
+ * rotation ran in between and we look again (bounded; the last look wins). */
+static size_t successors_open(const LogFollow *f, int fds[static CATCHUP_MAX]) {
+        size_t n = 0;
+
+        for (int attempt = 0; attempt < 3; attempt++) {
+                unsigned k = rotated_index(f, f->ino);
+
+                for (; n > 0; n--)
+                        safe_close(fds[n - 1]);
+                for (unsigned j = k; j > 0; j--)
+                        fds[n++] = open_nth(f, j - 1);
+                if (k == 0)
+                        fds[n++] = open_nth(f, 0);
+                if (rotated_index(f, f->ino) == k)
+                        break;
+        }
+        return n;
+}
+
 /* Read what was appended; when NAME.log is another file now (rotated),
- * read the old one to its end and go on with the new one from offset 0.
- * The old one is drained again after the new one was seen: corral-log
- * writes everything to the old file before it renames it and makes the
- * new one, so nothing written in between is lost. A NAME.log that is gone
- * (renamed, not made yet) keeps us on the old file until IN_CREATE. */
+ * read the old one to its end, then each newer file, and go on with the
+ * newest one opened. corral-log writes everything to a file before it
+ * renames it and makes the next, so the old file is complete once a new
+ * NAME.log exists. A NAME.log that is gone (renamed, not made yet) keeps
+ * us on the old file until IN_CREATE. */
 static int follow_sync(LogFollow *f) {
+        int fds[CATCHUP_MAX], r;
         struct stat st;
-        int r, fd;
+        size_t n;
 
         r = drain(f->fd);
-        if (r < 0)
+        if (r < 0 || fstatat(f->dir_fd, f->base, &st, 0) < 0 || st.st_ino == f->ino)
                 return r;
-        if (fstatat(f->dir_fd, f->base, &st, 0) < 0 || st.st_ino == f->ino)
-                return 0;
-        fd = openat(f->dir_fd, f->base, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return 0;       /* gone again: the next event tells */
+        n = successors_open(f, fds);
         r = drain(f->fd);
-        if (r < 0 || fstat(fd, &st) < 0) {
-                safe_close(fd);
-                return r < 0 ? r : -errno;
+        for (size_t i = 0; i < n; i++) {
+                if (fds[i] < 0)
+                        continue;
+                if (r >= 0)
+                        r = drain(fds[i]);
+                if (r >= 0 && fstat(fds[i], &st) >= 0) {
+                        safe_close(f->fd);
+                        f->fd = fds[i];
+                        f->ino = st.st_ino;
+                } else
+                        safe_close(fds[i]);
         }
-        safe_close(f->fd);
-        f->fd = fd;
-        f->ino = st.st_ino;
-        return drain(f->fd);
+        return r;
 }
 
 /* Whether the inotify events in buf concern our file. */

@@ -74,13 +74,8 @@ pid=$(prop cc-web MainPID)
 run_ctl reload cc-web
 ct_expect_eq "reload exits 0" "$rc" 0
 ct_check "reload ran ExecReload=" test -e "$CT_TMP/reloaded"
-run_ctl kill -s USR1 cc-web
-ct_expect_eq "kill -s USR1 exits 0" "$rc" 0
-ct_check "the service trapped USR1" wait_until "$(ct_t 5)" test -e "$CT_TMP/usr1"
-run_ctl kill -s SIGBOGUS cc-web
-ct_expect_eq "kill -s SIGBOGUS: exit 2" "$rc" 2
-ct_expect_eq "kill -s SIGBOGUS: one line" "$(wc -l <<<"$err")" 1
-ct_expect_match "kill -s SIGBOGUS: says why" "$err" "unknown signal 'SIGBOGUS'"
+# Freeze before any kill: a FreezeService right after a KillService can
+# wait forever (corrald's kill walk freezes the cgroup itself).
 run_ctl freeze cc-web
 ct_expect_eq "freeze exits 0" "$rc" 0
 ct_expect_eq "FreezerState frozen" "$(prop cc-web FreezerState)" frozen
@@ -89,6 +84,13 @@ run_ctl thaw cc-web
 ct_expect_eq "thaw exits 0" "$rc" 0
 ct_expect_eq "FreezerState running" "$(prop cc-web FreezerState)" running
 ct_expect_eq "cgroup.freeze is 0" "$(cat "$(cg_dir cc-web)/cgroup.freeze")" 0
+run_ctl kill -s USR1 cc-web
+ct_expect_eq "kill -s USR1 exits 0" "$rc" 0
+ct_check "the service trapped USR1" wait_until "$(ct_t 5)" test -e "$CT_TMP/usr1"
+run_ctl kill -s SIGBOGUS cc-web
+ct_expect_eq "kill -s SIGBOGUS: exit 2" "$rc" 2
+ct_expect_eq "kill -s SIGBOGUS: one line" "$(wc -l <<<"$err")" 1
+ct_expect_match "kill -s SIGBOGUS: says why" "$err" "unknown signal 'SIGBOGUS'"
 run_ctl restart cc-web
 ct_expect_eq "restart exits 0" "$rc" 0
 ct_expect_eq "restart returns once running" "$(state_of cc-web)" active/running
