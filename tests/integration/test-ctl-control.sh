@@ -41,6 +41,12 @@ ct_unit cc-lines <<EOF
 [Service]
 ExecStart=$lines
 EOF
+ct_unit cc-file <<EOF
+[Service]
+StandardOutput=file:$CT_TMP/cc-file.out
+StandardError=inherit
+ExecStart=/bin/sh -c "echo hello file; exec sleep 1000"
+EOF
 ct_unit cc-journal <<EOF
 [Service]
 StandardOutput=journal
@@ -152,6 +158,10 @@ ct_expect_eq "logs: every line by default" "$(wc -l <<<"$out")" 20
 ct_expect_match "logs: time-stamped" "$(head -n 1 <<<"$out")" "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+[+-][0-9:]+ line 1$"
 run_ctl logs -n 0 cc-lines
 ct_expect_eq "logs -n 0: nothing" "$out" ""
+ctl start cc-file
+ct_check "cc-file wrote its file" wait_until "$(ct_t 5)" grep -q "hello file" "$CT_TMP/cc-file.out"
+run_ctl logs cc-file
+ct_expect_eq "logs of StandardOutput=file:PATH shows PATH" "$out" "hello file"
 run_ctl logs cc-journal
 ct_expect_eq "logs of a journal service: exit 1" "$rc" 1
 ct_expect_match "logs of a journal service: says where" "$err" "journalctl -t cc-journal"

@@ -72,6 +72,11 @@ ctl exec ce-svc -- sh -c 'exit 7'
 ct_expect_eq "exec: exit status passed on" "$?" 7
 ctl exec ce-svc -- sh -c 'kill -USR1 $$'
 ct_expect_eq "exec: a signal is 128+N" "$?" $((128 + 10))
+# On a terminal the command shares corralctl's (script(1) makes one).
+if command -v script >/dev/null; then
+        script -qec "$CTL --bus $CT_ADDR exec ce-svc -- sh -c 'test -t 0 && test -t 1 && exit 5'" /dev/null >/dev/null
+        ct_expect_eq "exec on a terminal: the command's stdin/stdout are a tty" "$?" 5
+fi
 run_ctl exec -u nobody ce-svc -- id -u
 ct_expect_eq "exec -u nobody: uid 65534" "$out" 65534
 run_ctl exec ce-svc -- id -u
