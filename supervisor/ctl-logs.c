@@ -118,19 +118,21 @@ typedef struct LogFollow {
  * more than one rotation (corral-log rotating faster than we read). */
 #define CATCHUP_MAX 16
 
-/* k for the rotated file NAME.log.k that is inode ino; 0: none (removed). */
-static unsigned rotated_index(const LogFollow *f, ino_t ino) {
-        for (unsigned k = 1; k <= CATCHUP_MAX; k++) {
+/* Where our (rotated) file is now: NAME.log.k. When it is gone (LogKeep=
+ * rotated it out, or 0), one past the oldest rotated file: every file there
+ * is newer than ours. */
+static unsigned rotated_index(const LogFollow *f) {
+        unsigned k;
+
+        for (k = 1; k < CATCHUP_MAX; k++) {
                 char name[NAME_MAX + 1];
                 struct stat st;
 
                 if (snprintf(name, sizeof(name), "%s.%u", f->base, k) >= (int) sizeof(name) ||
-                    fstatat(f->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                        return 0;
-                if (st.st_ino == ino)
-                        return k;
+                    fstatat(f->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_ino == f->ino)
+                        break;
         }
-        return 0;
+        return k;
 }
 
 static int open_nth(const LogFollow *f, unsigned k) {
@@ -143,22 +145,25 @@ static int open_nth(const LogFollow *f, unsigned k) {
         return openat(f->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 }
 
-/* The files made after ours, oldest first: NAME.log.(k-1) .. .1, NAME.log
- * when ours is NAME.log.k now. Opened, then ours must still be .k: else a
- * rotation ran in between and we look again (bounded; the last look wins). */
+/* The files made after ours, oldest first: NAME.log.(k-1) .. .1, NAME.log.
+ * A snapshot when NAME.log is the same file before the look and after the
+ * opens: every rotation makes a new NAME.log. Else we look again (bounded;
+ * the last look wins). */
 static size_t successors_open(const LogFollow *f, int fds[static CATCHUP_MAX]) {
         size_t n = 0;
 
         for (int attempt = 0; attempt < 3; attempt++) {
-                unsigned k = rotated_index(f, f->ino);
+                struct stat before, after;
+                unsigned k;
 
                 for (; n > 0; n--)
                         safe_close(fds[n - 1]);
+                if (fstatat(f->dir_fd, f->base, &before, 0) < 0)
+                        return 0;       /* mid-rotation: IN_CREATE comes */
+                k = rotated_index(f);
                 for (unsigned j = k; j > 0; j--)
                         fds[n++] = open_nth(f, j - 1);
-                if (k == 0)
-                        fds[n++] = open_nth(f, 0);
-                if (rotated_index(f, f->ino) == k)
+                if (fds[n - 1] >= 0 && fstat(fds[n - 1], &after) >= 0 && after.st_ino == before.st_ino)
                         break;
         }
         return n;
