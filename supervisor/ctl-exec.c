@@ -168,8 +168,10 @@ static int run_in(const char *name, const ExecTarget *t, char **argv, const char
         int r;
 
         /* PATH as for a fresh service process; TERM for a terminal's programs. */
+        if (term && asprintf(&term_var, "TERM=%s", term) < 0)
+                term_var = NULL;        /* undefined after a failure */
         if (strv_extend(&env, "PATH=" NS_DEFAULT_PATH) < 0 ||
-            (term && (asprintf(&term_var, "TERM=%s", term) < 0 || strv_extend(&env, term_var) < 0))) {
+            (term && (!term_var || strv_extend(&env, term_var) < 0))) {
                 fprintf(stderr, "corralctl: out of memory\n");
                 return CTL_EXIT_FAILURE;
         }
