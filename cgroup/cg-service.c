@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cg-format.h"
+#include "fd-util.h"
 #include "cg-internal.h"
 #include "cg-plan.h"
 #include "fileio.h"
@@ -161,6 +162,7 @@ static int open_dir(CgService *s, CrlError *reterr) {
         if (s->dir_fd < 0)
                 return crl_error_set(reterr, errno, "cannot open cgroup %s%s/%s: %s",
                                      s->root->mount, s->root->path, s->dir_name, strerror(errno));
+        s->dir_fd = fd_move_high(s->dir_fd);    /* held for the service's lifetime */
         r = cg_root_watch_service(s->root, s, false);
         if (r < 0)
                 return crl_error_set(reterr, r, "cannot watch %s%s/%s/cgroup.events: %s%s", s->root->mount,

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "fd-util.h"
 #include "macros.h"
 #include "ns-plan.h"
 #include "syscalls.h"
@@ -38,6 +39,11 @@ struct NsLaunch {
         NsProcess proc;         /* pidfd, main_pidfd: owned until moved to the caller */
         int epoll_fd;           /* owned: what the caller waits on */
         int sock;               /* owned: the parent's end of the handshake */
+        int child_sock;         /* owned: the child's end, while the child shares our fd
+                                 * table (plan.fd_floor) and has not said NS_MSG_FILES */
+        int held[6];            /* owned, meanwhile: copies of the caller's fds the child
+                                 * uses (stdio, status record, join pidfd), so that the
+                                 * caller may close its own once start returned */
         int status_fd;          /* owned: read end of the init's status pipe, or -EBADF */
         LaunchState state;
         bool exec_seen;         /* X, or P with PID 2's pidfd, arrived */
@@ -54,7 +60,8 @@ static NsLaunch *launch_new(const NsLaunchParams *p, NsPlan *plan) {
                 .params = *p,
                 .plan = *plan,
                 .proc = { .pidfd = -EBADF, .main_pidfd = -EBADF, .status_fd = -EBADF },
-                .epoll_fd = -EBADF, .sock = -EBADF, .status_fd = -EBADF,
+                .epoll_fd = -EBADF, .sock = -EBADF, .child_sock = -EBADF, .status_fd = -EBADF,
+                .held = { -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF },
         };
         *plan = NS_PLAN_INIT;
         return l;
@@ -66,6 +73,9 @@ static NsLaunch *launch_done(NsLaunch *l) {
         ns_process_done(&l->proc);
         safe_close(l->epoll_fd);
         safe_close(l->sock);
+        safe_close(l->child_sock);
+        for (size_t i = 0; i < ELEMENTSOF(l->held); i++)
+                safe_close(l->held[i]);
         safe_close(l->status_fd);
         free(l);
         return NULL;
@@ -82,12 +92,13 @@ static int watch(int epoll_fd, int op, int fd) {
 static int launch_channels(NsLaunch *l, int *ret_child_sock, CrlError *reterr) {
         int sock[2], status[2], one = 1, r;
 
-        l->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+        /* Our ends high (fd_move_high()), out of the range the child keeps. */
+        l->epoll_fd = fd_move_high(epoll_create1(EPOLL_CLOEXEC));
         if (l->epoll_fd < 0)
                 return crl_error_set(reterr, errno, "step 'handshake': epoll: %s", strerror(errno));
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
                 return crl_error_set(reterr, errno, "step 'handshake': socketpair: %s", strerror(errno));
-        l->sock = sock[0];
+        l->sock = fd_move_high(sock[0]);
         *ret_child_sock = sock[1];
         r = watch(l->epoll_fd, EPOLL_CTL_ADD, l->sock);
         if (r < 0)
@@ -98,9 +109,52 @@ static int launch_channels(NsLaunch *l, int *ret_child_sock, CrlError *reterr) {
                 return crl_error_set(reterr, errno, "step 'handshake': SO_PASSCRED: %s", strerror(errno));
         if (pipe2(status, O_CLOEXEC | O_NONBLOCK) < 0)
                 return crl_error_set(reterr, errno, "step 'handshake': pipe: %s", strerror(errno));
-        l->status_fd = status[0];
+        l->status_fd = fd_move_high(status[0]);
         l->plan.status_fd = status[1];
         return 0;
+}
+
+/* The child shares our fd table until NS_MSG_FILES: keep its fds (its end
+ * of the handshake, the init's status pipe) open until then, and watch its
+ * pidfd meanwhile: a child that dies before it could say so leaves no EOF
+ * while we hold its end. */
+/* Before the clone: the child uses our copies of the caller's fds. */
+static int launch_hold_borrowed(NsLaunch *l, CrlError *reterr) {
+        int *fds[ELEMENTSOF(l->held)] = {
+                &l->plan.stdio[0], &l->plan.stdio[1], &l->plan.stdio[2], &l->plan.record_fd, &l->plan.join_pidfd,
+                &l->plan.mount_template_fd,
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++) {
+                if (*fds[i] < 0)
+                        continue;
+                l->held[i] = fcntl(*fds[i], F_DUPFD_CLOEXEC, 3);
+                if (l->held[i] < 0)
+                        return crl_error_set(reterr, errno, "step 'clone': dup: %s", strerror(errno));
+                *fds[i] = l->held[i];
+        }
+        return 0;
+}
+
+static int launch_files_shared(NsLaunch *l, int *child_sock, CrlError *reterr) {
+        int r;
+
+        l->child_sock = TAKE_FD(*child_sock);
+        r = watch(l->epoll_fd, EPOLL_CTL_ADD, l->proc.pidfd);
+        if (r < 0)      /* our caller frees the launch: the child is killed */
+                return crl_error_set(reterr, -r, "step 'handshake': epoll_ctl: %s", strerror(-r));
+        return 0;
+}
+
+/* The child's table is its own now (or it died): close our copies of its fds. */
+static void launch_files_released(NsLaunch *l) {
+        for (size_t i = 0; i < ELEMENTSOF(l->held); i++)
+                l->held[i] = safe_close(l->held[i]);
+        l->plan.stdio[0] = l->plan.stdio[1] = l->plan.stdio[2] = -EBADF;
+        l->plan.record_fd = l->plan.join_pidfd = l->plan.mount_template_fd = -EBADF;
+        l->child_sock = safe_close(l->child_sock);
+        l->plan.status_fd = safe_close(l->plan.status_fd);
+        (void) watch(l->epoll_fd, EPOLL_CTL_DEL, l->proc.pidfd);
 }
 
 int ns_launch_start_plan(const NsLaunchParams *p, NsPlan *plan, NsLaunch **ret, CrlError *reterr) {
@@ -115,17 +169,34 @@ int ns_launch_start_plan(const NsLaunchParams *p, NsPlan *plan, NsLaunch **ret, 
         r = launch_channels(l, &child_sock, reterr);
         if (r < 0)
                 return r;
+        if (!(p->flags & NS_LAUNCH_NO_SHARED_FILES)) {
+                r = launch_hold_borrowed(l, reterr);
+                if (r < 0)
+                        return r;
+                l->plan.fd_floor = ns_plan_fd_floor(&l->plan, child_sock);
+        }
         pid = ns_launch_clone(&l->params, &l->plan, &l->proc.pidfd, &l->proc);
         if (pid < 0)
                 return crl_error_set(reterr, pid, "step 'clone': clone3: %s", strerror(-pid));
         if (pid == 0) {
+                /* First of all, with a shared table: we must not close the parent's fds. */
+                if (l->plan.fd_floor > 0 && (r = ns_child_own_fds(&l->plan, child_sock)) < 0) {
+                        (void) ns_child_report(child_sock, NS_STEP_HANDSHAKE, r, -1);
+                        _exit(127);
+                }
                 l->sock = safe_close(l->sock);
                 l->status_fd = safe_close(l->status_fd);
                 l->epoll_fd = safe_close(l->epoll_fd);
                 ns_child_main(&l->plan, child_sock);
         }
         l->proc.pid = pid;
-        l->plan.status_fd = safe_close(l->plan.status_fd);
+        l->proc.pidfd = fd_move_high(l->proc.pidfd);
+        if (l->plan.fd_floor > 0) {
+                r = launch_files_shared(l, &child_sock, reterr);
+                if (r < 0)
+                        return r;
+        } else
+                l->plan.status_fd = safe_close(l->plan.status_fd);
         *ret = TAKE_PTR(l);
         return 0;
 }
@@ -250,6 +321,10 @@ static int on_message(NsLaunch *l, ChildMessage *m, CrlError *reterr) {
                 child_error_format(&l->plan, &m->e, reterr);
                 return -m->e.error;
         }
+        if (m->n == 1 && c == NS_MSG_FILES && l->child_sock >= 0 && fd < 0) {
+                launch_files_released(l);
+                return 0;
+        }
         if (m->n == 1 && c == NS_MSG_READY && want_ready && fd < 0)
                 return on_ready(l, reterr);
         if (m->n == 1 && c == NS_MSG_USERNS && l->plan.unshare_userns && !want_ready && fd < 0)
@@ -292,6 +367,13 @@ static int child_death(NsLaunch *l, CrlError *reterr) {
         return crl_error_set(reterr, ECHILD, "step 'handshake': the child %s before its exec", how);
 }
 
+/* Without reaping it (WNOWAIT): that is the caller's. */
+static bool child_exited(NsLaunch *l) {
+        siginfo_t si = {};
+
+        return waitid(P_PIDFD, (id_t) l->proc.pidfd, &si, WEXITED | WNOHANG | WNOWAIT) >= 0 && si.si_pid != 0;
+}
+
 static int launch_dying(NsLaunch *l, CrlError *reterr) {
         int r;
 
@@ -315,6 +397,10 @@ static int launch_step(NsLaunch *l, CrlError *reterr) {
                 ChildMessage m;
                 int r = child_message_read(l->sock, &m);
 
+                if (r == -EAGAIN && l->child_sock >= 0 && child_exited(l)) {
+                        launch_files_released(l);       /* its EOF can come now */
+                        continue;
+                }
                 if (r == -EAGAIN)
                         return r;
                 if (r < 0)

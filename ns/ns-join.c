@@ -101,13 +101,15 @@ int ns_join_apply(const NsPlan *plan) {
 }
 
 /* As `ip netns add` does: /run/netns is a shared mount, so a pin made or
- * removed later reaches every mount namespace copied from ours. */
+ * removed later reaches every mount namespace copied from ours. Not
+ * MS_REC once it is a mount: the pins below it are shared already (made
+ * below a shared mount), and a recursive change would walk every pin. */
 static int netns_dir_prepare(void) {
         if (mkdir("/run", 0755) < 0 && errno != EEXIST)
                 return -errno;
         if (mkdir(NETNS_DIR, 0755) < 0 && errno != EEXIST)
                 return -errno;
-        if (mount(NULL, NETNS_DIR, NULL, MS_SHARED | MS_REC, NULL) >= 0)
+        if (mount(NULL, NETNS_DIR, NULL, MS_SHARED, NULL) >= 0)
                 return 0;
         if (errno != EINVAL)
                 return -errno;
@@ -139,6 +141,69 @@ int ns_pin(int pidfd, const char *name, CrlError *reterr) {
                 (void) unlink(path);
                 return crl_error_set(reterr, r, "pin %s: bind mount: %s", path, strerror(-r));
         }
+        return 0;
+}
+
+/* Drop /run/netns and every pin below it from our (new) mount namespace,
+ * and whatever is stacked under it (`ip netns` and ns_pin() bind it onto
+ * itself, maybe more than once): until it is no mount point (EINVAL) or
+ * absent (ENOENT). */
+int ns_netns_dir_detach(void) {
+        for (unsigned i = 0; umount2(NETNS_DIR, MNT_DETACH) >= 0; i++)
+                if (i >= 64)
+                        return -ELOOP;
+        return errno == EINVAL || errno == ENOENT ? 0 : -errno;
+}
+
+/* The template's child: a mount namespace of its own, a slave of ours,
+ * without the pins; it says so (0 or an errno) and lives until the parent
+ * took the namespace (EOF). */
+static _Noreturn void template_child(int sock) {
+        int r = 0;
+        char c;
+
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+                r = errno;
+        else
+                r = -ns_netns_dir_detach();
+        (void) !write(sock, &r, sizeof(r));
+        while (read(sock, &c, 1) < 0 && errno == EINTR)
+                ;
+        _exit(0);
+}
+
+int ns_mount_template_make(int *ret_fd, CrlError *reterr) {
+        _cleanup_close_ int pidfd = -EBADF, fd = -EBADF;
+        int sock[2], err = 0, r;
+        char path[64];
+        pid_t pid;
+
+        r = netns_dir_prepare();        /* later pins go below a mount the template lacks */
+        if (r < 0)
+                return crl_error_set(reterr, r, "mount template: prepare " NETNS_DIR ": %s", strerror(-r));
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sock) < 0)
+                return crl_error_set(reterr, errno, "mount template: socketpair: %s", strerror(errno));
+        pid = (pid_t) syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, 0);
+        if (pid == 0) {
+                safe_close(sock[0]);
+                template_child(sock[1]);
+        }
+        r = pid < 0 ? -errno : 0;
+        safe_close(sock[1]);
+        if (r >= 0 && read(sock[0], &err, sizeof(err)) != (ssize_t) sizeof(err))
+                r = -EIO;
+        if (r >= 0 && err > 0)
+                r = -err;
+        (void) snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int) pid);
+        if (r >= 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+                r = -errno;
+        safe_close(sock[0]);    /* EOF: the child exits */
+        if (pidfd >= 0)
+                while (waitid(P_PIDFD, (id_t) pidfd, &(siginfo_t) {}, WEXITED) < 0 && errno == EINTR)
+                        ;
+        if (r < 0)
+                return crl_error_set(reterr, r, "mount template: %s", strerror(-r));
+        *ret_fd = TAKE_FD(fd);
         return 0;
 }
 

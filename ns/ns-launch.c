@@ -86,6 +86,7 @@ void ns_launch_params_init(NsLaunchParams *p, const UnitConfig *unit) {
                 .stderr_fd = -EBADF,
                 .join_pidfd = -EBADF,
                 .status_record_fd = -EBADF,
+                .mount_template_fd = -EBADF,
         };
 }
 
@@ -135,6 +136,8 @@ static int plan_build(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         plan->use_init = (u->private_pids && !(p->flags & NS_LAUNCH_KEEP_PID1)) || u->private_time ||
                          p->status_record_fd >= 0;
         plan->record_fd = p->status_record_fd;
+        if (ns & CLONE_NEWNS)
+                plan->mount_template_fd = p->mount_template_fd;
         plan->hostname = u->hostname;
         plan->join_pidfd = p->join_pidfd;
         plan->stdio[0] = p->stdin_fd;
@@ -182,15 +185,34 @@ int ns_child_report(int sock, NsStep step, int error, int index) {
         return send(sock, &e, sizeof(e), MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
+/* One above the highest fd the child of this plan uses (besides those it
+ * opens itself): with corrald's long-lived fds kept high (fd_move_high())
+ * this stays small however many services run. */
+unsigned ns_plan_fd_floor(const NsPlan *plan, int child_sock) {
+        const int fds[] = {
+                child_sock, plan->status_fd, plan->record_fd, plan->stdio[0], plan->stdio[1], plan->stdio[2],
+                plan->join_pidfd, plan->netns_fd, plan->exec_target_pidfd, plan->exec_cwd_fd, plan->exec_root_fd,
+                plan->mount_template_fd,
+        };
+        int max = 2;    /* 0-2: inherited with stdio_inherit */
+
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+                if (fds[i] > max)
+                        max = fds[i];
+        return (unsigned) max + 1;
+}
+
 /* clone3() into the cgroup; where clone3 or CLONE_INTO_CGROUP is missing,
  * clone() and let the parent write cgroup.procs before it releases the child. */
 pid_t ns_launch_clone(const NsLaunchParams *p, NsPlan *plan, int *ret_pidfd, NsProcess *ret) {
+        /* From a template the child makes its mount namespace itself. */
+        unsigned long clone_flags = plan->clone_flags & ~(plan->mount_template_fd >= 0 ? CLONE_NEWNS : 0UL);
         int pidfd = -EBADF;
         pid_t pid = -ENOSYS;
 
         if (!(p->flags & NS_LAUNCH_NO_CLONE3)) {
                 crl_clone_args args = {
-                        .flags = plan->clone_flags | CLONE_PIDFD |
+                        .flags = clone_flags | CLONE_PIDFD | (plan->fd_floor > 0 ? CLONE_FILES : 0) |
                                  (p->cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
                         .pidfd = (uint64_t) (uintptr_t) &pidfd,
                         .exit_signal = SIGCHLD,
@@ -209,11 +231,12 @@ pid_t ns_launch_clone(const NsLaunchParams *p, NsPlan *plan, int *ret_pidfd, NsP
                 (void) snprintf(ret->fallback_reason, sizeof(ret->fallback_reason),
                                 "clone3 disabled by the caller, using clone() and cgroup.procs");
         ret->clone_fallback = true;
+        plan->fd_floor = 0;     /* a plain fork: the child's table is a copy */
         /* The parent writes cgroup.procs before the child may go on. */
         plan->need_release = true;
         /* Legacy clone(): with a NULL stack it forks; CLONE_PIDFD returns the
          * pidfd through the parent_tid argument (Linux 5.2). */
-        pid = (pid_t) syscall(SYS_clone, plan->clone_flags | CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, 0);
+        pid = (pid_t) syscall(SYS_clone, clone_flags | CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, 0);
         if (pid < 0)
                 return -errno;
         *ret_pidfd = pidfd;

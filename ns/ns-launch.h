@@ -57,6 +57,9 @@ typedef enum NsLaunchFlags {
                                          * without waiting for the exec itself: an execve
                                          * that fails then is the command's exit, status
                                          * 203 (systemd's EXIT_EXEC), not a launch error */
+        NS_LAUNCH_NO_SHARED_FILES = 1 << 4, /* clone the child with a copy of our fd table,
+                                         * not CLONE_FILES + its own table of the fds it
+                                         * needs (tests) */
 } NsLaunchFlags;
 
 typedef struct NsLaunchParams {
@@ -82,6 +85,8 @@ typedef struct NsLaunchParams {
         NsSetupHook setup_hook;         /* optional */
         void *setup_userdata;
         NsLaunchFlags flags;
+        int mount_template_fd;          /* borrowed; -EBADF: the new mount namespace is a copy
+                                         * of ours. From ns_mount_template_make() */
         int status_record_fd;           /* borrowed; -EBADF: none. A regular file (e.g.
                                          * /run/corral/status/NAME) that corral's init fills
                                          * with the command's result when it ends, read with
@@ -176,6 +181,15 @@ int ns_userns_try_pick(const char *state_dir, const char *name, uid_t *ret, CrlE
  * its ns file, /run/netns made a shared mount as `ip netns` does) and remove it. */
 int ns_pin(int pidfd, const char *name, CrlError *reterr);
 int ns_unpin(const char *name, CrlError *reterr);
+
+/* A mount namespace for NsLaunchParams.mount_template_fd: a copy of the
+ * caller's, a slave of it (the host's later mounts reach it and so every
+ * service made from it), without /run/netns and its pins. A launch copies
+ * it instead of the caller's own namespace, which holds a pin for every
+ * running service: the copy would cost O(N) at every start and hold the
+ * kernel's namespace lock as long. Made once, before the loop (a short
+ * fork and wait); *ret_fd is its nsfs fd. */
+int ns_mount_template_make(int *ret_fd, CrlError *reterr);
 
 /* Remove RUNTIME_DIR/private-tmp/NAME (PrivateTmp= of a stopped service). */
 int ns_private_tmp_remove(const char *runtime_dir, const char *name);

@@ -885,20 +885,62 @@ static int read_only_all(const NsPlan *plan, int *ret_index) {
 
 /* RootDirectory= bound onto itself (pivot_root wants a mount point, and the
  * mounts below it are then ours); returns the fd every target is resolved
- * from: that bind mount, or our "/". */
-static int open_root(const NsPlan *plan) {
-        int tree;
-
+ * from: that bind mount (tree, taken by take_root(), is consumed), or our "/". */
+static int open_root(const NsPlan *plan, int tree) {
         if (!plan->root)
                 return RET_NERRNO(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-        tree = open_tree(AT_FDCWD, plan->root, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-        if (tree < 0)
-                return -errno;
         if (move_mount(tree, "", AT_FDCWD, plan->root, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
                 safe_close(tree);
                 return -errno;
         }
         return tree;
+}
+
+/* A clone of a shared mount joins its peer group: a mount made below it
+ * later (by our own plan or by the service) would show up on the host.
+ * Slaves, as the rest of our namespace, before anything is mounted. */
+static int tree_slave(int fd) {
+        struct mount_attr attr = { .propagation = MS_SLAVE };
+
+        if (fd < 0)
+                return 0;
+        return RET_NERRNO(mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)));
+}
+
+static int slave_trees(const NsPlan *plan, int root_tree, int *ret_index) {
+        int r = tree_slave(root_tree);
+
+        for (size_t d = 0; r >= 0 && d < NS_DEV_NODES_MAX; d++)
+                r = tree_slave(plan->dev_fds[d]);
+        for (size_t i = 0; r >= 0 && i < plan->n_mounts; i++) {
+                *ret_index = (int) i;
+                r = tree_slave(plan->mounts[i].tree_fd);
+        }
+        return r;
+}
+
+static int take_root(const NsPlan *plan) {
+        if (!plan->root)
+                return -EBADF;
+        return RET_NERRNO(open_tree(AT_FDCWD, plan->root, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+}
+
+/* Our own mount namespace: a copy of the template (ns_mount_template_make())
+ * when there is one, else of the caller's, made by the clone. */
+static int own_namespace(const NsPlan *plan) {
+        if (plan->mount_template_fd >= 0 &&
+            (setns(plan->mount_template_fd, CLONE_NEWNS) < 0 || unshare(CLONE_NEWNS) < 0))
+                return -errno;
+        /* Slave: the host's later mounts still reach us, ours never leak out. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+                return -errno;
+        /* The network namespace pins (/run/netns, a mount of its own, see
+         * ns_pin()) are not the service's: root in it could setns() into
+         * another service's network, and every later pin would propagate
+         * into its copy (N services, N² mounts). The template has none;
+         * without one, or should a /run/netns have reached the template
+         * since, drop the copy and its pins. */
+        return ns_netns_dir_detach();
 }
 
 static int pivot_into(int root_fd) {
@@ -914,33 +956,30 @@ static int pivot_into(int root_fd) {
 }
 
 int ns_mount_apply(NsPlan *plan, NsStep *ret_step, int *ret_index) {
-        _cleanup_close_ int root_fd = -EBADF;
+        _cleanup_close_ int root_fd = -EBADF, root_tree = -EBADF;
         int r;
 
         if (!(plan->clone_flags & CLONE_NEWNS))
                 return 0;
-        /* Slave: the host's later mounts still reach us, ours never leak out.
-         * Before the clones, which would otherwise join the host's peer groups. */
-        *ret_step = NS_STEP_PROPAGATION;
-        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-                return -errno;
-        /* The network namespace pins (/run/netns, a mount of its own, see
-         * ns_pin()) are not the service's: root in it could setns() into
-         * another service's network, and every later pin would propagate
-         * into its copy (N services, N² mounts). Drop the copy and its
-         * pins, and whatever is stacked under it (`ip netns` and ns_pin()
-         * bind it onto itself, maybe more than once); until it is no mount
-         * point (EINVAL) or absent (ENOENT). */
-        for (unsigned i = 0; umount2("/run/netns", MNT_DETACH) >= 0; i++)
-                if (i >= 64)
-                        return -ELOOP;
-        if (errno != EINVAL && errno != ENOENT)
-                return -errno;
+        /* The sources first, from the caller's namespace: the host's mounts
+         * as they are now, also those made after the template. */
         *ret_step = NS_STEP_MOUNT;
         r = take_trees(plan, ret_index);
         if (r < 0)
                 return r;
-        root_fd = open_root(plan);
+        root_tree = take_root(plan);
+        if (plan->root && root_tree < 0)
+                return root_tree;
+        r = slave_trees(plan, root_tree, ret_index);
+        if (r < 0)
+                return r;
+        *ret_index = -1;
+        *ret_step = NS_STEP_PROPAGATION;
+        r = own_namespace(plan);
+        if (r < 0)
+                return r;
+        *ret_step = NS_STEP_MOUNT;
+        root_fd = open_root(plan, TAKE_FD(root_tree));
         if (root_fd < 0)
                 return root_fd;
         r = mount_all(plan, root_fd, ret_index);

@@ -132,6 +132,18 @@ typedef struct NsPlan {
         int exec_root_fd;               /* owned: the target's root (O_PATH), with exec_user */
         char *exec_user;                /* owned: -u USER, looked up by the child; NULL: none */
         bool stdio_inherit;             /* stdio[i] < 0: keep our fd i */
+
+        /* > 0: the child was cloned with CLONE_FILES and shares the parent's
+         * fd table until its first step, close_range(fd_floor, ~0,
+         * CLOSE_RANGE_UNSHARE), which gives it a table of its own holding
+         * only the fds below: every fd above is needed by the child. A
+         * fork would copy the whole table, and the init and the command
+         * would close it again: with a thousand services, three walks of
+         * several thousand fds per start. */
+        unsigned fd_floor;
+        int mount_template_fd;          /* borrowed: the child setns()es into it and
+                                         * unshares its mount namespace from there,
+                                         * instead of clone3(CLONE_NEWNS) */
 } NsPlan;
 
 #define NS_PLAN_INIT                                                            \
@@ -139,12 +151,13 @@ typedef struct NsPlan {
                 .netns_fd = -EBADF, .status_fd = -EBADF, .join_pidfd = -EBADF,  \
                 .record_fd = -EBADF,                                            \
                 .exec_target_pidfd = -EBADF, .exec_cwd_fd = -EBADF,             \
-                .exec_root_fd = -EBADF,                                         \
+                .exec_root_fd = -EBADF, .mount_template_fd = -EBADF,            \
                 .dev_fds = { -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF },  \
         }
 
 /* ns-launch.c: shared by ns_launch_start() and ns_exec_start() */
 void ns_plan_done(NsPlan *plan);
+unsigned ns_plan_fd_floor(const NsPlan *plan, int child_sock);
 pid_t ns_launch_clone(const NsLaunchParams *p, NsPlan *plan, int *ret_pidfd, NsProcess *ret);
 int ns_parent_setup(const NsLaunchParams *p, int pidfd, pid_t pid, bool fallback, CrlError *reterr);
 
@@ -166,14 +179,22 @@ void ns_launch_own_unit(NsLaunch *l, UnitConfig *u);
  * child -> parent NS_MSG_READY (cloned, waiting for the parent's steps and
  * its release; only when the plan needs a release), NS_MSG_USERNS (user
  * namespace made: write its maps), NS_MSG_EXEC (execve next) and
- * NS_MSG_MAIN (PID 2, with its pidfd, execve next). */
+ * NS_MSG_MAIN (PID 2, with its pidfd, execve next); NS_MSG_FILES first of
+ * all when plan->fd_floor is set (the child's fd table is its own now: the
+ * parent may close its copies of the child's fds). */
 #define NS_MSG_GO 'G'
 #define NS_MSG_READY 'R'
 #define NS_MSG_USERNS 'U'
 #define NS_MSG_EXEC 'X'
 #define NS_MSG_MAIN 'P'
+#define NS_MSG_FILES 'F'
 int ns_child_report(int sock, NsStep step, int error, int index);
 
+/* ns-join.c: see ns_mount_apply() */
+int ns_netns_dir_detach(void);
+/* ns-child.c: the first step of a child cloned with CLONE_FILES
+ * (plan->fd_floor): a table of its own, then NS_MSG_FILES. */
+int ns_child_own_fds(const NsPlan *plan, int sock);
 /* ns-child.c: never returns. */
 _Noreturn void ns_child_main(NsPlan *plan, int sock);
 

@@ -21,9 +21,14 @@ char *ctl_format_bytes(char buf[static CTL_FORMAT_BYTES_MAX], uint64_t bytes) {
                 v /= 1024.0;
                 i++;
         }
+        /* What rounds to 1024 is the next unit's 1.0: 1048575 is "1.0M", not "1024K". */
+        if (i > 0 && v >= 1023.5 && i + 1 < sizeof(suffix) - 1) {
+                v /= 1024.0;
+                i++;
+        }
         if (i == 0)
                 snprintf(buf, CTL_FORMAT_BYTES_MAX, "%lluB", (unsigned long long) bytes);
-        else if (v < 100.0)
+        else if (v < 99.95)     /* what "%.1f" prints as 100.0 gets no decimal */
                 snprintf(buf, CTL_FORMAT_BYTES_MAX, "%.1f%c", v, suffix[i]);
         else
                 snprintf(buf, CTL_FORMAT_BYTES_MAX, "%.0f%c", v, suffix[i]);
@@ -80,7 +85,8 @@ char *ctl_format_timestamp(char buf[static CTL_FORMAT_TIMESTAMP_MAX], uint64_t u
 bool ctl_use_color(int fd) {
         const char *term = getenv("TERM");
 
-        if (getenv("NO_COLOR"))
+        /* no-color.org: set and not empty. */
+        if (!isempty(getenv("NO_COLOR")))
                 return false;
         if (term && streq(term, "dumb"))
                 return false;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fd-util.h"
 #include "log.h"
 #include "manager-daemon.h"
 #include "service-internal.h"
@@ -85,6 +86,35 @@ static int add_sources(Manager *m, CrlError *reterr) {
         return 0;
 }
 
+/* Without it every start copies our mount namespace, pins and all. Made
+ * again on Reload: where the host's "/" is no shared mount (no systemd),
+ * mounts made since reach the template only so. A failure keeps the old. */
+void manager_mount_template(Manager *m) {
+        CrlError e = {};
+        int fd;
+
+        if (ns_mount_template_make(&fd, &e) < 0) {
+                log_warning("%s; %s, ignoring", e.message,
+                            m->mount_template_fd >= 0 ? "keeping the one made before"
+                                                      : "services' mount namespaces are copied from corrald's");
+                return;
+        }
+        safe_close(m->mount_template_fd);
+        m->mount_template_fd = fd_move_high(fd);
+}
+
+/* Launches in flight at a time: enough to keep every CPU busy while the
+ * loop serves the others' messages (measured with bench/scale, see
+ * docs/benchmarks.md). */
+static unsigned manager_launch_slots(void) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        const char *e = getenv("CORRAL_LAUNCH_SLOTS");
+
+        if (e && atoi(e) > 0)
+                return (unsigned) atoi(e);
+        return n > 0 ? 4 * (unsigned) n : 8;
+}
+
 int manager_new(sd_event *e, const ManagerParams *p, Manager **ret, CrlError *reterr) {
         Manager *m = calloc(1, sizeof(*m));
         UnitDiagnostics d = {};
@@ -93,8 +123,9 @@ int manager_new(sd_event *e, const ManagerParams *p, Manager **ret, CrlError *re
         if (!m)
                 return crl_error_set(reterr, ENOMEM, "out of memory");
         m->event = sd_event_ref(e);
-        m->services_dir_fd = m->status_dir_fd = m->transient_dir_fd = -EBADF;
+        m->services_dir_fd = m->status_dir_fd = m->transient_dir_fd = m->mount_template_fd = -EBADF;
         m->log_client = SERVICE_LOG_CLIENT_NULL;
+        svc_launch_pool_init(&m->launch_pool, e, manager_launch_slots());
         m->unit_dirs = strv_copy(p->unit_dirs);
         r = manager_config_load(p->config_path, &m->config, &d);
         if (r < 0)
@@ -104,6 +135,8 @@ int manager_new(sd_event *e, const ManagerParams *p, Manager **ret, CrlError *re
                 (void) manager_resolve_admin_group(m);  /* logged; root still may */
                 r = open_runtime(m, reterr);
         }
+        if (r >= 0)
+                manager_mount_template(m);
         if (r >= 0)
                 r = manager_cgroup_open(m, p->cgroup_root, reterr);
         if (r >= 0)
@@ -124,6 +157,7 @@ Manager *manager_free(Manager *m) {
         for (size_t i = 0; i < m->n_services; i++)
                 service_free(m->services[i]);
         free(m->services);
+        svc_launch_pool_done(&m->launch_pool);
         m->bus = bus_close(m->bus, m->shutting_down);
         for (size_t i = 0; i < ELEMENTSOF(m->signal_sources); i++)
                 sd_event_source_disable_unref(m->signal_sources[i]);
@@ -134,6 +168,7 @@ Manager *manager_free(Manager *m) {
         m->cg_root_source = sd_event_source_disable_unref(m->cg_root_source);
         cg_root_free(m->cgroot);
         safe_close(m->services_dir_fd);
+        safe_close(m->mount_template_fd);
         safe_close(m->status_dir_fd);
         if (m->shutting_down && m->runtime_dir)
                 service_log_client_release(&m->log_client, m->runtime_dir);

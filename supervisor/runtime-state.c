@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fd-util.h"
 #include "fileio.h"
 #include "macros.h"
 #include "runtime-state.h"
@@ -468,7 +469,7 @@ int status_record_create(int dir_fd, const char *name, int *ret_fd) {
                 (void) unlinkat(dir_fd, tmp, 0);        /* undo; r is the error that counts */
                 return r;
         }
-        *ret_fd = TAKE_FD(fd);
+        *ret_fd = fd_move_high(TAKE_FD(fd));    /* held while the service runs */
         return 0;
 }
 
@@ -486,7 +487,7 @@ int status_record_open(int dir_fd, const char *name, int *ret_fd) {
                 safe_close(fd);
                 return -EBADFD;
         }
-        *ret_fd = fd;
+        *ret_fd = fd_move_high(fd);
         return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "fd-util.h"
 #include "log.h"
 #include "runtime-state.h"
 #include "service-internal.h"
@@ -283,6 +284,8 @@ static int start_command(Service *s, const ExecCommand *cmd, SvcLaunchRequest *r
         req->stdio[1] = s->stdio.stdout_fd;
         req->stdio[2] = s->stdio.stderr_fd;
         req->runtime_dir = s->manager->runtime_dir;
+        req->pool = &s->manager->launch_pool;
+        req->mount_template_fd = s->manager->mount_template_fd;
         return svc_launch_start(s->manager->event, req, on_launch_done, s, &s->launch, reterr);
 }
 
@@ -518,6 +521,9 @@ static void on_launch_done(int r, NsProcess *proc, const CrlError *err, void *us
         if (main) {
                 s->main = *proc;
                 *proc = (NsProcess) { .pidfd = -EBADF, .main_pidfd = -EBADF, .status_fd = -EBADF };
+                s->main.pidfd = fd_move_high(s->main.pidfd);
+                s->main.main_pidfd = fd_move_high(s->main.main_pidfd);
+                s->main.status_fd = fd_move_high(s->main.status_fd);
                 (void) watch(s, s->main.pidfd, on_main_exit, &s->main_source);
                 if (s->notify_source)  /* held back while the launch ran */
                         (void) sd_event_source_set_enabled(s->notify_source, SD_EVENT_ON);

@@ -139,6 +139,9 @@ struct Manager {
         int services_dir_fd;            /* RUNTIME_DIR/services (runtime-state.h) */
         int status_dir_fd;              /* RUNTIME_DIR/status: status records (runtime-state.h) */
         ServiceLogClient log_client;    /* the shared log process (service-stdio.h) */
+        SvcLaunchPool launch_pool;      /* launches in flight (service-launch.h) */
+        int mount_template_fd;          /* services' mount namespaces are copied from it
+                                         * (ns_mount_template_make()), -EBADF: from ours */
         int transient_dir_fd;           /* RUNTIME_DIR/transient: transient units (transient-file.h) */
         char *runtime_dir;
 
@@ -181,6 +184,9 @@ int service_record_adopt(Service *s);
 void service_record_remove(Service *s);
 void service_record_main_end(Service *s, siginfo_t *ret);
 void manager_record_sweep(Manager *m);
+
+/* manager.c */
+void manager_mount_template(Manager *m);
 
 /* service-cgroup.c */
 int service_cgroup_create(Service *s, CrlError *reterr);

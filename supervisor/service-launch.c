@@ -8,11 +8,13 @@
  * without waiting: the child's pidfd is reaped by an sd-event child
  * source. */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/wait.h>
 
+#include "fd-util.h"
 #include "service-launch.h"
 #include "strv.h"
 
@@ -33,7 +35,65 @@ struct SvcLaunch {
         int r;
         NsProcess proc;
         CrlError error;
+        SvcLaunch *queue_next;          /* in req.pool's queue */
+        bool queued, counted;           /* waiting for a slot; holding one */
+        sd_event_source *slot_timer;    /* gives the slot up after SVC_LAUNCH_SLOT_USEC */
 };
+
+static void pool_kick(SvcLaunchPool *p) {
+        if (p->kick)
+                (void) sd_event_source_set_enabled(p->kick, SD_EVENT_ONESHOT);
+}
+
+static void slot_release(SvcLaunch *l) {
+        if (!l->counted)
+                return;
+        l->counted = false;
+        l->slot_timer = sd_event_source_disable_unref(l->slot_timer);
+        l->req.pool->running--;
+        if (l->req.pool->queue_head)
+                pool_kick(l->req.pool);
+}
+
+static int on_slot_timer(sd_event_source *src, uint64_t usec, void *userdata) {
+        slot_release(userdata);
+        return 0;
+}
+
+static void slot_take(SvcLaunch *l) {
+        l->counted = true;
+        l->req.pool->running++;
+        /* Without the timer the launch keeps its slot till its end: still correct. */
+        (void) sd_event_add_time_relative(l->event, &l->slot_timer, CLOCK_MONOTONIC, SVC_LAUNCH_SLOT_USEC, 0,
+                                          on_slot_timer, l);
+}
+
+static void queue_remove(SvcLaunch *l) {
+        SvcLaunchPool *p = l->req.pool;
+        SvcLaunch **pp = &p->queue_head, *prev = NULL;
+
+        if (!l->queued)
+                return;
+        for (; *pp && *pp != l; pp = &(*pp)->queue_next)
+                prev = *pp;
+        if (*pp)
+                *pp = l->queue_next;
+        if (p->queue_tail == l)
+                p->queue_tail = prev;
+        l->queue_next = NULL;
+        l->queued = false;
+}
+
+static void queue_append(SvcLaunch *l) {
+        SvcLaunchPool *p = l->req.pool;
+
+        l->queued = true;
+        if (p->queue_tail)
+                p->queue_tail->queue_next = l;
+        else
+                p->queue_head = l;
+        p->queue_tail = l;
+}
 
 static int on_reaped(sd_event_source *src, const siginfo_t *si, void *userdata) {
         sd_event_source_disable_unref(src);
@@ -63,6 +123,10 @@ static SvcLaunch *launch_free(SvcLaunch *l) {
         sd_event_source_disable_unref(l->defer);
         sd_event_source_disable_unref(l->creds_source);
         sd_event_source_disable_unref(l->io);
+        if (l->req.pool) {
+                queue_remove(l);
+                slot_release(l);
+        }
         if (l->resolve)
                 reap_later(l->event, ns_creds_resolve_abort(l->resolve));
         if (l->launch)
@@ -146,8 +210,59 @@ static int begin_launch(SvcLaunch *l) {
         p.setup_hook = req->setup_hook;
         p.setup_userdata = req->setup_userdata;
         p.status_record_fd = l->fds[4];
+        p.mount_template_fd = req->mount_template_fd;
+        /* The range stays with the service's name across restarts; one
+         * corrald holds the runtime dir, so the lock is never contended. */
+        if (req->unit->private_users == PRIVATE_USERS_PICK) {
+                r = ns_userns_try_pick(req->runtime_dir ?: "/run/corral", req->unit->name, &p.userns_base,
+                                       &l->error);
+                if (r < 0)
+                        return r;
+        }
         r = ns_launch_start(&p, &l->launch, &l->error);
         return r < 0 ? r : watch_launch(l);
+}
+
+/* The clone, now or once a slot of the pool is free. */
+static int begin_or_queue(SvcLaunch *l) {
+        SvcLaunchPool *p = l->req.pool;
+
+        if (p && p->running >= p->max) {
+                queue_append(l);
+                return 0;
+        }
+        if (p)
+                slot_take(l);
+        return begin_launch(l);
+}
+
+static int on_pool_kick(sd_event_source *src, void *userdata) {
+        SvcLaunchPool *p = userdata;
+
+        while (p->queue_head && p->running < p->max) {
+                SvcLaunch *l = p->queue_head;
+                int r;
+
+                queue_remove(l);
+                slot_take(l);
+                r = begin_launch(l);
+                if (r < 0)
+                        complete(l, r);         /* frees l, and its slot */
+        }
+        return 0;
+}
+
+void svc_launch_pool_init(SvcLaunchPool *p, sd_event *e, unsigned max) {
+        *p = (SvcLaunchPool) { .event = e, .max = max > 0 ? max : 1 };
+        /* Without it, nothing waits: max is then the only bound lifted. */
+        if (sd_event_add_defer(e, &p->kick, on_pool_kick, p) < 0)
+                p->max = UINT_MAX;
+        else
+                (void) sd_event_source_set_enabled(p->kick, SD_EVENT_OFF);
+}
+
+void svc_launch_pool_done(SvcLaunchPool *p) {
+        p->kick = sd_event_source_disable_unref(p->kick);
 }
 
 static int on_creds(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
@@ -159,7 +274,7 @@ static int on_creds(sd_event_source *src, int fd, uint32_t revents, void *userda
         l->creds_source = sd_event_source_disable_unref(l->creds_source);
         l->resolve = ns_creds_resolve_free(l->resolve);
         if (r >= 0)
-                r = begin_launch(l);
+                r = begin_or_queue(l);
         if (r < 0)
                 complete(l, r);
         return 0;
@@ -176,7 +291,8 @@ static int copy_request(SvcLaunch *l, const SvcLaunchRequest *req) {
         if (!l->argv || (req->environment && !l->environment) || (req->path && !l->path))
                 return crl_error_set(&l->error, ENOMEM, "launch: out of memory");
         for (size_t i = 0; i < ELEMENTSOF(fds); i++)
-                if (fds[i] >= 0 && (l->fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3)) < 0)
+                if (fds[i] >= 0 && (l->fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, FD_HIGH_MIN)) < 0 &&
+                    (l->fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3)) < 0)
                         return crl_error_set(&l->error, errno, "launch: cannot duplicate an fd: %m");
         return 0;
 }
@@ -198,7 +314,7 @@ static int start_in_sandbox(SvcLaunch *l, const SvcLaunchRequest *req) {
                 r = ns_creds_resolve_finish(l->resolve, &l->creds, &l->error);
                 l->resolve = ns_creds_resolve_free(l->resolve);
         }
-        return r < 0 ? r : begin_launch(l);
+        return r < 0 ? r : begin_or_queue(l);
 }
 
 /* Everything but the cgroup fd (the service's, borrowed as for a launch) is

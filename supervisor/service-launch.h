@@ -16,6 +16,25 @@
 
 typedef struct SvcLaunch SvcLaunch;
 
+/* At most max launches in a sandbox between their clone and their end at a
+ * time; the rest wait in start order. Starting a thousand services at
+ * once would otherwise clone a thousand children before the loop read
+ * the first one's message: they would crowd two CPUs, and each would keep
+ * the fds of all those before it (ns_plan_fd_floor()). A launch that takes
+ * longer than SVC_LAUNCH_SLOT_USEC (a hung mount, TimeoutStartSec= will
+ * end it) gives its slot up, so slow ones cannot hold the others back.
+ * One per Manager. Commands inside a running service are not counted. */
+#define SVC_LAUNCH_SLOT_USEC (1000 * 1000ULL)
+typedef struct SvcLaunchPool {
+        sd_event *event;                /* borrowed */
+        unsigned max, running;
+        SvcLaunch *queue_head, *queue_tail; /* borrowed: waiting for a slot */
+        sd_event_source *kick;          /* owned: starts waiting launches on the next turn */
+} SvcLaunchPool;
+
+void svc_launch_pool_init(SvcLaunchPool *p, sd_event *e, unsigned max);
+void svc_launch_pool_done(SvcLaunchPool *p);
+
 typedef struct SvcLaunchRequest {
         const UnitConfig *unit;         /* borrowed */
         char *const *argv;              /* borrowed; expanded */
@@ -36,6 +55,8 @@ typedef struct SvcLaunchRequest {
         void *setup_userdata;
         int status_record_fd;           /* borrowed; a main launch's status record
                                          * (NsLaunchParams.status_record_fd), -EBADF: none */
+        SvcLaunchPool *pool;            /* borrowed; NULL: no limit */
+        int mount_template_fd;          /* borrowed; NsLaunchParams.mount_template_fd */
 } SvcLaunchRequest;
 
 /* Once, from the loop: r >= 0 with *proc filled (take what you keep and set

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 
 #include "fileio.h"
+#include "fd-util.h"
 #include "macros.h"
 #include "service-notify.h"
 #include "syscalls.h"
@@ -116,6 +117,7 @@ int notify_socket_open(const char *runtime_dir, const char *name, NotifySocket *
         r = make_socket(&n->fd);
         if (r < 0)
                 return crl_error_set(reterr, -r, "notify socket %s: socket: %s", n->path, strerror(-r));
+        n->fd = fd_move_high(n->fd);    /* held while the service runs */
         r = bind_socket(n, dir, name, reterr);
         if (r < 0) {
                 free(n->path);  /* nothing of ours is at the path: free must not unlink */

@@ -27,6 +27,7 @@
 #include "signal-util.h"
 #include "service-log.h"
 #include "service-stdio.h"
+#include "fd-util.h"
 #include "syscalls.h"
 
 #ifndef CORRAL_LOG_HELPER_PATH
@@ -594,7 +595,11 @@ int service_stdio_open(const ManagerConfig *mc, ServiceLogClient *lc, const Unit
         if (r < 0)
                 return r;
         /* corrald's copies of the pipe, directory and file close with b:
-         * only the service's ends (in s) and the log process's remain. */
+         * only the service's ends (in s) and the log process's remain, out
+         * of the launches' way while the service runs. */
+        s.stdin_fd = fd_move_high(s.stdin_fd);
+        s.stdout_fd = fd_move_high(s.stdout_fd);
+        s.stderr_fd = fd_move_high(s.stderr_fd);
         *ret = s;
         s = SERVICE_STDIO_NULL;
         return 0;
