@@ -48,6 +48,11 @@ int ctl_bus(CtlContext *c, sd_bus **ret);
  * code it maps to: NoSuchService → 4, everything else → 1. */
 int ctl_log_bus_error(const char *what, const sd_bus_error *e, int r);
 
+/* Print why VERB (start, logs...) failed for service NAME and return the
+ * exit code: "no such service 'NAME'" → 4; AccessDenied: the daemon's
+ * message → 1; else "failed to VERB NAME: MESSAGE" → 1. (ctl-control.c) */
+int ctl_log_service_error(const char *verb, const char *name, const sd_bus_error *e, int r);
+
 /* GetService(name) → object path (newly allocated). */
 int ctl_service_path(sd_bus *bus, const char *name, sd_bus_error *reterr, char **ret_path);
 
