@@ -174,6 +174,11 @@ static int walk_thaw(CgService *s, bool counted, int r, CrlError *reterr) {
         if (--s->n_walks > 0 || s->freeze_wanted)
                 return r;
         k = cg_write(s->root, s->dir_fd, "cgroup.freeze", "0");
+        /* A thaw is done when the write returns (the kernel clears "frozen"
+         * at once; only a freeze waits for every task). Its event may come
+         * after a next freeze completed, as one change or none. */
+        if (k >= 0)
+                s->frozen = false;
         if (k < 0 && r >= 0)
                 return crl_error_set(reterr, k, "cannot thaw %s%s/%s after signalling it: cgroup.freeze: %s",
                                      s->root->mount, s->root->path, s->dir_name, strerror(-k));

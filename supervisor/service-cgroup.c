@@ -11,26 +11,30 @@
 #include "service-internal.h"
 #include "strv.h"
 
-static void service_cgroup_news(Service *s, const CgEvents *ev) {
-        bool walk = s->kill_ops && (ev->mask & CG_EVENT_FROZEN);
+/* FreezerState and the Freeze/Thaw jobs follow the cgroup's last seen
+ * state, not its events: a KillService walk's thaw and a FreezeService
+ * right after it can reach us as one change or none. A walk's own freeze
+ * is not FreezerState: nothing changes while one waits. */
+void service_freezer_sync(Service *s) {
+        bool frozen;
 
-        /* A KillService walk's own freeze and thaw are not FreezerState. */
-        if (walk) {
-                service_kill_ops_finish(s);
-                /* A FreezeService that came during the walk found the cgroup
-                 * frozen already (no event of its own will come) and the walk
-                 * left it frozen: that freeze is done now. */
-                if (!s->frozen && service_has_job(s, JOB_FREEZE) && cg_service_frozen(s->cg)) {
-                        s->frozen = true;
-                        service_changed(s, SERVICE_CHANGE_FREEZER_STATE);
-                        service_jobs_finish(s, JOB_FREEZE, 0, NULL);
-                }
-        } else if ((ev->mask & (CG_EVENT_FROZEN | CG_EVENT_THAWED)) &&
-                 s->frozen != !!(ev->mask & CG_EVENT_FROZEN)) {
-                s->frozen = ev->mask & CG_EVENT_FROZEN;
+        if (!s->cg || s->kill_ops)
+                return;
+        frozen = cg_service_frozen(s->cg);
+        if (frozen != s->frozen) {
+                s->frozen = frozen;
                 service_changed(s, SERVICE_CHANGE_FREEZER_STATE);
-                service_jobs_finish(s, s->frozen ? JOB_FREEZE : JOB_THAW, 0, NULL);
         }
+        if (service_has_job(s, frozen ? JOB_FREEZE : JOB_THAW))
+                service_jobs_finish(s, frozen ? JOB_FREEZE : JOB_THAW, 0, NULL);
+}
+
+static void service_cgroup_news(Service *s, const CgEvents *ev) {
+        /* The walks' freeze is confirmed: signal, then thaw unless a
+         * FreezeService came meanwhile. */
+        if (s->kill_ops && (ev->mask & CG_EVENT_FROZEN))
+                service_kill_ops_finish(s);
+        service_freezer_sync(s);
         if (ev->mask & CG_EVENT_OOM_KILL)
                 service_event(s, SVC_EV_OOM_KILL);
         /* The OOM action may have ended the service and freed its cgroup. */

@@ -208,6 +208,7 @@ void manager_cgroup_stale_free(Manager *m);
 
 void service_cgroup_sync_events(Service *s);
 void service_kill_ops_finish(Service *s);
+void service_freezer_sync(Service *s);
 void service_kill_ops_cancel(Service *s);
 
 /* service-net.c */
