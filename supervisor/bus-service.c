@@ -58,12 +58,18 @@ GETTER(property_string) {
 }
 
 /* A transient unit lingers until a client read how it ended (spec §4):
- * a get of ActiveState or Result once it is inactive or failed. Our own
- * PropertiesChanged also runs these getters; that is no client. */
+ * a Get of ActiveState or Result once it is inactive or failed. Not a
+ * GetAll: `corralctl list`, `status` and `top` read every unit so, and
+ * would take the result from under the `corralctl run --wait` that waits
+ * for it. Our own PropertiesChanged also runs these getters; that is no
+ * client. */
 static void note_transient_read(sd_bus *bus, Service *s, const ServiceInfo *i) {
+        sd_bus_message *m = sd_bus_get_current_message(bus);
         Bus *b = bus_of(bus);
 
         if (!i->transient || !b || b->emitting)
+                return;
+        if (!m || !sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "Get"))
                 return;
         if (i->active_state == SERVICE_INACTIVE || i->active_state == SERVICE_FAILED)
                 manager_transient_result_read(b->manager, s);

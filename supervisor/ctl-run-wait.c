@@ -145,6 +145,15 @@ static int get_all(RunWait *w, RunRead *ret) {
                 fprintf(stderr, "corralctl: unit %s: bad reply: %s\n", w->name, strerror(-r));
                 return r;
         }
+        /* A GetAll is no read of the result (others list units so): this
+         * Get is, and lets corrald remove the unit now. Best effort: else
+         * it goes 60 s after its end. */
+        if (streq(rr.active_state, "inactive") || streq(rr.active_state, "failed")) {
+                _cleanup_free_ char *result = NULL;
+
+                (void) sd_bus_get_property_string(w->bus, CTL_BUS_NAME, w->path, CTL_SERVICE_IFACE, "Result",
+                                                  NULL, &result);
+        }
         *ret = rr;
         return 0;
 }

@@ -42,6 +42,12 @@ ct_check "it ends (PropertiesChanged inactive)" monitor_wait "$obj: .*'ActiveSta
 ct_sleep_ms 500
 ct_expect_eq "it lingers until its result is read (GetService)" "$(call GetService s tr-one)" "o \"$obj\""
 ct_expect_eq "SubState dead (not a read of the result)" "$(prop tr-one SubState)" dead
+# A GetAll (corralctl list/status/top read every unit so) is no read of the
+# result either: only a Get of ActiveState or Result is.
+ct_expect_match "GetAll of the ended unit answers" \
+        "$(gcall "$obj" org.freedesktop.DBus.Properties.GetAll "'org.corral1.Service'")" "'Result': <'success'>"
+ct_sleep_ms 300
+ct_expect_eq "after a GetAll it still lingers" "$(call GetService s tr-one)" "o \"$obj\""
 ct_expect_match "LogPath stays once it ended: the file is still there" "$(prop tr-one LogPath)" "/tr-one\.log\$"
 ct_expect_eq "ExecMainStatus 0" "$(prop tr-one ExecMainStatus)" 0
 ct_expect_eq "Result success (the read)" "$(prop tr-one Result)" success
