@@ -192,7 +192,22 @@ struct NsNetService {
 /* Free s without undoing anything and take it off its NsNet's list. */
 NsNetService *ns_net_service_free(NsNetService *s);
 
+/* libnftables, loaded at its first use (ns_net_nft_run()): services
+ * without VirtualEthernet= never need it, and it and its libraries (nftnl,
+ * xtables, jansson, gmp, mnl) are 0.6 MB of a daemon's resident memory. */
+struct nft_ctx;
+typedef struct NsNftLib {
+        void *dl;                       /* owned: dlopen() handle, NULL until loaded */
+        struct nft_ctx *(*ctx_new)(uint32_t flags);
+        void (*ctx_free)(struct nft_ctx *ctx);
+        int (*ctx_buffer_output)(struct nft_ctx *ctx);
+        int (*ctx_buffer_error)(struct nft_ctx *ctx);
+        const char *(*ctx_get_error_buffer)(struct nft_ctx *ctx);
+        int (*run_cmd_from_buffer)(struct nft_ctx *ctx, const char *buf);
+} NsNftLib;
+
 struct NsNet {
+        NsNftLib nft;
         NsBridge **bridges;             /* owned; [0] is corrald.conf's */
         size_t n_bridges;
         char *dir;                      /* RUNTIME/net */

@@ -4,6 +4,7 @@
  * ns-net-service.c. */
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <netlink/netlink.h>
 #include <nftables/libnftables.h>
@@ -147,6 +148,8 @@ NsNet *ns_net_free(NsNet *n) {
         safe_close(n->lock_fd);
         if (n->sk)
                 nl_socket_free(n->sk);
+        if (n->nft.dl)
+                (void) dlclose(n->nft.dl);
         free(n->dir);
         free(n);
         return NULL;
@@ -250,30 +253,68 @@ int ns_net_with_state(NsNet *n, NsBridge *b, NsStateFn fn, void *userdata, CrlEr
 
 /* ---- host side: nft table and sysctls ---- */
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct nft_ctx *, nft_ctx_free);
+#define NFT_LIBRARY "libnftables.so.1"
+
+static int nft_load(NsNftLib *l, CrlError *reterr) {
+        void *dl;
+
+        if (l->dl)
+                return 0;
+        dl = dlopen(NFT_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+        if (!dl)
+                return crl_error_set(reterr, ELIBACC, "nftables: cannot load " NFT_LIBRARY ": %s", dlerror());
+        *l = (NsNftLib) {
+                .ctx_new = (struct nft_ctx *(*)(uint32_t)) dlsym(dl, "nft_ctx_new"),
+                .ctx_free = (void (*)(struct nft_ctx *)) dlsym(dl, "nft_ctx_free"),
+                .ctx_buffer_output = (int (*)(struct nft_ctx *)) dlsym(dl, "nft_ctx_buffer_output"),
+                .ctx_buffer_error = (int (*)(struct nft_ctx *)) dlsym(dl, "nft_ctx_buffer_error"),
+                .ctx_get_error_buffer = (const char *(*)(struct nft_ctx *)) dlsym(dl, "nft_ctx_get_error_buffer"),
+                .run_cmd_from_buffer = (int (*)(struct nft_ctx *, const char *)) dlsym(dl, "nft_run_cmd_from_buffer"),
+        };
+        if (!l->ctx_new || !l->ctx_free || !l->ctx_buffer_output || !l->ctx_buffer_error ||
+            !l->ctx_get_error_buffer || !l->run_cmd_from_buffer) {
+                (void) dlclose(dl);
+                *l = (NsNftLib) {};
+                return crl_error_set(reterr, ELIBBAD, "nftables: " NFT_LIBRARY " lacks a function corral uses");
+        }
+        l->dl = dl;
+        return 0;
+}
 
 /* A context per run: libnftables opens its netlink socket without
  * SOCK_CLOEXEC and keeps it for the context's life; freeing the context
  * closes it before any service is cloned, so no service ever inherits a
  * socket that could rewrite the host's rule set. Runs are rare (bridge
  * setup, Port= changes), so the re-initialization is cheap enough. */
-int ns_net_nft_run(NsNet *n, const char *script, CrlError *reterr) {
-        _cleanup_(nft_ctx_freep) struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+static int nft_run_in(const NsNftLib *l, struct nft_ctx *ctx, const char *script, CrlError *reterr) {
         const char *e;
 
-        if (ns_net_check_netns(n, reterr) < 0)
-                return -ENOTRECOVERABLE;
-        if (!ctx)
-                return crl_error_set(reterr, ENOMEM, "nftables: creating a context failed");
         /* keep nft's messages for our error instead of its stderr */
-        if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)
+        if (l->ctx_buffer_output(ctx) < 0 || l->ctx_buffer_error(ctx) < 0)
                 return crl_error_set(reterr, ENOMEM, "nftables: buffering its output failed");
-        if (nft_run_cmd_from_buffer(ctx, script) == 0)
+        if (l->run_cmd_from_buffer(ctx, script) == 0)
                 return 0;
-        e = nft_ctx_get_error_buffer(ctx);
+        e = l->ctx_get_error_buffer(ctx);
         /* nft's message is several lines (text, source, caret): keep the first */
         return crl_error_set(reterr, EIO, "nftables: table inet %s: %.*s", NS_NET_NFT_TABLE,
                              e && e[0] ? (int) strcspn(e, "\n") : 6, e && e[0] ? e : "failed");
+}
+
+int ns_net_nft_run(NsNet *n, const char *script, CrlError *reterr) {
+        struct nft_ctx *ctx;
+        int r;
+
+        if (ns_net_check_netns(n, reterr) < 0)
+                return -ENOTRECOVERABLE;
+        r = nft_load(&n->nft, reterr);
+        if (r < 0)
+                return r;
+        ctx = n->nft.ctx_new(NFT_CTX_DEFAULT);
+        if (!ctx)
+                return crl_error_set(reterr, ENOMEM, "nftables: creating a context failed");
+        r = nft_run_in(&n->nft, ctx, script, reterr);
+        n->nft.ctx_free(ctx);
+        return r;
 }
 
 typedef int (*NftScriptFn)(const NsNftBridge *bridges, size_t n_bridges, char **ret);

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <math.h>
 
 #include "service-state.h"
 
@@ -205,6 +204,35 @@ bool service_restart_wanted(RestartPolicy p, ServiceResult result) {
         }
 }
 
+/* x^k by squaring. */
+static double ipow(double x, unsigned k) {
+        double y = 1.0;
+
+        for (; k > 0; k >>= 1, x *= x)
+                if (k & 1)
+                        y *= x;
+        return y;
+}
+
+/* ratio^(n/steps) for ratio > 1 without libm (pow() alone pulled it into
+ * corrald, 0.3 MB of resident pages): the steps-th root by bisection, as
+ * r^steps grows with r, then its n-th power. */
+static double root_power(double ratio, unsigned steps, unsigned n) {
+        double lo = 1.0, hi = ratio;
+
+        for (int i = 0; i < 128 && lo < hi; i++) {
+                double mid = lo + (hi - lo) / 2;
+
+                if (mid == lo || mid == hi)
+                        break;
+                if (ipow(mid, steps) > ratio)
+                        hi = mid;
+                else
+                        lo = mid;
+        }
+        return ipow(lo, n);
+}
+
 usec_t service_restart_delay(usec_t restart_usec, unsigned steps, usec_t max_delay_usec, unsigned n) {
         double d;
 
@@ -213,8 +241,7 @@ usec_t service_restart_delay(usec_t restart_usec, unsigned steps, usec_t max_del
                 return restart_usec;
         if (n >= steps)
                 return max_delay_usec;
-        d = (double) restart_usec * pow((double) max_delay_usec / (double) restart_usec,
-                                        (double) n / (double) steps);
+        d = (double) restart_usec * root_power((double) max_delay_usec / (double) restart_usec, steps, n);
         return d >= (double) max_delay_usec ? max_delay_usec : (usec_t) d;
 }
 
