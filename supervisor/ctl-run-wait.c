@@ -13,11 +13,12 @@
  * sent before RunTransient on the same connection, and the broker handles
  * one connection's messages in order, so no change of the unit is missed.
  *
- * Counters: corrald destroys the cgroup before the unit turns inactive and
- * keeps no copy of its counters (service-exec.c stop_finished), so the final
- * GetAll has none. While the unit runs they are sampled (200 ms after it is
- * active, then every second); the summary says when figures come from the
- * last sample. If a later corrald keeps them, the final read wins. Memory
+ * Counters: corrald reads the cgroup's totals before it removes it and
+ * answers them for the ended unit (Service.last_stats), so the final GetAll
+ * has them. While the unit runs they are also sampled (200 ms after it is
+ * active, then every second): a corrald that keeps none (older) still
+ * gives a figure, and the summary says when one comes from the last
+ * sample; the final read wins. Memory
  * and IO exist only when corrald enabled those controllers for the unit,
  * which it does when a limit of theirs is set (MemoryMax=, IO*). */
 #include <errno.h>

@@ -99,7 +99,10 @@ static void rows_compute(const Sample *prev, const Sample *cur, TopRow *rows) {
         uint64_t dt = cur->when > prev->when ? cur->when - prev->when : 0;
 
         for (size_t i = 0; i < cur->n; i++) {
-                const CtlServiceProps *p = &cur->props[i], *b = find(prev, p->name);
+                const CtlServiceProps *p = &cur->props[i];
+                /* A stopped service keeps its last run's totals: no rate. */
+                bool ended = streq(p->active_state, "inactive") || streq(p->active_state, "failed");
+                const CtlServiceProps *b = ended ? NULL : find(prev, p->name);
                 double cpu = b ? rate(b->cpu_usage_nsec, p->cpu_usage_nsec, dt) : -1;
 
                 rows[i] = (TopRow) {

@@ -143,6 +143,14 @@ void service_cgroup_destroy(Service *s) {
         service_kill_ops_cancel(s);
         if (!s->cg)
                 return;
+        /* Its totals outlive it, as systemd keeps CPUUsageNSec, IO and
+         * MemoryPeak of a stopped unit. Best effort. */
+        if (!s->last_stats)
+                s->last_stats = malloc(sizeof(*s->last_stats));
+        if (s->last_stats && cg_service_stats(s->cg, s->last_stats) < 0) {
+                free(s->last_stats);
+                s->last_stats = NULL;
+        }
         if (cg_service_destroy(s->cg, &e) < 0)
                 log_warning("service '%s': %s, leaving its cgroup", s->name, e.message);
         s->cg = cg_service_free(s->cg);

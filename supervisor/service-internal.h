@@ -88,6 +88,8 @@ struct Service {
         bool launch_is_main;
 
         CgService *cg;                  /* owned: while the service has a cgroup */
+        struct CgStats *last_stats;     /* owned: the last run's counters, read before its
+                                         * cgroup went (what systemd-run --wait prints); NULL */
         sd_event_source *cg_source;     /* unused: the root's one fd (Manager.cg_root_source) */
         KillOp *kill_ops;               /* KillService walks waiting for the freeze */
         bool cg_empty;

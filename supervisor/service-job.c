@@ -261,9 +261,15 @@ int service_thaw(Service *s, ServiceJobDone done, void *userdata, CrlError *rete
 }
 
 int service_stats(Service *s, struct CgStats *ret) {
-        if (!s->cg)
+        if (s->cg)
+                return cg_service_stats(s->cg, ret);
+        if (!s->last_stats)
                 return -ENXIO;
-        return cg_service_stats(s->cg, ret);
+        /* Stopped: the last run's totals; nothing is current any more. */
+        *ret = *s->last_stats;
+        ret->memory_current = ret->tasks_current = 0;
+        ret->cpu_pressure = ret->memory_pressure = ret->io_pressure = -1;
+        return 0;
 }
 
 void service_info(Service *s, ServiceInfo *ret) {

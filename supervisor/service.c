@@ -62,6 +62,7 @@ Service *service_free(Service *s) {
         unit_config_free(s->pending_unit);
         free(s->unsandboxed);   /* its pointers are unit's */
         free(s->error);
+        free(s->last_stats);
         strv_free(s->warnings);
         free(s->start_times);
         free(s->status_text);
