@@ -20,9 +20,9 @@ demo_procs() {
         local p
         for p in /proc/[0-9]*; do
                 [ "${p#/proc/}" = $$ ] && continue
-                if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$TMPDIR/" ||
+                if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF -- "$TMPDIR/" ||
                         ls -l "$p/fd" 2>/dev/null | grep -qF -- "$TMPDIR/"; then
-                        echo "${p#/proc/}: $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null | head -c 120)"
+                        echo "${p#/proc/}: $({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | head -c 120)"
                 fi
         done
 }
@@ -55,6 +55,7 @@ ct_expect_match "status web: Active: active (running) since ...; ... ago" "$stat
         '^ +Active: active \(running\) since .*; .* ago$'
 ct_expect_match "status web: Main PID" "$status" '^ +Main PID: [0-9]+$'
 ct_expect_match "status web: its namespaces" "$status" '^ +Namespaces: pid mnt net'
+ct_expect_match "status web: its log has the request" "$status" '"GET / HTTP/1\.1" 200'
 ct_expect_match "a page through web's forwarded port 127.0.0.1:8080" "$out" '^HTTP/1\.[01] 200 OK$'
 ct_expect_match "the page: http.server's listing of /usr/share/doc" "$out" '^<title>Directory listing for /</title>$'
 ct_expect_match "busctl tree: web's object" "$out" '^/org/corral1/service/web$'
@@ -63,13 +64,14 @@ ct_expect_match "busctl get-property: web's IPAddress" "$out" '^s "10\.89\.0\.[0
 ct_expect_match "run -P: a transient unit" "$out" '^Running as unit: run-[0-9]+$'
 if [ "$CT_CGMOUNT" = /sys/fs/cgroup ]; then
         ct_expect_nomatch "pure cgroup2: no word of cgroup v1" "$out" 'belong to cgroup v1'
-        ct_expect_match "run -P: memory.max is 64M inside" "$out" '^memory\.max: 67108864$'
+        ct_expect_match "run -P: the shell ran in its own cgroup" "$out" '^in cgroup /.*run-[0-9]+\.service$'
         ct_expect_nomatch "run -P: 100 MiB do not fit in MemoryMax=64M" "$out" '^100 MiB held$'
         ct_expect_match "run -P: the result is oom-kill" "$out" '^Finished with result: oom-kill$'
 else
         ct_expect_match "hybrid host: one sentence says so, with the VM path" "$out" \
                 "^This host's controllers .* belong to cgroup v1, so corrald runs here with UnenforceableLimits=warn: .*tests/vm/run"
-        ct_expect_match "run -P: the shell's output (no limit here)" "$out" '^100 MiB held$'
+        ct_expect_match "run -P: the shell ran in its own cgroup" "$out" '^in cgroup /corral-demo-[0-9]+/run-[0-9]+\.service$'
+        ct_expect_match "run -P: 100 MiB held (no limit here)" "$out" '^100 MiB held$'
         ct_expect_match "run -P: result success, exit status 0" "$out" '^Main processes terminated with: code=exited/status=0$'
 fi
 ct_expect_match "the demo says what it removed" "$out" '^--- done: '
