@@ -55,9 +55,12 @@ ct_expect_match "status web: Active: active (running) since ...; ... ago" "$stat
         '^ +Active: active \(running\) since .*; .* ago$'
 ct_expect_match "status web: Main PID" "$status" '^ +Main PID: [0-9]+$'
 ct_expect_match "status web: its namespaces" "$status" '^ +Namespaces: pid mnt net'
-ct_expect_match "status web: its log has the request" "$status" '"GET / HTTP/1\.1" 200'
+ct_expect_match "status web: its log has the request" "$status" '"GET /base-files/copyright HTTP/1\.1" 200'
 ct_expect_match "a page through web's forwarded port 127.0.0.1:8080" "$out" '^HTTP/1\.[01] 200 OK$'
-ct_expect_match "the page: http.server's listing of /usr/share/doc" "$out" '^<title>Directory listing for /</title>$'
+ct_expect_match "the page: /usr/share/doc/base-files/copyright" "$out" \
+        "^$(head -n 1 /usr/share/doc/base-files/copyright)\$"
+ct_expect_match "the page: its length is the file's" "$out" \
+        "^Content-Length: $(stat -c %s /usr/share/doc/base-files/copyright)\$"
 ct_expect_match "busctl tree: web's object" "$out" '^/org/corral1/service/web$'
 ct_expect_match "busctl tree: worker@1's object" "$out" '^/org/corral1/service/worker_401$'
 ct_expect_match "busctl get-property: web's IPAddress" "$out" '^s "10\.89\.0\.[0-9]+"$'
@@ -78,6 +81,12 @@ ct_expect_match "the demo says what it removed" "$out" '^--- done: '
 nothing_left "after the demo"
 
 # ---- Ctrl-C in the middle: SIGINT to the demo's process group ----
+# (on the host only: a second demo costs a minute in the VM, and the
+# cleanup it exercises is the same script)
+if [ "$CT_WHERE" = vm ]; then
+        echo "SKIP Ctrl-C: on the host only"
+        ct_finish
+fi
 set -m
 scripts/demo >"$CT_TMP/demo-int.out" 2>&1 &
 dpid=$!
