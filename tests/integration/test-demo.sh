@@ -77,6 +77,8 @@ else
         ct_expect_match "run -P: 100 MiB held (no limit here)" "$out" '^100 MiB held$'
         ct_expect_match "run -P: result success, exit status 0" "$out" '^Main processes terminated with: code=exited/status=0$'
 fi
+ct_expect_match "corrald exits 0 on the demo's SIGTERM" "$out" '^--- corrald exited with status 0$'
+ct_expect_nomatch "no sanitizer report from corrald or corralctl" "$out" 'AddressSanitizer|LeakSanitizer|runtime error:'
 ct_expect_match "the demo says what it removed" "$out" '^--- done: '
 nothing_left "after the demo"
 
