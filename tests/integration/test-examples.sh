@@ -53,6 +53,16 @@ if [ "$CT_WHERE" = host ]; then
                 grep -qE "(commands=\"|^ +)[a-z -]*\b$c\b" completion/corralctl || missing+=" completion:$c"
         done
         ct_expect_eq "corralctl(1) and the completion name every command" "${missing:-none}" none
+        # Every long option of corralctl's getopt tables (corralctl.c, ctl-*.c).
+        lopts=$(sed -nE 's/^[[:space:]]*\{ "([a-z-]+)",[[:space:]]+(no|required)_argument.*/\1/p' \
+                supervisor/corralctl.c supervisor/ctl-*.c | sort -u)
+        ct_expect_le "corralctl: the option tables were found" 10 "$(wc -l <<<"$lopts")"
+        missing=
+        for o in $lopts; do
+                grep -qF -- "*--$o*" "$man/corralctl.1.scd" || missing+=" man:--$o"
+                grep -qE -- "(\"| )--$o( |\"|\))" completion/corralctl || missing+=" completion:--$o"
+        done
+        ct_expect_eq "corralctl(1) and the completion name every long option" "${missing:-none}" none
         # Every corrald option.
         opts=$(sed -nE 's/^[[:space:]]*\{ "([a-z-]+)",[[:space:]]+(no|required)_argument.*/\1/p' supervisor/corrald.c)
         missing=
@@ -183,7 +193,8 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
                 ct_expect_eq "completion: commands" "$(comp corralctl re)" "reload restart "
                 ct_expect_eq "completion: global options" "$(comp corralctl --j)" "--json "
                 ct_expect_eq "completion: --bus values" "$(comp corralctl --bus p)" "private "
-                ct_expect_eq "completion: logs options" "$(comp corralctl logs -)" "--help -f -n "
+                ct_expect_eq "completion: logs options" "$(comp corralctl logs -)" "--follow --lines -f -n "
+                ct_expect_eq "completion: no --help where the command has none" "$(comp corralctl start -)" ""
         fi
         ct_expect_eq "completion: service names from corrald (ListServices)" \
                 "$(comp corralctl --bus "$CT_ADDR" stop wo)" "worker@ worker@1 worker@2 "
