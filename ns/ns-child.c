@@ -340,6 +340,10 @@ static int setup_init(NsPlan *plan, int sock, int null_fd, NsStep *step) {
 static int child_run(NsPlan *plan, int sock, NsStep *step, int *index) {
         int null_fd, r;
 
+        /* Before the parent's steps, which may set the unit's LimitNOFILE=. */
+        if (plan->nofile_set)
+                (void) setrlimit(RLIMIT_NOFILE, &plan->nofile);        /* lowering cannot fail */
+
         /* The parent's steps between clone and release (attributes, the
          * setup hook, cgroup.procs) run when it reads this: it never
          * blocks on us, so it needs a message to wake up for. */

@@ -88,6 +88,8 @@ static int exec_plan_limits(pid_t pid, NsPlan *plan, CrlError *reterr) {
         plan->cap_last = r >= 0 ? atoi(last) : 40;
         plan->set_bounding = true;
         plan->bounding = bnd;
+        /* Its open files limit too, not the one corrald raised for itself. */
+        plan->nofile_set = prlimit(pid, RLIMIT_NOFILE, NULL, &plan->nofile) >= 0;
         plan->no_new_privs = atoi(n + strlen("\nNoNewPrivs:")) == 1;
         return 0;
 }

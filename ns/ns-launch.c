@@ -136,6 +136,10 @@ static int plan_build(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         plan->use_init = (u->private_pids && !(p->flags & NS_LAUNCH_KEEP_PID1)) || u->private_time ||
                          p->status_record_fd >= 0;
         plan->record_fd = p->status_record_fd;
+        if (p->nofile && !u->limit_nofile.set) {
+                plan->nofile = *p->nofile;
+                plan->nofile_set = true;
+        }
         if (ns & CLONE_NEWNS)
                 plan->mount_template_fd = p->mount_template_fd;
         plan->hostname = u->hostname;

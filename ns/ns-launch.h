@@ -19,6 +19,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/resource.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -85,6 +86,10 @@ typedef struct NsLaunchParams {
         NsSetupHook setup_hook;         /* optional */
         void *setup_userdata;
         NsLaunchFlags flags;
+        const struct rlimit *nofile;    /* borrowed; NULL: inherit ours. RLIMIT_NOFILE for a unit
+                                         * without LimitNOFILE=: the limit a daemon had before
+                                         * it raised its own for its many fds (select() breaks
+                                         * above 1024 in programs that never asked for more) */
         int mount_template_fd;          /* borrowed; -EBADF: the new mount namespace is a copy
                                          * of ours. From ns_mount_template_make() */
         int status_record_fd;           /* borrowed; -EBADF: none. A regular file (e.g.

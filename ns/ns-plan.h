@@ -141,6 +141,8 @@ typedef struct NsPlan {
          * would close it again: with a thousand services, three walks of
          * several thousand fds per start. */
         unsigned fd_floor;
+        bool nofile_set;                /* set RLIMIT_NOFILE to nofile first of all */
+        struct rlimit nofile;
         int mount_template_fd;          /* borrowed: the child setns()es into it and
                                          * unshares its mount namespace from there,
                                          * instead of clone3(CLONE_NEWNS) */

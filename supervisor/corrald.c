@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-event.h>
 
 #include "ctl-verify.h"
@@ -23,6 +25,35 @@ static void help(void) {
                "     --log-level err|warning|info|debug\n"
                "     --check                Validate config and units, print every problem, exit\n"
                "     --probe                Report what this host offers (cgroups, namespaces), exit\n");
+}
+
+/* corrald holds about seven fds a running service: lift its open files
+ * limit (1024 by default, hard 4096 without systemd; systemd's own is
+ * 512K) as far as fs.nr_open allows, as systemd does for itself. *ret is
+ * the limit before, which services get back (NsLaunchParams.nofile). */
+#define NOFILE_WANTED (512U * 1024U)
+static bool raise_nofile(struct rlimit *ret) {
+        struct rlimit old, want;
+        _cleanup_free_ char *s = NULL;
+        FILE *f;
+        rlim_t max = NOFILE_WANTED;
+        unsigned long nr_open;
+
+        if (getrlimit(RLIMIT_NOFILE, &old) < 0)
+                return false;
+        *ret = old;
+        f = fopen("/proc/sys/fs/nr_open", "re");
+        if (f && fscanf(f, "%lu", &nr_open) == 1 && nr_open < max)
+                max = nr_open;
+        if (f)
+                fclose(f);
+        want = (struct rlimit) { .rlim_cur = max, .rlim_max = max };
+        if (old.rlim_max >= max || setrlimit(RLIMIT_NOFILE, &want) < 0) {
+                /* Not root, or the hard limit is higher already: up to the hard one. */
+                want = (struct rlimit) { .rlim_cur = old.rlim_max, .rlim_max = old.rlim_max };
+                (void) setrlimit(RLIMIT_NOFILE, &want);
+        }
+        return true;
 }
 
 /* The daemon: one sd-event loop until SIGTERM has stopped every service. */
@@ -63,6 +94,7 @@ enum {
 };
 
 int main(int argc, char *argv[]) {
+        struct rlimit nofile;
         static const struct option options[] = {
                 { "help",        no_argument,       NULL, 'h'             },
                 { "version",     no_argument,       NULL, ARG_VERSION     },
@@ -129,5 +161,5 @@ int main(int argc, char *argv[]) {
         if (check)
                 return daemon_check(stdout, config, units);
         return run(&(ManagerParams) { .config_path = config, .unit_dirs = units, .cgroup_root = cgroup_root,
-                                      .bus = bus });
+                                      .bus = bus, .service_nofile = raise_nofile(&nofile) ? &nofile : NULL });
 }

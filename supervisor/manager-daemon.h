@@ -14,6 +14,8 @@ typedef struct ManagerParams {
         const char *cgroup_root;        /* --cgroup-root; NULL: CgroupRoot= or auto */
         const char *bus;                /* --bus; ignored when no_bus */
         bool no_bus;                    /* tests: run without D-Bus */
+        const struct rlimit *service_nofile; /* RLIMIT_NOFILE for services without
+                                         * LimitNOFILE= (ours before we raised it); NULL: ours */
 } ManagerParams;
 
 /* Blocks SIGCHLD, SIGTERM, SIGINT and SIGHUP (signalfd through sd-event),

@@ -126,6 +126,10 @@ int manager_new(sd_event *e, const ManagerParams *p, Manager **ret, CrlError *re
         m->services_dir_fd = m->status_dir_fd = m->transient_dir_fd = m->mount_template_fd = -EBADF;
         m->log_client = SERVICE_LOG_CLIENT_NULL;
         svc_launch_pool_init(&m->launch_pool, e, manager_launch_slots());
+        if (p->service_nofile) {
+                m->service_nofile = *p->service_nofile;
+                m->service_nofile_set = true;
+        }
         m->unit_dirs = strv_copy(p->unit_dirs);
         r = manager_config_load(p->config_path, &m->config, &d);
         if (r < 0)

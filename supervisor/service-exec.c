@@ -291,6 +291,7 @@ static int start_command(Service *s, const ExecCommand *cmd, SvcLaunchRequest *r
         req->runtime_dir = s->manager->runtime_dir;
         req->pool = &s->manager->launch_pool;
         req->mount_template_fd = s->manager->mount_template_fd;
+        req->nofile = s->manager->service_nofile_set ? &s->manager->service_nofile : NULL;
         return svc_launch_start(s->manager->event, req, on_launch_done, s, &s->launch, reterr);
 }
 

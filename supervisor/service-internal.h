@@ -144,6 +144,8 @@ struct Manager {
         int status_dir_fd;              /* RUNTIME_DIR/status: status records (runtime-state.h) */
         ServiceLogClient log_client;    /* the shared log process (service-stdio.h) */
         SvcLaunchPool launch_pool;      /* launches in flight (service-launch.h) */
+        struct rlimit service_nofile;   /* a unit without LimitNOFILE= gets this */
+        bool service_nofile_set;
         int mount_template_fd;          /* services' mount namespaces are copied from it
                                          * (ns_mount_template_make()), -EBADF: from ours */
         int transient_dir_fd;           /* RUNTIME_DIR/transient: transient units (transient-file.h) */

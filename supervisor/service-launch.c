@@ -211,6 +211,7 @@ static int begin_launch(SvcLaunch *l) {
         p.setup_userdata = req->setup_userdata;
         p.status_record_fd = l->fds[4];
         p.mount_template_fd = req->mount_template_fd;
+        p.nofile = req->nofile;
         /* The range stays with the service's name across restarts; one
          * corrald holds the runtime dir, so the lock is never contended. */
         if (req->unit->private_users == PRIVATE_USERS_PICK) {

@@ -57,6 +57,7 @@ typedef struct SvcLaunchRequest {
                                          * (NsLaunchParams.status_record_fd), -EBADF: none */
         SvcLaunchPool *pool;            /* borrowed; NULL: no limit */
         int mount_template_fd;          /* borrowed; NsLaunchParams.mount_template_fd */
+        const struct rlimit *nofile;    /* borrowed; NsLaunchParams.nofile */
 } SvcLaunchRequest;
 
 /* Once, from the loop: r >= 0 with *proc filled (take what you keep and set

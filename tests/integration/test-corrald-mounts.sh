@@ -7,6 +7,9 @@
 # view); no /run/netns pin of another running service is visible; and a
 # mount the service makes below its bind mount of a *shared* host mount
 # does not show up on the host (the bound tree is a slave, not a peer).
+# Also the open files limit: corrald lifts its own (about seven fds a
+# service; 1024 would stop it at ~140 services), services get the limit
+# corrald started with back unless LimitNOFILE= says otherwise.
 . "$(dirname "$0")/corrald-lib.sh"
 ct_init
 LATE=$CT_TMP/late
@@ -35,6 +38,11 @@ ExecStart=/bin/sleep 1000
 PrivateNetwork=yes
 PrivatePIDs=yes
 EOF
+ct_unit nofile <<EOF
+[Service]
+ExecStart=/bin/sleep 1000
+LimitNOFILE=2048
+EOF
 ct_unit late <<EOF
 [Unit]
 AutoStart=no
@@ -45,6 +53,14 @@ PrivateNetwork=yes
 BindPaths=$LATE:/late
 EOF
 corrald_start
+soft_limit() { awk '/^Max open files/ { print $4 }' "/proc/$1/limits"; }
+ct_check "corrald lifted its open files limit ($(soft_limit "$CT_PID"))" \
+        test "$(soft_limit "$CT_PID")" -ge "$(ulimit -Hn)"
+# With CAP_SYS_RESOURCE (the VM; not this host) beyond the hard limit too.
+if [ "$CT_WHERE" = vm ]; then
+        ct_check "... past the hard limit it started with ($(ulimit -Hn))" test "$(soft_limit "$CT_PID")" -ge 65536
+fi
+ct_check "nofile runs" wait_state nofile active running "$T"
 ct_check "netholder runs (its network namespace is pinned on the host)" wait_state netholder active running "$T"
 if [ -e /run/netns/corral-netholder ]; then ct_ok "pin /run/netns/corral-netholder exists on the host"; else ct_fail "no pin /run/netns/corral-netholder on the host"; fi
 
@@ -55,6 +71,9 @@ echo "made-after-corrald" >"$LATE/marker"
 call StartService s late >/dev/null
 ct_check "late runs" wait_state late active running "$T"
 ct_check "late reported" wait_until "$T" test -s "$OUT/late"
+ct_expect_eq "a service without LimitNOFILE= has the limit corrald started with" \
+        "$(soft_limit "$(prop late MainPID)")" "$(ulimit -Sn)"
+ct_expect_eq "LimitNOFILE=2048 is 2048" "$(soft_limit "$(prop nofile MainPID)")" 2048
 rep=$(cat "$OUT/late" 2>/dev/null)
 ct_expect_match "a bind source mounted after corrald started is seen" "$rep" "^marker made-after-corrald$"
 ct_expect_match "no network namespace under /run/netns inside the service" "$rep" "^pins 0$"
