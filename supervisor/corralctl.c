@@ -42,22 +42,23 @@ static int run_verify(int argc, char *argv[], CtlContext *c) {
 static const struct {
         const char *name;
         CtlCommand run;
+        bool own_help;
 } commands[] = {
-        { "list",          ctl_list    },
-        { "status",        ctl_status  },
-        { "top",           ctl_top     },
-        { "start",         ctl_control },
-        { "stop",          ctl_control },
-        { "restart",       ctl_control },
-        { "reload",        ctl_control },
-        { "kill",          ctl_control },
-        { "freeze",        ctl_control },
-        { "thaw",          ctl_control },
-        { "daemon-reload", ctl_control },
-        { "logs",          ctl_logs    },
-        { "exec",          ctl_exec    },
-        { "run",           ctl_run     },
-        { "verify",        run_verify  },
+        { "list",          ctl_list,   true },
+        { "status",        ctl_status, true },
+        { "top",           ctl_top,    true },
+        { "start",         ctl_control, false },
+        { "stop",          ctl_control, false },
+        { "restart",       ctl_control, false },
+        { "reload",        ctl_control, false },
+        { "kill",          ctl_control, false },
+        { "freeze",        ctl_control, false },
+        { "thaw",          ctl_control, false },
+        { "daemon-reload", ctl_control, false },
+        { "logs",          ctl_logs, false },
+        { "exec",          ctl_exec, false },
+        { "run",           ctl_run, false },
+        { "verify",        run_verify, true },
 };
 
 enum {
@@ -102,6 +103,15 @@ int main(int argc, char *argv[]) {
                 if (streq(argv[optind], commands[i].name)) {
                         CtlContext ctx = { .bus_arg = arg_bus, .json = arg_json };
                         int first = optind, r;
+
+                        /* `corralctl start --help` as `systemctl start --help`: the
+                         * commands without a help of their own print ours. Only as
+                         * the first word: after it, -h may be the command's (exec, run). */
+                        if (!commands[i].own_help && argc - first >= 2 &&
+                            (streq(argv[first + 1], "--help") || streq(argv[first + 1], "-h"))) {
+                                help();
+                                return 0;
+                        }
 
                         /* Each command parses its own options with getopt from
                          * its own argv; optind = 0 resets getopt fully. */

@@ -105,6 +105,9 @@ run_ctl kill -s SIGBOGUS cc-web
 ct_expect_eq "kill -s SIGBOGUS: exit 2" "$rc" 2
 ct_expect_eq "kill -s SIGBOGUS: one line" "$(wc -l <<<"$err")" 1
 ct_expect_match "kill -s SIGBOGUS: says why" "$err" "unknown signal 'SIGBOGUS'"
+run_ctl start --help
+ct_expect_eq "start --help: exit 0, as systemctl" "$rc" 0
+ct_expect_match "start --help: the usage" "$out" "^Usage: corralctl "
 run_ctl restart cc-web
 ct_expect_eq "restart exits 0" "$rc" 0
 ct_expect_eq "restart returns once running" "$(state_of cc-web)" active/running
