@@ -125,9 +125,12 @@ ct_check "... the unit is removed" wait_until "$T" gone int
 # A command that ignores SIGTERM: the first SIGINT's stop waits for
 # TimeoutStopSec=; a second SIGINT kills it.
 env --default-signal=INT "$CTL" --bus "$CT_ADDR" run --wait --name int2 -p TimeoutStopSec=60 -- \
-        /bin/sh -c 'trap "" TERM; /bin/sleep 100; /bin/sleep 100' 2>"$CT_TMP/int2.err" &
+        /bin/sh -c "trap '' TERM; touch '$CT_TMP/int2.ready'; /bin/sleep 100; /bin/sleep 100" 2>"$CT_TMP/int2.err" &
 ctlpid=$!
 ct_check "int2 runs" wait_until "$T" sub_is int2 running
+# Running means exec'd, not that the shell has read its trap yet (slow
+# under ASan in the VM): a SIGTERM before it ends the shell at once.
+ct_check "... and ignores SIGTERM now" wait_until "$T" test -e "$CT_TMP/int2.ready"
 kill -INT "$ctlpid"
 ct_check "first SIGINT: int2 stopping (stop-sigterm)" wait_until "$T" sub_is int2 stop-sigterm
 ct_sleep_ms 300
