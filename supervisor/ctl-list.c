@@ -136,32 +136,6 @@ static int print_json(const CtlServiceProps *props, size_t n) {
         return 0;
 }
 
-static int parse_args(int argc, char *argv[], CtlContext *c) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, 'j' },
-                {}
-        };
-        int o;
-
-        while ((o = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (o) {
-                case 'h':
-                        printf("Usage: corralctl list [--json]\nOne row a service.\n");
-                        return 0;
-                case 'j':
-                        c->json = true;
-                        break;
-                default:
-                        return -EINVAL;
-                }
-        if (optind < argc) {
-                fprintf(stderr, "corralctl: list takes no arguments\n");
-                return -EINVAL;
-        }
-        return 1;
-}
-
 int ctl_list(int argc, char *argv[], CtlContext *c) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         CtlServiceProps *props = NULL;
@@ -169,7 +143,7 @@ int ctl_list(int argc, char *argv[], CtlContext *c) {
         size_t n = 0;
         int r;
 
-        r = parse_args(argc, argv, c);
+        r = ctl_read_args(argc, argv, c, "Usage: corralctl list [--json]\nOne row a service.\n", false);
         if (r <= 0)
                 return r < 0 ? CTL_EXIT_USAGE : CTL_EXIT_SUCCESS;
         if (ctl_bus(c, &bus) < 0)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* corralctl: all properties of a service from one Properties.GetAll. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -476,4 +477,30 @@ const char *ctl_props_unit_name(const CtlServiceProps *p, char *buf, size_t size
         else
                 snprintf(buf, size, "%s.service", p->name);
         return buf;
+}
+
+int ctl_read_args(int argc, char *argv[], CtlContext *c, const char *usage, bool takes_names) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "json", no_argument, NULL, 'j' },
+                {}
+        };
+        int o;
+
+        while ((o = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (o) {
+                case 'h':
+                        fputs(usage, stdout);
+                        return 0;
+                case 'j':
+                        c->json = true;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        if (!takes_names && optind < argc) {
+                fprintf(stderr, "corralctl: %s takes no arguments\n", argv[0]);
+                return -EINVAL;
+        }
+        return 1;
 }

@@ -59,3 +59,10 @@ json_object *ctl_props_to_json(const CtlServiceProps *p);
 
 /* "web" → "web.service" for display; a name with a suffix stays. */
 const char *ctl_props_unit_name(const CtlServiceProps *p, char *buf, size_t size);
+
+struct CtlContext;
+/* The read commands' options, --json and -h/--help (which prints usage):
+ * 1 to go on, 0 after the help, -EINVAL on a usage error. With takes_names
+ * the words after the options are NAMEs (argv[optind...]), else there may
+ * be none. */
+int ctl_read_args(int argc, char *argv[], struct CtlContext *c, const char *usage, bool takes_names);

@@ -313,30 +313,6 @@ static int print_all(const CtlServiceProps *props, size_t n, bool json) {
         return r;
 }
 
-static int parse_args(int argc, char *argv[], CtlContext *c) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, 'j' },
-                {}
-        };
-        int o;
-
-        while ((o = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (o) {
-                case 'h':
-                        printf("Usage: corralctl status [--json] [NAME...]\n"
-                               "Show services (every one without NAME). Exit status 3 when a\n"
-                               "named one is not active, 4 when one does not exist.\n");
-                        return 0;
-                case 'j':
-                        c->json = true;
-                        break;
-                default:
-                        return -EINVAL;
-                }
-        return 1;
-}
-
 /* 4 (from fetching) wins over 3: a named service that is not active. */
 static int exit_code(int rc, const CtlServiceProps *props, size_t n, bool named) {
         if (rc != CTL_EXIT_SUCCESS || !named)
@@ -373,7 +349,9 @@ int ctl_status(int argc, char *argv[], CtlContext *c) {
         size_t n = 0;
         int r, rc;
 
-        r = parse_args(argc, argv, c);
+        r = ctl_read_args(argc, argv, c, "Usage: corralctl status [--json] [NAME...]\n"
+                                 "Show services (every one without NAME). Exit status 3 when a\n"
+                                 "named one is not active, 4 when one does not exist.\n", true);
         if (r <= 0)
                 return r < 0 ? CTL_EXIT_USAGE : CTL_EXIT_SUCCESS;
         names = argv + optind;

@@ -458,40 +458,14 @@ static int top_tty(sd_bus *bus) {
         return r;
 }
 
-static int parse_args(int argc, char *argv[], CtlContext *c) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, 'j' },
-                {}
-        };
-        int o;
-
-        while ((o = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (o) {
-                case 'h':
-                        printf("Usage: corralctl top [--json]\n"
-                               "CPU %%, memory, tasks and IO a service, every second on a terminal\n"
-                               "(keys: c cpu, m memory, t tasks, i io, n name, q quit); otherwise\n"
-                               "one snapshot over one second.\n");
-                        return 0;
-                case 'j':
-                        c->json = true;
-                        break;
-                default:
-                        return -EINVAL;
-                }
-        if (optind < argc) {
-                fprintf(stderr, "corralctl: top takes no arguments\n");
-                return -EINVAL;
-        }
-        return 1;
-}
-
 int ctl_top(int argc, char *argv[], CtlContext *c) {
         sd_bus *bus;
         int r;
 
-        r = parse_args(argc, argv, c);
+        r = ctl_read_args(argc, argv, c, "Usage: corralctl top [--json]\n"
+                                 "CPU %, memory, tasks and IO a service, every second on a terminal\n"
+                                 "(keys: c cpu, m memory, t tasks, i io, n name, q quit); otherwise\n"
+                                 "one snapshot over one second.\n", false);
         if (r <= 0)
                 return r < 0 ? CTL_EXIT_USAGE : CTL_EXIT_SUCCESS;
         if (ctl_bus(c, &bus) < 0)
