@@ -7,6 +7,7 @@
 #include <systemd/sd-event.h>
 
 #include "ctl-verify.h"
+#include "fileio.h"
 #include "log.h"
 #include "manager-daemon.h"
 #include "macros.h"
@@ -33,20 +34,19 @@ static void help(void) {
  * the limit before, which services get back (NsLaunchParams.nofile). */
 #define NOFILE_WANTED (512U * 1024U)
 static bool raise_nofile(struct rlimit *ret) {
+        _cleanup_free_ char *nr_open = NULL;
         struct rlimit old, want;
-        _cleanup_free_ char *s = NULL;
-        FILE *f;
         rlim_t max = NOFILE_WANTED;
-        unsigned long nr_open;
 
         if (getrlimit(RLIMIT_NOFILE, &old) < 0)
                 return false;
         *ret = old;
-        f = fopen("/proc/sys/fs/nr_open", "re");
-        if (f && fscanf(f, "%lu", &nr_open) == 1 && nr_open < max)
-                max = nr_open;
-        if (f)
-                fclose(f);
+        if (read_line_at(AT_FDCWD, "/proc/sys/fs/nr_open", &nr_open) >= 0) {
+                unsigned long n = strtoul(nr_open, NULL, 10);
+
+                if (n > 0 && n < max)
+                        max = n;
+        }
         want = (struct rlimit) { .rlim_cur = max, .rlim_max = max };
         if (old.rlim_max >= max || setrlimit(RLIMIT_NOFILE, &want) < 0) {
                 /* Not root, or the hard limit is higher already: up to the hard one. */
