@@ -29,3 +29,13 @@ static inline int fd_move_high(int fd) {
         safe_close(fd);
         return high;
 }
+
+/* A close-on-exec copy of fd at FD_HIGH_MIN or above, or, where the limit
+ * does not reach that far, the lowest above 2; -errno. */
+static inline int fd_dup_high(int fd) {
+        int copy = fcntl(fd, F_DUPFD_CLOEXEC, FD_HIGH_MIN);
+
+        if (copy < 0)
+                copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        return copy < 0 ? -errno : copy;
+}

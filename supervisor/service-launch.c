@@ -292,9 +292,9 @@ static int copy_request(SvcLaunch *l, const SvcLaunchRequest *req) {
         if (!l->argv || (req->environment && !l->environment) || (req->path && !l->path))
                 return crl_error_set(&l->error, ENOMEM, "launch: out of memory");
         for (size_t i = 0; i < ELEMENTSOF(fds); i++)
-                if (fds[i] >= 0 && (l->fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, FD_HIGH_MIN)) < 0 &&
-                    (l->fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3)) < 0)
-                        return crl_error_set(&l->error, errno, "launch: cannot duplicate an fd: %m");
+                if (fds[i] >= 0 && (l->fds[i] = fd_dup_high(fds[i])) < 0)
+                        return crl_error_set(&l->error, -l->fds[i], "launch: cannot duplicate an fd: %s",
+                                             strerror(-l->fds[i]));
         return 0;
 }
 
