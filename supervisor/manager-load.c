@@ -206,7 +206,6 @@ int manager_startup(Manager *m, CrlError *reterr) {
 int manager_reload(Manager *m, CrlError *reterr) {
         if (m->shutting_down)
                 return crl_error_set(reterr, ESHUTDOWN, "corrald is shutting down");
-        manager_mount_template(m);
         return load_and_apply(m, false, reterr);
 }
 

@@ -87,20 +87,15 @@ static int add_sources(Manager *m, CrlError *reterr) {
 }
 
 /* Without it every start copies our mount namespace, pins and all. Made
- * again on Reload: where the host's "/" is no shared mount (no systemd),
- * mounts made since reach the template only so. A failure keeps the old. */
-void manager_mount_template(Manager *m) {
+ * once, before the loop runs: its maker forks and waits for the child, which
+ * the loop must not. */
+static void manager_mount_template(Manager *m) {
         CrlError e = {};
-        int fd;
 
-        if (ns_mount_template_make(&fd, &e) < 0) {
-                log_warning("%s; %s, ignoring", e.message,
-                            m->mount_template_fd >= 0 ? "keeping the one made before"
-                                                      : "services' mount namespaces are copied from corrald's");
-                return;
-        }
-        safe_close(m->mount_template_fd);
-        m->mount_template_fd = fd_move_high(fd);
+        if (ns_mount_template_make(&m->mount_template_fd, &e) < 0)
+                log_warning("%s; services' mount namespaces are copied from corrald's, ignoring", e.message);
+        else
+                m->mount_template_fd = fd_move_high(m->mount_template_fd);
 }
 
 /* Launches in flight at a time: enough to keep every CPU busy while the

@@ -193,9 +193,6 @@ void service_record_remove(Service *s);
 void service_record_main_end(Service *s, siginfo_t *ret);
 void manager_record_sweep(Manager *m);
 
-/* manager.c */
-void manager_mount_template(Manager *m);
-
 /* service-cgroup.c */
 int service_cgroup_create(Service *s, CrlError *reterr);
 int service_cgroup_watch(Service *s, CrlError *reterr);
