@@ -408,6 +408,11 @@ static const UnitKey unit_keys[] = {
         K("Service", "CapabilityBoundingSet", key_bounding_set, capability_bounding_set),
         K("Service", "AmbientCapabilities", key_ambient_caps, ambient_capabilities),
         K("Service", "NetworkNamespacePath", key_path, network_namespace_path, .flags = KEY_SPECIFIERS | KEY_PATH),
+        /* [Service]: hardening */
+        K("Service", "ProtectKernelTunables", key_bool, protect_kernel_tunables),
+        K("Service", "ProtectKernelModules", key_bool, protect_kernel_modules),
+        K("Service", "ProtectKernelLogs", key_bool, protect_kernel_logs),
+        K("Service", "ProtectClock", key_bool, protect_clock),
         /* [Service]: cgroup v2 resources */
         K("Service", "MemoryMax", key_memory, resources.memory_max, .def = 1),
         K("Service", "MemoryHigh", key_memory, resources.memory_high, .def = 1),

@@ -97,7 +97,7 @@ int unit_name_path_unescape(const char *s, char **ret);
 
 /* ---- the key table (unit-keys.c) ---- */
 
-#define UNIT_KEYS_MAX 160
+#define UNIT_KEYS_MAX 240
 
 typedef struct KeySite {
         const char *file;       /* borrowed from UnitConfig path/dropin_paths; NULL = never set */

@@ -292,6 +292,11 @@ typedef struct UnitConfig {
         char **joins_namespace_of;              /* unit names without ".service" */
         char *network_namespace_path;
 
+        /* [Service] hardening (issue 14). ProtectKernelModules=,
+         * ProtectKernelLogs= and ProtectClock= have a syscall half (ns/
+         * seccomp) and a mount/capability/device half; both read these. */
+        bool protect_kernel_tunables, protect_kernel_modules, protect_kernel_logs, protect_clock;
+
         /* [Service] cgroup v2 resources */
         ResourceConfig resources;
 
