@@ -148,14 +148,19 @@ static int send_raw(const char *path, void *arg) {
  * MAINPID=7 (nobody it can name); its host pid goes to *arg. */
 static int send_from_pidns(const char *path, void *arg) {
         pid_t *shared = arg, pid;
-        int st;
+        int st, go[2];
 
-        if (unshare(CLONE_NEWPID) < 0)
+        if (unshare(CLONE_NEWPID) < 0 || pipe(go) < 0)
                 return 93;
         pid = fork();
         if (pid == 0) {
                 char x;
 
+                /* Not before *shared holds our host pid: the test reads
+                 * it as soon as the first datagram arrives. */
+                close(go[1]);
+                if (read(go[0], &x, 1) != 1)
+                        _exit(96);
                 if (sd_notify(0, "READY=1\nMAINPID=1") <= 0 || sd_notify(0, "STATUS=x\nMAINPID=7") <= 0)
                         _exit(94);
                 /* Stay alive until the test releases our parent's pipe
@@ -165,6 +170,10 @@ static int send_from_pidns(const char *path, void *arg) {
                 _exit(0);
         }
         *shared = pid;
+        close(go[0]);
+        if (pid > 0 && write(go[1], "g", 1) != 1)
+                return 97;
+        close(go[1]);
         return waitpid(pid, &st, 0) == pid && WIFEXITED(st) ? WEXITSTATUS(st) : 95;
 }
 
