@@ -193,7 +193,9 @@ static int exec_command(const NsPlan *plan) {
 static int setup_process(NsPlan *plan, int null_fd, int sock, bool main, NsStep *step) {
         int r;
 
-        r = ns_creds_apply(plan, step);
+        r = ns_exec_attrs_apply_late(plan, step);
+        if (r >= 0)
+                r = ns_creds_apply(plan, step);
         if (r < 0)
                 return r;
         *step = NS_STEP_WORKING_DIRECTORY;
@@ -353,6 +355,9 @@ static int child_run(NsPlan *plan, int sock, NsStep *step, int *index) {
         r = reset_all_signals();
         if (r >= 0 && plan->need_release)
                 r = wait_release(sock);
+        /* After the parent's steps (Nice=, which sched_setscheduler() keeps). */
+        if (r >= 0)
+                r = ns_exec_attrs_apply_early(plan, step);
         if (r < 0)
                 return r;
         if (plan->exec_target_pidfd >= 0) {

@@ -128,6 +128,10 @@ static int plan_env(const NsLaunchParams *p, NsPlan *plan, const NsCreds *info) 
                 r = merge_copy(&env, p->environment);
         if (r < 0)
                 return r;
+        /* UnsetEnvironment= last, as systemd: it also removes what the
+         * manager sets. Any variable added to the environment must come
+         * before this line. */
+        unit_environment_unset(p->unit->unset_environment, env);
         STRV_FOREACH(e, env)
                 if (strneq(*e, "PATH=", 5))
                         plan->path_env = *e + 5;

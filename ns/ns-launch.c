@@ -21,6 +21,8 @@ static const char *const step_names[_NS_STEP_MAX] = {
         [NS_STEP_USERNS_MAP] = "userns-map",
         [NS_STEP_SETUP_HOOK] = "setup-hook",
         [NS_STEP_PROCESS_ATTRS] = "process-attrs",
+        [NS_STEP_IOPRIO] = "ioprio",
+        [NS_STEP_SCHED] = "sched",
         [NS_STEP_HANDSHAKE] = "handshake",
         [NS_STEP_JOIN] = "join",
         [NS_STEP_CGROUPNS] = "cgroupns",
@@ -180,6 +182,7 @@ static int plan_build(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         r = ns_creds_plan(p, plan, reterr);
         if (r < 0)
                 return r;
+        ns_exec_attrs_plan(u, plan);
         return ns_mount_plan(p, plan, reterr);
 }
 

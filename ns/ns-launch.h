@@ -211,6 +211,9 @@ typedef struct NsExecParams {
         const char *user;               /* NULL: root; looked up by the child in the service's
                                          * /etc/passwd, inside its root (the caller reads nothing) */
         int stdin_fd, stdout_fd, stderr_fd; /* borrowed; -EBADF: inherit ours */
+        const UnitConfig *unit;         /* borrowed, until ns_exec_start() returned; NULL: none.
+                                         * A control command's unit: its IgnoreSIGPIPE=,
+                                         * IOScheduling*= and CPUScheduling*= apply */
 } NsExecParams;
 
 /* Asynchronous, as ns_launch_start(): clone the command (in the target's

@@ -18,6 +18,8 @@ typedef enum NsStep {
         NS_STEP_SETUP_HOOK,
         NS_STEP_PROCESS_ATTRS,
         NS_STEP_HANDSHAKE,
+        NS_STEP_IOPRIO,                 /* IOSchedulingClass=/IOSchedulingPriority= */
+        NS_STEP_SCHED,                  /* CPUSchedulingPolicy= & co. */
         NS_STEP_JOIN,
         NS_STEP_CGROUPNS,
         NS_STEP_TIMENS,
@@ -111,6 +113,12 @@ typedef struct NsPlan {
         uint64_t ambient;
         bool no_new_privs;
         int umask;
+        /* process attributes (ns-exec-attrs.c) */
+        bool ignore_sigpipe;            /* SIGPIPE SIG_IGN across execve */
+        int ioprio;                     /* ioprio_set() value, -1: keep */
+        bool sched_set;
+        int sched_policy, sched_priority;
+        bool sched_reset_on_fork;
         const char *working_directory;  /* NULL: "/" with RootDirectory, else keep */
         bool working_directory_optional;
 
@@ -151,7 +159,7 @@ typedef struct NsPlan {
 #define NS_PLAN_INIT                                                            \
         (NsPlan) {                                                              \
                 .netns_fd = -EBADF, .status_fd = -EBADF, .join_pidfd = -EBADF,  \
-                .record_fd = -EBADF,                                            \
+                .record_fd = -EBADF, .ioprio = -1,                              \
                 .exec_target_pidfd = -EBADF, .exec_cwd_fd = -EBADF,             \
                 .exec_root_fd = -EBADF, .mount_template_fd = -EBADF,            \
                 .dev_fds = { -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF },  \
@@ -235,6 +243,14 @@ int ns_process_attrs_apply(pid_t pid, const UnitConfig *u, CrlError *reterr);
 int ns_passwd_find(int fd, const char *user, uid_t *ret_uid, gid_t *ret_gid);
 int ns_exec_user_lookup(NsPlan *plan);
 void ns_exec_user_describe(const NsPlan *plan, int error, CrlError *reterr);
+
+/* ns-exec-attrs.c: IgnoreSIGPIPE=, I/O and CPU scheduling. _early runs
+ * in the child as the host's root, before the user namespace and the
+ * init (which PID 2 inherits the attributes from); _late in the process
+ * that execs, after the signals were reset. */
+void ns_exec_attrs_plan(const UnitConfig *u, NsPlan *plan);
+int ns_exec_attrs_apply_early(const NsPlan *plan, NsStep *ret_step);
+int ns_exec_attrs_apply_late(const NsPlan *plan, NsStep *ret_step);
 
 /* ns-loopback.c */
 int ns_loopback_up(void);

@@ -217,6 +217,10 @@ static int build_env(Service *s, char ***ret_extra, char ***ret_all, CrlError *r
         copy = strv_copy(extra);
         if (!copy || environment_merge(&all, copy) < 0)        /* consumed even on failure */
                 return -ENOMEM;
+        /* As systemd, $VAR in a command expands against the environment
+         * after UnsetEnvironment=; the launcher applies it again to the
+         * final one (it adds $HOME, $USER, ...). Keep this last. */
+        unit_environment_unset(s->unit->unset_environment, all);
         *ret_extra = TAKE_PTR(extra);
         *ret_all = TAKE_PTR(all);
         return 0;
@@ -251,7 +255,7 @@ static int apply_privileges(Service *s, const ExecCommand *cmd, SvcLaunchRequest
 /* A command inside the running service: ns_exec() adds nothing to what it
  * is given (no PATH, no Environment=), so it gets all of it, on the PATH
  * the launcher gives a fresh process unless the unit sets one. */
-static int env_entering(char *const *all, char ***ret) {
+static int env_entering(const UnitConfig *unit, char *const *all, char ***ret) {
         _cleanup_strv_free_ char **env = NULL;
         char **copy;
 
@@ -260,6 +264,7 @@ static int env_entering(char *const *all, char ***ret) {
         copy = strv_copy(all);
         if (!copy || environment_merge(&env, copy) < 0)
                 return -ENOMEM;
+        unit_environment_unset(unit->unset_environment, env);
         *ret = TAKE_PTR(env);
         return 0;
 }
@@ -279,7 +284,7 @@ static int start_command(Service *s, const ExecCommand *cmd, SvcLaunchRequest *r
                                      s->name, cmd->line, strerror(-r));
         if (apply_privileges(s, cmd, req) < 0)
                 return crl_error_set(reterr, ENOMEM, "service '%s': out of memory", s->name);
-        if (req->enter_pidfd >= 0 && env_entering(all, &entering) < 0)
+        if (req->enter_pidfd >= 0 && env_entering(req->unit, all, &entering) < 0)
                 return crl_error_set(reterr, ENOMEM, "service '%s': out of memory", s->name);
         req->argv = argv;
         req->path = cmd->path;

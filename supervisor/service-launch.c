@@ -331,6 +331,7 @@ static int exec_in_service(SvcLaunch *l, const SvcLaunchRequest *req) {
                 .stdin_fd = req->stdio[0],
                 .stdout_fd = req->stdio[1],
                 .stderr_fd = req->stdio[2],
+                .unit = req->unit,
         };
         int r;
 

@@ -82,6 +82,24 @@ static int dup_fd(int fd, StdioBuild *b, const char *what, int *ret, CrlError *e
         return 0;
 }
 
+/* StandardInput=file:PATH, opened here as root before the sandbox, as
+ * systemd's manager-side child opens it; the service need not see PATH.
+ * O_NONBLOCK only for the open (a FIFO), as for the outputs. A socket
+ * (systemd connects to it) fails with ENXIO. */
+static int open_input_file(StdioBuild *b, int *ret, CrlError *e) {
+        const char *path = b->u->standard_input_file;
+        int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+
+        if (fd < 0 || fcntl(fd, F_SETFL, 0) < 0) {
+                int err = errno;
+                safe_close(fd);
+                return crl_error_set(e, err, "service '%s': StandardInput=file:%s: %s", b->u->name, path,
+                                     strerror(err));
+        }
+        *ret = fd;
+        return 0;
+}
+
 /* file:PATH and append:PATH as systemd opens them: O_WRONLY|O_CREAT, mode
  * 0666 & ~UMask, file: writes from offset 0 without truncating, append:
  * appends. O_NONBLOCK only for the open itself, so a FIFO without a reader
@@ -581,7 +599,12 @@ int service_stdio_open(const ManagerConfig *mc, ServiceLogClient *lc, const Unit
 
         assert(mc && lc && u && ret);
 
-        r = dup_fd(caller_fds ? caller_fds[0] : -EBADF, &b, "caller's fd", &s.stdin_fd, reterr);
+        if (caller_fds && caller_fds[0] >= 0)    /* StandardInputFileDescriptor wins */
+                r = dup_fd(caller_fds[0], &b, "caller's fd", &s.stdin_fd, reterr);
+        else if (u->standard_input_file)
+                r = open_input_file(&b, &s.stdin_fd, reterr);
+        else
+                r = dup_fd(-EBADF, &b, "caller's fd", &s.stdin_fd, reterr);
         if (r >= 0)
                 r = open_stream(&b, 1, caller_fds, s.stdin_fd, &s.stdout_fd, reterr);
         if (r >= 0)

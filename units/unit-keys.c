@@ -378,6 +378,14 @@ static const UnitKey unit_keys[] = {
         K("Service", "StandardOutput", key_output, standard_output, .flags = KEY_SPECIFIERS | KEY_PATH),
         K("Service", "StandardError", key_output, standard_error, .flags = KEY_SPECIFIERS | KEY_PATH),
         K("Service", "OOMPolicy", key_oom_policy, oom_policy, .def = OOM_STOP),
+        K("Service", "UnsetEnvironment", key_unset_environment, unset_environment, .flags = KEY_SPECIFIERS),
+        K("Service", "IgnoreSIGPIPE", key_bool, ignore_sigpipe, .def = true),
+        K("Service", "IOSchedulingClass", key_io_class, ioprio_class),
+        K("Service", "IOSchedulingPriority", key_io_priority, ioprio_level),
+        K("Service", "CPUSchedulingPolicy", key_cpu_policy, cpu_sched_policy),
+        K("Service", "CPUSchedulingPriority", key_cpu_priority, cpu_sched_priority),
+        K("Service", "CPUSchedulingResetOnFork", key_cpu_reset_on_fork, cpu_sched_reset_on_fork),
+        K("Service", "StandardInput", key_standard_input, standard_input_file, .flags = KEY_SPECIFIERS | KEY_PATH),
         /* [Service]: namespaces and sandboxing */
         K("Service", "PrivatePIDs", key_bool, private_pids),
         K("Service", "PrivateMounts", key_bool, private_mounts),
@@ -508,7 +516,7 @@ static SpecifierMode key_specifier_mode(const UnitKey *k) {
                 return SPECIFIER_ONE_WORD;
         if (k->parse == key_exec || k->parse == key_environment || k->parse == key_documentation ||
             k->parse == key_groups || k->parse == key_bind_paths || k->parse == key_path_specs ||
-            k->parse == key_tmpfs || k->parse == key_io_device)
+            k->parse == key_tmpfs || k->parse == key_io_device || k->parse == key_unset_environment)
                 return SPECIFIER_ESCAPE;
         return SPECIFIER_RAW;
 }

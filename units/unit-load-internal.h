@@ -179,6 +179,14 @@ DECLARE_KEY(key_bridge);
 DECLARE_KEY(key_address);
 DECLARE_KEY(key_gateway);
 DECLARE_KEY(key_port);
+/* Process attributes (unit-keys-exec.c). */
+DECLARE_KEY(key_unset_environment);
+DECLARE_KEY(key_io_class);
+DECLARE_KEY(key_io_priority);
+DECLARE_KEY(key_cpu_policy);
+DECLARE_KEY(key_cpu_priority);
+DECLARE_KEY(key_cpu_reset_on_fork);
+DECLARE_KEY(key_standard_input);
 
 /* The key NAME of SECTION (SECTION NULL: any section), or NULL. */
 const UnitKey *unit_key_lookup(const char *section, const char *name);

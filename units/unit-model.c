@@ -96,6 +96,8 @@ UnitConfig *unit_config_free(UnitConfig *u) {
         strv_free(u->supplementary_groups);
         free(u->standard_output.path);
         free(u->standard_error.path);
+        strv_free(u->unset_environment);
+        free(u->standard_input_file);
         sandbox_done(u);
         resources_done(&u->resources);
         free(u->network.bridge);
@@ -132,6 +134,18 @@ void unit_config_unsandboxed(const UnitConfig *u, UnitConfig *ret) {
                 .limit_core = u->limit_core,
                 .standard_output = u->standard_output,
                 .standard_error = u->standard_error,
+                /* process attributes, which systemd applies to '+' commands too */
+                .unset_environment = u->unset_environment,
+                .ignore_sigpipe = u->ignore_sigpipe,
+                .ioprio_set = u->ioprio_set,
+                .ioprio_class = u->ioprio_class,
+                .ioprio_level = u->ioprio_level,
+                .cpu_sched_set = u->cpu_sched_set,
+                .cpu_sched_policy = u->cpu_sched_policy,
+                .cpu_sched_priority = u->cpu_sched_priority,
+                .cpu_sched_priority_set = u->cpu_sched_priority_set,
+                .cpu_sched_reset_on_fork = u->cpu_sched_reset_on_fork,
+                .standard_input_file = u->standard_input_file,
                 /* Spelled out though 0: these enums' "off" must stay what a '+' command gets. */
                 .private_users = PRIVATE_USERS_NO,
                 .protect_control_groups = PROTECT_CGROUPS_NO,
@@ -165,6 +179,9 @@ int unit_config_new(const char *name, UnitConfig **ret) {
         u->standard_output.kind = OUTPUT_LOG;
         u->standard_error.kind = OUTPUT_LOG;
         u->oom_policy = OOM_STOP;
+        u->ignore_sigpipe = true;
+        u->ioprio_class = 2;            /* IOPRIO_CLASS_BE */
+        u->ioprio_level = 4;
         u->resources.cpu_quota_per_sec_usec = USEC_INFINITY;
         u->resources.cpu_quota_period_usec = 100 * USEC_PER_MSEC;
         u->network.address_auto = true;

@@ -2,6 +2,7 @@
 /* Rules between keys, checked once every file of a unit has been applied,
  * and the implications systemd users expect (Hostname= makes a UTS
  * namespace, filesystem keys a mount namespace, ...). */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,10 +199,31 @@ static void validate_paths(UnitLoader *l) {
                 }
 }
 
+/* systemd 252 clamps the priority into the policy's range at a
+ * CPUSchedulingPolicy= line but not at a later CPUSchedulingPriority=
+ * line, whose mismatch then fails every start (EINVAL from
+ * sched_setscheduler()): corral decides on the final pair, in any order. A
+ * real-time policy without a priority gets 1, as systemd's clamp gives. */
+static void validate_sched(UnitLoader *l) {
+        UnitConfig *u = l->unit;
+        bool rt = u->cpu_sched_policy == SCHED_FIFO || u->cpu_sched_policy == SCHED_RR;
+
+        if (rt && !u->cpu_sched_priority_set)
+                u->cpu_sched_priority = 1;
+        else if (rt && u->cpu_sched_priority == 0)
+                report(l, true, "CPUSchedulingPriority", "0 is no priority for CPUSchedulingPolicy=%s (use 1-99)",
+                       u->cpu_sched_policy == SCHED_FIFO ? "fifo" : "rr");
+        else if (!rt && u->cpu_sched_priority != 0)
+                report(l, true, "CPUSchedulingPriority",
+                       "%d needs CPUSchedulingPolicy=fifo or rr (other, batch and idle take 0 only)",
+                       u->cpu_sched_priority);
+}
+
 int unit_validate(UnitLoader *l) {
         void (*const steps[])(UnitLoader *) = {
                 validate_exec, validate_netns, validate_network_section,
                 validate_implied, validate_ids, validate_times, validate_paths,
+                validate_sched,
         };
 
         /* Every step reports every problem it finds (-ENOMEM lands in

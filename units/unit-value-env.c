@@ -408,3 +408,25 @@ int unit_exec_expand(const ExecCommand *cmd, char *const *env, char ***ret_argv)
         *ret_argv = strv_builder_steal(&out);
         return *ret_argv ? 0 : -ENOMEM;
 }
+
+void unit_environment_unset(char *const *unset, char **env) {
+        char **w = env;
+
+        if (!env || !unset)
+                return;
+        for (char **e = env; *e; e++) {
+                bool drop = false;
+
+                STRV_FOREACH(x, unset) {
+                        size_t n = strcspn(*x, "=");
+
+                        if ((*x)[n] ? streq(*e, *x) : strneq(*e, *x, n) && (*e)[n] == '=')
+                                drop = true;
+                }
+                if (drop)
+                        free(*e);
+                else
+                        *w++ = *e;
+        }
+        *w = NULL;
+}

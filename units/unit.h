@@ -269,6 +269,21 @@ typedef struct UnitConfig {
         OutputSpec standard_output, standard_error;
         OOMPolicy oom_policy;
 
+        /* [Service] exec attributes (issue 14; units/unit-keys-exec.c) */
+        char **unset_environment;               /* UnsetEnvironment=: "NAME" (any value) or
+                                                 * "NAME=VALUE" (that exact assignment), removed from
+                                                 * the final environment */
+        bool ignore_sigpipe;                    /* default true: SIGPIPE is SIG_IGN at execve */
+        bool ioprio_set;                        /* IOSchedulingClass=/IOSchedulingPriority= given */
+        int ioprio_class;                       /* IOPRIO_CLASS_RT/BE/IDLE (1-3); "none" is BE */
+        int ioprio_level;                       /* 0-7, default 4 */
+        bool cpu_sched_set;                     /* any CPUScheduling*= given */
+        int cpu_sched_policy;                   /* SCHED_OTHER (default), _BATCH, _IDLE, _FIFO, _RR */
+        int cpu_sched_priority;                 /* 1-99 for fifo/rr, else 0 (unit_validate()) */
+        bool cpu_sched_priority_set;            /* written, for unit_validate()'s message */
+        bool cpu_sched_reset_on_fork;
+        char *standard_input_file;              /* StandardInput=file:PATH (normalized); NULL: /dev/null */
+
         /* [Service] namespaces and sandboxing */
         bool private_pids, private_mounts, private_ipc, protect_hostname, private_network;
         char *hostname;                         /* implies protect_hostname */
@@ -423,6 +438,11 @@ int unit_name_normalize(const char *name, char **ret);
  * "EnvironmentFile=/etc/x: line 3: unterminated double quote". *env may
  * hold part of the assignments after a failure. */
 int unit_environment_files_read(const UnitConfig *u, char ***env, CrlError *reterr);
+
+/* UnsetEnvironment=: remove from env ("K=V" strv, changed in place) every
+ * assignment of a NAME in unset, and every one equal to a NAME=VALUE there.
+ * Applied to the final environment, after everything else set. */
+void unit_environment_unset(char *const *unset, char **env);
 
 /* Expand $VAR and ${VAR} in cmd's argv against env ("K=V" strv); with
  * EXEC_COMMAND_NO_ENV_EXPAND a copy of argv. */

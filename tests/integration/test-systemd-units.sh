@@ -97,6 +97,22 @@ for f in files:
     if verdict == "accepted":
         failed("%s: systemd accepts it, corral does not:\n    %s" % (path, "\n    ".join(errors)))
 
+# Issue 14's exec keys are built: no Debian unit gets a warning for them,
+# except StandardInput= values corral does not build (tty, tty-force: the
+# gettys and shells), which say so.
+exec_keys = re.compile(r": (UnsetEnvironment|IgnoreSIGPIPE|IOSchedulingClass|IOSchedulingPriority|"
+                       r"CPUSchedulingPolicy|CPUSchedulingPriority|CPUSchedulingResetOnFork|StandardInput): ")
+stdin_not_built = re.compile(r': StandardInput: "[a-z:-]+" is not built in corral \(null and file:PATH are\), '
+                             r"stdin stays /dev/null, ignoring$")
+n_stdin = 0
+for f in files:
+    for w in f["warnings"]:
+        if stdin_not_built.search(w):
+            n_stdin += 1
+        elif exec_keys.search(w):
+            failed("%s: an exec key warns: %s" % (f["path"], w))
+print("StandardInput= not built (tty, tty-force): %d units" % n_stdin)
+
 print("units in %s: %d; valid: %d; masked: %d; refused for a feature corral does not build: %d"
       % (units, len(files), n["valid"], n["masked"], n["unsupported"]))
 print("test-systemd-units: %d passed, %d failed" % (len(files) - fail, fail))
