@@ -76,81 +76,81 @@ static bool has(const Run *run, const char *line) {
         return strstr(run->out, want) != NULL;
 }
 
-static void test_sigpipe(void) {
+/* Few launches, several keys each: a launch costs ~0.4 s in the TCG VM. */
+static void test_defaults(void) {
         Run run;
 
-        printf("# IgnoreSIGPIPE=: ignored by default (systemd), not with =no\n");
-        attrs_of("", &run);
-        CHECK(has(&run, "sigpipe_ignored=1"), "default:\n%s", run.out);
-        attrs_of("IgnoreSIGPIPE=no\n", &run);
-        CHECK(has(&run, "sigpipe_ignored=0"), "IgnoreSIGPIPE=no:\n%s", run.out);
-        attrs_of("PrivatePIDs=yes\n", &run);
-        CHECK(has(&run, "sigpipe_ignored=1"), "under corral's init:\n%s", run.out);
+        printf("# defaults: SIGPIPE ignored (systemd), SCHED_OTHER, stdin /dev/null\n");
+        attrs_of("Environment=A=1\n", &run);
+        CHECK(has(&run, "sigpipe_ignored=1"), "SIGPIPE:\n%s", run.out);
+        CHECK(has(&run, "sched=0 reset=0 prio=0"), "policy:\n%s", run.out);
+        CHECK(has(&run, "stdin=/dev/null data="), "stdin:\n%s", run.out);
+        CHECK(!strstr(run.out, "ioprio=3/") && !strstr(run.out, "ioprio=1/"), "not idle nor realtime:\n%s", run.out);
+        CHECK(has(&run, "env A=1") && !has(&run, "env PATH=(unset)"), "environment:\n%s", run.out);
 }
 
-static void test_ioprio(void) {
-        Run run;
-
-        printf("# IOSchedulingClass=/IOSchedulingPriority=: ioprio_get() inside\n");
-        attrs_of("IOSchedulingClass=idle\n", &run);
-        CHECK(has(&run, "ioprio=3/4"), "idle:\n%s", run.out);
-        attrs_of("IOSchedulingClass=best-effort\nIOSchedulingPriority=6\n", &run);
-        CHECK(has(&run, "ioprio=2/6"), "best-effort 6:\n%s", run.out);
-        attrs_of("IOSchedulingClass=realtime\nIOSchedulingPriority=1\nPrivateUsers=yes\nPrivatePIDs=yes\n", &run);
-        CHECK(has(&run, "ioprio=1/1"), "realtime 1, set before the user namespace, kept by PID 2:\n%s", run.out);
-        attrs_of("", &run);
-        CHECK(!strstr(run.out, "ioprio=3/") && !strstr(run.out, "ioprio=1/"), "unset: not idle nor realtime:\n%s",
-              run.out);
-}
-
-static void test_sched(void) {
-        Run run;
-
-        printf("# CPUSchedulingPolicy= & co.: sched_getscheduler()/sched_getparam() inside\n");
-        attrs_of("", &run);
-        CHECK(has(&run, "sched=0 reset=0 prio=0"), "default SCHED_OTHER:\n%s", run.out);
-        attrs_of("CPUSchedulingPolicy=batch\n", &run);
-        CHECK(has(&run, "sched=3 reset=0 prio=0"), "batch:\n%s", run.out);
-        attrs_of("CPUSchedulingPolicy=idle\nCPUSchedulingResetOnFork=yes\n", &run);
-        CHECK(has(&run, "sched=5 reset=1 prio=0"), "idle, reset on fork:\n%s", run.out);
-        attrs_of("CPUSchedulingPolicy=fifo\nCPUSchedulingPriority=7\n", &run);
-        CHECK(has(&run, "sched=1 reset=0 prio=7"), "fifo 7:\n%s", run.out);
-        attrs_of("CPUSchedulingPolicy=rr\nCPUSchedulingResetOnFork=yes\nPrivatePIDs=yes\nPrivateUsers=yes\n", &run);
-        CHECK(has(&run, "sched=2 reset=1 prio=1"),
-              "rr (priority 1), reset on fork, as PID 2 in a user namespace:\n%s", run.out);
-}
-
-static void test_stdin(void) {
-        char file[] = "/tmp/corral-test-stdin-XXXXXX", lines[256];
+static void test_set(void) {
+        char file[] = "/tmp/corral-test-stdin-XXXXXX", lines[512];
         int fd = mkstemp(file);
         Run run;
 
-        printf("# StandardInput=: /dev/null, or file:PATH opened by the supervisor as root\n");
+        printf("# IgnoreSIGPIPE=no, best-effort 6, batch, UnsetEnvironment=, StandardInput=file: as nobody\n");
         if (fd < 0 || write(fd, "first line\nsecond\n", 18) != 18)
                 abort();
         close(fd);
         (void) chmod(file, 0600);       /* root's: the service's user could not open it */
-        attrs_of("", &run);
-        CHECK(has(&run, "stdin=/dev/null data="), "default:\n%s", run.out);
-        (void) snprintf(lines, sizeof(lines), "StandardInput=file:%s\nUser=nobody\n", file);
+        (void) snprintf(lines, sizeof(lines),
+                        "IgnoreSIGPIPE=no\nIOSchedulingClass=best-effort\nIOSchedulingPriority=6\n"
+                        "CPUSchedulingPolicy=batch\nEnvironment=A=1 B=2\nUnsetEnvironment=A PATH\n"
+                        "StandardInput=file:%s\nUser=nobody\n", file);
         attrs_of(lines, &run);
-        CHECK(strstr(run.out, "data=first line\n") && strstr(run.out, file), "file:, as User=nobody:\n%s", run.out);
-        (void) unlink(file);
-        attrs_of(lines, &run);
-        CHECK(run.r == -ENOENT && strstr(run.error.message, "StandardInput=file:") &&
-              strstr(run.error.message, "No such file or directory"), "missing file: %s", run.error.message);
-}
-
-static void test_unset_environment(void) {
-        Run run;
-
-        printf("# UnsetEnvironment=: applied to the final environment\n");
-        attrs_of("Environment=A=1 B=2\nUnsetEnvironment=A PATH\n", &run);
+        CHECK(has(&run, "sigpipe_ignored=0"), "IgnoreSIGPIPE=no:\n%s", run.out);
+        CHECK(has(&run, "ioprio=2/6"), "best-effort 6:\n%s", run.out);
+        CHECK(has(&run, "sched=3 reset=0 prio=0"), "batch:\n%s", run.out);
         CHECK(has(&run, "env A=(unset)") && has(&run, "env B=2") && has(&run, "env PATH=(unset)"),
               "A and the launcher's PATH gone, B kept:\n%s", run.out);
-        attrs_of("Environment=A=1 B=2\nUnsetEnvironment=A=2 B=2\n", &run);
+        CHECK(strstr(run.out, "data=first line\n") && strstr(run.out, file), "file:, as User=nobody:\n%s", run.out);
+        (void) unlink(file);
+        memset(&run, 0, sizeof(run));
+        {
+                _cleanup_(manager_config_freep) ManagerConfig *mc = NULL;
+                _cleanup_(unit_config_freep) UnitConfig *u = unit_from_text(lines);
+                ServiceLogClient lc = SERVICE_LOG_CLIENT_NULL;
+                ServiceStdio s = SERVICE_STDIO_NULL;
+                CrlError e = {};
+
+                if (!u || manager_config_new(&mc) < 0)
+                        abort();
+                CHECK(service_stdio_open(mc, &lc, u, NULL, &s, &e) == -ENOENT &&
+                      strstr(e.message, "StandardInput=file:") && strstr(e.message, "No such file or directory"),
+                      "missing file: %s", e.message);
+                service_stdio_done(&s);
+        }
+}
+
+static void test_under_init(void) {
+        Run run;
+
+        printf("# under corral's init (PID 2): idle class, idle policy reset on fork, NAME=VALUE unset\n");
+        attrs_of("PrivatePIDs=yes\nIOSchedulingClass=idle\nCPUSchedulingPolicy=idle\n"
+                 "CPUSchedulingResetOnFork=yes\nEnvironment=A=1 B=2\nUnsetEnvironment=A=2 B=2\n", &run);
+        CHECK(has(&run, "sigpipe_ignored=1"), "SIGPIPE:\n%s", run.out);
+        CHECK(has(&run, "ioprio=3/4"), "idle:\n%s", run.out);
+        CHECK(has(&run, "sched=5 reset=1 prio=0"), "idle, reset on fork:\n%s", run.out);
         CHECK(has(&run, "env A=1") && has(&run, "env B=(unset)"), "NAME=VALUE removes that assignment only:\n%s",
               run.out);
+}
+
+static void test_realtime(void) {
+        Run run;
+
+        printf("# real-time: set as root before the user namespace, kept by PID 2\n");
+        attrs_of("IOSchedulingClass=realtime\nIOSchedulingPriority=1\nCPUSchedulingPolicy=rr\n"
+                 "CPUSchedulingResetOnFork=yes\nPrivateUsers=yes\nPrivatePIDs=yes\n", &run);
+        CHECK(has(&run, "ioprio=1/1"), "realtime 1:\n%s", run.out);
+        CHECK(has(&run, "sched=2 reset=1 prio=1"), "rr (priority 1), reset on fork:\n%s", run.out);
+        attrs_of("CPUSchedulingPolicy=fifo\nCPUSchedulingPriority=7\n", &run);
+        CHECK(has(&run, "sched=1 reset=0 prio=7"), "fifo 7:\n%s", run.out);
 }
 
 /* A control command inside the running service (ns_exec(), as corrald
@@ -205,11 +205,10 @@ int main(int argc, char **argv) {
                 printf("no %s\n", helper);
                 return 77;
         }
-        test_sigpipe();
-        test_ioprio();
-        test_sched();
-        test_stdin();
-        test_unset_environment();
+        test_defaults();
+        test_set();
+        test_under_init();
+        test_realtime();
         test_exec_in_service();
         return finish("test-launch-execkeys");
 }
