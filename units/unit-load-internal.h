@@ -187,6 +187,12 @@ DECLARE_KEY(key_cpu_policy);
 DECLARE_KEY(key_cpu_priority);
 DECLARE_KEY(key_cpu_reset_on_fork);
 DECLARE_KEY(key_standard_input);
+/* The seccomp keys (unit-keys-seccomp.c). */
+DECLARE_KEY(key_syscall_filter);
+DECLARE_KEY(key_syscall_error_number);
+DECLARE_KEY(key_syscall_architectures);
+DECLARE_KEY(key_restrict_address_families);
+DECLARE_KEY(key_restrict_namespaces);
 
 /* The key NAME of SECTION (SECTION NULL: any section), or NULL. */
 const UnitKey *unit_key_lookup(const char *section, const char *name);

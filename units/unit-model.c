@@ -63,6 +63,7 @@ static void sandbox_done(UnitConfig *u) {
         free(u->temporary_file_system);
         strv_free(u->joins_namespace_of);
         free(u->network_namespace_path);
+        free(u->seccomp.syscall_filter);
 }
 
 UnitConfig *unit_config_free(UnitConfig *u) {
@@ -186,6 +187,7 @@ int unit_config_new(const char *name, UnitConfig **ret) {
         u->resources.cpu_quota_period_usec = 100 * USEC_PER_MSEC;
         u->network.address_auto = true;
         u->network.gateway_auto = true;
+        u->seccomp.syscall_error_number = SECCOMP_ERRNO_KILL;
         *ret = TAKE_PTR(u);
         return 0;
 }

@@ -219,6 +219,70 @@ typedef struct NetworkConfig {
         PortForward *ports;             size_t n_ports;
 } NetworkConfig;
 
+/* SystemCallFilter= actions: a listed call of a deny-list fails with
+ * SystemCallErrorNumber= (DEFAULT) or is killed (KILL), or fails with its
+ * own errno (NAME:ERRNO); entries of an allow-list are DEFAULT. */
+#define SYSCALL_FILTER_ABSENT   INT16_MIN
+#define SECCOMP_ERRNO_DEFAULT   (-1)
+#define SECCOMP_ERRNO_KILL      (-2)
+
+/* systemd 252's architecture names for SystemCallArchitectures= (bit n of
+ * SeccompConfig.architectures = SeccompArch n). */
+typedef enum SeccompArch {
+        SECCOMP_ARCH_NATIVE,
+        SECCOMP_ARCH_X86,
+        SECCOMP_ARCH_X86_64,
+        SECCOMP_ARCH_X32,
+        SECCOMP_ARCH_ARM,
+        SECCOMP_ARCH_ARM64,
+        SECCOMP_ARCH_MIPS,
+        SECCOMP_ARCH_MIPS64,
+        SECCOMP_ARCH_MIPS64_N32,
+        SECCOMP_ARCH_MIPS_LE,
+        SECCOMP_ARCH_MIPS64_LE,
+        SECCOMP_ARCH_MIPS64_LE_N32,
+        SECCOMP_ARCH_PPC,
+        SECCOMP_ARCH_PPC64,
+        SECCOMP_ARCH_PPC64_LE,
+        SECCOMP_ARCH_RISCV64,
+        SECCOMP_ARCH_S390,
+        SECCOMP_ARCH_S390X,
+        _SECCOMP_ARCH_MAX,
+        _SECCOMP_ARCH_INVALID = -EINVAL,
+} SeccompArch;
+
+/* The seccomp keys (issue 14), merged across lines and files as systemd
+ * 252 merges them (units/unit-keys-seccomp.c). ns/ns-seccomp.c builds the
+ * filters from this. All zero: no filter (unit_config_unsandboxed()). */
+typedef struct SeccompConfig {
+        /* SystemCallFilter=: NULL when unset, else one action per name of
+         * unit_syscall_name() (SYSCALL_FILTER_ABSENT: not listed). */
+        int16_t *syscall_filter;
+        bool syscall_allow_list;
+        int syscall_error_number;               /* SECCOMP_ERRNO_KILL (default) or an errno */
+        uint32_t architectures;                 /* bit n = SeccompArch n; 0: unset */
+        /* RestrictAddressFamilies=: a filter when allow-list or families
+         * not empty ("none": an empty allow-list). */
+        bool address_families_set;
+        bool address_families_allow_list;
+        uint64_t address_families;              /* bit n = AF n (AF_MAX < 64) */
+        bool restrict_namespaces_set;           /* false: every type allowed, no filter */
+        unsigned long restrict_namespaces;      /* the CLONE_NEW* types allowed */
+        bool memory_deny_write_execute, lock_personality, restrict_realtime, restrict_suid_sgid;
+} SeccompConfig;
+
+/* The names SystemCallFilter= knows: systemd 252's @known, sorted. */
+size_t unit_syscall_count(void);
+const char *unit_syscall_name(size_t i);
+/* Set every member of group NAME ("@clock"; nested groups too) to action
+ * in set (unit_syscall_count() entries). -ENOENT: no such group. */
+int unit_syscall_group_apply(const char *name, int16_t *set, int16_t action);
+const char *unit_seccomp_arch_to_string(SeccompArch a);
+/* True when SeccompConfig asks for any filter (with the ProtectClock=,
+ * ProtectKernelModules=, ProtectKernelLogs= halves). */
+struct UnitConfig;
+bool unit_seccomp_wanted(const struct UnitConfig *u);
+
 typedef struct UnitConfig {
         /* identity */
         char *name;                     /* "web", "worker@3"; never with ".service" */
@@ -311,6 +375,7 @@ typedef struct UnitConfig {
          * ProtectKernelLogs= and ProtectClock= have a syscall half (ns/
          * seccomp) and a mount/capability/device half; both read these. */
         bool protect_kernel_tunables, protect_kernel_modules, protect_kernel_logs, protect_clock;
+        SeccompConfig seccomp;
 
         /* [Service] cgroup v2 resources */
         ResourceConfig resources;

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The seccomp keys as the kernel enforces them inside the service:
+ * helper-seccomp makes each call and prints the errno it got (or dies of
+ * SIGSYS). Each check also runs the same call without the key, so that a
+ * check cannot pass because the call fails anyway. Runs on the host too:
+ * seccomp needs no cgroup controller. */
+#include "launch-util.h"
+
+#include <signal.h>
+
+static char helper[512];
+
+/* Parse "KEY=VALUE" lines into u as a unit file would. */
+static UnitConfig *unit_with(const char *name, const char *keys) {
+        char dir[] = "/tmp/corral-seccomp-unit-XXXXXX", path[128], text[2048];
+        UnitDiagnostics d = {};
+        UnitConfig *u = NULL;
+        FILE *f;
+
+        CHECK(mkdtemp(dir) != NULL, "mkdtemp: %m");
+        (void) snprintf(path, sizeof(path), "%s/%s.service", dir, name);
+        (void) snprintf(text, sizeof(text), "[Service]\nExecStart=/bin/true\n%s\n", keys);
+        f = fopen(path, "we");
+        fputs(text, f);
+        fclose(f);
+        if (unit_load_file(path, &u, &d) < 0)
+                CHECK(false, "unit '%s' refused: %s", keys, d.n_errors ? d.errors[0] : "?");
+        unit_diagnostics_done(&d);
+        (void) unlink(path);
+        (void) rmdir(dir);
+        return u ?: unit_new(name);
+}
+
+/* Run the helper with one call under keys; expect its line (or a signal). */
+static void expect(const char *keys, const char *call, const char *want, int want_signal) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_with("sc", keys);
+        char *argv[] = { helper, (char *) call, NULL };
+        char line[128];
+        Run run;
+
+        run_params(u, NULL, argv, &run);
+        (void) snprintf(line, sizeof(line), "%s:%s", call, want ?: "");
+        if (want_signal)
+                CHECK(run.r == 0 && run.signal == want_signal && !run.out[0],
+                      "[%s] %s: r=%d %s signal=%d code=%d '%s', wanted signal %d", keys, call, run.r,
+                      run.error.message, run.signal, run.code, run.out, want_signal);
+        else
+                CHECK(run.r == 0 && run.code == 0 && streq(chomp(&run), line),
+                      "[%s] %s: r=%d %s code=%d '%s', wanted '%s'", keys, call, run.r, run.error.message,
+                      run.code, run.out, line);
+}
+
+static void test_syscall_filter(void) {
+        expect("", "uname", "ok", 0);
+        /* default action: the process is killed with SIGSYS */
+        expect("SystemCallFilter=~uname", "uname", NULL, SIGSYS);
+        expect("SystemCallFilter=~uname\nSystemCallErrorNumber=EPERM", "uname", "EPERM", 0);
+        expect("SystemCallFilter=~uname:EXDEV\nSystemCallErrorNumber=EPERM", "uname", "EXDEV", 0);
+        /* a later allow line takes it out of the deny-list */
+        expect("SystemCallFilter=~uname\nSystemCallFilter=uname", "uname", "ok", 0);
+        /* allow-list: @system-service has uname, not the module calls */
+        expect("SystemCallFilter=@system-service\nSystemCallErrorNumber=EPERM", "uname", "ok", 0);
+        expect("SystemCallFilter=@system-service\nSystemCallErrorNumber=EPERM", "module", "EPERM", 0);
+        expect("SystemCallFilter=@system-service\nSystemCallFilter=~@network-io\nSystemCallErrorNumber=EACCES",
+               "inet", "EACCES", 0);
+}
+
+static void test_architectures(void) {
+#if defined(__x86_64__)
+        char pid[32];
+
+        /* without the key an i386 call works (getpid, inside the service) */
+        {
+                _cleanup_(unit_config_freep) UnitConfig *u = unit_new("sc");
+                char *argv[] = { helper, (char *) "i386", NULL };
+                Run run;
+
+                run_params(u, NULL, argv, &run);
+                (void) snprintf(pid, sizeof(pid), "i386:ok");
+                CHECK(run.r == 0 && (streq(chomp(&run), pid) || streq(run.out, "i386:ENOSYS")),
+                      "i386 without a filter: '%s'", run.out);
+        }
+        expect("SystemCallArchitectures=native", "i386", NULL, SIGSYS);
+        expect("SystemCallArchitectures=native x86", "i386", "ok", 0);
+        expect("SystemCallArchitectures=native", "uname", "ok", 0);
+#endif
+}
+
+static void test_restrictions(void) {
+        expect("", "packet", "ok", 0);
+        expect("RestrictAddressFamilies=AF_INET AF_UNIX", "packet", "EAFNOSUPPORT", 0);
+        expect("RestrictAddressFamilies=AF_INET AF_UNIX", "inet", "ok", 0);
+        expect("RestrictAddressFamilies=~AF_PACKET", "packet", "EAFNOSUPPORT", 0);
+        expect("RestrictAddressFamilies=none", "unix", "EAFNOSUPPORT", 0);
+
+        expect("", "userns", "ok", 0);
+        expect("RestrictNamespaces=yes", "userns", "EPERM", 0);
+        expect("RestrictNamespaces=~user", "userns", "EPERM", 0);
+        expect("RestrictNamespaces=~user", "utsns", "ok", 0);
+
+        expect("", "wx", "ok", 0);
+        expect("MemoryDenyWriteExecute=yes", "wx", "EPERM", 0);
+        expect("MemoryDenyWriteExecute=yes", "mprotect-x", "EPERM", 0);
+        expect("MemoryDenyWriteExecute=yes", "w", "ok", 0);
+
+        expect("", "personality", "ok", 0);
+        expect("LockPersonality=yes", "personality", "EPERM", 0);
+        expect("RestrictRealtime=yes", "fifo", "EPERM", 0);
+        expect("", "suid", "ok", 0);
+        expect("RestrictSUIDSGID=yes", "suid", "EPERM", 0);
+        expect("", "adjtimex", "ok", 0);
+        expect("ProtectClock=yes", "adjtimex", "EPERM", 0);
+        expect("", "module", "ENOENT", 0);
+        expect("ProtectKernelModules=yes", "module", "EPERM", 0);
+        expect("ProtectKernelLogs=yes", "syslog", "EPERM", 0);
+}
+
+/* Real daemons under @system-service: redis answers a PING over its unix
+ * socket, busybox httpd (inetd mode, one request on stdin) serves a page. */
+static void test_daemons(void) {
+        _cleanup_(unit_config_freep) UnitConfig *u =
+                unit_with("daemons", "SystemCallFilter=@system-service\nSystemCallArchitectures=native\n"
+                                     "MemoryDenyWriteExecute=yes\nRestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\n"
+                                     "RestrictNamespaces=yes\nLockPersonality=yes\nRestrictRealtime=yes\n"
+                                     "RestrictSUIDSGID=yes\nPrivateTmp=yes");
+        Run run;
+
+        if (access("/usr/bin/redis-server", X_OK) == 0) {
+                run_sh(u, "redis-server --port 0 --unixsocket /tmp/r.sock --save '' --appendonly no | "
+                          "while read -r l; do case $l in *'Ready to accept'*) "
+                          "redis-cli -s /tmp/r.sock ping; redis-cli -s /tmp/r.sock shutdown nosave;; esac; done",
+                       &run);
+                CHECK(run.r == 0 && run.code == 0 && strstr(run.out, "PONG"), "redis: r=%d %s code=%d '%s'",
+                      run.r, run.error.message, run.code, run.out);
+        }
+        run_sh(u, "mkdir -p /tmp/www && echo hello-corral > /tmp/www/index.html && "
+                  "printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | busybox httpd -i -h /tmp/www",
+               &run);
+        CHECK(run.r == 0 && run.code == 0 && strstr(run.out, "200 OK") && strstr(run.out, "hello-corral"),
+              "busybox httpd: r=%d %s code=%d '%s'", run.r, run.error.message, run.code, run.out);
+}
+
+int main(void) {
+        const char *build = getenv("CORRAL_BUILD");
+
+        require_root();
+        (void) snprintf(helper, sizeof(helper), "%s/tests/integration/helper-seccomp", build ?: "build");
+        if (access(helper, X_OK) < 0) {
+                printf("no %s\n", helper);
+                return 1;
+        }
+        test_syscall_filter();
+        test_architectures();
+        test_restrictions();
+        test_daemons();
+        return finish("test-launch-seccomp");
+}
