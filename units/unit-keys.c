@@ -325,6 +325,8 @@ DEFINE_KEY_ENUM(key_private_users, PrivateUsers, private_users_from_string)
 DEFINE_KEY_ENUM(key_protect_cgroups, ProtectControlGroups, protect_control_groups_from_string)
 DEFINE_KEY_ENUM(key_protect_system, ProtectSystem, protect_system_from_string)
 DEFINE_KEY_ENUM(key_protect_home, ProtectHome, protect_home_from_string)
+DEFINE_KEY_ENUM(key_protect_proc, ProtectProc, protect_proc_from_string)
+DEFINE_KEY_ENUM(key_proc_subset, ProcSubset, proc_subset_from_string)
 
 static const UnitKey unit_keys[] = {
 #define K(sec, key, fn, field, ...) \
@@ -430,6 +432,8 @@ static const UnitKey unit_keys[] = {
         K("Service", "LockPersonality", key_bool, seccomp.lock_personality),
         K("Service", "RestrictRealtime", key_bool, seccomp.restrict_realtime),
         K("Service", "RestrictSUIDSGID", key_bool, seccomp.restrict_suid_sgid),
+        K("Service", "ProtectProc", key_protect_proc, protect_proc, .def = PROTECT_PROC_DEFAULT),
+        K("Service", "ProcSubset", key_proc_subset, proc_subset, .def = PROC_SUBSET_ALL),
         /* [Service]: cgroup v2 resources */
         K("Service", "MemoryMax", key_memory, resources.memory_max, .def = 1),
         K("Service", "MemoryHigh", key_memory, resources.memory_high, .def = 1),

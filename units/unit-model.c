@@ -152,6 +152,8 @@ void unit_config_unsandboxed(const UnitConfig *u, UnitConfig *ret) {
                 .protect_control_groups = PROTECT_CGROUPS_NO,
                 .protect_system = PROTECT_SYSTEM_NO,
                 .protect_home = PROTECT_HOME_NO,
+                .protect_proc = PROTECT_PROC_DEFAULT,
+                .proc_subset = PROC_SUBSET_ALL,
         };
 }
 

@@ -115,6 +115,16 @@ static const char *mount_key(const UnitConfig *u) {
                 return "ProtectControlGroups";
         if (u->private_pids)
                 return "PrivatePIDs";   /* a fresh /proc */
+        if (u->protect_proc != PROTECT_PROC_DEFAULT)
+                return "ProtectProc";   /* a fresh /proc, with hidepid= */
+        if (u->proc_subset != PROC_SUBSET_ALL)
+                return "ProcSubset";
+        if (u->protect_kernel_tunables)
+                return "ProtectKernelTunables";
+        if (u->protect_kernel_modules)
+                return "ProtectKernelModules";
+        if (u->protect_kernel_logs)
+                return "ProtectKernelLogs";
         return NULL;
 }
 

@@ -83,6 +83,8 @@ DEFINE_ENUM(ProtectControlGroups, protect_control_groups, "a ProtectControlGroup
             "no", "yes", "private", "strict")
 DEFINE_ENUM(ProtectSystem, protect_system, "a ProtectSystem= mode", NULL, "no", "yes", "full", "strict")
 DEFINE_ENUM(ProtectHome, protect_home, "a ProtectHome= mode", NULL, "no", "yes", "read-only", "tmpfs")
+DEFINE_ENUM(ProtectProc, protect_proc, "a ProtectProc= mode", NULL, "default", "noaccess", "invisible", "ptraceable")
+DEFINE_ENUM(ProcSubset, proc_subset, "a ProcSubset= mode", NULL, "all", "pid")
 
 ServiceType service_type_from_string(const char *v, CrlError *reterr) {
         return enum_from_string(&service_type_table, v, reterr);
@@ -110,4 +112,13 @@ ProtectSystem protect_system_from_string(const char *v, CrlError *reterr) {
 
 ProtectHome protect_home_from_string(const char *v, CrlError *reterr) {
         return enum_or_boolean(&protect_home_table, PROTECT_HOME_YES, v, reterr);
+}
+
+/* No boolean here: systemd takes none for either key. */
+ProtectProc protect_proc_from_string(const char *v, CrlError *reterr) {
+        return enum_from_string(&protect_proc_table, v, reterr);
+}
+
+ProcSubset proc_subset_from_string(const char *v, CrlError *reterr) {
+        return enum_from_string(&proc_subset_table, v, reterr);
 }

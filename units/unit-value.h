@@ -167,6 +167,8 @@ PrivateUsers private_users_from_string(const char *v, CrlError *reterr);        
 ProtectControlGroups protect_control_groups_from_string(const char *v, CrlError *reterr);
 ProtectSystem protect_system_from_string(const char *v, CrlError *reterr);        /* booleans too */
 ProtectHome protect_home_from_string(const char *v, CrlError *reterr);            /* booleans too */
+ProtectProc protect_proc_from_string(const char *v, CrlError *reterr);
+ProcSubset proc_subset_from_string(const char *v, CrlError *reterr);
 
 const char *service_type_to_string(ServiceType t);
 const char *restart_policy_to_string(RestartPolicy p);
@@ -175,3 +177,5 @@ const char *private_users_to_string(PrivateUsers p);
 const char *protect_control_groups_to_string(ProtectControlGroups p);
 const char *protect_system_to_string(ProtectSystem p);
 const char *protect_home_to_string(ProtectHome p);
+const char *protect_proc_to_string(ProtectProc p);
+const char *proc_subset_to_string(ProcSubset s);

@@ -96,6 +96,22 @@ typedef enum ProtectHome {
         _PROTECT_HOME_INVALID = -EINVAL,
 } ProtectHome;
 
+typedef enum ProtectProc {
+        PROTECT_PROC_DEFAULT,           /* no hidepid= */
+        PROTECT_PROC_NOACCESS,
+        PROTECT_PROC_INVISIBLE,
+        PROTECT_PROC_PTRACEABLE,
+        _PROTECT_PROC_MAX,
+        _PROTECT_PROC_INVALID = -EINVAL,
+} ProtectProc;
+
+typedef enum ProcSubset {
+        PROC_SUBSET_ALL,
+        PROC_SUBSET_PID,
+        _PROC_SUBSET_MAX,
+        _PROC_SUBSET_INVALID = -EINVAL,
+} ProcSubset;
+
 /* A resource value as written: unset, an absolute number, a share of a
  * system total (RAM, pid_max) resolved when applied, or infinity. */
 typedef enum LimitKind {
@@ -376,6 +392,8 @@ typedef struct UnitConfig {
          * seccomp) and a mount/capability/device half; both read these. */
         bool protect_kernel_tunables, protect_kernel_modules, protect_kernel_logs, protect_clock;
         SeccompConfig seccomp;
+        ProtectProc protect_proc;               /* != default or ProcSubset=pid: a new /proc instance */
+        ProcSubset proc_subset;
 
         /* [Service] cgroup v2 resources */
         ResourceConfig resources;

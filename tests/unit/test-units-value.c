@@ -655,6 +655,16 @@ static void test_enums(void **state) {
         crl_error_clear(&e);
         assert_int_equal(protect_home_from_string("readonly", &e), -EINVAL);
         assert_string_equal(e.message, "\"readonly\" is not a ProtectHome= mode (use no, yes, read-only or tmpfs)");
+        assert_int_equal(protect_proc_from_string("ptraceable", NULL), PROTECT_PROC_PTRACEABLE);
+        assert_int_equal(protect_proc_from_string("default", NULL), PROTECT_PROC_DEFAULT);
+        crl_error_clear(&e);
+        assert_int_equal(protect_proc_from_string("yes", &e), -EINVAL);       /* systemd takes no boolean */
+        assert_string_equal(e.message,
+                            "\"yes\" is not a ProtectProc= mode (use default, noaccess, invisible or ptraceable)");
+        assert_int_equal(proc_subset_from_string("pid", NULL), PROC_SUBSET_PID);
+        crl_error_clear(&e);
+        assert_int_equal(proc_subset_from_string("pids", &e), -EINVAL);
+        assert_string_equal(e.message, "\"pids\" is not a ProcSubset= mode (use all or pid)");
 
         assert_string_equal(service_type_to_string(SERVICE_EXEC), "exec");
         assert_string_equal(restart_policy_to_string(RESTART_ON_FAILURE), "on-failure");
@@ -663,6 +673,8 @@ static void test_enums(void **state) {
         assert_string_equal(protect_control_groups_to_string(PROTECT_CGROUPS_STRICT), "strict");
         assert_string_equal(protect_system_to_string(PROTECT_SYSTEM_STRICT), "strict");
         assert_string_equal(protect_home_to_string(PROTECT_HOME_READ_ONLY), "read-only");
+        assert_string_equal(protect_proc_to_string(PROTECT_PROC_NOACCESS), "noaccess");
+        assert_string_equal(proc_subset_to_string(PROC_SUBSET_ALL), "all");
         assert_null(service_type_to_string(_SERVICE_TYPE_MAX));
         assert_null(protect_home_to_string(_PROTECT_HOME_INVALID));
 }
