@@ -180,8 +180,28 @@ static int plan_working_directory(const UnitConfig *u, NsPlan *plan, const NsCre
         return 0;
 }
 
+/* Capabilities the sandboxing keys take from the bounding set, as systemd
+ * 252's unit_patch_contexts(): PrivateDevices= no device node of its own
+ * (it could name any disk, or /dev/mem, from a writable directory) and no
+ * raw I/O; ProtectKernelModules= no module loading; ProtectKernelLogs= no
+ * syslog(2); ProtectClock= no clock setting or wake alarms. */
+static uint64_t caps_dropped(const UnitConfig *u) {
+        uint64_t drop = 0;
+
+        if (u->private_devices)
+                drop |= UINT64_C(1) << CAP_MKNOD | UINT64_C(1) << CAP_SYS_RAWIO;
+        if (u->protect_kernel_modules)
+                drop |= UINT64_C(1) << CAP_SYS_MODULE;
+        if (u->protect_kernel_logs)
+                drop |= UINT64_C(1) << CAP_SYSLOG;
+        if (u->protect_clock)
+                drop |= UINT64_C(1) << CAP_SYS_TIME | UINT64_C(1) << CAP_WAKE_ALARM;
+        return drop;
+}
+
 int ns_creds_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         const UnitConfig *u = p->unit;
+        uint64_t drop;
         _cleanup_(ns_creds_freep) NsCreds *own = NULL;
         const NsCreds *info = p->creds;
         _cleanup_free_ char *last = NULL;
@@ -197,20 +217,16 @@ int ns_creds_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
                 return r;
         if ((r = check_gid_map(u, plan, reterr)) < 0 || (r = check_ids_mapped(u, plan, reterr)) < 0)
                 return r;
-        if (u->capability_bounding_set_set || u->ambient_capabilities || u->private_devices) {
+        drop = caps_dropped(u);
+        if (u->capability_bounding_set_set || u->ambient_capabilities || drop) {
                 r = read_line_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &last);
                 plan->cap_last = r >= 0 ? atoi(last) : 40;
         }
-        plan->set_bounding = u->capability_bounding_set_set;
-        plan->bounding = u->capability_bounding_set;
-        if (u->private_devices) {
-                /* As systemd: no device node of its own (it could name any
-                 * disk, or /dev/mem, from a writable directory), no raw I/O. */
-                plan->bounding = (plan->set_bounding ? plan->bounding : ~UINT64_C(0)) &
-                                 ~(UINT64_C(1) << CAP_MKNOD | UINT64_C(1) << CAP_SYS_RAWIO);
-                plan->set_bounding = true;
-        }
-        plan->ambient = u->ambient_capabilities;
+        plan->set_bounding = u->capability_bounding_set_set || drop;
+        plan->bounding = (u->capability_bounding_set_set ? u->capability_bounding_set : ~UINT64_C(0)) & ~drop;
+        /* An ambient capability outside the bounding set cannot be raised
+         * (capset() refuses the inheritable bit): the protection wins. */
+        plan->ambient = u->ambient_capabilities & ~drop;
         plan->no_new_privs = u->no_new_privileges;
         plan->umask = u->umask >= 0 ? u->umask : 0022;
         if ((r = plan_argv(p, plan, reterr)) < 0)

@@ -61,7 +61,9 @@ unsigned long ns_unit_namespace_flags(const UnitConfig *u) {
             u->n_read_only_paths > 0 || u->n_read_write_paths > 0 ||
             u->n_inaccessible_paths > 0 || u->n_temporary_file_system > 0 ||
             u->private_tmp || u->private_devices || u->protect_system != PROTECT_SYSTEM_NO ||
-            u->protect_home != PROTECT_HOME_NO || u->protect_control_groups != PROTECT_CGROUPS_NO)
+            u->protect_home != PROTECT_HOME_NO || u->protect_control_groups != PROTECT_CGROUPS_NO ||
+            u->protect_kernel_tunables || u->protect_kernel_modules || u->protect_kernel_logs ||
+            u->protect_proc != PROTECT_PROC_DEFAULT || u->proc_subset != PROC_SUBSET_ALL)
                 f |= CLONE_NEWNS;
         if (u->protect_hostname || u->hostname)
                 f |= CLONE_NEWUTS;

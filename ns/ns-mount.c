@@ -33,6 +33,7 @@ static const char *const kind_names[_NS_MOUNT_KIND_MAX] = {
         [NS_MOUNT_INACCESSIBLE] = "inaccessible",
         [NS_MOUNT_TMPFS] = "tmpfs",
         [NS_MOUNT_PROC] = "proc",
+        [NS_MOUNT_SYSFS] = "sysfs",
         [NS_MOUNT_CGROUP2] = "cgroup2",
         [NS_MOUNT_DEV] = "dev",
 };
@@ -115,6 +116,11 @@ static int add_op(NsPlan *plan, NsMountKind kind, const char *source, const char
         path_normalize(op.target);
         plan->mounts[plan->n_mounts++] = op;
         return 0;
+}
+
+int ns_mount_add(NsPlan *plan, NsMountKind kind, const char *source, const char *target, const char *options,
+                 bool optional, bool read_only) {
+        return add_op(plan, kind, source, target, options, optional, read_only);
 }
 
 static int plan_path_lists(const UnitConfig *u, NsPlan *plan, const char *inaccessible_file) {
@@ -227,29 +233,6 @@ static int plan_binds(const UnitConfig *u, NsPlan *plan) {
         return 0;
 }
 
-static int plan_api_fs(const UnitConfig *u, NsPlan *plan) {
-        bool cgns = u->protect_control_groups == PROTECT_CGROUPS_PRIVATE ||
-                    u->protect_control_groups == PROTECT_CGROUPS_STRICT;
-        int r = 0;
-
-        if (u->private_devices)
-                r = add_op(plan, NS_MOUNT_DEV, NULL, "/dev", "mode=0755,size=4m", false, false);
-        else if (plan->root)
-                r = add_op(plan, NS_MOUNT_BIND, "/dev", "/dev", NULL, true, false);
-        if (r >= 0 && u->private_pids)
-                r = add_op(plan, NS_MOUNT_PROC, NULL, "/proc", NULL, false, false);
-        else if (r >= 0 && plan->root)
-                r = add_op(plan, NS_MOUNT_BIND, "/proc", "/proc", NULL, true, false);
-        if (r >= 0 && plan->root)
-                r = add_op(plan, NS_MOUNT_BIND, "/sys", "/sys", NULL, true, false);
-        if (r >= 0 && cgns)
-                r = add_op(plan, NS_MOUNT_CGROUP2, NULL, "/sys/fs/cgroup", NULL, false,
-                           u->protect_control_groups == PROTECT_CGROUPS_STRICT);
-        else if (r >= 0 && u->protect_control_groups == PROTECT_CGROUPS_YES)
-                r = add_op(plan, NS_MOUNT_READ_ONLY, NULL, "/sys/fs/cgroup", NULL, true, true);
-        return r;
-}
-
 static int mkdir_mode(const char *path, mode_t mode) {
         if (mkdir(path, mode) < 0 && errno != EEXIST)
                 return -errno;
@@ -310,7 +293,8 @@ static int plan_private_tmp(NsPlan *plan, const char *tmp) {
 /* On one path, the more restrictive entry wins (systemd's order). */
 static const int kind_priority[_NS_MOUNT_KIND_MAX] = {
         [NS_MOUNT_INACCESSIBLE] = 0, [NS_MOUNT_BIND] = 1, [NS_MOUNT_DEV] = 2, [NS_MOUNT_PROC] = 3,
-        [NS_MOUNT_CGROUP2] = 4, [NS_MOUNT_TMPFS] = 5, [NS_MOUNT_READ_ONLY] = 6, [NS_MOUNT_READ_WRITE] = 7,
+        [NS_MOUNT_SYSFS] = 4, [NS_MOUNT_CGROUP2] = 5, [NS_MOUNT_TMPFS] = 6, [NS_MOUNT_READ_ONLY] = 7,
+        [NS_MOUNT_READ_WRITE] = 8,
 };
 
 /* Targets are normalized, so strcmp() puts a path before everything below it. */
@@ -356,7 +340,8 @@ int ns_mount_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         if (!(plan->clone_flags & CLONE_NEWNS))
                 return 0;
         plan->root = u->root_directory;
-        if (u->n_inaccessible_paths > 0 || u->protect_home == PROTECT_HOME_YES || u->private_tmp) {
+        if (u->n_inaccessible_paths > 0 || u->protect_home == PROTECT_HOME_YES || u->private_tmp ||
+            ns_mount_kernel_needs_inaccessible(u)) {
                 r = plan_host_dirs(p, &inacc, &tmp, reterr);
                 if (r < 0)
                         return crl_error_set(reterr, r, "step 'mount': %s", strerror(-r));
@@ -369,7 +354,7 @@ int ns_mount_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         if (r >= 0 && u->private_tmp)
                 r = plan_private_tmp(plan, tmp);
         if (r >= 0)
-                r = plan_api_fs(u, plan);
+                r = ns_mount_kernel_plan(u, plan, inacc);
         if (r < 0)
                 return crl_error_set(reterr, r, "step 'mount': %s", strerror(-r));
         plan_sort(plan);
@@ -623,7 +608,8 @@ static int mount_inaccessible(const NsMountOp *op, int root_fd) {
 /* The kernel refuses to stack a mount of the same superblock on itself
  * (EBUSY), and cgroup2 has one superblock whatever the namespace: where
  * /sys/fs/cgroup already is cgroup2 (not on a hybrid host), put a tmpfs
- * between them. */
+ * between them. sysfs has one per network namespace: the host's again
+ * when NetworkNamespacePath= names the host's namespace. */
 static int mount_fs(const NsMountOp *op, int root_fd, const char *type, unsigned attrs) {
         _cleanup_close_ int fd = resolve_target(root_fd, op->target, op->create ? MOUNT_POINT_DIR : MOUNT_POINT_NONE);
         int mnt;
@@ -631,7 +617,7 @@ static int mount_fs(const NsMountOp *op, int root_fd, const char *type, unsigned
         if (fd < 0)
                 return fd;
         mnt = fs_attach(fd, type, op->options, attrs);
-        if (mnt == -EBUSY && streq(type, "cgroup2")) {
+        if (mnt == -EBUSY && (streq(type, "cgroup2") || streq(type, "sysfs"))) {
                 mnt = fs_attach(fd, "tmpfs", "mode=0755,size=4k", attrs);
                 if (mnt >= 0) {
                         safe_close(mnt);
@@ -713,6 +699,8 @@ static int mount_one(NsPlan *plan, const NsMountOp *op, int root_fd) {
                 return mount_fs(op, root_fd, "tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
         case NS_MOUNT_PROC:
                 return mount_fs(op, root_fd, "proc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+        case NS_MOUNT_SYSFS:
+                return mount_fs(op, root_fd, "sysfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
         case NS_MOUNT_CGROUP2:
                 return mount_fs(op, root_fd, "cgroup2", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
         case NS_MOUNT_DEV:

@@ -57,7 +57,8 @@ typedef enum NsMountKind {
         NS_MOUNT_READ_WRITE,    /* target bound onto itself, so shallower read-only entries skip it */
         NS_MOUNT_INACCESSIBLE,  /* empty mode-000 tmpfs (dirs) or the inaccessible file */
         NS_MOUNT_TMPFS,         /* tmpfs with options */
-        NS_MOUNT_PROC,          /* fresh procfs */
+        NS_MOUNT_PROC,          /* fresh procfs (options: hidepid=, subset=) */
+        NS_MOUNT_SYSFS,         /* fresh sysfs of the service's network namespace */
         NS_MOUNT_CGROUP2,       /* fresh cgroup2 (in the new cgroup namespace) */
         NS_MOUNT_DEV,           /* minimal /dev */
         _NS_MOUNT_KIND_MAX,
@@ -210,10 +211,21 @@ _Noreturn void ns_child_main(NsPlan *plan, int sock);
 
 /* ns-mount.c */
 int ns_mount_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr);
+/* Append one entry (sorted and merged by ns_mount_plan() at its end). */
+int ns_mount_add(NsPlan *plan, NsMountKind kind, const char *source, const char *target, const char *options,
+                 bool optional, bool read_only);
 void ns_mount_plan_free(NsPlan *plan);
 int ns_mount_apply(NsPlan *plan, NsStep *ret_step, int *ret_index);
 int ns_mount_describe(const NsMountOp *op, char *buf, size_t size);
 const char *ns_mount_kind_to_string(NsMountKind k);
+
+/* ns-mount-kernel.c: the API filesystems (/dev, /proc, /sys, /sys/fs/cgroup)
+ * and the kernel protections (ProtectKernelTunables=, ProtectKernelModules=,
+ * ProtectKernelLogs=), after systemd 252's namespace.c tables.
+ * inaccessible_file: the mode-000 file (NULL when none is needed, see
+ * ns_mount_kernel_needs_inaccessible()). */
+bool ns_mount_kernel_needs_inaccessible(const UnitConfig *u);
+int ns_mount_kernel_plan(const UnitConfig *u, NsPlan *plan, const char *inaccessible_file);
 
 /* ns-userns.c */
 int ns_userns_map_string(PrivateUsers mode, uid_t id, uid_t base, char *buf, size_t size);

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -150,6 +151,16 @@ static void test_flags(void **state) {
         u->private_pids = false;
         u->protect_system = PROTECT_SYSTEM_FULL;
         assert_int_equal(ns_unit_namespace_flags(u), CLONE_NEWNS);
+        u->protect_system = PROTECT_SYSTEM_NO;
+        /* the kernel protections and a new /proc are mounts; ProtectClock= is not */
+        u->protect_clock = true;
+        assert_int_equal(ns_unit_namespace_flags(u), 0);
+        u->proc_subset = PROC_SUBSET_PID;
+        assert_int_equal(ns_unit_namespace_flags(u), CLONE_NEWNS);
+        u->proc_subset = PROC_SUBSET_ALL;
+        u->protect_kernel_logs = true;
+        assert_int_equal(ns_unit_namespace_flags(u), CLONE_NEWNS);
+        u->protect_system = PROTECT_SYSTEM_FULL;
         u->hostname = strdup("h");
         u->private_network = u->private_ipc = u->private_time = true;
         u->private_users = PRIVATE_USERS_PICK;
@@ -187,6 +198,9 @@ static void test_unsandboxed(void **state) {
         u->protect_system = PROTECT_SYSTEM_STRICT;
         u->protect_home = PROTECT_HOME_YES;
         u->protect_control_groups = PROTECT_CGROUPS_PRIVATE;
+        u->protect_kernel_tunables = u->protect_kernel_modules = u->protect_kernel_logs = u->protect_clock = true;
+        u->protect_proc = PROTECT_PROC_INVISIBLE;
+        u->proc_subset = PROC_SUBSET_PID;
         u->hostname = strdup("h");
         u->root_directory = strdup("/srv/root");
         u->network.virtual_ethernet = true;
@@ -210,6 +224,9 @@ static void test_unsandboxed(void **state) {
         assert_int_equal(v.protect_system, PROTECT_SYSTEM_NO);
         assert_int_equal(v.protect_home, PROTECT_HOME_NO);
         assert_false(v.network.virtual_ethernet);
+        assert_false(v.protect_kernel_tunables || v.protect_kernel_modules || v.protect_kernel_logs || v.protect_clock);
+        assert_int_equal(v.protect_proc, PROTECT_PROC_DEFAULT);
+        assert_int_equal(v.proc_subset, PROC_SUBSET_ALL);
         assert_ptr_equal(v.name, u->name);
         assert_ptr_equal(v.user, u->user);
         assert_ptr_equal(v.environment, u->environment);
@@ -268,6 +285,57 @@ static void test_mount_order(void **state) {
         assert_string_equal(plan.mounts[1].source, "/srv/data");       /* the first BindPaths= wins */
         ns_mount_plan_free(&plan);
         unit_config_free(u);
+}
+
+static const NsMountOp *find_op(const NsPlan *plan, const char *target) {
+        for (size_t i = 0; i < plan->n_mounts; i++)
+                if (streq(plan->mounts[i].target, target))
+                        return &plan->mounts[i];
+        return NULL;
+}
+
+/* The kernel protections and a private network's sysfs in the plan
+ * (systemd 252's tables), merged with the API filesystems. */
+static void test_mount_kernel(void **state) {
+        UnitConfig *u = unit();
+        NsPlan plan = NS_PLAN_INIT;
+        char rt[] = "/tmp/corral-test-kp-XXXXXX", cmd[64];
+        const NsMountOp *op;
+        NsLaunchParams p;
+        CrlError e = {};
+
+        assert_non_null(mkdtemp(rt));
+        u->protect_kernel_tunables = u->protect_kernel_modules = u->protect_kernel_logs = true;
+        u->protect_proc = PROTECT_PROC_INVISIBLE;
+        u->proc_subset = PROC_SUBSET_PID;
+        u->private_network = u->private_mounts = true;
+        ns_launch_params_init(&p, u);
+        p.runtime_dir = rt;
+        plan.clone_flags = ns_unit_namespace_flags(u);
+        assert_true(plan.clone_flags & CLONE_NEWNS);
+        assert_int_equal(ns_mount_plan(&p, &plan, &e), 0);
+        assert_non_null(op = find_op(&plan, "/proc"));
+        assert_int_equal(op->kind, NS_MOUNT_PROC);
+        assert_string_equal(op->options, "hidepid=invisible,subset=pid");
+        assert_non_null(op = find_op(&plan, "/sys"));
+        assert_int_equal(op->kind, NS_MOUNT_SYSFS);     /* beats the read-only entry ... */
+        assert_true(op->read_only);                     /* ... which sticks */
+        assert_non_null(op = find_op(&plan, "/sys/fs/cgroup"));
+        assert_int_equal(op->kind, NS_MOUNT_BIND);      /* the host's tree back, writable */
+        assert_false(op->read_only);
+        assert_non_null(op = find_op(&plan, "/proc/sys"));
+        assert_true(op->kind == NS_MOUNT_READ_ONLY && op->optional);
+        assert_non_null(op = find_op(&plan, "/proc/kcore"));
+        assert_int_equal(op->kind, NS_MOUNT_INACCESSIBLE);
+        assert_true(strlen(op->source) > 4 && streq(op->source + strlen(op->source) - 4, "/reg"));
+        assert_non_null(op = find_op(&plan, "/dev/kmsg"));
+        assert_int_equal(op->kind, NS_MOUNT_INACCESSIBLE);
+        assert_non_null(find_op(&plan, "/usr/lib/modules"));
+        assert_non_null(find_op(&plan, "/proc/kmsg"));
+        ns_mount_plan_free(&plan);
+        unit_config_free(u);
+        (void) snprintf(cmd, sizeof(cmd), "rm -rf %s", rt);
+        assert_int_equal(system(cmd), 0);
 }
 
 static void test_main_status_fallback(void **state) {
@@ -413,6 +481,7 @@ int main(void) {
                 cmocka_unit_test(test_flags),
                 cmocka_unit_test(test_unsandboxed),
                 cmocka_unit_test(test_mount_order),
+                cmocka_unit_test(test_mount_kernel),
                 cmocka_unit_test(test_main_status_fallback),
                 cmocka_unit_test(test_status_record_text),
                 cmocka_unit_test(test_async_launch),

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The kernel protections of the mount plan, seen from inside a root service
+ * (root: the mounts, not the missing permission, must stop it):
+ * ProtectKernelTunables=, ProtectKernelModules=, ProtectKernelLogs=,
+ * ProtectClock= (the capability half), ProtectProc=, ProcSubset= and the
+ * fresh sysfs of a private network. Each check runs once without the key
+ * where the host would let the same command through, so it can fail. */
+#include "launch-util.h"
+
+#include <linux/capability.h>
+
+/* CapBnd of the last output line. */
+static unsigned long long cap_bnd(Run *run) {
+        const char *l = strrchr(chomp(run), '\n');
+
+        return l ? strtoull(l + 1, NULL, 16) : 0;
+}
+
+#define CAP(c) (1ULL << (c))
+
+static void test_tunables(void) {
+        const char *script =
+                "(cat /proc/sys/kernel/sysrq > /proc/sys/kernel/sysrq) 2>&1 | grep -q 'Read-only' && echo sys:ro || "
+                "echo sys:rw; "
+                "touch /sys/kernel/corral-kp 2>&1 | grep -q 'Read-only' && echo sysfs:ro || echo sysfs:rw; "
+                "echo kcore:$(head -c 1 /proc/kcore 2>/dev/null | wc -c)";
+        Run run;
+
+        for (int on = 0; on < 2; on++) {
+                _cleanup_(unit_config_freep) UnitConfig *u = unit_new("tunables");
+
+                u->private_mounts = true;
+                u->protect_kernel_tunables = on;
+                run_sh(u, script, &run);
+                if (on)
+                        CHECK(run.r == 0 && streq(chomp(&run), "sys:ro\nsysfs:ro\nkcore:0"), "r=%d %s '%s'", run.r,
+                              run.error.message, run.out);
+                else
+                        CHECK(run.r == 0 && streq(chomp(&run), "sys:rw\nsysfs:rw\nkcore:1"), "r=%d %s '%s'", run.r,
+                              run.error.message, run.out);
+        }
+}
+
+/* Every mount under /sys is read-only but the cgroup tree, which is
+ * ProtectControlGroups='s (systemd's READWRITE_IMPLICIT). The last mount
+ * at a path in mountinfo is the visible one. */
+static void test_tunables_mounts(void) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("tunables-mounts");
+        Run run;
+
+        u->protect_kernel_tunables = true;
+        run_sh(u, "awk '$5 ~ \"^/sys(/|$)\" && $5 !~ \"^/sys/fs/cgroup\" { o[$5] = $6 } "
+                  "END { for (p in o) if (o[p] !~ /^ro/) print \"rw\", p; print (\"/sys\" in o) ? \"sys\" : \"none\" }' "
+                  "/proc/self/mountinfo", &run);
+        CHECK(run.r == 0 && streq(chomp(&run), "sys"), "r=%d %s '%s'", run.r, run.error.message, run.out);
+}
+
+static void test_modules(void) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("modules");
+        char *host = NULL;
+        Run run;
+
+        (void) sh(&host, "ls -A /usr/lib/modules 2>/dev/null | wc -l");
+        u->protect_kernel_modules = true;
+        run_sh(u, "echo $(ls -A /lib/modules 2>/dev/null | wc -l) $(ls -A /usr/lib/modules 2>/dev/null | wc -l); "
+                  "awk '/^CapBnd/ {print $2}' /proc/self/status", &run);
+        CHECK(run.r == 0 && strneq(run.out, "0 0\n", 4), "r=%d %s '%s'", run.r, run.error.message, run.out);
+        CHECK(!(cap_bnd(&run) & CAP(CAP_SYS_MODULE)) && (cap_bnd(&run) & CAP(CAP_SYS_ADMIN)), "CapBnd %llx",
+              cap_bnd(&run));
+        if (host && atoi(host) == 0)
+                printf("note: the host's /usr/lib/modules is empty, the check above proves little\n");
+        free(host);
+}
+
+/* /dev/kmsg: a nodev bind of a char node (open refused, EACCES, also for
+ * root); /proc/kmsg: the empty inaccessible file. Without the key root
+ * opens /dev/kmsg (nonblocking: a read may find no record). */
+static void test_logs(void) {
+        const char *script =
+                "dd if=/dev/kmsg count=0 2>/dev/null && echo dev:open || echo dev:refused; "
+                "echo proc:$(dd if=/proc/kmsg bs=1 count=1 iflag=nonblock 2>/dev/null | wc -c); "
+                "awk '/^CapBnd/ {print $2}' /proc/self/status";
+        Run run;
+
+        for (int on = 0; on < 2; on++) {
+                _cleanup_(unit_config_freep) UnitConfig *u = unit_new("logs");
+
+                u->private_mounts = true;
+                u->protect_kernel_logs = on;
+                u->protect_clock = on;
+                run_sh(u, on ? script : "dd if=/dev/kmsg count=0 2>/dev/null && echo dev:open || echo dev:refused",
+                       &run);
+                if (!on) {
+                        CHECK(run.r == 0 && streq(chomp(&run), "dev:open"), "r=%d %s '%s'", run.r, run.error.message,
+                              run.out);
+                        continue;
+                }
+                CHECK(run.r == 0 && strneq(run.out, "dev:refused\nproc:0\n", 19), "r=%d %s '%s'", run.r,
+                      run.error.message, run.out);
+                CHECK(!(cap_bnd(&run) & (CAP(CAP_SYSLOG) | CAP(CAP_SYS_TIME) | CAP(CAP_WAKE_ALARM))) &&
+                      (cap_bnd(&run) & CAP(CAP_SYS_ADMIN)), "CapBnd %llx", cap_bnd(&run));
+        }
+}
+
+/* As nobody: the init (PID 1 of the service's PID namespace, root) is
+ * another user's process. ProcSubset=pid: no /proc/meminfo, /proc/self
+ * still there. */
+static void test_proc(void) {
+        const char *script = "test -e /proc/1/status && echo one:seen || echo one:hidden; "
+                             "test -e /proc/self/status && echo self:seen; "
+                             "test -e /proc/meminfo && echo meminfo:seen || echo meminfo:hidden; "
+                             "id -u";
+        Run run;
+
+        for (int on = 0; on < 2; on++) {
+                _cleanup_(unit_config_freep) UnitConfig *u = unit_new("proc");
+
+                u->private_pids = true;
+                unit_set_str(&u->user, "nobody");
+                if (on) {
+                        u->protect_proc = PROTECT_PROC_INVISIBLE;
+                        u->proc_subset = PROC_SUBSET_PID;
+                }
+                run_sh(u, script, &run);
+                CHECK(run.r == 0 && streq(chomp(&run), on ? "one:hidden\nself:seen\nmeminfo:hidden\n65534"
+                                                          : "one:seen\nself:seen\nmeminfo:seen\n65534"),
+                      "on=%d r=%d %s '%s'", on, run.r, run.error.message, run.out);
+        }
+}
+
+/* Without a PID namespace of its own: a new procfs of the host's, hidepid
+ * applied, the host's PID 1 hidden. */
+static void test_proc_host_pidns(void) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("proc-host");
+        Run run;
+
+        unit_set_str(&u->user, "nobody");
+        u->protect_proc = PROTECT_PROC_NOACCESS;
+        run_sh(u, "cat /proc/1/environ >/dev/null 2>&1 && echo one:read || echo one:refused; "
+                  "awk '$5 == \"/proc\" { o = $NF } END { print o }' /proc/self/mountinfo", &run);
+        CHECK(run.r == 0 && strneq(run.out, "one:refused\n", 12) && strstr(run.out, "hidepid=noaccess"),
+              "r=%d %s '%s'", run.r, run.error.message, run.out);
+}
+
+/* The host's links against the service's: its own sysfs lists lo only,
+ * read-only under ProtectKernelTunables=, with the cgroup tree bound back. */
+static void test_sysfs_netns(void) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("sysfs");
+        bool vm = getenv("CORRAL_VM"), dummy = false;
+        char *host = NULL;
+        Run run;
+
+        (void) sh(&host, "ls /sys/class/net | wc -l");
+        /* A VM without a network has lo only: give the host a link to hide. */
+        if (vm && host && atoi(host) <= 1) {
+                dummy = sh(NULL, "ip link add corral-kp0 type dummy") == 0;
+                free(host);
+                host = NULL;
+                (void) sh(&host, "ls /sys/class/net | wc -l");
+        }
+        u->private_network = u->private_mounts = true;
+        u->protect_kernel_tunables = true;
+        run_sh(u, "echo $(ls /sys/class/net); "
+                  "touch /sys/kernel/corral-kp 2>&1 | grep -q 'Read-only' && echo sysfs:ro || echo sysfs:rw; "
+                  "test -e /proc/self/cgroup && ls /sys/fs/cgroup | grep -q . && echo cgroup:there", &run);
+        CHECK(run.r == 0 && streq(chomp(&run), "lo\nsysfs:ro\ncgroup:there"), "r=%d %s '%s'", run.r,
+              run.error.message, run.out);
+        if (vm || (host && atoi(host) > 1))
+                CHECK(host && atoi(host) > 1, "the host lists %s link(s): the check above cannot fail",
+                      host ? host : "?");
+        if (dummy)
+                (void) sh(NULL, "ip link del corral-kp0");
+        free(host);
+}
+
+int main(void) {
+        require_root();
+        test_tunables();
+        test_tunables_mounts();
+        test_modules();
+        test_logs();
+        test_proc();
+        test_proc_host_pidns();
+        test_sysfs_netns();
+        return finish("test-launch-kprotect");
+}
