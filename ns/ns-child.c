@@ -373,6 +373,11 @@ static int child_run(NsPlan *plan, int sock, NsStep *step, int *index) {
                 return r;
         *step = NS_STEP_STDIO;
         null_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+        /* DevicePolicy=strict with DeviceAllow=/dev/null r: the cgroup's
+         * device program refuses the write half (systemd opens stdin
+         * O_RDONLY); the service then gets what it allowed itself */
+        if (null_fd < 0 && errno == EPERM)
+                null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (null_fd < 0)
                 return -errno;
         r = ns_mount_apply(plan, step, index);
