@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cg-bpf.h"
 #include "cg-format.h"
 #include "fd-util.h"
 #include "cg-internal.h"
@@ -152,6 +153,39 @@ static int apply_plan(CgService *s, const CgPlan *plan, bool undo, CrlError *ret
         return r;
 }
 
+static const char *bpf_keys(const ResourceConfig *rc) {
+        bool dev = resource_config_wants_devices(rc), ip = resource_config_wants_ip(rc);
+        const char *d = rc->device_implied ? "PrivateDevices=" : "DevicePolicy=/DeviceAllow=";
+
+        if (dev && ip)
+                return rc->device_implied ? "PrivateDevices=, IPAddressAllow=/IPAddressDeny=" :
+                                            "DevicePolicy=/DeviceAllow=, IPAddressAllow=/IPAddressDeny=";
+        return dev ? d : "IPAddressAllow=/IPAddressDeny=";
+}
+
+/* The device and IP programs, before any process can enter. Where they
+ * cannot be had (no BPF, a kernel without cgroup BPF): refuse, unless
+ * UnenforceableLimits=warn; a device policy only PrivateDevices=yes implies
+ * is a warning always (its private /dev is the main fence; systemd, too,
+ * goes on without the program). */
+static int attach_bpf(CgService *s, const ResourceConfig *rc, CgServiceFlags flags, char ***warnings,
+                      CrlError *reterr) {
+        bool explicit = rc->device_implied ? resource_config_wants_ip(rc) : true;
+        CrlError e = {};
+        char line[512];
+        int r;
+
+        if (!resource_config_wants_devices(rc) && !resource_config_wants_ip(rc))
+                return 0;
+        r = cg_bpf_attach(s->dir_fd, rc, &e);
+        if (r >= 0 || r == -ENOMEM)
+                return r;
+        if (explicit && !(flags & CG_SERVICE_UNENFORCEABLE_WARN))
+                return crl_error_set(reterr, -r, "cannot enforce %s: %s", bpf_keys(rc), e.message);
+        (void) snprintf(line, sizeof(line), "%s not enforced: %s", bpf_keys(rc), e.message);
+        return strv_extend(warnings, line);
+}
+
 /* Open the cgroup and watch it on the root's event fd at once: before a
  * process can enter (create) and before its state is read (open), so no
  * change falls between the two. */
@@ -220,6 +254,8 @@ int cg_service_create(CgRoot *root, const char *name, const ResourceConfig *rc,
                 r = limit_nesting(s, reterr);
         if (r >= 0)
                 r = apply_plan(s, &plan, false, reterr);
+        if (r >= 0)
+                r = attach_bpf(s, rc, flags, &w, reterr);
         if (r < 0) {
                 (void) cg_rmdir(root, root->dir_fd, s->dir_name); /* fresh and empty: leave nothing */
                 return r;

@@ -457,6 +457,12 @@ static const UnitKey unit_keys[] = {
            resources.n_io_read_iops_max, .flags = KEY_SPECIFIERS | KEY_PATH, .def = IO_VALUE_IOPS),
         KN("Service", "IOWriteIOPSMax", key_io_device, resources.io_write_iops_max,
            resources.n_io_write_iops_max, .flags = KEY_SPECIFIERS | KEY_PATH, .def = IO_VALUE_IOPS),
+        /* [Service]: cgroup BPF */
+        K("Service", "DevicePolicy", key_device_policy, resources.device_policy),
+        KN("Service", "DeviceAllow", key_device_allow, resources.device_allow, resources.n_device_allow,
+           .flags = KEY_SPECIFIERS | KEY_PATH),
+        KN("Service", "IPAddressAllow", key_ip_address, resources.ip_address_allow, resources.n_ip_address_allow),
+        KN("Service", "IPAddressDeny", key_ip_address, resources.ip_address_deny, resources.n_ip_address_deny),
         /* systemd-only keys with no meaning for corral (docs/design.md) */
         KI("Unit", "DefaultDependencies"),
         KI("Unit", "IgnoreOnIsolate"),
@@ -529,7 +535,8 @@ static SpecifierMode key_specifier_mode(const UnitKey *k) {
                 return SPECIFIER_ONE_WORD;
         if (k->parse == key_exec || k->parse == key_environment || k->parse == key_documentation ||
             k->parse == key_groups || k->parse == key_bind_paths || k->parse == key_path_specs ||
-            k->parse == key_tmpfs || k->parse == key_io_device || k->parse == key_unset_environment)
+            k->parse == key_tmpfs || k->parse == key_io_device || k->parse == key_unset_environment ||
+            k->parse == key_device_allow)
                 return SPECIFIER_ESCAPE;
         return SPECIFIER_RAW;
 }

@@ -194,6 +194,11 @@ DECLARE_KEY(key_syscall_architectures);
 DECLARE_KEY(key_restrict_address_families);
 DECLARE_KEY(key_restrict_namespaces);
 
+/* cgroup BPF keys (unit-value-bpf.c). */
+DECLARE_KEY(key_device_policy);
+DECLARE_KEY(key_device_allow);
+DECLARE_KEY(key_ip_address);
+
 /* The key NAME of SECTION (SECTION NULL: any section), or NULL. */
 const UnitKey *unit_key_lookup(const char *section, const char *name);
 size_t unit_key_index(const UnitKey *k);

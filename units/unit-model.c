@@ -43,6 +43,11 @@ static void resources_done(ResourceConfig *r) {
         io_values_free(r->io_write_bandwidth_max, r->n_io_write_bandwidth_max);
         io_values_free(r->io_read_iops_max, r->n_io_read_iops_max);
         io_values_free(r->io_write_iops_max, r->n_io_write_iops_max);
+        for (size_t i = 0; i < r->n_device_allow; i++)
+                free(r->device_allow[i].path);
+        free(r->device_allow);
+        free(r->ip_address_allow);
+        free(r->ip_address_deny);
 }
 
 static void sandbox_done(UnitConfig *u) {

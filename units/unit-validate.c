@@ -146,6 +146,26 @@ static void validate_implied(UnitLoader *l) {
                 u->private_mounts = true;
 }
 
+/* systemd 252's unit_patch_contexts(): PrivateDevices=yes turns
+ * DevicePolicy=auto into closed; ProtectClock=yes adds "char-rtc r", but
+ * only to a device program there is anyway (it would make one otherwise). */
+static void validate_devices(UnitLoader *l) {
+        ResourceConfig *rc = &l->unit->resources;
+        bool explicit = resource_config_wants_devices(rc);
+        DeviceAllow rtc = { .access = DEVICE_ACCESS_READ };
+
+        if (l->unit->private_devices && rc->device_policy == DEVICE_POLICY_AUTO)
+                rc->device_policy = DEVICE_POLICY_CLOSED;
+        rc->device_implied = !explicit && resource_config_wants_devices(rc);
+        if (!l->unit->protect_clock || !resource_config_wants_devices(rc))
+                return;
+        rtc.path = strdup("char-rtc");
+        if (!rtc.path || array_append(&rc->device_allow, &rc->n_device_allow, sizeof(rtc), &rtc) < 0) {
+                free(rtc.path);
+                l->oom = -ENOMEM;
+        }
+}
+
 /* PrivateUsers=identity and pick map ids 0-65535 only. */
 static void validate_ids(UnitLoader *l) {
         static const char *const keys[] = { "User", "Group" };
@@ -245,7 +265,7 @@ static void validate_seccomp_pending(UnitLoader *l) {
 int unit_validate(UnitLoader *l) {
         void (*const steps[])(UnitLoader *) = {
                 validate_exec, validate_netns, validate_network_section,
-                validate_implied, validate_ids, validate_times, validate_paths,
+                validate_implied, validate_devices, validate_ids, validate_times, validate_paths,
                 validate_sched, validate_seccomp_pending,
         };
 

@@ -109,6 +109,19 @@ int parse_ipv4_cidr(const char *v, struct in_addr *ret_addr, uint8_t *ret_prefix
 /* "A.B.C.D". */
 int parse_ipv4_address(const char *v, struct in_addr *ret, CrlError *reterr);
 
+/* cgroup BPF values (unit-value-bpf.c). */
+DevicePolicy device_policy_from_string(const char *v, CrlError *reterr);
+const char *device_policy_to_string(DevicePolicy p);
+/* "rwm" letters; "" is all three. */
+int parse_device_access(const char *v, DeviceAccess *ret, CrlError *reterr);
+/* DeviceAllow=: "PATH [rwm]", PATH a normalized /dev/ path, char-NAME or
+ * block-NAME; ret->path is allocated. */
+int parse_device_allow(const char *v, DeviceAllow *ret, CrlError *reterr);
+/* IPAddressAllow=/IPAddressDeny=: words of ADDRESS[/LEN] (IPv4 or IPv6)
+ * and any, localhost, link-local, multicast, appended to *list without
+ * duplicates (host bits cleared); nothing appended when one word is bad. */
+int parse_ip_prefixes(const char *v, IPPrefix **list, size_t *n, CrlError *reterr);
+
 /* Port=: "[tcp|udp:]HOSTPORT[:SERVICEPORT]", ports 1..65535. */
 int parse_port_forward(const char *v, PortForward *ret, CrlError *reterr);
 

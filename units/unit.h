@@ -207,6 +207,32 @@ typedef struct PortForward {
         uint16_t service_port;  /* == host_port when not given */
 } PortForward;
 
+typedef enum DevicePolicy {
+        DEVICE_POLICY_AUTO,     /* no DeviceAllow=: every device; else as closed */
+        DEVICE_POLICY_CLOSED,   /* DeviceAllow= plus /dev/null, zero, full, random, urandom, tty, ptmx, pts */
+        DEVICE_POLICY_STRICT,   /* DeviceAllow= only */
+        _DEVICE_POLICY_MAX,
+        _DEVICE_POLICY_INVALID = -EINVAL,
+} DevicePolicy;
+
+typedef enum DeviceAccess {
+        DEVICE_ACCESS_READ  = 1 << 0,
+        DEVICE_ACCESS_WRITE = 1 << 1,
+        DEVICE_ACCESS_MKNOD = 1 << 2,
+        DEVICE_ACCESS_ALL   = (1 << 3) - 1,
+} DeviceAccess;
+
+typedef struct DeviceAllow {
+        char *path;             /* "/dev/null", or "char-NAME" / "block-NAME" (a glob of /proc/devices names) */
+        DeviceAccess access;    /* "" means rwm, as systemd */
+} DeviceAllow;
+
+typedef struct IPPrefix {
+        int family;             /* AF_INET or AF_INET6 */
+        uint8_t addr[16];       /* network byte order; 4 bytes for AF_INET; host bits cleared */
+        uint8_t prefixlen;
+} IPPrefix;
+
 typedef struct ResourceConfig {
         ResourceLimit memory_max, memory_high, memory_low, memory_min, memory_swap_max;
         uint64_t cpu_quota_per_sec_usec;        /* USEC_INFINITY when unset; CPUQuota=20% -> 200000 */
@@ -222,7 +248,24 @@ typedef struct ResourceConfig {
         IODeviceValue *io_write_bandwidth_max;  size_t n_io_write_bandwidth_max;
         IODeviceValue *io_read_iops_max;        size_t n_io_read_iops_max;
         IODeviceValue *io_write_iops_max;       size_t n_io_write_iops_max;
+        /* cgroup BPF (cgroup/cg-bpf.c). PrivateDevices=yes and ProtectClock=yes
+         * add to these at load, as systemd does; device_implied says the
+         * device program comes from them alone (no DevicePolicy=/DeviceAllow=). */
+        DevicePolicy device_policy;
+        DeviceAllow *device_allow;              size_t n_device_allow;
+        bool device_implied;
+        IPPrefix *ip_address_allow;             size_t n_ip_address_allow;
+        IPPrefix *ip_address_deny;              size_t n_ip_address_deny;
 } ResourceConfig;
+
+/* Whether rc asks for a device program (DevicePolicy= other than auto, or
+ * any DeviceAllow=) and for IP programs. */
+static inline bool resource_config_wants_devices(const ResourceConfig *rc) {
+        return rc->device_policy != DEVICE_POLICY_AUTO || rc->n_device_allow > 0;
+}
+static inline bool resource_config_wants_ip(const ResourceConfig *rc) {
+        return rc->n_ip_address_allow > 0 || rc->n_ip_address_deny > 0;
+}
 
 typedef struct NetworkConfig {
         bool virtual_ethernet;

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Load corral's cgroup BPF programs with libbpf and attach them. */
+#include <bpf/bpf.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cg-bpf.h"
+#include "fd-util.h"
+#include "fileio.h"
+
+static int stat_path(const char *path, struct stat *ret) {
+        return stat(path, ret) < 0 ? -errno : 0;
+}
+
+typedef struct Attached {
+        int prog_fd;
+        enum bpf_attach_type type;
+} Attached;
+
+static int load_prog(enum bpf_prog_type type, const char *name, const struct bpf_insn *insns, size_t n,
+                     CrlError *reterr) {
+        int fd = bpf_prog_load(type, name, "GPL", insns, n, NULL);
+
+        if (fd < 0)
+                return crl_error_set(reterr, -fd, "cannot load the %s BPF program: %s", name, strerror(-fd));
+        return fd;
+}
+
+static int attach(int cgroup_fd, int prog_fd, enum bpf_attach_type type, const char *what,
+                  Attached *done, size_t *n_done, CrlError *reterr) {
+        int r = bpf_prog_attach(prog_fd, cgroup_fd, type, BPF_F_ALLOW_MULTI);
+
+        if (r < 0)
+                return crl_error_set(reterr, -r, "cannot attach the %s BPF program to the cgroup: %s",
+                                     what, strerror(-r));
+        done[(*n_done)++] = (Attached) { prog_fd, type };
+        return 0;
+}
+
+static int load_devices(const ResourceConfig *rc, CrlError *reterr) {
+        _cleanup_free_ char *proc_devices = NULL;
+        _cleanup_free_ struct bpf_insn *insns = NULL;
+        _cleanup_free_ CgDevRule *rules = NULL;
+        size_t n_rules = 0, n = 0;
+        int r;
+
+        /* missing (no /proc): char-NAME entries then match nothing */
+        (void) read_file_at(AT_FDCWD, "/proc/devices", &proc_devices, NULL);
+        r = cg_bpf_device_rules(rc, proc_devices, stat_path, &rules, &n_rules);
+        if (r >= 0)
+                r = cg_bpf_device_insns(rules, n_rules, &insns, &n);
+        if (r < 0)
+                return crl_error_set(reterr, -r, "cannot build the device program: %s", strerror(-r));
+        return load_prog(BPF_PROG_TYPE_CGROUP_DEVICE, "corral_devices", insns, n, reterr);
+}
+
+static int fill_map(const IPPrefix *list, size_t n, int family, int *ret_fd, CrlError *reterr) {
+        LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+        size_t count = 0;
+        int fd;
+
+        for (size_t i = 0; i < n; i++)
+                count += list[i].family == family;
+        *ret_fd = -EBADF;
+        if (count == 0)
+                return 0;
+        fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "corral_ip", family == AF_INET ? 8 : 20, sizeof(uint64_t),
+                            count, &opts);
+        if (fd < 0)
+                return crl_error_set(reterr, -fd, "cannot create an LPM-trie BPF map: %s", strerror(-fd));
+        for (size_t i = 0; i < n; i++) {
+                uint8_t key[20];
+                uint64_t one = 1;
+                int r;
+
+                if (list[i].family != family)
+                        continue;
+                (void) cg_bpf_lpm_key(&list[i], key);
+                r = bpf_map_update_elem(fd, key, &one, BPF_ANY);
+                if (r < 0) {
+                        safe_close(fd);
+                        return crl_error_set(reterr, -r, "cannot fill an LPM-trie BPF map: %s", strerror(-r));
+                }
+        }
+        *ret_fd = fd;
+        return 0;
+}
+
+static int load_ip(const ResourceConfig *rc, int *ret_in, int *ret_out, CrlError *reterr) {
+        int maps[_CG_IP_MAP_MAX] = { -EBADF, -EBADF, -EBADF, -EBADF }, r;
+        struct bpf_insn *insns = NULL;
+        size_t n = 0;
+
+        *ret_in = *ret_out = -EBADF;
+        r = fill_map(rc->ip_address_allow, rc->n_ip_address_allow, AF_INET, &maps[CG_IP_MAP_ALLOW4], reterr);
+        if (r >= 0)
+                r = fill_map(rc->ip_address_deny, rc->n_ip_address_deny, AF_INET, &maps[CG_IP_MAP_DENY4], reterr);
+        if (r >= 0)
+                r = fill_map(rc->ip_address_allow, rc->n_ip_address_allow, AF_INET6, &maps[CG_IP_MAP_ALLOW6], reterr);
+        if (r >= 0)
+                r = fill_map(rc->ip_address_deny, rc->n_ip_address_deny, AF_INET6, &maps[CG_IP_MAP_DENY6], reterr);
+        for (int dir = 0; dir < 2 && r >= 0; dir++) {
+                r = cg_bpf_ip_insns(maps, dir == 0, &insns, &n);
+                if (r < 0) {
+                        r = crl_error_set(reterr, -r, "cannot build the IP program: %s", strerror(-r));
+                        break;
+                }
+                r = load_prog(BPF_PROG_TYPE_CGROUP_SKB, dir == 0 ? "corral_ip_in" : "corral_ip_out", insns, n, reterr);
+                free(insns);
+                if (r >= 0)
+                        *(dir == 0 ? ret_in : ret_out) = r;
+        }
+        /* the programs hold the maps */
+        for (CgIPMap m = 0; m < _CG_IP_MAP_MAX; m++)
+                safe_close(maps[m]);
+        if (r < 0) {
+                *ret_in = safe_close(*ret_in);
+                *ret_out = safe_close(*ret_out);
+        }
+        return r < 0 ? r : 0;
+}
+
+int cg_bpf_attach(int cgroup_fd, const ResourceConfig *rc, CrlError *reterr) {
+        int dev = -EBADF, in = -EBADF, out = -EBADF, r = 0;
+        Attached done[3];
+        size_t n_done = 0;
+
+        if (resource_config_wants_devices(rc)) {
+                r = dev = load_devices(rc, reterr);
+                if (r >= 0)
+                        r = attach(cgroup_fd, dev, BPF_CGROUP_DEVICE, "device", done, &n_done, reterr);
+        }
+        if (r >= 0 && resource_config_wants_ip(rc)) {
+                r = load_ip(rc, &in, &out, reterr);
+                if (r >= 0)
+                        r = attach(cgroup_fd, in, BPF_CGROUP_INET_INGRESS, "IP ingress", done, &n_done, reterr);
+                if (r >= 0)
+                        r = attach(cgroup_fd, out, BPF_CGROUP_INET_EGRESS, "IP egress", done, &n_done, reterr);
+        }
+        if (r < 0)
+                for (size_t i = 0; i < n_done; i++)
+                        (void) bpf_prog_detach2(done[i].prog_fd, cgroup_fd, done[i].type); /* undo; the first error stands */
+        safe_close(dev);
+        safe_close(in);
+        safe_close(out);
+        return r < 0 ? r : 0;
+}
