@@ -120,6 +120,11 @@ static int plan_env(const NsLaunchParams *p, NsPlan *plan, const NsCreds *info) 
                         r = env_set(&env, buf);
                 }
         }
+        /* $RUNTIME_DIRECTORY & co. and $CREDENTIALS_DIRECTORY: before the
+         * unit's Environment=, which may set them otherwise (systemd's
+         * order; UnsetEnvironment= applies to all of it). */
+        if (r >= 0)
+                r = ns_service_environment(p->unit, p->directory_root, &env);
         /* environment_merge() is linear: env_set() per entry was quadratic,
          * 30 s on the loop for an EnvironmentFile= of 100k assignments. */
         if (r >= 0 && p->unit->environment)

@@ -277,13 +277,11 @@ static int rm_rf_children(RmRf *rm, int fd, unsigned depth) {
         return r;
 }
 
-int ns_private_tmp_remove(const char *runtime_dir, const char *name) {
-        char path[512];
+int ns_rm_rf_at(int dfd, const char *name) {
         RmRf rm = { .top = -EBADF };
         int r;
 
-        (void) snprintf(path, sizeof(path), "%s/private-tmp/%s", runtime_dir ?: "/run/corral", name);
-        rm.top = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        rm.top = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (rm.top < 0)
                 return errno == ENOENT ? 0 : -errno;
         do {
@@ -293,7 +291,14 @@ int ns_private_tmp_remove(const char *runtime_dir, const char *name) {
                 r = rm_rf_children(&rm, openat(rm.top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), 0);
         } while (r >= 0 && rm.moved > 0);
         safe_close(rm.top);
-        if (r >= 0 && rmdir(path) < 0)
+        if (r >= 0 && unlinkat(dfd, name, AT_REMOVEDIR) < 0)
                 r = -errno;
         return r;
+}
+
+int ns_private_tmp_remove(const char *runtime_dir, const char *name) {
+        char path[512];
+
+        (void) snprintf(path, sizeof(path), "%s/private-tmp/%s", runtime_dir ?: "/run/corral", name);
+        return ns_rm_rf_at(AT_FDCWD, path);
 }

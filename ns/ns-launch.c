@@ -63,7 +63,8 @@ unsigned long ns_unit_namespace_flags(const UnitConfig *u) {
             u->private_tmp || u->private_devices || u->protect_system != PROTECT_SYSTEM_NO ||
             u->protect_home != PROTECT_HOME_NO || u->protect_control_groups != PROTECT_CGROUPS_NO ||
             u->protect_kernel_tunables || u->protect_kernel_modules || u->protect_kernel_logs ||
-            u->protect_proc != PROTECT_PROC_DEFAULT || u->proc_subset != PROC_SUBSET_ALL)
+            u->protect_proc != PROTECT_PROC_DEFAULT || u->proc_subset != PROC_SUBSET_ALL ||
+            u->n_load_credentials > 0 || u->n_set_credentials > 0)
                 f |= CLONE_NEWNS;
         if (u->protect_hostname || u->hostname)
                 f |= CLONE_NEWUTS;
@@ -104,6 +105,7 @@ void ns_process_done(NsProcess *p) {
 
 void ns_plan_done(NsPlan *plan) {
         ns_mount_plan_free(plan);
+        ns_dirs_plan_free(plan);
         free(plan->groups);
         plan->argv = strv_free(plan->argv);
         free(plan->exec_path);
@@ -185,6 +187,9 @@ static int plan_build(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         if (r < 0)
                 return r;
         ns_exec_attrs_plan(u, plan);
+        r = ns_dirs_plan(p, plan, reterr);
+        if (r < 0)
+                return r;
         return ns_mount_plan(p, plan, reterr);
 }
 

@@ -98,6 +98,10 @@ typedef struct NsLaunchParams {
                                          * ns_status_record_read(): it outlives corrald. The
                                          * launch empties it first. Keeps the init as the
                                          * command's parent even without PrivatePIDs= */
+        const char *directory_root;     /* NULL: "/". Test and packaging aid (corrald.conf
+                                         * ServiceDirectoryRoot=): RuntimeDirectory= & co.
+                                         * and /run/credentials are made below it, and the
+                                         * service sees them there (DIR/var/lib/NAME) */
 } NsLaunchParams;
 
 /* What the supervisor keeps of a launched service. */
@@ -194,6 +198,16 @@ int ns_unpin(const char *name, CrlError *reterr);
  * kernel's namespace lock as long. Made once, before the loop (a short
  * fork and wait); *ret_fd is its nsfs fd. */
 int ns_mount_template_make(int *ret_fd, CrlError *reterr);
+
+/* The variables RuntimeDirectory= & co. and the credentials give a
+ * command of u: "RUNTIME_DIRECTORY=/run/a:/run/b", ...,
+ * "CREDENTIALS_DIRECTORY=/run/credentials/NAME.service", each set in *env
+ * (replacing one of that name). directory_root as in NsLaunchParams. */
+int ns_service_environment(const UnitConfig *u, const char *directory_root, char ***env);
+/* A stopped service's RuntimeDirectory= entries, removed with everything
+ * in them (the innermost directory of each, as systemd). The first error
+ * is returned; the rest are still tried. */
+int ns_runtime_directories_remove(const UnitConfig *u, const char *directory_root, CrlError *reterr);
 
 /* Remove RUNTIME_DIR/private-tmp/NAME (PrivateTmp= of a stopped service). */
 int ns_private_tmp_remove(const char *runtime_dir, const char *name);

@@ -36,6 +36,7 @@ static const char *const kind_names[_NS_MOUNT_KIND_MAX] = {
         [NS_MOUNT_SYSFS] = "sysfs",
         [NS_MOUNT_CGROUP2] = "cgroup2",
         [NS_MOUNT_DEV] = "dev",
+        [NS_MOUNT_CREDENTIALS] = "credentials",
 };
 
 const char *ns_mount_kind_to_string(NsMountKind k) {
@@ -54,6 +55,8 @@ int ns_mount_describe(const NsMountOp *op, char *buf, size_t size) {
                 return snprintf(buf, size, "make %s inaccessible", op->target);
         case NS_MOUNT_DEV:
                 return snprintf(buf, size, "set up a minimal /dev on %s", op->target);
+        case NS_MOUNT_CREDENTIALS:
+                return snprintf(buf, size, "write the credentials to %s", op->target);
         default:
                 return snprintf(buf, size, "mount %s on %s", ns_mount_kind_to_string(op->kind), op->target);
         }
@@ -295,6 +298,7 @@ static const int kind_priority[_NS_MOUNT_KIND_MAX] = {
         [NS_MOUNT_INACCESSIBLE] = 0, [NS_MOUNT_BIND] = 1, [NS_MOUNT_DEV] = 2, [NS_MOUNT_PROC] = 3,
         [NS_MOUNT_SYSFS] = 4, [NS_MOUNT_CGROUP2] = 5, [NS_MOUNT_TMPFS] = 6, [NS_MOUNT_READ_ONLY] = 7,
         [NS_MOUNT_READ_WRITE] = 8,
+        [NS_MOUNT_CREDENTIALS] = 2,
 };
 
 /* Targets are normalized, so strcmp() puts a path before everything below it. */
@@ -670,6 +674,19 @@ static int dev_populate(int dev_fd, const int fds[]) {
         return 0;
 }
 
+static int mount_credentials(const NsPlan *plan, const NsMountOp *op, int root_fd) {
+        _cleanup_close_ int fd = resolve_target(root_fd, op->target, MOUNT_POINT_DIR), mnt = -EBADF;
+        int r;
+
+        if (fd < 0)
+                return fd;
+        mnt = fs_attach(fd, "tmpfs", op->options, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+        if (mnt < 0)
+                return mnt;
+        r = ns_credentials_write(plan, mnt);
+        return r < 0 ? r : TAKE_FD(fd);
+}
+
 static int mount_dev(NsPlan *plan, const NsMountOp *op, int root_fd) {
         _cleanup_close_ int fd = resolve_target(root_fd, op->target, MOUNT_POINT_DIR), mnt = -EBADF;
         int r;
@@ -705,6 +722,8 @@ static int mount_one(NsPlan *plan, const NsMountOp *op, int root_fd) {
                 return mount_fs(op, root_fd, "cgroup2", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
         case NS_MOUNT_DEV:
                 return mount_dev(plan, op, root_fd);
+        case NS_MOUNT_CREDENTIALS:
+                return mount_credentials(plan, op, root_fd);
         default:
                 return -EINVAL;
         }

@@ -61,6 +61,7 @@ typedef enum NsMountKind {
         NS_MOUNT_SYSFS,         /* fresh sysfs of the service's network namespace */
         NS_MOUNT_CGROUP2,       /* fresh cgroup2 (in the new cgroup namespace) */
         NS_MOUNT_DEV,           /* minimal /dev */
+        NS_MOUNT_CREDENTIALS,   /* tmpfs filled with plan->credentials, then read-only */
         _NS_MOUNT_KIND_MAX,
         _NS_MOUNT_KIND_INVALID = -EINVAL,
 } NsMountKind;
@@ -85,6 +86,13 @@ typedef struct NsMountOp {
 
 #define NS_DEV_NODES_MAX 6
 
+/* One file of $CREDENTIALS_DIRECTORY, written by the child. */
+typedef struct NsCredential {
+        const char *id;         /* borrowed from the unit */
+        char *data;             /* owned */
+        size_t size;
+} NsCredential;
+
 typedef struct NsPlan {
         const char *name;
         unsigned long clone_flags;      /* CLONE_NEW* passed to clone3 */
@@ -100,6 +108,10 @@ typedef struct NsPlan {
         NsMountOp *mounts;
         size_t n_mounts;
         int dev_fds[NS_DEV_NODES_MAX];  /* child-made open_tree() clones of the host's device nodes */
+        NsCredential *credentials;      /* LoadCredential=/SetCredential= as read by the parent */
+        size_t n_credentials;
+        uid_t credentials_uid;          /* their owner, as the host sees the service's ids */
+        gid_t credentials_gid;
 
         /* credentials */
         bool set_ids;                   /* User= or Group= given */
@@ -226,6 +238,19 @@ const char *ns_mount_kind_to_string(NsMountKind k);
  * ns_mount_kernel_needs_inaccessible()). */
 bool ns_mount_kernel_needs_inaccessible(const UnitConfig *u);
 int ns_mount_kernel_plan(const UnitConfig *u, NsPlan *plan, const char *inaccessible_file);
+/* ns-dirs.c: read the credentials, make the service directories (host
+ * side, as root) and add their mount entries; before ns_mount_plan(),
+ * after ns_creds_plan() (the ids). */
+int ns_dirs_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr);
+void ns_dirs_plan_free(NsPlan *plan);
+/* The child: fill the fresh tmpfs mnt_fd with the plan's credentials. */
+int ns_credentials_write(const NsPlan *plan, int mnt_fd);
+/* ns-mount.c: one more entry for ns_mount_plan() to sort. */
+int ns_mount_add(NsPlan *plan, NsMountKind kind, const char *source, const char *target, const char *options,
+                 bool optional, bool read_only);
+/* ns-join.c: remove name below dfd and everything in it, by fd, following
+ * no symlink; 0 when it does not exist. */
+int ns_rm_rf_at(int dfd, const char *name);
 
 /* ns-userns.c */
 int ns_userns_map_string(PrivateUsers mode, uid_t id, uid_t base, char *buf, size_t size);

@@ -255,11 +255,12 @@ static int apply_privileges(Service *s, const ExecCommand *cmd, SvcLaunchRequest
 /* A command inside the running service: ns_exec() adds nothing to what it
  * is given (no PATH, no Environment=), so it gets all of it, on the PATH
  * the launcher gives a fresh process unless the unit sets one. */
-static int env_entering(const UnitConfig *unit, char *const *all, char ***ret) {
+static int env_entering(const UnitConfig *unit, const char *directory_root, char *const *all, char ***ret) {
         _cleanup_strv_free_ char **env = NULL;
         char **copy;
 
-        if (strv_extend(&env, "PATH=" NS_DEFAULT_PATH) < 0)
+        if (strv_extend(&env, "PATH=" NS_DEFAULT_PATH) < 0 ||
+            ns_service_environment(unit, directory_root, &env) < 0)
                 return -ENOMEM;
         copy = strv_copy(all);
         if (!copy || environment_merge(&env, copy) < 0)
@@ -284,7 +285,8 @@ static int start_command(Service *s, const ExecCommand *cmd, SvcLaunchRequest *r
                                      s->name, cmd->line, strerror(-r));
         if (apply_privileges(s, cmd, req) < 0)
                 return crl_error_set(reterr, ENOMEM, "service '%s': out of memory", s->name);
-        if (req->enter_pidfd >= 0 && env_entering(req->unit, all, &entering) < 0)
+        if (req->enter_pidfd >= 0 &&
+            env_entering(req->unit, s->manager->config->service_directory_root, all, &entering) < 0)
                 return crl_error_set(reterr, ENOMEM, "service '%s': out of memory", s->name);
         req->argv = argv;
         req->path = cmd->path;
@@ -294,6 +296,7 @@ static int start_command(Service *s, const ExecCommand *cmd, SvcLaunchRequest *r
         req->stdio[1] = s->stdio.stdout_fd;
         req->stdio[2] = s->stdio.stderr_fd;
         req->runtime_dir = s->manager->runtime_dir;
+        req->directory_root = s->manager->config->service_directory_root;
         req->pool = &s->manager->launch_pool;
         req->mount_template_fd = s->manager->mount_template_fd;
         req->nofile = s->manager->service_nofile_set ? &s->manager->service_nofile : NULL;
@@ -563,6 +566,18 @@ static void signal_process(Service *s, const NsProcess *p, int sig) {
                             (int) (to_main ? p->main_pid : p->pid), strerror(-r));
 }
 
+/* RuntimeDirectory= goes with the service (systemd), unless
+ * RuntimeDirectoryPreserve=yes, or =restart and it starts again. */
+static void remove_runtime_directories(Service *s, bool restarting) {
+        RuntimeDirectoryPreserve keep = s->unit->runtime_directory_preserve;
+        CrlError e = {};
+
+        if (keep == RUNTIME_DIRECTORY_PRESERVE_YES || (keep == RUNTIME_DIRECTORY_PRESERVE_RESTART && restarting))
+                return;
+        if (ns_runtime_directories_remove(s->unit, s->manager->config->service_directory_root, &e) < 0)
+                log_warning("service '%s': %s, ignoring", s->name, e.message);
+}
+
 static void stop_finished(Service *s) {
         disarm_timer(s);
         s->launch = svc_launch_abort(s->launch);
@@ -578,6 +593,8 @@ static void stop_finished(Service *s) {
         if (s->manager->services_dir_fd >= 0)
                 (void) runtime_state_remove(s->manager->services_dir_fd, s->name); /* may not exist */
         service_record_remove(s);
+        remove_runtime_directories(s, s->start_after_stop ||
+                                   (!s->stop_requested && service_restart_wanted(s->unit->restart, s->result)));
         s->main_ran = false;
         s->control_kind = CONTROL_NONE;
         if (s->start_after_stop) {

@@ -207,6 +207,7 @@ static int begin_launch(SvcLaunch *l) {
         p.join_pidfd = l->fds[3];
         p.join_name = req->join_name;
         p.runtime_dir = req->runtime_dir;
+        p.directory_root = req->directory_root;
         p.setup_hook = req->setup_hook;
         p.setup_userdata = req->setup_userdata;
         p.status_record_fd = l->fds[4];

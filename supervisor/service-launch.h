@@ -51,6 +51,7 @@ typedef struct SvcLaunchRequest {
         int join_pidfd;                 /* borrowed; JoinsNamespaceOf= OTHER's process */
         const char *join_name;
         const char *runtime_dir;
+        const char *directory_root;     /* ServiceDirectoryRoot=, NULL: / */
         NsSetupHook setup_hook;         /* optional (networking) */
         void *setup_userdata;
         int status_record_fd;           /* borrowed; a main launch's status record

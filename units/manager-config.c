@@ -73,6 +73,8 @@ static int apply(ManagerConfig *m, const char *section, const char *key, const c
                         return cgroup_root(m, v, e);
                 if (streq(key, "RuntimeDirectory"))
                         return set_path(&m->runtime_directory, v, e);
+                if (streq(key, "ServiceDirectoryRoot"))
+                        return set_path(&m->service_directory_root, v, e);
                 if (streq(key, "LogDirectory"))
                         return set_path(&m->log_directory, v, e);
                 if (streq(key, "LogMaxBytes"))

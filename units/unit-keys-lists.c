@@ -565,3 +565,75 @@ int key_port(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
         }
         return 0;
 }
+
+/* RuntimeDirectory= & co.: names appended (each once); empty resets. */
+int key_exec_directory(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        _cleanup_strv_free_ char **words = NULL;
+        char ***paths = FIELD(l, k, char **);
+        int r;
+
+        if (!*v) {
+                strv_reset(paths);
+                return 0;
+        }
+        if (split_quoted_full(v, 0, &words, e) < 0)
+                return -EINVAL;
+        STRV_FOREACH(w, words) {
+                _cleanup_free_ char *p = NULL;
+
+                r = parse_exec_directory(*w, &p, e);
+                if (r < 0)
+                        return r;
+                if (strv_contains(*paths, p))
+                        continue;
+                r = strv_push(paths, p);
+                if (r < 0)
+                        return r;
+                p = NULL;
+        }
+        return 0;
+}
+
+int key_dir_mode(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        mode_t m = (mode_t) k->def;
+
+        if (*v && parse_mode(v, &m, e) < 0)
+                return -EINVAL;
+        *FIELD(l, k, mode_t) = m;
+        return 0;
+}
+
+static void credential_done(UnitCredential *c) {
+        free(c->id);
+        free(c->path);
+        free(c->data);
+}
+
+/* LoadCredential= (k->def 0) and SetCredential= (1): one entry per ID, a
+ * later assignment of the ID replacing it; empty resets. */
+int key_credential(UnitLoader *l, const UnitKey *k, const char *v, CrlError *e) {
+        UnitCredential **list = FIELD(l, k, UnitCredential *), c = {};
+        size_t *n = FIELD_N(l, k);
+        int r;
+
+        if (!*v) {
+                for (size_t i = 0; i < *n; i++)
+                        credential_done(&(*list)[i]);
+                *list = mfree(*list);
+                *n = 0;
+                return 0;
+        }
+        r = k->def ? parse_set_credential(v, &c, e) : parse_load_credential(v, &c, e);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < *n; i++)
+                if (streq((*list)[i].id, c.id)) {
+                        credential_done(&(*list)[i]);
+                        (*list)[i] = c;
+                        return 0;
+                }
+        r = array_append(list, n, sizeof(c), &c);
+        if (r < 0)
+                credential_done(&c);
+        return r;
+}

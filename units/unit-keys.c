@@ -327,6 +327,7 @@ DEFINE_KEY_ENUM(key_protect_system, ProtectSystem, protect_system_from_string)
 DEFINE_KEY_ENUM(key_protect_home, ProtectHome, protect_home_from_string)
 DEFINE_KEY_ENUM(key_protect_proc, ProtectProc, protect_proc_from_string)
 DEFINE_KEY_ENUM(key_proc_subset, ProcSubset, proc_subset_from_string)
+DEFINE_KEY_ENUM(key_runtime_preserve, RuntimeDirectoryPreserve, runtime_directory_preserve_from_string)
 
 static const UnitKey unit_keys[] = {
 #define K(sec, key, fn, field, ...) \
@@ -434,6 +435,22 @@ static const UnitKey unit_keys[] = {
         K("Service", "RestrictSUIDSGID", key_bool, seccomp.restrict_suid_sgid),
         K("Service", "ProtectProc", key_protect_proc, protect_proc, .def = PROTECT_PROC_DEFAULT),
         K("Service", "ProcSubset", key_proc_subset, proc_subset, .def = PROC_SUBSET_ALL),
+        K("Service", "RuntimeDirectory", key_exec_directory, directories[EXEC_DIRECTORY_RUNTIME].paths, .flags = KEY_SPECIFIERS | KEY_PATH),
+        K("Service", "RuntimeDirectoryMode", key_dir_mode, directories[EXEC_DIRECTORY_RUNTIME].mode, .def = 0755),
+        K("Service", "StateDirectory", key_exec_directory, directories[EXEC_DIRECTORY_STATE].paths, .flags = KEY_SPECIFIERS | KEY_PATH),
+        K("Service", "StateDirectoryMode", key_dir_mode, directories[EXEC_DIRECTORY_STATE].mode, .def = 0755),
+        K("Service", "CacheDirectory", key_exec_directory, directories[EXEC_DIRECTORY_CACHE].paths, .flags = KEY_SPECIFIERS | KEY_PATH),
+        K("Service", "CacheDirectoryMode", key_dir_mode, directories[EXEC_DIRECTORY_CACHE].mode, .def = 0755),
+        K("Service", "LogsDirectory", key_exec_directory, directories[EXEC_DIRECTORY_LOGS].paths, .flags = KEY_SPECIFIERS | KEY_PATH),
+        K("Service", "LogsDirectoryMode", key_dir_mode, directories[EXEC_DIRECTORY_LOGS].mode, .def = 0755),
+        K("Service", "ConfigurationDirectory", key_exec_directory, directories[EXEC_DIRECTORY_CONFIGURATION].paths, .flags = KEY_SPECIFIERS | KEY_PATH),
+        K("Service", "ConfigurationDirectoryMode", key_dir_mode, directories[EXEC_DIRECTORY_CONFIGURATION].mode, .def = 0755),
+        K("Service", "RuntimeDirectoryPreserve", key_runtime_preserve, runtime_directory_preserve,
+          .def = RUNTIME_DIRECTORY_PRESERVE_NO),
+        KN("Service", "LoadCredential", key_credential, load_credentials, n_load_credentials,
+           .flags = KEY_SPECIFIERS | KEY_PATH),
+        KN("Service", "SetCredential", key_credential, set_credentials, n_set_credentials,
+           .flags = KEY_SPECIFIERS, .def = 1),
         /* [Service]: cgroup v2 resources */
         K("Service", "MemoryMax", key_memory, resources.memory_max, .def = 1),
         K("Service", "MemoryHigh", key_memory, resources.memory_high, .def = 1),
@@ -536,7 +553,8 @@ static SpecifierMode key_specifier_mode(const UnitKey *k) {
         if (k->parse == key_exec || k->parse == key_environment || k->parse == key_documentation ||
             k->parse == key_groups || k->parse == key_bind_paths || k->parse == key_path_specs ||
             k->parse == key_tmpfs || k->parse == key_io_device || k->parse == key_unset_environment ||
-            k->parse == key_device_allow)
+            k->parse == key_device_allow ||
+            k->parse == key_exec_directory)
                 return SPECIFIER_ESCAPE;
         return SPECIFIER_RAW;
 }

@@ -193,6 +193,9 @@ DECLARE_KEY(key_syscall_error_number);
 DECLARE_KEY(key_syscall_architectures);
 DECLARE_KEY(key_restrict_address_families);
 DECLARE_KEY(key_restrict_namespaces);
+DECLARE_KEY(key_exec_directory);
+DECLARE_KEY(key_dir_mode);
+DECLARE_KEY(key_credential);
 
 /* cgroup BPF keys (unit-value-bpf.c). */
 DECLARE_KEY(key_device_policy);

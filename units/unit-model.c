@@ -50,6 +50,15 @@ static void resources_done(ResourceConfig *r) {
         free(r->ip_address_deny);
 }
 
+static void credentials_free(UnitCredential *c, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(c[i].id);
+                free(c[i].path);
+                free(c[i].data);
+        }
+        free(c);
+}
+
 static void sandbox_done(UnitConfig *u) {
         free(u->hostname);
         free(u->root_directory);
@@ -69,6 +78,10 @@ static void sandbox_done(UnitConfig *u) {
         strv_free(u->joins_namespace_of);
         free(u->network_namespace_path);
         free(u->seccomp.syscall_filter);
+        for (size_t t = 0; t < _EXEC_DIRECTORY_TYPE_MAX; t++)
+                strv_free(u->directories[t].paths);
+        credentials_free(u->load_credentials, u->n_load_credentials);
+        credentials_free(u->set_credentials, u->n_set_credentials);
 }
 
 UnitConfig *unit_config_free(UnitConfig *u) {
@@ -160,6 +173,11 @@ void unit_config_unsandboxed(const UnitConfig *u, UnitConfig *ret) {
                 .protect_proc = PROTECT_PROC_DEFAULT,
                 .proc_subset = PROC_SUBSET_ALL,
         };
+        /* As systemd: a '+' command gets the service's directories (made,
+         * owned and in its environment; there is no mount namespace to bind
+         * them into). Credentials need the mount namespace: none. */
+        memcpy(ret->directories, u->directories, sizeof(ret->directories));
+        ret->runtime_directory_preserve = u->runtime_directory_preserve;
 }
 
 int unit_config_new(const char *name, UnitConfig **ret) {
@@ -195,6 +213,8 @@ int unit_config_new(const char *name, UnitConfig **ret) {
         u->network.address_auto = true;
         u->network.gateway_auto = true;
         u->seccomp.syscall_error_number = SECCOMP_ERRNO_KILL;
+        for (size_t t = 0; t < _EXEC_DIRECTORY_TYPE_MAX; t++)
+                u->directories[t].mode = 0755;
         *ret = TAKE_PTR(u);
         return 0;
 }
@@ -206,6 +226,7 @@ ManagerConfig *manager_config_free(ManagerConfig *m) {
         free(m->cgroup_root);
         free(m->runtime_directory);
         free(m->log_directory);
+        free(m->service_directory_root);
         free(m->admin_group);
         free(m->bridge);
         free(m);

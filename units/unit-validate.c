@@ -125,6 +125,11 @@ static const char *mount_key(const UnitConfig *u) {
                 return "ProtectKernelModules";
         if (u->protect_kernel_logs)
                 return "ProtectKernelLogs";
+        /* the private /run/credentials tmpfs */
+        if (u->n_load_credentials > 0)
+                return "LoadCredential";
+        if (u->n_set_credentials > 0)
+                return "SetCredential";
         return NULL;
 }
 

@@ -85,6 +85,8 @@ DEFINE_ENUM(ProtectSystem, protect_system, "a ProtectSystem= mode", NULL, "no", 
 DEFINE_ENUM(ProtectHome, protect_home, "a ProtectHome= mode", NULL, "no", "yes", "read-only", "tmpfs")
 DEFINE_ENUM(ProtectProc, protect_proc, "a ProtectProc= mode", NULL, "default", "noaccess", "invisible", "ptraceable")
 DEFINE_ENUM(ProcSubset, proc_subset, "a ProcSubset= mode", NULL, "all", "pid")
+DEFINE_ENUM(RuntimeDirectoryPreserve, runtime_directory_preserve, "a RuntimeDirectoryPreserve= mode", NULL,
+            "no", "yes", "restart")
 
 ServiceType service_type_from_string(const char *v, CrlError *reterr) {
         return enum_from_string(&service_type_table, v, reterr);
@@ -121,4 +123,8 @@ ProtectProc protect_proc_from_string(const char *v, CrlError *reterr) {
 
 ProcSubset proc_subset_from_string(const char *v, CrlError *reterr) {
         return enum_from_string(&proc_subset_table, v, reterr);
+}
+
+RuntimeDirectoryPreserve runtime_directory_preserve_from_string(const char *v, CrlError *reterr) {
+        return enum_or_boolean(&runtime_directory_preserve_table, RUNTIME_DIRECTORY_PRESERVE_YES, v, reterr);
 }

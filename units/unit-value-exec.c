@@ -144,6 +144,28 @@ static int unescape_one(const char **p, Buf *b, WordFlags flags, CrlError *reter
         return value_buf_putc(b, (char) c);
 }
 
+int value_cunescape_binary(const char *v, char **ret, size_t *ret_n, CrlError *reterr) {
+        _cleanup_(value_buf_done) Buf b = {};
+        int r = value_buf_put(&b, "", 0);
+
+        for (const char *s = v; r >= 0 && *s;) {
+                char c = *s++;
+
+                if (c != '\\')
+                        r = value_buf_putc(&b, c);
+                else if (strneq(s, "x00", 3) || strneq(s, "000", 3)) {
+                        r = value_buf_putc(&b, 0);
+                        s += 3;
+                } else
+                        r = unescape_one(&s, &b, 0, reterr);
+        }
+        if (r < 0)
+                return r;
+        *ret_n = b.n;
+        *ret = TAKE_PTR(b.s);
+        return 0;
+}
+
 int value_extract_word_full(const char **p, WordFlags flags, char **ret, CrlError *reterr) {
         const char *s = value_skip_ws(*p), *start = s;
         _cleanup_(value_buf_done) Buf b = {};

@@ -23,6 +23,10 @@ int value_parse_digits(const char **p, uint64_t *ret);
 int value_extract_word(const char **p, char **ret, CrlError *reterr);
 int value_extract_word_full(const char **p, WordFlags flags, char **ret, CrlError *reterr);
 
+/* v with systemd's C escapes undone, a NUL byte allowed (\\x00, \\000):
+ * *ret holds *ret_n bytes plus a terminating NUL. */
+int value_cunescape_binary(const char *v, char **ret, size_t *ret_n, CrlError *reterr);
+
 /* An absolute path with "//", "/./" and a trailing "/" removed; ".." is
  * refused. what names the value in messages ("path", "source"). */
 int value_path_normalize(const char *v, const char *what, char **ret, CrlError *reterr);

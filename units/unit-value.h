@@ -183,6 +183,25 @@ ProtectHome protect_home_from_string(const char *v, CrlError *reterr);          
 ProtectProc protect_proc_from_string(const char *v, CrlError *reterr);
 ProcSubset proc_subset_from_string(const char *v, CrlError *reterr);
 
+RuntimeDirectoryPreserve runtime_directory_preserve_from_string(const char *v, CrlError *reterr); /* booleans too */
+
+/* RuntimeDirectory= & co.: one relative directory name, "foo" or "foo/bar",
+ * normalized into *ret ("foo//bar/" -> "foo/bar"); absolute names, "." and
+ * ".." components, control characters and the "SRC:DEST" symlink form
+ * (which corral does not build) are refused. */
+int parse_exec_directory(const char *v, char **ret, CrlError *reterr);
+/* ...DirectoryMode=: octal 0..07777. */
+int parse_mode(const char *v, mode_t *ret, CrlError *reterr);
+/* A credential ID: 1..255 printable ASCII characters, no '/' or ':', not "."
+ * or "..". */
+bool credential_id_is_valid(const char *id);
+/* LoadCredential=ID[:PATH]: PATH absolute (no ".." component) or a
+ * credential name; without PATH, ID is the name. ret->id, ret->path set. */
+int parse_load_credential(const char *v, UnitCredential *ret, CrlError *reterr);
+/* SetCredential=ID:VALUE: VALUE with C escapes undone (\x00 gives a NUL
+ * byte, as systemd's UNESCAPE_ACCEPT_NUL); ret->id, ret->data, ret->size. */
+int parse_set_credential(const char *v, UnitCredential *ret, CrlError *reterr);
+
 const char *service_type_to_string(ServiceType t);
 const char *restart_policy_to_string(RestartPolicy p);
 const char *oom_policy_to_string(OOMPolicy p);
@@ -192,3 +211,4 @@ const char *protect_system_to_string(ProtectSystem p);
 const char *protect_home_to_string(ProtectHome p);
 const char *protect_proc_to_string(ProtectProc p);
 const char *proc_subset_to_string(ProcSubset s);
+const char *runtime_directory_preserve_to_string(RuntimeDirectoryPreserve p);

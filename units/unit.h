@@ -201,6 +201,49 @@ typedef struct IODeviceValue {
         uint64_t value;         /* weight, bytes/s or IOPS */
 } IODeviceValue;
 
+/* RuntimeDirectory= StateDirectory= CacheDirectory= LogsDirectory=
+ * ConfigurationDirectory=: made below /run /var/lib /var/cache /var/log
+ * /etc (exec_directory_base()). */
+typedef enum ExecDirectoryType {
+        EXEC_DIRECTORY_RUNTIME,
+        EXEC_DIRECTORY_STATE,
+        EXEC_DIRECTORY_CACHE,
+        EXEC_DIRECTORY_LOGS,
+        EXEC_DIRECTORY_CONFIGURATION,
+        _EXEC_DIRECTORY_TYPE_MAX,
+        _EXEC_DIRECTORY_TYPE_INVALID = -EINVAL,
+} ExecDirectoryType;
+
+typedef struct ExecDirectory {
+        char **paths;           /* relative, normalized ("foo/bar"), no "." or ".." component */
+        mode_t mode;            /* ...DirectoryMode=, default 0755 */
+} ExecDirectory;
+
+typedef enum RuntimeDirectoryPreserve {
+        RUNTIME_DIRECTORY_PRESERVE_NO,
+        RUNTIME_DIRECTORY_PRESERVE_YES,
+        RUNTIME_DIRECTORY_PRESERVE_RESTART,
+        _RUNTIME_DIRECTORY_PRESERVE_MAX,
+        _RUNTIME_DIRECTORY_PRESERVE_INVALID = -EINVAL,
+} RuntimeDirectoryPreserve;
+
+/* LoadCredential=ID[:PATH] (path set) or SetCredential=ID:VALUE (data). */
+typedef struct UnitCredential {
+        char *id;               /* a file name: printable ASCII, no '/' or ':', not "." or ".." */
+        char *path;             /* absolute, or a credential name looked up in the credential stores */
+        char *data;             /* SetCredential=: the value with C escapes undone (may hold NULs) */
+        size_t size;
+} UnitCredential;
+
+/* systemd's limit on one credential and on all of a service's together. */
+#define UNIT_CREDENTIAL_SIZE_MAX (1024U * 1024U)
+
+/* The base directory of t ("/run", "/var/lib", ...), and its key ("RuntimeDirectory")
+ * and variable ("RUNTIME_DIRECTORY"). */
+const char *exec_directory_base(ExecDirectoryType t);
+const char *exec_directory_key(ExecDirectoryType t);
+const char *exec_directory_env(ExecDirectoryType t);
+
 typedef struct PortForward {
         int protocol;           /* IPPROTO_TCP or IPPROTO_UDP */
         uint16_t host_port;
@@ -437,6 +480,10 @@ typedef struct UnitConfig {
         SeccompConfig seccomp;
         ProtectProc protect_proc;               /* != default or ProcSubset=pid: a new /proc instance */
         ProcSubset proc_subset;
+        ExecDirectory directories[_EXEC_DIRECTORY_TYPE_MAX];
+        RuntimeDirectoryPreserve runtime_directory_preserve;
+        UnitCredential *load_credentials;       size_t n_load_credentials;     /* one per id, the last wins */
+        UnitCredential *set_credentials;        size_t n_set_credentials;      /* one per id, the last wins */
 
         /* [Service] cgroup v2 resources */
         ResourceConfig resources;
@@ -450,6 +497,8 @@ typedef struct ManagerConfig {
         char *cgroup_root;              /* NULL: auto (delegated cgroup, else corral/) */
         char *runtime_directory;        /* default /run/corral */
         char *log_directory;            /* default /var/log/corral */
+        char *service_directory_root;   /* NULL: "/"; a test and packaging aid: RuntimeDirectory= & co.
+                                         * are made below it (NsLaunchParams.directory_root) */
         uint64_t log_max_bytes;         /* default 10M */
         unsigned log_keep;              /* default 5 */
         char *admin_group;              /* NULL: root only */
