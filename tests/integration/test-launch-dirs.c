@@ -98,6 +98,18 @@ static void test_pick_owner(void) {
         CHECK(streq(host_stat("/var/lib/dirspick/f", b, sizeof(b)), "525288:525288 644"), "file %s", b);
 }
 
+/* UnsetEnvironment= applies to the final environment, ours included. */
+static void test_unset(void) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("dirsunset");
+        Run run;
+
+        add_dir(u, EXEC_DIRECTORY_STATE, "dirsunset");
+        add_dir(u, EXEC_DIRECTORY_CACHE, "dirsunset");
+        CHECK(strv_extend(&u->unset_environment, "STATE_DIRECTORY") == 0, "strv");
+        run_in_root(u, 0, "echo ${STATE_DIRECTORY-unset} ${CACHE_DIRECTORY:+set}", &run);
+        CHECK(run.r == 0 && streq(chomp(&run), "unset set"), "r=%d %s '%s'", run.r, run.error.message, run.out);
+}
+
 static void add_cred(UnitCredential **l, size_t *n, const char *id, const char *path, const char *data) {
         *l = realloc(*l, (*n + 1) * sizeof(**l));
         (*l)[(*n)++] = (UnitCredential) { .id = strdup(id), .path = path ? strdup(path) : NULL,
@@ -159,6 +171,7 @@ int main(void) {
         (void) chmod(root, 0755);
         test_directories();
         test_pick_owner();
+        test_unset();
         test_credentials();
         test_credential_missing();
         (void) snprintf(cmd, sizeof(cmd), "rm -rf %s", root);

@@ -36,6 +36,7 @@ static void test_every_key(void **state) {
         scratch_write(dir, "corrald.conf",
                       "[Manager]\nCgroupRoot=/corral.slice\nRuntimeDirectory=/run/c\nLogDirectory=/var/log/c\n"
                       "LogMaxBytes=1M\nLogKeep=2\nAdminGroup=wheel\nUnenforceableLimits=warn\n"
+                      "ServiceDirectoryRoot=/srv/root\n"
                       "[Network]\nBridge=br7\nSubnet=10.7.0.9/16\n");
         snprintf(path, sizeof(path), "%s/corrald.conf", dir);
         assert_int_equal(manager_config_load(path, &m, &d), 0);
@@ -49,6 +50,7 @@ static void test_every_key(void **state) {
         assert_int_equal(m->log_keep, 2);
         assert_string_equal(m->admin_group, "wheel");
         assert_true(m->unenforceable_limits_warn);
+        assert_string_equal(m->service_directory_root, "/srv/root");
         assert_string_equal(m->bridge, "br7");
         assert_string_equal(inet_ntop(AF_INET, &m->subnet, a, sizeof(a)), "10.7.0.0");
         assert_int_equal(m->subnet_prefixlen, 16);
