@@ -58,6 +58,9 @@ int ns_mount_describe(const NsMountOp *op, char *buf, size_t size) {
         case NS_MOUNT_CREDENTIALS:
                 return snprintf(buf, size, "write the credentials to %s", op->target);
         default:
+                /* hidepid=NAME and subset= need Linux 5.8: say what was refused. */
+                if (op->kind == NS_MOUNT_PROC && op->options)
+                        return snprintf(buf, size, "mount proc (%s) on %s", op->options, op->target);
                 return snprintf(buf, size, "mount %s on %s", ns_mount_kind_to_string(op->kind), op->target);
         }
 }

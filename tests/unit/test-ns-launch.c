@@ -133,6 +133,9 @@ static void test_describe(void **state) {
         op.kind = NS_MOUNT_PROC;
         ns_mount_describe(&op, buf, sizeof(buf));
         assert_string_equal(buf, "mount proc on /data");
+        op.options = (char *) "hidepid=invisible";
+        ns_mount_describe(&op, buf, sizeof(buf));
+        assert_string_equal(buf, "mount proc (hidepid=invisible) on /data");
 }
 
 static UnitConfig *unit(void) {
