@@ -210,9 +210,12 @@ int ns_mount_kernel_plan(const UnitConfig *u, NsPlan *plan, const char *inaccess
                 if (r < 0)
                         return r;
         }
-        if (u->protect_kernel_modules && (r = add_table(plan, modules, ELEMENTSOF(modules), inaccessible_file, chr)) < 0)
-                return r;
-        if (u->protect_kernel_logs && (r = add_table(plan, logs, ELEMENTSOF(logs), inaccessible_file, chr)) < 0)
-                return r;
+        if (u->protect_kernel_modules) {
+                r = add_table(plan, modules, ELEMENTSOF(modules), inaccessible_file, chr);
+                if (r < 0)
+                        return r;
+        }
+        if (u->protect_kernel_logs)
+                return add_table(plan, logs, ELEMENTSOF(logs), inaccessible_file, chr);
         return 0;
 }
