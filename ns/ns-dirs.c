@@ -238,7 +238,7 @@ static int plan_credentials_mounts(const NsLaunchParams *p, NsPlan *plan) {
 /* ---- directories ---- */
 
 /* Give everything below the directory fd (borrowed) to uid:gid, by fd,
- * following no symlink. */
+ * following no symlink, skipping files with more than one link. */
 static int chown_below(int fd, uid_t uid, gid_t gid, unsigned depth) {
         DIR *d;
         int r = 0;
@@ -249,7 +249,14 @@ static int chown_below(int fd, uid_t uid, gid_t gid, unsigned depth) {
         if (!d)
                 return -errno;
         for (struct dirent *de; r >= 0 && (de = readdir(d));) {
+                struct stat st;
+
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                /* A file with a second name may be a hard link the service
+                 * made to a file elsewhere: never hand that one over. */
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    (!S_ISDIR(st.st_mode) && st.st_nlink > 1))
                         continue;
                 if (fchownat(dirfd(d), de->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
                         r = -errno;

@@ -20,10 +20,11 @@ probe=$(ct_script probe.sh <<EOF
 #!/bin/sh
 {
         echo "env \$RUNTIME_DIRECTORY \$STATE_DIRECTORY"
-        echo "own \$(stat -c '%U %a' "\$RUNTIME_DIRECTORY" "\$STATE_DIRECTORY" | tr '\n' ' ')"
-        touch "\$RUNTIME_DIRECTORY/pid" "\$STATE_DIRECTORY/data" && echo "write ok"
-        echo "cred \$(cat "\$CREDENTIALS_DIRECTORY/token") \$(cat "\$CREDENTIALS_DIRECTORY/greet")"
-        (echo x >"\$CREDENTIALS_DIRECTORY/token") 2>/dev/null && echo "cred-write yes" || echo "cred-write no"
+        stat -c 'own %U %a' "\$RUNTIME_DIRECTORY" "\$STATE_DIRECTORY"
+        true >"\$RUNTIME_DIRECTORY/pid" && true >"\$STATE_DIRECTORY/data" && echo "write ok"
+        read -r t <"\$CREDENTIALS_DIRECTORY/token"; read -r g <"\$CREDENTIALS_DIRECTORY/greet"
+        echo "cred \$t \$g"
+        { echo x >"\$CREDENTIALS_DIRECTORY/token"; } 2>/dev/null && echo "cred-write yes" || echo "cred-write no"
 } >"$OUT/\$1.tmp" 2>&1
 mv "$OUT/\$1.tmp" "$OUT/\$1"
 EOF
@@ -46,7 +47,8 @@ ct_check "web runs" wait_state web active running "$T"
 ct_check "web reported" wait_until "$T" test -s "$OUT/start"
 ct_expect_eq "directories, variables, owners, credentials as the service sees them" "$(cat "$OUT/start" 2>&1)" \
 "env $D/run/web $D/var/lib/web
-own nobody 755 nobody 755 
+own nobody 755
+own nobody 755
 write ok
 cred tok3n hello
 cred-write no"

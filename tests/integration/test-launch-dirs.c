@@ -58,16 +58,16 @@ static void test_directories(void) {
         (void) snprintf(script, sizeof(script),
                         "echo \"$RUNTIME_DIRECTORY|$STATE_DIRECTORY|$CACHE_DIRECTORY|$LOGS_DIRECTORY|"
                         "$CONFIGURATION_DIRECTORY\"; "
-                        "for d in $(echo $RUNTIME_DIRECTORY:$STATE_DIRECTORY:$CACHE_DIRECTORY:$LOGS_DIRECTORY:"
-                        "$CONFIGURATION_DIRECTORY | tr : ' '); do "
-                        "echo \"$(stat -c '%%U %%a' $d) $(touch $d/f 2>/dev/null && echo rw || echo ro)\"; done; "
-                        "touch %s/var/lib/f 2>/dev/null && echo base-rw || echo base-ro", root);
+                        "a=$RUNTIME_DIRECTORY:$STATE_DIRECTORY:$CACHE_DIRECTORY:$LOGS_DIRECTORY:"
+                        "$CONFIGURATION_DIRECTORY; IFS=:; set -- $a; IFS=' '; stat -c '%%U %%a' \"$@\"; "
+                        "for d; do { true >$d/f; } 2>/dev/null && echo rw || echo ro; done; "
+                        "{ true >%s/var/lib/f; } 2>/dev/null && echo base-rw || echo base-ro", root);
         run_in_root(u, 0, script, &run);
         (void) snprintf(want, sizeof(want),
                         "%s/run/dirs-a/sub:%s/run/dirs-b|%s/var/lib/dirs|%s/var/cache/dirs|%s/var/log/dirs|"
                         "%s/etc/dirs\n"
-                        "nobody 700 rw\nnobody 700 rw\nnobody 755 rw\nnobody 755 rw\nnobody 2750 rw\nroot 755 ro\n"
-                        "base-ro", root, root, root, root, root, root);
+                        "nobody 700\nnobody 700\nnobody 755\nnobody 755\nnobody 2750\nroot 755\n"
+                        "rw\nrw\nrw\nrw\nrw\nro\nbase-ro", root, root, root, root, root, root);
         CHECK(run.r == 0 && run.code == 0 && streq(chomp(&run), want), "r=%d %s code=%d\n'%s'\nwant\n'%s'", run.r,
               run.error.message, run.code, run.out, want);
         CHECK(streq(host_stat("/run/dirs-a", b, sizeof(b)), "0:0 755"), "parent /run/dirs-a: %s", b);
@@ -86,6 +86,13 @@ static void test_pick_owner(void) {
         char b[64], want[64];
         Run run;
 
+        char cmd[512];
+
+        /* There already, root's: everything below changes owner with it,
+         * but not a file with a second link (maybe one to elsewhere). */
+        (void) snprintf(cmd, sizeof(cmd), "mkdir -p %1$s/var/lib/dirspick/sub && touch %1$s/var/lib/dirspick/sub/g "
+                        "%1$s/outside && ln %1$s/outside %1$s/var/lib/dirspick/link", root);
+        CHECK(system(cmd) == 0, "%s", cmd);
         unit_set_str(&u->user, "1000");
         unit_set_str(&u->group, "1000");
         u->private_users = PRIVATE_USERS_PICK;
@@ -100,7 +107,9 @@ static void test_pick_owner(void) {
               run.out);
         (void) snprintf(want, sizeof(want), "%u:%u 755", 0x80000 + 1000, 0x80000 + 1000);
         CHECK(streq(host_stat("/var/lib/dirspick", b, sizeof(b)), want), "host owner %s, want %s", b, want);
-        CHECK(streq(host_stat("/var/lib/dirspick/f", b, sizeof(b)), "525288:525288 644"), "file %s", b);
+        CHECK(strneq(host_stat("/var/lib/dirspick/f", b, sizeof(b)), "525288:525288 ", 14), "file %s", b);
+        CHECK(strneq(host_stat("/var/lib/dirspick/sub/g", b, sizeof(b)), "525288:525288 ", 14), "sub/g %s", b);
+        CHECK(strneq(host_stat("/outside", b, sizeof(b)), "0:0 ", 4), "hard-linked file %s", b);
 }
 
 static void add_cred(UnitCredential **l, size_t *n, const char *id, const char *path, const char *data) {
@@ -128,14 +137,16 @@ static void test_credentials(void) {
         add_cred(&u->set_credentials, &u->n_set_credentials, "dflt", NULL, "fallback");
         add_cred(&u->set_credentials, &u->n_set_credentials, "set", NULL, "hello");
         run_in_root(u, 0,
-                    "c=$CREDENTIALS_DIRECTORY; echo $c; cat $c/file; echo; cat $c/set; echo; cat $c/dflt; echo; "
-                    "ls $c | tr '\\n' ' '; echo; ls $c/..; stat -c '%U %a' $c $c/file; "
-                    "(echo x >$c/set) 2>/dev/null && echo written || echo not-written; "
-                    "touch $c/new 2>/dev/null && echo created || echo not-created; "
+                    "c=$CREDENTIALS_DIRECTORY; echo $c; for f in file set dflt; do read -r x <$c/$f; echo $x; done; "
+                    "echo $c/*; echo $c/../*; stat -c '%U %a' $c $c/file; "
+                    "{ echo x >$c/set; } 2>/dev/null && echo written || echo not-written; "
+                    "{ true >$c/new; } 2>/dev/null && echo created || echo not-created; "
                     "setpriv --reuid=1 --regid=1 --clear-groups sh -c \"cat $c/set; ls $c\" 2>&1 | "
                     "grep -c 'Permission denied'", &run);
         (void) snprintf(want, sizeof(want),
-                        "%s/run/credentials/creds.service\ns3cret\nhello\nfallback\ndflt file set \ncreds.service\n"
+                        "%1$s/run/credentials/creds.service\ns3cret\nhello\nfallback\n"
+                        "%1$s/run/credentials/creds.service/dflt %1$s/run/credentials/creds.service/file "
+                        "%1$s/run/credentials/creds.service/set\n%1$s/run/credentials/creds.service/../creds.service\n"
                         "nobody 500\nnobody 400\nnot-written\nnot-created\n2", root);
         CHECK(run.r == 0 && streq(chomp(&run), want), "r=%d %s\n'%s'\nwant\n'%s'", run.r, run.error.message, run.out,
               want);
