@@ -172,7 +172,8 @@ static int plan_credentials(const UnitConfig *u, NsPlan *plan, CrlError *reterr)
                 r = c->path[0] == '/' ? read_credential(c->path, &data, &size, reterr, c->id)
                                       : load_by_name(c->id, c->path, &data, &size, reterr);
                 if (r == -ENOENT && c->path[0] == '/' && !set_credential(u, c->id))
-                        return crl_error_set(reterr, ENOENT, "step 'credentials': LoadCredential=%s: cannot read %s: %s",
+                        return crl_error_set(reterr, ENOENT,
+                                             "step 'credentials': LoadCredential=%s: cannot read %s: %s",
                                              c->id, c->path, strerror(ENOENT));
                 if (r == -ENOENT)
                         continue;       /* SetCredential= of the ID, or nothing */

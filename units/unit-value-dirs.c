@@ -71,7 +71,8 @@ int parse_exec_directory(const char *v, char **ret, CrlError *reterr) {
                 p += len;
         }
         if (n == 0)
-                return crl_error_set(reterr, EINVAL, "\"%s\" names the base directory itself (give a name below it)", v);
+                return crl_error_set(reterr, EINVAL, "\"%s\" names the base directory itself "
+                                     "(give a name below it)", v);
         out[n] = '\0';
         *ret = TAKE_PTR(out);
         return 0;
