@@ -214,6 +214,13 @@ static int setup_process(NsPlan *plan, int null_fd, int sock, bool main, NsStep 
         r = report_exec(sock, main);
         if (r < 0)
                 return r;
+        /* Last, after the report (whose sendmsg() a filter may deny): corral's
+         * own calls are never filtered. A failure here still reaches a
+         * parent that waits for the exec; Type=simple sees exit status 127. */
+        *step = NS_STEP_SECCOMP;
+        r = ns_seccomp_apply(plan->seccomp);
+        if (r < 0)
+                return r;
         *step = NS_STEP_EXEC;
         return exec_command(plan);
 }

@@ -123,6 +123,7 @@ static int exec_plan(const NsExecParams *p, pid_t pid, NsPlan *plan, CrlError *r
         }
         if (p->unit)
                 ns_exec_attrs_plan(p->unit, plan);
+        plan->seccomp = p->seccomp;
         plan->argv = strv_copy(p->argv);
         plan->envp = p->environment ? strv_copy(p->environment) : strv_copy((char *[]) {
                 (char *) "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL });

@@ -42,6 +42,7 @@ static const char *const step_names[_NS_STEP_MAX] = {
         [NS_STEP_NO_NEW_PRIVS] = "no-new-privs",
         [NS_STEP_WORKING_DIRECTORY] = "working-directory",
         [NS_STEP_STDIO] = "stdio",
+        [NS_STEP_SECCOMP] = "seccomp",
         [NS_STEP_EXEC] = "exec",
 };
 
@@ -119,6 +120,8 @@ void ns_plan_done(NsPlan *plan) {
         if (plan->pid2_stack)
                 (void) munmap(plan->pid2_stack, plan->pid2_stack_size);
         plan->pid2_stack = NULL;
+        plan->own_seccomp = ns_seccomp_free(plan->own_seccomp);
+        plan->seccomp = NULL;
 }
 
 /* Everything the child needs, computed here so the child never allocates. */
@@ -190,6 +193,13 @@ static int plan_build(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         r = ns_dirs_plan(p, plan, reterr);
         if (r < 0)
                 return r;
+        plan->seccomp = p->seccomp;
+        if (!plan->seccomp) {
+                r = ns_seccomp_build(u, &plan->own_seccomp, reterr);
+                if (r < 0)
+                        return r;
+                plan->seccomp = plan->own_seccomp;
+        }
         return ns_mount_plan(p, plan, reterr);
 }
 

@@ -27,6 +27,7 @@
 
 #include "error.h"
 #include "ns-creds.h"
+#include "ns-seccomp.h"
 #include "unit.h"
 
 /* A launched command's exit status when its execve failed (systemd's
@@ -92,6 +93,9 @@ typedef struct NsLaunchParams {
                                          * above 1024 in programs that never asked for more) */
         int mount_template_fd;          /* borrowed; -EBADF: the new mount namespace is a copy
                                          * of ours. From ns_mount_template_make() */
+        const NsSeccomp *seccomp;       /* borrowed, as unit; the unit's filters from
+                                         * ns_seccomp_build(), kept with the loaded unit. NULL:
+                                         * the launch builds them itself when the unit asks */
         int status_record_fd;           /* borrowed; -EBADF: none. A regular file (e.g.
                                          * /run/corral/status/NAME) that corral's init fills
                                          * with the command's result when it ends, read with
@@ -228,6 +232,9 @@ typedef struct NsExecParams {
         const UnitConfig *unit;         /* borrowed, until ns_exec_start() returned; NULL: none.
                                          * A control command's unit: its IgnoreSIGPIPE=,
                                          * IOScheduling*= and CPUScheduling*= apply */
+        const NsSeccomp *seccomp;       /* borrowed, until the exec ended or was aborted; NULL:
+                                         * none. A control command's unit's filters, loaded
+                                         * last, as for the main process */
 } NsExecParams;
 
 /* Asynchronous, as ns_launch_start(): clone the command (in the target's

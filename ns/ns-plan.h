@@ -38,6 +38,7 @@ typedef enum NsStep {
         NS_STEP_NO_NEW_PRIVS,
         NS_STEP_WORKING_DIRECTORY,
         NS_STEP_STDIO,
+        NS_STEP_SECCOMP,
         NS_STEP_EXEC,
         _NS_STEP_MAX,
         _NS_STEP_INVALID = -EINVAL,
@@ -153,6 +154,8 @@ typedef struct NsPlan {
         int exec_root_fd;               /* owned: the target's root (O_PATH), with exec_user */
         char *exec_user;                /* owned: -u USER, looked up by the child; NULL: none */
         bool stdio_inherit;             /* stdio[i] < 0: keep our fd i */
+        const NsSeccomp *seccomp;       /* borrowed (NsLaunchParams) or own_seccomp; NULL: none */
+        NsSeccomp *own_seccomp;         /* owned: built for this launch only */
 
         /* > 0: the child was cloned with CLONE_FILES and shares the parent's
          * fd table until its first step, close_range(fd_floor, ~0,

@@ -7,8 +7,9 @@
  *
  * The rules are systemd 252's (src/shared/seccomp-util.c), but grouped
  * into at most four filters instead of one per feature and architecture:
- * the architecture restriction, SystemCallFilter=, RestrictAddressFamilies=
- * and one for everything else (those touch disjoint calls). The kernel runs
+ * the architecture restriction, RestrictAddressFamilies=, one for the rest
+ * (those touch disjoint calls) and SystemCallFilter=, loaded last as in
+ * systemd, since it may deny seccomp() itself. The kernel runs
  * every filter on every call and takes the strictest answer, so the
  * features still combine as systemd's stacked filters do. Each filter holds
  * one libseccomp context per architecture, merged (seccomp_merge), so a
@@ -188,8 +189,10 @@ static int rules_syscall_filter(const Build *b, scmp_filter_ctx ctx, uint32_t ar
 
                 if (a == SYSCALL_FILTER_ABSENT)
                         continue;
-                nr = seccomp_syscall_resolve_name_arch(arch, unit_syscall_name(i));
-                if (nr == __NR_SCMP_ERROR || nr < 0)    /* not a call of this architecture */
+                /* libseccomp numbers calls as the native architecture does (a
+                 * negative pseudo number for one it lacks) and translates */
+                nr = seccomp_syscall_resolve_name(unit_syscall_name(i));
+                if (nr == __NR_SCMP_ERROR)
                         continue;
                 act = sc->syscall_allow_list ? SCMP_ACT_ALLOW :
                       a == SECCOMP_ERRNO_DEFAULT ? b->deny :
@@ -291,9 +294,9 @@ static void rules_group(scmp_filter_ctx ctx, uint32_t arch, const char *group) {
                 set[i] = SYSCALL_FILTER_ABSENT;
         (void) unit_syscall_group_apply(group, set, 1);
         for (size_t i = 0; i < ELEMENTSOF(set); i++) {
-                int nr = set[i] == 1 ? seccomp_syscall_resolve_name_arch(arch, unit_syscall_name(i)) : -1;
+                int nr = set[i] == 1 ? seccomp_syscall_resolve_name(unit_syscall_name(i)) : __NR_SCMP_ERROR;
 
-                if (nr >= 0)
+                if (nr != __NR_SCMP_ERROR)
                         (void) seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
         }
 }
@@ -310,9 +313,8 @@ static int rules_misc(const Build *b, scmp_filter_ctx ctx, uint32_t arch) {
                 int p = personality(0xffffffff);
                 unsigned long keep = p >= 0 && (p & 0xffff) == PER_LINUX32 ? PER_LINUX32 : PER_LINUX;
 
-                /* systemd's opinionated_personality(); asking (0xffffffff) stays allowed */
-                RULE(ctx, SCMP_ACT_ERRNO(EPERM), personality, 2, SCMP_A0_32(SCMP_CMP_NE, keep),
-                     SCMP_A0_32(SCMP_CMP_NE, 0xffffffff));
+                /* systemd's opinionated_personality() */
+                RULE(ctx, SCMP_ACT_ERRNO(EPERM), personality, 1, SCMP_A0_32(SCMP_CMP_NE, keep));
         }
         if (sc->restrict_realtime) {
                 /* SCHED_OTHER (0), SCHED_BATCH (3) and SCHED_IDLE (5) only */
@@ -364,9 +366,6 @@ static int build_all(const Build *b, NsSeccomp *s) {
 
         if (sc->architectures)
                 r = add_filter(b, b->archs, b->n_archs, SCMP_ACT_ALLOW, SCMP_ACT_KILL_PROCESS, NULL, s);
-        if (r >= 0 && sc->syscall_filter)
-                r = add_filter(b, b->archs, b->n_archs, sc->syscall_allow_list ? b->deny : SCMP_ACT_ALLOW,
-                               SCMP_ACT_ALLOW, rules_syscall_filter, s);
         /* i386 has socket() behind socketcall() too, out of a filter's
          * reach: as systemd, no family filter there */
         for (size_t i = 0; i < b->n_archs; i++)
@@ -376,6 +375,10 @@ static int build_all(const Build *b, NsSeccomp *s) {
                 r = add_filter(b, sock_archs, n_sock, SCMP_ACT_ALLOW, SCMP_ACT_ALLOW, rules_address_families, s);
         if (r >= 0 && misc_wanted(u))
                 r = add_filter(b, b->archs, b->n_archs, SCMP_ACT_ALLOW, SCMP_ACT_ALLOW, rules_misc, s);
+        /* last: it may deny seccomp() itself (an allow-list without it) */
+        if (r >= 0 && sc->syscall_filter)
+                r = add_filter(b, b->archs, b->n_archs, sc->syscall_allow_list ? b->deny : SCMP_ACT_ALLOW,
+                               SCMP_ACT_ALLOW, rules_syscall_filter, s);
         return r;
 }
 

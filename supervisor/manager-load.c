@@ -120,10 +120,8 @@ static int take_unit(Manager *m, UnitConfig *u, bool *ret_start) {
                 s->removed_on_disk = false;
                 unit_config_free(s->pending_unit);
                 s->pending_unit = u;
-                if (!service_is_active(s) && !s->start_wanted) {
-                        unit_config_free(s->unit);
-                        s->unit = TAKE_PTR(s->pending_unit);
-                }
+                if (!service_is_active(s) && !s->start_wanted)
+                        service_set_unit(s, TAKE_PTR(s->pending_unit));
                 return 0;
         }
         r = service_new(m, u, false, &s);

@@ -236,10 +236,12 @@ static void on_launch_done(int r, NsProcess *proc, const CrlError *err, void *us
  * Linux 4.3: a plain command here.) */
 static int apply_privileges(Service *s, const ExecCommand *cmd, SvcLaunchRequest *req) {
         req->unit = s->unit;
+        req->seccomp = s->seccomp;
         if (cmd->flags & (EXEC_COMMAND_FULL_PRIVILEGES | EXEC_COMMAND_NO_USER_CHANGE))
                 req->flags |= NS_LAUNCH_NO_USER_CHANGE;
         if (!(cmd->flags & EXEC_COMMAND_FULL_PRIVILEGES))
                 return 0;
+        req->seccomp = NULL;    /* outside the sandbox */
         /* Not in every Service: a whole UnitConfig, for the few with '+'. */
         if (!s->unsandboxed && !(s->unsandboxed = malloc(sizeof(*s->unsandboxed))))
                 return -ENOMEM;
@@ -283,6 +285,15 @@ static int start_command(Service *s, const ExecCommand *cmd, SvcLaunchRequest *r
         if (r < 0)
                 return crl_error_set(reterr, -r, "service '%s': line %u: cannot expand the command: %s",
                                      s->name, cmd->line, strerror(-r));
+        /* once per loaded unit, not per start */
+        if (!s->seccomp_built) {
+                CrlError e = {};
+
+                r = ns_seccomp_build(s->unit, &s->seccomp, &e);
+                if (r < 0)
+                        return crl_error_set(reterr, -r, "service '%s': %s", s->name, e.message);
+                s->seccomp_built = true;
+        }
         if (apply_privileges(s, cmd, req) < 0)
                 return crl_error_set(reterr, ENOMEM, "service '%s': out of memory", s->name);
         if (req->enter_pidfd >= 0 &&
@@ -695,8 +706,7 @@ static void start_refused(Service *s, ServiceResult result, const CrlError *e) {
 static void apply_pending_unit(Service *s) {
         if (!s->pending_unit)
                 return;
-        unit_config_free(s->unit);
-        s->unit = TAKE_PTR(s->pending_unit);
+        service_set_unit(s, TAKE_PTR(s->pending_unit));
         free(s->start_times);
         s->start_times = NULL;
         s->n_start_times = 0;

@@ -52,6 +52,10 @@ struct Service {
         char *object_path;
         UnitConfig *unit;               /* owned: what runs now / next */
         UnitConfig *pending_unit;       /* owned: a Reload's newer file, applied at the next start */
+        /* owned: unit's seccomp filters, built at its first start and
+         * kept until unit is replaced (service_set_unit()): not per start */
+        NsSeccomp *seccomp;
+        bool seccomp_built;
         bool transient;
         bool removed_on_disk;           /* Reload: the file went; remove once stopped */
 
@@ -167,6 +171,9 @@ struct Manager {
 /* service.c */
 int service_new(Manager *m, UnitConfig *u, bool transient, Service **ret);
 Service *service_free(Service *s);
+/* Replace s->unit with u (owned now), dropping what was built from the old
+ * one (its seccomp filters). */
+void service_set_unit(Service *s, UnitConfig *u);
 void service_set_state(Service *s, ServiceState st);
 void service_event(Service *s, ServiceEvent ev);
 void service_changed(Service *s, ServiceChange mask);

@@ -213,6 +213,7 @@ static int begin_launch(SvcLaunch *l) {
         p.status_record_fd = l->fds[4];
         p.mount_template_fd = req->mount_template_fd;
         p.nofile = req->nofile;
+        p.seccomp = req->seccomp;
         /* The range stays with the service's name across restarts; one
          * corrald holds the runtime dir, so the lock is never contended. */
         if (req->unit->private_users == PRIVATE_USERS_PICK) {
@@ -333,6 +334,7 @@ static int exec_in_service(SvcLaunch *l, const SvcLaunchRequest *req) {
                 .stdout_fd = req->stdio[1],
                 .stderr_fd = req->stdio[2],
                 .unit = req->unit,
+                .seccomp = req->seccomp,
         };
         int r;
 

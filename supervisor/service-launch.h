@@ -59,6 +59,7 @@ typedef struct SvcLaunchRequest {
         SvcLaunchPool *pool;            /* borrowed; NULL: no limit */
         int mount_template_fd;          /* borrowed; NsLaunchParams.mount_template_fd */
         const struct rlimit *nofile;    /* borrowed; NsLaunchParams.nofile */
+        const NsSeccomp *seccomp;       /* borrowed, as unit; the unit's filters, NULL: none */
 } SvcLaunchRequest;
 
 /* Once, from the loop: r >= 0 with *proc filled (take what you keep and set

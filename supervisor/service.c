@@ -40,6 +40,13 @@ int service_new(Manager *m, UnitConfig *u, bool transient, Service **ret) {
         return 0;
 }
 
+void service_set_unit(Service *s, UnitConfig *u) {
+        unit_config_free(s->unit);
+        s->unit = u;
+        s->seccomp = ns_seccomp_free(s->seccomp);
+        s->seccomp_built = false;
+}
+
 Service *service_free(Service *s) {
         if (!s)
                 return NULL;
@@ -60,6 +67,7 @@ Service *service_free(Service *s) {
         cg_service_free(s->cg);
         unit_config_free(s->unit);
         unit_config_free(s->pending_unit);
+        ns_seccomp_free(s->seccomp);
         free(s->unsandboxed);   /* its pointers are unit's */
         free(s->error);
         free(s->last_stats);

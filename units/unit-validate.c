@@ -254,24 +254,11 @@ static void validate_sched(UnitLoader *l) {
                        u->cpu_sched_priority);
 }
 
-/* Parsed and checked, not enforced yet: keep warning (issue 14). */
-static void validate_seccomp_pending(UnitLoader *l) {
-        static const char *const keys[] = {
-                "SystemCallFilter", "SystemCallErrorNumber", "SystemCallArchitectures",
-                "RestrictAddressFamilies", "RestrictNamespaces", "MemoryDenyWriteExecute",
-                "LockPersonality", "RestrictRealtime", "RestrictSUIDSGID",
-        };
-
-        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-                if (is_set(l, keys[i]))
-                        report(l, false, keys[i], "seccomp filters are not built yet, ignoring");
-}
-
 int unit_validate(UnitLoader *l) {
         void (*const steps[])(UnitLoader *) = {
                 validate_exec, validate_netns, validate_network_section,
                 validate_implied, validate_devices, validate_ids, validate_times, validate_paths,
-                validate_sched, validate_seccomp_pending,
+                validate_sched,
         };
 
         /* Every step reports every problem it finds (-ENOMEM lands in

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
@@ -54,7 +55,7 @@ static long call(const char *what) {
         if (!strcmp(what, "utsns"))
                 return unshare(CLONE_NEWUTS);
         if (!strcmp(what, "wx") || !strcmp(what, "w")) {
-                m = mmap(NULL, 4096, PROT_READ | PROT_WRITE | (what[1] ? 0 : PROT_EXEC),
+                m = mmap(NULL, 4096, PROT_READ | PROT_WRITE | (what[1] ? PROT_EXEC : 0),
                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
                 return m == MAP_FAILED ? -1 : munmap(m, 4096);
         }
