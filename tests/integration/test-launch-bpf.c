@@ -43,7 +43,7 @@ static int udp_socket(const char *addr, uint16_t port, struct sockaddr_in *ret) 
 }
 
 /* IPAddressDeny=any, IPAddressAllow=127.0.0.1: prints
- * "tcp:ok udp-out:EPERM udp-in:allowed" when enforced. */
+ * "tcp:ok udp-out:EPERM udp6-out:EPERM udp-in:allowed" when enforced. */
 static int helper_net(void) {
         struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(7001) }, to, denied = a;
         int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -63,6 +63,15 @@ static int helper_net(void) {
         tx_deny = udp_socket("127.0.0.1", 0, NULL);
         n = sendto(tx_deny, "x", 1, 0, (struct sockaddr *) &denied, sizeof(denied));
         printf("udp-out:%s ", n == 1 ? "sent" : strerrorname_np(errno));
+        {
+                /* IPv6 goes through its own map: ::1 is in "any" */
+                struct sockaddr_in6 six = { .sin6_family = AF_INET6, .sin6_port = htons(7003),
+                                            .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+                _cleanup_close_ int fd6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+                n = sendto(fd6, "x", 1, 0, (struct sockaddr *) &six, sizeof(six));
+                printf("udp6-out:%s ", n == 1 ? "sent" : strerrorname_np(errno));
+        }
 
         /* ingress from a denied source: 127.0.0.2 -> 127.0.0.1 passes egress
          * (the destination is allowed) and is dropped on ingress; the
@@ -193,7 +202,7 @@ static void test_ip(void) {
         CHECK(attached(s, BPF_CGROUP_INET_INGRESS) == 1 && attached(s, BPF_CGROUP_INET_EGRESS) == 1,
               "ip programs attached: %u %u", attached(s, BPF_CGROUP_INET_INGRESS), attached(s, BPF_CGROUP_INET_EGRESS));
         run_in(u, s, net, &run);
-        CHECK(run.r == 0 && streq(run.out, "tcp:ok udp-out:EPERM udp-in:allowed"), "ip: r=%d %s '%s'",
+        CHECK(run.r == 0 && streq(run.out, "tcp:ok udp-out:EPERM udp6-out:EPERM udp-in:allowed"), "ip: r=%d %s '%s'",
               run.r, run.error.message, run.out);
         destroy(s);
 
@@ -204,7 +213,7 @@ static void test_ip(void) {
         if (!s)
                 return;
         run_in(u, s, net, &run);
-        CHECK(run.r == 0 && streq(run.out, "tcp:ok udp-out:sent udp-in:denied"), "no ip policy: '%s'", run.out);
+        CHECK(run.r == 0 && streq(run.out, "tcp:ok udp-out:sent udp6-out:sent udp-in:denied"), "no ip policy: '%s'", run.out);
         destroy(s);
 }
 
