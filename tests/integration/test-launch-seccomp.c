@@ -33,7 +33,12 @@ static UnitConfig *unit_with(const char *name, const char *keys) {
 
 /* Run the helper with one call under keys; expect its line (or a signal). */
 static void expect(const char *keys, const char *call, const char *want, int want_signal) {
-        _cleanup_(unit_config_freep) UnitConfig *u = unit_with("sc", keys);
+        char all[1024];
+        /* In the ASan build the helper is instrumented, and LeakSanitizer's
+         * exit-time check ptrace()s its own threads, which @system-service
+         * refuses: a sanitizer artefact, not a filter bug. */
+        (void) snprintf(all, sizeof(all), "Environment=ASAN_OPTIONS=detect_leaks=0\n%s", keys);
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_with("sc", all);
         char *argv[] = { helper, (char *) call, NULL };
         char line[128];
         Run run;
