@@ -6,8 +6,10 @@
  * ended. Each check compares what the process really saw. */
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -37,6 +39,31 @@ typedef struct Run {
         char out[16384];        /* stdout + stderr */
         pid_t pid, main_pid;
 } Run;
+
+/* Load TEXT as the unit file NAME.service (written to a temp dir and
+ * removed), printing each load error; NULL when the unit is refused. */
+static inline UnitConfig *unit_load_text(const char *name, const char *text) {
+        char dir[] = "/tmp/corral-test-unit-XXXXXX", file[PATH_MAX];
+        UnitDiagnostics d = {};
+        UnitConfig *u = NULL;
+        FILE *f;
+
+        if (!mkdtemp(dir))
+                abort();
+        (void) snprintf(file, sizeof(file), "%s/%s.service", dir, name);
+        f = fopen(file, "we");
+        if (!f)
+                abort();
+        fputs(text, f);
+        fclose(f);
+        (void) unit_load_file(file, &u, &d);
+        STRV_FOREACH(e, d.errors)
+                printf("unit error: %s\n", *e);
+        unit_diagnostics_done(&d);
+        (void) unlink(file);
+        (void) rmdir(dir);
+        return u;
+}
 
 static inline UnitConfig *unit_new(const char *name) {
         UnitConfig *u = NULL;

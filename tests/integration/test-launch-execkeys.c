@@ -14,27 +14,10 @@
 static char helper[4096];
 
 static UnitConfig *unit_from_text(const char *lines) {
-        char path[] = "/tmp/corral-test-execkeys-XXXXXX", file[64], text[2048];
-        UnitDiagnostics d = {};
-        UnitConfig *u = NULL;
-        FILE *f;
+        char text[2048];
 
-        if (!mkdtemp(path))
-                abort();
-        (void) snprintf(file, sizeof(file), "%s/x.service", path);
         (void) snprintf(text, sizeof(text), "[Service]\nExecStart=/bin/true\nStandardOutput=null\nStandardError=null\n%s", lines);
-        f = fopen(file, "we");
-        if (!f)
-                abort();
-        fputs(text, f);
-        fclose(f);
-        (void) unit_load_file(file, &u, &d);
-        STRV_FOREACH(e, d.errors)
-                printf("unit error: %s\n", *e);
-        unit_diagnostics_done(&d);
-        (void) unlink(file);
-        (void) rmdir(path);
-        return u;
+        return unit_load_text("x", text);
 }
 
 /* helper-execattrs's output in the unit of [Service] lines; stdin from

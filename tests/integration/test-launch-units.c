@@ -13,27 +13,7 @@ static uint64_t cap_full;
 static char cap_missing[256];
 
 static UnitConfig *unit_from_text(const char *text) {
-        char path[] = "/tmp/corral-test-units-XXXXXX";
-        char file[sizeof(path) + 32];
-        UnitDiagnostics d = {};
-        UnitConfig *u = NULL;
-        FILE *f;
-
-        if (!mkdtemp(path))
-                abort();
-        (void) snprintf(file, sizeof(file), "%s/caps.service", path);
-        f = fopen(file, "we");
-        if (!f)
-                abort();
-        fputs(text, f);
-        fclose(f);
-        (void) unit_load_file(file, &u, &d);
-        STRV_FOREACH(e, d.errors)
-                printf("unit error: %s\n", *e);
-        unit_diagnostics_done(&d);
-        (void) unlink(file);
-        (void) rmdir(path);
-        return u;
+        return unit_load_text("caps", text);
 }
 
 /* CapBnd and CapAmb of a shell run in the unit given by [Service] lines. */
