@@ -37,7 +37,7 @@ static bool has_control(const char *s) {
 
 int parse_exec_directory(const char *v, char **ret, CrlError *reterr) {
         _cleanup_free_ char *out = NULL;
-        size_t n = 0;
+        int r;
 
         if (v[0] == '/')
                 return crl_error_set(reterr, EINVAL, "\"%s\" is an absolute path (give a name relative to the "
@@ -49,31 +49,15 @@ int parse_exec_directory(const char *v, char **ret, CrlError *reterr) {
                 return crl_error_set(reterr, EINVAL, "\"%s\" contains a control character", v);
         if (strlen(v) >= PATH_MAX - 16)
                 return crl_error_set(reterr, EINVAL, "\"%.64s...\" is too long", v);
-        out = malloc(strlen(v) + 1);
-        if (!out)
-                return -ENOMEM;
-        for (const char *p = v; *p;) {
-                size_t len;
-
-                p += strspn(p, "/");
-                len = strcspn(p, "/");
-                if (len == 0 || (len == 1 && p[0] == '.')) {
-                        p += len;
-                        continue;
-                }
-                if (len == 2 && p[0] == '.' && p[1] == '.')
-                        return crl_error_set(reterr, EINVAL, "\"%s\" contains \"..\" (give a name below the "
-                                             "base directory)", v);
-                if (n > 0)
-                        out[n++] = '/';
-                memcpy(out + n, p, len);
-                n += len;
-                p += len;
-        }
-        if (n == 0)
+        r = value_path_simplify(v, &out);
+        if (r == -EINVAL)
+                return crl_error_set(reterr, EINVAL, "\"%s\" contains \"..\" (give a name below the "
+                                     "base directory)", v);
+        if (r < 0)
+                return r;
+        if (!out[0])
                 return crl_error_set(reterr, EINVAL, "\"%s\" names the base directory itself "
                                      "(give a name below it)", v);
-        out[n] = '\0';
         *ret = TAKE_PTR(out);
         return 0;
 }

@@ -27,6 +27,12 @@ int value_extract_word_full(const char **p, WordFlags flags, char **ret, CrlErro
  * *ret holds *ret_n bytes plus a terminating NUL. */
 int value_cunescape_binary(const char *v, char **ret, size_t *ret_n, CrlError *reterr);
 
+/* The one path walk: v with empty and "." components dropped ("//", "/./",
+ * a leading "./", a trailing "/"), absolute when v is: "/a//./b/" -> "/a/b",
+ * "./a/b/" -> "a/b", "/" and "/." -> "/", "." and "" -> "". A ".." component
+ * is refused with -EINVAL and no message (the caller names the value). */
+int value_path_simplify(const char *v, char **ret);
+
 /* An absolute path with "//", "/./" and a trailing "/" removed; ".." is
  * refused. what names the value in messages ("path", "source"). */
 int value_path_normalize(const char *v, const char *what, char **ret, CrlError *reterr);

@@ -12,38 +12,17 @@
 /* ---- paths ---- */
 
 int value_path_normalize(const char *v, const char *what, char **ret, CrlError *reterr) {
-        _cleanup_free_ char *out = NULL;
-        size_t n = 0;
+        int r;
 
         if (v[0] != '/')
                 return crl_error_set(reterr, EINVAL, "%s \"%s\" is not an absolute path", what, v);
         if (strlen(v) >= PATH_MAX)
                 return crl_error_set(reterr, EINVAL, "%s \"%.64s...\" is longer than PATH_MAX", what, v);
-        out = malloc(strlen(v) + 1);
-        if (!out)
-                return -ENOMEM;
-        for (const char *p = v; *p; ) {
-                size_t len;
-
-                p += strspn(p, "/");
-                len = strcspn(p, "/");
-                if (len == 0 || (len == 1 && p[0] == '.')) {
-                        p += len;
-                        continue;
-                }
-                if (len == 2 && p[0] == '.' && p[1] == '.')
-                        return crl_error_set(reterr, EINVAL, "%s \"%s\" contains \"..\" (give a normalized absolute path)",
-                                             what, v);
-                out[n++] = '/';
-                memcpy(out + n, p, len);
-                n += len;
-                p += len;
-        }
-        if (n == 0)
-                out[n++] = '/';
-        out[n] = '\0';
-        *ret = TAKE_PTR(out);
-        return 0;
+        r = value_path_simplify(v, ret);
+        if (r == -EINVAL)
+                return crl_error_set(reterr, EINVAL, "%s \"%s\" contains \"..\" (give a normalized absolute path)",
+                                     what, v);
+        return r;
 }
 
 int parse_path_spec(const char *v, PathSpec *ret, CrlError *reterr) {

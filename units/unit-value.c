@@ -64,6 +64,36 @@ static bool scale_number(uint64_t whole, uint64_t frac, uint64_t mult, uint64_t 
         return true;
 }
 
+int value_path_simplify(const char *v, char **ret) {
+        _cleanup_free_ char *out = malloc(strlen(v) + 2);
+        size_t n = 0;
+
+        if (!out)
+                return -ENOMEM;
+        if (v[0] == '/')
+                out[n++] = '/';
+        for (const char *p = v; *p;) {
+                size_t len;
+
+                p += strspn(p, "/");
+                len = strcspn(p, "/");
+                if (len == 0 || (len == 1 && p[0] == '.')) {
+                        p += len;
+                        continue;
+                }
+                if (len == 2 && p[0] == '.' && p[1] == '.')
+                        return -EINVAL;
+                if (n > 0 && out[n - 1] != '/')
+                        out[n++] = '/';
+                memcpy(out + n, p, len);
+                n += len;
+                p += len;
+        }
+        out[n] = '\0';
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
 const char *utf8_first_invalid(const char *s) {
         for (const unsigned char *p = (const unsigned char *) s; *p; ) {
                 size_t n = utf8_sequence(p, SIZE_MAX, NULL);

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "strv.h"
-#include "unit-value.h"
+#include "unit-value-internal.h"
 
 #define K UINT64_C(1024)
 #define M (K * K)
@@ -1011,6 +1011,33 @@ static void test_io_device_value(void **state) {
         }
 }
 
+/* The one component walk under value_path_normalize() and
+ * parse_exec_directory(): its edge cases, with nothing written on refusal. */
+static void test_path_simplify(void **state) {
+        static const struct { const char *in, *out; } t[] = {
+                { "/", "/" }, { "//", "/" }, { "/.", "/" }, { "/./", "/" }, { "/a", "/a" }, { "/a/", "/a" },
+                { "/a//b", "/a/b" }, { "//a/./b/.", "/a/b" }, { "/a/.b/..c/...", "/a/.b/..c/..." },
+                { "", "" }, { ".", "" }, { "./", "" }, { "a", "a" }, { "a/", "a" }, { "./a//./b//", "a/b" },
+                { "a.b/c", "a.b/c" },
+                { "..", NULL }, { "/..", NULL }, { "/../a", NULL }, { "/a/..", NULL }, { "/a/../", NULL },
+                { "a/../b", NULL }, { "a//../b", NULL },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                char *out = NULL;
+                int r = value_path_simplify(t[i].in, &out);
+
+                if (!t[i].out) {
+                        if (r != -EINVAL || out)
+                                fail_msg("\"%s\": expected -EINVAL and nothing, got %d '%s'", t[i].in, r, out ?: "");
+                        continue;
+                }
+                if (r != 0 || !out || strcmp(out, t[i].out) != 0)
+                        fail_msg("\"%s\": expected '%s', got %d '%s'", t[i].in, t[i].out, r, out ?: "");
+                free(out);
+        }
+}
+
 static void test_paths(void **state) {
         static const struct { const char *in; bool opt; const char *path; } t[] = {
                 { "/var/lib", false, "/var/lib" }, { "-/var/lib/", true, "/var/lib" }, { "/", false, "/" },
@@ -1165,6 +1192,7 @@ int main(void) {
                 cmocka_unit_test(test_ipv4),
                 cmocka_unit_test(test_port_forward),
                 cmocka_unit_test(test_io_device_value),
+                cmocka_unit_test(test_path_simplify),
                 cmocka_unit_test(test_paths),
                 cmocka_unit_test(test_bind_path),
                 cmocka_unit_test(test_tmpfs),
