@@ -135,6 +135,10 @@ int ns_link_exists(struct nl_sock *sk, int ifindex);
 int ns_link_ifindex(struct nl_sock *sk, const char *ifname, int *ret);
 /* The alias of ifname into *ret (NULL when none); -ENODEV when absent. */
 int ns_link_get_alias(struct nl_sock *sk, const char *ifname, char **ret);
+/* An address (struct in_addr or in6_addr by family) on ifindex; flags are
+ * IFA_F_* (IFA_F_NODAD: an IPv6 address usable at once, no DAD wait). */
+int ns_link_addr_add(struct nl_sock *sk, int ifindex, int family, const void *addr, uint8_t prefixlen,
+                     unsigned flags);
 /* Inside the service: lo up, eth0 address, up, default route via gw. */
 int ns_link_peer_configure(struct nl_sock *nsk, struct in_addr addr, uint8_t prefixlen, struct in_addr gw,
                            CrlError *reterr);

@@ -175,9 +175,11 @@ static int bridge_check_addr(struct nl_sock *sk, int ifindex, struct in_addr add
         return found;
 }
 
-static int addr_add(struct nl_sock *sk, int ifindex, struct in_addr addr, uint8_t prefixlen) {
+int ns_link_addr_add(struct nl_sock *sk, int ifindex, int family, const void *addr, uint8_t prefixlen,
+                     unsigned flags) {
         _cleanup_(rtnl_addr_putp) struct rtnl_addr *a = rtnl_addr_alloc();
-        _cleanup_(nl_addr_putp) struct nl_addr *l = nl_addr_build(AF_INET, &addr, 4);
+        _cleanup_(nl_addr_putp) struct nl_addr *l = nl_addr_build(family, addr,
+                                                                  family == AF_INET6 ? 16 : 4);
         int r;
 
         if (!a || !l)
@@ -188,8 +190,14 @@ static int addr_add(struct nl_sock *sk, int ifindex, struct in_addr addr, uint8_
         if (r < 0)
                 return ns_nl_errno(r);
         rtnl_addr_set_prefixlen(a, prefixlen);
+        if (flags)
+                rtnl_addr_set_flags(a, flags);
         r = rtnl_addr_add(sk, a, 0);
         return r < 0 ? ns_nl_errno(r) : 0;
+}
+
+static int addr_add(struct nl_sock *sk, int ifindex, struct in_addr addr, uint8_t prefixlen) {
+        return ns_link_addr_add(sk, ifindex, AF_INET, &addr, prefixlen, 0);
 }
 
 /* Set flags (IFF_UP) and optionally the alias on an existing link. */
