@@ -4,17 +4,24 @@
  * into a cgroup made by cg_service_create() (which attaches the programs)
  * and runs this program again in a helper mode that reports what open(),
  * connect() and sendto() returned. The network checks run on the loopback
- * of the service's own network namespace (PrivateNetwork=yes), never on
- * this machine's interfaces. In the VM only: cgroup BPF needs a real
- * cgroup2 host. */
+ * of the service's own network namespace (PrivateNetwork=yes) and over a
+ * veth between that namespace and one this test makes for itself (unshare),
+ * never on this machine's interfaces. In the VM only: cgroup BPF needs a
+ * real cgroup2 host. */
 #include "launch-util.h"
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <linux/if_addr.h>
+#include <netlink/socket.h>
+#include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 
 #include "cgroup.h"
+#include "ns-net-internal.h"
 #include "unit-value.h"
 
 static CgRoot *root;
@@ -89,6 +96,99 @@ static int helper_net(void) {
         return 0;
 }
 
+/* The veth test's addresses: the service's end has .1 and fd31::1, the
+ * test's end (the "peer") the rest, each with a TCP listener. */
+#define PEER_PORT 7010
+#define PEER_IFNAME "vp-bpf"
+#define CONNECT_WAIT_MS 1000
+
+static const struct {
+        const char *addr;
+        uint8_t prefixlen;
+} peer_addrs[] = {
+        { "10.231.0.2", 24 }, { "10.231.0.3", 24 }, { "fd31::2", 48 }, { "fd31:0:0:1::3", 48 },
+};
+
+typedef union SockAddr {
+        struct sockaddr sa;
+        struct sockaddr_in in;
+        struct sockaddr_in6 in6;
+} SockAddr;
+
+/* text (IPv4 or IPv6) and PEER_PORT as a socket address; 0 when not an address. */
+static socklen_t sock_addr(const char *text, SockAddr *ret) {
+        *ret = (SockAddr) {};
+        if (inet_pton(AF_INET, text, &ret->in.sin_addr) == 1) {
+                ret->in.sin_family = AF_INET;
+                ret->in.sin_port = htons(PEER_PORT);
+                return sizeof(ret->in);
+        }
+        if (inet_pton(AF_INET6, text, &ret->in6.sin6_addr) == 1) {
+                ret->in6.sin6_family = AF_INET6;
+                ret->in6.sin6_port = htons(PEER_PORT);
+                return sizeof(ret->in6);
+        }
+        return 0;
+}
+
+static long long now_ms(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Non-blocking connects to every address at once, then wait: prints
+ * "ADDR:ok", "ADDR:ERRNO" or "ADDR:timeout" (no answer within
+ * CONNECT_WAIT_MS) per address. An egress drop makes no error: the SYN is
+ * gone and TCP would retransmit it after 1 s. */
+static int helper_connect(int n, char **addrs) {
+        struct pollfd pfd[8];
+        const char *res[8];
+        long long deadline = now_ms() + CONNECT_WAIT_MS;
+        int pending = 0;
+
+        if (n > 8)
+                return printf("too many addresses\n"), 1;
+        for (int i = 0; i < n; i++) {
+                SockAddr a;
+                socklen_t len = sock_addr(addrs[i], &a);
+                int fd;
+
+                res[i] = "timeout";
+                pfd[i] = (struct pollfd) { .fd = -1, .events = POLLOUT };
+                if (len == 0)
+                        return printf("'%s' is not an address\n", addrs[i]), 1;
+                fd = socket(a.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+                if (fd < 0 || (connect(fd, &a.sa, len) < 0 && errno != EINPROGRESS)) {
+                        res[i] = strerrorname_np(errno);
+                        safe_close(fd);
+                        continue;
+                }
+                pfd[i].fd = fd;
+                pending++;
+        }
+        while (pending > 0 && now_ms() < deadline) {
+                if (poll(pfd, (nfds_t) n, (int) (deadline - now_ms())) < 0 && errno != EINTR)
+                        return printf("poll: %m\n"), 1;
+                for (int i = 0; i < n; i++) {
+                        int err = 0;
+                        socklen_t l = sizeof(err);
+
+                        if (pfd[i].fd < 0 || !pfd[i].revents)
+                                continue;
+                        (void) getsockopt(pfd[i].fd, SOL_SOCKET, SO_ERROR, &err, &l);
+                        res[i] = err ? strerrorname_np(err) : "ok";
+                        pfd[i].fd = -1;
+                        pending--;
+                }
+        }
+        for (int i = 0; i < n; i++)
+                printf("%s%s:%s", i ? " " : "", addrs[i], res[i]);
+        printf("\n");
+        return 0;
+}
+
 /* ---- the checks ---- */
 
 static CgService *service(const char *name, const ResourceConfig *rc) {
@@ -102,13 +202,19 @@ static CgService *service(const char *name, const ResourceConfig *rc) {
         return s;
 }
 
-static void run_in(UnitConfig *u, CgService *s, char *const *argv, Run *run) {
+static void run_hooked(UnitConfig *u, CgService *s, char *const *argv, NsSetupHook hook, void *userdata, Run *run) {
         NsLaunchParams p;
 
         ns_launch_params_init(&p, u);
         p.cgroup_fd = cg_service_fd(s);
+        p.setup_hook = hook;
+        p.setup_userdata = userdata;
         run_params(u, &p, argv, run);
         chomp(run);
+}
+
+static void run_in(UnitConfig *u, CgService *s, char *const *argv, Run *run) {
+        run_hooked(u, s, argv, NULL, NULL, run);
 }
 
 static uint32_t attached(CgService *s, enum bpf_attach_type type) {
@@ -217,6 +323,152 @@ static void test_ip(void) {
         destroy(s);
 }
 
+/* ---- IPAddress*= over a veth to a namespace of the test's ---- */
+
+typedef struct Peer {
+        struct nl_sock *sk;                     /* owned; in the test's network namespace */
+        int listen[ELEMENTSOF(peer_addrs)];     /* owned; made by the hook, closed by peer_done() */
+} Peer;
+
+static int addr_add(struct nl_sock *sk, int ifindex, const char *text, uint8_t prefixlen) {
+        SockAddr a;
+
+        if (sock_addr(text, &a) == 0)
+                return -EINVAL;
+        /* IPv6: no DAD, so the address is usable (bindable, routable) at once */
+        return a.sa.sa_family == AF_INET ?
+                ns_link_addr_add(sk, ifindex, AF_INET, &a.in.sin_addr, prefixlen, 0) :
+                ns_link_addr_add(sk, ifindex, AF_INET6, &a.in6.sin6_addr, prefixlen, IFA_F_NODAD);
+}
+
+static int listener(const char *text) {
+        _cleanup_close_ int fd = -EBADF;
+        SockAddr a;
+        socklen_t len = sock_addr(text, &a);
+
+        fd = socket(a.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0 || bind(fd, &a.sa, len) < 0 || listen(fd, 4) < 0)
+                return -errno;
+        return TAKE_FD(fd);
+}
+
+/* The test's end: every peer address and a listener on each. */
+static int peer_side(Peer *p, int ifindex, CrlError *reterr) {
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(peer_addrs); i++) {
+                r = addr_add(p->sk, ifindex, peer_addrs[i].addr, peer_addrs[i].prefixlen);
+                if (r < 0)
+                        return crl_error_set(reterr, -r, "address %s on %s: %s", peer_addrs[i].addr, PEER_IFNAME,
+                                             strerror(-r));
+                p->listen[i] = listener(peer_addrs[i].addr);
+                if (p->listen[i] < 0)
+                        return crl_error_set(reterr, -p->listen[i], "listening on %s: %s", peer_addrs[i].addr,
+                                             strerror(-p->listen[i]));
+        }
+        return 0;
+}
+
+/* The launcher's setup hook: the child is in its new network namespace and
+ * waits. A veth into it (eth0: 10.231.0.1/24 and fd31::1/48), the peer's
+ * addresses and listeners on the test's end. */
+static int peer_hook(void *userdata, int child_pidfd, pid_t child_pid, CrlError *reterr) {
+        struct in_addr svc4 = { htonl(0x0ae70001) }, gw4 = { htonl(0x0ae70002) };
+        Peer *p = userdata;
+        struct nl_sock *nsk = NULL;
+        _cleanup_close_ int nsfd = -EBADF;
+        int host = 0, eth = 0, r;
+
+        r = ns_nl_open_in(child_pidfd, &nsk, &nsfd);
+        if (r < 0)
+                return crl_error_set(reterr, -r, "netlink in pid %d's namespace: %s", (int) child_pid, strerror(-r));
+        r = ns_link_veth_create(p->sk, PEER_IFNAME, "corral-test:bpf", 0, nsfd, &host, reterr);
+        if (r >= 0)
+                r = peer_side(p, host, reterr);
+        if (r >= 0)
+                r = ns_link_peer_configure(nsk, svc4, 24, gw4, reterr);
+        if (r >= 0) {
+                r = ns_link_ifindex(nsk, NS_NET_PEER_IFNAME, &eth);
+                if (r >= 0)
+                        r = addr_add(nsk, eth, "fd31::1", 48);
+                if (r < 0)
+                        crl_error_set(reterr, -r, "fd31::1 on the service's eth0: %s", strerror(-r));
+        }
+        nl_socket_free(nsk);
+        return r;
+}
+
+/* Which listeners got a connection (bit i: peer_addrs[i]): those in want
+ * are waited for (up to CONNECT_WAIT_MS), the others looked at once.
+ * Closes the listeners and deletes the veth (the service has exited). */
+static unsigned peer_done(Peer *p, unsigned want) {
+        long long deadline = now_ms() + CONNECT_WAIT_MS;
+        unsigned seen = 0;
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(peer_addrs); i++) {
+                struct pollfd pfd = { .fd = p->listen[i], .events = POLLIN };
+                long long left = (want & (1u << i)) ? deadline - now_ms() : 0;
+
+                if (p->listen[i] < 0)
+                        continue;
+                if (poll(&pfd, 1, left > 0 ? (int) left : 0) == 1)
+                        seen |= 1u << i;
+                p->listen[i] = safe_close(p->listen[i]);
+        }
+        r = ns_link_delete(p->sk, PEER_IFNAME);
+        CHECK(r == 0 || r == -ENODEV, "deleting %s: %s", PEER_IFNAME, strerror(-r));
+        return seen;
+}
+
+static void run_veth(UnitConfig *u, Peer *p, const char *what, unsigned want, const char *expect) {
+        char *const argv[] = { self, (char *) "connect", (char *) peer_addrs[0].addr, (char *) peer_addrs[1].addr,
+                               (char *) peer_addrs[2].addr, (char *) peer_addrs[3].addr, NULL };
+        CgService *s = service("bpf-veth", &u->resources);
+        long long t0 = now_ms();
+        unsigned seen;
+        Run run;
+
+        if (!s)
+                return;
+        run_hooked(u, s, argv, peer_hook, p, &run);
+        printf("     (%s: the service ran %lld ms)\n", what, now_ms() - t0);
+        seen = peer_done(p, want);
+        CHECK(run.r == 0 && streq(run.out, expect), "%s: r=%d %s '%s', expected '%s'", what, run.r, run.error.message,
+              run.out, expect);
+        CHECK(seen == want, "%s: the peer's listeners saw connections 0x%x, expected 0x%x (bit i: address i of %s %s %s %s)",
+              what, seen, want, peer_addrs[0].addr, peer_addrs[1].addr, peer_addrs[2].addr, peer_addrs[3].addr);
+        destroy(s);
+}
+
+/* IPAddressDeny=any, IPAddressAllow=10.231.0.2 fd31::/64: from the
+ * service, 10.231.0.2 and fd31::2 answer; 10.231.0.3 and fd31:0:0:1::3
+ * (outside the /64) get no SYN. ARP and neighbour discovery need nothing
+ * allowed (see docs/design.md). Without a policy all four answer (the test
+ * can fail). */
+static void test_ip_veth(void) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("bpf-veth");
+        Peer p = { .listen = { -EBADF, -EBADF, -EBADF, -EBADF } };
+        CrlError err = {};
+        int r;
+
+        /* the peer's network namespace: this test's own from here on */
+        r = unshare(CLONE_NEWNET) < 0 ? -errno : ns_nl_open(&p.sk);
+        CHECK(r >= 0, "a network namespace of the test's and netlink in it: %s", strerror(-r));
+        if (r < 0)
+                return;
+        u->private_network = true;
+        CHECK(parse_ip_prefixes("any", &u->resources.ip_address_deny, &u->resources.n_ip_address_deny, &err) == 0 &&
+              parse_ip_prefixes("10.231.0.2 fd31::/64", &u->resources.ip_address_allow,
+                                &u->resources.n_ip_address_allow, &err) == 0,
+              "prefixes: %s", err.message);
+        run_veth(u, &p, "ip over veth", 0x5, "10.231.0.2:ok 10.231.0.3:timeout fd31::2:ok fd31:0:0:1::3:timeout");
+        u->resources.n_ip_address_deny = 0;
+        u->resources.n_ip_address_allow = 0;
+        run_veth(u, &p, "no ip policy over veth", 0xf, "10.231.0.2:ok 10.231.0.3:ok fd31::2:ok fd31:0:0:1::3:ok");
+        nl_socket_free(p.sk);
+}
+
 int main(int argc, char *argv[]) {
         const char *where = getenv("CORRAL_TEST_WHERE");
         char override[64];
@@ -228,6 +480,8 @@ int main(int argc, char *argv[]) {
                 return helper_open(argv[2], argv[3]);
         if (argc == 2 && streq(argv[1], "net"))
                 return helper_net();
+        if (argc >= 3 && streq(argv[1], "connect"))
+                return helper_connect(argc - 2, argv + 2);
         setvbuf(stdout, NULL, _IOLBF, 0);
         require_root();
         if (!where || !streq(where, "vm"))
@@ -248,6 +502,7 @@ int main(int argc, char *argv[]) {
         test_devices_closed();
         test_device_allow();
         test_ip();
+        test_ip_veth();
         CHECK(cg_root_remove(root, &err) == 0, "remove root: %s", err.message);
         cg_root_free(root);
         (void) unlink(blk);
