@@ -272,6 +272,18 @@ static int env_entering(const UnitConfig *unit, const char *directory_root, char
         return 0;
 }
 
+/* Once per loaded unit: test-corrald-seccomp counts these lines. */
+static void log_seccomp_built(const Service *s) {
+        size_t insns = 0;
+
+        if (!s->seccomp)
+                return;
+        for (size_t i = 0; i < s->seccomp->n; i++)
+                insns += s->seccomp->progs[i].len;
+        log_debug("service '%s': seccomp filters built (%zu filters, %zu instructions)", s->name, s->seccomp->n,
+                  insns);
+}
+
 /* Start cmd on the loop: *req filled by the caller except argv/env. */
 static int start_command(Service *s, const ExecCommand *cmd, SvcLaunchRequest *req, CrlError *reterr) {
         _cleanup_strv_free_ char **extra = NULL, **all = NULL, **argv = NULL, **entering = NULL;
@@ -293,6 +305,7 @@ static int start_command(Service *s, const ExecCommand *cmd, SvcLaunchRequest *r
                 if (r < 0)
                         return crl_error_set(reterr, -r, "service '%s': %s", s->name, e.message);
                 s->seccomp_built = true;
+                log_seccomp_built(s);
         }
         if (apply_privileges(s, cmd, req) < 0)
                 return crl_error_set(reterr, ENOMEM, "service '%s': out of memory", s->name);
