@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (a fake core: no cgroup, namespace or limit)
 # The D-Bus layer (supervisor/bus*.c, spec §4) on a fake core
 # (fake-manager.c, helper-bus-daemon.c), on a private broker started by the
 # bus code itself in a test-owned runtime dir. Asserts what clients see:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (bus access rules: no limit or link)
 # Access (spec §4): uid 65534 gets org.freedesktop.DBus.Error.AccessDenied
 # from every method that changes anything (Manager and Service objects,
 # RunTransient, Reload), and nothing changes; it may read: ListServices,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (bus calls during slow control steps: no limit or link)
 # A control command inside a running service is launched as events (issue
 # 11): with the service frozen (FreezeService), ExecReload='s child is born
 # frozen before its exec. While it is stuck corrald still answers on the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (service directories and credentials: no limit or link)
 # RuntimeDirectory= & co. and credentials through corrald: a unit under
 # ProtectSystem=strict as User=nobody finds its directories (owned by it,
 # writable, named by $RUNTIME_DIRECTORY and $STATE_DIRECTORY) and its

@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (the exec environment: no limit or link)
 # What a command gets from its unit, seen from inside it through corrald:
 # EnvironmentFile= (read at each start and before each command, in order
 # after Environment=, in $VAR expansion; '-' missing is fine; a missing

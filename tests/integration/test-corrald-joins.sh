@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (joins namespaces the test made: no limit or link)
 # JoinsNamespaceOf=OTHER (spec §2, systemd semantics) through corrald: the
 # service, and its ExecStartPre=, run in OTHER's network, IPC and /tmp
 # namespaces (the same /proc/PID/ns links, OTHER's file in /tmp), not the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (service logs: no limit or link)
 # Service output (spec §1, §2 StandardOutput=log): stdout and stderr lines
 # in LogDirectory/NAME.log (LogPath on the bus), in the order written, each
 # line time-stamped (a time that parses and is now); rotation by

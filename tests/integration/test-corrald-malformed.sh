@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (refused bus input changes nothing: no limit is applied)
 # Bad input (spec §4): an unknown service is org.corral1.Error.NoSuchService
 # on every method that names one; malformed names, wrong signatures, bad
 # signals and RunTransient with bad properties, types and huge values get

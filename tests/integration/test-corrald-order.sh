@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (ordering of starts and stops: no limit or link)
 # Dependencies (spec §1, §2): at startup, After=/Requires= order the starts
 # (ActiveEnterTimestamp: the dependency is active before its dependent
 # starts); a Requires= dependency that fails fails the dependent's start

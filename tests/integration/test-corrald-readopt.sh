@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (re-adoption after a restart of corrald: cgroup.procs and pidfds, no limit or link)
 # kill -9 of corrald while services run and write (spec §3): the services
 # live on and keep writing (not blocked, no SIGPIPE, no failed write), their
 # lines keep reaching the log; the next corrald re-adopts them with the same

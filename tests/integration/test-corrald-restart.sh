@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (restart policies and back-off: no limit or link)
 # Restart= (spec §2, systemd semantics) seen from outside: each run of the
 # service stamps its start time into a file. on-failure restarts a failing
 # service after RestartSec= and counts NRestarts; it does not restart a

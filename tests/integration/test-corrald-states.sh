@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (the state machine: no limit or link)
 # Every Type= through spec §4's ActiveState/SubState/Result, seen on the bus:
 # simple and exec (active/running, MainPID in the service's cgroup), notify
 # (activating/start until READY=1, StatusText from STATUS=, a foreign

@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (stop timeouts and signals: no limit or link)
 # StopService of a process tree that ignores SIGTERM: ExecStop= runs first
 # (in the service's cgroup, with $MAINPID), then deactivating/stop-sigterm,
 # after TimeoutStopSec= deactivating/stop-sigkill and every process of the

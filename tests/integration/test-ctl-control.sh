@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (corralctl's control verbs: no limit or link)
 # corralctl's control commands and logs (spec §5) against a real corrald:
 # start/stop/restart/reload/kill/freeze/thaw/daemon-reload wait for the
 # daemon and exit 0/1/2/4 with its reasons; a non-root caller gets the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (corralctl exec: no limit or link)
 # corralctl exec (spec §5): the command runs in every namespace of the
 # service's main process, in its cgroup, with its root (its PrivateTmp=
 # /tmp) and working directory, stdio attached, its exit status passed on,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (unit parsing only)
 # Every service unit this machine's systemd ships (/lib/systemd/system), read
 # by `corralctl verify` and by systemd's own `systemd-analyze verify`
 # (issue 13): corral never hangs or crashes on one, prints every diagnostic

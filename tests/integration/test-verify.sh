@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (unit parsing only)
 # corralctl verify on the tests/units corpus: the output must match each
 # NAME.expected exactly, good units must exit 0 and bad ones 1. Also the
 # examples, --json, the usage exit code, and corrald --check (exact output
