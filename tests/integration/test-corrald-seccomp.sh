@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (seccomp through corrald: no limit or link; the launcher-level test-launch-seccomp runs in the VM)
 # The seccomp keys through corrald (issue 14), as the service and a D-Bus
 # client see them: helper-seccomp makes the calls inside a started unit and
 # writes what the kernel answered to its StandardOutput=file:.
