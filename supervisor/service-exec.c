@@ -720,9 +720,6 @@ static void apply_pending_unit(Service *s) {
         if (!s->pending_unit)
                 return;
         service_set_unit(s, TAKE_PTR(s->pending_unit));
-        free(s->start_times);
-        s->start_times = NULL;
-        s->n_start_times = 0;
 }
 
 int service_begin_start(Service *s) {

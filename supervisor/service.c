@@ -40,7 +40,25 @@ int service_new(Manager *m, UnitConfig *u, bool transient, Service **ret) {
         return 0;
 }
 
+/* The start-limit history outlives a reload, as systemd's does: only a
+ * different StartLimitBurst= reshapes it, keeping the latest starts. */
+static void start_times_reshape(Service *s, unsigned old_burst, unsigned new_burst) {
+        usec_t *t;
+        unsigned keep;
+
+        if (!s->start_times || old_burst == new_burst)
+                return;
+        keep = s->n_start_times < new_burst ? s->n_start_times : new_burst;
+        t = new_burst > 0 ? calloc(new_burst, sizeof(usec_t)) : NULL;
+        if (t && keep > 0)
+                memcpy(t, s->start_times + (s->n_start_times - keep), keep * sizeof(usec_t));
+        free(s->start_times);
+        s->start_times = t;     /* NULL (no memory, or no limit): a new history at the next start */
+        s->n_start_times = t ? keep : 0;
+}
+
 void service_set_unit(Service *s, UnitConfig *u) {
+        start_times_reshape(s, s->unit ? s->unit->start_limit_burst : 0, u->start_limit_burst);
         unit_config_free(s->unit);
         s->unit = u;
         s->seccomp = ns_seccomp_free(s->seccomp);

@@ -50,6 +50,15 @@ RestartSteps=3
 RestartMaxDelaySec=$((1600 * S))ms
 ExecStart=$run $CT_TMP/rs-steps.runs 5
 EOF
+ct_unit rs-again <<EOF
+[Unit]
+Description=before
+AutoStart=no
+StartLimitIntervalSec=600
+StartLimitBurst=2
+[Service]
+ExecStart=$run $CT_TMP/rs-again.runs 0
+EOF
 ct_unit rs-limit <<EOF
 [Unit]
 AutoStart=no
@@ -136,6 +145,27 @@ t1=$(now_ms)
 ct_expect_match "limit: StartService again is refused, naming the limit" "$out" "StartLimitBurst|start limit|too often"
 ct_check "limit: ... with a prompt reply ($((t1 - t0)) ms)" [ $((t1 - t0)) -lt $((2000 * S)) ]
 ct_expect_eq "limit: no run for the refused start" "$(wc -l <"$CT_TMP/rs-limit.runs")" 3
+# A reload with an edited unit keeps the start history, as systemd's
+# daemon-reload does: here a failed service's unit is replaced at once (and
+# a smaller StartLimitBurst= keeps the latest starts) ...
+sed -i -e 's/^RestartSec=.*/RestartSec=150ms/' -e 's/^StartLimitBurst=.*/StartLimitBurst=2/' "$CT_UNITS/rs-limit.service"
+ct_expect_eq "limit: Reload" "$(call Reload)" ""
+out=$(bctl --timeout="$(ct_t 5)" call org.corral1 /org/corral1 org.corral1.Manager StartService s rs-limit 2>&1)
+ct_expect_match "limit: after a Reload StartService is still refused" "$out" "StartLimitBurst|start limit|too often"
+ct_expect_eq "limit: no run after the Reload" "$(wc -l <"$CT_TMP/rs-limit.runs")" 3
+# ... and a running service's at its next start.
+ct_expect_eq "limit: again: start 1" "$(call StartService s rs-again)" ""
+ct_check "limit: again: run 1" wait_until "$(ct_t 5)" runs_are "$CT_TMP/rs-again.runs" 1
+ct_expect_eq "limit: again: stop 1" "$(call StopService s rs-again)" ""
+ct_expect_eq "limit: again: start 2" "$(call StartService s rs-again)" ""
+ct_check "limit: again: run 2" wait_until "$(ct_t 5)" runs_are "$CT_TMP/rs-again.runs" 2
+sed -i 's/^Description=.*/Description=edited/' "$CT_UNITS/rs-again.service"
+ct_expect_eq "limit: again: Reload while running" "$(call Reload)" ""
+ct_expect_eq "limit: again: stop 2" "$(call StopService s rs-again)" ""
+out=$(call StartService s rs-again)
+ct_expect_match "limit: again: a 3rd start (burst 2) after the Reload is refused" "$out" \
+        "StartLimitBurst|start limit|too often"
+ct_expect_eq "limit: again: 2 runs" "$(wc -l <"$CT_TMP/rs-again.runs")" 2
 ct_expect_eq "on-failure: StopService" "$(call StopService s rs-fail)" ""
 ct_expect_eq "on-failure: stopped by us: inactive/dead" "$(state_of rs-fail)" inactive/dead
 
