@@ -27,7 +27,7 @@ static inline const char *rt_dir(void) {
         static char buf[64];
 
         if (!buf[0])
-                (void) snprintf(buf, sizeof(buf), "/tmp/corral-test-runtime-%d", (int) getpid());
+                (void) snprintf(buf, sizeof(buf), "/run/corral-test-runtime-%d", (int) getpid());
         return buf;
 }
 
