@@ -82,6 +82,7 @@ static int adopt(Service *s, const RuntimeState *rec, CgService *cg, CrlError *r
         if (r < 0)
                 return r;
         restore_run(s, rec);
+        service_private_tmp_adopt(s);
         s->ip_address = isempty(rec->ip_address) ? NULL : strdup(rec->ip_address);
         service_net_adopt(s, !isempty(rec->ip_address), rec->namespaces & CLONE_NEWNET);
         service_set_state(s, rec->sub_state && streq(rec->sub_state, "exited") ? SVC_EXITED : SVC_RUNNING);
@@ -108,6 +109,7 @@ static int end_unwatched(Service *s, const RuntimeState *rec, CgService *cg, Crl
         if (r < 0)
                 return r;
         restore_run(s, rec);
+        service_private_tmp_adopt(s);
         service_net_adopt(s, false, rec->namespaces & CLONE_NEWNET);
         s->main.main_pid = rec->main_pid;       /* named in the log */
         s->state = SVC_RUNNING;

@@ -320,6 +320,9 @@ static int start_command(Service *s, const ExecCommand *cmd, SvcLaunchRequest *r
         req->stdio[1] = s->stdio.stdout_fd;
         req->stdio[2] = s->stdio.stderr_fd;
         req->runtime_dir = s->manager->runtime_dir;
+        if (req->unit->private_tmp && !s->tmp_owner &&
+            !(s->tmp_owner = strdup(req->join_name ?: s->name)))
+                return crl_error_set(reterr, ENOMEM, "service '%s': out of memory", s->name);
         req->directory_root = s->manager->config->service_directory_root;
         req->pool = &s->manager->launch_pool;
         req->mount_template_fd = s->manager->mount_template_fd;
@@ -602,6 +605,31 @@ static void remove_runtime_directories(Service *s, bool restarting) {
                 log_warning("service '%s': %s, ignoring", s->name, e.message);
 }
 
+/* PrivateTmp= goes with the run, as systemd's (a fresh /tmp at each start),
+ * unless a service still running uses the same one (JoinsNamespaceOf=). */
+static void remove_private_tmp(Service *s) {
+        _cleanup_free_ char *owner = TAKE_PTR(s->tmp_owner);
+        int r;
+
+        if (!owner)
+                return;
+        for (size_t i = 0; i < s->manager->n_services; i++) {
+                const Service *t = s->manager->services[i];
+
+                if (t != s && t->tmp_owner && streq(t->tmp_owner, owner))
+                        return;
+        }
+        r = ns_private_tmp_remove(s->manager->runtime_dir, owner);
+        if (r < 0 && r != -ENOENT)
+                log_warning("service '%s': remove private /tmp of '%s': %s, ignoring", s->name, owner, strerror(-r));
+}
+
+void service_private_tmp_adopt(Service *s) {
+        /* Which service's /tmp a joined one used is not recorded: left. */
+        if (s->unit->private_tmp && (!s->unit->joins_namespace_of || !s->unit->joins_namespace_of[0]) && !s->tmp_owner)
+                s->tmp_owner = strdup(s->name);
+}
+
 static void stop_finished(Service *s) {
         disarm_timer(s);
         s->launch = svc_launch_abort(s->launch);
@@ -619,6 +647,7 @@ static void stop_finished(Service *s) {
         service_record_remove(s);
         remove_runtime_directories(s, s->start_after_stop ||
                                    (!s->stop_requested && service_restart_wanted(s->unit->restart, s->result)));
+        remove_private_tmp(s);
         s->main_ran = false;
         s->control_kind = CONTROL_NONE;
         if (s->start_after_stop) {

@@ -98,6 +98,7 @@ struct Service {
         KillOp *kill_ops;               /* KillService walks waiting for the freeze */
         bool cg_empty;
         char *cgroup_path;
+        char *tmp_owner;                /* PrivateTmp=: whose private-tmp/NAME this run uses, until its stop */
 
         NotifySocket *notify;
         sd_event_source *notify_source;
@@ -226,6 +227,7 @@ NsSetupHook service_net_hook(Service *s, void **ret_userdata);
 void service_net_launched(Service *s, int r, const NsProcess *proc);
 void service_net_stopped(Service *s);
 void service_net_adopt(Service *s, bool had_address, bool had_netns);
+void service_private_tmp_adopt(Service *s);
 void manager_net_readopted(Manager *m);
 void manager_net_shutdown(Manager *m);
 void manager_net_free(Manager *m);

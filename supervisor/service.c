@@ -95,6 +95,7 @@ Service *service_free(Service *s) {
         free(s->last_log_path);
         free(s->ip_address);
         free(s->cgroup_path);
+        free(s->tmp_owner);
         free(s->object_path);
         free(s->name);
         free(s);

@@ -67,5 +67,18 @@ ct_expect_eq "StartService jn-lone once OTHER runs" "$(call StartService s jn-lo
 ct_expect_eq "jn-lone is in jn-off's network" "$(ns_of "$(prop jn-lone MainPID)" net)" \
         "$(ns_of "$(prop jn-off MainPID)" net)"
 
+# PrivateTmp= goes with the run (systemd: fresh at each start), but not
+# while a service that joined it runs.
+ptmp=$CT_RUN/private-tmp/jn-a
+ct_check "jn-a's private /tmp is in corrald's runtime dir" [ -f "$ptmp/tmp/a-was-here" ]
+ct_expect_eq "StopService jn-a" "$(call StopService s jn-a)" ""
+ct_check "jn-a stopped, jn-b (joined) runs: the /tmp stays" [ -f "$ptmp/tmp/a-was-here" ]
+ct_expect_eq "StopService jn-b" "$(call StopService s jn-b)" ""
+ct_check "both stopped: jn-a's private /tmp is gone" [ ! -e "$ptmp" ]
+ct_expect_eq "StartService jn-a again" "$(call StartService s jn-a)" ""
+ct_check "jn-a runs again, with a fresh /tmp" wait_until "$T" [ -f "$ptmp/tmp/a-was-here" ]
+ct_expect_eq "... only its own file" "$(ls -A "$ptmp/tmp")" a-was-here
+
 corrald_stop
+ct_check "corrald stopped: no private /tmp left" [ ! -e "$ptmp" ]
 ct_finish
