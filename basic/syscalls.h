@@ -50,12 +50,26 @@ static inline int crl_pidfd_send_signal(int pidfd, int sig, siginfo_t *info, uns
         return r < 0 ? -errno : 0;
 }
 
-/* openat2(2) (Linux 5.6): resolution bounded by RESOLVE_* flags. */
+/* openat2(2) (Linux 5.6): resolution bounded by RESOLVE_* flags. Under
+ * RESOLVE_IN_ROOT or RESOLVE_BENEATH, a ".." walked while a rename or a
+ * mount happened anywhere on the system fails with EAGAIN (the kernel
+ * cannot prove the walk stayed inside): retried, as openat2(2) advises, a
+ * bounded number of times. A busy host (services starting, each with its
+ * mounts) made starts fail with "Resource temporarily unavailable". */
 #include <linux/openat2.h>
 
+#define CRL_OPENAT2_TRIES 128
+
 static inline int crl_openat2(int dirfd, const char *path, const struct open_how *how) {
-        long r = syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
-        return r < 0 ? -errno : (int) r;
+        for (unsigned i = 1;; i++) {
+                long r = syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+
+                if (r >= 0)
+                        return (int) r;
+                if (errno != EAGAIN || !(how->resolve & (RESOLVE_IN_ROOT | RESOLVE_BENEATH)) ||
+                    i >= CRL_OPENAT2_TRIES)
+                        return -errno;
+        }
 }
 
 /* glibc's setgroups/setresgid/setresuid broadcast the change to every thread
