@@ -6,6 +6,8 @@
  *   bench-launch --compare N [CGROUP_DIR]
  *   bench-launch --compare-tools N CGROUP_DIR
  *   bench-launch --compare-exec N CGROUP_DIR STAMP [BASELINE_BENCH_LAUNCH]
+ *   bench-launch unit|--compare-units|--compare-unit-tools|export-seccomp ...
+ *                (a unit file loaded once and started: bench-launch-unit.c)
  *
  * "all" is the seven namespaces PrivatePIDs= (with corral's init), mount,
  * UTS, IPC, network (lo up), user (identity map), cgroup, time, plus
@@ -19,6 +21,8 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "bench-launch-unit.h"
+#include "bench-util.h"
 #include "macros.h"
 #include "ns-launch.h"
 #include "syscalls.h"
@@ -109,37 +113,6 @@ static int clone3_once(unsigned long flags, int cgfd) {
         return 0;
 }
 
-static double now_us(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b) {
-        double x = *(const double *) a, y = *(const double *) b;
-
-        return x < y ? -1 : x > y;
-}
-
-/* Spawn argv, wait; the whole-process time as hyperfine measures it. */
-static double run_command(char *const *argv) {
-        double t0 = now_us();
-        pid_t pid = fork();
-        int status;
-
-        if (pid == 0) {
-                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-                (void) dup2(null, 1), (void) dup2(null, 2);
-                execvp(argv[0], argv);
-                _exit(127);
-        }
-        if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                return -1;
-        return now_us() - t0;
-}
-
 /* --compare-tools N: whole processes (this driver, unshare, bwrap), interleaved. */
 static int compare_tools(int rounds, const char *self, const char *cg) {
         char *cmds[][16] = {
@@ -161,7 +134,7 @@ static int compare_tools(int rounds, const char *self, const char *cg) {
                 t[c] = calloc((size_t) rounds, sizeof(double));
         for (int i = 0; i < rounds; i++)
                 for (size_t c = 0; c < ELEMENTSOF(cmds); c++)
-                        if ((t[c][i] = run_command(cmds[c])) < 0) {
+                        if ((t[c][i] = run_command(cmds[c], NULL)) < 0) {
                                 fprintf(stderr, "%s failed\n", names[c]);
                                 return 1;
                         }
@@ -304,6 +277,14 @@ int main(int argc, char **argv) {
         bool all;
         double total = 0;
 
+        if (argc > 3 && streq(argv[1], "unit"))
+                return bench_unit_start(argv[2], argv[3]);
+        if (argc > 3 && streq(argv[1], "export-seccomp"))
+                return bench_unit_export_seccomp(argv[2], argv[3]);
+        if (argc > 4 && streq(argv[1], "--compare-units"))
+                return bench_unit_compare(atoi(argv[2]), argv[3], argv + 4, (size_t) (argc - 4));
+        if (argc > 6 && streq(argv[1], "--compare-unit-tools"))
+                return bench_unit_compare_tools(atoi(argv[2]), argv[0], argv[3], argv[4], argv[5], argv[6]);
         if (argc > 4 && streq(argv[1], "--compare-exec"))
                 return compare_exec(atoi(argv[2]), argv[0], argv[3], argv[4], argc > 5 ? argv[5] : NULL);
         if (argc > 2 && streq(argv[1], "--stamp")) {
