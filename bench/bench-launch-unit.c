@@ -5,7 +5,8 @@
  * fresh cgroup with the unit's device and IP programs attached
  * (cg_bpf_attach(), as cg-service.c), ns_launch() into it with the filters
  * built at load, then the wait for the exit of its ExecStart (/bin/true).
- * Unlike corrald, no mount template (ns_mount_template_make() would make
+ * The runtime directory is $BENCH_RUNTIME_DIR (default
+ * /tmp/corral-bench-runtime). Unlike corrald, no mount template (ns_mount_template_make() would make
  * /run/netns a shared mount of the host); both units pay that alike.
  *
  *   unit FILE CGROUP_DIR           load once, start once (for hyperfine)
@@ -35,7 +36,16 @@
 #include "macros.h"
 #include "ns-launch.h"
 
-#define RUNTIME_DIR "/tmp/corral-bench-runtime"
+/* The launcher's runtime directory (inaccessible nodes, private /tmp):
+ * $BENCH_RUNTIME_DIR, which bench/hardening puts on a tmpfs as /run is
+ * where systemd runs (on ext4 with discard, PrivateTmp='s removal waits
+ * for the disk). */
+static const char *runtime_dir(void) {
+        const char *d = getenv("BENCH_RUNTIME_DIR");
+
+        return d && *d ? d : "/tmp/corral-bench-runtime";
+}
+
 #define WARMUP_DIVISOR 10
 #define LOADS_MAX 200
 
@@ -122,9 +132,9 @@ static int teardown(const BenchUnit *b, int parent_fd, const char *name) {
                 r = -errno;
                 fprintf(stderr, "%s: cannot remove the cgroup %s: %s\n", b->path, name, strerror(-r));
         }
-        if (b->unit->private_tmp && ns_private_tmp_remove(RUNTIME_DIR, b->unit->name) < 0 && r >= 0) {
+        if (b->unit->private_tmp && ns_private_tmp_remove(runtime_dir(), b->unit->name) < 0 && r >= 0) {
                 r = -EIO;
-                fprintf(stderr, "%s: cannot remove %s/private-tmp/%s\n", b->path, RUNTIME_DIR, b->unit->name);
+                fprintf(stderr, "%s: cannot remove %s/private-tmp/%s\n", b->path, runtime_dir(), b->unit->name);
         }
         return r;
 }
@@ -146,7 +156,7 @@ static int start_once(const BenchUnit *b, int parent_fd, const char *name, doubl
         ns_launch_params_init(&p, b->unit);
         p.cgroup_fd = cg;
         p.seccomp = b->seccomp;
-        p.runtime_dir = RUNTIME_DIR;
+        p.runtime_dir = runtime_dir();
         r = ns_launch(&p, &proc, &e);
         t2 = now_us();
         if (r < 0)
@@ -356,9 +366,11 @@ int bench_unit_compare_tools(int rounds, const char *self, const char *cg, const
                                 t[c][i] = d;
                 }
         for (size_t c = 0; c < ELEMENTSOF(names); c++) {
-                if (!failed)
-                        printf("%-16s median %7.1f us  p10 %7.1f  p90 %7.1f\n", names[c], med[c] = median(t[c], rounds),
+                if (!failed) {
+                        med[c] = median(t[c], rounds);   /* sorts: before the p10 and p90 are read */
+                        printf("%-16s median %7.1f us  p10 %7.1f  p90 %7.1f\n", names[c], med[c],
                                t[c][rounds / 10], t[c][rounds * 9 / 10]);
+                }
                 free(t[c]);
         }
         if (failed)
