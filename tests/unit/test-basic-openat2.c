@@ -2,8 +2,8 @@
 /* crl_openat2() under RESOLVE_IN_ROOT while another process renames
  * directories without pause: every ".." the kernel walks during a rename
  * anywhere on the system fails with EAGAIN; the wrapper retries, so a
- * lookup that stays inside the root always succeeds. The raw syscall is
- * run the same way first, to show the race really happens here. */
+ * lookup that stays inside the root always succeeds. The raw syscall runs
+ * beside it, to show the race really happened (else the test is skipped). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,8 +22,6 @@
 #include <unistd.h>
 
 #include "syscalls.h"
-
-#define LOOKUPS 20000
 
 static char dir[] = "/tmp/test-basic-openat2.XXXXXX";
 
@@ -58,26 +56,31 @@ static int lookup(int root, bool raw) {
         return crl_openat2(root, path, &how);
 }
 
-static int count_failures(int root, bool raw, int *other) {
-        int eagain = 0;
+/* Raw and wrapped lookups in turn, so both meet the renamer alike, until
+ * the raw call has failed RAW_WANTED times (the race is real here) or
+ * MAX_LOOKUPS pairs (a loaded host may seldom run the renamer meanwhile). */
+#define RAW_WANTED 20
+#define MAX_LOOKUPS 200000
 
-        *other = 0;
-        for (int i = 0; i < LOOKUPS; i++) {
-                int fd = lookup(root, raw);
+static void race(int root, int *raw_eagain, int *wrapped_eagain, int *pairs) {
+        *raw_eagain = *wrapped_eagain = 0;
+        for (*pairs = 0; *pairs < MAX_LOOKUPS && *raw_eagain < RAW_WANTED; (*pairs)++) {
+                for (int raw = 1; raw >= 0; raw--) {
+                        int fd = lookup(root, raw);
 
-                if (fd >= 0)
-                        close(fd);
-                else if (fd == -EAGAIN)
-                        eagain++;
-                else
-                        (*other)++;
+                        if (fd >= 0) {
+                                close(fd);
+                                continue;
+                        }
+                        assert_int_equal(fd, -EAGAIN);  /* nothing else may fail */
+                        (*(raw ? raw_eagain : wrapped_eagain))++;
+                }
         }
-        return eagain;
 }
 
 static void test_retry_under_renames(void **state) {
         char p[128];
-        int root, fd, other, raw_eagain, wrapped_eagain;
+        int root, fd, raw_eagain, wrapped_eagain, pairs;
         pid_t renamer;
 
         (void) state;
@@ -94,20 +97,17 @@ static void test_retry_under_renames(void **state) {
         assert_true(root >= 0);
 
         renamer = start_renamer();
-        raw_eagain = count_failures(root, true, &other);
-        assert_int_equal(other, 0);
-        wrapped_eagain = count_failures(root, false, &other);
-        assert_int_equal(other, 0);
+        race(root, &raw_eagain, &wrapped_eagain, &pairs);
         (void) kill(renamer, SIGKILL);
         (void) waitpid(renamer, NULL, 0);
 
-        print_message("raw openat2: %d of %d lookups EAGAIN; crl_openat2: %d\n", raw_eagain, LOOKUPS,
+        print_message("%d lookup pairs: raw openat2 EAGAIN %d times, crl_openat2 %d\n", pairs, raw_eagain,
                       wrapped_eagain);
-        /* One CPU: the renamer may rarely run during a lookup; the wrapper
-         * must never fail either way. */
-        if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
-                assert_true(raw_eagain > 0);
         assert_int_equal(wrapped_eagain, 0);
+        if (raw_eagain == 0) {
+                print_message("the renamer never ran during a lookup: nothing proven\n");
+                skip();
+        }
 
         close(root);
         for (const char *const *n = (const char *const[]) { "a/b/f", "a/b", "a", "r1", "r2", NULL }; *n; n++) {
