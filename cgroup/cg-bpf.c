@@ -2,6 +2,7 @@
 /* Load corral's cgroup BPF programs with libbpf and attach them. */
 #include <bpf/bpf.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -121,28 +122,76 @@ static int load_ip(const ResourceConfig *rc, int *ret_in, int *ret_out, CrlError
         return r < 0 ? r : 0;
 }
 
-int cg_bpf_attach(int cgroup_fd, const ResourceConfig *rc, CrlError *reterr) {
-        int dev = -EBADF, in = -EBADF, out = -EBADF, r = 0;
-        Attached done[3];
-        size_t n_done = 0;
+struct CgBpfPrograms {
+        int fd[_CG_BPF_PROG_MAX];       /* owned; -EBADF: rc asks for no such program */
+};
 
-        if (resource_config_wants_devices(rc)) {
-                r = dev = load_devices(rc, reterr);
-                if (r >= 0)
-                        r = attach(cgroup_fd, dev, BPF_CGROUP_DEVICE, "device", done, &n_done, reterr);
-        }
-        if (r >= 0 && resource_config_wants_ip(rc)) {
-                r = load_ip(rc, &in, &out, reterr);
-                if (r >= 0)
-                        r = attach(cgroup_fd, in, BPF_CGROUP_INET_INGRESS, "IP ingress", done, &n_done, reterr);
-                if (r >= 0)
-                        r = attach(cgroup_fd, out, BPF_CGROUP_INET_EGRESS, "IP egress", done, &n_done, reterr);
-        }
+static const struct {
+        enum bpf_attach_type type;
+        const char *what;
+} prog_attach[_CG_BPF_PROG_MAX] = {
+        [CG_BPF_PROG_DEVICE] = { BPF_CGROUP_DEVICE, "device" },
+        [CG_BPF_PROG_IP_IN] = { BPF_CGROUP_INET_INGRESS, "IP ingress" },
+        [CG_BPF_PROG_IP_OUT] = { BPF_CGROUP_INET_EGRESS, "IP egress" },
+};
+
+CgBpfPrograms *cg_bpf_programs_free(CgBpfPrograms *p) {
+        if (!p)
+                return NULL;
+        for (CgBpfProg i = 0; i < _CG_BPF_PROG_MAX; i++)
+                safe_close(p->fd[i]);
+        free(p);
+        return NULL;
+}
+
+int cg_bpf_programs_new(const ResourceConfig *rc, CgBpfPrograms **ret, CrlError *reterr) {
+        _cleanup_(cg_bpf_programs_freep) CgBpfPrograms *p = NULL;
+        int r = 0;
+
+        p = malloc(sizeof(*p));
+        if (!p)
+                return crl_error_set(reterr, ENOMEM, "out of memory");
+        for (CgBpfProg i = 0; i < _CG_BPF_PROG_MAX; i++)
+                p->fd[i] = -EBADF;
+        if (resource_config_wants_devices(rc))
+                r = p->fd[CG_BPF_PROG_DEVICE] = load_devices(rc, reterr);
+        if (r >= 0 && resource_config_wants_ip(rc))
+                r = load_ip(rc, &p->fd[CG_BPF_PROG_IP_IN], &p->fd[CG_BPF_PROG_IP_OUT], reterr);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+size_t cg_bpf_programs_count(const CgBpfPrograms *p) {
+        size_t n = 0;
+
+        for (CgBpfProg i = 0; p && i < _CG_BPF_PROG_MAX; i++)
+                n += p->fd[i] >= 0;
+        return n;
+}
+
+int cg_bpf_programs_attach(const CgBpfPrograms *p, int cgroup_fd, CrlError *reterr) {
+        Attached done[_CG_BPF_PROG_MAX];
+        size_t n_done = 0;
+        int r = 0;
+
+        for (CgBpfProg i = 0; i < _CG_BPF_PROG_MAX && r >= 0; i++)
+                if (p->fd[i] >= 0)
+                        r = attach(cgroup_fd, p->fd[i], prog_attach[i].type, prog_attach[i].what, done, &n_done,
+                                   reterr);
         if (r < 0)
                 for (size_t i = 0; i < n_done; i++)
                         (void) bpf_prog_detach2(done[i].prog_fd, cgroup_fd, done[i].type); /* undo; the first error stands */
-        safe_close(dev);
-        safe_close(in);
-        safe_close(out);
         return r < 0 ? r : 0;
+}
+
+int cg_bpf_attach(int cgroup_fd, const ResourceConfig *rc, CrlError *reterr) {
+        _cleanup_(cg_bpf_programs_freep) CgBpfPrograms *p = NULL;
+        int r;
+
+        r = cg_bpf_programs_new(rc, &p, reterr);
+        if (r < 0)
+                return r;
+        return cg_bpf_programs_attach(p, cgroup_fd, reterr);
 }

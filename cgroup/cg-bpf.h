@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "macros.h"
 #include "unit.h"
 
 /* One allowed device (or major) for the device program. */
@@ -56,8 +57,34 @@ int cg_bpf_ip_insns(const int map_fds[_CG_IP_MAP_MAX], bool ingress, struct bpf_
  * bytes. Returns the key's size (8 or 20). */
 size_t cg_bpf_lpm_key(const IPPrefix *p, uint8_t key[20]);
 
-/* Load the programs rc asks for and attach them (BPF_F_ALLOW_MULTI, so a
- * service's own sub-cgroups can only add to them) to cgroup_fd. The fds
- * are closed again: the attachment holds the programs, and they go with
- * the cgroup. On failure nothing stays attached. */
+/* The programs one unit's rc asks for (device, IP ingress, IP egress),
+ * loaded, so verified by the kernel, once per loaded unit and attached to
+ * each new cgroup of the unit: loading costs 0.6-0.8 ms a start, attaching
+ * microseconds (docs/benchmarks.md, issue 14). The device rules are read
+ * (/proc/devices, stat of DeviceAllow= paths) at the load, the IP maps
+ * filled then: a later unit load sees later devices. */
+typedef struct CgBpfPrograms CgBpfPrograms;
+
+typedef enum CgBpfProg {
+        CG_BPF_PROG_DEVICE,
+        CG_BPF_PROG_IP_IN,
+        CG_BPF_PROG_IP_OUT,
+        _CG_BPF_PROG_MAX,
+} CgBpfProg;
+
+/* Load the programs rc asks for (none at all: an empty set). */
+int cg_bpf_programs_new(const ResourceConfig *rc, CgBpfPrograms **ret, CrlError *reterr);
+CgBpfPrograms *cg_bpf_programs_free(CgBpfPrograms *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(CgBpfPrograms *, cg_bpf_programs_free);
+
+/* How many programs p holds (for a log line); 0 for NULL. */
+size_t cg_bpf_programs_count(const CgBpfPrograms *p);
+
+/* Attach p's programs (BPF_F_ALLOW_MULTI, so a service's own sub-cgroups
+ * can only add to them) to cgroup_fd; the attachment holds them too, and
+ * they go with the cgroup. On failure nothing stays attached. */
+int cg_bpf_programs_attach(const CgBpfPrograms *p, int cgroup_fd, CrlError *reterr);
+
+/* Load the programs rc asks for, attach them to cgroup_fd and drop the
+ * fds: a set for one cgroup (the launcher tests). */
 int cg_bpf_attach(int cgroup_fd, const ResourceConfig *rc, CrlError *reterr);

@@ -163,22 +163,36 @@ static const char *bpf_keys(const ResourceConfig *rc) {
         return dev ? d : "IPAddressAllow=/IPAddressDeny=";
 }
 
-/* The device and IP programs, before any process can enter. Where they
- * cannot be had (no BPF, a kernel without cgroup BPF): refuse, unless
- * UnenforceableLimits=warn; a device policy only PrivateDevices=yes implies
- * is a warning always (its private /dev is the main fence; systemd, too,
- * goes on without the program). */
-static int attach_bpf(CgService *s, const ResourceConfig *rc, CgServiceFlags flags, char ***warnings,
-                      CrlError *reterr) {
+/* The device and IP programs, before any process can enter: *cache's,
+ * loaded now if it has none (kept there for the next cgroup); cache NULL:
+ * loaded for this cgroup only. Where they cannot be had (no BPF, a kernel
+ * without cgroup BPF): refuse, unless UnenforceableLimits=warn; a device
+ * policy only PrivateDevices=yes implies is a warning always (its private
+ * /dev is the main fence; systemd, too, goes on without the program). A
+ * failed load is not kept: the next cgroup tries again. */
+static int attach_bpf(CgService *s, const ResourceConfig *rc, CgBpfPrograms **cache, CgServiceFlags flags,
+                      char ***warnings, CrlError *reterr) {
+        _cleanup_(cg_bpf_programs_freep) CgBpfPrograms *own = NULL;
         bool explicit = rc->device_implied ? resource_config_wants_ip(rc) : true;
+        CgBpfPrograms *p = cache ? *cache : NULL;
         CrlError e = {};
         char line[512];
-        int r;
+        int r = 0;
 
         if (!resource_config_wants_devices(rc) && !resource_config_wants_ip(rc))
                 return 0;
-        r = cg_bpf_attach(s->dir_fd, rc, &e);
-        if (r >= 0 || r == -ENOMEM)
+        if (!p) {
+                r = cg_bpf_programs_new(rc, &own, &e);
+                p = own;
+        }
+        if (r >= 0)
+                r = cg_bpf_programs_attach(p, s->dir_fd, &e);
+        if (r >= 0) {
+                if (cache && own)
+                        *cache = TAKE_PTR(own);
+                return 0;
+        }
+        if (r == -ENOMEM)
                 return r;
         if (explicit && !(flags & CG_SERVICE_UNENFORCEABLE_WARN))
                 return crl_error_set(reterr, -r, "cannot enforce %s: %s", bpf_keys(rc), e.message);
@@ -232,6 +246,11 @@ static int limit_nesting(CgService *s, CrlError *reterr) {
 
 int cg_service_create(CgRoot *root, const char *name, const ResourceConfig *rc,
                       CgServiceFlags flags, CgService **ret, char ***warnings, CrlError *reterr) {
+        return cg_service_create_bpf(root, name, rc, NULL, flags, ret, warnings, reterr);
+}
+
+int cg_service_create_bpf(CgRoot *root, const char *name, const ResourceConfig *rc, CgBpfPrograms **bpf,
+                          CgServiceFlags flags, CgService **ret, char ***warnings, CrlError *reterr) {
         _cleanup_(cg_service_freep) CgService *s = NULL;
         _cleanup_strv_free_ char **w = NULL;
         _cleanup_(cg_plan_done) CgPlan plan = {};
@@ -255,7 +274,7 @@ int cg_service_create(CgRoot *root, const char *name, const ResourceConfig *rc,
         if (r >= 0)
                 r = apply_plan(s, &plan, false, reterr);
         if (r >= 0)
-                r = attach_bpf(s, rc, flags, &w, reterr);
+                r = attach_bpf(s, rc, bpf, flags, &w, reterr);
         if (r < 0) {
                 (void) cg_rmdir(root, root->dir_fd, s->dir_name); /* fresh and empty: leave nothing */
                 return r;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "cg-bpf.h"
 #include "cg-probe.h"
 #include "error.h"
 #include "unit.h"
@@ -108,6 +109,13 @@ typedef struct CgService CgService;
  * to *warnings and the rest is applied. On any failure nothing is left. */
 int cg_service_create(CgRoot *root, const char *name, const ResourceConfig *rc,
                       CgServiceFlags flags, CgService **ret, char ***warnings, CrlError *reterr);
+
+/* The same with the unit's cgroup BPF programs (cg-bpf.h) kept in *bpf, the
+ * caller's: loaded from rc at the first create that needs them (*bpf NULL),
+ * only attached at the next ones. *bpf must have been loaded from this rc;
+ * free it with cg_bpf_programs_free() when rc goes (a new unit load). */
+int cg_service_create_bpf(CgRoot *root, const char *name, const ResourceConfig *rc, CgBpfPrograms **bpf,
+                          CgServiceFlags flags, CgService **ret, char ***warnings, CrlError *reterr);
 
 /* Open an existing ROOT/NAME.service (re-adoption after a restart). */
 int cg_service_open(CgRoot *root, const char *name, CgService **ret, CrlError *reterr);

@@ -266,6 +266,53 @@ static void test_devices_closed(void) {
         destroy(s);
 }
 
+/* The id of the one program of type attached to s, 0 if not exactly one. */
+static uint32_t attached_id(CgService *s, enum bpf_attach_type type) {
+        uint32_t ids[4], n = 4;
+
+        return bpf_prog_query(cg_service_fd(s), type, 0, NULL, ids, &n) < 0 || n != 1 ? 0 : ids[0];
+}
+
+/* As corrald: the programs loaded once per unit (cg_service_create_bpf()'s
+ * cache), attached to each new cgroup: the second cgroup gets the very
+ * program (same kernel id) the first had, and it still refuses. */
+static void test_loaded_once(void) {
+        _cleanup_(unit_config_freep) UnitConfig *u = unit_new("bpf-once");
+        char *const open_blk[] = { self, (char *) "open", blk, (char *) "r", NULL };
+        _cleanup_(cg_bpf_programs_freep) CgBpfPrograms *bpf = NULL;
+        CgBpfPrograms *first = NULL;
+        uint32_t id[2] = {};
+        CrlError err = {};
+        char **warnings = NULL;
+        CgService *s;
+        Run run;
+
+        u->resources.device_policy = DEVICE_POLICY_CLOSED;
+        CHECK(parse_ip_prefixes("any", &u->resources.ip_address_deny, &u->resources.n_ip_address_deny, &err) == 0,
+              "prefixes: %s", err.message);
+        for (int i = 0; i < 2; i++) {
+                s = NULL;
+                CHECK(cg_service_create_bpf(root, "bpf-once", &u->resources, &bpf, 0, &s, &warnings, &err) == 0 &&
+                      !warnings, "create #%d: %s %s", i + 1, err.message, warnings ? warnings[0] : "");
+                if (!s)
+                        return;
+                if (i == 0)
+                        first = bpf;
+                CHECK(bpf && bpf == first && cg_bpf_programs_count(bpf) == 3,
+                      "start #%d: the cache is %p (first %p), %zu programs, not the first's 3", i + 1, (void *) bpf,
+                      (void *) first, cg_bpf_programs_count(bpf));
+                id[i] = attached_id(s, BPF_CGROUP_DEVICE);
+                CHECK(id[i] != 0 && attached_id(s, BPF_CGROUP_INET_EGRESS) != 0,
+                      "start #%d: device program %u, egress %u attached", i + 1, id[i],
+                      attached_id(s, BPF_CGROUP_INET_EGRESS));
+                run_in(u, s, open_blk, &run);
+                CHECK(run.r == 0 && streq(run.out, "EPERM"), "start #%d: %s r: '%s', not EPERM", i + 1, blk, run.out);
+                destroy(s);
+        }
+        CHECK(id[0] == id[1], "the second cgroup got device program %u, not the first's %u: loaded again", id[1],
+              id[0]);
+}
+
 static void test_device_allow(void) {
         _cleanup_(unit_config_freep) UnitConfig *u = unit_new("bpf-allow");
         char *const read_null[] = { self, (char *) "open", (char *) "/dev/null", (char *) "r", NULL };
@@ -501,6 +548,7 @@ int main(int argc, char *argv[]) {
                 return printf("FAIL root: %s\n", err.message), 1;
         test_devices_closed();
         test_device_allow();
+        test_loaded_once();
         test_ip();
         test_ip_veth();
         CHECK(cg_root_remove(root, &err) == 0, "remove root: %s", err.message);
