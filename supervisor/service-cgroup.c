@@ -96,6 +96,7 @@ static int manager_cgroup_watch(Manager *m) {
 int service_cgroup_create(Service *s, CrlError *reterr) {
         Manager *m = s->manager;
         CgServiceFlags flags = 0;
+        bool bpf_loaded = s->bpf != NULL;
         char **warnings = NULL;
         int r;
 
@@ -103,11 +104,16 @@ int service_cgroup_create(Service *s, CrlError *reterr) {
                 flags |= CG_SERVICE_OOM_GROUP;
         if (m->config->unenforceable_limits_warn)
                 flags |= CG_SERVICE_UNENFORCEABLE_WARN;
-        r = cg_service_create(m->cgroot, s->name, &s->unit->resources, flags, &s->cg, &warnings, reterr);
+        r = cg_service_create_bpf(m->cgroot, s->name, &s->unit->resources, &s->bpf, flags, &s->cg, &warnings,
+                                  reterr);
         if (r < 0) {
                 crl_error_prefix(reterr, "service '%s': step 'cgroup': ", s->name);
                 return r;
         }
+        /* once per loaded unit: test-corrald-bpf counts these lines */
+        if (!bpf_loaded && s->bpf)
+                log_debug("service '%s': cgroup BPF programs loaded (%zu programs)", s->name,
+                          cg_bpf_programs_count(s->bpf));
         strv_free(s->warnings);
         s->warnings = warnings;
         STRV_FOREACH(w, warnings)

@@ -56,6 +56,10 @@ struct Service {
          * kept until unit is replaced (service_set_unit()): not per start */
         NsSeccomp *seccomp;
         bool seccomp_built;
+        /* owned: unit's cgroup BPF programs (device, IP), loaded at its
+         * first start and attached to each new cgroup until unit is
+         * replaced; NULL: not loaded yet, or unit asks for none */
+        CgBpfPrograms *bpf;
         bool transient;
         bool removed_on_disk;           /* Reload: the file went; remove once stopped */
 

@@ -63,6 +63,7 @@ void service_set_unit(Service *s, UnitConfig *u) {
         s->unit = u;
         s->seccomp = ns_seccomp_free(s->seccomp);
         s->seccomp_built = false;
+        s->bpf = cg_bpf_programs_free(s->bpf);
 }
 
 Service *service_free(Service *s) {
@@ -86,6 +87,7 @@ Service *service_free(Service *s) {
         unit_config_free(s->unit);
         unit_config_free(s->pending_unit);
         ns_seccomp_free(s->seccomp);
+        cg_bpf_programs_free(s->bpf);
         free(s->unsandboxed);   /* its pointers are unit's */
         free(s->error);
         free(s->last_stats);
