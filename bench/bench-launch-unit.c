@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bench-launch's modes over unit files (bench/hardening, issue 14). A unit
  * is loaded once, as corrald loads it (the units/ loader, then its seccomp
- * filters with ns_seccomp_build()), and started as corrald starts it: a
- * fresh cgroup with the unit's device and IP programs attached
- * (cg_bpf_attach(), as cg-service.c), ns_launch() into it with the filters
- * built at load, then the wait for the exit of its ExecStart (/bin/true).
+ * filters with ns_seccomp_build() and its device and IP programs with
+ * cg_bpf_programs_new(), as corrald at the unit's first start), and started
+ * as corrald starts it: a fresh cgroup with those programs attached
+ * (cg_bpf_programs_attach(), as cg-service.c), ns_launch() into it with the
+ * filters built at load, then the wait for the exit of its ExecStart
+ * (/bin/true).
  * The runtime directory is $BENCH_RUNTIME_DIR (default
  * /tmp/corral-bench-runtime). Unlike corrald, no mount template (ns_mount_template_make() would make
  * /run/netns a shared mount of the host); both units pay that alike.
@@ -53,6 +55,7 @@ typedef struct BenchUnit {
         const char *path;
         UnitConfig *unit;
         NsSeccomp *seccomp;     /* built at load; NULL: the unit asks for none */
+        CgBpfPrograms *bpf;     /* loaded at load; NULL: the unit asks for none */
 } BenchUnit;
 
 typedef enum Step {
@@ -68,6 +71,7 @@ static const char *const step_names[_STEP_MAX] = { "cgroup+bpf", "to exec", "exe
 
 static void bench_unit_done(BenchUnit *b) {
         b->seccomp = ns_seccomp_free(b->seccomp);
+        b->bpf = cg_bpf_programs_free(b->bpf);
         b->unit = unit_config_free(b->unit);
 }
 
@@ -91,6 +95,9 @@ static int bench_unit_load(const char *path, BenchUnit *ret) {
                 return r;
         }
         r = ns_seccomp_build(ret->unit, &ret->seccomp, &e);
+        if (r >= 0 && (resource_config_wants_devices(&ret->unit->resources) ||
+                       resource_config_wants_ip(&ret->unit->resources)))
+                r = cg_bpf_programs_new(&ret->unit->resources, &ret->bpf, &e);
         if (r < 0) {
                 fprintf(stderr, "%s: %s\n", path, e.message);
                 bench_unit_done(ret);
@@ -100,7 +107,6 @@ static int bench_unit_load(const char *path, BenchUnit *ret) {
 
 /* The service's cgroup NAME below parent_fd with its programs: *ret_fd. */
 static int cgroup_make(const BenchUnit *b, int parent_fd, const char *name, int *ret_fd) {
-        const ResourceConfig *rc = &b->unit->resources;
         _cleanup_close_ int fd = -EBADF;
         CrlError e = {};
         int r;
@@ -111,8 +117,8 @@ static int cgroup_make(const BenchUnit *b, int parent_fd, const char *name, int 
                 (void) unlinkat(parent_fd, name, AT_REMOVEDIR); /* the open failed: undo the mkdir */
                 return r;
         }
-        if (resource_config_wants_devices(rc) || resource_config_wants_ip(rc)) {
-                r = cg_bpf_attach(fd, rc, &e);
+        if (b->bpf) {
+                r = cg_bpf_programs_attach(b->bpf, fd, &e);
                 if (r < 0) {
                         fprintf(stderr, "%s: cgroup %s: %s\n", b->path, name, e.message);
                         fd = safe_close(fd);
@@ -210,7 +216,7 @@ int bench_unit_start(const char *path, const char *cgroup_dir) {
         return r < 0 ? 1 : 0;
 }
 
-/* The median time of a load (file and filters), over up to LOADS_MAX. */
+/* The median time of a load (file, filters, programs), over up to LOADS_MAX. */
 static double load_median(const char *path, int rounds) {
         int n = rounds < LOADS_MAX ? rounds : LOADS_MAX;
         double t[LOADS_MAX];
