@@ -1,4 +1,5 @@
 #!/bin/bash
+# corral-test-vm: no (cgroup BPF attaches on the host's cgroup2 too: no limit or link; test-launch-bpf runs in the VM)
 # The cgroup BPF programs through corrald (issue 14): DevicePolicy=closed
 # with IPAddressDeny=any loads a device and two IP programs once per loaded
 # unit and attaches them to each new cgroup of the unit:
