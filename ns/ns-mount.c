@@ -832,39 +832,62 @@ static int mountinfo_point(const char *line, char *buf, size_t size) {
         return 0;
 }
 
-static bool denied(const NsPlan *plan, size_t self, const char *point) {
-        const char *top = plan->mounts[self].real;
+/* The entry that decides for a mount at point: the deepest one at or above
+ * it. Entries that landed are never at the same place (mount_all()), and
+ * all those above a point nest, so the deepest is the longest. -1: none. */
+static int deciding_entry(const NsPlan *plan, const char *point) {
+        size_t best_len = 0;
+        int best = -1;
 
         for (size_t j = 0; j < plan->n_mounts; j++) {
                 const char *d = plan->mounts[j].real;
+                size_t len = strlen(d);
 
-                if (j != self && d[0] && !streq(d, top) && path_under_or_equal(d, top) && path_under_or_equal(point, d))
-                        return true;
+                if (len > 0 && (best < 0 || len > best_len) && path_under_or_equal(point, d)) {
+                        best = (int) j;
+                        best_len = len;
+                }
         }
-        return false;
+        return best;
 }
 
-/* Read-only on every mount at or below the entry, one mount at a time,
- * except below a deeper entry, which decides for itself. A mount hidden
- * below another one has no path of its own (ENOENT, or the visible mount
- * there, which is ours to flip anyway); mountinfo's paths are canonical,
- * so no symlink is followed. */
-static int make_read_only(const NsPlan *plan, size_t self) {
+static bool wants_read_only(const NsMountOp *op) {
+        return op->read_only && op->real[0] && op->kind != NS_MOUNT_INACCESSIBLE;
+}
+
+/* Pass 2: read-only on every mount at or below a read-only entry, one mount
+ * at a time, except below a deeper entry, which decides for itself: a
+ * writable entry needs nothing, it was never made read-only. One read of
+ * mountinfo for all entries (a read walks every mount of the namespace, and
+ * flipping flags moves none). A mount hidden below another one has no path
+ * of its own (ENOENT, or the visible mount there, which is ours to flip
+ * anyway); mountinfo's paths are canonical, so no symlink is followed.
+ * mount_setattr() sets MOUNT_ATTR_RDONLY alone: nosuid, nodev, noexec stay. */
+static int read_only_all(const NsPlan *plan, int *ret_index) {
         struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS };
-        MountInfo mi = { .fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC) };
+        MountInfo mi = { .fd = -EBADF };
         char point[PATH_MAX], *line = NULL;
+        bool any = false;
         int r;
 
+        for (size_t i = 0; i < plan->n_mounts; i++)
+                any = any || wants_read_only(&plan->mounts[i]);
+        if (!any)
+                return 0;
+        mi.fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
         if (mi.fd < 0)
                 return -errno;
         while ((r = mountinfo_line(&mi, &line)) > 0) {
                 _cleanup_close_ int fd = -EBADF;
+                int j;
 
                 r = mountinfo_point(line, point, sizeof(point));
                 if (r < 0)
                         break;
-                if (!path_under_or_equal(point, plan->mounts[self].real) || denied(plan, self, point))
+                j = deciding_entry(plan, point);
+                if (j < 0 || !wants_read_only(&plan->mounts[j]))
                         continue;
+                *ret_index = j;
                 fd = crl_openat2(AT_FDCWD, point, &how);
                 if (fd == -ENOENT)
                         continue;
@@ -873,24 +896,9 @@ static int make_read_only(const NsPlan *plan, size_t self) {
                         break;
         }
         safe_close(mi.fd);
+        if (r >= 0)
+                *ret_index = -1;
         return r;
-}
-
-/* Pass 2: writable entries need nothing, they were never made read-only. */
-static int read_only_all(const NsPlan *plan, int *ret_index) {
-        for (size_t i = 0; i < plan->n_mounts; i++) {
-                const NsMountOp *op = &plan->mounts[i];
-                int r;
-
-                if (!op->read_only || !op->real[0] || op->kind == NS_MOUNT_INACCESSIBLE)
-                        continue;
-                *ret_index = (int) i;
-                r = make_read_only(plan, i);
-                if (r < 0)
-                        return r;
-        }
-        *ret_index = -1;
-        return 0;
 }
 
 /* RootDirectory= bound onto itself (pivot_root wants a mount point, and the
