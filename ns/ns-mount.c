@@ -539,9 +539,24 @@ static int fs_attach(int target_fd, const char *type, const char *options, unsig
  * any mount exists, so a tmpfs or bind of ours can never shadow one. */
 static const char *const dev_nodes[NS_DEV_NODES_MAX] = { "null", "zero", "full", "random", "urandom", "tty" };
 
+/* The inaccessible entries with one source share one clone, taken for the
+ * first of them: a directory target gets a tmpfs, not the node, and closing
+ * an unused detached clone unmounts it, which waits for an RCU grace period
+ * (namespace_unlock()). The first file target attaches the clone; later
+ * ones clone that mount (open_tree() on 6.1 clones attached mounts only). */
+static NsMountOp *node_owner(NsPlan *plan, const NsMountOp *op) {
+        for (size_t j = 0; j < plan->n_mounts; j++) {
+                NsMountOp *o = &plan->mounts[j];
+
+                if (o->kind == NS_MOUNT_INACCESSIBLE && o->source && streq(o->source, op->source))
+                        return o;
+        }
+        return NULL;
+}
+
 static int take_trees(NsPlan *plan, int *ret_index) {
         for (size_t i = 0; i < plan->n_mounts; i++) {
-                NsMountOp *op = &plan->mounts[i];
+                NsMountOp *op = &plan->mounts[i], *owner;
 
                 *ret_index = (int) i;
                 if (op->kind == NS_MOUNT_DEV)
@@ -553,6 +568,13 @@ static int take_trees(NsPlan *plan, int *ret_index) {
                         }
                 if (!op->source || (op->kind != NS_MOUNT_BIND && op->kind != NS_MOUNT_INACCESSIBLE))
                         continue;
+                owner = op->kind == NS_MOUNT_INACCESSIBLE ? node_owner(plan, op) : op;
+                if (owner != op) {
+                        if (owner->missing && !op->optional)
+                                return -ENOENT;
+                        op->missing = owner->missing;
+                        continue;
+                }
                 op->tree_fd = open_tree(AT_FDCWD, op->source,
                                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (op->recursive ? AT_RECURSIVE : 0));
                 if (op->tree_fd >= 0)
@@ -592,11 +614,12 @@ static int mount_self(const NsMountOp *op, int root_fd) {
         return attach(tree, fd) < 0 ? -errno : TAKE_FD(fd);
 }
 
-static int mount_inaccessible(const NsMountOp *op, int root_fd) {
+static int mount_inaccessible(NsPlan *plan, const NsMountOp *op, int root_fd) {
         _cleanup_close_ int fd = resolve_target(root_fd, op->target, MOUNT_POINT_NONE), mnt = -EBADF;
         unsigned attrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+        NsMountOp *owner = node_owner(plan, op);
+        int tree, r;
         struct stat st;
-        int r;
 
         if (fd < 0)
                 return fd;
@@ -606,10 +629,23 @@ static int mount_inaccessible(const NsMountOp *op, int root_fd) {
                 mnt = fs_attach(fd, "tmpfs", "mode=000", attrs);
                 return mnt < 0 ? mnt : TAKE_FD(fd);
         }
-        r = set_attr(op->tree_fd, "", attrs, AT_EMPTY_PATH);
+        if (owner->missing)
+                return -EBADF;
+        tree = owner->tree_fd;
+        if (owner->tree_attached) {
+                mnt = open_tree(owner->tree_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+                                                            (op->recursive ? AT_RECURSIVE : 0));
+                if (mnt < 0)
+                        return -errno;
+                tree = mnt;
+        }
+        r = set_attr(tree, "", attrs, AT_EMPTY_PATH);
         if (r >= 0)
-                r = attach(op->tree_fd, fd);
-        return r < 0 ? r : TAKE_FD(fd);
+                r = attach(tree, fd);
+        if (r < 0)
+                return r;
+        owner->tree_attached = true;
+        return TAKE_FD(fd);
 }
 
 /* The kernel refuses to stack a mount of the same superblock on itself
@@ -714,7 +750,7 @@ static int mount_one(NsPlan *plan, const NsMountOp *op, int root_fd) {
         case NS_MOUNT_READ_WRITE:
                 return mount_self(op, root_fd);
         case NS_MOUNT_INACCESSIBLE:
-                return mount_inaccessible(op, root_fd);
+                return mount_inaccessible(plan, op, root_fd);
         case NS_MOUNT_TMPFS:
                 return mount_fs(op, root_fd, "tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
         case NS_MOUNT_PROC:
@@ -750,7 +786,7 @@ static int fd_path(int fd, char *buf, size_t size) {
 /* Pass 1. The list is sorted by target, but a symlink inside the root can
  * send an entry elsewhere: one that would cover an earlier one (mounted
  * on or above where it landed) is refused rather than hiding it. */
-static int mount_all(NsPlan *plan, int root_fd, int *ret_index) {
+static int mount_each(NsPlan *plan, int root_fd, int *ret_index) {
         for (size_t i = 0; i < plan->n_mounts; i++) {
                 NsMountOp *op = &plan->mounts[i];
                 _cleanup_close_ int fd = -EBADF;
@@ -759,7 +795,8 @@ static int mount_all(NsPlan *plan, int root_fd, int *ret_index) {
                 *ret_index = (int) i;
                 op->real[0] = 0;
                 fd = mount_one(plan, op, root_fd);
-                op->tree_fd = safe_close(op->tree_fd);
+                if (op->kind != NS_MOUNT_INACCESSIBLE)
+                        op->tree_fd = safe_close(op->tree_fd);
                 if (fd < 0 && op->optional && (fd == -ENOENT || op->missing))
                         continue;
                 if (fd < 0)
@@ -773,6 +810,16 @@ static int mount_all(NsPlan *plan, int root_fd, int *ret_index) {
         }
         *ret_index = -1;
         return 0;
+}
+
+/* The inaccessible nodes' clones stay open for the later entries to clone
+ * from (node_owner()), until all are mounted. */
+static int mount_all(NsPlan *plan, int root_fd, int *ret_index) {
+        int r = mount_each(plan, root_fd, ret_index);
+
+        for (size_t i = 0; i < plan->n_mounts; i++)
+                plan->mounts[i].tree_fd = safe_close(plan->mounts[i].tree_fd);
+        return r;
 }
 
 /* /proc/self/mountinfo, a line at a time, in a fixed buffer. */

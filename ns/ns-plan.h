@@ -81,6 +81,7 @@ typedef struct NsMountOp {
         bool optional;          /* a missing source or target is skipped */
         bool create;            /* a missing target is created inside the root */
         bool missing;           /* the child found the (optional) source missing */
+        bool tree_attached;     /* the child attached tree_fd, kept open to clone the node from */
         bool read_only;
         bool recursive;
 } NsMountOp;

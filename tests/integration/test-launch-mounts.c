@@ -48,21 +48,33 @@ static void test_read_only_and_writable(void) {
         CHECK(access(at("ro/rw/new"), F_OK) == 0, "write did not reach the host");
 }
 
+/* The entries share one clone of the inaccessible file (the first entry,
+ * a directory, gets a tmpfs; "file" attaches the clone, "file2" a clone of
+ * that mount): each file hidden, each mount read-only, nosuid, nodev, noexec. */
 static void test_inaccessible(void) {
         _cleanup_(unit_config_freep) UnitConfig *u = unit_new("inacc");
-        char script[1024];
+        const char *flags = "awk -v p=%s '$5 == p {print $6}' /proc/self/mountinfo | tr , '\\n' | "
+                            "grep -cxE 'ro|nosuid|nodev|noexec'";
+        char script[2048], f1[256], f2[256];
         Run run;
 
+        unit_add_path(&u->inaccessible_paths, &u->n_inaccessible_paths, at("a-dir"), false);
         unit_add_path(&u->inaccessible_paths, &u->n_inaccessible_paths, at("secret"), false);
         unit_add_path(&u->inaccessible_paths, &u->n_inaccessible_paths, at("file"), false);
-        (void) snprintf(script, sizeof(script), "ls -A %s | wc -l; cat %s 2>&1 | grep -c content", at("secret"), at("file"));
+        unit_add_path(&u->inaccessible_paths, &u->n_inaccessible_paths, at("file2"), false);
+        (void) snprintf(f1, sizeof(f1), flags, at("file"));
+        (void) snprintf(f2, sizeof(f2), flags, at("file2"));
+        (void) snprintf(script, sizeof(script), "ls -A %s | wc -l; ls -A %s | wc -l; cat %s %s 2>&1 | grep -c content; %s; %s",
+                        at("a-dir"), at("secret"), at("file"), at("file2"), f1, f2);
         run_sh(u, script, &run);   /* as root: empty, content hidden */
-        CHECK(run.r == 0 && streq(chomp(&run), "0\n0"), "root: r=%d %s '%s'", run.r, run.error.message, run.out);
+        CHECK(run.r == 0 && streq(chomp(&run), "0\n0\n0\n4\n4"), "root: r=%d %s '%s'", run.r, run.error.message,
+              run.out);
         unit_set_str(&u->user, "nobody");
-        (void) snprintf(script, sizeof(script), "ls %s 2>&1 | grep -c 'Permission denied'; cat %s 2>&1 | grep -c 'Permission denied'",
-                        at("secret"), at("file"));
+        (void) snprintf(script, sizeof(script),
+                        "ls %s 2>&1 | grep -c 'Permission denied'; cat %s %s 2>&1 | grep -c 'Permission denied'",
+                        at("secret"), at("file"), at("file2"));
         run_sh(u, script, &run);
-        CHECK(run.r == 0 && streq(chomp(&run), "1\n1"), "nobody: '%s'", run.out);
+        CHECK(run.r == 0 && streq(chomp(&run), "1\n2"), "nobody: '%s'", run.out);
 }
 
 static void test_tmpfs_and_binds(void) {
@@ -225,6 +237,7 @@ int main(void) {
         if (!mkdtemp(dir))
                 return 1;
         mk("ro", true), mk("ro/rw", true), mk("secret", true), mk("secret/x", false), mk("file", false);
+        mk("a-dir", true), mk("a-dir/x", false), mk("file2", false);
         mk("src", true), mk("src/in-src", false), mk("dst", true), mk("dst-ro", true);
         test_read_only_and_writable();
         test_inaccessible();
