@@ -231,9 +231,10 @@ int ns_mount_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr);
 int ns_mount_add(NsPlan *plan, NsMountKind kind, const char *source, const char *target, const char *options,
                  bool optional, bool read_only);
 void ns_mount_plan_free(NsPlan *plan);
-int ns_mount_apply(NsPlan *plan, NsStep *ret_step, int *ret_index);
 int ns_mount_describe(const NsMountOp *op, char *buf, size_t size);
 const char *ns_mount_kind_to_string(NsMountKind k);
+/* ns-mount-apply.c: the child side, before pivot_root. */
+int ns_mount_apply(NsPlan *plan, NsStep *ret_step, int *ret_index);
 
 /* ns-mount-kernel.c: the API filesystems (/dev, /proc, /sys, /sys/fs/cgroup)
  * and the kernel protections (ProtectKernelTunables=, ProtectKernelModules=,
