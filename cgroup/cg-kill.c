@@ -66,6 +66,11 @@ static int signal_batch(const CgRoot *root, int dir_fd, const pid_t *pids, size_
                         continue;
                 }
                 fds[opened] = crl_pidfd_open(pids[opened], 0);  /* CLOEXEC by the kernel */
+                /* EINVAL: the number now names a thread (not a process) of
+                 * someone else: ours is gone, as with ESRCH. A loaded VM
+                 * reused a number that fast. */
+                if (fds[opened] == -EINVAL)
+                        fds[opened] = -ESRCH;
                 if (fds[opened] < 0 && fds[opened] != -ESRCH)
                         r = fds[opened];
         }
