@@ -309,6 +309,25 @@ monitor_activestates() {
         grep -F "$(svc_path "$1"): " "$CT_TMP/monitor" | grep -oE "'ActiveState': <'[a-z-]+'>" | sed -E "s/.*<'(.*)'>/\1/"
 }
 
+# ct_oneshot_unit NAME COMMAND [KEY-LINES...]: a oneshot unit that is not
+# auto-started, has no start limit (tests start it often) and writes its
+# stdout to $CT_TMP/out/NAME; ct_run_oneshot NAME starts it afresh and
+# prints that output on one line.
+ct_oneshot_unit() {
+        local n=$1 cmd=$2; shift 2
+        mkdir -p "$CT_TMP/out"
+        {
+                printf '[Unit]\nAutoStart=no\nStartLimitIntervalSec=0\n[Service]\nType=oneshot\n'
+                printf 'ExecStart=%s\nStandardOutput=file:%s/out/%s\n' "$cmd" "$CT_TMP" "$n"
+                [ $# -gt 0 ] && printf '%s\n' "$@"
+        } | ct_unit "$n"
+}
+ct_run_oneshot() {
+        rm -f "$CT_TMP/out/$1"
+        call StartService s "$1" >/dev/null
+        tr '\n' ' ' <"$CT_TMP/out/$1" 2>/dev/null | sed 's/ $//'
+}
+
 # ---- kernel-side views ----
 cg_dir() { local p; p=$(prop "$1" CgroupPath) && [ -n "$p" ] && echo "$CT_CGMOUNT$p"; }
 cg_procs() { cat "$(cg_dir "$1")/cgroup.procs" 2>/dev/null; }

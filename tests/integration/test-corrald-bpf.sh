@@ -15,8 +15,6 @@
 . "$(dirname "$0")/corrald-lib.sh"
 ct_init
 CT_LOG_LEVEL=debug      # the "programs loaded" lines are debug
-OUT=$CT_TMP/out
-mkdir "$OUT"
 
 # Opens each path for reading; one line each: PATH:ok or PATH:the error.
 OPEN=$(ct_script open-each <<'EOF'
@@ -35,20 +33,9 @@ EOF
 )
 
 # bp_unit NAME KEY-LINES...: a oneshot opening /dev/null and /dev/kmsg.
-bp_unit() {
-        local n=$1; shift
-        {
-                printf '[Unit]\nAutoStart=no\nStartLimitIntervalSec=0\n[Service]\nType=oneshot\n'
-                printf 'ExecStart=%s /dev/null /dev/kmsg\nStandardOutput=file:%s/%s\n' "$OPEN" "$OUT" "$n"
-                [ $# -gt 0 ] && printf '%s\n' "$@"
-        } | ct_unit "$n"
-}
+bp_unit() { local n=$1; shift; ct_oneshot_unit "$n" "$OPEN /dev/null /dev/kmsg" "$@"; }
 # What NAME's service printed at a fresh start, one line.
-run_bp() {
-        rm -f "$OUT/$1"
-        call StartService s "$1" >/dev/null
-        tr '\n' ' ' <"$OUT/$1" 2>/dev/null | sed 's/ $//'
-}
+run_bp() { ct_run_oneshot "$1"; }
 loaded() { grep -c "service '$1': cgroup BPF programs loaded" "$CT_TMP/corrald.log"; }
 # The kernel ids of the BPF programs corrald holds, sorted, on one line.
 prog_ids() {

@@ -20,8 +20,7 @@
 ct_init
 CT_LOG_LEVEL=debug      # the "filters built" lines are debug
 T=$(ct_t 10)
-OUT=$CT_TMP/out
-mkdir "$OUT"
+OUT=$CT_TMP/out    # ct_oneshot_unit writes there
 HELPER=$CT_HELPERS/helper-seccomp
 [ -x "$HELPER" ] || ct_die "$HELPER is not built"
 CTL=$CORRAL_BUILD/supervisor/corralctl
@@ -30,21 +29,11 @@ CTL=$CORRAL_BUILD/supervisor/corralctl
 # SC_CALLS: adjtimex, then uname) with its output in $OUT/NAME.
 sc_unit() {
         local n=$1; shift
-        {
-                # sc-errno starts six times within seconds.
-                printf '[Unit]\nAutoStart=no\nStartLimitIntervalSec=0\n[Service]\nType=oneshot\n'
-                printf 'ExecStart=%s %s\nStandardOutput=file:%s/%s\n' "$HELPER" "${SC_CALLS:-adjtimex uname}" "$OUT" "$n"
-                # Deterministic: a SIGSYS core would make Result core-dump.
-                printf 'LimitCORE=0\n'
-                [ $# -gt 0 ] && printf '%s\n' "$@"
-        } | ct_unit "$n"
+        # Deterministic: a SIGSYS core would make Result core-dump.
+        ct_oneshot_unit "$n" "$HELPER ${SC_CALLS:-adjtimex uname}" LimitCORE=0 "$@"
 }
 # What NAME's helper printed at a fresh start, one line: "adjtimex:EPERM uname:ok".
-run_sc() {
-        rm -f "$OUT/$1"
-        call StartService s "$1" >/dev/null
-        tr '\n' ' ' <"$OUT/$1" 2>/dev/null | sed 's/ $//'
-}
+run_sc() { ct_run_oneshot "$1"; }
 built() { grep -c "service '$1': seccomp filters built" "$CT_TMP/corrald.log"; }
 # The line of the unit file that has TEXT.
 line_of() { grep -nF -- "$2" "$CT_UNITS/$1.service" | head -n 1 | cut -d: -f1; }
