@@ -6,18 +6,36 @@
  * step before execve, allocating nothing (seccomp_load() would).
  *
  * The rules are systemd 252's (src/shared/seccomp-util.c), but grouped
- * into at most four filters instead of one per feature and architecture:
- * the architecture restriction, RestrictAddressFamilies=, one for the rest
- * (those touch disjoint calls) and SystemCallFilter=, loaded last as in
- * systemd, since it may deny seccomp() itself. The kernel runs
- * every filter on every call and takes the strictest answer, so the
- * features still combine as systemd's stacked filters do. Each filter holds
- * one libseccomp context per architecture, merged (seccomp_merge), so a
- * rule can differ per architecture (i386's mmap2, socketcall) as in
- * systemd; architectures SystemCallArchitectures= blocks are left out of
- * the other filters. Integer arguments (socket families, scheduling
- * policies, personality) are compared on their low 32 bits, as the kernel
- * reads them: systemd's 64-bit comparisons let a caller with junk in the
+ * into at most two filters instead of one per feature and architecture,
+ * since each filter costs the start one more seccomp() (the kernel checks,
+ * converts and JITs it, then runs it once per call number for its action
+ * cache; docs/design.md "Seccomp filters: two programs"):
+ *
+ * 1. default ALLOW: SystemCallArchitectures= (bad architecture: kill), the
+ *    families of RestrictAddressFamilies=, the rest (RestrictNamespaces=,
+ *    MemoryDenyWriteExecute=, ...) and a SystemCallFilter= deny-list;
+ * 2. a SystemCallFilter= allow-list (default: SystemCallErrorNumber='s
+ *    action), loaded last as in systemd, since it may deny seccomp().
+ *
+ * The kernel runs every filter on every call and keeps the strictest
+ * action; among equal ones (two errnos) the newest filter's. So the
+ * features combine as systemd's stacked filters do: the families and the
+ * rest touch disjoint calls (socket() against the others); a deny-list
+ * entry, once its own newest filter, decided its call alone (kill or its
+ * errno beat any errno of the rest), so in filter 1 it replaces the other
+ * rules for that call (deny_listed()) instead of meeting them in
+ * libseccomp's per-argument tree. An allow-list stays apart: "allowed,
+ * unless clone()'s flags say otherwise" in one context would need the
+ * negation of each argument rule (libseccomp falls through to the default
+ * action, the deny one, and has no negated masked compare).
+ *
+ * Each filter holds one libseccomp context per architecture, merged
+ * (seccomp_merge), so a rule can differ per architecture (i386's mmap2,
+ * socketcall) as in systemd; architectures SystemCallArchitectures= blocks
+ * are left out (they meet the bad-architecture action). Integer arguments
+ * (socket families, scheduling policies, personality) are compared on
+ * their low 32 bits, as the kernel reads them: systemd's 64-bit
+ * comparisons let a caller with junk in the
  * high half past a deny-list. */
 #include <assert.h>
 #include <errno.h>
@@ -180,10 +198,42 @@ static int add_filter(const Build *b, const uint32_t *archs, size_t n, uint32_t 
         return 0;
 }
 
+/* The index of name in unit_syscall_name()'s sorted table, -1: absent. */
+static ssize_t syscall_index(const char *name) {
+        size_t lo = 0, hi = unit_syscall_count();
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(name, unit_syscall_name(mid));
+
+                if (c == 0)
+                        return (ssize_t) mid;
+                if (c < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        return -1;
+}
+
+/* Whether a SystemCallFilter= deny-list names call i (and libseccomp
+ * knows it): then it decides the call alone (the header comment) and no
+ * other rule of filter 1 may. */
+static bool deny_listed(const Build *b, ssize_t i) {
+        const SeccompConfig *sc = &b->u->seccomp;
+
+        return i >= 0 && sc->syscall_filter && !sc->syscall_allow_list &&
+               sc->syscall_filter[i] != SYSCALL_FILTER_ABSENT &&
+               seccomp_syscall_resolve_name(unit_syscall_name((size_t) i)) != __NR_SCMP_ERROR;
+}
+
 /* A rule whose system call this architecture lacks is skipped, as systemd
- * skips it. */
-#define RULE(ctx, act, name, ...) \
-        (void) seccomp_rule_add_exact(ctx, act, SCMP_SYS(name), __VA_ARGS__)
+ * skips it; so is one for a call the deny-list decides. */
+#define RULE(b, ctx, act, name, ...)                                                       \
+        do {                                                                               \
+                if (!deny_listed(b, syscall_index(#name)))                                 \
+                        (void) seccomp_rule_add_exact(ctx, act, SCMP_SYS(name), __VA_ARGS__); \
+        } while (0)
 
 static int rules_syscall_filter(const Build *b, scmp_filter_ctx ctx, uint32_t arch) {
         const SeccompConfig *sc = &b->u->seccomp;
@@ -208,7 +258,7 @@ static int rules_syscall_filter(const Build *b, scmp_filter_ctx ctx, uint32_t ar
         return 0;
 }
 
-static int rules_address_families(const Build *b, scmp_filter_ctx ctx, uint32_t arch) {
+static void rules_address_families(const Build *b, scmp_filter_ctx ctx) {
         const SeccompConfig *sc = &b->u->seccomp;
         const uint32_t deny = SCMP_ACT_ERRNO(EAFNOSUPPORT);
         int first = 0, last = 0;
@@ -221,22 +271,21 @@ static int rules_address_families(const Build *b, scmp_filter_ctx ctx, uint32_t 
         if (!sc->address_families_allow_list) {
                 for (int af = 0; af < 64; af++)
                         if (sc->address_families & (UINT64_C(1) << af))
-                                RULE(ctx, deny, socket, 1, SCMP_A0_32(SCMP_CMP_EQ, af));
-                return 0;
+                                RULE(b, ctx, deny, socket, 1, SCMP_A0_32(SCMP_CMP_EQ, af));
+                return;
         }
         if (first == 0) {
-                RULE(ctx, deny, socket, 0);
-                return 0;
+                RULE(b, ctx, deny, socket, 0);
+                return;
         }
-        RULE(ctx, deny, socket, 1, SCMP_A0_32(SCMP_CMP_LT, first));
-        RULE(ctx, deny, socket, 1, SCMP_A0_32(SCMP_CMP_GT, last));
+        RULE(b, ctx, deny, socket, 1, SCMP_A0_32(SCMP_CMP_LT, first));
+        RULE(b, ctx, deny, socket, 1, SCMP_A0_32(SCMP_CMP_GT, last));
         for (int af = first + 1; af < last; af++)
                 if (!(sc->address_families & (UINT64_C(1) << af)))
-                        RULE(ctx, deny, socket, 1, SCMP_A0_32(SCMP_CMP_EQ, af));
-        return 0;
+                        RULE(b, ctx, deny, socket, 1, SCMP_A0_32(SCMP_CMP_EQ, af));
 }
 
-static void rules_namespaces(scmp_filter_ctx ctx, unsigned long allowed) {
+static void rules_namespaces(const Build *b, scmp_filter_ctx ctx, unsigned long allowed) {
         static const unsigned long types[] = {
                 CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS,
         };
@@ -244,100 +293,100 @@ static void rules_namespaces(scmp_filter_ctx ctx, unsigned long allowed) {
 
         /* clone3() passes its flags in memory, out of a filter's sight:
          * ENOSYS makes glibc fall back to clone(), as in systemd */
-        RULE(ctx, SCMP_ACT_ERRNO(ENOSYS), clone3, 0);
+        RULE(b, ctx, SCMP_ACT_ERRNO(ENOSYS), clone3, 0);
         if ((allowed & NAMESPACE_FLAGS_ALL) == 0)
-                RULE(ctx, deny, setns, 0);
+                RULE(b, ctx, deny, setns, 0);
         else
-                RULE(ctx, deny, setns, 1, SCMP_A1(SCMP_CMP_EQ, 0));
+                RULE(b, ctx, deny, setns, 1, SCMP_A1(SCMP_CMP_EQ, 0));
         for (size_t i = 0; i < ELEMENTSOF(types); i++) {
                 unsigned long f = types[i];
 
                 if (allowed & f)
                         continue;
-                RULE(ctx, deny, unshare, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, f, f));
-                RULE(ctx, deny, clone, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, f, f));
+                RULE(b, ctx, deny, unshare, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, f, f));
+                RULE(b, ctx, deny, clone, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, f, f));
                 if (allowed & NAMESPACE_FLAGS_ALL)
-                        RULE(ctx, deny, setns, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, f, f));
+                        RULE(b, ctx, deny, setns, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, f, f));
         }
 }
 
-static void rules_write_execute(scmp_filter_ctx ctx, uint32_t arch) {
+static void rules_write_execute(const Build *b, scmp_filter_ctx ctx, uint32_t arch) {
         const uint32_t deny = SCMP_ACT_ERRNO(EPERM);
 
         if (arch == SCMP_ARCH_X86) {
                 /* old mmap() takes its arguments in memory; shmat() is ipc() */
-                RULE(ctx, deny, mmap2, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC | PROT_WRITE, PROT_EXEC | PROT_WRITE));
-                RULE(ctx, deny, mmap, 0);
+                RULE(b, ctx, deny, mmap2, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC | PROT_WRITE, PROT_EXEC | PROT_WRITE));
+                RULE(b, ctx, deny, mmap, 0);
         } else {
-                RULE(ctx, deny, mmap, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC | PROT_WRITE, PROT_EXEC | PROT_WRITE));
-                RULE(ctx, deny, shmat, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, SHM_EXEC, SHM_EXEC));
+                RULE(b, ctx, deny, mmap, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC | PROT_WRITE, PROT_EXEC | PROT_WRITE));
+                RULE(b, ctx, deny, shmat, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, SHM_EXEC, SHM_EXEC));
         }
-        RULE(ctx, deny, mprotect, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC));
-        RULE(ctx, deny, pkey_mprotect, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC));
+        RULE(b, ctx, deny, mprotect, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC));
+        RULE(b, ctx, deny, pkey_mprotect, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC));
 }
 
-static void rules_suid_sgid(scmp_filter_ctx ctx) {
+static void rules_suid_sgid(const Build *b, scmp_filter_ctx ctx) {
         const uint32_t deny = SCMP_ACT_ERRNO(EPERM);
 
         for (mode_t m = S_ISGID; m <= S_ISUID; m <<= 1) {
-                RULE(ctx, deny, chmod, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, m, m));
-                RULE(ctx, deny, fchmod, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, m, m));
-                RULE(ctx, deny, fchmodat, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, m, m));
-                RULE(ctx, deny, open, 2, SCMP_A1(SCMP_CMP_MASKED_EQ, O_CREAT, O_CREAT),
+                RULE(b, ctx, deny, chmod, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, m, m));
+                RULE(b, ctx, deny, fchmod, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, m, m));
+                RULE(b, ctx, deny, fchmodat, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, m, m));
+                RULE(b, ctx, deny, open, 2, SCMP_A1(SCMP_CMP_MASKED_EQ, O_CREAT, O_CREAT),
                      SCMP_A2(SCMP_CMP_MASKED_EQ, m, m));
-                RULE(ctx, deny, openat, 2, SCMP_A2(SCMP_CMP_MASKED_EQ, O_CREAT, O_CREAT),
+                RULE(b, ctx, deny, openat, 2, SCMP_A2(SCMP_CMP_MASKED_EQ, O_CREAT, O_CREAT),
                      SCMP_A3(SCMP_CMP_MASKED_EQ, m, m));
-                RULE(ctx, deny, creat, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, m, m));
+                RULE(b, ctx, deny, creat, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, m, m));
         }
         /* its flags and mode are in memory */
-        RULE(ctx, SCMP_ACT_ERRNO(ENOSYS), openat2, 0);
+        RULE(b, ctx, SCMP_ACT_ERRNO(ENOSYS), openat2, 0);
 }
 
-static void rules_group(scmp_filter_ctx ctx, uint32_t arch, const char *group) {
+static void rules_group(const Build *b, scmp_filter_ctx ctx, const char *group) {
         int16_t set[unit_syscall_count()];
 
         for (size_t i = 0; i < ELEMENTSOF(set); i++)
                 set[i] = SYSCALL_FILTER_ABSENT;
         (void) unit_syscall_group_apply(group, set, 1);
         for (size_t i = 0; i < ELEMENTSOF(set); i++) {
-                int nr = set[i] == 1 ? seccomp_syscall_resolve_name(unit_syscall_name(i)) : __NR_SCMP_ERROR;
+                int nr = set[i] == 1 && !deny_listed(b, (ssize_t) i) ?
+                                 seccomp_syscall_resolve_name(unit_syscall_name(i)) : __NR_SCMP_ERROR;
 
                 if (nr != __NR_SCMP_ERROR)
                         (void) seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
         }
 }
 
-static int rules_misc(const Build *b, scmp_filter_ctx ctx, uint32_t arch) {
+static void rules_misc(const Build *b, scmp_filter_ctx ctx, uint32_t arch) {
         const UnitConfig *u = b->u;
         const SeccompConfig *sc = &u->seccomp;
 
         if (sc->restrict_namespaces_set && (sc->restrict_namespaces & NAMESPACE_FLAGS_ALL) != NAMESPACE_FLAGS_ALL)
-                rules_namespaces(ctx, sc->restrict_namespaces);
+                rules_namespaces(b, ctx, sc->restrict_namespaces);
         if (sc->memory_deny_write_execute)
-                rules_write_execute(ctx, arch);
+                rules_write_execute(b, ctx, arch);
         if (sc->lock_personality) {
                 int p = personality(0xffffffff);
                 unsigned long keep = p >= 0 && (p & 0xffff) == PER_LINUX32 ? PER_LINUX32 : PER_LINUX;
 
                 /* systemd's opinionated_personality() */
-                RULE(ctx, SCMP_ACT_ERRNO(EPERM), personality, 1, SCMP_A0_32(SCMP_CMP_NE, keep));
+                RULE(b, ctx, SCMP_ACT_ERRNO(EPERM), personality, 1, SCMP_A0_32(SCMP_CMP_NE, keep));
         }
         if (sc->restrict_realtime) {
                 /* SCHED_OTHER (0), SCHED_BATCH (3) and SCHED_IDLE (5) only */
                 for (int p = 1; p < SCHED_IDLE; p++)
                         if (p != SCHED_BATCH)
-                                RULE(ctx, SCMP_ACT_ERRNO(EPERM), sched_setscheduler, 1, SCMP_A1_32(SCMP_CMP_EQ, p));
-                RULE(ctx, SCMP_ACT_ERRNO(EPERM), sched_setscheduler, 1, SCMP_A1_32(SCMP_CMP_GT, SCHED_IDLE));
+                                RULE(b, ctx, SCMP_ACT_ERRNO(EPERM), sched_setscheduler, 1, SCMP_A1_32(SCMP_CMP_EQ, p));
+                RULE(b, ctx, SCMP_ACT_ERRNO(EPERM), sched_setscheduler, 1, SCMP_A1_32(SCMP_CMP_GT, SCHED_IDLE));
         }
         if (sc->restrict_suid_sgid)
-                rules_suid_sgid(ctx);
+                rules_suid_sgid(b, ctx);
         if (u->protect_clock)
-                rules_group(ctx, arch, "@clock");
+                rules_group(b, ctx, "@clock");
         if (u->protect_kernel_modules)
-                rules_group(ctx, arch, "@module");
+                rules_group(b, ctx, "@module");
         if (u->protect_kernel_logs)
-                RULE(ctx, SCMP_ACT_ERRNO(EPERM), syslog, 0);
-        return 0;
+                RULE(b, ctx, SCMP_ACT_ERRNO(EPERM), syslog, 0);
 }
 
 static bool misc_wanted(const UnitConfig *u) {
@@ -363,28 +412,34 @@ static void build_archs(const UnitConfig *u, Build *b) {
         }
 }
 
+/* Filter 1 for one architecture: the families, the misc rules, a
+ * deny-list. i386 has socket() behind socketcall() too, out of a filter's
+ * reach: as systemd, no family rules there. */
+static int rules_allowing(const Build *b, scmp_filter_ctx ctx, uint32_t arch) {
+        const SeccompConfig *sc = &b->u->seccomp;
+
+        if ((sc->address_families_allow_list || sc->address_families) && arch != SCMP_ARCH_X86)
+                rules_address_families(b, ctx);
+        if (misc_wanted(b->u))
+                rules_misc(b, ctx, arch);
+        if (sc->syscall_filter && !sc->syscall_allow_list)
+                return rules_syscall_filter(b, ctx, arch);
+        return 0;
+}
+
 static int build_all(const Build *b, NsSeccomp *s) {
-        const UnitConfig *u = b->u;
-        const SeccompConfig *sc = &u->seccomp;
-        uint32_t sock_archs[ELEMENTSOF(local_archs)];
-        size_t n_sock = 0;
+        const SeccompConfig *sc = &b->u->seccomp;
+        bool allow_list = sc->syscall_filter && sc->syscall_allow_list;
         int r = 0;
 
-        if (sc->architectures)
-                r = add_filter(b, b->archs, b->n_archs, SCMP_ACT_ALLOW, SCMP_ACT_KILL_PROCESS, NULL, s);
-        /* i386 has socket() behind socketcall() too, out of a filter's
-         * reach: as systemd, no family filter there */
-        for (size_t i = 0; i < b->n_archs; i++)
-                if (b->archs[i] != SCMP_ARCH_X86)
-                        sock_archs[n_sock++] = b->archs[i];
-        if (r >= 0 && (sc->address_families_allow_list || sc->address_families))
-                r = add_filter(b, sock_archs, n_sock, SCMP_ACT_ALLOW, SCMP_ACT_ALLOW, rules_address_families, s);
-        if (r >= 0 && misc_wanted(u))
-                r = add_filter(b, b->archs, b->n_archs, SCMP_ACT_ALLOW, SCMP_ACT_ALLOW, rules_misc, s);
-        /* last: it may deny seccomp() itself (an allow-list without it) */
-        if (r >= 0 && sc->syscall_filter)
-                r = add_filter(b, b->archs, b->n_archs, sc->syscall_allow_list ? b->deny : SCMP_ACT_ALLOW,
-                               SCMP_ACT_ALLOW, rules_syscall_filter, s);
+        /* the two filters of the header comment */
+        if (sc->architectures || sc->address_families_allow_list || sc->address_families ||
+            misc_wanted(b->u) || (sc->syscall_filter && !allow_list))
+                r = add_filter(b, b->archs, b->n_archs, SCMP_ACT_ALLOW,
+                               sc->architectures ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_ALLOW, rules_allowing, s);
+        /* last: it may deny seccomp() itself */
+        if (r >= 0 && allow_list)
+                r = add_filter(b, b->archs, b->n_archs, b->deny, SCMP_ACT_ALLOW, rules_syscall_filter, s);
         return r;
 }
 

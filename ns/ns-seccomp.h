@@ -8,7 +8,7 @@
 #include "error.h"
 #include "unit.h"
 
-#define NS_SECCOMP_FILTERS_MAX 4
+#define NS_SECCOMP_FILTERS_MAX 2
 
 typedef struct NsSeccomp {
         size_t n;

@@ -4,6 +4,7 @@
  * the kernel answered inside the service. A call killed by the filter ends
  * the process with SIGSYS instead. */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <sys/syscall.h>
 #include <sys/timex.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static long i386_getpid(void) {
@@ -30,6 +32,16 @@ static long i386_getpid(void) {
         errno = ENOSYS;
         return -1;
 #endif
+}
+
+/* clone() with flags | SIGCHLD as the raw call (glibc's would try clone3
+ * first); the child exits at once. */
+static long raw_clone(unsigned long flags) {
+        long pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+
+        if (pid == 0)
+                _exit(0);
+        return pid < 0 ? -1 : waitpid((pid_t) pid, NULL, 0) < 0 ? -1 : 0;
 }
 
 static long call(const char *what) {
@@ -54,6 +66,12 @@ static long call(const char *what) {
                 return unshare(CLONE_NEWUSER);
         if (!strcmp(what, "utsns"))
                 return unshare(CLONE_NEWUTS);
+        if (!strcmp(what, "fork"))
+                return raw_clone(0);
+        if (!strcmp(what, "clone-userns"))
+                return raw_clone(CLONE_NEWUSER);
+        if (!strcmp(what, "clone3"))
+                return syscall(SYS_clone3, NULL, 0);    /* EINVAL if it reaches the kernel */
         if (!strcmp(what, "wx") || !strcmp(what, "w")) {
                 m = mmap(NULL, 4096, PROT_READ | PROT_WRITE | (what[1] ? PROT_EXEC : 0),
                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -65,6 +83,8 @@ static long call(const char *what) {
         }
         if (!strcmp(what, "personality"))
                 return personality(PER_LINUX32) < 0 ? -1 : 0;
+        if (!strcmp(what, "personality-linux"))      /* what LockPersonality= keeps */
+                return personality(PER_LINUX) < 0 ? -1 : 0;
         if (!strcmp(what, "fifo"))
                 return sched_setscheduler(0, SCHED_FIFO, &sp);
         if (!strcmp(what, "suid")) {

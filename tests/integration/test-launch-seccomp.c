@@ -119,6 +119,73 @@ static void test_restrictions(void) {
         expect("ProtectKernelLogs=yes", "syslog", "EPERM", 0);
 }
 
+/* Filter 1 holds the architectures, the families, the other restrictions
+ * and a deny-list together (ns-seccomp.c): each still answers for its calls,
+ * and a deny-listed call gets the deny-list's answer whatever the other
+ * rules for it say, as when it was the newest of stacked filters. */
+static void test_one_filter(void) {
+        const char *all = "SystemCallFilter=~uname:EXDEV\nLockPersonality=yes\nRestrictAddressFamilies=AF_INET\n"
+                          "RestrictNamespaces=~user\nMemoryDenyWriteExecute=yes";
+
+        expect("", "personality-linux", "ok", 0);
+        expect("", "fork", "ok", 0);
+        expect(all, "uname", "EXDEV", 0);
+        expect(all, "personality", "EPERM", 0);
+        expect(all, "personality-linux", "ok", 0);
+        expect(all, "packet", "EAFNOSUPPORT", 0);
+        expect(all, "inet", "ok", 0);
+        expect(all, "userns", "EPERM", 0);
+        expect(all, "utsns", "ok", 0);
+        expect(all, "wx", "EPERM", 0);
+        expect(all, "w", "ok", 0);
+        /* the deny-list's errno or kill, also where the other rule allows */
+        expect("SystemCallFilter=~personality:EXDEV\nLockPersonality=yes", "personality", "EXDEV", 0);
+        expect("SystemCallFilter=~personality:EXDEV\nLockPersonality=yes", "personality-linux", "EXDEV", 0);
+        expect("SystemCallFilter=~socket:EXDEV\nRestrictAddressFamilies=AF_INET", "packet", "EXDEV", 0);
+        expect("SystemCallFilter=~socket:EXDEV\nRestrictAddressFamilies=AF_INET", "inet", "EXDEV", 0);
+        expect("SystemCallFilter=~unshare\nRestrictNamespaces=~user", "utsns", NULL, SIGSYS);
+        expect("SystemCallFilter=~unshare\nRestrictNamespaces=~user", "userns", NULL, SIGSYS);
+        expect("SystemCallFilter=~clone3\nSystemCallErrorNumber=EXDEV\nRestrictNamespaces=yes", "clone3", "EXDEV",
+               0);
+#if defined(__x86_64__)
+        expect("SystemCallArchitectures=native\nLockPersonality=yes", "i386", NULL, SIGSYS);
+        expect("SystemCallArchitectures=native\nLockPersonality=yes", "personality", "EPERM", 0);
+        expect("SystemCallArchitectures=native\nLockPersonality=yes", "personality-linux", "ok", 0);
+        expect("SystemCallArchitectures=native x86\nRestrictNamespaces=yes", "i386", "ok", 0);
+        expect("SystemCallArchitectures=native x86\nRestrictNamespaces=yes", "userns", "EPERM", 0);
+#endif
+}
+
+/* An allow-list (filter 2) over calls whose arguments filter 1 restricts:
+ * allowed by the list, the argument rules still answer; denied by it, the
+ * list's action wins over filter 1's errno. */
+static void test_allow_list_arguments(void) {
+        const char *ns = "SystemCallFilter=@system-service\nSystemCallErrorNumber=EACCES\nRestrictNamespaces=yes";
+        const char *rest = "SystemCallFilter=@system-service\nSystemCallErrorNumber=EACCES\n"
+                           "MemoryDenyWriteExecute=yes\nLockPersonality=yes\nRestrictAddressFamilies=AF_INET";
+        const char *denied = "SystemCallFilter=@system-service\nSystemCallFilter=~@network-io personality\n"
+                             "SystemCallErrorNumber=EACCES\nRestrictAddressFamilies=AF_INET\nLockPersonality=yes";
+
+        expect(ns, "fork", "ok", 0);
+        expect(ns, "clone-userns", "EPERM", 0);
+        expect(ns, "clone3", "ENOSYS", 0);
+        expect(ns, "userns", "EPERM", 0);
+        expect(ns, "uname", "ok", 0);
+        expect(rest, "wx", "EPERM", 0);
+        expect(rest, "w", "ok", 0);
+        expect(rest, "mprotect-x", "EPERM", 0);
+        expect(rest, "personality", "EPERM", 0);
+        expect(rest, "personality-linux", "ok", 0);
+        expect(rest, "inet", "ok", 0);
+        expect(rest, "packet", "EAFNOSUPPORT", 0);
+        expect(rest, "module", "EACCES", 0);
+        expect(denied, "inet", "EACCES", 0);
+        expect(denied, "packet", "EACCES", 0);
+        expect(denied, "personality-linux", "EACCES", 0);
+        expect("SystemCallFilter=@system-service\nSystemCallFilter=~personality\nLockPersonality=yes",
+               "personality-linux", NULL, SIGSYS);
+}
+
 /* Real daemons under @system-service: redis answers a PING over its unix
  * socket, busybox httpd (inetd mode, one request on stdin) serves a page. */
 static void test_daemons(void) {
@@ -156,6 +223,8 @@ int main(void) {
         test_syscall_filter();
         test_architectures();
         test_restrictions();
+        test_one_filter();
+        test_allow_list_arguments();
         test_daemons();
         return finish("test-launch-seccomp");
 }
