@@ -22,12 +22,19 @@
  *                                  filters export-seccomp wrote to SECCOMP_DIR
  *   export-seccomp FILE DIR        FILE's filters as DIR/seccomp-K.bpf (what
  *                                  bwrap --add-seccomp-fd reads), in the order
- *                                  corral loads them; prints each path */
+ *                                  corral loads them; prints each path
+ *   --compare-seccomp N DIR...     the seccomp() calls of a start alone: each
+ *                                  DIR's exported programs (any corral
+ *                                  version's) loaded in a fresh child, in turn */
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -385,4 +392,121 @@ int bench_unit_compare_tools(int rounds, const char *self, const char *cg, const
         printf("bwrap seccomp / bwrap %.3f (%+.1f %%)\n", med[3] / med[2], 100.0 * (med[3] / med[2] - 1));
         printf("corral plain / bwrap %.3f, corral hardened / bwrap seccomp %.3f\n", med[0] / med[2], med[1] / med[3]);
         return 0;
+}
+
+#define SECCOMP_FILES_MAX 8
+
+/* The programs export-seccomp wrote to one DIR (any version's, up to 8). */
+typedef struct Programs {
+        const char *dir;
+        size_t n, insns;
+        struct sock_fprog progs[SECCOMP_FILES_MAX];     /* filter: owned */
+} Programs;
+
+static void programs_done(Programs *p) {
+        for (size_t i = 0; i < p->n; i++)
+                free(p->progs[i].filter);
+        p->n = 0;
+}
+
+static int programs_read(const char *dir, Programs *ret) {
+        *ret = (Programs) { .dir = dir };
+        for (size_t i = 0; i < SECCOMP_FILES_MAX; i++) {
+                char path[PATH_MAX];
+                _cleanup_close_ int fd = -EBADF;
+                struct stat st;
+                void *buf;
+
+                (void) snprintf(path, sizeof(path), "%s/seccomp-%zu.bpf", dir, i);
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0 && errno == ENOENT && i > 0)
+                        break;
+                if (fd < 0 || fstat(fd, &st) < 0 || st.st_size == 0 || st.st_size % sizeof(struct sock_filter) ||
+                    !(buf = malloc(st.st_size)) || read(fd, buf, st.st_size) != st.st_size) {
+                        fprintf(stderr, "%s: cannot read it (or empty, or not whole instructions)\n", path);
+                        programs_done(ret);
+                        return -EIO;
+                }
+                ret->progs[ret->n].filter = buf;
+                ret->progs[ret->n++].len = (unsigned short) (st.st_size / sizeof(struct sock_filter));
+                ret->insns += st.st_size / sizeof(struct sock_filter);
+        }
+        return 0;
+}
+
+/* A fresh child, as at a start: no_new_privs, then p's programs in order
+ * (what ns_seccomp_apply() does last before execve). The µs those
+ * seccomp() calls took; -1 on failure. */
+static double attach_once(const Programs *p) {
+        double t = -1;
+        int fds[2], status;
+        pid_t pid;
+
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return -1;
+        pid = fork();
+        if (pid == 0) {
+                double t0;
+
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                        _exit(1);
+                t0 = now_us();
+                for (size_t i = 0; i < p->n; i++)
+                        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->progs[i]) < 0)
+                                _exit(2);
+                t0 = now_us() - t0;
+                _exit(write(fds[1], &t0, sizeof(t0)) == sizeof(t0) ? 0 : 3);
+        }
+        safe_close(fds[1]);
+        if (pid > 0 && read(fds[0], &t, sizeof(t)) != sizeof(t))
+                t = -1;
+        safe_close(fds[0]);
+        if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return -1;
+        return t;
+}
+
+/* --compare-seccomp N DIR...: the seccomp() calls of a start alone, for
+ * each DIR's programs in turn, N rounds after N/10 unrecorded ones. */
+int bench_unit_compare_seccomp(int rounds, char **dirs, size_t n) {
+        Programs progs[8];
+        double *t[8] = {}, med[8];
+        size_t loaded = 0;
+        int r = 0;
+
+        if (rounds < 10 || n > ELEMENTSOF(progs)) {
+                fprintf(stderr, "--compare-seccomp: N >= 10 and at most %zu DIRs\n", ELEMENTSOF(progs));
+                return 1;
+        }
+        for (; loaded < n && r >= 0; loaded++) {
+                r = programs_read(dirs[loaded], &progs[loaded]);
+                t[loaded] = r >= 0 ? calloc(rounds, sizeof(double)) : NULL;
+                r = r >= 0 && !t[loaded] ? -ENOMEM : r;
+        }
+        for (int i = -rounds / 10; i < rounds && r >= 0; i++)
+                for (size_t d = 0; d < n && r >= 0; d++) {
+                        double x = attach_once(&progs[d]);
+
+                        if (x < 0) {
+                                fprintf(stderr, "%s: seccomp() failed in the child\n", progs[d].dir);
+                                r = -EIO;
+                        } else if (i >= 0)
+                                t[d][i] = x;
+                }
+        if (r >= 0)
+                printf("%-40s %8s %6s %9s %9s %9s\n", "median us of the seccomp() calls", "programs", "insns",
+                       "median", "p10", "p90");
+        for (size_t d = 0; d < loaded; d++) {
+                if (r >= 0) {
+                        med[d] = median(t[d], rounds);
+                        printf("%-40s %8zu %6zu %9.1f %9.1f %9.1f", progs[d].dir, progs[d].n, progs[d].insns, med[d],
+                               t[d][rounds / 10], t[d][rounds * 9 / 10]);
+                        if (d > 0)
+                                printf("  / first %.3f", med[d] / med[0]);
+                        printf("\n");
+                }
+                free(t[d]);
+                programs_done(&progs[d]);
+        }
+        return r < 0 ? 1 : 0;
 }

@@ -11,3 +11,4 @@ int bench_unit_compare(int rounds, const char *cgroup_dir, char **files, size_t 
 int bench_unit_compare_tools(int rounds, const char *self, const char *cg, const char *seccomp_dir,
                              const char *plain, const char *hardened);
 int bench_unit_export_seccomp(const char *path, const char *dir);
+int bench_unit_compare_seccomp(int rounds, char **dirs, size_t n);

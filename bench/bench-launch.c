@@ -6,7 +6,7 @@
  *   bench-launch --compare N [CGROUP_DIR]
  *   bench-launch --compare-tools N CGROUP_DIR
  *   bench-launch --compare-exec N CGROUP_DIR STAMP [BASELINE_BENCH_LAUNCH]
- *   bench-launch unit|--compare-units|--compare-unit-tools|export-seccomp ...
+ *   bench-launch unit|--compare-units|--compare-unit-tools|export-seccomp|--compare-seccomp ...
  *                (a unit file loaded once and started: bench-launch-unit.c)
  *
  * "all" is the seven namespaces PrivatePIDs= (with corral's init), mount,
@@ -281,6 +281,8 @@ int main(int argc, char **argv) {
                 return bench_unit_start(argv[2], argv[3]);
         if (argc > 3 && streq(argv[1], "export-seccomp"))
                 return bench_unit_export_seccomp(argv[2], argv[3]);
+        if (argc > 3 && streq(argv[1], "--compare-seccomp"))
+                return bench_unit_compare_seccomp(atoi(argv[2]), argv + 3, (size_t) (argc - 3));
         if (argc > 4 && streq(argv[1], "--compare-units"))
                 return bench_unit_compare(atoi(argv[2]), argv[3], argv + 4, (size_t) (argc - 4));
         if (argc > 6 && streq(argv[1], "--compare-unit-tools"))
