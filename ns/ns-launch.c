@@ -24,6 +24,7 @@ static const char *const step_names[_NS_STEP_MAX] = {
         [NS_STEP_IOPRIO] = "ioprio",
         [NS_STEP_SCHED] = "sched",
         [NS_STEP_HANDSHAKE] = "handshake",
+        [NS_STEP_NAMESPACES] = "namespaces",
         [NS_STEP_JOIN] = "join",
         [NS_STEP_CGROUPNS] = "cgroupns",
         [NS_STEP_TIMENS] = "timens",
@@ -151,6 +152,7 @@ static int plan_build(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         }
         if (ns & CLONE_NEWNS)
                 plan->mount_template_fd = p->mount_template_fd;
+        plan->unshare_flags = plan->clone_flags & ~(CLONE_NEWPID | (plan->mount_template_fd >= 0 ? CLONE_NEWNS : 0UL));
         plan->hostname = u->hostname;
         plan->join_pidfd = p->join_pidfd;
         plan->stdio[0] = p->stdin_fd;
@@ -229,8 +231,14 @@ unsigned ns_plan_fd_floor(const NsPlan *plan, int child_sock) {
 /* clone3() into the cgroup; where clone3 or CLONE_INTO_CGROUP is missing,
  * clone() and let the parent write cgroup.procs before it releases the child. */
 pid_t ns_launch_clone(const NsLaunchParams *p, NsPlan *plan, int *ret_pidfd, NsProcess *ret) {
-        /* From a template the child makes its mount namespace itself. */
-        unsigned long clone_flags = plan->clone_flags & ~(plan->mount_template_fd >= 0 ? CLONE_NEWNS : 0UL);
+        /* Only the PID namespace must come from the clone (the child is its
+         * PID 1). The child makes the others with one unshare() before its
+         * first report, in the same order (all owned by our user namespace):
+         * a network namespace (setup_net: loopback, sysctl tables) or a
+         * mount table's copy is most of a clone's cost, and in the child it
+         * runs beside the supervisor's loop, not on it. From a template the
+         * mount step makes the mount namespace. */
+        unsigned long clone_flags = plan->clone_flags & CLONE_NEWPID;
         int pidfd = -EBADF;
         pid_t pid = -ENOSYS;
 

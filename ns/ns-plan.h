@@ -18,6 +18,7 @@ typedef enum NsStep {
         NS_STEP_SETUP_HOOK,
         NS_STEP_PROCESS_ATTRS,
         NS_STEP_HANDSHAKE,
+        NS_STEP_NAMESPACES,             /* the child's unshare() of unshare_flags */
         NS_STEP_IOPRIO,                 /* IOSchedulingClass=/IOSchedulingPriority= */
         NS_STEP_SCHED,                  /* CPUSchedulingPolicy= & co. */
         NS_STEP_JOIN,
@@ -97,7 +98,10 @@ typedef struct NsCredential {
 
 typedef struct NsPlan {
         const char *name;
-        unsigned long clone_flags;      /* CLONE_NEW* passed to clone3 */
+        unsigned long clone_flags;      /* CLONE_NEW* the child gets: clone3 makes the PID
+                                         * namespace, the child unshare_flags, the mount step
+                                         * a copy of the template */
+        unsigned long unshare_flags;    /* CLONE_NEW* the child unshares first thing */
         bool unshare_cgroupns, unshare_timens, unshare_userns, loopback, use_init;
         bool need_release;              /* the parent has steps to run before the child goes on */
         char timens_offsets[96];        /* "monotonic S NS\nboottime S NS\n" */
