@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -296,8 +297,12 @@ static int init_fds(int status_fd, int record_fd, int null_fd) {
         return record_fd >= 0 ? 4 : -EBADF;
 }
 
-/* PrivatePIDs=yes: we are PID 1. Start the command as PID 2 on the stack the
- * parent mapped (vfork-style: no page-table copy of a possibly big
+/* PID 2's stack: mapped here, not by the parent, which would map and unmap
+ * it on its loop for every launch (an mmap() allocates no heap). */
+#define PID2_STACK_SIZE (256 * 1024)
+
+/* PrivatePIDs=yes: we are PID 1. Start the command as PID 2 on a stack of
+ * its own (vfork-style: no page-table copy of a possibly big
  * supervisor) and become the init. PrivateTime= needs this fork too: only
  * children are born into a new time namespace (before Linux 6.2 execve
  * does not move the caller), so without PrivatePIDs= the init is a plain
@@ -305,7 +310,7 @@ static int init_fds(int status_fd, int record_fd, int null_fd) {
  * CLONE_VM child a new time namespace (EINVAL): then fork. */
 static int setup_init(NsPlan *plan, int sock, int null_fd, NsStep *step) {
         Pid2 a = { .plan = plan, .sock = sock, .null_fd = null_fd };
-        char *stack = (char *) plan->pid2_stack + plan->pid2_stack_size;
+        char *stack;
         sigset_t mask;
         int record_fd;
         pid_t pid;
@@ -315,6 +320,10 @@ static int setup_init(NsPlan *plan, int sock, int null_fd, NsStep *step) {
         sigfillset(&mask);
         if (sigprocmask(SIG_SETMASK, &mask, NULL) < 0)
                 return -errno;
+        stack = mmap(NULL, PID2_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (stack == MAP_FAILED)
+                return -errno;
+        stack += PID2_STACK_SIZE;
         if (pipe2(a.gate, O_CLOEXEC) < 0)
                 return -errno;
         if (pipe2(a.done, O_CLOEXEC) < 0)

@@ -118,9 +118,6 @@ void ns_plan_done(NsPlan *plan) {
         plan->exec_cwd_fd = safe_close(plan->exec_cwd_fd);
         plan->exec_root_fd = safe_close(plan->exec_root_fd);
         free(plan->exec_user);
-        if (plan->pid2_stack)
-                (void) munmap(plan->pid2_stack, plan->pid2_stack_size);
-        plan->pid2_stack = NULL;
         plan->own_seccomp = ns_seccomp_free(plan->own_seccomp);
         plan->seccomp = NULL;
 }
@@ -152,7 +149,17 @@ static int plan_build(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         }
         if (ns & CLONE_NEWNS)
                 plan->mount_template_fd = p->mount_template_fd;
-        plan->unshare_flags = plan->clone_flags & ~(CLONE_NEWPID | (plan->mount_template_fd >= 0 ? CLONE_NEWNS : 0UL));
+        /* The child makes its namespaces itself (ns_launch_clone()), but for
+         * the PID namespace, a mount namespace from the template (the mount
+         * step), and the network namespace of a unit with IPAddressAllow= or
+         * IPAddressDeny=: a network namespace's own kernel sockets (neighbour
+         * discovery, ICMP errors and echo replies) belong to the cgroup of the
+         * process that makes it. Made by clone3 they are in ours, outside the
+         * service's IP programs, so that IPv6 over a veth resolves its peer
+         * with IPAddressAllow= of the peer's address alone. */
+        plan->unshare_flags = plan->clone_flags &
+                              ~(CLONE_NEWPID | (plan->mount_template_fd >= 0 ? CLONE_NEWNS : 0UL) |
+                                (resource_config_wants_ip(&u->resources) ? CLONE_NEWNET : 0UL));
         plan->hostname = u->hostname;
         plan->join_pidfd = p->join_pidfd;
         plan->stdio[0] = p->stdin_fd;
@@ -170,15 +177,6 @@ static int plan_build(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
                 (void) snprintf(plan->timens_offsets, sizeof(plan->timens_offsets),
                                 "monotonic %" PRIi64 " %" PRIi64 "\nboottime %" PRIi64 " %" PRIi64 "\n",
                                 s, nsec, s, nsec);
-        }
-        if (plan->use_init) {
-                plan->pid2_stack_size = 256 * 1024;
-                plan->pid2_stack = mmap(NULL, plan->pid2_stack_size, PROT_READ | PROT_WRITE,
-                                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-                if (plan->pid2_stack == MAP_FAILED) {
-                        plan->pid2_stack = NULL;
-                        return crl_error_set(reterr, errno, "step 'init': stack: %s", strerror(errno));
-                }
         }
         /* Without a hook or attributes to set, the child need not wait for
          * us: one context switch less on every start. (The user namespace
@@ -232,13 +230,14 @@ unsigned ns_plan_fd_floor(const NsPlan *plan, int child_sock) {
  * clone() and let the parent write cgroup.procs before it releases the child. */
 pid_t ns_launch_clone(const NsLaunchParams *p, NsPlan *plan, int *ret_pidfd, NsProcess *ret) {
         /* Only the PID namespace must come from the clone (the child is its
-         * PID 1). The child makes the others with one unshare() before its
-         * first report, in the same order (all owned by our user namespace):
-         * a network namespace (setup_net: loopback, sysctl tables) or a
-         * mount table's copy is most of a clone's cost, and in the child it
-         * runs beside the supervisor's loop, not on it. From a template the
-         * mount step makes the mount namespace. */
-        unsigned long clone_flags = plan->clone_flags & CLONE_NEWPID;
+         * PID 1). The child makes the others (plan->unshare_flags) with one
+         * unshare() before its first report, owned by the same user
+         * namespace: a network namespace (setup_net: loopback, sysctl
+         * tables) or a mount table's copy is most of a clone's cost, and in
+         * the child it runs beside the supervisor's loop, not on it. From a
+         * template the mount step makes the mount namespace. */
+        unsigned long clone_flags = plan->clone_flags & ~plan->unshare_flags &
+                                    ~(plan->mount_template_fd >= 0 ? CLONE_NEWNS : 0UL);
         int pidfd = -EBADF;
         pid_t pid = -ENOSYS;
 

@@ -149,8 +149,6 @@ typedef struct NsPlan {
         const char *path_env;           /* PATH for lookup of a relative argv[0] */
         int status_fd;                  /* init's write end (owned by the plan in the parent) */
         int record_fd;                  /* borrowed: NsLaunchParams.status_record_fd, or -EBADF */
-        void *pid2_stack;               /* owned: mmap()ed stack for the init's PID 2 clone */
-        size_t pid2_stack_size;
 
         /* ns_exec(): enter a running service instead of making namespaces */
         int exec_target_pidfd;          /* borrowed, -EBADF: a normal launch */
