@@ -52,6 +52,21 @@ static int try_open(int (*open_fn)(sd_bus **), sd_bus **ret) {
         return 0;
 }
 
+static int open_arg(const char *arg, sd_bus **ret) {
+        if (streq(arg, "system"))
+                return sd_bus_open_system(ret);
+        if (streq(arg, "session"))
+                return sd_bus_open_user(ret);
+        if (streq(arg, "private"))
+                return open_private(ret);
+        return open_address(arg, ret);
+}
+
+static void log_not_running(const char *arg, int r) {
+        fprintf(stderr, "corralctl: corrald is not running on %s: %s\n",
+                streq(arg, "private") ? CTL_PRIVATE_BUS_PATH : arg, strerror(-r));
+}
+
 int ctl_bus(CtlContext *c, sd_bus **ret) {
         const char *arg = c->bus_arg;
         int r;
@@ -70,27 +85,44 @@ int ctl_bus(CtlContext *c, sd_bus **ret) {
                         return r;
                 }
         } else {
-                if (streq(arg, "system"))
-                        r = sd_bus_open_system(&c->bus);
-                else if (streq(arg, "session"))
-                        r = sd_bus_open_user(&c->bus);
-                else if (streq(arg, "private"))
-                        r = open_private(&c->bus);
-                else
-                        r = open_address(arg, &c->bus);
+                r = open_arg(arg, &c->bus);
                 if (r >= 0) {
                         r = bus_answers(c->bus);
                         if (r < 0)
                                 c->bus = sd_bus_flush_close_unref(c->bus);
                 }
                 if (r < 0) {
-                        fprintf(stderr, "corralctl: corrald is not running on %s: %s\n",
-                                streq(arg, "private") ? CTL_PRIVATE_BUS_PATH : arg, strerror(-r));
+                        log_not_running(arg, r);
                         return r;
                 }
         }
         *ret = c->bus;
         return 0;
+}
+
+int ctl_bus_unchecked(CtlContext *c, sd_bus **ret) {
+        int r;
+
+        if (c->bus || !c->bus_arg)
+                return ctl_bus(c, ret);
+        r = open_arg(c->bus_arg, &c->bus);
+        if (r < 0) {
+                log_not_running(c->bus_arg, r);
+                return r;
+        }
+        *ret = c->bus;
+        return 0;
+}
+
+bool ctl_bus_report_absent(const CtlContext *c, const sd_bus_error *e, int r) {
+        if (!sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                return false;
+        if (c->bus_arg)
+                log_not_running(c->bus_arg, r);
+        else
+                fprintf(stderr, "corralctl: corrald is not running on the system bus or %s\n",
+                        CTL_PRIVATE_BUS_PATH);
+        return true;
 }
 
 int ctl_log_bus_error(const char *what, const sd_bus_error *e, int r) {

@@ -443,7 +443,7 @@ static int start_unit(RunWait *w, const RunOptions *o) {
 
         r = run_call_transient(w->bus, o, &e, &w->path);
         if (r < 0)
-                return ctl_log_bus_error("cannot run the command", &e, r);
+                return run_log_call_error(o, &e, r);
         if (sd_bus_path_decode(w->path, CTL_SERVICE_PATH_PREFIX, &w->name) <= 0 && !(w->name = strdup(w->path)))
                 return CTL_EXIT_FAILURE;
         fprintf(stderr, "Running as unit: %s\n", w->name);

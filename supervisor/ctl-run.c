@@ -127,6 +127,12 @@ int run_call_transient(sd_bus *bus, const RunOptions *o, sd_bus_error *reterr, c
         return 0;
 }
 
+int run_log_call_error(const RunOptions *o, const sd_bus_error *e, int r) {
+        if (ctl_bus_report_absent(o->ctl, e, r))
+                return CTL_EXIT_FAILURE;
+        return ctl_log_bus_error("cannot run the command", e, r);
+}
+
 static int run_nowait(sd_bus *bus, const RunOptions *o) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *path = NULL, *name = NULL;
@@ -134,19 +140,21 @@ static int run_nowait(sd_bus *bus, const RunOptions *o) {
 
         r = run_call_transient(bus, o, &e, &path);
         if (r < 0)
-                return ctl_log_bus_error("cannot run the command", &e, r);
+                return run_log_call_error(o, &e, r);
         r = sd_bus_path_decode(path, CTL_SERVICE_PATH_PREFIX, &name);
         fprintf(stderr, "Running as unit: %s\n", r > 0 ? name : path);
         return CTL_EXIT_SUCCESS;
 }
 
 int ctl_run(int argc, char *argv[], CtlContext *c) {
-        RunOptions o = {};
+        RunOptions o = { .ctl = c };
         sd_bus *bus;
         int r;
 
+        /* No Ping first: RunTransient's own error says when corrald is not
+         * on the bus, one round trip through the broker and corrald less. */
         r = parse_argv(argc, argv, &o);
-        if (r == 0 && ctl_bus(c, &bus) < 0)
+        if (r == 0 && ctl_bus_unchecked(c, &bus) < 0)
                 r = CTL_EXIT_FAILURE;
         if (r == 0)
                 r = o.wait ? run_wait(bus, &o) : run_nowait(bus, &o);

@@ -18,11 +18,16 @@ typedef struct RunOptions {
         bool wait;
         bool pipe;
         char **cmd;             /* after "--", NULL-terminated; borrowed */
+        const CtlContext *ctl;  /* borrowed */
 } RunOptions;
 
 /* Build and send RunTransient. On success *ret_path is the unit's object
  * path; on failure the bus error is in reterr. */
 int run_call_transient(sd_bus *bus, const RunOptions *o, sd_bus_error *reterr, char **ret_path);
+
+/* Print why RunTransient failed (corrald not on the bus: as ctl_bus()
+ * says it) and return the exit code. */
+int run_log_call_error(const RunOptions *o, const sd_bus_error *e, int r);
 
 /* --wait: match the unit's PropertiesChanged, call RunTransient, wait for
  * its end, print the summary on stderr; returns the exit code. */

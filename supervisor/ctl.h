@@ -44,6 +44,16 @@ typedef int (*CtlCommand)(int argc, char *argv[], CtlContext *c);
  * and returns a negative errno; the caller exits CTL_EXIT_FAILURE. */
 int ctl_bus(CtlContext *c, sd_bus **ret);
 
+/* ctl_bus() without its Ping of corrald when --bus names the bus (with
+ * none the Ping picks the system or the private bus): for a command whose
+ * first call is to corrald anyway (run) and that reports corrald's absence
+ * from that call's error with ctl_bus_report_absent(). */
+int ctl_bus_unchecked(CtlContext *c, sd_bus **ret);
+
+/* A call to corrald failed with ServiceUnknown or NameHasNoOwner: print
+ * what ctl_bus() prints when its Ping fails and return true; else false. */
+bool ctl_bus_report_absent(const CtlContext *c, const sd_bus_error *e, int r);
+
 /* Print "corralctl: WHAT: MESSAGE" for a failed call and return the exit
  * code it maps to: NoSuchService → 4, everything else → 1. */
 int ctl_log_bus_error(const char *what, const sd_bus_error *e, int r);

@@ -146,5 +146,15 @@ else
 fi
 ct_check "... int2 is removed" wait_until "$T" gone int2
 
-corrald_stop
+# ---- no corrald on the bus ----
+# run sends no Ping first: RunTransient's error (ServiceUnknown from the
+# broker, which lives on) must still read as ctl_bus()'s message, for
+# --wait (its matches go out first) and without.
+corrald_kill9
+for w in --wait ""; do
+        err=$(timeout "$T" "$CTL" --bus "$CT_ADDR" run $w -- /bin/true 2>&1); rc=$?
+        ct_expect_eq "no corrald, run ${w:-without --wait}: exit 1" "$rc" 1
+        ct_expect_eq "... one line saying corrald is not running" "$err" \
+                "corralctl: corrald is not running on $CT_ADDR: $(python3 -c 'import os; print(os.strerror(113))')"
+done
 ct_finish
