@@ -5,8 +5,9 @@
  * Ordering (spec §4's lingering rule, bus-service.c): a Get of ActiveState
  * or Result of an ended transient is "the read of its result", after which
  * corrald removes it. So the end is seen through PropertiesChanged only,
- * and the one read after it is a single GetAll that returns Result,
- * ExecMainStatus and the timestamps together. There is no read of the
+ * and the one read after it is a GetAll that returns Result,
+ * ExecMainStatus and the timestamps together, with the Get of Result that
+ * lets corrald remove the unit sent right behind it (read_final()). There is no read of the
  * state right after RunTransient: corrald starts the unit after its reply
  * (start_wanted, dispatched later), so "inactive" then would mean "not
  * started yet" and would count as the read of its result. The matches are
@@ -59,6 +60,7 @@ typedef struct RunWait {
         char *name;                     /* owned */
         int interrupted;                /* the signal that made us stop the unit, 0 */
         int lost;                       /* -errno: corrald went away before the end */
+        bool reading;                   /* read_final() sent its calls */
         bool ended;                     /* final holds the read after the end */
         RunFigures sampled;             /* RUN_FIGURES_NONE until a sample read them */
         uint64_t sampled_usec;          /* CLOCK_REALTIME of the last sample, 0: none */
@@ -168,13 +170,54 @@ static void finish(RunWait *w, int lost) {
         (void) sd_event_exit(w->event, 0);
 }
 
-/* The read after the end: it is the read of its result, corrald removes it. */
-static void read_final(RunWait *w) {
-        int r = get_all(w, &w->final);
+static int on_final_properties(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        RunRead rr = { .figures = RUN_FIGURES_NONE };
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        RunWait *w = userdata;
+        int r;
 
+        if (e) {
+                fprintf(stderr, "corralctl: cannot read unit %s: %s\n", w->name, e->message ?: e->name);
+                finish(w, -sd_bus_message_get_errno(m) ?: -EIO);
+                return 0;
+        }
+        r = read_properties(m, &rr);
+        if (r < 0) {
+                fprintf(stderr, "corralctl: unit %s: bad reply: %s\n", w->name, strerror(-r));
+                finish(w, r);
+                return 0;
+        }
+        w->final = rr;
+        w->ended = true;
+        return 0;       /* done when the Get below answered */
+}
+
+static int on_final_get(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        RunWait *w = userdata;
+
+        if (w->ended)
+                finish(w, 0);
+        return 0;
+}
+
+/* The read after the end, as get_all() but both calls sent at once: the
+ * broker passes them on in order and corrald answers them in order, so
+ * the GetAll sees the unit and the Get (the read of its result: corrald
+ * removes the unit) comes after it; one round trip instead of two. */
+static void read_final(RunWait *w) {
+        int r;
+
+        w->reading = true;
+        w->sample_timer = sd_event_source_disable_unref(w->sample_timer);
+        r = sd_bus_call_method_async(w->bus, NULL, CTL_BUS_NAME, w->path, "org.freedesktop.DBus.Properties",
+                                     "GetAll", on_final_properties, w, "s", CTL_SERVICE_IFACE);
         if (r >= 0)
-                w->ended = true;
-        finish(w, r);
+                r = sd_bus_call_method_async(w->bus, NULL, CTL_BUS_NAME, w->path, "org.freedesktop.DBus.Properties",
+                                             "Get", on_final_get, w, "ss", CTL_SERVICE_IFACE, "Result");
+        if (r < 0) {
+                fprintf(stderr, "corralctl: cannot read unit %s: %s\n", w->name, strerror(-r));
+                finish(w, r);
+        }
 }
 
 static void keep_known(uint64_t *into, uint64_t v) {
@@ -229,7 +272,7 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         const char *iface;
         int r;
 
-        if (!w->path || w->ended || !streq(sd_bus_message_get_path(m) ?: "", w->path))
+        if (!w->path || w->reading || w->ended || !streq(sd_bus_message_get_path(m) ?: "", w->path))
                 return 0;
         r = sd_bus_message_read(m, "s", &iface);
         if (r < 0 || !streq(iface, CTL_SERVICE_IFACE))
