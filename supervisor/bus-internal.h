@@ -19,6 +19,12 @@
 
 typedef struct BusJob BusJob;
 
+/* A service's properties changed since the last PropertiesChanged. */
+typedef struct BusChanged {
+        Service *service;       /* borrowed: dropped in bus_service_removed() */
+        ServiceChange mask;
+} BusChanged;
+
 /* The private broker (bus-broker.c): a dbus-daemon listening on
  * RUNTIME_DIR/bus, recorded in RUNTIME_DIR/bus.pid. */
 typedef struct BusBroker {
@@ -39,6 +45,9 @@ struct Bus {
         BusJob *jobs;           /* pending Start/Stop/... replies */
         bool private_broker;    /* connected to our own dbus-daemon */
         bool emitting;          /* inside our own PropertiesChanged: getters are not a client read */
+        BusChanged *changed;    /* PropertiesChanged owed, sent once per loop turn (bus.c) */
+        size_t n_changed, n_changed_alloc;
+        sd_event_source *changed_source, *changed_exit_source;
         BusBroker broker;
 };
 

@@ -121,8 +121,11 @@ static int bus_setup(Bus *b, CrlError *reterr) {
 }
 
 static void bus_teardown(Bus *b) {
-        /* Replies owed on this connection cannot be sent on another one. */
+        /* Replies owed on this connection cannot be sent on another one;
+         * nor can its PropertiesChanged (whose services may be freed by now:
+         * bus_close() runs after the core's services are gone). */
         bus_jobs_detach(b);
+        b->n_changed = 0;
         b->disconnect_slot = sd_bus_slot_unref(b->disconnect_slot);
         b->manager_slot = sd_bus_slot_unref(b->manager_slot);
         b->service_slot = sd_bus_slot_unref(b->service_slot);
@@ -208,6 +211,9 @@ Bus *bus_close(Bus *b, bool stop_broker) {
                 return NULL;
         b->reconnect_source = sd_event_source_disable_unref(b->reconnect_source);
         bus_teardown(b);
+        b->changed_source = sd_event_source_disable_unref(b->changed_source);
+        b->changed_exit_source = sd_event_source_disable_unref(b->changed_exit_source);
+        free(b->changed);
         if (stop_broker && b->private_broker)
                 bus_broker_stop(&b->broker);
         bus_broker_done(&b->broker);
@@ -246,11 +252,16 @@ void bus_service_new(Bus *b, Service *s) {
         bus_emit_service_signal(b, s, "ServiceNew");
 }
 
+static void changed_flush_one(Bus *b, Service *s);
+
 void bus_service_removed(Bus *b, Service *s) {
+        if (!b)
+                return;
+        changed_flush_one(b, s);
         bus_emit_service_signal(b, s, "ServiceRemoved");
 }
 
-void bus_service_changed(Bus *b, Service *s, ServiceChange mask) {
+static void emit_changed(Bus *b, Service *s, ServiceChange mask) {
         static const struct {
                 ServiceChange flag;
                 const char *property;
@@ -267,8 +278,6 @@ void bus_service_changed(Bus *b, Service *s, ServiceChange mask) {
         size_t n = 0;
         int r;
 
-        if (!b || !b->bus)
-                return;
         for (size_t i = 0; i < ELEMENTSOF(table); i++)
                 if (mask & table[i].flag)
                         names[n++] = (char *) table[i].property;
@@ -282,4 +291,91 @@ void bus_service_changed(Bus *b, Service *s, ServiceChange mask) {
         b->emitting = false;
         if (r < 0)
                 bus_log_warning("bus: PropertiesChanged for service '%s': %s, ignoring", info.name, strerror(-r));
+}
+
+/* Every PropertiesChanged owed, in the order the services first changed. */
+static void flush_changed(Bus *b) {
+        _cleanup_free_ BusChanged *l = TAKE_PTR(b->changed);
+        size_t n = b->n_changed;
+
+        b->n_changed = b->n_changed_alloc = 0;
+        for (size_t i = 0; i < n && b->bus; i++)
+                emit_changed(b, l[i].service, l[i].mask);
+}
+
+static int on_changed(sd_event_source *src, void *userdata) {
+        flush_changed(userdata);
+        return 0;
+}
+
+/* The loop's last turn may have changed a service (the shutdown's last
+ * stop): sent before sd_event_loop() returns and the core is freed. */
+static int on_changed_exit(sd_event_source *src, void *userdata) {
+        flush_changed(userdata);
+        return 0;
+}
+
+static BusChanged *changed_find(Bus *b, Service *s) {
+        for (size_t i = b->n_changed; i > 0; i--)       /* the latest first: it changes again */
+                if (b->changed[i - 1].service == s)
+                        return &b->changed[i - 1];
+        return NULL;
+}
+
+static int changed_add(Bus *b, Service *s, ServiceChange mask) {
+        BusChanged *c = changed_find(b, s);
+        int r;
+
+        if (!b->changed_source) {
+                r = sd_event_add_defer(b->event, &b->changed_source, on_changed, b);
+                if (r >= 0)
+                        r = sd_event_source_set_priority(b->changed_source, SD_EVENT_PRIORITY_IMPORTANT);
+                if (r >= 0)
+                        r = sd_event_add_exit(b->event, &b->changed_exit_source, on_changed_exit, b);
+                if (r < 0) {
+                        b->changed_source = sd_event_source_disable_unref(b->changed_source);
+                        return r;
+                }
+        }
+        if (!c) {
+                if (b->n_changed == b->n_changed_alloc) {
+                        size_t n = b->n_changed_alloc ? 2 * b->n_changed_alloc : 8;
+                        BusChanged *l = reallocarray(b->changed, n, sizeof(*l));
+
+                        if (!l)
+                                return -ENOMEM;
+                        b->changed = l;
+                        b->n_changed_alloc = n;
+                }
+                c = &b->changed[b->n_changed++];
+                *c = (BusChanged) { .service = s };
+        }
+        c->mask |= mask;
+        return sd_event_source_set_enabled(b->changed_source, SD_EVENT_ONESHOT);
+}
+
+/* A state that passes within one turn of the loop (deactivating on the way
+ * to inactive when the cgroup is empty already, the MainPID of a process
+ * that exited) is not sent on its own: every service's changes of a turn go
+ * out as one PropertiesChanged with the values at the end of the turn, at
+ * the start of the next (before anything else, so before the replies of
+ * jobs that the change finished), as systemd's bus queue does. */
+void bus_service_changed(Bus *b, Service *s, ServiceChange mask) {
+        if (!b || !b->bus || mask == 0)
+                return;
+        if (changed_add(b, s, mask) < 0)
+                emit_changed(b, s, mask);       /* no memory to queue it: now, as it is */
+}
+
+/* s is going: what it owes goes out first, then ServiceRemoved. */
+static void changed_flush_one(Bus *b, Service *s) {
+        BusChanged *c = changed_find(b, s);
+        ServiceChange mask;
+
+        if (!c)
+                return;
+        mask = c->mask;
+        memmove(c, c + 1, (size_t) (b->changed + --b->n_changed - c) * sizeof(*c));
+        if (b->bus)
+                emit_changed(b, s, mask);
 }

@@ -91,12 +91,13 @@ int manager_remove_service(Manager *m, Service *s) {
 
         if (i < 0)
                 return -ENOENT;
+        /* While the bus still finds it: its last PropertiesChanged goes first. */
+        bus_service_removed(m->bus, s);
         memmove(m->services + i, m->services + i + 1, (m->n_services - (size_t) i - 1) * sizeof(Service *));
         m->n_services--;
         log_info("service '%s': removed", s->name);
         if (s->transient)
                 transient_file_remove(m, s->name);
-        bus_service_removed(m->bus, s);
         service_free(s);
         return 0;
 }
