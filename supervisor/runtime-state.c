@@ -232,8 +232,12 @@ static int write_all(int fd, const char *buf, size_t size) {
 }
 
 /* Temp file ".NAME.tmp" (hidden, so runtime_state_list() skips one left by
- * a crash), fsync, rename over NAME: a reader sees the old or the new
- * record, never a part. */
+ * a crash), rename over NAME: a reader sees the old or the new record,
+ * never a part. No fsync: a crash of corrald leaves the page cache
+ * alone, and one of the kernel ends the processes the record names, so
+ * whatever of it a disk-backed runtime directory kept names nothing that
+ * runs (re-adoption checks each pid's start time; a cut record fails to
+ * read). */
 int runtime_state_write(int dir_fd, const RuntimeState *s, CrlError *reterr) {
         _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -254,8 +258,6 @@ int runtime_state_write(int dir_fd, const RuntimeState *s, CrlError *reterr) {
         if (fd < 0)
                 return crl_error_set(reterr, errno, "runtime state '%s': create %s: %m", s->name, tmp);
         r = write_all(fd, buf, size);
-        if (r >= 0)
-                r = RET_NERRNO(fsync(fd));
         if (r >= 0)
                 r = RET_NERRNO(renameat(dir_fd, tmp, dir_fd, s->name));
         if (r < 0) {

@@ -3,7 +3,7 @@
 
 /* What corrald keeps of a running service under RUNTIME_DIR/services/NAME,
  * so a new corrald (after kill -9) re-adopts it: written atomically (temp
- * file, fsync, rename), read back line by line ("KEY=VALUE"), unknown keys
+ * file, rename; no fsync, see runtime_state_write()), read back line by line ("KEY=VALUE"), unknown keys
  * ignored. */
 
 #include <dirent.h>

@@ -32,8 +32,13 @@ static int write_all(int fd, const char *buf, size_t size) {
         return 0;
 }
 
-/* ".NAME.service.tmp" (hidden: never loaded), fsync, renamed over
- * NAME.service: a reader sees the whole file or none. */
+/* ".NAME.service.tmp" (hidden: never loaded), renamed over NAME.service:
+ * a reader sees the whole file or none. No fsync, as systemd writes its
+ * transient units: the file matters while something of the unit may run,
+ * which a crash of corrald leaves running (and the page cache with it) and
+ * one of the kernel ends: whatever of the file a disk-backed runtime
+ * directory kept then is removed by the next corrald, as nothing of the
+ * unit runs (manager_transient_settle()) or it fails to load. */
 static int write_file(int dir_fd, const char *name, const char *text) {
         _cleanup_close_ int fd = -EBADF;
         char file[NAME_MAX + 1], tmp[NAME_MAX + 1];
@@ -45,8 +50,6 @@ static int write_file(int dir_fd, const char *name, const char *text) {
         if (fd < 0)
                 return -errno;
         r = write_all(fd, text, strlen(text));
-        if (r >= 0)
-                r = RET_NERRNO(fsync(fd));
         if (r >= 0)
                 r = RET_NERRNO(renameat(dir_fd, tmp, dir_fd, file));
         if (r < 0)
