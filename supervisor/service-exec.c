@@ -752,6 +752,7 @@ static void apply_pending_unit(Service *s) {
 }
 
 int service_begin_start(Service *s) {
+        ServiceStdioOpening *opening = NULL;
         CrlError e = {};
         int r;
 
@@ -770,11 +771,17 @@ int service_begin_start(Service *s) {
         s->main_ran = false;
         free(s->status_text);
         s->status_text = NULL;
-        r = service_cgroup_create(s, &e);
+        /* The log hand-off first: the log process answers while the cgroup
+         * is made (issue 12, bench/run). */
+        r = service_stdio_open_begin(s->manager->config, &s->manager->log_client, s->unit,
+                                     s->transient ? s->caller_fd : NULL, &opening, &e);
+        if (r >= 0)
+                r = service_cgroup_create(s, &e);
         if (r >= 0 && s->unit->type == SERVICE_NOTIFY)
                 r = service_notify_open(s, &e);
         if (r >= 0)
-                r = service_stdio_open(s->manager->config, &s->manager->log_client, s->unit, s->transient ? s->caller_fd : NULL, &s->stdio, &e);
+                r = service_stdio_open_finish(TAKE_PTR(opening), &s->stdio, &e);
+        service_stdio_open_cancel(opening);     /* a step above failed */
         if (r < 0) {
                 start_refused(s, SERVICE_FAILURE_RESOURCES, &e);
                 return r;

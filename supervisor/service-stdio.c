@@ -56,6 +56,13 @@ typedef struct StdioBuild {
         int pipe_rd[_SINK_MAX], pipe_wr[_SINK_MAX];     /* owned; -EBADF when unused */
         int dir_fd, file_fd;                            /* owned; the log directory and NAME.log */
         int journal_fd;                                 /* owned; journald's stream for NAME, or -EBADF */
+        /* The hand-off to the log process (logger_handoff_send()). */
+        ServiceLogClient *lc;                           /* borrowed */
+        char *socket_path;                              /* owned; RUNTIME/log.sock */
+        struct sockaddr_un sa;
+        unsigned attempt;                               /* 1: the retry on a new log process */
+        bool fresh;                                     /* this attempt started the log process */
+        bool sent;                                      /* its answer is owed on lc */
 } StdioBuild;
 
 static void stdio_build_done(StdioBuild *b) {
@@ -66,6 +73,8 @@ static void stdio_build_done(StdioBuild *b) {
         b->dir_fd = safe_close(b->dir_fd);
         b->file_fd = safe_close(b->file_fd);
         b->journal_fd = safe_close(b->journal_fd);
+        free(b->socket_path);
+        b->socket_path = NULL;
 }
 
 static const char *stream_key(int stream) {
@@ -497,10 +506,10 @@ static int logger_start(const StdioBuild *b, ServiceLogClient *c, const char *pa
         return 0;
 }
 
-/* The hand-off of b's log pipe, directory and file over c, and its answer.
- * Returns 0 when taken, 1 when the connection was gone (the log process
- * exited: c must be dropped, nothing was taken), or -errno with e set. */
-static int handoff_send(const StdioBuild *b, ServiceLogClient *c, CrlError *e) {
+/* Send the hand-off of b's log pipe, directory and file over c. Returns 0
+ * when sent, 1 when the connection was gone (the log process exited: c
+ * must be dropped, nothing was taken), or -errno with e set. */
+static int handoff_write(const StdioBuild *b, ServiceLogClient *c, CrlError *e) {
         SvcLogHandoff h = { .magic = SVC_LOG_HANDOFF_MAGIC, .keep = b->mc->log_keep, .max_bytes = b->mc->log_max_bytes };
         int fds[SVC_LOG_HANDOFF_FDS] = { b->pipe_rd[SINK_FILE], b->dir_fd, b->file_fd };
         struct iovec iov = { &h, sizeof(h) };
@@ -510,7 +519,6 @@ static int handoff_send(const StdioBuild *b, ServiceLogClient *c, CrlError *e) {
         } control = {};
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof(control) };
         struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-        SvcLogAck ack = {};
         ssize_t n;
 
         assert(strlen(b->u->name) < sizeof(h.name));    /* open_log_file() checked NAME.log.KEEP fits */
@@ -523,10 +531,26 @@ static int handoff_send(const StdioBuild *b, ServiceLogClient *c, CrlError *e) {
         while (n < 0 && errno == EINTR);
         if (n < 0 && (errno == EPIPE || errno == ECONNRESET || errno == ENOTCONN))
                 return 1;
-        if (n >= 0)
-                do
-                        n = recv(c->fd, &ack, sizeof(ack), 0);
-                while (n < 0 && errno == EINTR);
+        if (n < 0) {
+                int err = errno;
+
+                service_log_client_done(c);     /* whether it was sent is not known */
+                if (err == EAGAIN)
+                        return crl_error_set(e, ETIMEDOUT, "service '%s': log process: no answer within %d s",
+                                             b->u->name, LOGGER_ANSWER_TIMEOUT_SEC);
+                return crl_error_set(e, err, "service '%s': log process: hand-off: %s", b->u->name, strerror(err));
+        }
+        return 0;
+}
+
+/* The log process's answer to the hand-off handoff_write() sent: as there. */
+static int handoff_answer(const StdioBuild *b, ServiceLogClient *c, CrlError *e) {
+        SvcLogAck ack = {};
+        ssize_t n;
+
+        do
+                n = recv(c->fd, &ack, sizeof(ack), 0);
+        while (n < 0 && errno == EINTR);
         if (n == 0 || (n < 0 && errno == ECONNRESET))
                 return 1;
         if (n != sizeof(ack)) {
@@ -552,80 +576,172 @@ static int handoff_send(const StdioBuild *b, ServiceLogClient *c, CrlError *e) {
         return 0;
 }
 
-/* The log pipe to the log process: over the connection we hold, else to
- * the one at RUNTIME/log.sock, else to a new one. A connection found gone
- * (the log process exited after its last input, or died) is replaced once
- * by a new log process. */
-static int logger_handoff(const StdioBuild *b, ServiceLogClient *c, CrlError *e) {
-        _cleanup_free_ char *path = NULL;
-        struct sockaddr_un sa;
-        int r = socket_address(b, &path, &sa, e);
+/* One attempt: the connection we hold, else the log process at
+ * RUNTIME/log.sock, else (and always on the retry) a new one; then the
+ * hand-off. Returns as handoff_write(). */
+static int handoff_attempt(StdioBuild *b, CrlError *e) {
+        ServiceLogClient *c = b->lc;
+        int r;
 
-        if (r < 0)
+        b->fresh = c->fd < 0 && b->attempt > 0;
+        if (c->fd < 0 && !b->fresh) {
+                r = client_connect(c, b->socket_path, &b->sa);
+                b->fresh = r == -ENOENT || r == -ECONNREFUSED;
+                if (r < 0 && !b->fresh)
+                        return crl_error_set(e, -r, "service '%s': log process socket %s: connect: %s",
+                                             b->u->name, b->socket_path, strerror(-r));
+        }
+        if (b->fresh && (r = logger_start(b, c, b->socket_path, &b->sa, e)) < 0)
                 return r;
-        if (c->fd >= 0 && !streq(c->socket_path, path))
-                service_log_client_done(c);     /* RuntimeDirectory= changed */
-        for (int attempt = 0;; attempt++) {
-                bool fresh = c->fd < 0 && attempt > 0;
+        return handoff_write(b, c, e);
+}
 
-                if (c->fd < 0 && !fresh) {
-                        r = client_connect(c, path, &sa);
-                        fresh = r == -ENOENT || r == -ECONNREFUSED;
-                        if (r < 0 && !fresh)
-                                return crl_error_set(e, -r, "service '%s': log process socket %s: connect: %s",
-                                                     b->u->name, path, strerror(-r));
-                }
-                if (fresh && (r = logger_start(b, c, path, &sa, e)) < 0)
+/* The connection was found gone (the log process exited after its last
+ * input, or died): it is replaced once by a new log process. */
+static int handoff_gone(StdioBuild *b, CrlError *e) {
+        service_log_client_done(b->lc);
+        if (b->fresh || b->attempt > 0)
+                return crl_error_set(e, ECONNRESET, "service '%s': log process %s: %s", b->u->name, b->socket_path,
+                                     "closed the connection before it answered");
+        b->attempt++;
+        return 0;
+}
+
+/* The log pipe to the log process, sent; logger_handoff_finish() reads
+ * the answer, so corrald can do other work of the start meanwhile. */
+static int logger_handoff_send(StdioBuild *b, CrlError *e) {
+        int r;
+
+        if (!b->socket_path) {
+                r = socket_address(b, &b->socket_path, &b->sa, e);
+                if (r < 0)
                         return r;
-                r = handoff_send(b, c, e);
+                if (b->lc->fd >= 0 && !streq(b->lc->socket_path, b->socket_path))
+                        service_log_client_done(b->lc);     /* RuntimeDirectory= changed */
+        }
+        for (;;) {
+                r = handoff_attempt(b, e);
+                if (r == 0)
+                        b->sent = true;
                 if (r <= 0)
                         return r;
-                service_log_client_done(c);
-                if (fresh || attempt > 0)
-                        return crl_error_set(e, ECONNRESET, "service '%s': log process %s: %s", b->u->name, path,
-                                             "closed the connection before it answered");
+                r = handoff_gone(b, e);
+                if (r < 0)
+                        return r;
         }
 }
 
-int service_stdio_open(const ManagerConfig *mc, ServiceLogClient *lc, const UnitConfig *u, const int caller_fds[3],
-                       ServiceStdio *ret, CrlError *reterr) {
-        _cleanup_(stdio_build_done) StdioBuild b = {
-                .mc = mc, .u = u,
-                .pipe_rd = { -EBADF }, .pipe_wr = { -EBADF },
-                .dir_fd = -EBADF, .file_fd = -EBADF, .journal_fd = -EBADF,
-        };
-        _cleanup_(service_stdio_done) ServiceStdio s = SERVICE_STDIO_NULL;
+/* The answer: 0 when the log process took the hand-off. */
+static int logger_handoff_finish(StdioBuild *b, CrlError *e) {
+        int r;
+
+        while (b->sent) {
+                b->sent = false;
+                r = handoff_answer(b, b->lc, e);
+                if (r <= 0)
+                        return r;
+                r = handoff_gone(b, e);
+                if (r >= 0)
+                        r = logger_handoff_send(b, e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+struct ServiceStdioOpening {
+        StdioBuild b;
+        ServiceStdio s;
+};
+
+static ServiceStdioOpening *opening_free(ServiceStdioOpening *o) {
+        if (o) {
+                stdio_build_done(&o->b);
+                service_stdio_done(&o->s);
+                free(o);
+        }
+        return NULL;
+}
+
+int service_stdio_open_begin(const ManagerConfig *mc, ServiceLogClient *lc, const UnitConfig *u,
+                             const int caller_fds[3], ServiceStdioOpening **ret, CrlError *reterr) {
+        ServiceStdioOpening *o;
+        StdioBuild *b;
+        ServiceStdio *s;
         int r;
 
         assert(mc && lc && u && ret);
 
+        o = malloc(sizeof(*o));
+        if (!o)
+                return crl_error_set(reterr, ENOMEM, "service '%s': out of memory", u->name);
+        o->b = (StdioBuild) {
+                .mc = mc, .u = u, .lc = lc,
+                .pipe_rd = { -EBADF }, .pipe_wr = { -EBADF },
+                .dir_fd = -EBADF, .file_fd = -EBADF, .journal_fd = -EBADF,
+        };
+        o->s = SERVICE_STDIO_NULL;
+        b = &o->b;
+        s = &o->s;
         if (caller_fds && caller_fds[0] >= 0)    /* StandardInputFileDescriptor wins */
-                r = dup_fd(caller_fds[0], &b, "caller's fd", &s.stdin_fd, reterr);
+                r = dup_fd(caller_fds[0], b, "caller's fd", &s->stdin_fd, reterr);
         else if (u->standard_input_file)
-                r = open_input_file(&b, &s.stdin_fd, reterr);
+                r = open_input_file(b, &s->stdin_fd, reterr);
         else
-                r = dup_fd(-EBADF, &b, "caller's fd", &s.stdin_fd, reterr);
+                r = dup_fd(-EBADF, b, "caller's fd", &s->stdin_fd, reterr);
         if (r >= 0)
-                r = open_stream(&b, 1, caller_fds, s.stdin_fd, &s.stdout_fd, reterr);
+                r = open_stream(b, 1, caller_fds, s->stdin_fd, &s->stdout_fd, reterr);
         if (r >= 0)
-                r = open_stream(&b, 2, caller_fds, s.stdout_fd, &s.stderr_fd, reterr);
-        if (r >= 0 && b.pipe_rd[SINK_FILE] >= 0)
-                r = open_log_file(&b, &s.log_path, reterr);
-        if (r >= 0 && b.pipe_rd[SINK_FILE] >= 0) {
-                r = logger_handoff(&b, lc, reterr);
-                s.logger_pid = lc->pid;
-        }
-        if (r < 0)
+                r = open_stream(b, 2, caller_fds, s->stdout_fd, &s->stderr_fd, reterr);
+        if (r >= 0 && b->pipe_rd[SINK_FILE] >= 0)
+                r = open_log_file(b, &s->log_path, reterr);
+        if (r >= 0 && b->pipe_rd[SINK_FILE] >= 0)
+                r = logger_handoff_send(b, reterr);
+        if (r < 0) {
+                opening_free(o);        /* the send is the last step: nothing was sent */
                 return r;
+        }
+        *ret = o;
+        return 0;
+}
+
+int service_stdio_open_finish(ServiceStdioOpening *o, ServiceStdio *ret, CrlError *reterr) {
+        ServiceStdio *s = &o->s;
+        int r;
+
+        r = logger_handoff_finish(&o->b, reterr);
+        if (r >= 0 && o->b.pipe_rd[SINK_FILE] >= 0)
+                s->logger_pid = o->b.lc->pid;
+        if (r < 0) {
+                opening_free(o);
+                return r;
+        }
         /* corrald's copies of the pipe, directory and file close with b:
          * only the service's ends (in s) and the log process's remain, out
          * of the launches' way while the service runs. */
-        s.stdin_fd = fd_move_high(s.stdin_fd);
-        s.stdout_fd = fd_move_high(s.stdout_fd);
-        s.stderr_fd = fd_move_high(s.stderr_fd);
-        *ret = s;
-        s = SERVICE_STDIO_NULL;
+        s->stdin_fd = fd_move_high(s->stdin_fd);
+        s->stdout_fd = fd_move_high(s->stdout_fd);
+        s->stderr_fd = fd_move_high(s->stderr_fd);
+        *ret = *s;
+        *s = SERVICE_STDIO_NULL;
+        opening_free(o);
         return 0;
+}
+
+void service_stdio_open_cancel(ServiceStdioOpening *o) {
+        ServiceStdio s = SERVICE_STDIO_NULL;
+
+        if (o && service_stdio_open_finish(o, &s, &(CrlError) {}) >= 0)  /* nothing to report: given up */
+                service_stdio_done(&s);
+}
+
+int service_stdio_open(const ManagerConfig *mc, ServiceLogClient *lc, const UnitConfig *u, const int caller_fds[3],
+                       ServiceStdio *ret, CrlError *reterr) {
+        ServiceStdioOpening *o = NULL;
+        int r;
+
+        r = service_stdio_open_begin(mc, lc, u, caller_fds, &o, reterr);
+        return r < 0 ? r : service_stdio_open_finish(o, ret, reterr);
 }
 
 void service_stdio_close_service_ends(ServiceStdio *s) {

@@ -56,6 +56,19 @@ typedef struct ServiceStdio {
 int service_stdio_open(const ManagerConfig *mc, ServiceLogClient *lc, const UnitConfig *u, const int caller_fds[3],
                        ServiceStdio *ret, CrlError *reterr);
 
+/* service_stdio_open() in two steps, so corrald does other work of the
+ * start while the log process answers: _begin() opens everything and sends
+ * the hand-off, _finish() waits for the answer (retrying on a new log
+ * process as service_stdio_open() does) and fills *ret; it frees o either
+ * way, and on failure leaves what service_stdio_open() leaves. Nothing may
+ * use lc between the two. _cancel() gives o up (it still reads the answer
+ * owed on lc, then closes everything). */
+typedef struct ServiceStdioOpening ServiceStdioOpening;
+int service_stdio_open_begin(const ManagerConfig *mc, ServiceLogClient *lc, const UnitConfig *u,
+                             const int caller_fds[3], ServiceStdioOpening **ret, CrlError *reterr);
+int service_stdio_open_finish(ServiceStdioOpening *o, ServiceStdio *ret, CrlError *reterr);
+void service_stdio_open_cancel(ServiceStdioOpening *o);
+
 /* Close corrald's copies once the launch passed them on (the service and
  * the log process keep theirs). Call service_stdio_done() when the service
  * is gone. */

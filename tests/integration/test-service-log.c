@@ -976,6 +976,63 @@ static void test_replaced(void) {
         CHECK(log_is("again.log", "from a"), "again.log has the line");
 }
 
+static char *mfree_str(char *p) {
+        free(p);
+        return NULL;
+}
+
+/* The start's two steps (service-exec.c): _begin() sends the hand-off, the
+ * answer waits on the connection until _finish() reads it; _cancel() (a
+ * later step of the start failed) still reads it, so the next start does
+ * not take it for its own, and lets go of the pipe. */
+static void test_begin_finish(void) {
+        _cleanup_(manager_config_freep) ManagerConfig *mc = config(10 << 20, 5);
+        _cleanup_(unit_config_freep) UnitConfig *a = unit("split-a", OUTPUT_LOG, NULL, OUTPUT_LOG, NULL);
+        _cleanup_(unit_config_freep) UnitConfig *b = unit("split-b", OUTPUT_LOG, NULL, OUTPUT_LOG, NULL);
+        ServiceStdioOpening *o = NULL;
+        ServiceStdio s = SERVICE_STDIO_NULL;
+        struct pollfd pfd;
+        CrlError e = {};
+        char *out = NULL;
+        SvcLogAck ack;
+        pid_t pid;
+        int fds;
+
+        printf("# open in two steps: sent by _begin(), answered by _finish(); _cancel() reads the answer\n");
+        CHECK(service_stdio_open(mc, &lc, b, NULL, &s, &e) == 0, "a first start connects: %s", e.message);
+        service_stdio_done(&s);
+        fds = count_fds();
+        CHECK(service_stdio_open_begin(mc, &lc, a, NULL, &o, &e) == 0 && o, "begin: %s", e.message);
+        pfd = (struct pollfd) { .fd = lc.fd, .events = POLLIN };
+        CHECK(poll(&pfd, 1, 5000) == 1, "the answer arrives before _finish() asks for it (sent by _begin())");
+        service_stdio_open_cancel(o);
+        CHECK(recv(lc.fd, &ack, sizeof(ack), MSG_DONTWAIT) < 0 && errno == EAGAIN,
+              "no answer left on the connection after _cancel()");
+        CHECK(count_fds() == fds, "_cancel() closed everything (%d fds before, %d after)", fds, count_fds());
+        /* It drops an input at its EOF, on its own loop: bounded wait. */
+        for (int i = 0; i < 250; i++) {
+                out = mfree_str(out);
+                if (sh(&out, "ls -l /proc/%d/fd | grep -c 'pipe:\\[' || true", (int) lc.pid) == 0 &&
+                    streq(out, "0\n"))
+                        break;
+                usleep(20000);
+        }
+        CHECK(out && streq(out, "0\n"), "the log process let go of the cancelled pipe within 5 s: %s pipes",
+              out ? out : "?");
+        free(out);
+
+        CHECK(service_stdio_open_begin(mc, &lc, b, NULL, &o, &e) == 0, "begin: %s", e.message);
+        CHECK(service_stdio_open_finish(o, &s, &e) == 0, "finish: %s", e.message);
+        CHECK(s.logger_pid > 0 && s.logger_pid == lc.pid && s.log_path, "the same log process took it (%d, %d)",
+              (int) s.logger_pid, (int) lc.pid);
+        pid = spawn_writer(&s, write_b);
+        service_stdio_close_service_ends(&s);
+        CHECK(wait_exit(pid) == 0, "the writer exits 0");
+        service_stdio_done(&s);
+        finish_logger("after the writer");
+        CHECK(log_is("split-b.log", "from b"), "split-b.log has the line");
+}
+
 int main(void) {
         /* Orphaned writers and log processes come to us, so we can wait. */
         if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0 || !mkdtemp(tmpdir))
@@ -995,6 +1052,7 @@ int main(void) {
         test_two_services();
         test_replaced();
         test_bad_handoff();
+        test_begin_finish();
         test_journal();
 
         if (!failures)
