@@ -41,11 +41,26 @@ static int pidfd_get_pid(int pidfd, pid_t *ret) {
         return *ret > 0 ? 0 : -ESRCH;  /* -1 once the process has been reaped */
 }
 
+/* Linux 6.11's pidfd ioctls (linux/pidfd.h): the namespace without a pid
+ * number or /proc; older kernels answer ENOTTY (an anonymous-inode pidfd)
+ * or EINVAL. */
+#define CRL_PIDFS_IOCTL_MAGIC 0xFF
+#define CRL_PIDFD_GET_NET_NAMESPACE _IO(CRL_PIDFS_IOCTL_MAGIC, 4)
+
 static int pidfd_open_ns(int pidfd, const char *type, int *ret) {
         char path[64];
         pid_t pid;
         int fd, r;
 
+        if (streq(type, "net")) {
+                fd = ioctl(pidfd, CRL_PIDFD_GET_NET_NAMESPACE, 0);
+                if (fd >= 0) {
+                        *ret = fd;
+                        return 0;
+                }
+                if (errno != ENOTTY && errno != EINVAL)
+                        return -errno;  /* ESRCH: it has exited */
+        }
         r = pidfd_get_pid(pidfd, &pid);
         if (r < 0)
                 return r;
@@ -104,7 +119,7 @@ int ns_join_apply(const NsPlan *plan) {
  * removed later reaches every mount namespace copied from ours. Not
  * MS_REC once it is a mount: the pins below it are shared already (made
  * below a shared mount), and a recursive change would walk every pin. */
-static int netns_dir_prepare(void) {
+static int netns_dir_make_shared(void) {
         if (mkdir("/run", 0755) < 0 && errno != EEXIST)
                 return -errno;
         if (mkdir(NETNS_DIR, 0755) < 0 && errno != EEXIST)
@@ -119,6 +134,20 @@ static int netns_dir_prepare(void) {
         return RET_NERRNO(mount(NULL, NETNS_DIR, NULL, MS_SHARED | MS_REC, NULL));
 }
 
+static int netns_dir_prepare(void) {
+        /* Once per process: a pin per start would otherwise take the
+         * kernel's namespace lock for the propagation change every time. */
+        static bool prepared = false;
+        int r;
+
+        if (prepared)
+                return 0;
+        r = netns_dir_make_shared();
+        if (r >= 0)
+                prepared = true;
+        return r;
+}
+
 int ns_pin(int pidfd, const char *name, CrlError *reterr) {
         _cleanup_close_ int nsfd = -EBADF, fd = -EBADF;
         char path[256], src[64];
@@ -131,8 +160,12 @@ int ns_pin(int pidfd, const char *name, CrlError *reterr) {
         r = netns_dir_prepare();
         if (r < 0)
                 return crl_error_set(reterr, r, "pin %s: prepare " NETNS_DIR ": %s", path, strerror(-r));
-        (void) umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW); /* a stale pin of an earlier run */
-        fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444);
+        fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
+        if (fd < 0 && errno == EEXIST) {
+                /* a stale pin of an earlier run */
+                (void) umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
+                fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444);
+        }
         if (fd < 0)
                 return crl_error_set(reterr, errno, "pin %s: %s", path, strerror(errno));
         (void) snprintf(src, sizeof(src), "/proc/self/fd/%d", nsfd);

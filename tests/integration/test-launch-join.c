@@ -71,28 +71,6 @@ static void test_netns_path(void) {
         (void) !system("ip netns delete corral-test-nspath");
 }
 
-static void test_pin(const NsProcess *other) {
-        char cmd[256], pid[32];
-        CrlError e = {};
-        FILE *f;
-        unsigned long long ino = 0;
-
-        (void) snprintf(pid, sizeof(pid), "%d", (int) other->main_pid);
-        CHECK(ns_pin(other->pidfd, "other", &e) == 0, "pin: %s", e.message);
-        f = popen("ip netns exec corral-other stat -L -c %i /proc/self/ns/net", "re");
-        if (f) {
-                if (fscanf(f, "%llu", &ino) != 1)
-                        ino = 0;
-                pclose(f);
-        }
-        CHECK(ino == ns_inode(pid, "net"), "ip netns exec saw %llu, service has %llu", ino, ns_inode(pid, "net"));
-        (void) snprintf(cmd, sizeof(cmd), "ip netns list | grep -q '^corral-other'");
-        CHECK(system(cmd) == 0, "not listed by ip netns list");
-        CHECK(ns_unpin("other", &e) == 0, "unpin: %s", e.message);
-        CHECK(access("/run/netns/corral-other", F_OK) < 0, "pin file left behind");
-        CHECK(ns_unpin("other", &e) == 0, "second unpin must be a no-op: %s", e.message);
-}
-
 /* How many mounts under /run/netns the process pid sees. */
 static int netns_mounts_of(pid_t pid) {
         char path[64], line[4096];
@@ -109,6 +87,40 @@ static int netns_mounts_of(pid_t pid) {
         fclose(f);
         return n;
 }
+
+static void test_pin(const NsProcess *other) {
+        char cmd[256], pid[32];
+        CrlError e = {};
+        FILE *f;
+        unsigned long long ino = 0;
+        int mounts;
+
+        (void) snprintf(pid, sizeof(pid), "%d", (int) other->main_pid);
+        /* A stale pin of that name (an earlier run's; here: our own
+         * namespace) is replaced, not kept. */
+        {
+                _cleanup_close_ int self = crl_pidfd_open(getpid(), 0);
+
+                CHECK(self >= 0 && ns_pin(self, "other", &e) == 0, "stale pin: %s", e.message);
+        }
+        mounts = netns_mounts_of(getpid());
+        CHECK(ns_pin(other->pidfd, "other", &e) == 0, "pin: %s", e.message);
+        CHECK(netns_mounts_of(getpid()) == mounts, "the new pin went on top of the stale one: %d mounts under "
+              "/run/netns, %d before", netns_mounts_of(getpid()), mounts);
+        f = popen("ip netns exec corral-other stat -L -c %i /proc/self/ns/net", "re");
+        if (f) {
+                if (fscanf(f, "%llu", &ino) != 1)
+                        ino = 0;
+                pclose(f);
+        }
+        CHECK(ino == ns_inode(pid, "net"), "ip netns exec saw %llu, service has %llu", ino, ns_inode(pid, "net"));
+        (void) snprintf(cmd, sizeof(cmd), "ip netns list | grep -q '^corral-other'");
+        CHECK(system(cmd) == 0, "not listed by ip netns list");
+        CHECK(ns_unpin("other", &e) == 0, "unpin: %s", e.message);
+        CHECK(access("/run/netns/corral-other", F_OK) < 0, "pin file left behind");
+        CHECK(ns_unpin("other", &e) == 0, "second unpin must be a no-op: %s", e.message);
+}
+
 
 /* A service with a mount namespace sees no /run/netns pin, neither those
  * made before it started (copied with the mount tree) nor later ones
