@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -508,10 +509,17 @@ static int mountinfo_line(MountInfo *mi, char **ret) {
         }
 }
 
-/* Field 5, the mount point, unescaped (\040 and friends) into buf. */
-static int mountinfo_point(const char *line, char *buf, size_t size) {
+/* Field 1, the mount id, and field 5, the mount point, unescaped (\040 and
+ * friends) into buf. */
+static int mountinfo_point(const char *line, uint64_t *ret_id, char *buf, size_t size) {
         const char *p = line;
         size_t n = 0;
+        char *end;
+
+        errno = 0;
+        *ret_id = strtoull(line, &end, 10);
+        if (errno != 0 || end == line || *end != ' ')
+                return -EBADMSG;
 
         for (int field = 0; field < 4; field++) {
                 p = strchr(p, ' ');
@@ -556,13 +564,29 @@ static bool wants_read_only(const NsMountOp *op) {
         return op->read_only && op->real[0] && op->kind != NS_MOUNT_INACCESSIBLE;
 }
 
+/* Whether fd is the root of mount id: the mount a mountinfo line names is
+ * the one visible at its path. Not for a hidden mount (below another one
+ * stacked on it or on a parent: the host's /sys under a fresh sysfs), whose
+ * path leads to another mount, visible and on a line of its own, or into
+ * one (not a mount root: mount_setattr() would refuse it). Without
+ * STATX_MNT_ID (before Linux 5.8), assumed. */
+static bool mount_visible(int fd, uint64_t id) {
+        struct statx stx;
+
+        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+                return true;
+        return !(stx.stx_mask & STATX_MNT_ID) || stx.stx_mnt_id == id;
+}
+
 /* Pass 2: read-only on every mount at or below a read-only entry, one mount
  * at a time, except below a deeper entry, which decides for itself: a
  * writable entry needs nothing, it was never made read-only. One read of
  * mountinfo for all entries (a read walks every mount of the namespace, and
- * flipping flags moves none). A mount hidden below another one has no path
- * of its own (ENOENT, or the visible mount there, which is ours to flip
- * anyway); mountinfo's paths are canonical, so no symlink is followed.
+ * flipping flags moves none). A hidden mount is skipped (mount_visible()):
+ * its path never led to it (the flags went to the covering mount, on its
+ * own line too), and a service that could unmount what covers it could as
+ * well remount it writable (CAP_SYS_ADMIN); mountinfo's paths are
+ * canonical, so no symlink is followed.
  * mount_setattr() sets MOUNT_ATTR_RDONLY alone: nosuid, nodev, noexec stay. */
 static int read_only_all(const NsPlan *plan, int *ret_index) {
         struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS };
@@ -580,9 +604,10 @@ static int read_only_all(const NsPlan *plan, int *ret_index) {
                 return -errno;
         while ((r = mountinfo_line(&mi, &line)) > 0) {
                 _cleanup_close_ int fd = -EBADF;
+                uint64_t id;
                 int j;
 
-                r = mountinfo_point(line, point, sizeof(point));
+                r = mountinfo_point(line, &id, point, sizeof(point));
                 if (r < 0)
                         break;
                 j = deciding_entry(plan, point);
@@ -590,7 +615,7 @@ static int read_only_all(const NsPlan *plan, int *ret_index) {
                         continue;
                 *ret_index = j;
                 fd = crl_openat2(AT_FDCWD, point, &how);
-                if (fd == -ENOENT)
+                if (fd == -ENOENT || (fd >= 0 && !mount_visible(fd, id)))
                         continue;
                 r = fd < 0 ? fd : set_attr(fd, "", MOUNT_ATTR_RDONLY, AT_EMPTY_PATH);
                 if (r < 0)

@@ -8,6 +8,8 @@
 #include "launch-util.h"
 
 #include <linux/capability.h>
+#include <sched.h>
+#include <sys/mount.h>
 
 /* CapBnd of the last output line. */
 static unsigned long long cap_bnd(Run *run) {
@@ -158,6 +160,45 @@ static void test_sysfs_netns(void) {
         free(host);
 }
 
+/* A launcher whose /sys has a mount the kernel table does not name (a
+ * systemd host's securityfs, pstore, fuse): under a private network it is
+ * hidden below the service's fresh sysfs, where its path is a plain
+ * directory, no mount root to make read-only. The start must not fail on
+ * it, and what the service sees there is its own read-only sysfs. Run in a
+ * child with a mount namespace of its own, so the host's /sys is left alone. */
+static void test_sysfs_hidden_mount(void) {
+        int status = 0;
+        pid_t pid = fork();
+
+        if (pid < 0)
+                abort();
+        if (pid == 0) {
+                _cleanup_(unit_config_freep) UnitConfig *u = unit_new("sysfs-hidden");
+                Run run;
+
+                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+                    mount("corral-kp", "/sys/kernel/mm", "tmpfs", 0, "size=4k") < 0) {
+                        printf("a tmpfs on /sys/kernel/mm in a mount namespace of the test's own: %m\n");
+                        fflush(stdout);
+                        _exit(2);
+                }
+                u->private_network = u->private_mounts = true;
+                u->protect_kernel_tunables = true;
+                run_sh(u, "touch /sys/kernel/mm/corral-kp 2>&1 | grep -q 'Read-only' && echo mm:ro; "
+                          "test -d /sys/kernel/mm/transparent_hugepage -o -d /sys/kernel/mm/ksm && echo mm:sysfs",
+                       &run);
+                if (run.r != 0 || !streq(chomp(&run), "mm:ro\nmm:sysfs")) {
+                        printf("r=%d %s '%s'\n", run.r, run.error.message, run.out);
+                        fflush(stdout);
+                        _exit(1);
+                }
+                _exit(0);
+        }
+        CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "private network + ProtectKernelTunables= with a mount below the launcher's /sys: status %d "
+              "(the child printed why above)", status);
+}
+
 /* Every key at once with the other sandboxing keys, as a hardened Debian
  * unit writes them (chrony's, systemd-timesyncd's): the entries overlap
  * (/proc/sys in a subset=pid /proc, /dev/kmsg in a private /dev, /sys
@@ -189,6 +230,7 @@ int main(void) {
         test_proc();
         test_proc_host_pidns();
         test_sysfs_netns();
+        test_sysfs_hidden_mount();
         test_together();
         return finish("test-launch-kprotect");
 }
