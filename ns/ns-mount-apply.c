@@ -193,6 +193,20 @@ static int fs_attach(int target_fd, const char *type, const char *options, unsig
 /* The clones: every bind source and the host's device nodes, taken before
  * any mount exists, so a tmpfs or bind of ours can never shadow one. */
 static const char *const dev_nodes[NS_DEV_NODES_MAX] = { "null", "zero", "full", "random", "urandom", "tty" };
+static const char *const dev_links[][2] = {
+        { "pts/ptmx", "ptmx" }, { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
+        { "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+};
+
+bool ns_mount_dev_has(const char *name) {
+        for (size_t i = 0; i < NS_DEV_NODES_MAX; i++)
+                if (streq(name, dev_nodes[i]))
+                        return true;
+        for (size_t i = 0; i < ELEMENTSOF(dev_links); i++)
+                if (streq(name, dev_links[i][1]))
+                        return true;
+        return streq(name, "pts") || streq(name, "shm");
+}
 
 /* The inaccessible entries with one source share one clone, taken for the
  * first of them: a directory target gets a tmpfs, not the node, and closing
@@ -334,10 +348,6 @@ static int mount_fs(const NsMountOp *op, int root_fd, const char *type, unsigned
  * and the tmpfs is nodev), made by name inside our fresh tmpfs, which holds
  * no symlink until the last loop. */
 static int dev_populate(int dev_fd, const int fds[]) {
-        static const char *const links[][2] = {
-                { "pts/ptmx", "ptmx" }, { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
-                { "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
-        };
         int mnt, fd, r;
 
         for (size_t i = 0; i < NS_DEV_NODES_MAX; i++) {
@@ -362,8 +372,8 @@ static int dev_populate(int dev_fd, const int fds[]) {
         safe_close(mnt);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < ELEMENTSOF(links); i++)
-                if (symlinkat(links[i][0], dev_fd, links[i][1]) < 0 && errno != EEXIST)
+        for (size_t i = 0; i < ELEMENTSOF(dev_links); i++)
+                if (symlinkat(dev_links[i][0], dev_fd, dev_links[i][1]) < 0 && errno != EEXIST)
                         return -errno;
         return 0;
 }

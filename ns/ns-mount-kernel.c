@@ -23,44 +23,45 @@ typedef struct KernelPath {
         const char *path;
         NsMountKind kind;
         bool optional;
+        bool implied;   /* a directory of sysfs itself, no symlink on the way: see plan_prune() */
 } KernelPath;
 
 static const KernelPath tunables_proc[] = {
-        { "/proc/acpi", NS_MOUNT_READ_ONLY, true },
-        { "/proc/apm", NS_MOUNT_READ_ONLY, true },
-        { "/proc/asound", NS_MOUNT_READ_ONLY, true },
-        { "/proc/bus", NS_MOUNT_READ_ONLY, true },
-        { "/proc/fs", NS_MOUNT_READ_ONLY, true },
-        { "/proc/irq", NS_MOUNT_READ_ONLY, true },
-        { "/proc/kallsyms", NS_MOUNT_INACCESSIBLE, true },
-        { "/proc/kcore", NS_MOUNT_INACCESSIBLE, true },
-        { "/proc/latency_stats", NS_MOUNT_READ_ONLY, true },
-        { "/proc/mtrr", NS_MOUNT_READ_ONLY, true },
-        { "/proc/scsi", NS_MOUNT_READ_ONLY, true },
-        { "/proc/sys", NS_MOUNT_READ_ONLY, true },      /* missing under ProcSubset=pid */
-        { "/proc/sysrq-trigger", NS_MOUNT_READ_ONLY, true },
-        { "/proc/timer_stats", NS_MOUNT_READ_ONLY, true },
+        { "/proc/acpi", NS_MOUNT_READ_ONLY, true, false },
+        { "/proc/apm", NS_MOUNT_READ_ONLY, true, false },
+        { "/proc/asound", NS_MOUNT_READ_ONLY, true, false },
+        { "/proc/bus", NS_MOUNT_READ_ONLY, true, false },
+        { "/proc/fs", NS_MOUNT_READ_ONLY, true, false },
+        { "/proc/irq", NS_MOUNT_READ_ONLY, true, false },
+        { "/proc/kallsyms", NS_MOUNT_INACCESSIBLE, true, false },
+        { "/proc/kcore", NS_MOUNT_INACCESSIBLE, true, false },
+        { "/proc/latency_stats", NS_MOUNT_READ_ONLY, true, false },
+        { "/proc/mtrr", NS_MOUNT_READ_ONLY, true, false },
+        { "/proc/scsi", NS_MOUNT_READ_ONLY, true, false },
+        { "/proc/sys", NS_MOUNT_READ_ONLY, true, false },      /* missing under ProcSubset=pid */
+        { "/proc/sysrq-trigger", NS_MOUNT_READ_ONLY, true, false },
+        { "/proc/timer_stats", NS_MOUNT_READ_ONLY, true, false },
 };
 
 /* systemd's READWRITE_IMPLICIT entries are our READ_WRITE: the cgroup tree
  * is ProtectControlGroups='s to decide, selinuxfs stays usable. */
 static const KernelPath tunables_sys[] = {
-        { "/sys", NS_MOUNT_READ_ONLY, false },
-        { "/sys/fs/bpf", NS_MOUNT_READ_ONLY, true },
-        { "/sys/fs/cgroup", NS_MOUNT_READ_WRITE, true },
-        { "/sys/fs/selinux", NS_MOUNT_READ_WRITE, true },
-        { "/sys/kernel/debug", NS_MOUNT_READ_ONLY, true },
-        { "/sys/kernel/tracing", NS_MOUNT_READ_ONLY, true },
+        { "/sys", NS_MOUNT_READ_ONLY, false, false },
+        { "/sys/fs/bpf", NS_MOUNT_READ_ONLY, true, true },
+        { "/sys/fs/cgroup", NS_MOUNT_READ_WRITE, true, false },
+        { "/sys/fs/selinux", NS_MOUNT_READ_WRITE, true, false },
+        { "/sys/kernel/debug", NS_MOUNT_READ_ONLY, true, true },
+        { "/sys/kernel/tracing", NS_MOUNT_READ_ONLY, true, true },
 };
 
 static const KernelPath modules[] = {
-        { "/lib/modules", NS_MOUNT_INACCESSIBLE, true },
-        { "/usr/lib/modules", NS_MOUNT_INACCESSIBLE, true },
+        { "/lib/modules", NS_MOUNT_INACCESSIBLE, true, false },
+        { "/usr/lib/modules", NS_MOUNT_INACCESSIBLE, true, false },
 };
 
 static const KernelPath logs[] = {
-        { "/proc/kmsg", NS_MOUNT_INACCESSIBLE, true },
-        { "/dev/kmsg", NS_MOUNT_INACCESSIBLE, true },
+        { "/proc/kmsg", NS_MOUNT_INACCESSIBLE, true, false },
+        { "/dev/kmsg", NS_MOUNT_INACCESSIBLE, true, false },
 };
 
 bool ns_mount_kernel_needs_inaccessible(const UnitConfig *u) {
@@ -187,6 +188,7 @@ static int add_table(NsPlan *plan, const KernelPath *t, size_t n, const char *fi
                                  t[i].kind == NS_MOUNT_READ_ONLY);
                 if (r < 0)
                         return r;
+                plan->mounts[plan->n_mounts - 1].implied = t[i].implied;
         }
         return 0;
 }

@@ -327,6 +327,81 @@ static void plan_sort(NsPlan *plan) {
         plan->n_mounts = n;
 }
 
+static bool path_below(const char *path, const char *prefix) {
+        size_t n = strlen(prefix);
+
+        if (streq(prefix, "/"))
+                return path[0] == '/' && path[1] != 0;
+        return strneq(path, prefix, n) && path[n] == '/';
+}
+
+/* Whether an entry is below m[i]: all those sort after it, among the
+ * entries that start with its target ("/a/b-c" sorts between "/a/b" and
+ * "/a/b/c"). */
+static bool any_below(const NsMountOp *m, size_t n, size_t i) {
+        size_t len = strlen(m[i].target);
+
+        for (size_t j = i + 1; j < n && strneq(m[j].target, m[i].target, len); j++)
+                if (path_below(m[j].target, m[i].target))
+                        return true;
+        return false;
+}
+
+/* Entries whose mount would change nothing the service can do, dropped
+ * before the child spends syscalls (and, for an unused clone, an RCU grace
+ * period) on them:
+ *   - an optional entry that needs its target to exist (read-only,
+ *     writable, inaccessible) directly below a minimal /dev of ours, on a
+ *     name that /dev never holds (/dev/kmsg under PrivateDevices=): the
+ *     child would find nothing there and skip it; nothing mounted before it
+ *     can make that name (an entry creates only its own path, and those
+ *     below /dev/NAME sort after it);
+ *   - an implied read-only entry (ProtectKernelTunables='s /sys/kernel/debug
+ *     & co., paths without symlinks) whose nearest entry above is a fresh
+ *     sysfs made read-only, with no entry below it: the sysfs has no mounts
+ *     of its own, so the read-only pass decides that path by the sysfs entry
+ *     alike; the bind onto itself would only add a read-only mount. */
+static bool prunable(const NsMountOp *m, size_t n, size_t i) {
+        const NsMountOp *op = &m[i], *up = NULL;
+        const char *name;
+
+        for (size_t j = i; j-- > 0;)
+                if (path_below(op->target, m[j].target)) {
+                        up = &m[j];
+                        break;
+                }
+        if (!up || !op->optional)
+                return false;
+        if (up->kind == NS_MOUNT_DEV && (op->kind == NS_MOUNT_READ_ONLY || op->kind == NS_MOUNT_READ_WRITE ||
+                                         op->kind == NS_MOUNT_INACCESSIBLE)) {
+                name = op->target + strlen(up->target) + (streq(up->target, "/") ? 0 : 1);
+                return !strchr(name, '/') && !ns_mount_dev_has(name);
+        }
+        return op->implied && op->kind == NS_MOUNT_READ_ONLY && up->kind == NS_MOUNT_SYSFS && up->read_only &&
+               !any_below(m, n, i);
+}
+
+/* Decided on the whole sorted list first, then compacted. */
+static int plan_prune(NsPlan *plan) {
+        _cleanup_free_ bool *drop = calloc(plan->n_mounts + 1, sizeof(bool));
+        NsMountOp *m = plan->mounts;
+        size_t n = 0;
+
+        if (!drop)
+                return -ENOMEM;
+        for (size_t i = 0; i < plan->n_mounts; i++)
+                drop[i] = prunable(m, plan->n_mounts, i);
+        for (size_t i = 0; i < plan->n_mounts; i++) {
+                if (drop[i]) {
+                        op_done(&m[i]);
+                        continue;
+                }
+                m[n++] = m[i];
+        }
+        plan->n_mounts = n;
+        return 0;
+}
+
 int ns_mount_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         const UnitConfig *u = p->unit;
         _cleanup_free_ char *inacc = NULL, *tmp = NULL;
@@ -353,5 +428,8 @@ int ns_mount_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr) {
         if (r < 0)
                 return crl_error_set(reterr, r, "step 'mount': %s", strerror(-r));
         plan_sort(plan);
+        r = plan_prune(plan);
+        if (r < 0)
+                return crl_error_set(reterr, r, "step 'mount': %s", strerror(-r));
         return 0;
 }

@@ -85,6 +85,8 @@ typedef struct NsMountOp {
         bool tree_attached;     /* the child attached tree_fd, kept open to clone the node from */
         bool read_only;
         bool recursive;
+        bool implied;           /* read-only already if a read-only fresh sysfs is all above it
+                                 * (plan_prune()); set for paths without symlinks only */
 } NsMountOp;
 
 #define NS_DEV_NODES_MAX 6
@@ -237,6 +239,8 @@ int ns_mount_describe(const NsMountOp *op, char *buf, size_t size);
 const char *ns_mount_kind_to_string(NsMountKind k);
 /* ns-mount-apply.c: the child side, before pivot_root. */
 int ns_mount_apply(NsPlan *plan, NsStep *ret_step, int *ret_index);
+/* Whether the minimal /dev (NS_MOUNT_DEV) may hold name, directly below it. */
+bool ns_mount_dev_has(const char *name);
 
 /* ns-mount-kernel.c: the API filesystems (/dev, /proc, /sys, /sys/fs/cgroup)
  * and the kernel protections (ProtectKernelTunables=, ProtectKernelModules=,

@@ -89,6 +89,27 @@ static void test_logs(void) {
         }
 }
 
+/* PrivateDevices= with the host's /dev bound over the minimal one
+ * (BindPaths=/dev wins on that path): /dev/kmsg is there again, and
+ * ProtectKernelLogs='s entry for it must still cover it. The minimal /dev
+ * alone has no kmsg (its entry is dropped from the plan). */
+static void test_logs_host_dev(void) {
+        const char *script = "dd if=/dev/kmsg count=0 2>/dev/null && echo dev:open || echo dev:refused; "
+                             "test -c /dev/kmsg && echo dev:chr || echo dev:none";
+        Run run;
+
+        for (int bind = 0; bind < 2; bind++) {
+                _cleanup_(unit_config_freep) UnitConfig *u = unit_new("logs-dev");
+
+                u->private_mounts = u->private_devices = u->protect_kernel_logs = true;
+                if (bind)
+                        unit_add_bind(u, "/dev", "/dev", false, false);
+                run_sh(u, script, &run);
+                CHECK(run.r == 0 && streq(chomp(&run), bind ? "dev:refused\ndev:chr" : "dev:refused\ndev:none"),
+                      "BindPaths=%s: r=%d %s '%s'", bind ? "/dev" : "(none)", run.r, run.error.message, run.out);
+        }
+}
+
 /* As nobody: the init (PID 1 of the service's PID namespace, root) is
  * another user's process. ProcSubset=pid: no /proc/meminfo, /proc/self
  * still there. */
@@ -227,6 +248,7 @@ int main(void) {
         require_root();
         test_tunables();
         test_logs();
+        test_logs_host_dev();
         test_proc();
         test_proc_host_pidns();
         test_sysfs_netns();

@@ -242,9 +242,14 @@ static void test_unsandboxed(void **state) {
         unit_config_free(u);    /* v borrowed: nothing of its own to free */
 }
 
-static void add_path(PathSpec **specs, size_t *n, const char *path) {
+static void add_opt_path(PathSpec **specs, size_t *n, const char *path, bool optional) {
         *specs = realloc(*specs, (*n + 1) * sizeof(PathSpec));
-        (*specs)[(*n)++] = (PathSpec) { .path = strdup(path) };
+        assert_non_null(*specs);
+        (*specs)[(*n)++] = (PathSpec) { .path = strdup(path), .ignore_missing = optional };
+}
+
+static void add_path(PathSpec **specs, size_t *n, const char *path) {
+        add_opt_path(specs, n, path, false);
 }
 
 /* One order for every entry: by target, a path before what is below it; on
@@ -337,6 +342,94 @@ static void test_mount_kernel(void **state) {
         assert_non_null(find_op(&plan, "/proc/kmsg"));
         ns_mount_plan_free(&plan);
         unit_config_free(u);
+        (void) snprintf(cmd, sizeof(cmd), "rm -rf %s", rt);
+        assert_int_equal(system(cmd), 0);
+}
+
+/* The plan for u with the kernel protections and PrivateDevices= (and a
+ * private network unless host_net), in the runtime dir rt. */
+static void plan_pruned(UnitConfig *u, const char *rt, bool host_net, NsPlan *plan) {
+        NsLaunchParams p;
+        CrlError e = {};
+
+        u->protect_kernel_tunables = u->protect_kernel_logs = true;
+        u->private_mounts = u->private_devices = true;
+        u->private_network = !host_net;
+        ns_launch_params_init(&p, u);
+        p.runtime_dir = rt;
+        plan->clone_flags = ns_unit_namespace_flags(u);
+        assert_int_equal(ns_mount_plan(&p, plan, &e), 0);
+}
+
+/* Entries that would mount nothing the service could tell apart are
+ * dropped from the plan (plan_prune()), and only those. */
+static void test_mount_prune(void **state) {
+        char rt[] = "/tmp/corral-test-prune-XXXXXX", cmd[64];
+        const NsMountOp *op;
+
+        assert_non_null(mkdtemp(rt));
+        {
+                /* /dev/kmsg in the minimal /dev, which never has it; the
+                 * sysfs table's directories below the read-only fresh /sys. */
+                UnitConfig *u = unit();
+                NsPlan plan = NS_PLAN_INIT;
+
+                add_opt_path(&u->inaccessible_paths, &u->n_inaccessible_paths, "/dev/sda", true);
+                add_opt_path(&u->inaccessible_paths, &u->n_inaccessible_paths, "/dev/sdb", false);
+                add_opt_path(&u->read_only_paths, &u->n_read_only_paths, "/dev/null", true);
+                plan_pruned(u, rt, false, &plan);
+                assert_null(find_op(&plan, "/dev/kmsg"));
+                assert_null(find_op(&plan, "/dev/sda"));
+                assert_non_null(find_op(&plan, "/dev/sdb"));   /* not optional: its absence is an error */
+                assert_non_null(find_op(&plan, "/dev/null"));  /* the minimal /dev has it */
+                assert_null(find_op(&plan, "/sys/kernel/debug"));
+                assert_null(find_op(&plan, "/sys/kernel/tracing"));
+                assert_null(find_op(&plan, "/sys/fs/bpf"));
+                assert_non_null(op = find_op(&plan, "/sys"));
+                assert_true(op->kind == NS_MOUNT_SYSFS && op->read_only);
+                assert_non_null(find_op(&plan, "/proc/kmsg"));
+                assert_non_null(find_op(&plan, "/proc/sys"));  /* /proc is writable: needed */
+                ns_mount_plan_free(&plan);
+                unit_config_free(u);
+        }
+        {
+                /* The host's /dev bound over the minimal one: /dev/kmsg is
+                 * there, its entry stays; a writable /sys/kernel between
+                 * /sys and /sys/kernel/debug, and an entry below
+                 * /sys/fs/bpf (after /sys/fs/bpf-x in the order): theirs
+                 * stay too. */
+                UnitConfig *u = unit();
+                NsPlan plan = NS_PLAN_INIT;
+
+                u->bind_paths = calloc(1, sizeof(BindMount));
+                u->bind_paths[0] = (BindMount) { .source = strdup("/dev"), .destination = strdup("/dev"), .recursive = true };
+                u->n_bind_paths = 1;
+                add_opt_path(&u->read_write_paths, &u->n_read_write_paths, "/sys/kernel", false);
+                add_opt_path(&u->read_write_paths, &u->n_read_write_paths, "/sys/fs/bpf-x", true);
+                add_opt_path(&u->read_write_paths, &u->n_read_write_paths, "/sys/fs/bpf/x", true);
+                plan_pruned(u, rt, false, &plan);
+                assert_non_null(op = find_op(&plan, "/dev"));
+                assert_int_equal(op->kind, NS_MOUNT_BIND);
+                assert_non_null(op = find_op(&plan, "/dev/kmsg"));
+                assert_int_equal(op->kind, NS_MOUNT_INACCESSIBLE);
+                assert_non_null(find_op(&plan, "/sys/kernel/debug"));
+                assert_non_null(find_op(&plan, "/sys/kernel/tracing"));
+                assert_non_null(find_op(&plan, "/sys/fs/bpf"));
+                ns_mount_plan_free(&plan);
+                unit_config_free(u);
+        }
+        {
+                /* The host's sysfs (no private network): read-only with all
+                 * its mounts, the table's entries stay. */
+                UnitConfig *u = unit();
+                NsPlan plan = NS_PLAN_INIT;
+
+                plan_pruned(u, rt, true, &plan);
+                assert_non_null(op = find_op(&plan, "/sys/kernel/debug"));
+                assert_int_equal(op->kind, NS_MOUNT_READ_ONLY);
+                ns_mount_plan_free(&plan);
+                unit_config_free(u);
+        }
         (void) snprintf(cmd, sizeof(cmd), "rm -rf %s", rt);
         assert_int_equal(system(cmd), 0);
 }
@@ -485,6 +578,7 @@ int main(void) {
                 cmocka_unit_test(test_unsandboxed),
                 cmocka_unit_test(test_mount_order),
                 cmocka_unit_test(test_mount_kernel),
+                cmocka_unit_test(test_mount_prune),
                 cmocka_unit_test(test_main_status_fallback),
                 cmocka_unit_test(test_status_record_text),
                 cmocka_unit_test(test_async_launch),
