@@ -283,6 +283,29 @@ static int mount_self(const NsMountOp *op, int root_fd) {
         return attach(tree, fd) < 0 ? -errno : TAKE_FD(fd);
 }
 
+/* A directory target: an empty mode-000 tmpfs, read-only. One superblock
+ * for all of them, as systemd binds its one inaccessible/dir everywhere:
+ * the first is made and attached, the later ones clone that mount (the
+ * clone keeps its flags); nothing can be written to tell them apart.
+ * Consumes fd; returns it. */
+static int inaccessible_dir(NsPlan *plan, int fd, unsigned attrs) {
+        _cleanup_close_ int target = fd, mnt = -EBADF;
+        int r;
+
+        if (plan->inaccessible_dir_fd < 0) {
+                mnt = fs_attach(target, "tmpfs", "mode=000", attrs);
+                if (mnt < 0)
+                        return mnt;
+                plan->inaccessible_dir_fd = TAKE_FD(mnt);
+                return TAKE_FD(target);
+        }
+        mnt = open_tree(plan->inaccessible_dir_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        if (mnt < 0)
+                return -errno;
+        r = attach(mnt, target);
+        return r < 0 ? r : TAKE_FD(target);
+}
+
 static int mount_inaccessible(NsPlan *plan, const NsMountOp *op, int root_fd) {
         _cleanup_close_ int fd = resolve_target(root_fd, op->target, MOUNT_POINT_NONE), mnt = -EBADF;
         unsigned attrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
@@ -294,10 +317,8 @@ static int mount_inaccessible(NsPlan *plan, const NsMountOp *op, int root_fd) {
                 return fd;
         if (fstat(fd, &st) < 0)
                 return -errno;
-        if (S_ISDIR(st.st_mode)) {
-                mnt = fs_attach(fd, "tmpfs", "mode=000", attrs);
-                return mnt < 0 ? mnt : TAKE_FD(fd);
-        }
+        if (S_ISDIR(st.st_mode))
+                return inaccessible_dir(plan, TAKE_FD(fd), attrs);
         if (owner->missing)
                 return -EBADF;
         tree = owner->tree_fd;
@@ -477,13 +498,15 @@ static int mount_each(NsPlan *plan, int root_fd, int *ret_index) {
         return 0;
 }
 
-/* The inaccessible nodes' clones stay open for the later entries to clone
- * from (node_owner()), until all are mounted. */
+/* The inaccessible nodes' clones and the first inaccessible directory stay
+ * open for the later entries to clone from (node_owner(),
+ * inaccessible_dir()), until all are mounted. */
 static int mount_all(NsPlan *plan, int root_fd, int *ret_index) {
         int r = mount_each(plan, root_fd, ret_index);
 
         for (size_t i = 0; i < plan->n_mounts; i++)
                 plan->mounts[i].tree_fd = safe_close(plan->mounts[i].tree_fd);
+        plan->inaccessible_dir_fd = safe_close(plan->inaccessible_dir_fd);
         return r;
 }
 

@@ -116,6 +116,7 @@ typedef struct NsPlan {
         NsMountOp *mounts;
         size_t n_mounts;
         int dev_fds[NS_DEV_NODES_MAX];  /* child-made open_tree() clones of the host's device nodes */
+        int inaccessible_dir_fd;        /* the child's first mode-000 tmpfs, attached: later ones clone it */
         NsCredential *credentials;      /* LoadCredential=/SetCredential= as read by the parent */
         size_t n_credentials;
         uid_t credentials_uid;          /* their owner, as the host sees the service's ids */
@@ -184,6 +185,7 @@ typedef struct NsPlan {
                 .exec_target_pidfd = -EBADF, .exec_cwd_fd = -EBADF,             \
                 .exec_root_fd = -EBADF, .mount_template_fd = -EBADF,            \
                 .dev_fds = { -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF },  \
+                .inaccessible_dir_fd = -EBADF,                                  \
         }
 
 /* ns-launch.c: shared by ns_launch_start() and ns_exec_start() */

@@ -50,12 +50,14 @@ static void test_read_only_and_writable(void) {
 
 /* The entries share one clone of the inaccessible file (the first entry,
  * a directory, gets a tmpfs; "file" attaches the clone, "file2" a clone of
- * that mount): each file hidden, each mount read-only, nosuid, nodev, noexec. */
+ * that mount), and the directories one tmpfs ("secret" a clone of a-dir's
+ * mount): each file hidden, each directory empty, mode 000 and unwritable
+ * also for root, each mount read-only, nosuid, nodev, noexec. */
 static void test_inaccessible(void) {
         _cleanup_(unit_config_freep) UnitConfig *u = unit_new("inacc");
         const char *flags = "awk -v p=%s '$5 == p {print $6}' /proc/self/mountinfo | tr , '\\n' | "
                             "grep -cxE 'ro|nosuid|nodev|noexec'";
-        char script[2048], f1[256], f2[256];
+        char script[2048], f1[256], f2[256], d1[256], d2[256];
         Run run;
 
         unit_add_path(&u->inaccessible_paths, &u->n_inaccessible_paths, at("a-dir"), false);
@@ -64,11 +66,16 @@ static void test_inaccessible(void) {
         unit_add_path(&u->inaccessible_paths, &u->n_inaccessible_paths, at("file2"), false);
         (void) snprintf(f1, sizeof(f1), flags, at("file"));
         (void) snprintf(f2, sizeof(f2), flags, at("file2"));
-        (void) snprintf(script, sizeof(script), "ls -A %s | wc -l; ls -A %s | wc -l; cat %s %s 2>&1 | grep -c content; %s; %s",
-                        at("a-dir"), at("secret"), at("file"), at("file2"), f1, f2);
+        (void) snprintf(d1, sizeof(d1), flags, at("a-dir"));
+        (void) snprintf(d2, sizeof(d2), flags, at("secret"));
+        (void) snprintf(script, sizeof(script),
+                        "ls -A %s | wc -l; ls -A %s | wc -l; cat %s %s 2>&1 | grep -c content; %s; %s; %s; %s; "
+                        "stat -c %%a %s %s; touch %s/x %s/x 2>&1 | grep -c 'Read-only'",
+                        at("a-dir"), at("secret"), at("file"), at("file2"), f1, f2, d1, d2, at("a-dir"),
+                        at("secret"), at("a-dir"), at("secret"));
         run_sh(u, script, &run);   /* as root: empty, content hidden */
-        CHECK(run.r == 0 && streq(chomp(&run), "0\n0\n0\n4\n4"), "root: r=%d %s '%s'", run.r, run.error.message,
-              run.out);
+        CHECK(run.r == 0 && streq(chomp(&run), "0\n0\n0\n4\n4\n4\n4\n0\n0\n2"), "root: r=%d %s '%s'", run.r,
+              run.error.message, run.out);
         unit_set_str(&u->user, "nobody");
         (void) snprintf(script, sizeof(script),
                         "ls %s 2>&1 | grep -c 'Permission denied'; cat %s %s 2>&1 | grep -c 'Permission denied'",
