@@ -61,6 +61,10 @@ static bool try_start(Manager *m, Service *s) {
                         return true;
                 }
         }
+        /* Held back while every launch slot is taken (service-launch.h):
+         * the pool's slot_freed brings us back. */
+        if (svc_launch_pool_full(&m->launch_pool))
+                return false;
         s->start_wanted = s->deps_pulled = false;
         service_event(s, SVC_EV_START);
         return true;

@@ -110,6 +110,10 @@ static unsigned manager_launch_slots(void) {
         return n > 0 ? 4 * (unsigned) n : 8;
 }
 
+static void on_launch_slot_freed(void *userdata) {
+        manager_dispatch_later(userdata);
+}
+
 int manager_new(sd_event *e, const ManagerParams *p, Manager **ret, CrlError *reterr) {
         Manager *m = calloc(1, sizeof(*m));
         UnitDiagnostics d = {};
@@ -121,6 +125,8 @@ int manager_new(sd_event *e, const ManagerParams *p, Manager **ret, CrlError *re
         m->services_dir_fd = m->status_dir_fd = m->transient_dir_fd = m->mount_template_fd = -EBADF;
         m->log_client = SERVICE_LOG_CLIENT_NULL;
         svc_launch_pool_init(&m->launch_pool, e, manager_launch_slots());
+        m->launch_pool.slot_freed = on_launch_slot_freed;
+        m->launch_pool.userdata = m;
         if (p->service_nofile) {
                 m->service_nofile = *p->service_nofile;
                 m->service_nofile_set = true;

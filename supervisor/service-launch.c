@@ -45,14 +45,21 @@ static void pool_kick(SvcLaunchPool *p) {
                 (void) sd_event_source_set_enabled(p->kick, SD_EVENT_ONESHOT);
 }
 
+/* A slot went free, or a launch that waited for one ended. */
+static void pool_freed(SvcLaunchPool *p) {
+        if (p->queue_head)
+                pool_kick(p);
+        else if (p->slot_freed)
+                p->slot_freed(p->userdata);
+}
+
 static void slot_release(SvcLaunch *l) {
         if (!l->counted)
                 return;
         l->counted = false;
         l->slot_timer = sd_event_source_disable_unref(l->slot_timer);
         l->req.pool->running--;
-        if (l->req.pool->queue_head)
-                pool_kick(l->req.pool);
+        pool_freed(l->req.pool);
 }
 
 static int on_slot_timer(sd_event_source *src, uint64_t usec, void *userdata) {
@@ -82,12 +89,14 @@ static void queue_remove(SvcLaunch *l) {
                 p->queue_tail = prev;
         l->queue_next = NULL;
         l->queued = false;
+        p->n_queued--;
 }
 
 static void queue_append(SvcLaunch *l) {
         SvcLaunchPool *p = l->req.pool;
 
         l->queued = true;
+        p->n_queued++;
         if (p->queue_tail)
                 p->queue_tail->queue_next = l;
         else
@@ -124,7 +133,11 @@ static SvcLaunch *launch_free(SvcLaunch *l) {
         sd_event_source_disable_unref(l->creds_source);
         sd_event_source_disable_unref(l->io);
         if (l->req.pool) {
+                bool queued = l->queued;
+
                 queue_remove(l);
+                if (queued)
+                        pool_freed(l->req.pool);
                 slot_release(l);
         }
         if (l->resolve)
@@ -262,6 +275,10 @@ void svc_launch_pool_init(SvcLaunchPool *p, sd_event *e, unsigned max) {
                 p->max = UINT_MAX;
         else
                 (void) sd_event_source_set_enabled(p->kick, SD_EVENT_OFF);
+}
+
+bool svc_launch_pool_full(const SvcLaunchPool *p) {
+        return p->running + p->n_queued >= p->max;
 }
 
 void svc_launch_pool_done(SvcLaunchPool *p) {

@@ -28,12 +28,22 @@ typedef struct SvcLaunch SvcLaunch;
 typedef struct SvcLaunchPool {
         sd_event *event;                /* borrowed */
         unsigned max, running;
+        unsigned n_queued;              /* in the queue below */
         SvcLaunch *queue_head, *queue_tail; /* borrowed: waiting for a slot */
         sd_event_source *kick;          /* owned: starts waiting launches on the next turn */
+        void (*slot_freed)(void *userdata);     /* optional: a slot went free */
+        void *userdata;
 } SvcLaunchPool;
 
 void svc_launch_pool_init(SvcLaunchPool *p, sd_event *e, unsigned max);
 void svc_launch_pool_done(SvcLaunchPool *p);
+/* Every slot is taken or promised to a queued launch: a new launch would
+ * wait in the queue. The manager holds its starts back then
+ * (manager-dispatch.c), so that what a start allocates for its launch is
+ * freed before the next start allocates what lasts. Launches still
+ * resolving credentials are not counted: a lookup that hangs (NSS) must
+ * not hold back the starts that need none. */
+bool svc_launch_pool_full(const SvcLaunchPool *p);
 
 typedef struct SvcLaunchRequest {
         const UnitConfig *unit;         /* borrowed */
