@@ -114,10 +114,10 @@ int service_cgroup_create(Service *s, CrlError *reterr) {
         if (!bpf_loaded && s->bpf)
                 log_debug("service '%s': cgroup BPF programs loaded (%zu programs)", s->name,
                           cg_bpf_programs_count(s->bpf));
-        strv_free(s->warnings);
-        s->warnings = warnings;
         STRV_FOREACH(w, warnings)
                 log_warning("service '%s': %s", s->name, *w);
+        if (service_set_warnings(s, warnings) < 0)
+                log_warning("service '%s': out of memory for its warnings, ignoring", s->name);
         r = service_cgroup_watch(s, reterr);
         if (r < 0)
                 service_cgroup_destroy(s);

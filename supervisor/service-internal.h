@@ -18,6 +18,15 @@
 typedef struct NsNet NsNet;
 typedef struct KillOp KillOp;
 
+/* A service's Warnings, shared by every service with the same lines (on a
+ * hybrid host, every service with a limit the host cannot enforce): one
+ * copy in the Manager's list, counted. */
+typedef struct WarningList {
+        struct WarningList *next;
+        unsigned n_ref;
+        char **strv;                    /* owned; not empty */
+} WarningList;
+
 typedef enum JobKind {
         JOB_START,
         JOB_STOP,
@@ -120,7 +129,7 @@ struct Service {
         bool netns_pinned;              /* /run/netns/corral-NAME exists */
 
         sd_event_source *timer;         /* start/stop timeout, restart delay, transient linger */
-        char **warnings;
+        WarningList *warnings;          /* a reference; NULL: none */
 
         /* Jobs and what the manager asked. */
         Job *jobs;                      /* waiting for this service */
@@ -160,6 +169,7 @@ struct Manager {
         int transient_dir_fd;           /* RUNTIME_DIR/transient: transient units (transient-file.h) */
         char *runtime_dir;
 
+        WarningList *warning_lists;     /* every service's distinct Warnings (service.c) */
         Service **services;             /* sorted by name */
         size_t n_services;
         char **load_errors;             /* invalid units and cycles, last load */
@@ -191,6 +201,10 @@ int service_queue_job(Service *s, JobKind kind, ServiceJobDone done, void *userd
 void service_set_error(Service *s, int error, const char *fmt, ...) _printf_(3, 4);
 void service_error_copy(Service *s, const CrlError *e);        /* replaces s->error */
 void service_error_clear(Service *s);
+/* Replace s's Warnings with w (taken, may be NULL), sharing an equal list. */
+int service_set_warnings(Service *s, char **w);
+int service_add_warning(Service *s, const char *w);     /* once: a line it has is skipped */
+char **service_warnings(const Service *s);              /* NULL: none */
 
 /* service-exec.c: the actions of the table. */
 void service_perform(Service *s, ServiceAction a, ServiceEvent ev);

@@ -294,7 +294,7 @@ void service_info(Service *s, ServiceInfo *ret) {
                 .ip_address = s->ip_address ? s->ip_address : "",
                 .log_path = s->stdio.log_path ? s->stdio.log_path : s->last_log_path ? s->last_log_path : "",
                 .status_text = s->status_text ? s->status_text : "",
-                .warnings = s->warnings,
+                .warnings = service_warnings(s),
                 .unit = s->unit,
                 .transient = s->transient,
         };

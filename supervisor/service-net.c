@@ -118,7 +118,7 @@ static void take_lease(Service *s) {
 
         free(s->ip_address);
         s->ip_address = strdup(l->address_str);
-        if (l->warning && !strv_contains(s->warnings, l->warning) && strv_extend(&s->warnings, l->warning) < 0)
+        if (l->warning && service_add_warning(s, l->warning) < 0)
                 log_warning("service '%s': out of memory for a warning, ignoring", s->name);
 }
 

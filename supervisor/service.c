@@ -91,7 +91,7 @@ Service *service_free(Service *s) {
         free(s->unsandboxed);   /* its pointers are unit's */
         free(s->error);
         free(s->last_stats);
-        strv_free(s->warnings);
+        (void) service_set_warnings(s, NULL);
         free(s->start_times);
         free(s->status_text);
         free(s->last_log_path);
@@ -134,6 +134,67 @@ void service_set_error(Service *s, int error, const char *fmt, ...) {
         va_end(ap);
         (void) crl_error_set(&e, error, "service '%s': %s", s->name, buf);
         service_error_copy(s, &e);
+}
+
+static void warning_list_unref(Manager *m, WarningList *l) {
+        if (!l || --l->n_ref > 0)
+                return;
+        for (WarningList **p = &m->warning_lists; *p; p = &(*p)->next)
+                if (*p == l) {
+                        *p = l->next;
+                        break;
+                }
+        strv_free(l->strv);
+        free(l);
+}
+
+static bool strv_equal(char *const *a, char *const *b) {
+        for (; *a && *b; a++, b++)
+                if (!streq(*a, *b))
+                        return false;
+        return !*a && !*b;
+}
+
+/* A thousand services with the same two lines hold one copy of them
+ * (docs/benchmarks.md, "Scale"): the distinct lists are few, a walk of
+ * them is cheap next to a start. */
+int service_set_warnings(Service *s, char **w) {
+        Manager *m = s->manager;
+        WarningList *l = NULL;
+
+        if (w && w[0]) {
+                for (l = m->warning_lists; l && !strv_equal(l->strv, w); l = l->next)
+                        ;
+                if (l) {
+                        l->n_ref++;
+                        strv_free(w);
+                } else if ((l = malloc(sizeof(*l)))) {
+                        *l = (WarningList) { .next = m->warning_lists, .n_ref = 1, .strv = w };
+                        m->warning_lists = l;
+                } else
+                        strv_free(w);
+        } else
+                strv_free(w);
+        warning_list_unref(m, s->warnings);     /* after: l may be it */
+        s->warnings = l;
+        return !l && w && w[0] ? -ENOMEM : 0;
+}
+
+int service_add_warning(Service *s, const char *w) {
+        char **l = service_warnings(s);
+
+        if (strv_contains(l, w))
+                return 0;
+        l = strv_copy(l);
+        if ((!l && service_warnings(s)) || strv_extend(&l, w) < 0) {
+                strv_free(l);
+                return -ENOMEM;
+        }
+        return service_set_warnings(s, l);
+}
+
+char **service_warnings(const Service *s) {
+        return s->warnings ? s->warnings->strv : NULL;
 }
 
 bool service_is_active(const Service *s) {
