@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Load corral's cgroup BPF programs with libbpf and attach them. */
 #include <bpf/bpf.h>
+#include <bpf/libbpf_version.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,23 +16,68 @@ static int stat_path(const char *path, struct stat *ret) {
         return stat(path, ret) < 0 ? -errno : 0;
 }
 
+/* libbpf, dlopen()ed by the first program set: a daemon whose units ask
+ * for no device or IP program never maps it, and it and its libraries
+ * (libelf, libz) are 0.29 MB of corrald's resident memory
+ * (docs/benchmarks.md, "Scale"). Each set holds a reference of its own:
+ * the dynamic loader counts them, so the library stays mapped while a set
+ * does, and a second dlopen() only looks the functions up again. */
+#define BPF_LIBRARY "libbpf.so.1"
+_Static_assert(LIBBPF_MAJOR_VERSION == 1, "the soname above is libbpf 1.x's");
+
+typedef struct BpfLib {
+        void *dl;                       /* owned: dlopen() handle, NULL: not loaded */
+        typeof(bpf_prog_load) *prog_load;
+        typeof(bpf_prog_attach) *prog_attach;
+        typeof(bpf_prog_detach2) *prog_detach2;
+        typeof(bpf_map_create) *map_create;
+        typeof(bpf_map_update_elem) *map_update_elem;
+} BpfLib;
+
+static int bpf_lib_load(BpfLib *l, CrlError *reterr) {
+        void *dl = dlopen(BPF_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+
+        if (!dl)
+                return crl_error_set(reterr, ELIBACC, "cannot load " BPF_LIBRARY ": %s", dlerror());
+        *l = (BpfLib) {
+                .prog_load = (typeof(bpf_prog_load) *) dlsym(dl, "bpf_prog_load"),
+                .prog_attach = (typeof(bpf_prog_attach) *) dlsym(dl, "bpf_prog_attach"),
+                .prog_detach2 = (typeof(bpf_prog_detach2) *) dlsym(dl, "bpf_prog_detach2"),
+                .map_create = (typeof(bpf_map_create) *) dlsym(dl, "bpf_map_create"),
+                .map_update_elem = (typeof(bpf_map_update_elem) *) dlsym(dl, "bpf_map_update_elem"),
+        };
+        if (!l->prog_load || !l->prog_attach || !l->prog_detach2 || !l->map_create || !l->map_update_elem) {
+                (void) dlclose(dl);
+                *l = (BpfLib) {};
+                return crl_error_set(reterr, ELIBBAD, BPF_LIBRARY " lacks a function corral uses");
+        }
+        l->dl = dl;
+        return 0;
+}
+
+static void bpf_lib_done(BpfLib *l) {
+        if (l->dl)
+                (void) dlclose(l->dl);
+        *l = (BpfLib) {};
+}
+
 typedef struct Attached {
         int prog_fd;
         enum bpf_attach_type type;
 } Attached;
 
-static int load_prog(enum bpf_prog_type type, const char *name, const struct bpf_insn *insns, size_t n,
-                     CrlError *reterr) {
-        int fd = bpf_prog_load(type, name, "GPL", insns, n, NULL);
+static int load_prog(const BpfLib *l, enum bpf_prog_type type, const char *name, const struct bpf_insn *insns,
+                     size_t n, CrlError *reterr) {
+        int fd = l->prog_load(type, name, "GPL", insns, n, NULL);
 
         if (fd < 0)
                 return crl_error_set(reterr, -fd, "cannot load the %s BPF program: %s", name, strerror(-fd));
         return fd;
 }
 
-static int attach(int cgroup_fd, int prog_fd, enum bpf_attach_type type, const char *what,
+static int attach(const BpfLib *l, int cgroup_fd, int prog_fd, enum bpf_attach_type type, const char *what,
                   Attached *done, size_t *n_done, CrlError *reterr) {
-        int r = bpf_prog_attach(prog_fd, cgroup_fd, type, BPF_F_ALLOW_MULTI);
+        int r = l->prog_attach(prog_fd, cgroup_fd, type, BPF_F_ALLOW_MULTI);
 
         if (r < 0)
                 return crl_error_set(reterr, -r, "cannot attach the %s BPF program to the cgroup: %s",
@@ -39,7 +86,7 @@ static int attach(int cgroup_fd, int prog_fd, enum bpf_attach_type type, const c
         return 0;
 }
 
-static int load_devices(const ResourceConfig *rc, CrlError *reterr) {
+static int load_devices(const BpfLib *l, const ResourceConfig *rc, CrlError *reterr) {
         _cleanup_free_ char *proc_devices = NULL;
         _cleanup_free_ struct bpf_insn *insns = NULL;
         _cleanup_free_ CgDevRule *rules = NULL;
@@ -53,10 +100,11 @@ static int load_devices(const ResourceConfig *rc, CrlError *reterr) {
                 r = cg_bpf_device_insns(rules, n_rules, &insns, &n);
         if (r < 0)
                 return crl_error_set(reterr, -r, "cannot build the device program: %s", strerror(-r));
-        return load_prog(BPF_PROG_TYPE_CGROUP_DEVICE, "corral_devices", insns, n, reterr);
+        return load_prog(l, BPF_PROG_TYPE_CGROUP_DEVICE, "corral_devices", insns, n, reterr);
 }
 
-static int fill_map(const IPPrefix *list, size_t n, int family, int *ret_fd, CrlError *reterr) {
+static int fill_map(const BpfLib *l, const IPPrefix *list, size_t n, int family, int *ret_fd,
+                    CrlError *reterr) {
         LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
         size_t count = 0;
         int fd;
@@ -66,7 +114,7 @@ static int fill_map(const IPPrefix *list, size_t n, int family, int *ret_fd, Crl
         *ret_fd = -EBADF;
         if (count == 0)
                 return 0;
-        fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "corral_ip", family == AF_INET ? 8 : 20, sizeof(uint64_t),
+        fd = l->map_create(BPF_MAP_TYPE_LPM_TRIE, "corral_ip", family == AF_INET ? 8 : 20, sizeof(uint64_t),
                             count, &opts);
         if (fd < 0)
                 return crl_error_set(reterr, -fd, "cannot create an LPM-trie BPF map: %s", strerror(-fd));
@@ -78,7 +126,7 @@ static int fill_map(const IPPrefix *list, size_t n, int family, int *ret_fd, Crl
                 if (list[i].family != family)
                         continue;
                 (void) cg_bpf_lpm_key(&list[i], key);
-                r = bpf_map_update_elem(fd, key, &one, BPF_ANY);
+                r = l->map_update_elem(fd, key, &one, BPF_ANY);
                 if (r < 0) {
                         safe_close(fd);
                         return crl_error_set(reterr, -r, "cannot fill an LPM-trie BPF map: %s", strerror(-r));
@@ -88,26 +136,28 @@ static int fill_map(const IPPrefix *list, size_t n, int family, int *ret_fd, Crl
         return 0;
 }
 
-static int load_ip(const ResourceConfig *rc, int *ret_in, int *ret_out, CrlError *reterr) {
+static int load_ip(const BpfLib *l, const ResourceConfig *rc, int *ret_in, int *ret_out, CrlError *reterr) {
         int maps[_CG_IP_MAP_MAX] = { -EBADF, -EBADF, -EBADF, -EBADF }, r;
         struct bpf_insn *insns = NULL;
         size_t n = 0;
 
         *ret_in = *ret_out = -EBADF;
-        r = fill_map(rc->ip_address_allow, rc->n_ip_address_allow, AF_INET, &maps[CG_IP_MAP_ALLOW4], reterr);
+        r = fill_map(l, rc->ip_address_allow, rc->n_ip_address_allow, AF_INET, &maps[CG_IP_MAP_ALLOW4], reterr);
         if (r >= 0)
-                r = fill_map(rc->ip_address_deny, rc->n_ip_address_deny, AF_INET, &maps[CG_IP_MAP_DENY4], reterr);
+                r = fill_map(l, rc->ip_address_deny, rc->n_ip_address_deny, AF_INET, &maps[CG_IP_MAP_DENY4], reterr);
         if (r >= 0)
-                r = fill_map(rc->ip_address_allow, rc->n_ip_address_allow, AF_INET6, &maps[CG_IP_MAP_ALLOW6], reterr);
+                r = fill_map(l, rc->ip_address_allow, rc->n_ip_address_allow, AF_INET6, &maps[CG_IP_MAP_ALLOW6],
+                             reterr);
         if (r >= 0)
-                r = fill_map(rc->ip_address_deny, rc->n_ip_address_deny, AF_INET6, &maps[CG_IP_MAP_DENY6], reterr);
+                r = fill_map(l, rc->ip_address_deny, rc->n_ip_address_deny, AF_INET6, &maps[CG_IP_MAP_DENY6],
+                             reterr);
         for (int dir = 0; dir < 2 && r >= 0; dir++) {
                 r = cg_bpf_ip_insns(maps, dir == 0, &insns, &n);
                 if (r < 0) {
                         r = crl_error_set(reterr, -r, "cannot build the IP program: %s", strerror(-r));
                         break;
                 }
-                r = load_prog(BPF_PROG_TYPE_CGROUP_SKB, dir == 0 ? "corral_ip_in" : "corral_ip_out", insns, n, reterr);
+                r = load_prog(l, BPF_PROG_TYPE_CGROUP_SKB, dir == 0 ? "corral_ip_in" : "corral_ip_out", insns, n, reterr);
                 free(insns);
                 if (r >= 0)
                         *(dir == 0 ? ret_in : ret_out) = r;
@@ -124,6 +174,7 @@ static int load_ip(const ResourceConfig *rc, int *ret_in, int *ret_out, CrlError
 
 struct CgBpfPrograms {
         int fd[_CG_BPF_PROG_MAX];       /* owned; -EBADF: rc asks for no such program */
+        BpfLib lib;                     /* loaded when one is there */
 };
 
 static const struct {
@@ -140,6 +191,7 @@ CgBpfPrograms *cg_bpf_programs_free(CgBpfPrograms *p) {
                 return NULL;
         for (CgBpfProg i = 0; i < _CG_BPF_PROG_MAX; i++)
                 safe_close(p->fd[i]);
+        bpf_lib_done(&p->lib);
         free(p);
         return NULL;
 }
@@ -148,15 +200,17 @@ int cg_bpf_programs_new(const ResourceConfig *rc, CgBpfPrograms **ret, CrlError 
         _cleanup_(cg_bpf_programs_freep) CgBpfPrograms *p = NULL;
         int r = 0;
 
-        p = malloc(sizeof(*p));
+        p = calloc(1, sizeof(*p));
         if (!p)
                 return crl_error_set(reterr, ENOMEM, "out of memory");
         for (CgBpfProg i = 0; i < _CG_BPF_PROG_MAX; i++)
                 p->fd[i] = -EBADF;
-        if (resource_config_wants_devices(rc))
-                r = p->fd[CG_BPF_PROG_DEVICE] = load_devices(rc, reterr);
+        if (resource_config_wants_devices(rc) || resource_config_wants_ip(rc))
+                r = bpf_lib_load(&p->lib, reterr);
+        if (r >= 0 && resource_config_wants_devices(rc))
+                r = p->fd[CG_BPF_PROG_DEVICE] = load_devices(&p->lib, rc, reterr);
         if (r >= 0 && resource_config_wants_ip(rc))
-                r = load_ip(rc, &p->fd[CG_BPF_PROG_IP_IN], &p->fd[CG_BPF_PROG_IP_OUT], reterr);
+                r = load_ip(&p->lib, rc, &p->fd[CG_BPF_PROG_IP_IN], &p->fd[CG_BPF_PROG_IP_OUT], reterr);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(p);
@@ -178,11 +232,11 @@ int cg_bpf_programs_attach(const CgBpfPrograms *p, int cgroup_fd, CrlError *rete
 
         for (CgBpfProg i = 0; i < _CG_BPF_PROG_MAX && r >= 0; i++)
                 if (p->fd[i] >= 0)
-                        r = attach(cgroup_fd, p->fd[i], prog_attach[i].type, prog_attach[i].what, done, &n_done,
+                        r = attach(&p->lib, cgroup_fd, p->fd[i], prog_attach[i].type, prog_attach[i].what, done, &n_done,
                                    reterr);
         if (r < 0)
                 for (size_t i = 0; i < n_done; i++)
-                        (void) bpf_prog_detach2(done[i].prog_fd, cgroup_fd, done[i].type); /* undo; the first error stands */
+                        (void) p->lib.prog_detach2(done[i].prog_fd, cgroup_fd, done[i].type); /* undo; the first error stands */
         return r < 0 ? r : 0;
 }
 
