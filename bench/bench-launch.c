@@ -270,6 +270,20 @@ static int compare(int rounds, int cgfd) {
         return 0;
 }
 
+/* [clone3-](none|all|six)[-pid1] */
+static bool known_mode(const char *mode) {
+        static const char *const base[] = { "none", "all", "six" };
+        const char *m = strneq(mode, "clone3-", 7) ? mode + 7 : mode;
+        size_t n = strlen(m);
+
+        if (n > 5 && streq(m + n - 5, "-pid1"))
+                n -= 5;
+        for (size_t i = 0; i < ELEMENTSOF(base); i++)
+                if (strlen(base[i]) == n && strneq(m, base[i], n))
+                        return true;
+        return false;
+}
+
 int main(int argc, char **argv) {
         int loops = 1, cgfd = -EBADF, r = 0;
         const char *mode;
@@ -316,6 +330,14 @@ int main(int argc, char **argv) {
                 return 2;
         }
         mode = argv[1];
+        if (!known_mode(mode)) {
+                /* e.g. "--loop N unit FILE": the unit modes take no --loop;
+                 * running a built-in unit instead would measure the wrong thing */
+                fprintf(stderr, "bench-launch: unknown mode '%s'\n"
+                        "usage: bench-launch [--loop N] none|all|six|clone3-none|clone3-all|clone3-six[-pid1] [CGROUP_DIR]\n",
+                        mode);
+                return 2;
+        }
         if (strstr(mode, "-pid1"))     /* the command as PID 1, no init (what unshare --fork does) */
                 launch_flags = NS_LAUNCH_KEEP_PID1;
         all = strstr(mode, "all") != NULL || strstr(mode, "six") != NULL;
