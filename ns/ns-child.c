@@ -362,14 +362,14 @@ static int child_run(NsPlan *plan, int sock, NsStep *step, int *index) {
         if (plan->nofile_set)
                 (void) setrlimit(RLIMIT_NOFILE, &plan->nofile);        /* lowering cannot fail */
 
-        /* The parent's steps between clone and release (attributes, the
-         * setup hook, cgroup.procs) run when it reads this: it never
-         * blocks on us, so it needs a message to wake up for. */
         /* Before the first report: the parent's setup hook moves the veth
          * into our network namespace. */
         *step = NS_STEP_NAMESPACES;
         if (plan->unshare_flags && unshare((int) plan->unshare_flags) < 0)
                 return -errno;
+        /* The parent's steps between clone and release (attributes, the
+         * setup hook, cgroup.procs) run when it reads this: it never
+         * blocks on us, so it needs a message to wake up for. */
         *step = NS_STEP_HANDSHAKE;
         if (plan->need_release && send(sock, (char[]) { NS_MSG_READY }, 1, MSG_NOSIGNAL) < 0)
                 return -errno;

@@ -47,24 +47,22 @@ static int pidfd_get_pid(int pidfd, pid_t *ret) {
 #define CRL_PIDFS_IOCTL_MAGIC 0xFF
 #define CRL_PIDFD_GET_NET_NAMESPACE _IO(CRL_PIDFS_IOCTL_MAGIC, 4)
 
-static int pidfd_open_ns(int pidfd, const char *type, int *ret) {
+static int pidfd_open_netns(int pidfd, int *ret) {
         char path[64];
         pid_t pid;
         int fd, r;
 
-        if (streq(type, "net")) {
-                fd = ioctl(pidfd, CRL_PIDFD_GET_NET_NAMESPACE, 0);
-                if (fd >= 0) {
-                        *ret = fd;
-                        return 0;
-                }
-                if (errno != ENOTTY && errno != EINVAL)
-                        return -errno;  /* ESRCH: it has exited */
+        fd = ioctl(pidfd, CRL_PIDFD_GET_NET_NAMESPACE, 0);
+        if (fd >= 0) {
+                *ret = fd;
+                return 0;
         }
+        if (errno != ENOTTY && errno != EINVAL)
+                return -errno;  /* ESRCH: it has exited */
         r = pidfd_get_pid(pidfd, &pid);
         if (r < 0)
                 return r;
-        (void) snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int) pid, type);
+        (void) snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) pid);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
@@ -154,7 +152,7 @@ int ns_pin(int pidfd, const char *name, CrlError *reterr) {
         int r;
 
         (void) snprintf(path, sizeof(path), NETNS_DIR "/corral-%s", name);
-        r = pidfd_open_ns(pidfd, "net", &nsfd);
+        r = pidfd_open_netns(pidfd, &nsfd);
         if (r < 0)
                 return crl_error_set(reterr, r, "pin %s: network namespace of the service: %s", path, strerror(-r));
         r = netns_dir_prepare();
