@@ -303,14 +303,10 @@ static void flush_changed(Bus *b) {
                 emit_changed(b, l[i].service, l[i].mask);
 }
 
+/* The defer source of a turn, and the exit source: the loop's last turn
+ * may have changed a service (the shutdown's last stop), sent before
+ * sd_event_loop() returns and the core is freed. */
 static int on_changed(sd_event_source *src, void *userdata) {
-        flush_changed(userdata);
-        return 0;
-}
-
-/* The loop's last turn may have changed a service (the shutdown's last
- * stop): sent before sd_event_loop() returns and the core is freed. */
-static int on_changed_exit(sd_event_source *src, void *userdata) {
         flush_changed(userdata);
         return 0;
 }
@@ -331,7 +327,7 @@ static int changed_add(Bus *b, Service *s, ServiceChange mask) {
                 if (r >= 0)
                         r = sd_event_source_set_priority(b->changed_source, SD_EVENT_PRIORITY_IMPORTANT);
                 if (r >= 0)
-                        r = sd_event_add_exit(b->event, &b->changed_exit_source, on_changed_exit, b);
+                        r = sd_event_add_exit(b->event, &b->changed_exit_source, on_changed, b);
                 if (r < 0) {
                         b->changed_source = sd_event_source_disable_unref(b->changed_source);
                         return r;
