@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cg-bpf.h"
+#include "dl-util.h"
 #include "fd-util.h"
 #include "fileio.h"
 
@@ -35,24 +36,15 @@ typedef struct BpfLib {
 } BpfLib;
 
 static int bpf_lib_load(BpfLib *l, CrlError *reterr) {
-        void *dl = dlopen(BPF_LIBRARY, RTLD_NOW | RTLD_LOCAL);
-
-        if (!dl)
-                return crl_error_set(reterr, ELIBACC, "cannot load " BPF_LIBRARY ": %s", dlerror());
-        *l = (BpfLib) {
-                .prog_load = (typeof(bpf_prog_load) *) dlsym(dl, "bpf_prog_load"),
-                .prog_attach = (typeof(bpf_prog_attach) *) dlsym(dl, "bpf_prog_attach"),
-                .prog_detach2 = (typeof(bpf_prog_detach2) *) dlsym(dl, "bpf_prog_detach2"),
-                .map_create = (typeof(bpf_map_create) *) dlsym(dl, "bpf_map_create"),
-                .map_update_elem = (typeof(bpf_map_update_elem) *) dlsym(dl, "bpf_map_update_elem"),
+        const CrlDlSym syms[] = {
+                { "bpf_prog_load", (void **) &l->prog_load },
+                { "bpf_prog_attach", (void **) &l->prog_attach },
+                { "bpf_prog_detach2", (void **) &l->prog_detach2 },
+                { "bpf_map_create", (void **) &l->map_create },
+                { "bpf_map_update_elem", (void **) &l->map_update_elem },
         };
-        if (!l->prog_load || !l->prog_attach || !l->prog_detach2 || !l->map_create || !l->map_update_elem) {
-                (void) dlclose(dl);
-                *l = (BpfLib) {};
-                return crl_error_set(reterr, ELIBBAD, BPF_LIBRARY " lacks a function corral uses");
-        }
-        l->dl = dl;
-        return 0;
+
+        return crl_dlopen_syms(BPF_LIBRARY, syms, ELEMENTSOF(syms), &l->dl, reterr);
 }
 
 static void bpf_lib_done(BpfLib *l) {

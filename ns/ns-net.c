@@ -13,6 +13,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include "dl-util.h"
 #include "fileio.h"
 #include "ns-net-internal.h"
 #include "ns-net.h"
@@ -256,29 +257,22 @@ int ns_net_with_state(NsNet *n, NsBridge *b, NsStateFn fn, void *userdata, CrlEr
 #define NFT_LIBRARY "libnftables.so.1"
 
 static int nft_load(NsNftLib *l, CrlError *reterr) {
-        void *dl;
+        const CrlDlSym syms[] = {
+                { "nft_ctx_new", (void **) &l->ctx_new },
+                { "nft_ctx_free", (void **) &l->ctx_free },
+                { "nft_ctx_buffer_output", (void **) &l->ctx_buffer_output },
+                { "nft_ctx_buffer_error", (void **) &l->ctx_buffer_error },
+                { "nft_ctx_get_error_buffer", (void **) &l->ctx_get_error_buffer },
+                { "nft_run_cmd_from_buffer", (void **) &l->run_cmd_from_buffer },
+        };
+        int r;
 
         if (l->dl)
                 return 0;
-        dl = dlopen(NFT_LIBRARY, RTLD_NOW | RTLD_LOCAL);
-        if (!dl)
-                return crl_error_set(reterr, ELIBACC, "nftables: cannot load " NFT_LIBRARY ": %s", dlerror());
-        *l = (NsNftLib) {
-                .ctx_new = (struct nft_ctx *(*)(uint32_t)) dlsym(dl, "nft_ctx_new"),
-                .ctx_free = (void (*)(struct nft_ctx *)) dlsym(dl, "nft_ctx_free"),
-                .ctx_buffer_output = (int (*)(struct nft_ctx *)) dlsym(dl, "nft_ctx_buffer_output"),
-                .ctx_buffer_error = (int (*)(struct nft_ctx *)) dlsym(dl, "nft_ctx_buffer_error"),
-                .ctx_get_error_buffer = (const char *(*)(struct nft_ctx *)) dlsym(dl, "nft_ctx_get_error_buffer"),
-                .run_cmd_from_buffer = (int (*)(struct nft_ctx *, const char *)) dlsym(dl, "nft_run_cmd_from_buffer"),
-        };
-        if (!l->ctx_new || !l->ctx_free || !l->ctx_buffer_output || !l->ctx_buffer_error ||
-            !l->ctx_get_error_buffer || !l->run_cmd_from_buffer) {
-                (void) dlclose(dl);
-                *l = (NsNftLib) {};
-                return crl_error_set(reterr, ELIBBAD, "nftables: " NFT_LIBRARY " lacks a function corral uses");
-        }
-        l->dl = dl;
-        return 0;
+        r = crl_dlopen_syms(NFT_LIBRARY, syms, ELEMENTSOF(syms), &l->dl, reterr);
+        if (r < 0)
+                crl_error_prefix(reterr, "nftables: ");
+        return r;
 }
 
 /* A context per run: libnftables opens its netlink socket without
