@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "dl-util.h"
+#include "fd-util.h"
 #include "fileio.h"
 #include "ns-net-internal.h"
 #include "ns-net.h"
@@ -83,7 +84,11 @@ static int bridge_add(NsNet *n, const char *name, struct in_addr subnet, uint8_t
 }
 
 /* corrald is the only writer of RUNTIME/net: the lock is taken once, never
- * waited for (a wait would block the loop), and kept until ns_net_free(). */
+ * waited for (a wait would block the loop), and kept until ns_net_free().
+ * The lock lives as long as any copy of its open file: the fd sits high
+ * (fd_move_high()), out of the low range a launch child keeps until its
+ * service execs, so a corrald restarted after a crash never finds it held
+ * by a child of the one before. */
 static int lock_take(NsNet *n, CrlError *reterr) {
         _cleanup_free_ char *path = NULL;
         int r;
@@ -93,7 +98,7 @@ static int lock_take(NsNet *n, CrlError *reterr) {
                 return crl_error_set(reterr, -r, "network: creating '%s': %s", n->dir, strerror(-r));
         if (asprintf(&path, "%s/lock", n->dir) < 0)
                 return -ENOMEM;
-        n->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+        n->lock_fd = fd_move_high(open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644));
         if (n->lock_fd < 0)
                 return crl_error_set(reterr, errno, "network: opening '%s': %m", path);
         if (flock(n->lock_fd, LOCK_EX | LOCK_NB) >= 0)

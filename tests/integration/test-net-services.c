@@ -76,7 +76,8 @@ static int svc_start_unit(NsNet *net, Svc *s, UnitConfig *unit, char **argv, uin
                                 .exit_signal = SIGCHLD };
         const BindMount *binds;
         size_t nb = 0;
-        int p[2], r;
+        int p[2], e[2], r;
+        char c;
 
         memset(s, 0, sizeof(*s));
         s->pidfd = -EBADF;
@@ -91,17 +92,31 @@ static int svc_start_unit(NsNet *net, Svc *s, UnitConfig *unit, char **argv, uin
         binds = ns_net_service_binds(s->ns, &nb);
         if (pipe2(p, O_CLOEXEC) < 0)
                 return -errno;
+        /* EOF on e[0] once the child exec'd or died: until then it holds a
+         * copy of our fds (the NsNet's lock among them), and the launcher
+         * too reports a start only at the exec. */
+        if (pipe2(e, O_CLOEXEC) < 0) {
+                close(p[0]);
+                close(p[1]);
+                return -errno;
+        }
         args.pidfd = (uint64_t) (uintptr_t) &s->pidfd;
         s->pid = crl_clone3(&args);
-        if (s->pid == 0)
+        if (s->pid == 0) {
+                close(p[1]);    /* EOF when the parent gives up */
                 child_run(p[0], binds, nb, argv);
+        }
         close(p[0]);
+        close(e[1]);
         if (before_hook)
                 before_hook(s);
         r = ns_net_service_hook(s->ns)(s->ns, s->pidfd, s->pid, err);
         if (r >= 0)
                 (void) !write(p[1], "g", 1);
         close(p[1]);
+        while (read(e[0], &c, 1) < 0 && errno == EINTR)
+                ;
+        close(e[0]);
         if (r >= 0 && fail_after_hook)
                 r = crl_error_set(err, ENOENT, "service '%s': step 'exec': No such file or directory", s->name);
         if (r >= 0)
