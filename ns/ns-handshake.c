@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 
 #include "fd-util.h"
+#include "fileio.h"
 #include "macros.h"
 #include "ns-plan.h"
 #include "syscalls.h"
@@ -157,9 +158,28 @@ static void launch_files_released(NsLaunch *l) {
         (void) watch(l->epoll_fd, EPOLL_CTL_DEL, l->proc.pidfd);
 }
 
+/* Whether a child cloned into cgroup_fd with CLONE_VFORK surely runs to
+ * its exec: the parent waits for that exec, and a child born frozen
+ * (cgroup.freeze here or above) never gets there, so the caller would hang
+ * until a thaw nobody can send. An empty cgroup's "frozen" is exact (a
+ * freeze of it or an ancestor sets it at once), and only the host's root
+ * can freeze an empty one, so the answer holds until the clone; a
+ * populated one (a control command in a running service) could be frozen
+ * by its own processes meanwhile: no. */
+static bool cgroup_runs_vfork(int cgroup_fd) {
+        _cleanup_free_ char *events = NULL;
+
+        if (cgroup_fd < 0)
+                return true;    /* our own cgroup: were it frozen, so were we */
+        if (read_file_at(cgroup_fd, "cgroup.events", &events, NULL) < 0)
+                return false;
+        return strstr(events, "populated 0\n") && strstr(events, "frozen 0\n");
+}
+
 int ns_launch_start_plan(const NsLaunchParams *p, NsPlan *plan, NsLaunch **ret, CrlError *reterr) {
         _cleanup_(ns_launch_freep) NsLaunch *l = NULL;
-        _cleanup_close_ int child_sock = -EBADF;
+        _cleanup_close_ int child_sock = -EBADF, plan_fd = -EBADF, exe_fd = -EBADF;
+        NsExecutor x, *executor = NULL;
         pid_t pid;
         int r;
 
@@ -173,9 +193,24 @@ int ns_launch_start_plan(const NsLaunchParams *p, NsPlan *plan, NsLaunch **ret, 
                 r = launch_hold_borrowed(l, reterr);
                 if (r < 0)
                         return r;
-                l->plan.fd_floor = ns_plan_fd_floor(&l->plan, child_sock);
         }
-        pid = ns_launch_clone(&l->params, &l->plan, &l->proc.pidfd, &l->proc);
+        if (p->executor_fd >= 0 && !(p->flags & NS_LAUNCH_NO_CLONE3) && cgroup_runs_vfork(p->cgroup_fd)) {
+                /* The plan as the executor reads it, with the fds it names */
+                r = ns_plan_wire_write(&l->plan, &plan_fd);
+                if (r < 0)
+                        return crl_error_set(reterr, -r, "step 'executor': writing the plan: %s", strerror(-r));
+                exe_fd = fcntl(p->executor_fd, F_DUPFD_CLOEXEC, 3);
+                if (exe_fd < 0)
+                        return crl_error_set(reterr, errno, "step 'executor': dup: %s", strerror(errno));
+                x = (NsExecutor) { .exe_fd = exe_fd, .plan_fd = plan_fd, .sock = child_sock };
+                executor = &x;
+        }
+        if (!(p->flags & NS_LAUNCH_NO_SHARED_FILES)) {
+                l->plan.fd_floor = ns_plan_fd_floor(&l->plan, child_sock);
+                if (exe_fd >= (int) l->plan.fd_floor || plan_fd >= (int) l->plan.fd_floor)
+                        l->plan.fd_floor = (unsigned) (exe_fd > plan_fd ? exe_fd : plan_fd) + 1;
+        }
+        pid = ns_launch_clone(&l->params, &l->plan, executor, &l->proc.pidfd, &l->proc);
         if (pid < 0)
                 return crl_error_set(reterr, pid, "step 'clone': clone3: %s", strerror(-pid));
         if (pid == 0) {
@@ -229,6 +264,8 @@ static void child_error_format(const NsPlan *plan, const NsChildError *e, CrlErr
                 (void) ns_mount_describe(&plan->mounts[e->index], detail, sizeof(detail));
         else if (e->step == NS_STEP_EXEC)
                 (void) snprintf(detail, sizeof(detail), "execute %s", plan->exec_path ?: plan->argv[0]);
+        else if (e->step == NS_STEP_EXECUTOR)
+                (void) snprintf(detail, sizeof(detail), "execute corral-executor");
         else if (e->step == NS_STEP_WORKING_DIRECTORY)
                 (void) snprintf(detail, sizeof(detail), "change directory to %s",
                                 plan->working_directory ? plan->working_directory : "/");

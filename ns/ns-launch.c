@@ -16,6 +16,7 @@
 
 static const char *const step_names[_NS_STEP_MAX] = {
         [NS_STEP_CLONE] = "clone",
+        [NS_STEP_EXECUTOR] = "executor",
         [NS_STEP_CGROUP] = "cgroup",
         [NS_STEP_USERNS_MAP] = "userns-map",
         [NS_STEP_SETUP_HOOK] = "setup-hook",
@@ -93,6 +94,7 @@ void ns_launch_params_init(NsLaunchParams *p, const UnitConfig *unit) {
                 .join_pidfd = -EBADF,
                 .status_record_fd = -EBADF,
                 .mount_template_fd = -EBADF,
+                .executor_fd = -EBADF,
         };
 }
 
@@ -208,26 +210,140 @@ int ns_child_report(int sock, NsStep step, int error, int index) {
         return send(sock, &e, sizeof(e), MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-/* One above the highest fd the child of this plan uses (besides those it
- * opens itself): with corrald's long-lived fds kept high (fd_move_high())
- * this stays small however many services run. */
-unsigned ns_plan_fd_floor(const NsPlan *plan, int child_sock) {
-        const int fds[] = {
+size_t ns_plan_fds(const NsPlan *plan, int child_sock, int *fds) {
+        const int all[NS_PLAN_FDS_MAX] = {
                 child_sock, plan->status_fd, plan->record_fd, plan->stdio[0], plan->stdio[1], plan->stdio[2],
                 plan->join_pidfd, plan->netns_fd, plan->exec_target_pidfd, plan->exec_cwd_fd, plan->exec_root_fd,
                 plan->mount_template_fd,
         };
-        int max = 2;    /* 0-2: inherited with stdio_inherit */
+        size_t n = 0;
 
-        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+        for (size_t i = 0; i < ELEMENTSOF(all); i++)
+                if (all[i] >= 0)
+                        fds[n++] = all[i];
+        return n;
+}
+
+/* One above the highest fd the child of this plan uses (besides those it
+ * opens itself): with corrald's long-lived fds kept high (fd_move_high())
+ * this stays small however many services run. */
+unsigned ns_plan_fd_floor(const NsPlan *plan, int child_sock) {
+        int fds[NS_PLAN_FDS_MAX], max = 2;      /* 0-2: inherited with stdio_inherit */
+        size_t n = ns_plan_fds(plan, child_sock, fds);
+
+        for (size_t i = 0; i < n; i++)
                 if (fds[i] > max)
                         max = fds[i];
         return (unsigned) max + 1;
 }
 
+#if defined(__x86_64__)
+/* clone3() whose child runs fn(arg) on the stack args gives and exits with
+ * what it returns, never coming back here: with CLONE_VM the child must
+ * not return through frames the parent will return through too (vfork's
+ * rule). Only rax, rcx and r11 change across the syscall, so fn and arg
+ * reach the child in r12 and r13. */
+static pid_t clone3_run(crl_clone_args *args, int (*fn)(void *), void *arg) {
+        register long rax __asm__("rax") = SYS_clone3;
+        register crl_clone_args *rdi __asm__("rdi") = args;
+        register size_t rsi __asm__("rsi") = sizeof(*args);
+        register int (*r12)(void *) __asm__("r12") = fn;
+        register void *r13 __asm__("r13") = arg;
+
+        __asm__ volatile("syscall\n\t"
+                         "test %%rax, %%rax\n\t"
+                         "jnz 1f\n\t"
+                         "xor %%ebp, %%ebp\n\t"
+                         "mov %%r13, %%rdi\n\t"
+                         "call *%%r12\n\t"
+                         "mov %%eax, %%edi\n\t"
+                         "mov $231, %%eax\n\t"        /* exit_group */
+                         "syscall\n\t"
+                         "hlt\n"
+                         "1:\n\t"
+                         : "+r"(rax)
+                         : "r"(rdi), "r"(rsi), "r"(r12), "r"(r13)
+                         : "rcx", "r11", "memory", "cc");
+        return (pid_t) rax;
+}
+#define HAVE_CLONE3_RUN 1
+#endif
+
+typedef struct ExecChild {
+        unsigned fd_floor;
+        int sock, exe_fd;
+        int fds[NS_PLAN_FDS_MAX + 1];   /* to keep across the execveat() */
+        size_t n_fds;
+        char *argv[4];
+        char **envp;
+        char sock_str[12], plan_str[12];
+} ExecChild;
+
+/* The child of clone3_run(): it shares our memory and our stack's
+ * neighbourhood while we wait for its exec, so it makes raw system calls
+ * only (no errno, no sanitizer bookkeeping) and writes nothing of ours.
+ * Its own fd table (as ns_child_own_fds()), the plan's fds without
+ * O_CLOEXEC, then the executor; a failure is reported as the step
+ * 'executor'. */
+__attribute__((no_sanitize_address, no_sanitize_undefined)) static int exec_child(void *userdata) {
+        ExecChild *c = userdata;
+        NsChildError e = { .step = NS_STEP_EXECUTOR, .index = -1 };
+        long r = 0;
+
+        if (c->fd_floor > 0) {
+                r = syscall(SYS_close_range, c->fd_floor, ~0U, 2U /* CLOSE_RANGE_UNSHARE */);
+                if (r < 0)
+                        r = syscall(SYS_unshare, CLONE_FILES);
+                if (r >= 0)
+                        r = syscall(SYS_sendto, c->sock, "F", 1, MSG_NOSIGNAL, NULL, 0);
+        }
+        for (size_t i = 0; r >= 0 && i < c->n_fds; i++)
+                r = syscall(SYS_fcntl, c->fds[i], F_SETFD, 0);
+        if (r >= 0)
+                r = syscall(SYS_execveat, c->exe_fd, "", c->argv, c->envp, AT_EMPTY_PATH);
+        /* syscall() left the error in the shared errno; read it before anything else may */
+        e.error = errno;
+        (void) syscall(SYS_sendto, c->sock, &e, sizeof(e), MSG_NOSIGNAL, NULL, 0);
+        return 127;
+}
+
+/* The child starts as corral-executor: returns its pid, or -ENOSYS where
+ * clone3_run() is not built (the caller forks instead). */
+static pid_t launch_clone_exec(crl_clone_args *args, const NsPlan *plan, const NsExecutor *x) {
+#ifdef HAVE_CLONE3_RUN
+        extern char **environ;
+        ExecChild c = {
+                .fd_floor = plan->fd_floor, .sock = x->sock, .exe_fd = x->exe_fd, .envp = environ,
+        };
+        /* The child's stack, ours only while it runs: we wait in clone3 */
+        _Alignas(16) char stack[16384];
+        pid_t pid;
+
+        c.n_fds = ns_plan_fds(plan, x->sock, c.fds);
+        c.fds[c.n_fds++] = x->plan_fd;
+        (void) snprintf(c.sock_str, sizeof(c.sock_str), "%d", x->sock);
+        (void) snprintf(c.plan_str, sizeof(c.plan_str), "%d", x->plan_fd);
+        c.argv[0] = (char *) "corral-executor";
+        c.argv[1] = c.sock_str;
+        c.argv[2] = c.plan_str;
+        c.argv[3] = NULL;
+        args->flags |= CLONE_VM | CLONE_VFORK;
+        args->stack = (uint64_t) (uintptr_t) stack;
+        args->stack_size = sizeof(stack);
+        pid = clone3_run(args, exec_child, &c);
+        args->flags &= ~(uint64_t) (CLONE_VM | CLONE_VFORK);
+        args->stack = args->stack_size = 0;
+        return pid;
+#else
+        (void) args, (void) plan, (void) x;
+        return -ENOSYS;
+#endif
+}
+
 /* clone3() into the cgroup; where clone3 or CLONE_INTO_CGROUP is missing,
  * clone() and let the parent write cgroup.procs before it releases the child. */
-pid_t ns_launch_clone(const NsLaunchParams *p, NsPlan *plan, int *ret_pidfd, NsProcess *ret) {
+pid_t ns_launch_clone(const NsLaunchParams *p, NsPlan *plan, const NsExecutor *x, int *ret_pidfd,
+                      NsProcess *ret) {
         /* Only the PID namespace must come from the clone (the child is its
          * PID 1). The child makes the others (plan->unshare_flags) with one
          * unshare() before its first report, owned by the same user
@@ -249,7 +365,9 @@ pid_t ns_launch_clone(const NsLaunchParams *p, NsPlan *plan, int *ret_pidfd, NsP
                         .cgroup = p->cgroup_fd >= 0 ? (uint64_t) p->cgroup_fd : 0,
                 };
 
-                pid = crl_clone3(&args);
+                pid = x ? launch_clone_exec(&args, plan, x) : -ENOSYS;
+                if (pid == -ENOSYS)
+                        pid = crl_clone3(&args);
                 if (pid >= 0 || (pid != -ENOSYS && pid != -E2BIG)) {
                         *ret_pidfd = pidfd;
                         return pid;
@@ -354,4 +472,11 @@ int ns_process_main_status(NsProcess *p, const siginfo_t *init_status, siginfo_t
         }
         *ret = si;
         return 0;
+}
+
+int ns_executor_open(const char *path) {
+        const char *e = secure_getenv("CORRAL_EXECUTOR");
+        int fd = open(e && *e ? e : path, O_PATH | O_CLOEXEC);
+
+        return fd < 0 ? -errno : fd;
 }

@@ -106,6 +106,11 @@ typedef struct NsLaunchParams {
                                          * ServiceDirectoryRoot=): RuntimeDirectory= & co.
                                          * and /run/credentials are made below it, and the
                                          * service sees them there (DIR/var/lib/NAME) */
+        int executor_fd;                /* borrowed; -EBADF: the child is a fork of ours. Else
+                                         * corral-executor (ns_executor_open()): the child execs
+                                         * it at once and it carries out the launch from a
+                                         * serialized plan, so a big caller's page tables are
+                                         * never copied and the init has memory of its own */
 } NsLaunchParams;
 
 /* What the supervisor keeps of a launched service. */
@@ -124,6 +129,9 @@ typedef struct NsProcess {
 } NsProcess;
 
 void ns_launch_params_init(NsLaunchParams *p, const UnitConfig *unit);
+/* corral-executor for NsLaunchParams.executor_fd: $CORRAL_EXECUTOR, else
+ * path; an O_PATH fd (close-on-exec), or -errno. */
+int ns_executor_open(const char *path);
 void ns_process_done(NsProcess *p);
 
 /* Synchronous: start, then poll() and dispatch until the launch ends. On

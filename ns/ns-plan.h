@@ -13,6 +13,8 @@
 
 typedef enum NsStep {
         NS_STEP_CLONE,
+        NS_STEP_EXECUTOR,               /* the child's execveat() of corral-executor, which
+                                         * reads the plan (ns-plan-wire.c) */
         NS_STEP_CGROUP,
         NS_STEP_USERNS_MAP,
         NS_STEP_SETUP_HOOK,
@@ -190,8 +192,23 @@ typedef struct NsPlan {
 
 /* ns-launch.c: shared by ns_launch_start() and ns_exec_start() */
 void ns_plan_done(NsPlan *plan);
+/* The fds the child uses besides those it opens itself: fills fds (room
+ * for NS_PLAN_FDS_MAX), returns how many. */
+#define NS_PLAN_FDS_MAX 12
+size_t ns_plan_fds(const NsPlan *plan, int child_sock, int *fds);
 unsigned ns_plan_fd_floor(const NsPlan *plan, int child_sock);
-pid_t ns_launch_clone(const NsLaunchParams *p, NsPlan *plan, int *ret_pidfd, NsProcess *ret);
+/* How the child starts: a fork of ours (exe_fd < 0), or corral-executor
+ * exec'd from a clone that shares our memory until then (CLONE_VM |
+ * CLONE_VFORK), reading the plan from plan_fd: no copy of our page
+ * tables, no copy-on-write afterwards, and an init with memory of its
+ * own. Both fds low, below plan->fd_floor. */
+typedef struct NsExecutor {
+        int exe_fd;
+        int plan_fd;
+        int sock;               /* the child's end of the handshake */
+} NsExecutor;
+pid_t ns_launch_clone(const NsLaunchParams *p, NsPlan *plan, const NsExecutor *x, int *ret_pidfd,
+                      NsProcess *ret);
 int ns_parent_setup(const NsLaunchParams *p, int pidfd, pid_t pid, bool fallback, CrlError *reterr);
 
 /* ns-handshake.c: the NsLaunch state machine. ns_launch_start_plan() takes
@@ -230,6 +247,14 @@ int ns_netns_dir_detach(void);
 int ns_child_own_fds(const NsPlan *plan, int sock);
 /* ns-child.c: never returns. */
 _Noreturn void ns_child_main(NsPlan *plan, int sock);
+
+/* ns-plan-wire.c: the plan for corral-executor, in a memfd (O_CLOEXEC);
+ * and, in the executor, the plan mapped from it (nothing to free: the
+ * process execs or exits). */
+int ns_plan_wire_write(const NsPlan *plan, int *ret_fd);
+int ns_plan_wire_read(int fd, NsPlan **ret);
+/* Unmap a plan ns_plan_wire_read() returned (tests: the executor execs). */
+void ns_plan_wire_release(NsPlan *p);
 
 /* ns-mount.c */
 int ns_mount_plan(const NsLaunchParams *p, NsPlan *plan, CrlError *reterr);
