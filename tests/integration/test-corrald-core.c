@@ -416,6 +416,7 @@ int main(void) {
         in_vm = getenv("CORRAL_TEST_WHERE") && streq(getenv("CORRAL_TEST_WHERE"), "vm");
         /* The build tree's log process (service-stdio.c), not the installed one. */
         (void) setenv("CORRAL_LOG_HELPER", CORRAL_LOG_HELPER_BUILD, 0);
+        (void) setenv("CORRAL_EXECUTOR", CORRAL_EXECUTOR_BUILD, 0);
         mnt = in_vm ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
         (void) snprintf(text, sizeof(text), "%s/cgroup.procs", mnt);
         if (geteuid() != 0 || access(text, F_OK) < 0) {

@@ -327,7 +327,7 @@ static int launch_in_child(const UnitConfig *u, const NsCreds *creds, char *out,
                 Run run;
 
                 (void) setpgid(0, 0);
-                ns_launch_params_init(&p, u);
+                it_params_init(&p, u);
                 p.creds = creds;
                 run_params((UnitConfig *) u, &p,
                            (char *[]) { (char *) "/bin/sh", (char *) "-c",

@@ -63,7 +63,7 @@ static char *const *sh_argv(const char *script) {
 /* Set up a job (the unit is the caller's to fill before job_start). */
 static void job_init(Job *j, const char *name, const char *script) {
         *j = (Job) { .name = name, .u = unit_new(name), .r = -EAGAIN, .out = -EBADF };
-        ns_launch_params_init(&j->p, j->u);
+        it_params_init(&j->p, j->u);
         j->x = (NsExecParams) { .target_pidfd = -EBADF, .cgroup_fd = -EBADF,
                                 .stdin_fd = -EBADF, .stderr_fd = -EBADF };
         j->p.argv = j->x.argv = sh_argv(script);
@@ -161,12 +161,17 @@ static bool proc_exists(pid_t pid) {
 }
 
 /* Has this process exec'd? A clone that did not shares our executable. */
+/* pid is a launch child in its setup: a fork of ours, or corral-executor. */
 static bool same_exe(pid_t pid) {
         char path[64];
-        struct stat a, b;
+        struct stat a, b, x;
 
         (void) snprintf(path, sizeof(path), "/proc/%d/exe", (int) pid);
-        return stat(path, &a) >= 0 && stat("/proc/self/exe", &b) >= 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+        if (stat(path, &a) < 0)
+                return false;
+        if (it_executor >= 0 && fstat(it_executor, &x) >= 0 && a.st_ino == x.st_ino && a.st_dev == x.st_dev)
+                return true;
+        return stat("/proc/self/exe", &b) >= 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
 static void read_all(int fd, char *buf, size_t size) {
@@ -483,7 +488,7 @@ static void test_status_record(bool private_pids, bool terminate) {
                 int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 
                 u->private_pids = private_pids;
-                ns_launch_params_init(&p, u);
+                it_params_init(&p, u);
                 p.argv = sh_argv("read x; exit 3");
                 p.runtime_dir = rt_dir();
                 p.stdin_fd = in[0];

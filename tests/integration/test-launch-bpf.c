@@ -205,7 +205,7 @@ static CgService *service(const char *name, const ResourceConfig *rc) {
 static void run_hooked(UnitConfig *u, CgService *s, char *const *argv, NsSetupHook hook, void *userdata, Run *run) {
         NsLaunchParams p;
 
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.cgroup_fd = cg_service_fd(s);
         p.setup_hook = hook;
         p.setup_userdata = userdata;

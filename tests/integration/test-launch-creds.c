@@ -356,7 +356,7 @@ static void test_caps(void) {
                 u->capability_bounding_set = c->bounding;
                 u->ambient_capabilities = c->ambient;
                 u->no_new_privileges = c->no_new_privs;
-                ns_launch_params_init(&p, u);
+                it_params_init(&p, u);
                 p.userns_base = 0x90000;
                 run_params(u, &p, argv, &run);
                 CHECK(run.r == 0 && run.code == 0, "%s: r=%d %s exit %d %s", c->what, run.r, run.error.message, run.code,

@@ -21,7 +21,7 @@ static void run_in_root(UnitConfig *u, uid_t userns_base, const char *script, Ru
         char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) script, NULL };
         NsLaunchParams p;
 
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.directory_root = root;
         p.userns_base = userns_base;
         run_params(u, &p, argv, run);

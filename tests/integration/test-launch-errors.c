@@ -97,7 +97,7 @@ int main(void) {
                 NsLaunchParams p;
 
                 strv_extend(&u->joins_namespace_of, "other");
-                ns_launch_params_init(&p, u);
+                it_params_init(&p, u);
                 p.join_name = "other";
                 expect_failure(u, &p, "/bin/true", ESRCH,
                                "service 'web': step 'join': JoinsNamespaceOf=other: 'other' is not running");

@@ -41,7 +41,7 @@ static void test_read_only_locked(PrivateUsers mode, bool drop_sys_admin) {
                 u->capability_bounding_set_set = true;
                 u->capability_bounding_set = ~(UINT64_C(1) << 21); /* CAP_SYS_ADMIN */
         }
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.userns_base = 0xc0000;
         run_params(u, &p, argv, &run);
         CHECK(run.r == 0, "mode %d: %s", (int) mode, run.error.message);
@@ -68,7 +68,7 @@ static void test_killed_during_setup(bool private_pids) {
         int fds = count_fds();
 
         u->private_pids = private_pids;
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.setup_hook = kill_hook;
         run_params(u, &p, argv, &run);
         CHECK(run.r < 0, "private_pids %d: a child killed before its exec counted as started", private_pids);
@@ -92,7 +92,7 @@ static void test_main_pidfd(void) {
         _cleanup_free_ char *info = NULL;
 
         u->private_pids = true;
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.argv = argv;
         p.runtime_dir = rt_dir();
         CHECK(ns_launch(&p, &proc, &e) == 0, "%s", e.message);
@@ -115,7 +115,7 @@ static void test_init_capabilities(PrivateUsers mode) {
 
         u->private_pids = true;
         u->private_users = mode;
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.userns_base = 0xe0000;
         run_params(u, &p, argv, &run);
         CHECK(run.r == 0 && streq(chomp(&run), "CapPrm:\t0000000000000020\nCapEff:\t0000000000000020\n"
@@ -136,7 +136,7 @@ static void test_init_forwards_to_user(void) {
 
         u->private_pids = true;
         unit_set_str(&u->user, "nobody");
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.argv = argv;
         p.runtime_dir = rt_dir();
         CHECK(ns_launch(&p, &proc, &e) == 0, "%s", e.message);

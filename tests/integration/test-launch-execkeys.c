@@ -41,7 +41,7 @@ static void attrs_of(const char *lines, Run *run) {
                 run->error = e;
                 return;
         }
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.stdin_fd = s.stdin_fd;
         run_params(u, &p, argv, run);
         service_stdio_done(&s);
@@ -152,7 +152,7 @@ static void test_exec_in_service(void) {
         printf("# a command inside the running service gets them too\n");
         if (!u || pipe2(in, O_CLOEXEC) < 0 || pipe2(pipefd, O_CLOEXEC) < 0)
                 abort();
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.argv = cat;
         p.stdin_fd = in[0];
         p.runtime_dir = rt_dir();

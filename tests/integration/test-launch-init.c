@@ -18,7 +18,7 @@ static int start(const char *script, Live *l) {
         int fds[2], r;
 
         u->private_pids = true;
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.argv = argv;
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return -errno;

@@ -17,7 +17,7 @@ static void start_other(NsProcess *proc) {
 
         u->private_network = u->private_ipc = u->private_tmp = u->private_pids = true;
         unit_set_str(&u->hostname, "other-host");
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.argv = argv;
         p.runtime_dir = rt_dir();
         if (ns_launch(&p, proc, &e) < 0) {
@@ -36,7 +36,7 @@ static void test_joins(const NsProcess *other) {
         (void) snprintf(pid, sizeof(pid), "%d", (int) other->main_pid);
         strv_extend(&u->joins_namespace_of, "other");
         u->private_network = u->private_ipc = u->private_tmp = true;
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.join_pidfd = other->pidfd;
         p.join_name = "other";
         (void) snprintf(script, sizeof(script),
@@ -137,7 +137,7 @@ static void test_pins_hidden(const NsProcess *other) {
         CHECK(ns_pin(other->pidfd, "pin-before", &e) == 0, "pin: %s", e.message);
         CHECK(netns_mounts_of(getpid()) >= 2, "the test's own view has /run/netns and the pin");
         u->private_network = u->private_tmp = true;
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.argv = argv;
         p.runtime_dir = rt_dir();
         if (ns_launch(&p, &c, &e) < 0) {
@@ -184,7 +184,7 @@ static int target_start(UnitConfig *u, char **argv, uid_t userns_base, NsProcess
         CrlError e = {};
         int r;
 
-        ns_launch_params_init(&lp, u);
+        it_params_init(&lp, u);
         lp.argv = argv;
         lp.userns_base = userns_base;
         lp.runtime_dir = rt_dir();

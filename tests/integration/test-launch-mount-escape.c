@@ -76,7 +76,7 @@ static void run_root(UnitConfig *u, const char *script, Run *run) {
 
         unit_set_str(&u->root_directory, root);
         u->private_users = users;
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.userns_base = 0xa0000;
         run_params(u, &p, argv, run);
 }

@@ -188,7 +188,7 @@ static void test_root_directory(void) {
         CHECK(system(cmd) == 0, "%s", cmd);
         unit_set_str(&u->root_directory, at("root"));
         u->private_pids = true;
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         run_params(u, &p, argv, &run);
         CHECK(run.r == 0 && streq(chomp(&run), "bin dev marker proc sys 2\ncontent\nproc"), "r=%d %s '%s'",
               run.r, run.error.message, run.out);
@@ -221,7 +221,7 @@ static void test_userns_combo(void) {
         unit_set_str(&u->user, "nobody");
         unit_add_bind(u, src, dst, true, false);
         unit_add_path(&u->inaccessible_paths, &u->n_inaccessible_paths, file, false);
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.userns_base = 0xa0000;
         (void) snprintf(script, sizeof(script),
                         "id -u; awk '{print $1, $2, $3}' /proc/self/uid_map; ls /dev | wc -l; "

@@ -44,7 +44,7 @@ static void test_all_namespaces(NsLaunchFlags flags) {
                 strcat(script, "; ");
         }
         strcat(script, "ls /proc | grep -c '^[0-9]'; ip -o link | cut -d' ' -f2,3");
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.flags = flags;
         run_params(u, &p, argv, &run);
         CHECK(run.r == 0, "%s", run.error.message);
@@ -75,7 +75,7 @@ static void test_keep_pid1(void) {
         Run run;
 
         u->private_pids = true;
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.flags = NS_LAUNCH_KEEP_PID1;
         run_params(u, &p, argv, &run);
         CHECK(run.r == 0 && streq(chomp(&run), "1"), "r=%d out=%s", run.r, run.out);
@@ -104,7 +104,7 @@ static void test_userns_modes(void) {
 
                 u->private_users = cases[i].mode;
                 unit_set_str(&u->user, cases[i].user);
-                ns_launch_params_init(&p, u);
+                it_params_init(&p, u);
                 p.userns_base = cases[i].base;
                 run_params(u, &p, argv, &run);
                 (void) snprintf(want, sizeof(want), "%s\n%s", cases[i].want, cases[i].user ? "65534" : "0");
@@ -188,7 +188,7 @@ static void test_environment(void) {
 
         strv_extend(&u->environment, "FOO=unit");
         strv_extend(&u->environment, "BAR=bar");
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.environment = extra;
         run_params(u, &p, argv, &run);  /* relative argv[0]: looked up in PATH */
         CHECK(run.r == 0 && streq(chomp(&run), "from-supervisor bar /run/corral/notify\n"
@@ -218,7 +218,7 @@ static void test_cgroup(void) {
                 NsLaunchParams p;
                 Run run;
 
-                ns_launch_params_init(&p, u);
+                it_params_init(&p, u);
                 p.cgroup_fd = fd;
                 p.flags = fallback ? NS_LAUNCH_NO_CLONE3 : 0;
                 run_params(u, &p, argv, &run);
@@ -304,7 +304,7 @@ static void test_setup_hook(void) {
 
         u->private_network = true;
         u->private_users = PRIVATE_USERS_IDENTITY;
-        ns_launch_params_init(&p, u);
+        it_params_init(&p, u);
         p.setup_hook = hook;
         p.setup_userdata = &d;
         run_params(u, &p, argv, &run);
