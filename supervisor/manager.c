@@ -98,6 +98,23 @@ static void manager_mount_template(Manager *m) {
                 m->mount_template_fd = fd_move_high(m->mount_template_fd);
 }
 
+#ifndef CORRAL_EXECUTOR_PATH
+#define CORRAL_EXECUTOR_PATH "/usr/libexec/corral/corral-executor"
+#endif
+
+/* A launch child that execs corral-executor at once never copies our page
+ * tables, and the init it becomes has memory of its own (docs/design.md
+ * "The executor"). Without it a launch forks, as before. */
+static void manager_executor(Manager *m) {
+        int fd = ns_executor_open(CORRAL_EXECUTOR_PATH);
+
+        if (fd < 0)
+                log_warning("corral-executor (%s): %s; services are launched by a fork of corrald, ignoring",
+                            secure_getenv("CORRAL_EXECUTOR") ?: CORRAL_EXECUTOR_PATH, strerror(-fd));
+        else
+                m->executor_fd = fd_move_high(fd);
+}
+
 /* Launches in flight at a time: enough to keep every CPU busy while the
  * loop serves the others' messages (measured with bench/scale, see
  * docs/benchmarks.md). */
@@ -123,6 +140,7 @@ int manager_new(sd_event *e, const ManagerParams *p, Manager **ret, CrlError *re
                 return crl_error_set(reterr, ENOMEM, "out of memory");
         m->event = sd_event_ref(e);
         m->services_dir_fd = m->status_dir_fd = m->transient_dir_fd = m->mount_template_fd = -EBADF;
+        m->executor_fd = -EBADF;
         m->log_client = SERVICE_LOG_CLIENT_NULL;
         svc_launch_pool_init(&m->launch_pool, e, manager_launch_slots());
         m->launch_pool.slot_freed = on_launch_slot_freed;
@@ -140,8 +158,10 @@ int manager_new(sd_event *e, const ManagerParams *p, Manager **ret, CrlError *re
                 (void) manager_resolve_admin_group(m);  /* logged; root still may */
                 r = open_runtime(m, reterr);
         }
-        if (r >= 0)
+        if (r >= 0) {
                 manager_mount_template(m);
+                manager_executor(m);
+        }
         if (r >= 0)
                 r = manager_cgroup_open(m, p->cgroup_root, reterr);
         if (r >= 0)
@@ -174,6 +194,7 @@ Manager *manager_free(Manager *m) {
         cg_root_free(m->cgroot);
         safe_close(m->services_dir_fd);
         safe_close(m->mount_template_fd);
+        safe_close(m->executor_fd);
         safe_close(m->status_dir_fd);
         if (m->shutting_down && m->runtime_dir)
                 service_log_client_release(&m->log_client, m->runtime_dir);

@@ -326,6 +326,7 @@ static int start_command(Service *s, const ExecCommand *cmd, SvcLaunchRequest *r
         req->directory_root = s->manager->config->service_directory_root;
         req->pool = &s->manager->launch_pool;
         req->mount_template_fd = s->manager->mount_template_fd;
+        req->executor_fd = s->manager->executor_fd;
         req->nofile = s->manager->service_nofile_set ? &s->manager->service_nofile : NULL;
         return svc_launch_start(s->manager->event, req, on_launch_done, s, &s->launch, reterr);
 }

@@ -166,6 +166,8 @@ struct Manager {
         bool service_nofile_set;
         int mount_template_fd;          /* services' mount namespaces are copied from it
                                          * (ns_mount_template_make()), -EBADF: from ours */
+        int executor_fd;                /* corral-executor (ns_executor_open()), -EBADF:
+                                         * services are launched by a fork of ours */
         int transient_dir_fd;           /* RUNTIME_DIR/transient: transient units (transient-file.h) */
         char *runtime_dir;
 

@@ -225,6 +225,7 @@ static int begin_launch(SvcLaunch *l) {
         p.setup_userdata = req->setup_userdata;
         p.status_record_fd = l->fds[4];
         p.mount_template_fd = req->mount_template_fd;
+        p.executor_fd = req->executor_fd;
         p.nofile = req->nofile;
         p.seccomp = req->seccomp;
         /* The range stays with the service's name across restarts; one

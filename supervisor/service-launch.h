@@ -68,6 +68,7 @@ typedef struct SvcLaunchRequest {
                                          * (NsLaunchParams.status_record_fd), -EBADF: none */
         SvcLaunchPool *pool;            /* borrowed; NULL: no limit */
         int mount_template_fd;          /* borrowed; NsLaunchParams.mount_template_fd */
+        int executor_fd;                /* borrowed; NsLaunchParams.executor_fd */
         const struct rlimit *nofile;    /* borrowed; NsLaunchParams.nofile */
         const NsSeccomp *seccomp;       /* borrowed, as unit; the unit's filters, NULL: none */
 } SvcLaunchRequest;

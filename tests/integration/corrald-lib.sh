@@ -123,6 +123,7 @@ ct_init() {
         # installed defaults are under the prefix).
         export CORRAL_BUS_CONFIG=$CORRAL_SRC/supervisor/corral-bus.conf
         export CORRAL_LOG_HELPER=$CORRAL_BUILD/supervisor/corral-log
+        export CORRAL_EXECUTOR=$CORRAL_BUILD/ns/corral-executor
         if [ ! -f "$CORRAL_BUS_CONFIG" ]; then
                 [ -f "$CORRAL_SRC/supervisor/bus.c" ] && { echo "FAIL: no $CORRAL_BUS_CONFIG"; exit 1; }
                 ct_skip "no $CORRAL_BUS_CONFIG (the bus branch is not merged)"

@@ -37,6 +37,7 @@ trap 'exit 1' TERM INT
 # test's own (never the host's system bus).
 export CORRAL_BUS_CONFIG=$CORRAL_SRC/supervisor/corral-bus.conf
 export CORRAL_LOG_HELPER=$CORRAL_BUILD/supervisor/corral-log
+export CORRAL_EXECUTOR=$CORRAL_BUILD/ns/corral-executor
 
 start_corrald() {       # start_corrald LOG
         "$corrald" --config "$dir/corrald.conf" --units "$dir/units" --cgroup-root "$root" --bus private \
