@@ -280,11 +280,12 @@ typedef struct ExecChild {
 } ExecChild;
 
 /* The child of clone3_run(): it shares our memory and our stack's
- * neighbourhood while we wait for its exec, so it makes raw system calls
- * only (no errno, no sanitizer bookkeeping) and writes nothing of ours.
- * Its own fd table (as ns_child_own_fds()), the plan's fds without
- * O_CLOEXEC, then the executor; a failure is reported as the step
- * 'executor'. */
+ * neighbourhood while we wait for its exec, so it makes system calls
+ * through syscall() only (no sanitizer interceptor; its errno is the
+ * waiting parent's, read at once) and writes nothing else of ours. Its own
+ * fd table (ns_child_own_fds() again, which sends through an intercepted
+ * send()), the plan's fds without O_CLOEXEC, then the executor; a failure
+ * is reported as the step 'executor'. */
 __attribute__((no_sanitize_address, no_sanitize_undefined)) static int exec_child(void *userdata) {
         ExecChild *c = userdata;
         NsChildError e = { .step = NS_STEP_EXECUTOR, .index = -1 };
